@@ -1,0 +1,570 @@
+//! Algorithm identifiers: hashes, signature schemes and their ASN.1 encodings.
+//!
+//! X.509 (RFC 5280 §4.1.1.2), CMS (RFC 5652 §10.1) and PKCS#8 name algorithms with an
+//! `AlgorithmIdentifier`:
+//!
+//! ```text
+//! AlgorithmIdentifier  ::=  SEQUENCE  {
+//!      algorithm               OBJECT IDENTIFIER,
+//!      parameters              ANY DEFINED BY algorithm OPTIONAL  }
+//! ```
+//!
+//! This module maps those to the closed set of [`SignatureAlgorithm`]s and [`HashAlgorithm`]s
+//! the providers implement, reading RSA-PSS parameters (RFC 4055 §3.1) from the identifier.
+
+use core::fmt;
+
+use const_oid::ObjectIdentifier;
+use der::asn1::{AnyRef, Null};
+use der::{Decode, Encode, Sequence};
+use spki::AlgorithmIdentifierRef;
+
+use super::CryptoError;
+
+/// Object identifiers used by the crypto layer.
+pub mod oid {
+    use const_oid::ObjectIdentifier as Oid;
+
+    /// `rsaEncryption` (RFC 8017).
+    pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+    /// `sha1WithRSAEncryption`.
+    pub const SHA1_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.5");
+    /// `sha256WithRSAEncryption`.
+    pub const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+    /// `sha384WithRSAEncryption`.
+    pub const SHA384_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
+    /// `sha512WithRSAEncryption`.
+    pub const SHA512_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
+    /// `id-RSASSA-PSS` (RFC 4055).
+    pub const RSASSA_PSS: Oid = Oid::new_unwrap("1.2.840.113549.1.1.10");
+    /// `id-mgf1` (RFC 4055).
+    pub const MGF1: Oid = Oid::new_unwrap("1.2.840.113549.1.1.8");
+    /// `id-ecPublicKey` (RFC 5480).
+    pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+    /// `secp256r1` / P-256.
+    pub const SECP256R1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+    /// `secp384r1` / P-384.
+    pub const SECP384R1: Oid = Oid::new_unwrap("1.3.132.0.34");
+    /// `ecdsa-with-SHA1`.
+    pub const ECDSA_WITH_SHA1: Oid = Oid::new_unwrap("1.2.840.10045.4.1");
+    /// `ecdsa-with-SHA256`.
+    pub const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+    /// `ecdsa-with-SHA384`.
+    pub const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
+    /// `ecdsa-with-SHA512`.
+    pub const ECDSA_WITH_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
+    /// `id-Ed25519` (RFC 8410).
+    pub const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
+    /// `id-sha1`.
+    pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
+    /// `id-sha256`.
+    pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+    /// `id-sha384`.
+    pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
+    /// `id-sha512`.
+    pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
+}
+
+/// A message digest algorithm.
+///
+/// GOST R 34.11-2012 (Streebog) joins this enum with the GOST issue; match with a wildcard arm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HashAlgorithm {
+    /// SHA-1: accepted for verification of old signatures only, and reported as weak.
+    Sha1,
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl HashAlgorithm {
+    /// Every hash algorithm the crate knows, in a stable order.
+    pub const ALL: [HashAlgorithm; 4] = [Self::Sha1, Self::Sha256, Self::Sha384, Self::Sha512];
+
+    /// Length of the digest in bytes.
+    pub const fn output_len(self) -> usize {
+        match self {
+            Self::Sha1 => 20,
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+            Self::Sha512 => 64,
+        }
+    }
+
+    /// Whether the algorithm is too weak to create new signatures with (collisions are known).
+    pub const fn is_weak(self) -> bool {
+        matches!(self, Self::Sha1)
+    }
+
+    /// The algorithm's object identifier.
+    pub const fn oid(self) -> ObjectIdentifier {
+        match self {
+            Self::Sha1 => oid::SHA1,
+            Self::Sha256 => oid::SHA256,
+            Self::Sha384 => oid::SHA384,
+            Self::Sha512 => oid::SHA512,
+        }
+    }
+
+    /// Looks a hash algorithm up by object identifier.
+    ///
+    /// # Errors
+    /// [`CryptoError::UnsupportedAlgorithm`] naming the OID if it is not a known digest.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Result<Self, CryptoError> {
+        Self::ALL
+            .into_iter()
+            .find(|h| h.oid() == *oid)
+            .ok_or_else(|| CryptoError::unsupported(format!("digest algorithm {oid}")))
+    }
+
+    /// Reads a digest `AlgorithmIdentifier` (parameters absent or NULL, RFC 5754 §2).
+    ///
+    /// # Errors
+    /// [`CryptoError::Malformed`] for bad DER or parameters other than NULL,
+    /// [`CryptoError::UnsupportedAlgorithm`] for an unknown digest.
+    pub fn from_algorithm_identifier(ai: &AlgorithmIdentifierRef<'_>) -> Result<Self, CryptoError> {
+        let hash = Self::from_oid(&ai.oid)?;
+        match ai.parameters {
+            None => Ok(hash),
+            Some(p) if p.is_null() => Ok(hash),
+            Some(_) => Err(CryptoError::Malformed(
+                "digest algorithm parameters must be absent or NULL",
+            )),
+        }
+    }
+
+    /// DER encoding of the `AlgorithmIdentifier` for this digest (parameters absent, as RFC 5754
+    /// recommends for SHA-2).
+    pub fn algorithm_identifier_der(self) -> Vec<u8> {
+        encode_algorithm_identifier(self.oid(), None)
+    }
+
+    /// Short name, as OpenSSL spells it (`sha256`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Sha1 => "SHA-1",
+            Self::Sha256 => "SHA-256",
+            Self::Sha384 => "SHA-384",
+            Self::Sha512 => "SHA-512",
+        }
+    }
+}
+
+impl fmt::Display for HashAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How an ECDSA signature's `(r, s)` pair is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EcdsaEncoding {
+    /// `Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` in DER (X.509, CMS).
+    Der,
+    /// Fixed-width big-endian `r ‖ s` (IEEE P1363; XMLDSig, JOSE).
+    Fixed,
+}
+
+/// RSASSA-PSS parameters (RFC 8017 §9.1).
+///
+/// The providers support the profile RFC 4055 §3.1 and most deployments use: MGF1 with the same
+/// hash as the message, a salt as long as the hash output and the trailer field `0xbc`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PssParams {
+    /// Hash of the message (and of the encoded message `M'`).
+    pub hash: HashAlgorithm,
+    /// Hash used by the MGF1 mask generation function.
+    pub mgf1_hash: HashAlgorithm,
+    /// Salt length in bytes.
+    pub salt_len: usize,
+}
+
+impl PssParams {
+    /// The standard parameters for `hash`: MGF1 with the same hash, salt = hash length.
+    pub const fn for_hash(hash: HashAlgorithm) -> Self {
+        Self {
+            hash,
+            mgf1_hash: hash,
+            salt_len: hash.output_len(),
+        }
+    }
+
+    /// Whether these parameters are the supported profile (see the type's documentation).
+    pub fn is_standard(&self) -> bool {
+        *self == Self::for_hash(self.hash) && !matches!(self.hash, HashAlgorithm::Sha1)
+    }
+}
+
+/// A signature scheme: what the provider must compute or check, independent of the key.
+///
+/// The curve of an ECDSA key and the size of an RSA key come from the key itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignatureAlgorithm {
+    /// RSASSA-PKCS1-v1_5 (RFC 8017 §8.2) with the given hash.
+    RsaPkcs1(HashAlgorithm),
+    /// RSASSA-PSS (RFC 8017 §8.1).
+    RsaPss(PssParams),
+    /// ECDSA over P-256 or P-384 (the key decides) with the given hash and encoding.
+    Ecdsa {
+        /// Hash of the message.
+        hash: HashAlgorithm,
+        /// Signature encoding.
+        encoding: EcdsaEncoding,
+    },
+    /// Ed25519 (RFC 8032, PureEdDSA: signs the message itself, not a digest).
+    Ed25519,
+}
+
+impl SignatureAlgorithm {
+    /// RSA PKCS#1 v1.5 with SHA-256.
+    pub const RSA_PKCS1_SHA256: Self = Self::RsaPkcs1(HashAlgorithm::Sha256);
+    /// RSA PKCS#1 v1.5 with SHA-384.
+    pub const RSA_PKCS1_SHA384: Self = Self::RsaPkcs1(HashAlgorithm::Sha384);
+    /// RSA PKCS#1 v1.5 with SHA-512.
+    pub const RSA_PKCS1_SHA512: Self = Self::RsaPkcs1(HashAlgorithm::Sha512);
+    /// RSA-PSS with SHA-256, MGF1-SHA-256, 32-byte salt.
+    pub const RSA_PSS_SHA256: Self = Self::RsaPss(PssParams::for_hash(HashAlgorithm::Sha256));
+    /// RSA-PSS with SHA-384, MGF1-SHA-384, 48-byte salt.
+    pub const RSA_PSS_SHA384: Self = Self::RsaPss(PssParams::for_hash(HashAlgorithm::Sha384));
+    /// RSA-PSS with SHA-512, MGF1-SHA-512, 64-byte salt.
+    pub const RSA_PSS_SHA512: Self = Self::RsaPss(PssParams::for_hash(HashAlgorithm::Sha512));
+    /// ECDSA with SHA-256, DER-encoded.
+    pub const ECDSA_SHA256: Self = Self::Ecdsa {
+        hash: HashAlgorithm::Sha256,
+        encoding: EcdsaEncoding::Der,
+    };
+    /// ECDSA with SHA-384, DER-encoded.
+    pub const ECDSA_SHA384: Self = Self::Ecdsa {
+        hash: HashAlgorithm::Sha384,
+        encoding: EcdsaEncoding::Der,
+    };
+    /// ECDSA with SHA-512, DER-encoded.
+    pub const ECDSA_SHA512: Self = Self::Ecdsa {
+        hash: HashAlgorithm::Sha512,
+        encoding: EcdsaEncoding::Der,
+    };
+
+    /// The message hash, or `None` for Ed25519, which hashes internally.
+    pub const fn hash(&self) -> Option<HashAlgorithm> {
+        match self {
+            Self::RsaPkcs1(h) | Self::Ecdsa { hash: h, .. } => Some(*h),
+            Self::RsaPss(p) => Some(p.hash),
+            Self::Ed25519 => None,
+        }
+    }
+
+    /// Whether signatures with this algorithm are only accepted for verification (SHA-1), and
+    /// should be reported as weak.
+    pub fn is_weak(&self) -> bool {
+        self.hash().is_some_and(HashAlgorithm::is_weak)
+    }
+
+    /// The same algorithm with another ECDSA encoding (identity for other schemes).
+    pub const fn with_ecdsa_encoding(self, encoding: EcdsaEncoding) -> Self {
+        match self {
+            Self::Ecdsa { hash, .. } => Self::Ecdsa { hash, encoding },
+            other => other,
+        }
+    }
+
+    /// Checks that a provider may be asked for this algorithm: the PSS parameters are the
+    /// supported profile. Called by the provider before dispatching to a backend.
+    ///
+    /// # Errors
+    /// [`CryptoError::UnsupportedAlgorithm`] naming the parameters that are not supported.
+    pub fn check_supported(&self) -> Result<(), CryptoError> {
+        match self {
+            Self::RsaPss(p) if !p.is_standard() => Err(CryptoError::unsupported(format!(
+                "RSA-PSS with {}, MGF1-{} and a {}-byte salt (supported: SHA-256/384/512 with \
+                 MGF1 of the same hash and salt = hash length)",
+                p.hash, p.mgf1_hash, p.salt_len
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads a signature `AlgorithmIdentifier` as found in X.509 `signatureAlgorithm` and CMS
+    /// `SignerInfo.signatureAlgorithm` (ECDSA signatures are then DER-encoded).
+    ///
+    /// CMS also allows the bare key algorithm (`rsaEncryption`) with the digest named
+    /// elsewhere; pass that digest as `cms_digest`.
+    ///
+    /// # Errors
+    /// [`CryptoError::Malformed`] for bad DER or parameters, [`CryptoError::UnsupportedAlgorithm`]
+    /// naming an unknown OID.
+    ///
+    /// # Example
+    /// ```
+    /// use signflow::crypto::{HashAlgorithm, SignatureAlgorithm};
+    /// let der = SignatureAlgorithm::RSA_PSS_SHA384.algorithm_identifier_der();
+    /// let back = SignatureAlgorithm::from_algorithm_identifier_der(&der, None)?;
+    /// assert_eq!(back, SignatureAlgorithm::RSA_PSS_SHA384);
+    /// # Ok::<(), signflow::crypto::CryptoError>(())
+    /// ```
+    pub fn from_algorithm_identifier_der(
+        der: &[u8],
+        cms_digest: Option<HashAlgorithm>,
+    ) -> Result<Self, CryptoError> {
+        let ai = AlgorithmIdentifierRef::from_der(der).map_err(|_| {
+            CryptoError::Malformed("signature AlgorithmIdentifier is not valid DER")
+        })?;
+        Self::from_algorithm_identifier(&ai, cms_digest)
+    }
+
+    /// As [`Self::from_algorithm_identifier_der`], from a decoded identifier.
+    ///
+    /// # Errors
+    /// As [`Self::from_algorithm_identifier_der`].
+    pub fn from_algorithm_identifier(
+        ai: &AlgorithmIdentifierRef<'_>,
+        cms_digest: Option<HashAlgorithm>,
+    ) -> Result<Self, CryptoError> {
+        let absent_or_null = ai.parameters.is_none_or(|p| p.is_null());
+        let ecdsa = |hash| Self::Ecdsa {
+            hash,
+            encoding: EcdsaEncoding::Der,
+        };
+        let alg = match ai.oid {
+            oid::SHA1_WITH_RSA => Self::RsaPkcs1(HashAlgorithm::Sha1),
+            oid::SHA256_WITH_RSA => Self::RsaPkcs1(HashAlgorithm::Sha256),
+            oid::SHA384_WITH_RSA => Self::RsaPkcs1(HashAlgorithm::Sha384),
+            oid::SHA512_WITH_RSA => Self::RsaPkcs1(HashAlgorithm::Sha512),
+            oid::RSA_ENCRYPTION => match cms_digest {
+                Some(h) => Self::RsaPkcs1(h),
+                None => return Err(CryptoError::Malformed("rsaEncryption names no digest")),
+            },
+            oid::RSASSA_PSS => {
+                let params = ai
+                    .parameters
+                    .ok_or(CryptoError::Malformed("RSASSA-PSS parameters are missing"))?;
+                return Ok(Self::RsaPss(decode_pss_params(params)?));
+            }
+            oid::ECDSA_WITH_SHA1 => ecdsa(HashAlgorithm::Sha1),
+            oid::ECDSA_WITH_SHA256 => ecdsa(HashAlgorithm::Sha256),
+            oid::ECDSA_WITH_SHA384 => ecdsa(HashAlgorithm::Sha384),
+            oid::ECDSA_WITH_SHA512 => ecdsa(HashAlgorithm::Sha512),
+            oid::ED25519 => Self::Ed25519,
+            other => {
+                return Err(CryptoError::unsupported(format!(
+                    "signature algorithm {other}"
+                )));
+            }
+        };
+        // RFC 5758 §3.2 and RFC 8410 §3: ECDSA and Ed25519 identifiers carry no parameters;
+        // RFC 8017 A.2.4: PKCS#1 identifiers carry NULL (absence is tolerated, as OpenSSL does).
+        let params_ok = match alg {
+            Self::Ecdsa { .. } | Self::Ed25519 => ai.parameters.is_none(),
+            _ => absent_or_null,
+        };
+        if !params_ok {
+            return Err(CryptoError::Malformed(
+                "unexpected signature algorithm parameters",
+            ));
+        }
+        Ok(alg)
+    }
+
+    /// DER encoding of this algorithm's `AlgorithmIdentifier` for X.509 and CMS.
+    pub fn algorithm_identifier_der(&self) -> Vec<u8> {
+        let null = Null.to_der().expect("NULL encodes");
+        match self {
+            Self::RsaPkcs1(h) => {
+                let oid = match h {
+                    HashAlgorithm::Sha1 => oid::SHA1_WITH_RSA,
+                    HashAlgorithm::Sha256 => oid::SHA256_WITH_RSA,
+                    HashAlgorithm::Sha384 => oid::SHA384_WITH_RSA,
+                    HashAlgorithm::Sha512 => oid::SHA512_WITH_RSA,
+                };
+                encode_algorithm_identifier(oid, Some(&null))
+            }
+            Self::RsaPss(p) => {
+                encode_algorithm_identifier(oid::RSASSA_PSS, Some(&encode_pss_params(p)))
+            }
+            Self::Ecdsa { hash, .. } => {
+                let oid = match hash {
+                    HashAlgorithm::Sha1 => oid::ECDSA_WITH_SHA1,
+                    HashAlgorithm::Sha256 => oid::ECDSA_WITH_SHA256,
+                    HashAlgorithm::Sha384 => oid::ECDSA_WITH_SHA384,
+                    HashAlgorithm::Sha512 => oid::ECDSA_WITH_SHA512,
+                };
+                encode_algorithm_identifier(oid, None)
+            }
+            Self::Ed25519 => encode_algorithm_identifier(oid::ED25519, None),
+        }
+    }
+}
+
+impl fmt::Display for SignatureAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::RsaPkcs1(h) => write!(f, "RSA PKCS#1 v1.5 with {h}"),
+            Self::RsaPss(p) if p.is_standard() => write!(f, "RSA-PSS with {}", p.hash),
+            Self::RsaPss(p) => write!(
+                f,
+                "RSA-PSS with {}, MGF1-{}, {}-byte salt",
+                p.hash, p.mgf1_hash, p.salt_len
+            ),
+            Self::Ecdsa {
+                hash,
+                encoding: EcdsaEncoding::Der,
+            } => write!(f, "ECDSA with {hash}"),
+            Self::Ecdsa {
+                hash,
+                encoding: EcdsaEncoding::Fixed,
+            } => {
+                write!(f, "ECDSA with {hash} (r||s)")
+            }
+            Self::Ed25519 => f.write_str("Ed25519"),
+        }
+    }
+}
+
+/// ```text
+/// RSASSA-PSS-params ::= SEQUENCE {
+///     hashAlgorithm      [0] HashAlgorithm DEFAULT sha1,
+///     maskGenAlgorithm   [1] MaskGenAlgorithm DEFAULT mgf1SHA1,
+///     saltLength         [2] INTEGER DEFAULT 20,
+///     trailerField       [3] TrailerField DEFAULT trailerFieldBC }
+/// ```
+#[derive(Sequence)]
+struct RsaPssParamsAsn1<'a> {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    hash: Option<AlgorithmIdentifierRef<'a>>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    mask_gen: Option<AlgorithmIdentifierRef<'a>>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    salt_len: Option<u32>,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    trailer: Option<u32>,
+}
+
+/// Largest salt we accept when decoding: longer than any hash, far below any sane modulus.
+const MAX_PSS_SALT: u32 = 1024;
+
+fn decode_pss_params(params: AnyRef<'_>) -> Result<PssParams, CryptoError> {
+    let bad = CryptoError::Malformed("RSASSA-PSS parameters are not valid DER");
+    let p: RsaPssParamsAsn1<'_> = params.decode_as().map_err(|_| bad.clone())?;
+    let hash = match &p.hash {
+        Some(ai) => HashAlgorithm::from_algorithm_identifier(ai)?,
+        None => HashAlgorithm::Sha1,
+    };
+    let mgf1_hash = match &p.mask_gen {
+        Some(mgf) if mgf.oid == oid::MGF1 => {
+            let inner = mgf
+                .parameters
+                .ok_or(CryptoError::Malformed("MGF1 names no hash"))?;
+            let inner: AlgorithmIdentifierRef<'_> = inner.decode_as().map_err(|_| bad)?;
+            HashAlgorithm::from_algorithm_identifier(&inner)?
+        }
+        Some(mgf) => {
+            return Err(CryptoError::unsupported(format!(
+                "mask generation function {}",
+                mgf.oid
+            )));
+        }
+        None => HashAlgorithm::Sha1,
+    };
+    let salt_len = p.salt_len.unwrap_or(20);
+    if salt_len > MAX_PSS_SALT {
+        return Err(CryptoError::Malformed(
+            "RSASSA-PSS salt length is implausibly large",
+        ));
+    }
+    if p.trailer.unwrap_or(1) != 1 {
+        return Err(CryptoError::unsupported(
+            "RSASSA-PSS trailer field other than 0xbc",
+        ));
+    }
+    Ok(PssParams {
+        hash,
+        mgf1_hash,
+        salt_len: salt_len as usize,
+    })
+}
+
+fn encode_pss_params(p: &PssParams) -> Vec<u8> {
+    let null = Null.to_der().expect("NULL encodes");
+    let hash_ai = encode_algorithm_identifier(p.hash.oid(), Some(&null));
+    let mgf_hash_ai = encode_algorithm_identifier(p.mgf1_hash.oid(), Some(&null));
+    let mgf_ai = encode_algorithm_identifier(oid::MGF1, Some(&mgf_hash_ai));
+    let hash_ref = AlgorithmIdentifierRef::from_der(&hash_ai).expect("own encoding");
+    let mgf_ref = AlgorithmIdentifierRef::from_der(&mgf_ai).expect("own encoding");
+    RsaPssParamsAsn1 {
+        hash: Some(hash_ref),
+        mask_gen: Some(mgf_ref),
+        salt_len: Some(p.salt_len as u32),
+        trailer: None,
+    }
+    .to_der()
+    .expect("PSS parameters encode")
+}
+
+/// Encodes `SEQUENCE { oid, params }` where `params` is already-encoded DER (or absent).
+fn encode_algorithm_identifier(oid: ObjectIdentifier, params_der: Option<&[u8]>) -> Vec<u8> {
+    let parameters = params_der.map(|p| AnyRef::from_der(p).expect("own DER"));
+    AlgorithmIdentifierRef { oid, parameters }
+        .to_der()
+        .expect("AlgorithmIdentifier encodes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pss_identifier_round_trips_and_defaults_apply() {
+        for alg in [
+            SignatureAlgorithm::RSA_PSS_SHA256,
+            SignatureAlgorithm::RSA_PSS_SHA384,
+            SignatureAlgorithm::RSA_PSS_SHA512,
+        ] {
+            let der = alg.algorithm_identifier_der();
+            assert_eq!(
+                SignatureAlgorithm::from_algorithm_identifier_der(&der, None).unwrap(),
+                alg
+            );
+        }
+        // `SEQUENCE { id-RSASSA-PSS, SEQUENCE {} }`: every field takes its SHA-1 default.
+        let empty = [
+            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a, 0x30,
+            0x00,
+        ];
+        let alg = SignatureAlgorithm::from_algorithm_identifier_der(&empty, None).unwrap();
+        assert_eq!(
+            alg,
+            SignatureAlgorithm::RsaPss(PssParams {
+                hash: HashAlgorithm::Sha1,
+                mgf1_hash: HashAlgorithm::Sha1,
+                salt_len: 20
+            })
+        );
+        assert!(matches!(
+            alg.check_supported(),
+            Err(CryptoError::UnsupportedAlgorithm(_))
+        ));
+    }
+
+    #[test]
+    fn ecdsa_identifier_with_parameters_is_malformed() {
+        let mut der = SignatureAlgorithm::ECDSA_SHA256.algorithm_identifier_der();
+        // Append a NULL parameter and fix the SEQUENCE length.
+        der.extend_from_slice(&[0x05, 0x00]);
+        der[1] += 2;
+        assert!(matches!(
+            SignatureAlgorithm::from_algorithm_identifier_der(&der, None),
+            Err(CryptoError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn unknown_oid_is_named() {
+        let der = encode_algorithm_identifier(ObjectIdentifier::new_unwrap("1.2.3.4"), None);
+        let err = SignatureAlgorithm::from_algorithm_identifier_der(&der, None).unwrap_err();
+        assert!(err.to_string().contains("1.2.3.4"), "{err}");
+    }
+}

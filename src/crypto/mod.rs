@@ -1,0 +1,401 @@
+//! The crypto provider boundary.
+//!
+//! Every signature check, signature, digest and random byte in signflow goes through a
+//! [`CryptoProvider`]: a plain struct of `&'static dyn` traits, shaped like rustls'
+//! `CryptoProvider`. Keys cross the boundary as bytes (SubjectPublicKeyInfo DER for public keys,
+//! PKCS#8 DER for private keys), so backends can be swapped without touching the formats above.
+//!
+//! Backends, one per cargo feature, each with a `DEFAULT_PROVIDER`:
+//!
+//! | feature      | module                | what it is                                        |
+//! |--------------|-----------------------|---------------------------------------------------|
+//! | `aws-lc-rs`  | [`aws_lc`] (default)  | AWS-LC through `aws-lc-rs`                        |
+//! | `rustcrypto` | [`rustcrypto`]        | pure Rust: `rsa` 0.10, `p256`, `p384`, `ed25519-dalek`, `sha2` |
+//!
+//! # Example
+//! ```
+//! # #[cfg(any(feature = "aws-lc-rs", feature = "rustcrypto"))] {
+//! use signflow::crypto::{CryptoProvider, SignatureAlgorithm};
+//!
+//! let provider = CryptoProvider::get_default().expect("a backend is compiled in");
+//! let key_pem = include_str!("../../testdata/pki/leaf-ecdsa-p256.key.pem");
+//! let key = provider.load_private_key_pem(key_pem)?;
+//! let sig = key.sign(&SignatureAlgorithm::ECDSA_SHA256, b"act no. 17")?;
+//! provider.verify(&SignatureAlgorithm::ECDSA_SHA256, key.public_key_der(), b"act no. 17", &sig)?;
+//! assert!(provider
+//!     .verify(&SignatureAlgorithm::ECDSA_SHA256, key.public_key_der(), b"act no. 18", &sig)
+//!     .is_err());
+//! # }
+//! # Ok::<(), signflow::crypto::CryptoError>(())
+//! ```
+
+use core::fmt::Debug;
+use std::sync::OnceLock;
+
+mod algorithm;
+mod error;
+mod public_key;
+
+#[cfg(feature = "aws-lc-rs")]
+pub mod aws_lc;
+#[cfg(feature = "rustcrypto")]
+pub mod rustcrypto;
+
+pub use algorithm::{EcdsaEncoding, HashAlgorithm, PssParams, SignatureAlgorithm, oid};
+pub use error::CryptoError;
+pub use public_key::{
+    KeyKind, MAX_RSA_BITS, MIN_RSA_SIGN_BITS, MIN_RSA_VERIFY_BITS, PublicKeyInfo,
+    ecdsa_der_to_fixed, ecdsa_fixed_to_der,
+};
+
+/// Checks signatures. Implementations take the key as SubjectPublicKeyInfo DER.
+///
+/// Callers normally use [`CryptoProvider::verify`], which checks the algorithm and key once
+/// before calling the backend.
+pub trait SignatureVerifier: Send + Sync + Debug {
+    /// Verifies `signature` over `message` with `key`.
+    ///
+    /// # Errors
+    /// [`CryptoError::BadSignature`] if it does not verify; other variants for bad input.
+    fn verify(
+        &self,
+        alg: &SignatureAlgorithm,
+        key: &PublicKeyInfo<'_>,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError>;
+
+    /// Verifies `signature` over a message whose `digest` the caller computed (streaming).
+    /// Not available for Ed25519, which signs the message itself.
+    ///
+    /// # Errors
+    /// As [`SignatureVerifier::verify`].
+    fn verify_prehashed(
+        &self,
+        alg: &SignatureAlgorithm,
+        key: &PublicKeyInfo<'_>,
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError>;
+}
+
+/// Loads private keys from PKCS#8 DER (RFC 5958 `OneAsymmetricKey`).
+pub trait KeyLoader: Send + Sync + Debug {
+    /// Loads an unencrypted PKCS#8 private key.
+    ///
+    /// # Errors
+    /// [`CryptoError::InvalidPrivateKey`] for malformed keys, [`CryptoError::UnsupportedAlgorithm`]
+    /// naming an unknown key algorithm.
+    fn load_pkcs8(&self, der: &[u8]) -> Result<Box<dyn SigningKey>, CryptoError>;
+}
+
+/// A private key able to sign. Key material is zeroized when the key is dropped.
+pub trait SigningKey: Send + Sync + Debug {
+    /// The matching public key as SubjectPublicKeyInfo DER.
+    fn public_key_der(&self) -> &[u8];
+
+    /// Key family and parameters.
+    fn kind(&self) -> KeyKind;
+
+    /// The algorithm to use when the caller has no preference: RSA PKCS#1 v1.5 with SHA-256,
+    /// ECDSA with the curve's hash (SHA-256 for P-256, SHA-384 for P-384), Ed25519.
+    fn default_algorithm(&self) -> SignatureAlgorithm {
+        match self.kind() {
+            KeyKind::Rsa {
+                pss_only: false, ..
+            } => SignatureAlgorithm::RSA_PKCS1_SHA256,
+            KeyKind::Rsa { pss_only: true, .. } => SignatureAlgorithm::RSA_PSS_SHA256,
+            KeyKind::EcP384 => SignatureAlgorithm::ECDSA_SHA384,
+            KeyKind::EcP256 => SignatureAlgorithm::ECDSA_SHA256,
+            KeyKind::Ed25519 => SignatureAlgorithm::Ed25519,
+        }
+    }
+
+    /// Signs `message` with `alg`.
+    ///
+    /// # Errors
+    /// [`CryptoError::KeyMismatch`] if the key cannot make `alg` signatures,
+    /// [`CryptoError::VerifyOnly`] for SHA-1, [`CryptoError::UnsupportedAlgorithm`] for
+    /// combinations the backend cannot sign (ECDSA P-256 with SHA-512, say).
+    fn sign(&self, alg: &SignatureAlgorithm, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+}
+
+/// Creates streaming hashers.
+pub trait DigestProvider: Send + Sync + Debug {
+    /// Starts a new hash computation.
+    ///
+    /// # Errors
+    /// [`CryptoError::UnsupportedAlgorithm`] if the backend lacks `alg`.
+    fn hasher(&self, alg: HashAlgorithm) -> Result<Box<dyn Hasher>, CryptoError>;
+}
+
+/// A running hash computation (`update` as often as needed, then `finalize`).
+pub trait Hasher: Send {
+    /// Feeds more data.
+    fn update(&mut self, data: &[u8]);
+    /// Finishes and returns the digest.
+    fn finalize(self: Box<Self>) -> Digest;
+}
+
+/// Source of cryptographically secure random bytes.
+pub trait SecureRandom: Send + Sync + Debug {
+    /// Fills `dest` with random bytes.
+    ///
+    /// # Errors
+    /// [`CryptoError::Backend`] if the system generator fails.
+    fn fill(&self, dest: &mut [u8]) -> Result<(), CryptoError>;
+}
+
+/// A finished digest: up to 64 bytes, kept inline (no allocation on the verify path).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Digest {
+    algorithm: HashAlgorithm,
+    bytes: [u8; 64],
+}
+
+impl Digest {
+    /// Wraps digest bytes computed by a backend.
+    ///
+    /// # Panics
+    /// If `bytes` is not `algorithm.output_len()` long: backends produce exact lengths.
+    pub fn new(algorithm: HashAlgorithm, bytes: &[u8]) -> Self {
+        assert_eq!(
+            bytes.len(),
+            algorithm.output_len(),
+            "digest length of {algorithm}"
+        );
+        let mut buf = [0u8; 64];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        Self {
+            algorithm,
+            bytes: buf,
+        }
+    }
+
+    /// The algorithm that produced this digest.
+    pub fn algorithm(&self) -> HashAlgorithm {
+        self.algorithm
+    }
+}
+
+impl AsRef<[u8]> for Digest {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes[..self.algorithm.output_len()]
+    }
+}
+
+impl Debug for Digest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Digest({}, ", self.algorithm)?;
+        for b in self.as_ref() {
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// A set of crypto backends: signature verification, private keys, digests and randomness.
+///
+/// Build one with struct update syntax to mix backends:
+/// ```
+/// # #[cfg(all(feature = "aws-lc-rs", feature = "rustcrypto"))] {
+/// use signflow::crypto::{CryptoProvider, aws_lc, rustcrypto};
+/// let mixed = CryptoProvider {
+///     name: "aws-lc-rs verify, rustcrypto digests",
+///     digests: rustcrypto::DEFAULT_PROVIDER.digests,
+///     ..aws_lc::DEFAULT_PROVIDER
+/// };
+/// # let _ = mixed; }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct CryptoProvider {
+    /// Name shown in reports and benchmarks.
+    pub name: &'static str,
+    /// Signature verification.
+    pub verifier: &'static dyn SignatureVerifier,
+    /// Private key loading (and through it, signing).
+    pub key_loader: &'static dyn KeyLoader,
+    /// Message digests.
+    pub digests: &'static dyn DigestProvider,
+    /// Random bytes.
+    pub random: &'static dyn SecureRandom,
+}
+
+static INSTALLED: OnceLock<CryptoProvider> = OnceLock::new();
+
+impl CryptoProvider {
+    /// Makes `self` the process-wide default returned by [`CryptoProvider::get_default`].
+    ///
+    /// # Errors
+    /// Returns the provider already installed if there is one (the first install wins).
+    pub fn install_default(self) -> Result<(), CryptoProvider> {
+        INSTALLED
+            .set(self)
+            .map_err(|_| *INSTALLED.get().expect("set"))
+    }
+
+    /// The process-wide default: the installed provider, or else the compiled-in backend when
+    /// exactly one backend feature is enabled. With both backends compiled in and none
+    /// installed this is `None`: the caller must choose.
+    pub fn get_default() -> Option<&'static CryptoProvider> {
+        if let Some(p) = INSTALLED.get() {
+            return Some(p);
+        }
+        #[cfg(all(feature = "aws-lc-rs", not(feature = "rustcrypto")))]
+        return Some(&aws_lc::DEFAULT_PROVIDER);
+        #[cfg(all(feature = "rustcrypto", not(feature = "aws-lc-rs")))]
+        return Some(&rustcrypto::DEFAULT_PROVIDER);
+        #[allow(unreachable_code)]
+        None
+    }
+
+    /// Every backend compiled into this build, for tests and benchmarks that cover them all.
+    pub fn all_compiled() -> Vec<&'static CryptoProvider> {
+        let mut all: Vec<&'static CryptoProvider> = Vec::new();
+        #[cfg(feature = "aws-lc-rs")]
+        all.push(&aws_lc::DEFAULT_PROVIDER);
+        #[cfg(feature = "rustcrypto")]
+        all.push(&rustcrypto::DEFAULT_PROVIDER);
+        all
+    }
+
+    /// Verifies `signature` over `message` with the public key `spki_der` (SubjectPublicKeyInfo
+    /// DER).
+    ///
+    /// # Errors
+    /// [`CryptoError::BadSignature`] if the signature does not verify;
+    /// [`CryptoError::InvalidPublicKey`], [`CryptoError::KeyMismatch`] or
+    /// [`CryptoError::UnsupportedAlgorithm`] if the key or algorithm cannot be used.
+    pub fn verify(
+        &self,
+        alg: &SignatureAlgorithm,
+        spki_der: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        let key = Self::prepare(alg, spki_der)?;
+        self.verifier.verify(alg, &key, message, signature)
+    }
+
+    /// Verifies `signature` given the message's `digest` rather than the message (for content
+    /// streamed through a [`Hasher`]). Ed25519 has no prehashed form and is refused.
+    ///
+    /// # Errors
+    /// As [`CryptoProvider::verify`]; also [`CryptoError::DigestLength`].
+    pub fn verify_prehashed(
+        &self,
+        alg: &SignatureAlgorithm,
+        spki_der: &[u8],
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        let key = Self::prepare(alg, spki_der)?;
+        let hash = alg.hash().ok_or_else(|| {
+            CryptoError::unsupported("Ed25519 signs the message itself, not a digest")
+        })?;
+        if digest.len() != hash.output_len() {
+            return Err(CryptoError::DigestLength {
+                expected: hash.output_len(),
+                actual: digest.len(),
+            });
+        }
+        self.verifier.verify_prehashed(alg, &key, digest, signature)
+    }
+
+    fn prepare<'a>(
+        alg: &SignatureAlgorithm,
+        spki_der: &'a [u8],
+    ) -> Result<PublicKeyInfo<'a>, CryptoError> {
+        alg.check_supported()?;
+        let key = PublicKeyInfo::parse(spki_der)?;
+        key.check_algorithm(alg)?;
+        Ok(key)
+    }
+
+    /// Loads an unencrypted PKCS#8 private key from DER.
+    ///
+    /// # Errors
+    /// See [`KeyLoader::load_pkcs8`].
+    pub fn load_private_key_der(&self, der: &[u8]) -> Result<Box<dyn SigningKey>, CryptoError> {
+        self.key_loader.load_pkcs8(der)
+    }
+
+    /// Loads an unencrypted PKCS#8 private key from PEM (`-----BEGIN PRIVATE KEY-----`).
+    ///
+    /// # Errors
+    /// [`CryptoError::InvalidPrivateKey`] if the text is not a PKCS#8 PEM block; otherwise as
+    /// [`KeyLoader::load_pkcs8`].
+    pub fn load_private_key_pem(&self, pem: &str) -> Result<Box<dyn SigningKey>, CryptoError> {
+        let (label, der) = pem_rfc7468_decode(pem)?;
+        if label != "PRIVATE KEY" {
+            return Err(CryptoError::InvalidPrivateKey(format!(
+                "expected a PKCS#8 \"PRIVATE KEY\" PEM block, found \"{label}\""
+            )));
+        }
+        let der = zeroize::Zeroizing::new(der);
+        self.key_loader.load_pkcs8(&der)
+    }
+
+    /// Hashes `data` in one call.
+    ///
+    /// # Errors
+    /// [`CryptoError::UnsupportedAlgorithm`] if the backend lacks `alg`.
+    pub fn digest(&self, alg: HashAlgorithm, data: &[u8]) -> Result<Digest, CryptoError> {
+        let mut h = self.digests.hasher(alg)?;
+        h.update(data);
+        Ok(h.finalize())
+    }
+}
+
+fn pem_rfc7468_decode(pem: &str) -> Result<(String, Vec<u8>), CryptoError> {
+    let (label, der) = der::pem::decode_vec(pem.as_bytes())
+        .map_err(|e| CryptoError::InvalidPrivateKey(format!("not a PEM block: {e}")))?;
+    Ok((label.to_owned(), der))
+}
+
+/// Reads the algorithm of a PKCS#8 key: the key kind it will be (curve from the parameters).
+pub(crate) fn pkcs8_key_kind(der: &[u8]) -> Result<KeyKind, CryptoError> {
+    use der::Decode;
+    let info = pkcs8::PrivateKeyInfoRef::from_der(der)
+        .map_err(|e| CryptoError::InvalidPrivateKey(format!("not a DER PKCS#8 key: {e}")))?;
+    match info.algorithm.oid {
+        oid::RSA_ENCRYPTION => Ok(KeyKind::Rsa {
+            bits: 0,
+            pss_only: false,
+        }),
+        oid::EC_PUBLIC_KEY => {
+            let curve = info
+                .algorithm
+                .parameters
+                .and_then(|p| p.decode_as::<const_oid::ObjectIdentifier>().ok())
+                .ok_or_else(|| CryptoError::InvalidPrivateKey("EC key names no curve".into()))?;
+            match curve {
+                oid::SECP256R1 => Ok(KeyKind::EcP256),
+                oid::SECP384R1 => Ok(KeyKind::EcP384),
+                other => Err(CryptoError::unsupported(format!("elliptic curve {other}"))),
+            }
+        }
+        oid::ED25519 => Ok(KeyKind::Ed25519),
+        other => Err(CryptoError::unsupported(format!(
+            "private key algorithm {other}"
+        ))),
+    }
+}
+
+/// Checks a signing request common to all backends: the key fits, SHA-1 is refused.
+pub(crate) fn check_signing(
+    kind: KeyKind,
+    public_key_der: &[u8],
+    alg: &SignatureAlgorithm,
+) -> Result<(), CryptoError> {
+    alg.check_supported()?;
+    let info = PublicKeyInfo {
+        kind,
+        key: public_key_der,
+    };
+    info.check_algorithm(alg)?;
+    if alg.is_weak() {
+        return Err(CryptoError::VerifyOnly(*alg));
+    }
+    Ok(())
+}

@@ -1,0 +1,33 @@
+//! # signflow
+//!
+//! Electronic signatures and document exchange for Rust services: load a signer's key, check
+//! certificates, sign and verify CMS and XMLDSig documents with RSA, ECDSA, Ed25519 and (in
+//! progress) GOST R 34.10-2012, and move documents through a versioned, journaled flow.
+//!
+//! This release provides the foundation every other part builds on:
+//!
+//! | module     | holds                                                                  |
+//! |------------|------------------------------------------------------------------------|
+//! | [`crypto`] | the provider boundary (bytes in, bytes out) and its two backends       |
+//! | [`pem`]    | PEM/DER input: several objects per file, as the CLI accepts them       |
+//! | [`error`]  | the crate's error enum                                                  |
+//!
+//! ## Cargo features
+//!
+//! | feature      | default | what it adds                                                  |
+//! |--------------|---------|---------------------------------------------------------------|
+//! | `aws-lc-rs`  | yes     | crypto backend on AWS-LC                                      |
+//! | `rustcrypto` | no      | pure-Rust crypto backend                                      |
+//! | `cli`        | no      | the `signflow` binary                                         |
+//!
+//! With exactly one backend enabled, [`crypto::CryptoProvider::get_default`] returns it; with
+//! both, install one with [`crypto::CryptoProvider::install_default`].
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod crypto;
+pub mod error;
+pub mod pem;
+
+pub use error::Error;
