@@ -1,1 +1,105 @@
-fn main() {}
+//! `signflow`: sign and verify documents from the command line.
+//!
+//! Conventions shared by every command (README, "CLI conventions"): exit statuses 0 valid,
+//! 1 invalid, 2 format error, 3 indeterminate, 4 wrong password or unusable key, 64 usage,
+//! 74 I/O; `--json` prints a machine-readable report on stdout; passwords only through
+//! `--password-env` or `--password-file`; PEM or DER inputs; `--at RFC3339` for the validation
+//! time.
+
+mod demo;
+mod exit;
+mod secrets;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use signflow::crypto::CryptoProvider;
+
+use exit::{Failure, Status};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "signflow",
+    version,
+    about = "Electronic signatures and document exchange"
+)]
+struct Cli {
+    /// Crypto backend to use (each must be compiled in).
+    #[arg(long, global = true, value_enum, default_value_t = Backend::default())]
+    backend: Backend,
+    /// Print a machine-readable JSON report on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the end-to-end demonstration on the embedded test PKI, in a temporary folder.
+    Demo(demo::DemoArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    /// AWS-LC through aws-lc-rs.
+    AwsLcRs,
+    /// Pure Rust (RustCrypto).
+    Rustcrypto,
+}
+
+impl Default for Backend {
+    fn default() -> Self {
+        if cfg!(feature = "aws-lc-rs") {
+            Self::AwsLcRs
+        } else {
+            Self::Rustcrypto
+        }
+    }
+}
+
+impl Backend {
+    fn provider(self) -> Result<&'static CryptoProvider, Failure> {
+        let name = match self {
+            Self::AwsLcRs => "aws-lc-rs",
+            Self::Rustcrypto => "rustcrypto",
+        };
+        CryptoProvider::all_compiled()
+            .into_iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| {
+                Failure::new(
+                    Status::Usage,
+                    format!("backend {name} is not compiled into this binary"),
+                )
+            })
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => Status::Usage.into(),
+            };
+        }
+    };
+    let result = cli
+        .backend
+        .provider()
+        .and_then(|provider| match &cli.command {
+            Command::Demo(args) => demo::run(provider, args, cli.json),
+        });
+    match result {
+        Ok(status) => status.into(),
+        Err(f) => {
+            eprintln!("signflow: {}", f.message);
+            f.status.into()
+        }
+    }
+}

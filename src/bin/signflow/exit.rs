@@ -1,0 +1,67 @@
+//! Exit statuses: the contract scripts rely on (README, "CLI conventions").
+
+use std::process::ExitCode;
+
+/// What a `signflow` run concluded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// 0: the signature (or every step) is valid.
+    Valid = 0,
+    /// 1: a signature is invalid.
+    Invalid = 1,
+    /// 2: the input is not what it claims to be.
+    FormatError = 2,
+    /// 3: no conclusion could be reached (e.g. revocation status unknown).
+    #[allow(dead_code)] // used by the verify commands of later issues
+    Indeterminate = 3,
+    /// 4: wrong password or unusable key.
+    KeyError = 4,
+    /// 64: the command line is wrong (EX_USAGE).
+    Usage = 64,
+    /// 74: reading or writing a file failed (EX_IOERR).
+    Io = 74,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> Self {
+        ExitCode::from(s as u8)
+    }
+}
+
+/// A failure that ends the command with a status and a one-line message on stderr.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: Status,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(status: Status, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn io(path: &std::path::Path, e: std::io::Error) -> Self {
+        Self::new(Status::Io, format!("{}: {e}", path.display()))
+    }
+}
+
+impl From<signflow::crypto::CryptoError> for Failure {
+    fn from(e: signflow::crypto::CryptoError) -> Self {
+        use signflow::crypto::CryptoError as E;
+        let status = match e {
+            E::BadSignature => Status::Invalid,
+            E::InvalidPrivateKey(_) | E::KeyMismatch { .. } | E::VerifyOnly(_) => Status::KeyError,
+            _ => Status::FormatError,
+        };
+        Self::new(status, e.to_string())
+    }
+}
+
+impl From<signflow::pem::PemError> for Failure {
+    fn from(e: signflow::pem::PemError) -> Self {
+        Self::new(Status::FormatError, e.to_string())
+    }
+}
