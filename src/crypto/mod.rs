@@ -250,6 +250,7 @@ impl CryptoProvider {
     }
 
     /// Every backend compiled into this build, for tests and benchmarks that cover them all.
+    #[allow(clippy::vec_init_then_push)] // each push is behind its own feature
     pub fn all_compiled() -> Vec<&'static CryptoProvider> {
         let mut all: Vec<&'static CryptoProvider> = Vec::new();
         #[cfg(feature = "aws-lc-rs")]

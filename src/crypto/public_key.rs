@@ -155,18 +155,13 @@ impl<'a> PublicKeyInfo<'a> {
     /// # Errors
     /// [`CryptoError::KeyMismatch`] if the key family does not fit the algorithm.
     pub fn check_algorithm(&self, alg: &SignatureAlgorithm) -> Result<(), CryptoError> {
-        let fits = match (self.kind, alg) {
-            (
-                KeyKind::Rsa {
-                    pss_only: false, ..
-                },
-                SignatureAlgorithm::RsaPkcs1(_),
-            ) => true,
-            (KeyKind::Rsa { .. }, SignatureAlgorithm::RsaPss(_)) => true,
-            (KeyKind::EcP256 | KeyKind::EcP384, SignatureAlgorithm::Ecdsa { .. }) => true,
-            (KeyKind::Ed25519, SignatureAlgorithm::Ed25519) => true,
-            _ => false,
-        };
+        let fits = matches!(
+            (self.kind, alg),
+            (KeyKind::Rsa { pss_only: false, .. }, SignatureAlgorithm::RsaPkcs1(_))
+                | (KeyKind::Rsa { .. }, SignatureAlgorithm::RsaPss(_))
+                | (KeyKind::EcP256 | KeyKind::EcP384, SignatureAlgorithm::Ecdsa { .. })
+                | (KeyKind::Ed25519, SignatureAlgorithm::Ed25519)
+        );
         if fits {
             Ok(())
         } else {
