@@ -29,5 +29,6 @@
 pub mod crypto;
 pub mod error;
 pub mod pem;
+pub mod pki;
 
 pub use error::Error;

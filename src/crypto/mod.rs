@@ -36,6 +36,8 @@ mod algorithm;
 mod error;
 mod public_key;
 
+pub mod gost;
+
 #[cfg(feature = "aws-lc-rs")]
 pub mod aws_lc;
 #[cfg(feature = "rustcrypto")]

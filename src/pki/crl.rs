@@ -1,0 +1,395 @@
+//! Certificate revocation lists (RFC 5280 §5), parsed once and indexed by serial number so a
+//! lookup costs one hash probe whatever the CRL's size.
+
+use core::ops::Range;
+use std::collections::HashMap;
+
+use x509_parser::extensions::ParsedExtension;
+use x509_parser::prelude::FromDer;
+use x509_parser::revocation_list::CertificateRevocationList;
+
+use super::certificate::{DistributionPoint, hex, tlv_len};
+use super::error::PkiError;
+use super::name::{DistinguishedName, GeneralName};
+use super::time::UnixTime;
+use crate::crypto::{CryptoError, SignatureAlgorithm};
+
+/// Largest CRL accepted: 1,000,000 entries take about 40 MiB; allow some room.
+pub const MAX_CRL_LEN: usize = 256 * 1024 * 1024;
+
+/// CRLReason (RFC 5280 §5.3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum RevocationReason {
+    /// unspecified (0), also used when the entry has no reason code.
+    Unspecified,
+    /// keyCompromise (1).
+    KeyCompromise,
+    /// cACompromise (2).
+    CaCompromise,
+    /// affiliationChanged (3).
+    AffiliationChanged,
+    /// superseded (4).
+    Superseded,
+    /// cessationOfOperation (5).
+    CessationOfOperation,
+    /// certificateHold (6): suspended, may be released by removeFromCRL in a delta CRL.
+    CertificateHold,
+    /// removeFromCRL (8): only in delta CRLs; the certificate is no longer on hold.
+    RemoveFromCrl,
+    /// privilegeWithdrawn (9).
+    PrivilegeWithdrawn,
+    /// aACompromise (10).
+    AaCompromise,
+}
+
+impl RevocationReason {
+    fn from_code(code: u8) -> Option<Self> {
+        Some(match code {
+            0 => Self::Unspecified,
+            1 => Self::KeyCompromise,
+            2 => Self::CaCompromise,
+            3 => Self::AffiliationChanged,
+            4 => Self::Superseded,
+            5 => Self::CessationOfOperation,
+            6 => Self::CertificateHold,
+            8 => Self::RemoveFromCrl,
+            9 => Self::PrivilegeWithdrawn,
+            10 => Self::AaCompromise,
+            _ => return None,
+        })
+    }
+
+    /// The ReasonFlags bit for this reason (RFC 5280 §4.2.1.13): bit n for code n.
+    pub fn flag(self) -> u16 {
+        let code = match self {
+            Self::Unspecified => 0,
+            Self::KeyCompromise => 1,
+            Self::CaCompromise => 2,
+            Self::AffiliationChanged => 3,
+            Self::Superseded => 4,
+            Self::CessationOfOperation => 5,
+            Self::CertificateHold => 6,
+            Self::RemoveFromCrl => 8,
+            Self::PrivilegeWithdrawn => 9,
+            Self::AaCompromise => 10,
+        };
+        1 << code
+    }
+}
+
+/// One revoked certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RevokedEntry {
+    /// When the certificate was revoked.
+    pub revocation_date: UnixTime,
+    /// Why (unspecified when the entry says nothing).
+    pub reason: RevocationReason,
+    /// When the key is known or suspected to have been compromised.
+    pub invalidity_date: Option<UnixTime>,
+}
+
+/// The IssuingDistributionPoint extension (RFC 5280 §5.2.5).
+#[derive(Clone, Debug, Default)]
+pub struct IssuingDistributionPoint {
+    /// The distribution point's names (fullName, or nameRelativeToCRLIssuer resolved).
+    pub names: Vec<GeneralName>,
+    /// onlyContainsUserCerts.
+    pub only_user_certs: bool,
+    /// onlyContainsCACerts.
+    pub only_ca_certs: bool,
+    /// onlySomeReasons.
+    pub only_some_reasons: Option<u16>,
+    /// indirectCRL.
+    pub indirect: bool,
+    /// onlyContainsAttributeCerts.
+    pub only_attribute_certs: bool,
+}
+
+/// A parsed, indexed CRL.
+#[derive(Clone, Debug)]
+pub struct Crl {
+    der: Vec<u8>,
+    tbs: Range<usize>,
+    signature_algorithm_der: Range<usize>,
+    signature: Vec<u8>,
+    issuer: DistinguishedName,
+    this_update: UnixTime,
+    next_update: Option<UnixTime>,
+    number: Option<Vec<u8>>,
+    delta_base: Option<Vec<u8>>,
+    idp: Option<IssuingDistributionPoint>,
+    authority_key_id: Option<Vec<u8>>,
+    /// Certificate issuers named by entries of an indirect CRL; index 0 is the CRL issuer.
+    entry_issuers: Vec<DistinguishedName>,
+    /// serial → (index into entry_issuers, entry).
+    entries: HashMap<Vec<u8>, Vec<(u32, RevokedEntry)>>,
+    entry_count: usize,
+    unknown_critical: Vec<String>,
+}
+
+fn integer_content(value: &[u8]) -> Option<Vec<u8>> {
+    let total = tlv_len(value)?;
+    let header = if value.get(1)? & 0x80 == 0 {
+        2
+    } else {
+        2 + (value[1] & 0x7f) as usize
+    };
+    (value.first() == Some(&0x02) && header <= total).then(|| value[header..total].to_vec())
+}
+
+fn strip_zeros(mut b: &[u8]) -> &[u8] {
+    while let [0, rest @ ..] = b {
+        if rest.is_empty() {
+            break;
+        }
+        b = rest;
+    }
+    b
+}
+
+/// Compares two big-endian unsigned integers.
+pub(crate) fn cmp_uint(a: &[u8], b: &[u8]) -> core::cmp::Ordering {
+    let (a, b) = (strip_zeros(a), strip_zeros(b));
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+impl Crl {
+    /// Parses a DER CRL and indexes its entries.
+    ///
+    /// # Errors
+    /// [`PkiError::MalformedCrl`] saying what is wrong.
+    ///
+    /// # Example
+    /// ```
+    /// use signflow::pki::Crl;
+    /// let crl = Crl::from_der(include_bytes!("../../testdata/pki/intermediate-ca.crl.der"))?;
+    /// assert_eq!(crl.len(), 1);
+    /// # Ok::<(), signflow::pki::PkiError>(())
+    /// ```
+    pub fn from_der(der: &[u8]) -> Result<Self, PkiError> {
+        let malformed = |reason: String| PkiError::MalformedCrl { reason };
+        if der.len() > MAX_CRL_LEN {
+            return Err(malformed(format!(
+                "{} bytes is larger than the limit",
+                der.len()
+            )));
+        }
+        let (rest, crl) = CertificateRevocationList::from_der(der)
+            .map_err(|e| malformed(format!("not a DER CRL: {e}")))?;
+        if !rest.is_empty() {
+            return Err(malformed("trailing data after the CRL".into()));
+        }
+        let tbs_raw: &[u8] = crl.tbs_cert_list.as_ref();
+        let start = tbs_raw.as_ptr() as usize - der.as_ptr() as usize;
+        let tbs = start..start + tbs_raw.len();
+        let alg_len =
+            tlv_len(&der[tbs.end..]).ok_or_else(|| malformed("bad signatureAlgorithm".into()))?;
+        if crl.tbs_cert_list.signature != crl.signature_algorithm {
+            return Err(malformed(
+                "signature algorithm differs inside and outside tbsCertList".into(),
+            ));
+        }
+        let issuer = DistinguishedName::from_x509(&crl.tbs_cert_list.issuer);
+        let mut out = Crl {
+            der: Vec::new(),
+            tbs: tbs.clone(),
+            signature_algorithm_der: tbs.end..tbs.end + alg_len,
+            signature: crl.signature_value.data.to_vec(),
+            issuer: issuer.clone(),
+            this_update: UnixTime(crl.tbs_cert_list.this_update.timestamp()),
+            next_update: crl
+                .tbs_cert_list
+                .next_update
+                .map(|t| UnixTime(t.timestamp())),
+            number: None,
+            delta_base: None,
+            idp: None,
+            authority_key_id: None,
+            entry_issuers: vec![issuer.clone()],
+            entries: HashMap::with_capacity(crl.tbs_cert_list.revoked_certificates.len()),
+            entry_count: 0,
+            unknown_critical: Vec::new(),
+        };
+        for ext in crl.tbs_cert_list.extensions() {
+            let oid = ext.oid.to_id_string();
+            match ext.parsed_extension() {
+                ParsedExtension::CRLNumber(n) => out.number = Some(n.to_bytes_be()),
+                ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                    out.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec())
+                }
+                ParsedExtension::IssuingDistributionPoint(idp) => {
+                    let (full, relative) =
+                        DistributionPoint::names(idp.distribution_point.as_ref(), &issuer);
+                    let mut names = full;
+                    names.extend(relative.map(GeneralName::Directory));
+                    out.idp = Some(IssuingDistributionPoint {
+                        names,
+                        only_user_certs: idp.only_contains_user_certs,
+                        only_ca_certs: idp.only_contains_ca_certs,
+                        only_some_reasons: idp.only_some_reasons.as_ref().map(|r| r.flags),
+                        indirect: idp.indirect_crl,
+                        only_attribute_certs: idp.only_contains_attribute_certs,
+                    });
+                }
+                _ if oid == "2.5.29.27" => {
+                    out.delta_base = Some(
+                        integer_content(ext.value)
+                            .ok_or_else(|| malformed("bad deltaCRLIndicator".into()))?,
+                    )
+                }
+                ParsedExtension::IssuerAlternativeName(_) => {}
+                _ if oid == "2.5.29.46" => {} // freshestCRL: locations only
+                _ => {
+                    if ext.critical {
+                        out.unknown_critical.push(oid);
+                    }
+                }
+            }
+        }
+        let mut current_issuer = 0u32;
+        for entry in crl.iter_revoked_certificates() {
+            let mut reason = RevocationReason::Unspecified;
+            let mut invalidity_date = None;
+            for ext in entry.extensions() {
+                let oid = ext.oid.to_id_string();
+                match ext.parsed_extension() {
+                    ParsedExtension::ReasonCode(code) => {
+                        reason = RevocationReason::from_code(code.0)
+                            .ok_or_else(|| malformed(format!("unknown reason code {}", code.0)))?
+                    }
+                    ParsedExtension::InvalidityDate(t) => {
+                        invalidity_date = Some(UnixTime(t.timestamp()))
+                    }
+                    _ if oid == "2.5.29.29" => {
+                        let (_, names) =
+                            x509_parser::extensions::SubjectAlternativeName::from_der(ext.value)
+                                .map_err(|e| malformed(format!("bad certificateIssuer: {e}")))?;
+                        let dn = names.general_names.iter().find_map(|g| {
+                            match GeneralName::from_x509(g) {
+                                GeneralName::Directory(d) => Some(d),
+                                _ => None,
+                            }
+                        });
+                        let dn = dn.ok_or_else(|| {
+                            malformed("certificateIssuer names no directory name".into())
+                        })?;
+                        current_issuer = match out.entry_issuers.iter().position(|d| *d == dn) {
+                            Some(i) => i as u32,
+                            None => {
+                                out.entry_issuers.push(dn);
+                                (out.entry_issuers.len() - 1) as u32
+                            }
+                        };
+                    }
+                    _ => {
+                        if ext.critical && !out.unknown_critical.contains(&oid) {
+                            out.unknown_critical.push(oid);
+                        }
+                    }
+                }
+            }
+            let record = RevokedEntry {
+                revocation_date: UnixTime(entry.revocation_date.timestamp()),
+                reason,
+                invalidity_date,
+            };
+            out.entries
+                .entry(entry.raw_serial().to_vec())
+                .or_default()
+                .push((current_issuer, record));
+            out.entry_count += 1;
+        }
+        out.der = der.to_vec();
+        Ok(out)
+    }
+
+    /// Parses every CRL in PEM (several blocks) or DER input.
+    ///
+    /// # Errors
+    /// [`PkiError::Pem`] or [`PkiError::MalformedCrl`].
+    pub fn all_from_pem_or_der(input: &[u8]) -> Result<Vec<Self>, PkiError> {
+        crate::pem::decode_labelled(input, &["X509 CRL"], "a CRL")?
+            .iter()
+            .map(|d| Self::from_der(d))
+            .collect()
+    }
+
+    /// Looks up a certificate by issuer and serial number (content octets of the INTEGER).
+    /// For direct CRLs `issuer` is the CRL's issuer; indirect CRLs name other issuers per entry.
+    pub fn lookup(&self, issuer: &DistinguishedName, serial: &[u8]) -> Option<&RevokedEntry> {
+        self.entries
+            .get(serial)?
+            .iter()
+            .find(|(i, _)| self.entry_issuers.get(*i as usize) == Some(issuer))
+            .map(|(_, e)| e)
+    }
+
+    /// The whole CRL, DER.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+    /// The signed part, DER.
+    pub fn tbs_der(&self) -> &[u8] {
+        &self.der[self.tbs.clone()]
+    }
+    /// The signature algorithm.
+    ///
+    /// # Errors
+    /// [`CryptoError::UnsupportedAlgorithm`] naming the OID.
+    pub fn signature_algorithm(&self) -> Result<SignatureAlgorithm, CryptoError> {
+        SignatureAlgorithm::from_algorithm_identifier_der(
+            &self.der[self.signature_algorithm_der.clone()],
+            None,
+        )
+    }
+    /// The signature bits.
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+    /// The issuer.
+    pub fn issuer(&self) -> &DistinguishedName {
+        &self.issuer
+    }
+    /// thisUpdate.
+    pub fn this_update(&self) -> UnixTime {
+        self.this_update
+    }
+    /// nextUpdate.
+    pub fn next_update(&self) -> Option<UnixTime> {
+        self.next_update
+    }
+    /// cRLNumber (big-endian), if present.
+    pub fn number(&self) -> Option<&[u8]> {
+        self.number.as_deref()
+    }
+    /// The cRLNumber in hex, for reports.
+    pub fn number_hex(&self) -> Option<String> {
+        self.number.as_deref().map(hex)
+    }
+    /// For a delta CRL, the BaseCRLNumber of the complete CRL it updates.
+    pub fn delta_base(&self) -> Option<&[u8]> {
+        self.delta_base.as_deref()
+    }
+    /// The IssuingDistributionPoint, if present.
+    pub fn issuing_distribution_point(&self) -> Option<&IssuingDistributionPoint> {
+        self.idp.as_ref()
+    }
+    /// authorityKeyIdentifier keyIdentifier.
+    pub fn authority_key_id(&self) -> Option<&[u8]> {
+        self.authority_key_id.as_deref()
+    }
+    /// Critical extensions this crate does not process; such a CRL is not used.
+    pub fn unknown_critical(&self) -> &[String] {
+        &self.unknown_critical
+    }
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entry_count
+    }
+    /// Whether the CRL revokes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.entry_count == 0
+    }
+}

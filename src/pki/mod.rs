@@ -1,0 +1,36 @@
+//! Public-key infrastructure: certificates, CRLs, PKCS#12 identities, trust stores, and
+//! path validation (RFC 5280 §6) with revocation (§6.3) at a caller-given time.
+//!
+//! | module          | holds                                                      |
+//! |-----------------|------------------------------------------------------------|
+//! | `certificate`   | [`Certificate`]: owned, parsed once, raw DER kept          |
+//! | `crl`           | [`Crl`]: parsed once, entries indexed by serial             |
+//! | `name`          | distinguished and general names, name-constraint matching  |
+//! | `trust`         | [`TrustStore`]                                             |
+//! | `validate`      | [`Validator`]: path building, §6.1 validation, §6.3 CRLs    |
+//! | `policy`        | the valid_policy_tree                                      |
+//! | `report`        | [`ValidationReport`], [`Finding`], [`Status`]              |
+//! | `pkcs12`        | PKCS#12 import                                             |
+//! | `time`          | [`UnixTime`]                                               |
+
+mod certificate;
+mod crl;
+mod error;
+mod name;
+pub mod pkcs12;
+mod policy;
+mod report;
+mod time;
+mod trust;
+mod validate;
+
+pub use certificate::{
+    ANY_EXTENDED_KEY_USAGE, ANY_POLICY, Certificate, DistributionPoint, Extensions, KeyUsage,
+};
+pub use crl::{Crl, IssuingDistributionPoint, RevocationReason, RevokedEntry};
+pub use error::PkiError;
+pub use name::{DistinguishedName, GeneralName};
+pub use report::{CertificateReport, Finding, ReportedFinding, Status, ValidationReport};
+pub use time::UnixTime;
+pub use trust::TrustStore;
+pub use validate::{RevocationMode, ValidationOptions, Validator};

@@ -1,0 +1,321 @@
+//! Names: distinguished names compared as RFC 5280 §7.1 says, general names, and the
+//! name-constraint matching of RFC 5280 §4.2.1.10.
+
+use core::fmt;
+
+use x509_parser::der_parser::asn1_rs::{Any, Tag};
+use x509_parser::x509::X509Name;
+
+/// OID of the legacy `emailAddress` attribute (PKCS#9), checked against rfc822Name constraints.
+pub const EMAIL_ADDRESS_OID: &str = "1.2.840.113549.1.9.1";
+
+/// One attribute value, normalized for comparison.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Value {
+    /// A directory string: trimmed, inner whitespace collapsed, case folded (RFC 4518 in short).
+    Text(String),
+    /// Anything else: tag and content octets, compared exactly.
+    Raw(u32, Vec<u8>),
+}
+
+/// An X.501 distinguished name: its DER and its normalized form.
+///
+/// Equality follows RFC 5280 §7.1: PrintableString and UTF8String values compare after
+/// insignificant-space handling and case folding, so a CA that moved from PrintableString to
+/// UTF8String still chains.
+#[derive(Clone, Eq)]
+pub struct DistinguishedName {
+    der: Vec<u8>,
+    rdns: Vec<Vec<(String, Value)>>,
+    display: String,
+}
+
+impl PartialEq for DistinguishedName {
+    fn eq(&self, other: &Self) -> bool {
+        self.rdns == other.rdns
+    }
+}
+
+impl core::hash::Hash for DistinguishedName {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.rdns.hash(state);
+    }
+}
+
+impl fmt::Debug for DistinguishedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DistinguishedName({})", self.display)
+    }
+}
+
+impl fmt::Display for DistinguishedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display)
+    }
+}
+
+fn normalize_text(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn decode_value(any: &Any<'_>) -> Value {
+    let data = any.data;
+    let text = match any.tag() {
+        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::NumericString => {
+            core::str::from_utf8(data).ok().map(str::to_owned)
+        }
+        // T.61 in practice carries Latin-1.
+        Tag::TeletexString => Some(data.iter().map(|&b| char::from(b)).collect()),
+        Tag::BmpString if data.len() % 2 == 0 => {
+            let units: Vec<u16> = data
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16(&units).ok()
+        }
+        Tag::UniversalString if data.len() % 4 == 0 => data
+            .chunks_exact(4)
+            .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+            .collect(),
+        _ => None,
+    };
+    match text {
+        Some(t) => Value::Text(normalize_text(&t)),
+        None => Value::Raw(any.tag().0, data.to_vec()),
+    }
+}
+
+impl DistinguishedName {
+    pub(crate) fn from_x509(name: &X509Name<'_>) -> Self {
+        let rdns = name
+            .iter_rdn()
+            .map(|rdn| {
+                let mut set: Vec<(String, Value)> = rdn
+                    .iter()
+                    .map(|atv| {
+                        (
+                            atv.attr_type().to_id_string(),
+                            decode_value(atv.attr_value()),
+                        )
+                    })
+                    .collect();
+                set.sort();
+                set
+            })
+            .collect();
+        Self {
+            der: name.as_raw().to_vec(),
+            rdns,
+            display: name.to_string(),
+        }
+    }
+
+    /// Parses DER `Name`.
+    ///
+    /// # Errors
+    /// A message if the DER is not a Name.
+    pub fn from_der(der: &[u8]) -> Result<Self, String> {
+        use x509_parser::prelude::FromDer;
+        let (rest, name) = X509Name::from_der(der).map_err(|e| format!("invalid Name: {e}"))?;
+        if !rest.is_empty() {
+            return Err("trailing data after Name".into());
+        }
+        Ok(Self::from_x509(&name))
+    }
+
+    /// The DER encoding as found in the certificate or CRL.
+    pub fn as_der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// Whether the name has no RDNs.
+    pub fn is_empty(&self) -> bool {
+        self.rdns.is_empty()
+    }
+
+    /// Whether `prefix`'s RDNs start this name (directoryName subtree membership).
+    pub fn starts_with(&self, prefix: &DistinguishedName) -> bool {
+        prefix.rdns.len() <= self.rdns.len() && self.rdns[..prefix.rdns.len()] == prefix.rdns[..]
+    }
+
+    /// Values of attributes with the given OID, as text where they are text.
+    pub fn attribute_texts<'a>(&'a self, oid: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.rdns
+            .iter()
+            .flatten()
+            .filter(move |(o, _)| o == oid)
+            .filter_map(|(_, v)| match v {
+                Value::Text(t) => Some(t.as_str()),
+                Value::Raw(..) => None,
+            })
+    }
+
+    /// This name with one more RDN appended (for `nameRelativeToCRLIssuer`).
+    pub(crate) fn with_rdn(&self, rdn: &x509_parser::x509::RelativeDistinguishedName<'_>) -> Self {
+        let mut out = self.clone();
+        let mut set: Vec<(String, Value)> = rdn
+            .iter()
+            .map(|atv| {
+                (
+                    atv.attr_type().to_id_string(),
+                    decode_value(atv.attr_value()),
+                )
+            })
+            .collect();
+        set.sort();
+        out.rdns.push(set);
+        out.display = format!("{}, +RDN", out.display);
+        out
+    }
+}
+
+/// A GeneralName (RFC 5280 §4.2.1.6), owned; the kinds name constraints apply to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum GeneralName {
+    /// An e-mail address (or, in a constraint, a host or `.domain`).
+    Rfc822(String),
+    /// A DNS name.
+    Dns(String),
+    /// A directory name.
+    Directory(DistinguishedName),
+    /// A URI (in a constraint: a host or `.domain`).
+    Uri(String),
+    /// An IP address (4 or 16 bytes), or in a constraint address followed by mask (8 or 32).
+    Ip(Vec<u8>),
+    /// Any other form, kept by type number so unsupported constraints can be detected.
+    Other(u8),
+}
+
+impl GeneralName {
+    pub(crate) fn from_x509(g: &x509_parser::extensions::GeneralName<'_>) -> Self {
+        use x509_parser::extensions::GeneralName as G;
+        match g {
+            G::RFC822Name(s) => Self::Rfc822((*s).to_owned()),
+            G::DNSName(s) => Self::Dns((*s).to_owned()),
+            G::DirectoryName(n) => Self::Directory(DistinguishedName::from_x509(n)),
+            G::URI(s) => Self::Uri((*s).to_owned()),
+            G::IPAddress(b) => Self::Ip(b.to_vec()),
+            G::OtherName(..) => Self::Other(0),
+            G::X400Address(_) => Self::Other(3),
+            G::EDIPartyName(_) => Self::Other(5),
+            G::RegisteredID(_) => Self::Other(8),
+            G::Invalid(t, _) => Self::Other(t.0 as u8),
+        }
+    }
+
+    /// Whether `self` (a name from a certificate) lies within the constraint subtree `base`.
+    /// `None` when the two are of different kinds (the constraint does not apply).
+    pub fn within(&self, base: &GeneralName) -> Option<bool> {
+        match (self, base) {
+            (Self::Directory(n), Self::Directory(b)) => Some(n.starts_with(b)),
+            (Self::Dns(n), Self::Dns(b)) => Some(dns_within(n, b)),
+            (Self::Rfc822(n), Self::Rfc822(b)) => Some(email_within(n, b)),
+            (Self::Uri(n), Self::Uri(b)) => Some(uri_host(n).is_some_and(|h| host_within(&h, b))),
+            (Self::Ip(n), Self::Ip(b)) => Some(ip_within(n, b)),
+            (Self::Other(a), Self::Other(b)) if a == b => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A number per kind, to group constraints by type.
+    pub(crate) fn kind(&self) -> u8 {
+        match self {
+            Self::Rfc822(_) => 1,
+            Self::Dns(_) => 2,
+            Self::Directory(_) => 4,
+            Self::Uri(_) => 6,
+            Self::Ip(_) => 7,
+            Self::Other(t) => 100 + t,
+        }
+    }
+}
+
+fn dns_within(name: &str, base: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let base = base.trim_end_matches('.').to_ascii_lowercase();
+    if base.is_empty() {
+        return true;
+    }
+    if let Some(suffix) = base.strip_prefix('.') {
+        return name.ends_with(&format!(".{suffix}"));
+    }
+    name == base || name.ends_with(&format!(".{base}"))
+}
+
+fn host_within(host: &str, base: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    let base = base.to_ascii_lowercase();
+    match base.strip_prefix('.') {
+        Some(_) => host.ends_with(&base),
+        None => host == base,
+    }
+}
+
+fn email_within(name: &str, base: &str) -> bool {
+    let Some((_, host)) = name.rsplit_once('@') else {
+        return false;
+    };
+    if base.contains('@') {
+        // A particular mailbox: local part exact, host case-insensitive.
+        let (bl, bh) = base.rsplit_once('@').unwrap_or(("", ""));
+        let (nl, _) = name.rsplit_once('@').unwrap_or(("", ""));
+        return nl == bl && host.eq_ignore_ascii_case(bh);
+    }
+    host_within(host, base)
+}
+
+fn uri_host(uri: &str) -> Option<String> {
+    let rest = uri.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        host_port.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.to_owned())
+}
+
+fn ip_within(addr: &[u8], constraint: &[u8]) -> bool {
+    if constraint.len() != 2 * addr.len() {
+        return false;
+    }
+    let (net, mask) = constraint.split_at(addr.len());
+    addr.iter()
+        .zip(net)
+        .zip(mask)
+        .all(|((a, n), m)| a & m == n & m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraint_forms_match_as_rfc_5280_says() {
+        assert!(dns_within("a.example.com", "example.com"));
+        assert!(dns_within("example.com", "example.com"));
+        assert!(!dns_within("badexample.com", "example.com"));
+        assert!(!dns_within("example.com", ".example.com"));
+        assert!(email_within("u@mail.example.com", ".example.com"));
+        assert!(!email_within("u@example.com", ".example.com"));
+        assert!(email_within("u@Example.com", "example.com"));
+        assert!(email_within("u@example.com", "u@EXAMPLE.com"));
+        assert!(!email_within("v@example.com", "u@example.com"));
+        assert_eq!(
+            uri_host("http://user@host.example:80/x").as_deref(),
+            Some("host.example")
+        );
+        assert!(ip_within(&[10, 1, 2, 3], &[10, 0, 0, 0, 255, 0, 0, 0]));
+        assert!(!ip_within(&[11, 1, 2, 3], &[10, 0, 0, 0, 255, 0, 0, 0]));
+        assert!(!ip_within(&[10, 1, 2, 3], &[10; 32]));
+    }
+
+    #[test]
+    fn text_normalization_folds_case_and_space() {
+        assert_eq!(normalize_text("  Good   CA "), "good ca");
+    }
+}

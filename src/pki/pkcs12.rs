@@ -1,0 +1,1 @@
+//! PKCS#12 (RFC 7292) import. (Being written.)

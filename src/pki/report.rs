@@ -1,0 +1,283 @@
+//! Validation reports: an overall status and, per certificate of the chosen path, every finding.
+
+use core::fmt;
+
+use serde::Serialize;
+
+use super::certificate::Certificate;
+use super::crl::RevocationReason;
+use super::time::UnixTime;
+
+/// The overall outcome of a validation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every check passed.
+    Valid,
+    /// No conclusion: something needed was missing (revocation information, say).
+    Indeterminate,
+    /// A check failed.
+    Invalid,
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::Indeterminate => "indeterminate",
+        })
+    }
+}
+
+/// One thing found wrong (or unknowable) about a certificate or the path. Each variant cites the
+/// rule it enforces; [`Finding::status`] says whether it makes the result invalid or
+/// indeterminate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Finding {
+    /// RFC 5280 §6.1.3 (a)(2): the validation time is after notAfter.
+    Expired {
+        /// End of validity.
+        not_after: UnixTime,
+        /// Validation time.
+        time: UnixTime,
+    },
+    /// RFC 5280 §6.1.3 (a)(2): the validation time is before notBefore.
+    NotYetValid {
+        /// Start of validity.
+        not_before: UnixTime,
+        /// Validation time.
+        time: UnixTime,
+    },
+    /// RFC 5280 §6.1.3 (a)(3): revoked at the validation time.
+    Revoked {
+        /// Reason code.
+        reason: RevocationReason,
+        /// Revocation date.
+        revocation_date: UnixTime,
+    },
+    /// No path reaches a trust anchor: the top certificate's issuer is not trusted.
+    UntrustedRoot {
+        /// The issuer name that no trust anchor has.
+        issuer: String,
+    },
+    /// RFC 5280 §6.1.3 (a)(1): the signature does not verify with the issuer's key.
+    BadSignature,
+    /// The signature algorithm is not supported.
+    UnsupportedAlgorithm {
+        /// What is unsupported (names the OID).
+        detail: String,
+    },
+    /// The signature uses a weak algorithm (SHA-1): reported, not fatal by default.
+    WeakAlgorithm {
+        /// The algorithm.
+        algorithm: String,
+    },
+    /// RFC 5280 §6.1.3 (a)(4): the issuer name does not chain.
+    NameChaining,
+    /// RFC 5280 §6.1.4 (k): an issuing certificate is not a CA.
+    NotCa,
+    /// RFC 5280 §6.1.4 (l): pathLenConstraint exceeded.
+    PathLengthExceeded,
+    /// The path is longer than the caller's maximum depth.
+    MaxDepthExceeded {
+        /// The limit.
+        max_depth: usize,
+    },
+    /// RFC 5280 §4.2.1.3 / §6.1.4 (n): key usage does not allow the use.
+    KeyUsageNotAllowed {
+        /// The usages needed (RFC 5280 names).
+        needed: Vec<String>,
+    },
+    /// RFC 5280 §4.2.1.12: the end certificate lacks a required extended key usage.
+    ExtendedKeyUsageMissing {
+        /// The required purpose OID.
+        required: String,
+    },
+    /// RFC 5280 §6.1.4 (o) / §6.1.5 (e): a critical extension is not understood.
+    UnknownCriticalExtension {
+        /// The extension's OID.
+        oid: String,
+    },
+    /// RFC 5280 §6.1.3 (b)/(c): a name is outside the permitted or inside an excluded subtree.
+    NameConstraintViolation {
+        /// The offending name.
+        name: String,
+    },
+    /// RFC 5280 §6.1.3 (f) / §6.1.5 (g): no acceptable certificate policy.
+    PolicyNotAcceptable,
+    /// RFC 5280 §6.1.4 (a): a policy mapping involves anyPolicy.
+    InvalidPolicyMapping,
+    /// Revocation status could not be determined (no usable CRL covers the certificate).
+    RevocationUnknown {
+        /// Why not.
+        reason: String,
+    },
+    /// The path-building or signature-check budget ran out (hostile or pathological input).
+    BudgetExceeded,
+    /// The certificate is malformed in a way validation detected.
+    Malformed {
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Finding {
+    /// Whether this finding makes the result invalid or only indeterminate (`None`: advisory).
+    pub fn status(&self) -> Option<Status> {
+        match self {
+            Self::WeakAlgorithm { .. } => None,
+            Self::RevocationUnknown { .. } | Self::BudgetExceeded => Some(Status::Indeterminate),
+            _ => Some(Status::Invalid),
+        }
+    }
+
+    /// A sentence for people.
+    pub fn sentence(&self) -> String {
+        match self {
+            Self::Expired { not_after, time } => {
+                format!("the certificate expired at {not_after} (validation time {time})")
+            }
+            Self::NotYetValid { not_before, time } => {
+                format!("the certificate is valid only from {not_before} (validation time {time})")
+            }
+            Self::Revoked {
+                reason,
+                revocation_date,
+            } => {
+                format!("the certificate was revoked at {revocation_date} (reason: {reason:?})")
+            }
+            Self::UntrustedRoot { issuer } => format!("no trust anchor for issuer \"{issuer}\""),
+            Self::BadSignature => "the signature does not verify with the issuer's key".into(),
+            Self::UnsupportedAlgorithm { detail } => format!("unsupported algorithm: {detail}"),
+            Self::WeakAlgorithm { algorithm } => format!("weak signature algorithm {algorithm}"),
+            Self::NameChaining => "the issuer name does not match the issuing certificate".into(),
+            Self::NotCa => "an issuing certificate is not a CA (basicConstraints)".into(),
+            Self::PathLengthExceeded => "the path is longer than a pathLenConstraint allows".into(),
+            Self::MaxDepthExceeded { max_depth } => format!("the path is longer than {max_depth}"),
+            Self::KeyUsageNotAllowed { needed } => {
+                format!("key usage does not allow {}", needed.join(" or "))
+            }
+            Self::ExtendedKeyUsageMissing { required } => {
+                format!("extended key usage {required} is missing")
+            }
+            Self::UnknownCriticalExtension { oid } => {
+                format!("unsupported critical extension {oid}")
+            }
+            Self::NameConstraintViolation { name } => {
+                format!("name {name} violates the issuers' name constraints")
+            }
+            Self::PolicyNotAcceptable => "no acceptable certificate policy on the path".into(),
+            Self::InvalidPolicyMapping => "a policy mapping maps anyPolicy".into(),
+            Self::RevocationUnknown { reason } => format!("revocation status unknown: {reason}"),
+            Self::BudgetExceeded => "gave up: path building budget exhausted".into(),
+            Self::Malformed { reason } => format!("malformed: {reason}"),
+        }
+    }
+}
+
+/// A finding with its sentence, as serialized.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportedFinding {
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// The findings for one certificate of the path.
+#[derive(Clone, Debug, Serialize)]
+pub struct CertificateReport {
+    /// Subject name.
+    pub subject: String,
+    /// Issuer name.
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// Start of validity.
+    pub not_before: UnixTime,
+    /// End of validity.
+    pub not_after: UnixTime,
+    /// Whether it is the trust anchor.
+    pub trust_anchor: bool,
+    /// Findings, in the order they were made.
+    pub findings: Vec<ReportedFinding>,
+}
+
+impl CertificateReport {
+    pub(crate) fn new(cert: &Certificate, trust_anchor: bool) -> Self {
+        Self {
+            subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
+            serial: cert.serial_hex(),
+            not_before: cert.not_before(),
+            not_after: cert.not_after(),
+            trust_anchor,
+            findings: Vec::new(),
+        }
+    }
+
+    pub(crate) fn add(&mut self, finding: Finding) {
+        if !self.findings.iter().any(|f| f.finding == finding) {
+            let message = finding.sentence();
+            self.findings.push(ReportedFinding { finding, message });
+        }
+    }
+}
+
+/// The result of validating a certificate at a time.
+#[derive(Clone, Debug, Serialize)]
+pub struct ValidationReport {
+    /// Overall status.
+    pub status: Status,
+    /// The validation time.
+    pub time: UnixTime,
+    /// The chosen path, end-entity first, trust anchor last (if one was reached).
+    pub path: Vec<CertificateReport>,
+    /// The user-constrained policy set (RFC 5280 §6.1.6), dotted OIDs.
+    pub policies: Vec<String>,
+}
+
+impl ValidationReport {
+    /// Every finding of the path, with the index of the certificate it concerns (0 = end entity).
+    pub fn findings(&self) -> impl Iterator<Item = (usize, &Finding)> {
+        self.path
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.findings.iter().map(move |f| (i, &f.finding)))
+    }
+
+    /// Whether any certificate has a finding matching `pred`.
+    pub fn has(&self, pred: impl Fn(&Finding) -> bool) -> bool {
+        self.findings().any(|(_, f)| pred(f))
+    }
+
+    pub(crate) fn recompute_status(&mut self) {
+        self.status = self
+            .findings()
+            .filter_map(|(_, f)| f.status())
+            .max()
+            .unwrap_or(Status::Valid);
+    }
+}
+
+impl fmt::Display for ValidationReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} at {}", self.status, self.time)?;
+        for c in &self.path {
+            let role = if c.trust_anchor {
+                " (trust anchor)"
+            } else {
+                ""
+            };
+            writeln!(f, "  {}{role}", c.subject)?;
+            for finding in &c.findings {
+                writeln!(f, "    - {}", finding.message)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,879 @@
+//! Path building and path validation per RFC 5280 §6.1, with CRL revocation per §6.3.
+
+use std::cell::Cell;
+use std::collections::BTreeSet;
+
+use super::certificate::{ANY_EXTENDED_KEY_USAGE, ANY_POLICY, Certificate, KeyUsage};
+use super::crl::{Crl, RevocationReason, RevokedEntry, cmp_uint};
+use super::name::{DistinguishedName, EMAIL_ADDRESS_OID, GeneralName};
+use super::policy::PolicyTree;
+use super::report::{CertificateReport, Finding, Status, ValidationReport};
+use super::time::UnixTime;
+use super::trust::TrustStore;
+use crate::crypto::CryptoProvider;
+
+/// Whether revocation is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RevocationMode {
+    /// Every certificate below the trust anchor must be covered by a usable CRL; otherwise the
+    /// result is indeterminate. The safe default.
+    Required,
+    /// Revocation is not checked (the report then cannot say "not revoked").
+    Off,
+}
+
+/// What the caller asks of a validation (RFC 5280 §6.1.1 inputs and signflow's limits).
+#[derive(Clone, Debug)]
+pub struct ValidationOptions {
+    /// The time at which the certificate must be valid.
+    pub time: UnixTime,
+    /// user-initial-policy-set (dotted OIDs; `anyPolicy` by default).
+    pub initial_policy_set: BTreeSet<String>,
+    /// initial-explicit-policy.
+    pub require_explicit_policy: bool,
+    /// initial-policy-mapping-inhibit.
+    pub inhibit_policy_mapping: bool,
+    /// initial-any-policy-inhibit.
+    pub inhibit_any_policy: bool,
+    /// Key usages of which the end certificate must allow at least one (empty: no check).
+    /// Default: digitalSignature or nonRepudiation, as for a signer.
+    pub end_entity_key_usage: Vec<u16>,
+    /// Extended key usages the end certificate must carry (anyExtendedKeyUsage satisfies any).
+    pub required_eku: Vec<String>,
+    /// Maximum number of certificates below the trust anchor.
+    pub max_depth: usize,
+    /// Revocation checking.
+    pub revocation: RevocationMode,
+    /// Accept CRLs whose nextUpdate has passed (default: no — such a CRL gives indeterminate).
+    pub accept_stale_crls: bool,
+    /// Budget of signature verifications for one validation (bounds hostile input).
+    pub max_signature_checks: usize,
+    /// Budget of path-building steps for one validation.
+    pub max_path_steps: usize,
+}
+
+impl ValidationOptions {
+    /// Defaults for validating a signer's certificate at `time`.
+    pub fn at(time: UnixTime) -> Self {
+        Self {
+            time,
+            initial_policy_set: BTreeSet::from([ANY_POLICY.to_owned()]),
+            require_explicit_policy: false,
+            inhibit_policy_mapping: false,
+            inhibit_any_policy: false,
+            end_entity_key_usage: vec![KeyUsage::DIGITAL_SIGNATURE, KeyUsage::NON_REPUDIATION],
+            required_eku: Vec::new(),
+            max_depth: 10,
+            revocation: RevocationMode::Required,
+            accept_stale_crls: false,
+            max_signature_checks: 200,
+            max_path_steps: 2_000,
+        }
+    }
+}
+
+const ALL_REASONS: u16 = 0b111_0111_1110;
+const MAX_CRL_SIGNER_RECURSION: usize = 2;
+
+/// Validates certificates against a trust store, with intermediates and CRLs.
+///
+/// # Example
+/// ```
+/// # #[cfg(any(feature = "aws-lc-rs", feature = "rustcrypto"))] {
+/// use signflow::crypto::CryptoProvider;
+/// use signflow::pki::{Certificate, Crl, Status, TrustStore, UnixTime, ValidationOptions, Validator};
+///
+/// let mut trust = TrustStore::new();
+/// trust.add_pem_or_der(include_bytes!("../../testdata/pki/root-ca.pem"))?;
+/// let intermediates = Certificate::all_from_pem_or_der(include_bytes!("../../testdata/pki/intermediate-ca.pem"))?;
+/// let mut crls = Crl::all_from_pem_or_der(include_bytes!("../../testdata/pki/root-ca.crl.pem"))?;
+/// crls.extend(Crl::all_from_pem_or_der(include_bytes!("../../testdata/pki/intermediate-ca.crl.pem"))?);
+/// let provider = CryptoProvider::all_compiled()[0];
+/// let validator = Validator::new(provider, &trust, intermediates, crls);
+///
+/// let leaf = Certificate::all_from_pem_or_der(include_bytes!("../../testdata/pki/leaf-revoked.pem"))?.remove(0);
+/// let report = validator.validate(&leaf, &ValidationOptions::at(UnixTime::now()));
+/// assert_eq!(report.status, Status::Invalid);
+/// # }
+/// # Ok::<(), signflow::pki::PkiError>(())
+/// ```
+#[derive(Debug)]
+pub struct Validator<'a> {
+    provider: &'a CryptoProvider,
+    trust: &'a TrustStore,
+    intermediates: Vec<Certificate>,
+    crls: Vec<Crl>,
+}
+
+struct Budget {
+    signatures: Cell<usize>,
+    steps: Cell<usize>,
+}
+
+impl Budget {
+    fn take_signature(&self) -> bool {
+        match self.signatures.get().checked_sub(1) {
+            Some(v) => {
+                self.signatures.set(v);
+                true
+            }
+            None => false,
+        }
+    }
+    fn take_step(&self) -> bool {
+        match self.steps.get().checked_sub(1) {
+            Some(v) => {
+                self.steps.set(v);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A candidate path: indexes of certificates from the end entity upward, and the anchor.
+struct Candidate<'c> {
+    certs: Vec<&'c Certificate>,
+    anchor: Option<&'c Certificate>,
+}
+
+enum RevocationStatus {
+    Good,
+    Revoked(RevokedEntry),
+    Unknown(String),
+}
+
+impl<'a> Validator<'a> {
+    /// A validator over `trust`, with untrusted `intermediates` to build paths from and `crls`.
+    pub fn new(
+        provider: &'a CryptoProvider,
+        trust: &'a TrustStore,
+        intermediates: Vec<Certificate>,
+        crls: Vec<Crl>,
+    ) -> Self {
+        Self {
+            provider,
+            trust,
+            intermediates,
+            crls,
+        }
+    }
+
+    /// Validates `end_entity` at `options.time`: builds candidate paths to a trust anchor and
+    /// returns the report of the first valid one, else of the best failing one.
+    pub fn validate(
+        &self,
+        end_entity: &Certificate,
+        options: &ValidationOptions,
+    ) -> ValidationReport {
+        let budget = Budget {
+            signatures: Cell::new(options.max_signature_checks),
+            steps: Cell::new(options.max_path_steps),
+        };
+        self.validate_with(end_entity, options, &budget, 0, None)
+    }
+
+    fn validate_with(
+        &self,
+        end_entity: &Certificate,
+        options: &ValidationOptions,
+        budget: &Budget,
+        recursion: usize,
+        required_anchor: Option<&Certificate>,
+    ) -> ValidationReport {
+        let mut candidates = Vec::new();
+        let mut exhausted = false;
+        self.build(
+            &mut vec![end_entity],
+            options,
+            budget,
+            &mut candidates,
+            &mut exhausted,
+        );
+        let mut best: Option<ValidationReport> = None;
+        for cand in &candidates {
+            if let (Some(req), Some(anchor)) = (required_anchor, cand.anchor) {
+                if req.der() != anchor.der() {
+                    continue;
+                }
+            }
+            let report = self.check_path(cand, options, budget, recursion);
+            if report.status == Status::Valid {
+                return report;
+            }
+            let better = match &best {
+                None => true,
+                Some(b) => rank(&report) < rank(b),
+            };
+            if better {
+                best = Some(report);
+            }
+        }
+        let mut report = best.unwrap_or_else(|| {
+            let mut r = ValidationReport {
+                status: Status::Invalid,
+                time: options.time,
+                path: vec![CertificateReport::new(end_entity, false)],
+                policies: Vec::new(),
+            };
+            r.path[0].add(Finding::UntrustedRoot {
+                issuer: end_entity.issuer().to_string(),
+            });
+            r
+        });
+        if exhausted {
+            if let Some(top) = report.path.last_mut() {
+                top.add(Finding::BudgetExceeded);
+            }
+        }
+        report.recompute_status();
+        report
+    }
+
+    /// Depth-first search for paths from `chain`'s top to an anchor.
+    fn build<'c>(
+        &'c self,
+        chain: &mut Vec<&'c Certificate>,
+        options: &ValidationOptions,
+        budget: &Budget,
+        out: &mut Vec<Candidate<'c>>,
+        exhausted: &mut bool,
+    ) {
+        let top = chain[chain.len() - 1];
+        let mut found_any = false;
+        for anchor in self.trust.anchors() {
+            if !budget.take_step() {
+                *exhausted = true;
+                return;
+            }
+            if anchor.der() == top.der() && chain.len() == 1 {
+                // The end entity is itself trusted.
+                out.push(Candidate {
+                    certs: Vec::new(),
+                    anchor: Some(anchor),
+                });
+                return;
+            }
+            if anchor.subject() == top.issuer() && key_id_compatible(top, anchor) {
+                out.push(Candidate {
+                    certs: chain.clone(),
+                    anchor: Some(anchor),
+                });
+                found_any = true;
+            }
+        }
+        if chain.len() > options.max_depth + 1 {
+            return;
+        }
+        let mut issuers: Vec<&Certificate> = self
+            .intermediates
+            .iter()
+            .filter(|c| c.subject() == top.issuer() && key_id_compatible(top, c))
+            .filter(|c| !chain.iter().any(|x| x.der() == c.der()))
+            .collect();
+        // Certificates whose SKI matches the AKI first.
+        issuers.sort_by_key(|c| !aki_matches(top, c));
+        for issuer in issuers {
+            if !budget.take_step() {
+                *exhausted = true;
+                return;
+            }
+            found_any = true;
+            chain.push(issuer);
+            self.build(chain, options, budget, out, exhausted);
+            chain.pop();
+        }
+        if !found_any {
+            out.push(Candidate {
+                certs: chain.clone(),
+                anchor: None,
+            });
+        }
+    }
+
+    /// RFC 5280 §6.1 on one candidate path.
+    fn check_path(
+        &self,
+        cand: &Candidate<'_>,
+        opts: &ValidationOptions,
+        budget: &Budget,
+        recursion: usize,
+    ) -> ValidationReport {
+        // Reports end-entity first; processing goes anchor-side first.
+        let mut reports: Vec<CertificateReport> = cand
+            .certs
+            .iter()
+            .map(|c| CertificateReport::new(c, false))
+            .collect();
+        let mut policies_out = Vec::new();
+        let path: Vec<&Certificate> = cand.certs.iter().rev().copied().collect();
+        let n = path.len();
+        let Some(anchor) = cand.anchor else {
+            let top = cand.certs.last().copied();
+            if let Some(top) = top {
+                let idx = reports.len() - 1;
+                reports[idx].add(Finding::UntrustedRoot {
+                    issuer: top.issuer().to_string(),
+                });
+            }
+            return finish(reports, None, opts.time, policies_out);
+        };
+        let report_idx = |i: usize| n - 1 - i; // path index -> reports index
+
+        // §6.1.2 initialization.
+        let mut tree = PolicyTree::new();
+        let mut permitted: Vec<Vec<GeneralName>> = Vec::new();
+        let mut excluded: Vec<GeneralName> = Vec::new();
+        let init = |flag: bool| if flag { 0 } else { n + 1 };
+        let mut explicit_policy = init(opts.require_explicit_policy);
+        let mut inhibit_any = init(opts.inhibit_any_policy);
+        let mut policy_mapping = init(opts.inhibit_policy_mapping);
+        let mut working_spki: &[u8] = anchor.spki_der();
+        let mut working_issuer: &DistinguishedName = anchor.subject();
+        let mut working_issuer_cert: &Certificate = anchor;
+        let mut max_path_length = n;
+        if n > opts.max_depth {
+            reports[0].add(Finding::MaxDepthExceeded {
+                max_depth: opts.max_depth,
+            });
+        }
+
+        for (i, cert) in path.iter().enumerate() {
+            let r = report_idx(i);
+            let is_last = i + 1 == n;
+            let self_issued = cert.is_self_issued();
+            // (a)(1) signature
+            if let Some(f) = self.check_signature(
+                cert.tbs_der(),
+                cert.signature_algorithm(),
+                cert.signature(),
+                working_spki,
+                budget,
+                &mut reports[r],
+            ) {
+                reports[r].add(f);
+            }
+            // (a)(2) validity
+            if opts.time > cert.not_after() {
+                reports[r].add(Finding::Expired {
+                    not_after: cert.not_after(),
+                    time: opts.time,
+                });
+            }
+            if opts.time < cert.not_before() {
+                reports[r].add(Finding::NotYetValid {
+                    not_before: cert.not_before(),
+                    time: opts.time,
+                });
+            }
+            // (a)(4) name chaining
+            if cert.issuer() != working_issuer {
+                reports[r].add(Finding::NameChaining);
+            }
+            // (a)(3) revocation
+            if opts.revocation == RevocationMode::Required {
+                match self.revocation_status(
+                    cert,
+                    working_issuer_cert,
+                    anchor,
+                    opts,
+                    budget,
+                    recursion,
+                ) {
+                    RevocationStatus::Good => {}
+                    RevocationStatus::Revoked(e) => reports[r].add(Finding::Revoked {
+                        reason: e.reason,
+                        revocation_date: e.revocation_date,
+                    }),
+                    RevocationStatus::Unknown(reason) => {
+                        reports[r].add(Finding::RevocationUnknown { reason })
+                    }
+                }
+            }
+            // (b), (c) name constraints
+            if !(self_issued && !is_last) {
+                for name in constrained_names(cert) {
+                    if !name_permitted(&name, &permitted, &excluded) {
+                        reports[r].add(Finding::NameConstraintViolation {
+                            name: describe(&name),
+                        });
+                    }
+                }
+            }
+            // (d), (e) policies
+            match &cert.extensions().policies {
+                Some(policies) if !tree.is_null() => {
+                    let any_allowed = inhibit_any > 0 || (!is_last && self_issued);
+                    tree.process_certificate(policies, any_allowed);
+                }
+                Some(_) => {}
+                None => tree.set_null(),
+            }
+            // (f)
+            if explicit_policy == 0 && tree.is_null() {
+                reports[r].add(Finding::PolicyNotAcceptable);
+            }
+
+            if is_last {
+                break;
+            }
+            // §6.1.4 preparation for the next certificate.
+            if let Some(mappings) = &cert.extensions().policy_mappings {
+                if mappings
+                    .iter()
+                    .any(|(a, b)| a == ANY_POLICY || b == ANY_POLICY)
+                {
+                    reports[r].add(Finding::InvalidPolicyMapping);
+                } else {
+                    tree.apply_mappings(mappings, policy_mapping > 0);
+                }
+            }
+            working_issuer = cert.subject();
+            working_spki = cert.spki_der();
+            working_issuer_cert = cert;
+            if let Some((permitted_sub, excluded_sub)) = &cert.extensions().name_constraints {
+                if let Some(p) = permitted_sub {
+                    permitted.push(p.clone());
+                }
+                excluded.extend(excluded_sub.iter().cloned());
+            }
+            if !self_issued {
+                explicit_policy = explicit_policy.saturating_sub(1);
+                policy_mapping = policy_mapping.saturating_sub(1);
+                inhibit_any = inhibit_any.saturating_sub(1);
+            }
+            if let Some((require, inhibit)) = cert.extensions().policy_constraints {
+                if let Some(req) = require {
+                    explicit_policy = explicit_policy.min(req as usize);
+                }
+                if let Some(inh) = inhibit {
+                    policy_mapping = policy_mapping.min(inh as usize);
+                }
+            }
+            if let Some(skip) = cert.extensions().inhibit_any_policy {
+                inhibit_any = inhibit_any.min(skip as usize);
+            }
+            // (k) CA
+            if cert.version() != 2 || !cert.is_ca() {
+                reports[r].add(Finding::NotCa);
+            }
+            // (l), (m) path length
+            if !self_issued {
+                if max_path_length == 0 {
+                    reports[r].add(Finding::PathLengthExceeded);
+                }
+                max_path_length = max_path_length.saturating_sub(1);
+            }
+            if let Some((_, Some(len))) = cert.extensions().basic_constraints {
+                max_path_length = max_path_length.min(len as usize);
+            }
+            // (n) key usage
+            if let Some(ku) = cert.extensions().key_usage {
+                if !ku.allows(KeyUsage::KEY_CERT_SIGN) {
+                    reports[r].add(Finding::KeyUsageNotAllowed {
+                        needed: vec!["keyCertSign".into()],
+                    });
+                }
+            }
+            // (o) unknown critical extensions
+            for oid in &cert.extensions().unknown_critical {
+                reports[r].add(Finding::UnknownCriticalExtension { oid: oid.clone() });
+            }
+        }
+
+        // §6.1.5 wrap-up on the end certificate.
+        if let Some(ee) = path.last() {
+            let r = report_idx(n - 1);
+            explicit_policy = explicit_policy.saturating_sub(1);
+            if let Some((Some(0), _)) = ee.extensions().policy_constraints {
+                explicit_policy = 0;
+            }
+            for oid in &ee.extensions().unknown_critical {
+                reports[r].add(Finding::UnknownCriticalExtension { oid: oid.clone() });
+            }
+            let user_set = tree.intersect(&opts.initial_policy_set);
+            if explicit_policy == 0 && user_set.is_empty() {
+                reports[r].add(Finding::PolicyNotAcceptable);
+            }
+            policies_out = user_set.into_iter().collect();
+            if !opts.end_entity_key_usage.is_empty() {
+                if let Some(ku) = ee.extensions().key_usage {
+                    if !opts.end_entity_key_usage.iter().any(|b| ku.allows(*b)) {
+                        let needed = opts
+                            .end_entity_key_usage
+                            .iter()
+                            .flat_map(|b| KeyUsage(*b).names())
+                            .map(str::to_owned)
+                            .collect();
+                        reports[r].add(Finding::KeyUsageNotAllowed { needed });
+                    }
+                }
+            }
+            for required in &opts.required_eku {
+                let ok = ee
+                    .extensions()
+                    .extended_key_usage
+                    .as_ref()
+                    .is_some_and(|p| {
+                        p.iter()
+                            .any(|x| x == required || x == ANY_EXTENDED_KEY_USAGE)
+                    });
+                if !ok {
+                    reports[r].add(Finding::ExtendedKeyUsageMissing {
+                        required: required.clone(),
+                    });
+                }
+            }
+        }
+        finish(reports, Some(anchor), opts.time, policies_out)
+    }
+
+    /// Verifies a signature, spending budget; returns the finding if it fails.
+    fn check_signature(
+        &self,
+        tbs: &[u8],
+        alg: Result<crate::crypto::SignatureAlgorithm, crate::crypto::CryptoError>,
+        signature: &[u8],
+        spki: &[u8],
+        budget: &Budget,
+        report: &mut CertificateReport,
+    ) -> Option<Finding> {
+        let alg = match alg {
+            Ok(a) => a,
+            Err(e) => {
+                return Some(Finding::UnsupportedAlgorithm {
+                    detail: e.to_string(),
+                });
+            }
+        };
+        if !budget.take_signature() {
+            return Some(Finding::BudgetExceeded);
+        }
+        if alg.is_weak() {
+            report.add(Finding::WeakAlgorithm {
+                algorithm: alg.to_string(),
+            });
+        }
+        match self.provider.verify(&alg, spki, tbs, signature) {
+            Ok(()) => None,
+            Err(crate::crypto::CryptoError::BadSignature) => Some(Finding::BadSignature),
+            Err(e @ crate::crypto::CryptoError::UnsupportedAlgorithm(_)) => {
+                Some(Finding::UnsupportedAlgorithm {
+                    detail: e.to_string(),
+                })
+            }
+            Err(_) => Some(Finding::BadSignature),
+        }
+    }
+
+    /// RFC 5280 §6.3: the revocation status of `cert`, issued by `issuer`, from the CRLs.
+    fn revocation_status(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        anchor: &Certificate,
+        opts: &ValidationOptions,
+        budget: &Budget,
+        recursion: usize,
+    ) -> RevocationStatus {
+        let default_dp = [super::certificate::DistributionPoint {
+            full_name: Vec::new(),
+            relative_name: None,
+            reasons: None,
+            crl_issuer: Vec::new(),
+        }];
+        let dps: &[_] = if cert.extensions().crl_distribution_points.is_empty() {
+            &default_dp
+        } else {
+            &cert.extensions().crl_distribution_points
+        };
+        let mut mask = 0u16;
+        let mut notes: Vec<String> = Vec::new();
+        for crl in self.crls.iter().filter(|c| c.delta_base().is_none()) {
+            for dp in dps {
+                if !in_scope(cert, dp, crl) {
+                    continue;
+                }
+                let idp_reasons = crl
+                    .issuing_distribution_point()
+                    .and_then(|i| i.only_some_reasons)
+                    .unwrap_or(ALL_REASONS);
+                let interim = idp_reasons & dp.reasons.unwrap_or(ALL_REASONS) & ALL_REASONS;
+                if interim & !mask == 0 {
+                    continue;
+                }
+                if let Err(note) =
+                    self.usable_crl(crl, cert, issuer, anchor, opts, budget, recursion)
+                {
+                    notes.push(note);
+                    continue;
+                }
+                // Delta CRLs for this complete CRL.
+                let deltas: Vec<&Crl> = self
+                    .crls
+                    .iter()
+                    .filter(|d| d.delta_base().is_some() && d.issuer() == crl.issuer())
+                    .filter(|d| match (d.delta_base(), crl.number()) {
+                        (Some(base), Some(num)) => cmp_uint(base, num).is_le(),
+                        _ => false,
+                    })
+                    .filter(|d| in_scope(cert, dp, d))
+                    .filter(|d| {
+                        self.usable_crl(d, cert, issuer, anchor, opts, budget, recursion)
+                            .is_ok()
+                    })
+                    .collect();
+                let entry_issuer = cert.issuer();
+                let mut entry = crl.lookup(entry_issuer, cert.serial()).copied();
+                for d in &deltas {
+                    if let Some(e) = d.lookup(entry_issuer, cert.serial()) {
+                        entry = if e.reason == RevocationReason::RemoveFromCrl {
+                            None
+                        } else {
+                            Some(*e)
+                        };
+                    }
+                }
+                if let Some(e) = entry {
+                    if e.reason != RevocationReason::RemoveFromCrl && e.revocation_date <= opts.time
+                    {
+                        return RevocationStatus::Revoked(e);
+                    }
+                }
+                mask |= interim;
+            }
+        }
+        if mask & ALL_REASONS == ALL_REASONS {
+            RevocationStatus::Good
+        } else if notes.is_empty() {
+            RevocationStatus::Unknown(format!(
+                "no CRL from \"{}\" covers the certificate",
+                cert.issuer()
+            ))
+        } else {
+            RevocationStatus::Unknown(notes.join("; "))
+        }
+    }
+
+    /// Checks a CRL's freshness, extensions and signature (finding a signer per §6.3.3 (f)).
+    #[allow(clippy::too_many_arguments)]
+    fn usable_crl(
+        &self,
+        crl: &Crl,
+        cert: &Certificate,
+        issuer: &Certificate,
+        anchor: &Certificate,
+        opts: &ValidationOptions,
+        budget: &Budget,
+        recursion: usize,
+    ) -> Result<(), String> {
+        let _ = cert;
+        if crl.this_update() > opts.time {
+            return Err(format!(
+                "the CRL from \"{}\" is issued after the validation time",
+                crl.issuer()
+            ));
+        }
+        if let Some(next) = crl.next_update() {
+            if next < opts.time && !opts.accept_stale_crls {
+                return Err(format!(
+                    "the CRL from \"{}\" expired at {next}",
+                    crl.issuer()
+                ));
+            }
+        }
+        if let Some(oid) = crl.unknown_critical().first() {
+            return Err(format!(
+                "the CRL has an unsupported critical extension {oid}"
+            ));
+        }
+        let Ok(alg) = crl.signature_algorithm() else {
+            return Err("the CRL's signature algorithm is not supported".into());
+        };
+        let crl_sign_ok = |c: &Certificate| {
+            c.extensions()
+                .key_usage
+                .is_none_or(|ku| ku.allows(KeyUsage::CRL_SIGN))
+        };
+        let verifies = |c: &Certificate| {
+            budget.take_signature()
+                && self
+                    .provider
+                    .verify(&alg, c.spki_der(), crl.tbs_der(), crl.signature())
+                    .is_ok()
+        };
+        // The certificate's issuer, when it issued the CRL too.
+        if crl.issuer() == issuer.subject() && verifies(issuer) {
+            return if crl_sign_ok(issuer) || issuer.der() == anchor.der() {
+                Ok(())
+            } else {
+                Err("the CRL issuer's key usage lacks cRLSign".into())
+            };
+        }
+        // Another certificate of the same anchor that carries the CRL key.
+        if recursion >= MAX_CRL_SIGNER_RECURSION {
+            return Err("CRL signer path too deep".into());
+        }
+        let pool = self.intermediates.iter().chain(self.trust.anchors());
+        for signer in pool.filter(|c| c.subject() == crl.issuer() && c.der() != issuer.der()) {
+            if !crl_sign_ok(signer) || !verifies(signer) {
+                continue;
+            }
+            if signer.der() == anchor.der() {
+                return Ok(());
+            }
+            let mut signer_opts = opts.clone();
+            signer_opts.end_entity_key_usage = vec![KeyUsage::CRL_SIGN];
+            signer_opts.required_eku.clear();
+            signer_opts.initial_policy_set = BTreeSet::from([ANY_POLICY.to_owned()]);
+            signer_opts.require_explicit_policy = false;
+            let report =
+                self.validate_with(signer, &signer_opts, budget, recursion + 1, Some(anchor));
+            if report.status == Status::Valid {
+                return Ok(());
+            }
+        }
+        Err(format!(
+            "no valid signer for the CRL from \"{}\"",
+            crl.issuer()
+        ))
+    }
+}
+
+/// Orders failing reports: prefer paths that reached an anchor, then fewer findings.
+fn rank(r: &ValidationReport) -> (Status, bool, usize) {
+    let reached = r.path.last().is_some_and(|c| c.trust_anchor);
+    (r.status, !reached, r.findings().count())
+}
+
+fn finish(
+    mut reports: Vec<CertificateReport>,
+    anchor: Option<&Certificate>,
+    time: UnixTime,
+    policies: Vec<String>,
+) -> ValidationReport {
+    if let Some(a) = anchor {
+        reports.push(CertificateReport::new(a, true));
+    }
+    let mut report = ValidationReport {
+        status: Status::Valid,
+        time,
+        path: reports,
+        policies,
+    };
+    report.recompute_status();
+    report
+}
+
+fn aki_matches(child: &Certificate, issuer: &Certificate) -> bool {
+    matches!((&child.extensions().authority_key_id, &issuer.extensions().subject_key_id), (Some(a), Some(s)) if a == s)
+}
+
+/// False only when both key identifiers are present and differ (RFC 5280 §4.2.1.1 hint).
+fn key_id_compatible(child: &Certificate, issuer: &Certificate) -> bool {
+    match (
+        &child.extensions().authority_key_id,
+        &issuer.extensions().subject_key_id,
+    ) {
+        (Some(a), Some(s)) => a == s,
+        _ => true,
+    }
+}
+
+/// The names of a certificate that name constraints apply to (§6.1.3 (b)).
+fn constrained_names(cert: &Certificate) -> Vec<GeneralName> {
+    let mut names: Vec<GeneralName> = Vec::new();
+    if !cert.subject().is_empty() {
+        names.push(GeneralName::Directory(cert.subject().clone()));
+    }
+    let sans = &cert.extensions().subject_alt_names;
+    names.extend(sans.iter().cloned());
+    // Legacy e-mail addresses in the subject DN count as rfc822Names.
+    for email in cert.subject().attribute_texts(EMAIL_ADDRESS_OID) {
+        names.push(GeneralName::Rfc822(email.to_owned()));
+    }
+    names
+}
+
+fn name_permitted(
+    name: &GeneralName,
+    permitted: &[Vec<GeneralName>],
+    excluded: &[GeneralName],
+) -> bool {
+    if excluded.iter().any(|base| name.within(base) == Some(true)) {
+        return false;
+    }
+    permitted.iter().all(|subtrees| {
+        let same_kind: Vec<&GeneralName> = subtrees
+            .iter()
+            .filter(|b| b.kind() == name.kind())
+            .collect();
+        same_kind.is_empty() || same_kind.iter().any(|b| name.within(b) == Some(true))
+    })
+}
+
+fn describe(name: &GeneralName) -> String {
+    match name {
+        GeneralName::Rfc822(s) => format!("rfc822Name {s}"),
+        GeneralName::Dns(s) => format!("dNSName {s}"),
+        GeneralName::Directory(d) => format!("directoryName \"{d}\""),
+        GeneralName::Uri(s) => format!("URI {s}"),
+        GeneralName::Ip(b) => format!("iPAddress {}", super::certificate::hex(b)),
+        GeneralName::Other(t) => format!("GeneralName of type {t}"),
+    }
+}
+
+/// RFC 5280 §6.3.3 (b): whether `crl` covers `cert` for distribution point `dp`.
+fn in_scope(cert: &Certificate, dp: &super::certificate::DistributionPoint, crl: &Crl) -> bool {
+    let dir_names = |names: &[GeneralName]| -> Vec<DistinguishedName> {
+        names
+            .iter()
+            .filter_map(|g| {
+                if let GeneralName::Directory(d) = g {
+                    Some(d.clone())
+                } else {
+                    None
+                }
+            })
+            .collect()
+    };
+    let idp = crl.issuing_distribution_point();
+    // (b)(1) issuer
+    if dp.crl_issuer.is_empty() {
+        if crl.issuer() != cert.issuer() {
+            return false;
+        }
+    } else {
+        if !idp.is_some_and(|i| i.indirect) {
+            return false;
+        }
+        if !dir_names(&dp.crl_issuer).iter().any(|d| d == crl.issuer()) {
+            return false;
+        }
+    }
+    let Some(idp) = idp else { return true };
+    // (b)(2)(i) names
+    if !idp.names.is_empty() {
+        let mut dp_names: Vec<GeneralName> = dp.full_name.clone();
+        if let Some(rel) = &dp.relative_name {
+            dp_names.push(GeneralName::Directory(rel.clone()));
+        }
+        let candidates = if dp_names.is_empty() {
+            dp.crl_issuer.clone()
+        } else {
+            dp_names
+        };
+        if !idp.names.iter().any(|n| candidates.contains(n)) {
+            return false;
+        }
+    }
+    // (b)(2)(ii)-(iv)
+    if idp.only_user_certs && cert.is_ca() {
+        return false;
+    }
+    if idp.only_ca_certs && !cert.is_ca() {
+        return false;
+    }
+    !idp.only_attribute_certs
+}
