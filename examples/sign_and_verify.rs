@@ -21,7 +21,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let alg = key.default_algorithm();
     let signature = key.sign(&alg, &document)?;
-    println!("{alg} signature of {doc_path}: {} bytes ({})", signature.len(), provider.name);
+    println!(
+        "{alg} signature of {doc_path}: {} bytes ({})",
+        signature.len(),
+        provider.name
+    );
 
     provider.verify(&alg, key.public_key_der(), &document, &signature)?;
     println!("verified with the public key");

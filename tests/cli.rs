@@ -4,14 +4,22 @@
 use std::process::Command;
 
 fn signflow(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_signflow")).args(args).output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_signflow"))
+        .args(args)
+        .output()
+        .expect("binary runs")
 }
 
 #[test]
 fn demo_succeeds_and_reports_each_step() {
     let out = signflow(&["demo"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("tampered copy: rejected"), "{stdout}");
     assert!(!stdout.contains("FAIL"), "{stdout}");
 }
@@ -32,7 +40,12 @@ fn demo_keeps_its_files_where_asked() {
     let dir = tempfile::tempdir().unwrap();
     let out = signflow(&["demo", "--keep", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
-    for name in ["act-17.txt", "act-17.rsa2048.sig", "act-17.ed25519.sig", "act-17.tampered.txt"] {
+    for name in [
+        "act-17.txt",
+        "act-17.rsa2048.sig",
+        "act-17.ed25519.sig",
+        "act-17.tampered.txt",
+    ] {
         assert!(dir.path().join(name).is_file(), "{name} missing");
     }
 }
@@ -40,7 +53,10 @@ fn demo_keeps_its_files_where_asked() {
 #[test]
 fn usage_errors_exit_64() {
     assert_eq!(signflow(&["no-such-command"]).status.code(), Some(64));
-    assert_eq!(signflow(&["demo", "--no-such-flag"]).status.code(), Some(64));
+    assert_eq!(
+        signflow(&["demo", "--no-such-flag"]).status.code(),
+        Some(64)
+    );
     assert_eq!(signflow(&["--help"]).status.code(), Some(0));
 }
 

@@ -157,9 +157,17 @@ impl<'a> PublicKeyInfo<'a> {
     pub fn check_algorithm(&self, alg: &SignatureAlgorithm) -> Result<(), CryptoError> {
         let fits = matches!(
             (self.kind, alg),
-            (KeyKind::Rsa { pss_only: false, .. }, SignatureAlgorithm::RsaPkcs1(_))
-                | (KeyKind::Rsa { .. }, SignatureAlgorithm::RsaPss(_))
-                | (KeyKind::EcP256 | KeyKind::EcP384, SignatureAlgorithm::Ecdsa { .. })
+            (
+                KeyKind::Rsa {
+                    pss_only: false,
+                    ..
+                },
+                SignatureAlgorithm::RsaPkcs1(_)
+            ) | (KeyKind::Rsa { .. }, SignatureAlgorithm::RsaPss(_))
+                | (
+                    KeyKind::EcP256 | KeyKind::EcP384,
+                    SignatureAlgorithm::Ecdsa { .. }
+                )
                 | (KeyKind::Ed25519, SignatureAlgorithm::Ed25519)
         );
         if fits {
