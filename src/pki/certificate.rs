@@ -5,7 +5,7 @@ use core::fmt;
 use core::ops::Range;
 
 use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::{DistributionPointName, ParsedExtension};
+use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 
 use super::error::PkiError;
@@ -95,22 +95,7 @@ pub struct DistributionPoint {
     pub crl_issuer: Vec<GeneralName>,
 }
 
-impl DistributionPoint {
-    pub(crate) fn names(
-        dp: Option<&DistributionPointName<'_>>,
-        relative_base: &DistinguishedName,
-    ) -> (Vec<GeneralName>, Option<DistinguishedName>) {
-        match dp {
-            Some(DistributionPointName::FullName(names)) => {
-                (names.iter().map(GeneralName::from_x509).collect(), None)
-            }
-            Some(DistributionPointName::NameRelativeToCRLIssuer(rdn)) => {
-                (Vec::new(), Some(relative_base.with_rdn(rdn)))
-            }
-            None => (Vec::new(), None),
-        }
-    }
-}
+impl DistributionPoint {}
 
 /// The extensions signflow acts on, decoded.
 #[derive(Clone, Debug, Default)]
@@ -446,16 +431,12 @@ fn parse_extensions(
                     Some((pc.require_explicit_policy, pc.inhibit_policy_mapping))
             }
             ParsedExtension::InhibitAnyPolicy(i) => out.inhibit_any_policy = Some(i.skip_certs),
-            ParsedExtension::CRLDistributionPoints(points) => {
-                out.crl_distribution_points = convert_points(points, issuer)
+            ParsedExtension::CRLDistributionPoints(_) => {
+                out.crl_distribution_points = parse_distribution_points(ext.value, issuer)?
             }
             ParsedExtension::UnsupportedExtension { .. } if oid == "2.5.29.46" => {
                 // freshestCRL has the CRLDistributionPoints syntax.
-                if let Ok((_, points)) =
-                    x509_parser::extensions::CRLDistributionPoints::from_der(ext.value)
-                {
-                    out.freshest_crl = convert_points(&points, issuer);
-                }
+                out.freshest_crl = parse_distribution_points(ext.value, issuer)?
             }
             ParsedExtension::ParseError { error } => {
                 if ext.critical {
@@ -476,26 +457,99 @@ fn parse_extensions(
     Ok(out)
 }
 
-fn convert_points(
-    points: &[x509_parser::extensions::CRLDistributionPoint<'_>],
+/// Decodes a DistributionPointName; a nameRelativeToCRLIssuer is appended to `base`.
+pub(crate) fn decode_dp_name(
+    name: Option<&x509_cert::ext::pkix::name::DistributionPointName>,
+    base: &DistinguishedName,
+) -> Result<(Vec<GeneralName>, Option<DistinguishedName>), String> {
+    use der::Encode;
+    use x509_cert::ext::pkix::name::DistributionPointName as N;
+    match name {
+        None => Ok((Vec::new(), None)),
+        Some(N::FullName(names)) => Ok((
+            names
+                .iter()
+                .map(GeneralName::from_x509_cert)
+                .collect::<Result<_, _>>()?,
+            None,
+        )),
+        Some(N::NameRelativeToCRLIssuer(rdn)) => {
+            let rdn_der = rdn.to_der().map_err(|e| e.to_string())?;
+            let base_der = base.as_der();
+            let header = tlv_len(base_der)
+                .map(|total| total - content_len(base_der))
+                .unwrap_or(2);
+            let mut content = base_der.get(header..).unwrap_or_default().to_vec();
+            content.extend_from_slice(&rdn_der);
+            let mut name = vec![0x30];
+            push_der_len(&mut name, content.len());
+            name.extend_from_slice(&content);
+            Ok((Vec::new(), Some(DistinguishedName::from_der(&name)?)))
+        }
+    }
+}
+
+fn content_len(tlv: &[u8]) -> usize {
+    match tlv.get(1) {
+        Some(&b) if b < 0x80 => b as usize,
+        Some(&b) => {
+            let n = (b & 0x7f) as usize;
+            tlv.get(2..2 + n).map_or(0, |bytes| {
+                bytes.iter().fold(0usize, |acc, &x| (acc << 8) | x as usize)
+            })
+        }
+        None => 0,
+    }
+}
+
+fn push_der_len(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+}
+
+/// Decodes `CRLDistributionPoints` (also the syntax of freshestCRL).
+fn parse_distribution_points(
+    value: &[u8],
     issuer: &DistinguishedName,
-) -> Vec<DistributionPoint> {
+) -> Result<Vec<DistributionPoint>, String> {
+    use der::Decode;
+    let points = x509_cert::ext::pkix::CrlDistributionPoints::from_der(value)
+        .map_err(|e| format!("cRLDistributionPoints is malformed: {e}"))?;
     points
+        .0
         .iter()
         .map(|p| {
-            let (full_name, relative_name) =
-                DistributionPoint::names(p.distribution_point.as_ref(), issuer);
-            DistributionPoint {
+            let crl_issuer: Vec<GeneralName> = p
+                .crl_issuer
+                .iter()
+                .flatten()
+                .map(GeneralName::from_x509_cert)
+                .collect::<Result<_, _>>()?;
+            // RFC 5280 §4.2.1.13: a relative name extends the cRLIssuer if present, else the
+            // certificate's issuer.
+            let base = crl_issuer
+                .iter()
+                .find_map(|g| {
+                    if let GeneralName::Directory(d) = g {
+                        Some(d)
+                    } else {
+                        None
+                    }
+                })
+                .unwrap_or(issuer);
+            let (full_name, relative_name) = decode_dp_name(p.distribution_point.as_ref(), base)?;
+            Ok(DistributionPoint {
                 full_name,
                 relative_name,
-                reasons: p.reasons.as_ref().map(|r| r.flags),
-                crl_issuer: p
-                    .crl_issuer
-                    .iter()
-                    .flatten()
-                    .map(GeneralName::from_x509)
-                    .collect(),
-            }
+                reasons: p.reasons.map(|r| r.bits()),
+                crl_issuer,
+            })
         })
         .collect()
 }

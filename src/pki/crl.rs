@@ -8,7 +8,7 @@ use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 
-use super::certificate::{DistributionPoint, hex, tlv_len};
+use super::certificate::{hex, tlv_len};
 use super::error::PkiError;
 use super::name::{DistinguishedName, GeneralName};
 use super::time::UnixTime;
@@ -61,21 +61,21 @@ impl RevocationReason {
         })
     }
 
-    /// The ReasonFlags bit for this reason (RFC 5280 §4.2.1.13): bit n for code n.
+    /// The ReasonFlags bit for this reason (RFC 5280 §4.2.1.13 numbers privilegeWithdrawn 7
+    /// and aACompromise 8, unlike the CRLReason codes); `0` for unspecified and removeFromCRL,
+    /// which no ReasonFlags bit names.
     pub fn flag(self) -> u16 {
-        let code = match self {
-            Self::Unspecified => 0,
-            Self::KeyCompromise => 1,
-            Self::CaCompromise => 2,
-            Self::AffiliationChanged => 3,
-            Self::Superseded => 4,
-            Self::CessationOfOperation => 5,
-            Self::CertificateHold => 6,
-            Self::RemoveFromCrl => 8,
-            Self::PrivilegeWithdrawn => 9,
-            Self::AaCompromise => 10,
-        };
-        1 << code
+        match self {
+            Self::Unspecified | Self::RemoveFromCrl => 0,
+            Self::KeyCompromise => 1 << 1,
+            Self::CaCompromise => 1 << 2,
+            Self::AffiliationChanged => 1 << 3,
+            Self::Superseded => 1 << 4,
+            Self::CessationOfOperation => 1 << 5,
+            Self::CertificateHold => 1 << 6,
+            Self::PrivilegeWithdrawn => 1 << 7,
+            Self::AaCompromise => 1 << 8,
+        }
     }
 }
 
@@ -219,16 +219,26 @@ impl Crl {
                 ParsedExtension::AuthorityKeyIdentifier(aki) => {
                     out.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec())
                 }
-                ParsedExtension::IssuingDistributionPoint(idp) => {
-                    let (full, relative) =
-                        DistributionPoint::names(idp.distribution_point.as_ref(), &issuer);
+                ParsedExtension::IssuingDistributionPoint(_) => {
+                    use der::Decode;
+                    let idp = x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint::from_der(
+                        ext.value,
+                    )
+                    .map_err(|e| {
+                        malformed(format!("issuingDistributionPoint is malformed: {e}"))
+                    })?;
+                    let (full, relative) = super::certificate::decode_dp_name(
+                        idp.distribution_point.as_ref(),
+                        &issuer,
+                    )
+                    .map_err(malformed)?;
                     let mut names = full;
                     names.extend(relative.map(GeneralName::Directory));
                     out.idp = Some(IssuingDistributionPoint {
                         names,
                         only_user_certs: idp.only_contains_user_certs,
                         only_ca_certs: idp.only_contains_ca_certs,
-                        only_some_reasons: idp.only_some_reasons.as_ref().map(|r| r.flags),
+                        only_some_reasons: idp.only_some_reasons.map(|r| r.bits()),
                         indirect: idp.indirect_crl,
                         only_attribute_certs: idp.only_contains_attribute_certs,
                     });

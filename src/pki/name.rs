@@ -152,24 +152,6 @@ impl DistinguishedName {
                 Value::Raw(..) => None,
             })
     }
-
-    /// This name with one more RDN appended (for `nameRelativeToCRLIssuer`).
-    pub(crate) fn with_rdn(&self, rdn: &x509_parser::x509::RelativeDistinguishedName<'_>) -> Self {
-        let mut out = self.clone();
-        let mut set: Vec<(String, Value)> = rdn
-            .iter()
-            .map(|atv| {
-                (
-                    atv.attr_type().to_id_string(),
-                    decode_value(atv.attr_value()),
-                )
-            })
-            .collect();
-        set.sort();
-        out.rdns.push(set);
-        out.display = format!("{}, +RDN", out.display);
-        out
-    }
 }
 
 /// A GeneralName (RFC 5280 §4.2.1.6), owned; the kinds name constraints apply to.
@@ -204,6 +186,25 @@ impl GeneralName {
             G::RegisteredID(_) => Self::Other(8),
             G::Invalid(t, _) => Self::Other(t.0 as u8),
         }
+    }
+
+    pub(crate) fn from_x509_cert(
+        g: &x509_cert::ext::pkix::name::GeneralName,
+    ) -> Result<Self, String> {
+        use der::Encode;
+        use x509_cert::ext::pkix::name::GeneralName as G;
+        Ok(match g {
+            G::Rfc822Name(s) => Self::Rfc822(s.to_string()),
+            G::DnsName(s) => Self::Dns(s.to_string()),
+            G::UniformResourceIdentifier(s) => Self::Uri(s.to_string()),
+            G::DirectoryName(n) => Self::Directory(DistinguishedName::from_der(
+                &n.to_der().map_err(|e| e.to_string())?,
+            )?),
+            G::IpAddress(o) => Self::Ip(o.as_bytes().to_vec()),
+            G::OtherName(_) => Self::Other(0),
+            G::EdiPartyName(_) => Self::Other(5),
+            G::RegisteredId(_) => Self::Other(8),
+        })
     }
 
     /// Whether `self` (a name from a certificate) lies within the constraint subtree `base`.

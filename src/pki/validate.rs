@@ -73,7 +73,8 @@ impl ValidationOptions {
     }
 }
 
-const ALL_REASONS: u16 = 0b111_0111_1110;
+/// Every ReasonFlags bit (keyCompromise (1) ... aACompromise (8)).
+const ALL_REASONS: u16 = 0b1_1111_1110;
 const MAX_CRL_SIGNER_RECURSION: usize = 2;
 
 /// Validates certificates against a trust store, with intermediates and CRLs.
@@ -109,6 +110,9 @@ pub struct Validator<'a> {
 struct Budget {
     signatures: Cell<usize>,
     steps: Cell<usize>,
+    /// CRL signer certificates whose own validation is under way (cycle breaker: a CRL signer
+    /// may be covered by the very CRL it signs, PKITS 4.14.30).
+    signers_in_progress: std::cell::RefCell<Vec<Vec<u8>>>,
 }
 
 impl Budget {
@@ -170,6 +174,7 @@ impl<'a> Validator<'a> {
         let budget = Budget {
             signatures: Cell::new(options.max_signature_checks),
             steps: Cell::new(options.max_path_steps),
+            signers_in_progress: std::cell::RefCell::new(Vec::new()),
         };
         self.validate_with(end_entity, options, &budget, 0, None)
     }
@@ -720,7 +725,13 @@ impl<'a> Validator<'a> {
             if !crl_sign_ok(signer) || !verifies(signer) {
                 continue;
             }
-            if signer.der() == anchor.der() {
+            if signer.der() == anchor.der()
+                || budget
+                    .signers_in_progress
+                    .borrow()
+                    .iter()
+                    .any(|d| d == signer.der())
+            {
                 return Ok(());
             }
             let mut signer_opts = opts.clone();
@@ -728,8 +739,13 @@ impl<'a> Validator<'a> {
             signer_opts.required_eku.clear();
             signer_opts.initial_policy_set = BTreeSet::from([ANY_POLICY.to_owned()]);
             signer_opts.require_explicit_policy = false;
+            budget
+                .signers_in_progress
+                .borrow_mut()
+                .push(signer.der().to_vec());
             let report =
                 self.validate_with(signer, &signer_opts, budget, recursion + 1, Some(anchor));
+            budget.signers_in_progress.borrow_mut().pop();
             if report.status == Status::Valid {
                 return Ok(());
             }
