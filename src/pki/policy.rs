@@ -70,18 +70,17 @@ impl PolicyTree {
                     matched = true;
                 }
             }
-            if !matched {
-                if let Some(idx) = self.levels[prev]
+            if !matched
+                && let Some(idx) = self.levels[prev]
                     .iter()
                     .position(|n| n.alive && n.policy == ANY_POLICY)
-                {
-                    level.push(Node {
-                        policy: p.clone(),
-                        expected: BTreeSet::from([p.clone()]),
-                        parent: idx,
-                        alive: true,
-                    });
-                }
+            {
+                level.push(Node {
+                    policy: p.clone(),
+                    expected: BTreeSet::from([p.clone()]),
+                    parent: idx,
+                    alive: true,
+                });
             }
         }
         // (d)(2)
@@ -130,19 +129,18 @@ impl PolicyTree {
                     n.expected = mapped.clone();
                     found = true;
                 }
-                if !found {
-                    if let Some(any) = self.levels[depth]
+                if !found
+                    && let Some(any) = self.levels[depth]
                         .iter()
                         .find(|n| n.alive && n.policy == ANY_POLICY)
-                    {
-                        let node = Node {
-                            policy: id_p.clone(),
-                            expected: mapped,
-                            parent: any.parent,
-                            alive: true,
-                        };
-                        self.levels[depth].push(node);
-                    }
+                {
+                    let node = Node {
+                        policy: id_p.clone(),
+                        expected: mapped,
+                        parent: any.parent,
+                        alive: true,
+                    };
+                    self.levels[depth].push(node);
                 }
             } else {
                 for n in self.levels[depth].iter_mut().filter(|n| &n.policy == id_p) {

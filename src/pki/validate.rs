@@ -198,10 +198,10 @@ impl<'a> Validator<'a> {
         );
         let mut best: Option<ValidationReport> = None;
         for cand in &candidates {
-            if let (Some(req), Some(anchor)) = (required_anchor, cand.anchor) {
-                if req.der() != anchor.der() {
-                    continue;
-                }
+            if let (Some(req), Some(anchor)) = (required_anchor, cand.anchor)
+                && req.der() != anchor.der()
+            {
+                continue;
             }
             let report = self.check_path(cand, options, budget, recursion);
             if report.status == Status::Valid {
@@ -227,10 +227,8 @@ impl<'a> Validator<'a> {
             });
             r
         });
-        if exhausted {
-            if let Some(top) = report.path.last_mut() {
-                top.add(Finding::BudgetExceeded);
-            }
+        if exhausted && let Some(top) = report.path.last_mut() {
+            top.add(Finding::BudgetExceeded);
         }
         report.recompute_status();
         report
@@ -397,7 +395,7 @@ impl<'a> Validator<'a> {
                 }
             }
             // (b), (c) name constraints
-            if !(self_issued && !is_last) {
+            if !self_issued || is_last {
                 for name in constrained_names(cert) {
                     if !name_permitted(&name, &permitted, &excluded) {
                         reports[r].add(Finding::NameConstraintViolation {
@@ -474,12 +472,12 @@ impl<'a> Validator<'a> {
                 max_path_length = max_path_length.min(len as usize);
             }
             // (n) key usage
-            if let Some(ku) = cert.extensions().key_usage {
-                if !ku.allows(KeyUsage::KEY_CERT_SIGN) {
-                    reports[r].add(Finding::KeyUsageNotAllowed {
-                        needed: vec!["keyCertSign".into()],
-                    });
-                }
+            if let Some(ku) = cert.extensions().key_usage
+                && !ku.allows(KeyUsage::KEY_CERT_SIGN)
+            {
+                reports[r].add(Finding::KeyUsageNotAllowed {
+                    needed: vec!["keyCertSign".into()],
+                });
             }
             // (o) unknown critical extensions
             for oid in &cert.extensions().unknown_critical {
@@ -502,18 +500,17 @@ impl<'a> Validator<'a> {
                 reports[r].add(Finding::PolicyNotAcceptable);
             }
             policies_out = user_set.into_iter().collect();
-            if !opts.end_entity_key_usage.is_empty() {
-                if let Some(ku) = ee.extensions().key_usage {
-                    if !opts.end_entity_key_usage.iter().any(|b| ku.allows(*b)) {
-                        let needed = opts
-                            .end_entity_key_usage
-                            .iter()
-                            .flat_map(|b| KeyUsage(*b).names())
-                            .map(str::to_owned)
-                            .collect();
-                        reports[r].add(Finding::KeyUsageNotAllowed { needed });
-                    }
-                }
+            if !opts.end_entity_key_usage.is_empty()
+                && let Some(ku) = ee.extensions().key_usage
+                && !opts.end_entity_key_usage.iter().any(|b| ku.allows(*b))
+            {
+                let needed = opts
+                    .end_entity_key_usage
+                    .iter()
+                    .flat_map(|b| KeyUsage(*b).names())
+                    .map(str::to_owned)
+                    .collect();
+                reports[r].add(Finding::KeyUsageNotAllowed { needed });
             }
             for required in &opts.required_eku {
                 let ok = ee
@@ -608,9 +605,7 @@ impl<'a> Validator<'a> {
                 if interim & !mask == 0 {
                     continue;
                 }
-                if let Err(note) =
-                    self.usable_crl(crl, cert, issuer, anchor, opts, budget, recursion)
-                {
+                if let Err(note) = self.usable_crl(crl, issuer, anchor, opts, budget, recursion) {
                     notes.push(note);
                     continue;
                 }
@@ -625,7 +620,7 @@ impl<'a> Validator<'a> {
                     })
                     .filter(|d| in_scope(cert, dp, d))
                     .filter(|d| {
-                        self.usable_crl(d, cert, issuer, anchor, opts, budget, recursion)
+                        self.usable_crl(d, issuer, anchor, opts, budget, recursion)
                             .is_ok()
                     })
                     .collect();
@@ -640,11 +635,11 @@ impl<'a> Validator<'a> {
                         };
                     }
                 }
-                if let Some(e) = entry {
-                    if e.reason != RevocationReason::RemoveFromCrl && e.revocation_date <= opts.time
-                    {
-                        return RevocationStatus::Revoked(e);
-                    }
+                if let Some(e) = entry
+                    && e.reason != RevocationReason::RemoveFromCrl
+                    && e.revocation_date <= opts.time
+                {
+                    return RevocationStatus::Revoked(e);
                 }
                 mask |= interim;
             }
@@ -666,27 +661,23 @@ impl<'a> Validator<'a> {
     fn usable_crl(
         &self,
         crl: &Crl,
-        cert: &Certificate,
         issuer: &Certificate,
         anchor: &Certificate,
         opts: &ValidationOptions,
         budget: &Budget,
         recursion: usize,
     ) -> Result<(), String> {
-        let _ = cert;
-        if crl.this_update() > opts.time {
+        // A CRL issued after the validation time is newer knowledge about that time and is
+        // used (entries revoked after the validation time are then ignored, §6.3 (a)(3) of
+        // historical validation); a CRL whose nextUpdate has passed is stale.
+        if let Some(next) = crl.next_update()
+            && next < opts.time
+            && !opts.accept_stale_crls
+        {
             return Err(format!(
-                "the CRL from \"{}\" is issued after the validation time",
+                "the CRL from \"{}\" expired at {next}",
                 crl.issuer()
             ));
-        }
-        if let Some(next) = crl.next_update() {
-            if next < opts.time && !opts.accept_stale_crls {
-                return Err(format!(
-                    "the CRL from \"{}\" expired at {next}",
-                    crl.issuer()
-                ));
-            }
         }
         if let Some(oid) = crl.unknown_critical().first() {
             return Err(format!(
