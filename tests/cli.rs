@@ -73,3 +73,100 @@ fn uncompiled_backend_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not compiled"));
 }
+
+fn td(rel: &str) -> String {
+    format!("{}/testdata/{rel}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn verify_chain_exit_statuses_follow_the_conventions() {
+    let base = |leaf: &str| {
+        vec![
+            "verify-chain".to_owned(),
+            td(&format!("pki/{leaf}.pem")),
+            "--trust".into(),
+            td("pki/root-ca.pem"),
+            "--untrusted".into(),
+            td("pki/intermediate-ca.pem"),
+            "--at".into(),
+            "2027-01-01T00:00:00Z".into(),
+        ]
+    };
+    let with_crls = |leaf: &str| {
+        let mut a = base(leaf);
+        a.extend([
+            "--crl".into(),
+            td("pki/root-ca.crl.pem"),
+            "--crl".into(),
+            td("pki/intermediate-ca.crl.der"),
+        ]);
+        a
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        signflow(&args)
+    };
+    assert_eq!(run(with_crls("leaf-rsa")).status.code(), Some(0));
+    assert_eq!(run(with_crls("leaf-revoked")).status.code(), Some(1));
+    assert_eq!(run(with_crls("leaf-expired")).status.code(), Some(1));
+    assert_eq!(
+        run(base("leaf-rsa")).status.code(),
+        Some(3),
+        "no CRL: indeterminate"
+    );
+    let mut json = with_crls("leaf-revoked");
+    json.push("--json".into());
+    let out = run(json);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "invalid");
+    assert_eq!(report["path"][0]["findings"][0]["kind"], "revoked");
+    let mut bad_ku = with_crls("leaf-rsa");
+    bad_ku.extend(["--key-usage".into(), "keyEncipherment".into()]);
+    assert_eq!(run(bad_ku).status.code(), Some(1));
+    let mut unknown_ku = with_crls("leaf-rsa");
+    unknown_ku.extend(["--key-usage".into(), "signEverything".into()]);
+    assert_eq!(run(unknown_ku).status.code(), Some(64));
+    let mut bad_time = with_crls("leaf-rsa");
+    bad_time.extend(["--at".into(), "yesterday".into()]);
+    assert_eq!(run(bad_time).status.code(), Some(64));
+    assert_eq!(
+        signflow(&[
+            "verify-chain",
+            &td("openssl/message.txt"),
+            "--trust",
+            &td("pki/root-ca.pem")
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(
+        signflow(&[
+            "verify-chain",
+            "/no/such/file",
+            "--trust",
+            &td("pki/root-ca.pem")
+        ])
+        .status
+        .code(),
+        Some(74)
+    );
+}
+
+#[test]
+fn inspect_shows_certificates_and_crls() {
+    let out = signflow(&["inspect", &td("pki/leaf-russian.pem"), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cert = &v["objects"][0];
+    assert_eq!(cert["type"], "certificate");
+    assert_eq!(cert["key"], "RSA-2048");
+    assert!(cert["subject"].as_str().unwrap().contains("1027700132195"));
+    let out = signflow(&["inspect", &td("pki/intermediate-ca.crl.der"), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["objects"][0]["type"], "crl");
+    assert_eq!(v["objects"][0]["entries"], 1);
+    let out = signflow(&["inspect", &td("pki/chain.pem"), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["objects"].as_array().unwrap().len(), 2);
+}

@@ -11,11 +11,13 @@
 //! | `policy`        | the valid_policy_tree                                      |
 //! | `report`        | [`ValidationReport`], [`Finding`], [`Status`]              |
 //! | `pkcs12`        | PKCS#12 import                                             |
+//! | `expiry`        | [`expiring`]: certificates that stop working soon          |
 //! | `time`          | [`UnixTime`]                                               |
 
 mod certificate;
 mod crl;
 mod error;
+mod expiry;
 mod name;
 pub mod pkcs12;
 mod policy;
@@ -29,6 +31,7 @@ pub use certificate::{
 };
 pub use crl::{Crl, IssuingDistributionPoint, RevocationReason, RevokedEntry};
 pub use error::PkiError;
+pub use expiry::{Expiry, expiring};
 pub use name::{DistinguishedName, GeneralName};
 pub use report::{CertificateReport, Finding, ReportedFinding, Status, ValidationReport};
 pub use time::UnixTime;

@@ -36,8 +36,8 @@ impl TrustStore {
         Ok(n)
     }
 
-    /// Adds the certificates of a file, or of every `.pem`, `.crt`, `.cer` and `.der` file of a
-    /// directory (not recursive).
+    /// Adds the certificates of a file, or the certificates found in the `.pem`, `.crt`, `.cer`
+    /// and `.der` files of a directory (not recursive; keys and CRLs there are skipped).
     ///
     /// # Errors
     /// [`PkiError::Io`] for unreadable paths, or the file's parse error naming it.
@@ -60,8 +60,34 @@ impl TrustStore {
                     .and_then(|e| e.to_str())
                     .unwrap_or("")
                     .to_ascii_lowercase();
-                if p.is_file() && matches!(ext.as_str(), "pem" | "crt" | "cer" | "der") {
-                    n += self.add_path(&p)?;
+                if !(p.is_file() && matches!(ext.as_str(), "pem" | "crt" | "cer" | "der")) {
+                    continue;
+                }
+                // A directory may also hold keys and CRLs: take the certificates only.
+                let bytes = std::fs::read(&p).map_err(io)?;
+                let Ok(objects) = crate::pem::decode_objects(&bytes) else {
+                    continue;
+                };
+                for obj in objects {
+                    let is_cert_label = matches!(
+                        obj.label.as_deref(),
+                        Some("CERTIFICATE" | "TRUSTED CERTIFICATE")
+                    );
+                    if obj.label.is_none() || is_cert_label {
+                        match Certificate::from_der(&obj.der) {
+                            Ok(c) => {
+                                self.add(c);
+                                n += 1;
+                            }
+                            Err(e) if is_cert_label => {
+                                return Err(PkiError::Io {
+                                    path: p.display().to_string(),
+                                    reason: e.to_string(),
+                                });
+                            }
+                            Err(_) => {} // a DER file that is not a certificate (a CRL, say)
+                        }
+                    }
                 }
             }
             Ok(n)

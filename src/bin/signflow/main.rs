@@ -6,8 +6,12 @@
 //! `--password-env` or `--password-file`; PEM or DER inputs; `--at RFC3339` for the validation
 //! time.
 
+mod chain;
 mod demo;
 mod exit;
+mod input;
+mod inspect;
+mod p12;
 mod secrets;
 
 use std::process::ExitCode;
@@ -38,6 +42,10 @@ struct Cli {
 enum Command {
     /// Run the end-to-end demonstration on the embedded test PKI, in a temporary folder.
     Demo(demo::DemoArgs),
+    /// Validate a certificate's path to a trust anchor at a time (RFC 5280), with CRLs.
+    VerifyChain(chain::VerifyChainArgs),
+    /// Tell what a certificate, CRL or PKCS#12 file holds.
+    Inspect(inspect::InspectArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -94,6 +102,8 @@ fn main() -> ExitCode {
         .provider()
         .and_then(|provider| match &cli.command {
             Command::Demo(args) => demo::run(provider, args, cli.json),
+            Command::VerifyChain(args) => chain::run(provider, args, cli.json),
+            Command::Inspect(args) => inspect::run(provider, args, cli.json),
         });
     match result {
         Ok(status) => status.into(),

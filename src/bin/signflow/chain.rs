@@ -1,0 +1,152 @@
+//! `signflow verify-chain`: path validation of one certificate at a time.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use clap::Args;
+use signflow::crypto::CryptoProvider;
+use signflow::pki::{
+    ANY_POLICY, Certificate, Crl, KeyUsage, Status, TrustStore, ValidationOptions, Validator,
+};
+
+use crate::exit::{Failure, Status as Exit};
+use crate::input;
+
+#[derive(Args, Debug)]
+pub struct VerifyChainArgs {
+    /// The certificate to validate (PEM or DER; the first certificate of a PEM file).
+    cert: PathBuf,
+    /// Trust anchors: a PEM/DER file or a directory of them (repeatable; at least one).
+    #[arg(long, value_name = "FILE|DIR")]
+    trust: Vec<PathBuf>,
+    /// Untrusted intermediate certificates to build the path from (repeatable).
+    #[arg(long, value_name = "FILE")]
+    untrusted: Vec<PathBuf>,
+    /// CRLs (repeatable). Without any, revocation cannot be checked and the result is
+    /// indeterminate unless --no-revocation is given.
+    #[arg(long, value_name = "FILE")]
+    crl: Vec<PathBuf>,
+    /// Skip revocation checking.
+    #[arg(long)]
+    no_revocation: bool,
+    /// Accept CRLs whose nextUpdate has passed.
+    #[arg(long)]
+    accept_stale_crls: bool,
+    /// Validation time, RFC 3339 (default: now).
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// Acceptable certificate policy OID (repeatable; default anyPolicy).
+    #[arg(long = "policy", value_name = "OID")]
+    policies: Vec<String>,
+    /// initial-explicit-policy: the path must carry an acceptable policy.
+    #[arg(long)]
+    require_explicit_policy: bool,
+    /// initial-policy-mapping-inhibit.
+    #[arg(long)]
+    inhibit_policy_mapping: bool,
+    /// initial-any-policy-inhibit.
+    #[arg(long)]
+    inhibit_any_policy: bool,
+    /// Extended key usage OID the end certificate must carry (repeatable).
+    #[arg(long, value_name = "OID")]
+    eku: Vec<String>,
+    /// Key usage the end certificate must allow, RFC 5280 name such as digitalSignature or
+    /// nonRepudiation (repeatable: all must be allowed). Default: digitalSignature or
+    /// nonRepudiation, as for a signer.
+    #[arg(long = "key-usage", value_name = "NAME")]
+    key_usage: Vec<String>,
+    /// Maximum number of certificates below the trust anchor.
+    #[arg(long, value_name = "N")]
+    max_depth: Option<usize>,
+}
+
+pub fn options(args: &VerifyChainArgs) -> Result<ValidationOptions, Failure> {
+    let mut opts = ValidationOptions::at(input::time(args.at.as_deref())?);
+    if !args.policies.is_empty() {
+        for p in &args.policies {
+            if const_oid::ObjectIdentifier::new(p).is_err() {
+                return Err(Failure::new(
+                    Exit::Usage,
+                    format!("--policy {p}: not a dotted OID"),
+                ));
+            }
+        }
+        opts.initial_policy_set = args.policies.iter().cloned().collect::<BTreeSet<_>>();
+    } else {
+        opts.initial_policy_set = BTreeSet::from([ANY_POLICY.to_owned()]);
+    }
+    opts.require_explicit_policy = args.require_explicit_policy;
+    opts.inhibit_policy_mapping = args.inhibit_policy_mapping;
+    opts.inhibit_any_policy = args.inhibit_any_policy;
+    for e in &args.eku {
+        if const_oid::ObjectIdentifier::new(e).is_err() {
+            return Err(Failure::new(
+                Exit::Usage,
+                format!("--eku {e}: not a dotted OID"),
+            ));
+        }
+    }
+    opts.required_eku = args.eku.clone();
+    if !args.key_usage.is_empty() {
+        let mut mask = 0u16;
+        for name in &args.key_usage {
+            mask |= KeyUsage::bit_from_name(name).ok_or_else(|| {
+                Failure::new(
+                    Exit::Usage,
+                    format!(
+                        "--key-usage {name}: expected one of {}",
+                        KeyUsage::NAMES.join(", ")
+                    ),
+                )
+            })?;
+        }
+        opts.end_entity_key_usage = vec![mask];
+    }
+    if let Some(d) = args.max_depth {
+        opts.max_depth = d;
+    }
+    if args.no_revocation {
+        opts.revocation = signflow::pki::RevocationMode::Off;
+    }
+    opts.accept_stale_crls = args.accept_stale_crls;
+    Ok(opts)
+}
+
+pub fn run(provider: &CryptoProvider, args: &VerifyChainArgs, json: bool) -> Result<Exit, Failure> {
+    if args.trust.is_empty() {
+        return Err(Failure::new(
+            Exit::Usage,
+            "at least one --trust FILE|DIR is required",
+        ));
+    }
+    let opts = options(args)?;
+    let cert = input::certificates(&args.cert)?.remove(0);
+    let mut trust = TrustStore::new();
+    for t in &args.trust {
+        trust
+            .add_path(t)
+            .map_err(|e| Failure::new(Exit::FormatError, e.to_string()))?;
+    }
+    let mut intermediates: Vec<Certificate> = Vec::new();
+    for u in &args.untrusted {
+        intermediates.extend(input::certificates(u)?);
+    }
+    let mut crls: Vec<Crl> = Vec::new();
+    for c in &args.crl {
+        crls.extend(input::crls(c)?);
+    }
+    let report = Validator::new(provider, &trust, intermediates, crls).validate(&cert, &opts);
+    if json {
+        let mut value =
+            serde_json::to_value(&report).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
+        value["command"] = "verify-chain".into();
+        println!("{value}");
+    } else {
+        print!("{report}");
+    }
+    Ok(match report.status {
+        Status::Valid => Exit::Valid,
+        Status::Invalid => Exit::Invalid,
+        Status::Indeterminate => Exit::Indeterminate,
+    })
+}

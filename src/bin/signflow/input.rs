@@ -1,0 +1,40 @@
+//! Reading the CLI's inputs: files of certificates and CRLs (PEM or DER), times.
+
+use std::path::Path;
+
+use signflow::pki::{Certificate, Crl, UnixTime};
+
+use crate::exit::{Failure, Status};
+
+/// Reads a file, mapping failures to exit status 74.
+pub fn read(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| Failure::io(path, e))
+}
+
+/// Every certificate of a PEM or DER file (at least one).
+pub fn certificates(path: &Path) -> Result<Vec<Certificate>, Failure> {
+    let certs = Certificate::all_from_pem_or_der(&read(path)?)
+        .map_err(|e| Failure::new(Status::FormatError, format!("{}: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(Failure::new(
+            Status::FormatError,
+            format!("{}: no certificate", path.display()),
+        ));
+    }
+    Ok(certs)
+}
+
+/// Every CRL of a PEM or DER file.
+pub fn crls(path: &Path) -> Result<Vec<Crl>, Failure> {
+    Crl::all_from_pem_or_der(&read(path)?)
+        .map_err(|e| Failure::new(Status::FormatError, format!("{}: {e}", path.display())))
+}
+
+/// `--at`: RFC 3339, or now.
+pub fn time(at: Option<&str>) -> Result<UnixTime, Failure> {
+    match at {
+        None => Ok(UnixTime::now()),
+        Some(s) => UnixTime::parse_rfc3339(s)
+            .map_err(|e| Failure::new(Status::Usage, format!("--at: {e}"))),
+    }
+}
