@@ -53,6 +53,12 @@ pub mod oid {
     pub const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
     /// `ecdsa-with-SHA512`.
     pub const ECDSA_WITH_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
+    /// `id-dsa` (RFC 3279).
+    pub const DSA: Oid = Oid::new_unwrap("1.2.840.10040.4.1");
+    /// `id-dsa-with-sha1` (RFC 3279).
+    pub const DSA_WITH_SHA1: Oid = Oid::new_unwrap("1.2.840.10040.4.3");
+    /// `id-dsa-with-sha256` (RFC 5758).
+    pub const DSA_WITH_SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.2");
     /// `id-Ed25519` (RFC 8410).
     pub const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
     /// `id-sha1`.
@@ -218,6 +224,8 @@ pub enum SignatureAlgorithm {
     },
     /// Ed25519 (RFC 8032, PureEdDSA: signs the message itself, not a digest).
     Ed25519,
+    /// DSA (FIPS 186-4) with the given hash: verification of old certificates and CRLs only.
+    Dsa(HashAlgorithm),
 }
 
 impl SignatureAlgorithm {
@@ -252,7 +260,7 @@ impl SignatureAlgorithm {
     /// The message hash, or `None` for Ed25519, which hashes internally.
     pub const fn hash(&self) -> Option<HashAlgorithm> {
         match self {
-            Self::RsaPkcs1(h) | Self::Ecdsa { hash: h, .. } => Some(*h),
+            Self::RsaPkcs1(h) | Self::Ecdsa { hash: h, .. } | Self::Dsa(h) => Some(*h),
             Self::RsaPss(p) => Some(p.hash),
             Self::Ed25519 => None,
         }
@@ -349,6 +357,8 @@ impl SignatureAlgorithm {
             oid::ECDSA_WITH_SHA384 => ecdsa(HashAlgorithm::Sha384),
             oid::ECDSA_WITH_SHA512 => ecdsa(HashAlgorithm::Sha512),
             oid::ED25519 => Self::Ed25519,
+            oid::DSA_WITH_SHA1 => Self::Dsa(HashAlgorithm::Sha1),
+            oid::DSA_WITH_SHA256 => Self::Dsa(HashAlgorithm::Sha256),
             other => {
                 return Err(CryptoError::unsupported(format!(
                     "signature algorithm {other}"
@@ -358,7 +368,7 @@ impl SignatureAlgorithm {
         // RFC 5758 §3.2 and RFC 8410 §3: ECDSA and Ed25519 identifiers carry no parameters;
         // RFC 8017 A.2.4: PKCS#1 identifiers carry NULL (absence is tolerated, as OpenSSL does).
         let params_ok = match alg {
-            Self::Ecdsa { .. } | Self::Ed25519 => ai.parameters.is_none(),
+            Self::Ecdsa { .. } | Self::Ed25519 | Self::Dsa(_) => ai.parameters.is_none(),
             _ => absent_or_null,
         };
         if !params_ok {
@@ -395,6 +405,14 @@ impl SignatureAlgorithm {
                 encode_algorithm_identifier(oid, None)
             }
             Self::Ed25519 => encode_algorithm_identifier(oid::ED25519, None),
+            Self::Dsa(h) => {
+                let oid = if *h == HashAlgorithm::Sha1 {
+                    oid::DSA_WITH_SHA1
+                } else {
+                    oid::DSA_WITH_SHA256
+                };
+                encode_algorithm_identifier(oid, None)
+            }
         }
     }
 }
@@ -420,6 +438,7 @@ impl fmt::Display for SignatureAlgorithm {
                 write!(f, "ECDSA with {hash} (r||s)")
             }
             Self::Ed25519 => f.write_str("Ed25519"),
+            Self::Dsa(h) => write!(f, "DSA with {h}"),
         }
     }
 }

@@ -206,6 +206,11 @@ impl KeyLoader for Loader {
     fn load_pkcs8(&self, der: &[u8]) -> Result<Box<dyn SigningKey>, CryptoError> {
         let kind = pkcs8_key_kind(der)?;
         let (pair, public_der, kind) = match kind {
+            KeyKind::Dsa => {
+                return Err(CryptoError::unsupported(
+                    "DSA private keys (DSA is verify-only)",
+                ));
+            }
             KeyKind::Rsa { .. } => {
                 let pair = sig::RsaKeyPair::from_pkcs8(der).map_err(rejected)?;
                 let bits = pair.public_modulus_len() * 8;

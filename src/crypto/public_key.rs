@@ -32,6 +32,8 @@ pub enum KeyKind {
     EcP384,
     /// Ed25519.
     Ed25519,
+    /// DSA (verification only), with domain parameters in the SPKI.
+    Dsa,
 }
 
 impl KeyKind {
@@ -42,6 +44,7 @@ impl KeyKind {
             Self::EcP256 => "ECDSA P-256",
             Self::EcP384 => "ECDSA P-384",
             Self::Ed25519 => "Ed25519",
+            Self::Dsa => "DSA",
         }
     }
 
@@ -70,6 +73,8 @@ pub struct PublicKeyInfo<'a> {
     /// The contents of `subjectPublicKey`: `RSAPublicKey` DER, an uncompressed or compressed
     /// EC point, or the 32 bytes of an Ed25519 key.
     pub key: &'a [u8],
+    /// The whole SubjectPublicKeyInfo DER.
+    pub spki: &'a [u8],
 }
 
 #[derive(Sequence)]
@@ -141,13 +146,25 @@ impl<'a> PublicKeyInfo<'a> {
                 }
                 KeyKind::Ed25519
             }
+            oid::DSA => {
+                if params.is_none() {
+                    return Err(CryptoError::InvalidPublicKey(
+                        "DSA key without domain parameters (inherit them from the issuer, RFC 5280 §6.1.4 (f))",
+                    ));
+                }
+                KeyKind::Dsa
+            }
             other => {
                 return Err(CryptoError::unsupported(format!(
                     "public key algorithm {other}"
                 )));
             }
         };
-        Ok(Self { kind, key })
+        Ok(Self {
+            kind,
+            key,
+            spki: spki_der,
+        })
     }
 
     /// Checks that this key may verify or create signatures of `alg`.
@@ -169,6 +186,7 @@ impl<'a> PublicKeyInfo<'a> {
                     SignatureAlgorithm::Ecdsa { .. }
                 )
                 | (KeyKind::Ed25519, SignatureAlgorithm::Ed25519)
+                | (KeyKind::Dsa, SignatureAlgorithm::Dsa(_))
         );
         if fits {
             Ok(())
@@ -281,4 +299,24 @@ mod tests {
             assert!(PublicKeyInfo::parse(input).is_err());
         }
     }
+}
+
+/// RFC 5280 §6.1.4 (f): a DSA key whose SPKI omits the domain parameters takes them from the
+/// issuer's key. Returns the completed SPKI, or `None` when nothing is to be inherited.
+pub fn inherit_dsa_parameters(spki_der: &[u8], issuer_spki_der: &[u8]) -> Option<Vec<u8>> {
+    use der::Encode;
+    let child = SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
+    if child.algorithm.oid != oid::DSA || child.algorithm.parameters.is_some() {
+        return None;
+    }
+    let issuer = SubjectPublicKeyInfoRef::from_der(issuer_spki_der).ok()?;
+    if issuer.algorithm.oid != oid::DSA || issuer.algorithm.parameters.is_none() {
+        return None;
+    }
+    SubjectPublicKeyInfoRef {
+        algorithm: issuer.algorithm,
+        subject_public_key: child.subject_public_key,
+    }
+    .to_der()
+    .ok()
 }

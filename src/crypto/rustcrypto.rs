@@ -221,6 +221,11 @@ impl KeyLoader for Loader {
     fn load_pkcs8(&self, der: &[u8]) -> Result<Box<dyn SigningKey>, CryptoError> {
         let kind = pkcs8_key_kind(der)?;
         let (secret, public_der, kind) = match kind {
+            KeyKind::Dsa => {
+                return Err(CryptoError::unsupported(
+                    "DSA private keys (DSA is verify-only)",
+                ));
+            }
             KeyKind::Rsa { .. } => {
                 let k = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(invalid)?;
                 let public = rsa::RsaPublicKey::from(&k);

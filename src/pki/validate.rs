@@ -332,7 +332,7 @@ impl<'a> Validator<'a> {
         let mut explicit_policy = init(opts.require_explicit_policy);
         let mut inhibit_any = init(opts.inhibit_any_policy);
         let mut policy_mapping = init(opts.inhibit_policy_mapping);
-        let mut working_spki: &[u8] = anchor.spki_der();
+        let mut working_spki: std::borrow::Cow<'_, [u8]> = anchor.spki_der().into();
         let mut working_issuer: &DistinguishedName = anchor.subject();
         let mut working_issuer_cert: &Certificate = anchor;
         let mut max_path_length = n;
@@ -351,7 +351,7 @@ impl<'a> Validator<'a> {
                 cert.tbs_der(),
                 cert.signature_algorithm(),
                 cert.signature(),
-                working_spki,
+                &working_spki,
                 budget,
                 &mut reports[r],
             ) {
@@ -379,6 +379,7 @@ impl<'a> Validator<'a> {
                 match self.revocation_status(
                     cert,
                     working_issuer_cert,
+                    &working_spki,
                     anchor,
                     opts,
                     budget,
@@ -433,7 +434,12 @@ impl<'a> Validator<'a> {
                 }
             }
             working_issuer = cert.subject();
-            working_spki = cert.spki_der();
+            // §6.1.4 (d)-(f): a DSA key without parameters inherits the issuer's.
+            working_spki =
+                match crate::crypto::inherit_dsa_parameters(cert.spki_der(), &working_spki) {
+                    Some(completed) => completed.into(),
+                    None => cert.spki_der().into(),
+                };
             working_issuer_cert = cert;
             if let Some((permitted_sub, excluded_sub)) = &cert.extensions().name_constraints {
                 if let Some(p) = permitted_sub {
@@ -570,10 +576,12 @@ impl<'a> Validator<'a> {
     }
 
     /// RFC 5280 §6.3: the revocation status of `cert`, issued by `issuer`, from the CRLs.
+    #[allow(clippy::too_many_arguments)]
     fn revocation_status(
         &self,
         cert: &Certificate,
         issuer: &Certificate,
+        issuer_spki: &[u8],
         anchor: &Certificate,
         opts: &ValidationOptions,
         budget: &Budget,
@@ -605,7 +613,9 @@ impl<'a> Validator<'a> {
                 if interim & !mask == 0 {
                     continue;
                 }
-                if let Err(note) = self.usable_crl(crl, issuer, anchor, opts, budget, recursion) {
+                if let Err(note) =
+                    self.usable_crl(crl, issuer, issuer_spki, anchor, opts, budget, recursion)
+                {
                     notes.push(note);
                     continue;
                 }
@@ -620,7 +630,7 @@ impl<'a> Validator<'a> {
                     })
                     .filter(|d| in_scope(cert, dp, d))
                     .filter(|d| {
-                        self.usable_crl(d, issuer, anchor, opts, budget, recursion)
+                        self.usable_crl(d, issuer, issuer_spki, anchor, opts, budget, recursion)
                             .is_ok()
                     })
                     .collect();
@@ -662,6 +672,7 @@ impl<'a> Validator<'a> {
         &self,
         crl: &Crl,
         issuer: &Certificate,
+        issuer_spki: &[u8],
         anchor: &Certificate,
         opts: &ValidationOptions,
         budget: &Budget,
@@ -692,15 +703,15 @@ impl<'a> Validator<'a> {
                 .key_usage
                 .is_none_or(|ku| ku.allows(KeyUsage::CRL_SIGN))
         };
-        let verifies = |c: &Certificate| {
+        let verifies = |spki: &[u8]| {
             budget.take_signature()
                 && self
                     .provider
-                    .verify(&alg, c.spki_der(), crl.tbs_der(), crl.signature())
+                    .verify(&alg, spki, crl.tbs_der(), crl.signature())
                     .is_ok()
         };
         // The certificate's issuer, when it issued the CRL too.
-        if crl.issuer() == issuer.subject() && verifies(issuer) {
+        if crl.issuer() == issuer.subject() && verifies(issuer_spki) {
             return if crl_sign_ok(issuer) || issuer.der() == anchor.der() {
                 Ok(())
             } else {
@@ -713,7 +724,7 @@ impl<'a> Validator<'a> {
         }
         let pool = self.intermediates.iter().chain(self.trust.anchors());
         for signer in pool.filter(|c| c.subject() == crl.issuer() && c.der() != issuer.der()) {
-            if !crl_sign_ok(signer) || !verifies(signer) {
+            if !crl_sign_ok(signer) || !verifies(signer.spki_der()) {
                 continue;
             }
             if signer.der() == anchor.der()

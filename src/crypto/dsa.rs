@@ -1,0 +1,34 @@
+//! DSA (FIPS 186-4) verification, for old certificates and CRLs only: signflow never signs
+//! with DSA. Shared by both backends (AWS-LC's Rust API has no DSA); built on RustCrypto `dsa`.
+
+use der::Decode;
+use dsa::signature::hazmat::PrehashVerifier;
+use sha2::Digest as _;
+
+use super::{CryptoError, HashAlgorithm, PublicKeyInfo};
+
+/// Hashes `message` with `hash` (SHA-1 or SHA-2) for DSA.
+pub(crate) fn digest(hash: HashAlgorithm, message: &[u8]) -> Vec<u8> {
+    match hash {
+        HashAlgorithm::Sha1 => sha1::Sha1::digest(message).to_vec(),
+        HashAlgorithm::Sha256 => sha2::Sha256::digest(message).to_vec(),
+        HashAlgorithm::Sha384 => sha2::Sha384::digest(message).to_vec(),
+        HashAlgorithm::Sha512 => sha2::Sha512::digest(message).to_vec(),
+    }
+}
+
+/// Verifies a DER `Dss-Sig-Value` over a digest with the key's SubjectPublicKeyInfo (which
+/// must carry the domain parameters, inherited ones included).
+pub(crate) fn verify_prehashed(
+    key: &PublicKeyInfo<'_>,
+    digest: &[u8],
+    signature: &[u8],
+) -> Result<(), CryptoError> {
+    let spki = spki::SubjectPublicKeyInfoRef::from_der(key.spki)
+        .map_err(|_| CryptoError::InvalidPublicKey("not a DER SubjectPublicKeyInfo"))?;
+    let vk = dsa::VerifyingKey::try_from(spki)
+        .map_err(|_| CryptoError::InvalidPublicKey("DSA key or domain parameters rejected"))?;
+    let sig = dsa::Signature::from_der(signature).map_err(|_| CryptoError::BadSignature)?;
+    vk.verify_prehash(digest, &sig)
+        .map_err(|_| CryptoError::BadSignature)
+}
