@@ -153,15 +153,7 @@ impl PolicyTree {
 
     /// Removes nodes (other than at the deepest level) that have no live children.
     fn prune(&mut self) {
-        // Propagate deletions downward first.
-        for d in 1..self.levels.len() {
-            let (upper, lower) = self.levels.split_at_mut(d);
-            for n in lower[0].iter_mut() {
-                if !upper[d - 1][n.parent].alive {
-                    n.alive = false;
-                }
-            }
-        }
+        self.prune_down();
         for d in (0..self.depth()).rev() {
             let children: BTreeSet<usize> = self.levels[d + 1]
                 .iter()
