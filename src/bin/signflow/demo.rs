@@ -1,15 +1,17 @@
 //! `signflow demo`: the README's end-to-end run on the embedded test PKI.
 //!
-//! It grows with the library: today it signs a sample document with each test key, checks the
-//! signatures against the leaf certificates, checks the certificate chain's signatures up to the
-//! test root, and shows a tampered copy failing.
+//! It grows with the library: today it validates each signer certificate's path to the test root
+//! with both CRLs at the current time (and shows the revoked signer refused), signs a sample
+//! document with each test key, verifies the signatures with the certificates' keys, and shows a
+//! tampered copy failing.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use der::{Decode, Encode};
-use signflow::crypto::{CryptoError, CryptoProvider, SignatureAlgorithm};
-use x509_cert::Certificate;
+use signflow::crypto::{CryptoError, CryptoProvider};
+use signflow::pki::{
+    Certificate, Crl, TrustStore, UnixTime, ValidationOptions, ValidationReport, Validator,
+};
 
 use crate::exit::{Failure, Status};
 
@@ -24,6 +26,10 @@ pub struct DemoArgs {
 mod pki {
     pub const ROOT: &[u8] = include_bytes!("../../../testdata/pki/root-ca.pem");
     pub const INTERMEDIATE: &[u8] = include_bytes!("../../../testdata/pki/intermediate-ca.pem");
+    pub const ROOT_CRL: &[u8] = include_bytes!("../../../testdata/pki/root-ca.crl.pem");
+    pub const INTERMEDIATE_CRL: &[u8] =
+        include_bytes!("../../../testdata/pki/intermediate-ca.crl.pem");
+    pub const REVOKED: &[u8] = include_bytes!("../../../testdata/pki/leaf-revoked.pem");
     pub const SIGNERS: [(&str, &str, &[u8]); 3] = [
         (
             "RSA-2048",
@@ -74,37 +80,26 @@ impl Report {
 }
 
 fn certificate(pem: &[u8]) -> Result<Certificate, Failure> {
-    let objects = signflow::pem::decode_objects(pem)?;
-    let der = &objects
-        .first()
-        .ok_or_else(|| Failure::new(Status::FormatError, "no certificate"))?
-        .der;
-    Certificate::from_der(der)
-        .map_err(|e| Failure::new(Status::FormatError, format!("certificate: {e}")))
+    Certificate::all_from_pem_or_der(pem)
+        .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Failure::new(Status::FormatError, "no certificate"))
 }
 
-fn spki(cert: &Certificate) -> Result<Vec<u8>, Failure> {
-    cert.tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|e| Failure::new(Status::FormatError, e.to_string()))
-}
-
-/// Checks `cert`'s signature with `issuer`'s public key (signature only: path validation with
-/// validity, extensions and revocation is the certificates issue's work).
-fn check_issued_by(
-    provider: &CryptoProvider,
-    cert: &Certificate,
-    issuer: &Certificate,
-) -> Result<SignatureAlgorithm, Failure> {
-    let der_err = |e: der::Error| Failure::new(Status::FormatError, e.to_string());
-    let alg = SignatureAlgorithm::from_algorithm_identifier_der(
-        &cert.signature_algorithm().to_der().map_err(der_err)?,
-        None,
-    )?;
-    let tbs = cert.tbs_certificate().to_der().map_err(der_err)?;
-    provider.verify(&alg, &spki(issuer)?, &tbs, cert.signature().raw_bytes())?;
-    Ok(alg)
+/// One line summing up a validation report.
+fn summary(report: &ValidationReport) -> String {
+    let path: Vec<&str> = report
+        .path
+        .iter()
+        .map(|c| c.subject.rsplit("CN=").next().unwrap_or("?"))
+        .collect();
+    let findings: Vec<String> = report.findings().map(|(_, f)| f.sentence()).collect();
+    if findings.is_empty() {
+        format!("{} ({}), not revoked", report.status, path.join(" -> "))
+    } else {
+        format!("{}: {}", report.status, findings.join("; "))
+    }
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
@@ -138,18 +133,26 @@ pub fn run(provider: &CryptoProvider, args: &DemoArgs, json: bool) -> Result<Sta
 
     let root = certificate(pki::ROOT)?;
     let intermediate = certificate(pki::INTERMEDIATE)?;
-    let alg = check_issued_by(provider, &root, &root)?;
-    report.step(
-        "root certificate",
-        true,
-        format!("self-signature verifies ({alg})"),
+    let mut trust = TrustStore::new();
+    trust.add(root);
+    let mut crls = Crl::all_from_pem_or_der(pki::ROOT_CRL)
+        .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?;
+    crls.extend(
+        Crl::all_from_pem_or_der(pki::INTERMEDIATE_CRL)
+            .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?,
     );
-    let alg = check_issued_by(provider, &intermediate, &root)?;
+    let validator = Validator::new(provider, &trust, vec![intermediate], crls);
+    let options = ValidationOptions::at(UnixTime::now());
     report.step(
-        "intermediate certificate",
+        "trust",
         true,
-        format!("signed by the test root ({alg})"),
+        "test root CA as the only trust anchor; the intermediate and both CRLs as untrusted input",
     );
+
+    let revoked = validator.validate(&certificate(pki::REVOKED)?, &options);
+    let refused = revoked.status != signflow::pki::Status::Valid;
+    report.step("revoked signer refused", refused, summary(&revoked));
+    let mut all_ok = refused;
 
     let doc_path = dir.join("act-17.txt");
     write(&doc_path, DOCUMENT.as_bytes())?;
@@ -159,15 +162,16 @@ pub fn run(provider: &CryptoProvider, args: &DemoArgs, json: bool) -> Result<Sta
         format!("{} ({} bytes)", doc_path.display(), DOCUMENT.len()),
     );
 
-    let mut all_ok = true;
     for (label, key_pem, cert_pem) in pki::SIGNERS {
         let key = provider.load_private_key_pem(key_pem)?;
         let cert = certificate(cert_pem)?;
-        let leaf_alg = check_issued_by(provider, &cert, &intermediate)?;
+        let validation = validator.validate(&cert, &options);
+        let valid = validation.status == signflow::pki::Status::Valid;
+        all_ok &= valid;
         report.step(
             format!("{label} signer certificate"),
-            true,
-            format!("signed by the intermediate ({leaf_alg})"),
+            valid,
+            summary(&validation),
         );
 
         let alg = key.default_algorithm();
@@ -184,7 +188,7 @@ pub fn run(provider: &CryptoProvider, args: &DemoArgs, json: bool) -> Result<Sta
         );
 
         let signed = std::fs::read(&doc_path).map_err(|e| Failure::io(&doc_path, e))?;
-        let verified = provider.verify(&alg, &spki(&cert)?, &signed, &sig);
+        let verified = provider.verify(&alg, cert.spki_der(), &signed, &sig);
         all_ok &= verified.is_ok();
         report.step(
             format!("{label} verify"),
@@ -200,7 +204,7 @@ pub fn run(provider: &CryptoProvider, args: &DemoArgs, json: bool) -> Result<Sta
         tampered[pos] = b'9'; // "40 tonnes" becomes "90 tonnes"
         let tampered_path = dir.join("act-17.tampered.txt");
         write(&tampered_path, &tampered)?;
-        let rejected = provider.verify(&alg, &spki(&cert)?, &tampered, &sig);
+        let rejected = provider.verify(&alg, cert.spki_der(), &tampered, &sig);
         let as_expected = rejected == Err(CryptoError::BadSignature);
         all_ok &= as_expected;
         report.step(
@@ -213,9 +217,7 @@ pub fn run(provider: &CryptoProvider, args: &DemoArgs, json: bool) -> Result<Sta
         );
     }
     if !json {
-        println!(
-            "Next to land: PKCS#12 import and path validation, CMS, XMLDSig, GOST, document flow."
-        );
+        println!("Next to land: PKCS#12 import, CMS, XMLDSig, GOST, document flow.");
     } else {
         let steps: Vec<_> = report
             .steps
