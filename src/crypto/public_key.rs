@@ -275,6 +275,26 @@ fn push_len(out: &mut Vec<u8>, len: usize) {
     }
 }
 
+/// RFC 5280 §6.1.4 (f): a DSA key whose SPKI omits the domain parameters takes them from the
+/// issuer's key. Returns the completed SPKI, or `None` when nothing is to be inherited.
+pub fn inherit_dsa_parameters(spki_der: &[u8], issuer_spki_der: &[u8]) -> Option<Vec<u8>> {
+    use der::Encode;
+    let child = SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
+    if child.algorithm.oid != oid::DSA || child.algorithm.parameters.is_some() {
+        return None;
+    }
+    let issuer = SubjectPublicKeyInfoRef::from_der(issuer_spki_der).ok()?;
+    if issuer.algorithm.oid != oid::DSA || issuer.algorithm.parameters.is_none() {
+        return None;
+    }
+    SubjectPublicKeyInfoRef {
+        algorithm: issuer.algorithm,
+        subject_public_key: child.subject_public_key,
+    }
+    .to_der()
+    .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,24 +319,4 @@ mod tests {
             assert!(PublicKeyInfo::parse(input).is_err());
         }
     }
-}
-
-/// RFC 5280 §6.1.4 (f): a DSA key whose SPKI omits the domain parameters takes them from the
-/// issuer's key. Returns the completed SPKI, or `None` when nothing is to be inherited.
-pub fn inherit_dsa_parameters(spki_der: &[u8], issuer_spki_der: &[u8]) -> Option<Vec<u8>> {
-    use der::Encode;
-    let child = SubjectPublicKeyInfoRef::from_der(spki_der).ok()?;
-    if child.algorithm.oid != oid::DSA || child.algorithm.parameters.is_some() {
-        return None;
-    }
-    let issuer = SubjectPublicKeyInfoRef::from_der(issuer_spki_der).ok()?;
-    if issuer.algorithm.oid != oid::DSA || issuer.algorithm.parameters.is_none() {
-        return None;
-    }
-    SubjectPublicKeyInfoRef {
-        algorithm: issuer.algorithm,
-        subject_public_key: child.subject_public_key,
-    }
-    .to_der()
-    .ok()
 }
