@@ -277,3 +277,74 @@ fn backends_verify_each_others_signatures() {
     sign_and_verify_across(&aws_lc::DEFAULT_PROVIDER, &rustcrypto::DEFAULT_PROVIDER);
     sign_and_verify_across(&rustcrypto::DEFAULT_PROVIDER, &aws_lc::DEFAULT_PROVIDER);
 }
+
+/// Key sets made by OpenSSL's GOST engine (testdata/gost), by file stem.
+const GOST_SETS: [&str; 13] = [
+    "gost2012_256-0",
+    "gost2012_256-A",
+    "gost2012_256-B",
+    "gost2012_256-C",
+    "gost2012_256-XA",
+    "gost2012_256-XB",
+    "gost2012_256-TCA",
+    "gost2012_256-TCB",
+    "gost2012_256-TCC",
+    "gost2012_256-TCD",
+    "gost2012_512-A",
+    "gost2012_512-B",
+    "gost2012_512-C",
+];
+
+mod gost {
+    use super::*;
+
+    per_provider! {
+        #[test]
+        fn gost_engine_certificates_signatures_and_keys_through_the_provider() {
+            let message = read("gost/message.txt");
+            for stem in GOST_SETS {
+                let pem = read(&format!("gost/{stem}.cert.pem"));
+                let c = signflow::pki::Certificate::all_from_pem_or_der(&pem).unwrap().remove(0);
+                let alg = c.signature_algorithm().unwrap();
+                let want = if stem.contains("512") { SignatureAlgorithm::Gost2012_512 } else { SignatureAlgorithm::Gost2012_256 };
+                assert_eq!(alg, want, "{stem}");
+                // The engine's self-signature over the tbsCertificate.
+                provider().verify(&alg, c.spki_der(), c.tbs_der(), c.signature()).unwrap_or_else(|e| panic!("{stem}: {e}"));
+                // The engine's `openssl dgst -sign` signature over message.txt.
+                let sig = read(&format!("gost/{stem}.sig"));
+                provider().verify(&alg, c.spki_der(), &message, &sig).unwrap_or_else(|e| panic!("{stem}: {e}"));
+                assert_eq!(provider().verify(&alg, c.spki_der(), b"other", &sig), Err(CryptoError::BadSignature));
+                // The engine's private key signs through the provider; the certificate's key verifies.
+                let key_pem = String::from_utf8(read(&format!("gost/{stem}.key.pem"))).unwrap();
+                let key = provider().load_private_key_pem(&key_pem).unwrap_or_else(|e| panic!("{stem}: {e}"));
+                assert_eq!(key.default_algorithm(), want);
+                let ours = key.sign(&want, &message).unwrap();
+                provider().verify(&want, c.spki_der(), &message, &ours).unwrap_or_else(|e| panic!("{stem}: {e}"));
+                // Prehashed verification with the provider's streaming Streebog.
+                let digest = provider().digest(alg.hash().unwrap(), &message).unwrap();
+                provider().verify_prehashed(&alg, c.spki_der(), digest.as_ref(), &sig).unwrap();
+            }
+        }
+
+        #[test]
+        fn gost_refuses_the_wrong_key_size_and_foreign_keys() {
+            let c256 = signflow::pki::Certificate::all_from_pem_or_der(&read("gost/gost2012_256-A.cert.pem")).unwrap().remove(0);
+            let sig = read("gost/gost2012_256-A.sig");
+            let message = read("gost/message.txt");
+            assert!(matches!(
+                provider().verify(&SignatureAlgorithm::Gost2012_512, c256.spki_der(), &message, &sig),
+                Err(CryptoError::KeyMismatch { .. })
+            ));
+            let rsa = spki_of(&cert("leaf-rsa"));
+            assert!(matches!(
+                provider().verify(&SignatureAlgorithm::Gost2012_256, &rsa, &message, &sig),
+                Err(CryptoError::KeyMismatch { .. })
+            ));
+            // Streebog digests of the message match the engine's `openssl dgst -binary` output.
+            let d = provider().digest(HashAlgorithm::Streebog256, &message).unwrap();
+            assert_eq!(d.as_ref(), &read("gost/message.streebog256.bin")[..]);
+            let d = provider().digest(HashAlgorithm::Streebog512, &message).unwrap();
+            assert_eq!(d.as_ref(), &read("gost/message.streebog512.bin")[..]);
+        }
+    }
+}

@@ -69,11 +69,23 @@ pub mod oid {
     pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
     /// `id-sha512`.
     pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
+    /// `id-tc26-gost3411-12-256`: GOST R 34.11-2012 (Streebog), 256-bit (RFC 9215).
+    pub const STREEBOG256: Oid = Oid::new_unwrap("1.2.643.7.1.1.2.2");
+    /// `id-tc26-gost3411-12-512`: GOST R 34.11-2012 (Streebog), 512-bit.
+    pub const STREEBOG512: Oid = Oid::new_unwrap("1.2.643.7.1.1.2.3");
+    /// `id-tc26-gost3410-12-256`: GOST R 34.10-2012 public key, 256-bit.
+    pub const GOST2012_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.1.1");
+    /// `id-tc26-gost3410-12-512`: GOST R 34.10-2012 public key, 512-bit.
+    pub const GOST2012_512: Oid = Oid::new_unwrap("1.2.643.7.1.1.1.2");
+    /// `id-tc26-signwithdigest-gost3410-12-256`.
+    pub const SIGN_GOST2012_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.3.2");
+    /// `id-tc26-signwithdigest-gost3410-12-512`.
+    pub const SIGN_GOST2012_512: Oid = Oid::new_unwrap("1.2.643.7.1.1.3.3");
 }
 
 /// A message digest algorithm.
 ///
-/// GOST R 34.11-2012 (Streebog) joins this enum with the GOST issue; match with a wildcard arm.
+/// Match with a wildcard arm: more algorithms may join.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HashAlgorithm {
@@ -85,11 +97,22 @@ pub enum HashAlgorithm {
     Sha384,
     /// SHA-512.
     Sha512,
+    /// GOST R 34.11-2012 (Streebog), 256-bit digest.
+    Streebog256,
+    /// GOST R 34.11-2012 (Streebog), 512-bit digest.
+    Streebog512,
 }
 
 impl HashAlgorithm {
     /// Every hash algorithm the crate knows, in a stable order.
-    pub const ALL: [HashAlgorithm; 4] = [Self::Sha1, Self::Sha256, Self::Sha384, Self::Sha512];
+    pub const ALL: [HashAlgorithm; 6] = [
+        Self::Sha1,
+        Self::Sha256,
+        Self::Sha384,
+        Self::Sha512,
+        Self::Streebog256,
+        Self::Streebog512,
+    ];
 
     /// Length of the digest in bytes.
     pub const fn output_len(self) -> usize {
@@ -97,8 +120,17 @@ impl HashAlgorithm {
             Self::Sha1 => 20,
             Self::Sha256 => 32,
             Self::Sha384 => 48,
-            Self::Sha512 => 64,
+            Self::Sha512 | Self::Streebog512 => 64,
+            Self::Streebog256 => 32,
         }
+    }
+
+    /// Whether this is a SHA-1/SHA-2 hash (the ones RSA, ECDSA and DSA are used with).
+    pub const fn is_sha(self) -> bool {
+        matches!(
+            self,
+            Self::Sha1 | Self::Sha256 | Self::Sha384 | Self::Sha512
+        )
     }
 
     /// Whether the algorithm is too weak to create new signatures with (collisions are known).
@@ -113,6 +145,8 @@ impl HashAlgorithm {
             Self::Sha256 => oid::SHA256,
             Self::Sha384 => oid::SHA384,
             Self::Sha512 => oid::SHA512,
+            Self::Streebog256 => oid::STREEBOG256,
+            Self::Streebog512 => oid::STREEBOG512,
         }
     }
 
@@ -156,6 +190,8 @@ impl HashAlgorithm {
             Self::Sha256 => "SHA-256",
             Self::Sha384 => "SHA-384",
             Self::Sha512 => "SHA-512",
+            Self::Streebog256 => "Streebog-256",
+            Self::Streebog512 => "Streebog-512",
         }
     }
 }
@@ -201,7 +237,9 @@ impl PssParams {
 
     /// Whether these parameters are the supported profile (see the type's documentation).
     pub fn is_standard(&self) -> bool {
-        *self == Self::for_hash(self.hash) && !matches!(self.hash, HashAlgorithm::Sha1)
+        *self == Self::for_hash(self.hash)
+            && self.hash.is_sha()
+            && !matches!(self.hash, HashAlgorithm::Sha1)
     }
 }
 
@@ -226,6 +264,10 @@ pub enum SignatureAlgorithm {
     Ed25519,
     /// DSA (FIPS 186-4) with the given hash: verification of old certificates and CRLs only.
     Dsa(HashAlgorithm),
+    /// GOST R 34.10-2012 with a 256-bit key and Streebog-256 (s ‖ r, big-endian halves).
+    Gost2012_256,
+    /// GOST R 34.10-2012 with a 512-bit key and Streebog-512.
+    Gost2012_512,
 }
 
 impl SignatureAlgorithm {
@@ -263,6 +305,8 @@ impl SignatureAlgorithm {
             Self::RsaPkcs1(h) | Self::Ecdsa { hash: h, .. } | Self::Dsa(h) => Some(*h),
             Self::RsaPss(p) => Some(p.hash),
             Self::Ed25519 => None,
+            Self::Gost2012_256 => Some(HashAlgorithm::Streebog256),
+            Self::Gost2012_512 => Some(HashAlgorithm::Streebog512),
         }
     }
 
@@ -292,6 +336,9 @@ impl SignatureAlgorithm {
                  MGF1 of the same hash and salt = hash length)",
                 p.hash, p.mgf1_hash, p.salt_len
             ))),
+            Self::RsaPkcs1(h) | Self::Ecdsa { hash: h, .. } | Self::Dsa(h) if !h.is_sha() => Err(
+                CryptoError::unsupported(format!("{self}: only SHA-1/SHA-2 go with this scheme")),
+            ),
             _ => Ok(()),
         }
     }
@@ -309,7 +356,7 @@ impl SignatureAlgorithm {
     /// # Example
     /// ```
     /// use signflow::crypto::{HashAlgorithm, SignatureAlgorithm};
-    /// let der = SignatureAlgorithm::RSA_PSS_SHA384.algorithm_identifier_der();
+    /// let der = SignatureAlgorithm::RSA_PSS_SHA384.algorithm_identifier_der()?;
     /// let back = SignatureAlgorithm::from_algorithm_identifier_der(&der, None)?;
     /// assert_eq!(back, SignatureAlgorithm::RSA_PSS_SHA384);
     /// # Ok::<(), signflow::crypto::CryptoError>(())
@@ -359,6 +406,8 @@ impl SignatureAlgorithm {
             oid::ED25519 => Self::Ed25519,
             oid::DSA_WITH_SHA1 => Self::Dsa(HashAlgorithm::Sha1),
             oid::DSA_WITH_SHA256 => Self::Dsa(HashAlgorithm::Sha256),
+            oid::SIGN_GOST2012_256 => Self::Gost2012_256,
+            oid::SIGN_GOST2012_512 => Self::Gost2012_512,
             other => {
                 return Err(CryptoError::unsupported(format!(
                     "signature algorithm {other}"
@@ -369,6 +418,7 @@ impl SignatureAlgorithm {
         // RFC 8017 A.2.4: PKCS#1 identifiers carry NULL (absence is tolerated, as OpenSSL does).
         let params_ok = match alg {
             Self::Ecdsa { .. } | Self::Ed25519 | Self::Dsa(_) => ai.parameters.is_none(),
+            // RFC 9215 §3.1 says absent; OpenSSL's GOST engine writes NULL. Accept both.
             _ => absent_or_null,
         };
         if !params_ok {
@@ -380,15 +430,23 @@ impl SignatureAlgorithm {
     }
 
     /// DER encoding of this algorithm's `AlgorithmIdentifier` for X.509 and CMS.
-    pub fn algorithm_identifier_der(&self) -> Vec<u8> {
+    ///
+    /// # Errors
+    /// [`CryptoError::UnsupportedAlgorithm`] for combinations no OID names (RSA with
+    /// Streebog, say).
+    pub fn algorithm_identifier_der(&self) -> Result<Vec<u8>, CryptoError> {
+        use HashAlgorithm as H;
+        self.check_supported()?;
         let null = Null.to_der().expect("NULL encodes");
-        match self {
+        let none = || CryptoError::unsupported(format!("no object identifier names {self}"));
+        Ok(match self {
             Self::RsaPkcs1(h) => {
                 let oid = match h {
-                    HashAlgorithm::Sha1 => oid::SHA1_WITH_RSA,
-                    HashAlgorithm::Sha256 => oid::SHA256_WITH_RSA,
-                    HashAlgorithm::Sha384 => oid::SHA384_WITH_RSA,
-                    HashAlgorithm::Sha512 => oid::SHA512_WITH_RSA,
+                    H::Sha1 => oid::SHA1_WITH_RSA,
+                    H::Sha256 => oid::SHA256_WITH_RSA,
+                    H::Sha384 => oid::SHA384_WITH_RSA,
+                    H::Sha512 => oid::SHA512_WITH_RSA,
+                    _ => return Err(none()),
                 };
                 encode_algorithm_identifier(oid, Some(&null))
             }
@@ -397,23 +455,21 @@ impl SignatureAlgorithm {
             }
             Self::Ecdsa { hash, .. } => {
                 let oid = match hash {
-                    HashAlgorithm::Sha1 => oid::ECDSA_WITH_SHA1,
-                    HashAlgorithm::Sha256 => oid::ECDSA_WITH_SHA256,
-                    HashAlgorithm::Sha384 => oid::ECDSA_WITH_SHA384,
-                    HashAlgorithm::Sha512 => oid::ECDSA_WITH_SHA512,
+                    H::Sha1 => oid::ECDSA_WITH_SHA1,
+                    H::Sha256 => oid::ECDSA_WITH_SHA256,
+                    H::Sha384 => oid::ECDSA_WITH_SHA384,
+                    H::Sha512 => oid::ECDSA_WITH_SHA512,
+                    _ => return Err(none()),
                 };
                 encode_algorithm_identifier(oid, None)
             }
             Self::Ed25519 => encode_algorithm_identifier(oid::ED25519, None),
-            Self::Dsa(h) => {
-                let oid = if *h == HashAlgorithm::Sha1 {
-                    oid::DSA_WITH_SHA1
-                } else {
-                    oid::DSA_WITH_SHA256
-                };
-                encode_algorithm_identifier(oid, None)
-            }
-        }
+            Self::Dsa(H::Sha1) => encode_algorithm_identifier(oid::DSA_WITH_SHA1, None),
+            Self::Dsa(H::Sha256) => encode_algorithm_identifier(oid::DSA_WITH_SHA256, None),
+            Self::Dsa(_) => return Err(none()),
+            Self::Gost2012_256 => encode_algorithm_identifier(oid::SIGN_GOST2012_256, None),
+            Self::Gost2012_512 => encode_algorithm_identifier(oid::SIGN_GOST2012_512, None),
+        })
     }
 }
 
@@ -439,6 +495,8 @@ impl fmt::Display for SignatureAlgorithm {
             }
             Self::Ed25519 => f.write_str("Ed25519"),
             Self::Dsa(h) => write!(f, "DSA with {h}"),
+            Self::Gost2012_256 => f.write_str("GOST R 34.10-2012 (256) with Streebog-256"),
+            Self::Gost2012_512 => f.write_str("GOST R 34.10-2012 (512) with Streebog-512"),
         }
     }
 }
@@ -542,7 +600,7 @@ mod tests {
             SignatureAlgorithm::RSA_PSS_SHA384,
             SignatureAlgorithm::RSA_PSS_SHA512,
         ] {
-            let der = alg.algorithm_identifier_der();
+            let der = alg.algorithm_identifier_der().unwrap();
             assert_eq!(
                 SignatureAlgorithm::from_algorithm_identifier_der(&der, None).unwrap(),
                 alg
@@ -570,7 +628,9 @@ mod tests {
 
     #[test]
     fn ecdsa_identifier_with_parameters_is_malformed() {
-        let mut der = SignatureAlgorithm::ECDSA_SHA256.algorithm_identifier_der();
+        let mut der = SignatureAlgorithm::ECDSA_SHA256
+            .algorithm_identifier_der()
+            .unwrap();
         // Append a NULL parameter and fix the SEQUENCE length.
         der.extend_from_slice(&[0x05, 0x00]);
         der[1] += 2;

@@ -38,12 +38,13 @@ fn verification_algorithm(
             Sha256 => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
             Sha384 => &sig::RSA_PKCS1_2048_8192_SHA384,
             Sha512 => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
+            Streebog256 | Streebog512 => return Err(unsupported()),
         },
         (SignatureAlgorithm::RsaPss(p), KeyKind::Rsa { .. }) => match p.hash {
             Sha256 => &sig::RSA_PSS_2048_8192_SHA256,
             Sha384 => &sig::RSA_PSS_2048_8192_SHA384,
             Sha512 => &sig::RSA_PSS_2048_8192_SHA512,
-            Sha1 => return Err(unsupported()),
+            Sha1 | Streebog256 | Streebog512 => return Err(unsupported()),
         },
         // Fixed-width signatures are converted to DER first, so only ASN.1 variants are used.
         (SignatureAlgorithm::Ecdsa { hash, .. }, KeyKind::EcP256) => match hash {
@@ -51,12 +52,13 @@ fn verification_algorithm(
             Sha256 => &sig::ECDSA_P256_SHA256_ASN1,
             Sha384 => &sig::ECDSA_P256_SHA384_ASN1,
             Sha512 => &sig::ECDSA_P256_SHA512_ASN1,
+            Streebog256 | Streebog512 => return Err(unsupported()),
         },
         (SignatureAlgorithm::Ecdsa { hash, .. }, KeyKind::EcP384) => match hash {
             Sha256 => &sig::ECDSA_P384_SHA256_ASN1,
             Sha384 => &sig::ECDSA_P384_SHA384_ASN1,
             Sha512 => &sig::ECDSA_P384_SHA512_ASN1,
-            Sha1 => return Err(unsupported()),
+            Sha1 | Streebog256 | Streebog512 => return Err(unsupported()),
         },
         (SignatureAlgorithm::Ed25519, KeyKind::Ed25519) => &sig::ED25519,
         _ => return Err(unsupported()),
@@ -89,6 +91,9 @@ impl SignatureVerifier for Verifier {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
+        if let Some(result) = super::native::verify(alg, key, message, signature) {
+            return result;
+        }
         let va = verification_algorithm(alg, key.kind)?;
         let signature = der_signature(alg, key, signature)?;
         va.verify_sig(key.key, message, &signature)
@@ -102,11 +107,14 @@ impl SignatureVerifier for Verifier {
         digest_bytes: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
+        if let Some(result) = super::native::verify_prehashed(alg, key, digest_bytes, signature) {
+            return result;
+        }
         let va = verification_algorithm(alg, key.kind)?;
         let hash = alg
             .hash()
             .ok_or_else(|| CryptoError::unsupported("prehashed Ed25519"))?;
-        let digest = digest::Digest::import_less_safe(digest_bytes, digest_algorithm(hash))
+        let digest = digest::Digest::import_less_safe(digest_bytes, digest_algorithm(hash)?)
             .map_err(|_| CryptoError::DigestLength {
                 expected: hash.output_len(),
                 actual: digest_bytes.len(),
@@ -117,13 +125,14 @@ impl SignatureVerifier for Verifier {
     }
 }
 
-fn digest_algorithm(hash: HashAlgorithm) -> &'static digest::Algorithm {
-    match hash {
+fn digest_algorithm(hash: HashAlgorithm) -> Result<&'static digest::Algorithm, CryptoError> {
+    Ok(match hash {
         HashAlgorithm::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
         HashAlgorithm::Sha256 => &digest::SHA256,
         HashAlgorithm::Sha384 => &digest::SHA384,
         HashAlgorithm::Sha512 => &digest::SHA512,
-    }
+        other => return Err(CryptoError::unsupported(format!("{other} in AWS-LC"))),
+    })
 }
 
 #[derive(Debug)]
@@ -133,9 +142,12 @@ struct AwsHasher(HashAlgorithm, digest::Context);
 
 impl DigestProvider for Digests {
     fn hasher(&self, alg: HashAlgorithm) -> Result<Box<dyn Hasher>, CryptoError> {
+        if let Some(h) = super::native::hasher(alg) {
+            return Ok(h);
+        }
         Ok(Box::new(AwsHasher(
             alg,
-            digest::Context::new(digest_algorithm(alg)),
+            digest::Context::new(digest_algorithm(alg)?),
         )))
     }
 }
@@ -206,6 +218,7 @@ impl KeyLoader for Loader {
     fn load_pkcs8(&self, der: &[u8]) -> Result<Box<dyn SigningKey>, CryptoError> {
         let kind = pkcs8_key_kind(der)?;
         let (pair, public_der, kind) = match kind {
+            KeyKind::Gost { .. } => return super::native::load_gost_pkcs8(der, &Random),
             KeyKind::Dsa => {
                 return Err(CryptoError::unsupported(
                     "DSA private keys (DSA is verify-only)",

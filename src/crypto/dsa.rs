@@ -14,6 +14,8 @@ pub(crate) fn digest(hash: HashAlgorithm, message: &[u8]) -> Vec<u8> {
         HashAlgorithm::Sha256 => sha2::Sha256::digest(message).to_vec(),
         HashAlgorithm::Sha384 => sha2::Sha384::digest(message).to_vec(),
         HashAlgorithm::Sha512 => sha2::Sha512::digest(message).to_vec(),
+        HashAlgorithm::Streebog256 => super::gost::streebog256(message).to_vec(),
+        HashAlgorithm::Streebog512 => super::gost::streebog512(message).to_vec(),
     }
 }
 

@@ -35,6 +35,7 @@ use std::sync::OnceLock;
 mod algorithm;
 mod dsa;
 mod error;
+mod native;
 mod public_key;
 
 pub mod gost;
@@ -113,6 +114,11 @@ pub trait SigningKey: Send + Sync + Debug {
             KeyKind::Ed25519 => SignatureAlgorithm::Ed25519,
             // No backend loads DSA private keys; the arm keeps the match total.
             KeyKind::Dsa => SignatureAlgorithm::Dsa(HashAlgorithm::Sha256),
+            KeyKind::Gost {
+                algorithm: gost::KeyAlgorithm::Gost2012_512,
+                ..
+            } => SignatureAlgorithm::Gost2012_512,
+            KeyKind::Gost { .. } => SignatureAlgorithm::Gost2012_256,
         }
     }
 
@@ -280,9 +286,6 @@ impl CryptoProvider {
         signature: &[u8],
     ) -> Result<(), CryptoError> {
         let key = Self::prepare(alg, spki_der)?;
-        if let SignatureAlgorithm::Dsa(hash) = alg {
-            return dsa::verify_prehashed(&key, &dsa::digest(*hash, message), signature);
-        }
         self.verifier.verify(alg, &key, message, signature)
     }
 
@@ -307,9 +310,6 @@ impl CryptoProvider {
                 expected: hash.output_len(),
                 actual: digest.len(),
             });
-        }
-        if let SignatureAlgorithm::Dsa(_) = alg {
-            return dsa::verify_prehashed(&key, digest, signature);
         }
         self.verifier.verify_prehashed(alg, &key, digest, signature)
     }
@@ -388,6 +388,13 @@ pub(crate) fn pkcs8_key_kind(der: &[u8]) -> Result<KeyKind, CryptoError> {
             }
         }
         oid::ED25519 => Ok(KeyKind::Ed25519),
+        oid::GOST2012_256 | oid::GOST2012_512 | gost::oid::GOST3410_2001 => {
+            let key = gost::PrivateKey::from_pkcs8_der(der)?;
+            Ok(KeyKind::Gost {
+                algorithm: key.algorithm(),
+                params: key.params(),
+            })
+        }
         other => Err(CryptoError::unsupported(format!(
             "private key algorithm {other}"
         ))),

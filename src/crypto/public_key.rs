@@ -34,6 +34,13 @@ pub enum KeyKind {
     Ed25519,
     /// DSA (verification only), with domain parameters in the SPKI.
     Dsa,
+    /// GOST R 34.10-2012 (or 2001, verify-only) on the named parameter set.
+    Gost {
+        /// 2001, 2012-256 or 2012-512.
+        algorithm: super::gost::KeyAlgorithm,
+        /// The curve.
+        params: super::gost::ParamSet,
+    },
 }
 
 impl KeyKind {
@@ -45,6 +52,15 @@ impl KeyKind {
             Self::EcP384 => "ECDSA P-384",
             Self::Ed25519 => "Ed25519",
             Self::Dsa => "DSA",
+            Self::Gost {
+                algorithm: super::gost::KeyAlgorithm::Gost2012_512,
+                ..
+            } => "GOST R 34.10-2012 (512)",
+            Self::Gost {
+                algorithm: super::gost::KeyAlgorithm::Gost2012_256,
+                ..
+            } => "GOST R 34.10-2012 (256)",
+            Self::Gost { .. } => "GOST R 34.10-2001",
         }
     }
 
@@ -146,6 +162,13 @@ impl<'a> PublicKeyInfo<'a> {
                 }
                 KeyKind::Ed25519
             }
+            oid::GOST2012_256 | oid::GOST2012_512 | super::gost::oid::GOST3410_2001 => {
+                let key = super::gost::PublicKey::from_spki_der(spki_der)?;
+                KeyKind::Gost {
+                    algorithm: key.algorithm(),
+                    params: key.params(),
+                }
+            }
             oid::DSA => {
                 if params.is_none() {
                     return Err(CryptoError::InvalidPublicKey(
@@ -187,6 +210,20 @@ impl<'a> PublicKeyInfo<'a> {
                 )
                 | (KeyKind::Ed25519, SignatureAlgorithm::Ed25519)
                 | (KeyKind::Dsa, SignatureAlgorithm::Dsa(_))
+                | (
+                    KeyKind::Gost {
+                        algorithm: super::gost::KeyAlgorithm::Gost2012_256,
+                        ..
+                    },
+                    SignatureAlgorithm::Gost2012_256
+                )
+                | (
+                    KeyKind::Gost {
+                        algorithm: super::gost::KeyAlgorithm::Gost2012_512,
+                        ..
+                    },
+                    SignatureAlgorithm::Gost2012_512
+                )
         );
         if fits {
             Ok(())

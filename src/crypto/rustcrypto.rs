@@ -30,7 +30,8 @@ pub const DEFAULT_PROVIDER: CryptoProvider = CryptoProvider {
 #[derive(Debug)]
 struct Verifier;
 
-/// Runs `$body` with `$D` bound to the hash type of `$hash`.
+/// Runs `$body` with `$D` bound to the SHA type of `$hash`; returns an unsupported-algorithm
+/// error from the enclosing function for other hashes (Streebog goes through `native`).
 macro_rules! with_hash {
     ($hash:expr, $D:ident => $body:expr) => {
         match $hash {
@@ -49,6 +50,11 @@ macro_rules! with_hash {
             HashAlgorithm::Sha512 => {
                 type $D = sha2::Sha512;
                 $body
+            }
+            other @ (HashAlgorithm::Streebog256 | HashAlgorithm::Streebog512) => {
+                return Err(CryptoError::unsupported(format!(
+                    "{other} with this scheme"
+                )));
             }
         }
     };
@@ -120,6 +126,9 @@ impl SignatureVerifier for Verifier {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
+        if let Some(result) = super::native::verify(alg, key, message, signature) {
+            return result;
+        }
         match alg.hash() {
             None => {
                 let pk: [u8; 32] = key
@@ -132,7 +141,7 @@ impl SignatureVerifier for Verifier {
                 vk.verify(message, &sig).map_err(bad)
             }
             Some(hash) => {
-                let digest = hash_once(hash, message);
+                let digest = hash_once(hash, message)?;
                 verify_digest(alg, key, digest.as_ref(), signature)
             }
         }
@@ -145,12 +154,15 @@ impl SignatureVerifier for Verifier {
         digest: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
+        if let Some(result) = super::native::verify_prehashed(alg, key, digest, signature) {
+            return result;
+        }
         verify_digest(alg, key, digest, signature)
     }
 }
 
-fn hash_once(hash: HashAlgorithm, data: &[u8]) -> Digest {
-    with_hash!(hash, D => Digest::new(hash, &D::digest(data)))
+fn hash_once(hash: HashAlgorithm, data: &[u8]) -> Result<Digest, CryptoError> {
+    Ok(with_hash!(hash, D => Digest::new(hash, &D::digest(data))))
 }
 
 #[derive(Debug)]
@@ -170,6 +182,9 @@ impl<D: sha2::Digest + Send + 'static> Hasher for RcHasher<D> {
 
 impl DigestProvider for Digests {
     fn hasher(&self, alg: HashAlgorithm) -> Result<Box<dyn Hasher>, CryptoError> {
+        if let Some(h) = super::native::hasher(alg) {
+            return Ok(h);
+        }
         Ok(with_hash!(alg, D => Box::new(RcHasher(alg, D::new()))))
     }
 }
@@ -221,6 +236,7 @@ impl KeyLoader for Loader {
     fn load_pkcs8(&self, der: &[u8]) -> Result<Box<dyn SigningKey>, CryptoError> {
         let kind = pkcs8_key_kind(der)?;
         let (secret, public_der, kind) = match kind {
+            KeyKind::Gost { .. } => return super::native::load_gost_pkcs8(der, &Random),
             KeyKind::Dsa => {
                 return Err(CryptoError::unsupported(
                     "DSA private keys (DSA is verify-only)",

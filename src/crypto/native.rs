@@ -1,0 +1,138 @@
+//! Algorithms both backends take from signflow's own code rather than from their library:
+//! GOST R 34.10-2012 and Streebog (`gost`), and verify-only DSA (`dsa`). A backend with its
+//! own implementation (a CryptoPro CSP binding, say) simply does not call into here.
+
+use super::gost::{self, KeyAlgorithm};
+use super::{
+    CryptoError, Digest, HashAlgorithm, Hasher, KeyKind, PublicKeyInfo, SecureRandom,
+    SignatureAlgorithm, SigningKey, check_signing,
+};
+
+/// Verifies `alg` over `message` when it is one of the native algorithms; `None` otherwise.
+pub(crate) fn verify(
+    alg: &SignatureAlgorithm,
+    key: &PublicKeyInfo<'_>,
+    message: &[u8],
+    signature: &[u8],
+) -> Option<Result<(), CryptoError>> {
+    match alg {
+        SignatureAlgorithm::Dsa(hash) => Some(super::dsa::verify_prehashed(
+            key,
+            &super::dsa::digest(*hash, message),
+            signature,
+        )),
+        SignatureAlgorithm::Gost2012_256 | SignatureAlgorithm::Gost2012_512 => Some(
+            gost::PublicKey::from_spki_der(key.spki)
+                .and_then(|k| k.verify_message(message, signature))
+                .map_err(CryptoError::from),
+        ),
+        _ => None,
+    }
+}
+
+/// As [`verify`], over a digest the caller computed.
+pub(crate) fn verify_prehashed(
+    alg: &SignatureAlgorithm,
+    key: &PublicKeyInfo<'_>,
+    digest: &[u8],
+    signature: &[u8],
+) -> Option<Result<(), CryptoError>> {
+    match alg {
+        SignatureAlgorithm::Dsa(_) => Some(super::dsa::verify_prehashed(key, digest, signature)),
+        SignatureAlgorithm::Gost2012_256 | SignatureAlgorithm::Gost2012_512 => Some(
+            gost::PublicKey::from_spki_der(key.spki)
+                .and_then(|k| k.verify_digest(digest, signature))
+                .map_err(CryptoError::from),
+        ),
+        _ => None,
+    }
+}
+
+enum StreebogState {
+    S256(gost::Streebog256),
+    S512(gost::Streebog512),
+}
+
+struct StreebogHasher(StreebogState);
+
+impl Hasher for StreebogHasher {
+    fn update(&mut self, data: &[u8]) {
+        match &mut self.0 {
+            StreebogState::S256(h) => h.update(data),
+            StreebogState::S512(h) => h.update(data),
+        }
+    }
+
+    fn finalize(self: Box<Self>) -> Digest {
+        match self.0 {
+            StreebogState::S256(h) => Digest::new(HashAlgorithm::Streebog256, &h.finalize()),
+            StreebogState::S512(h) => Digest::new(HashAlgorithm::Streebog512, &h.finalize()),
+        }
+    }
+}
+
+/// A Streebog hasher for the Streebog algorithms; `None` for the others.
+pub(crate) fn hasher(alg: HashAlgorithm) -> Option<Box<dyn Hasher>> {
+    match alg {
+        HashAlgorithm::Streebog256 => Some(Box::new(StreebogHasher(StreebogState::S256(
+            gost::Streebog256::new(),
+        )))),
+        HashAlgorithm::Streebog512 => Some(Box::new(StreebogHasher(StreebogState::S512(
+            gost::Streebog512::new(),
+        )))),
+        _ => None,
+    }
+}
+
+/// A GOST private key signing through the backend's random source.
+struct GostSigningKey {
+    key: gost::PrivateKey,
+    kind: KeyKind,
+    public_der: Vec<u8>,
+    random: &'static dyn SecureRandom,
+}
+
+impl core::fmt::Debug for GostSigningKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("GostSigningKey")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Loads a GOST PKCS#8 key (any of the GOST engine's encodings).
+pub(crate) fn load_gost_pkcs8(
+    der: &[u8],
+    random: &'static dyn SecureRandom,
+) -> Result<Box<dyn SigningKey>, CryptoError> {
+    let key = gost::PrivateKey::from_pkcs8_der(der)?;
+    let kind = KeyKind::Gost {
+        algorithm: key.algorithm(),
+        params: key.params(),
+    };
+    let public_der = key.public_key().to_spki_der();
+    Ok(Box::new(GostSigningKey {
+        key,
+        kind,
+        public_der,
+        random,
+    }))
+}
+
+impl SigningKey for GostSigningKey {
+    fn public_key_der(&self) -> &[u8] {
+        &self.public_der
+    }
+
+    fn kind(&self) -> KeyKind {
+        self.kind
+    }
+
+    fn sign(&self, alg: &SignatureAlgorithm, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        check_signing(self.kind, &self.public_der, alg)?;
+        if self.key.algorithm() == KeyAlgorithm::Gost2001 {
+            return Err(CryptoError::VerifyOnly(*alg));
+        }
+        Ok(self.key.sign_message(message, self.random)?)
+    }
+}
