@@ -30,5 +30,6 @@ pub mod crypto;
 pub mod error;
 pub mod pem;
 pub mod pki;
+pub mod requisites;
 
 pub use error::Error;

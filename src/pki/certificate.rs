@@ -128,8 +128,11 @@ pub struct Extensions {
     pub freshest_crl: Vec<DistributionPoint>,
     /// Critical extensions this crate does not process (dotted OIDs): RFC 5280 §6.1.4 (o).
     pub unknown_critical: Vec<String>,
-    /// Every extension OID present, in order (for `inspect`).
+    /// Every extension OID present, in order, with its criticality (for `inspect`).
     pub present: Vec<(String, bool)>,
+    /// The DER value of each extension, by OID (for extensions read elsewhere, such as the
+    /// Russian qualified-certificate ones).
+    pub raw_values: Vec<(String, Vec<u8>)>,
 }
 
 /// A parsed certificate that keeps its DER.
@@ -336,6 +339,14 @@ impl Certificate {
     pub fn is_ca(&self) -> bool {
         self.extensions.basic_constraints.is_some_and(|(ca, _)| ca)
     }
+    /// The DER value of the extension with this OID, if present.
+    pub fn extension_value(&self, oid: &str) -> Option<&[u8]> {
+        self.extensions
+            .raw_values
+            .iter()
+            .find(|(o, _)| o == oid)
+            .map(|(_, v)| v.as_slice())
+    }
     /// SHA-256 of the DER, computed without a provider (an identity for caches and reports).
     pub fn fingerprint_sha256(&self) -> [u8; 32] {
         use sha2::Digest;
@@ -355,6 +366,7 @@ fn parse_extensions(
             return Err(format!("extension {oid} appears twice (RFC 5280 §4.2)"));
         }
         out.present.push((oid.clone(), ext.critical));
+        out.raw_values.push((oid.clone(), ext.value.to_vec()));
         match ext.parsed_extension() {
             ParsedExtension::BasicConstraints(bc) => {
                 out.basic_constraints = Some((bc.ca, bc.path_len_constraint))

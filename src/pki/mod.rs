@@ -11,6 +11,7 @@
 //! | `policy`        | the valid_policy_tree                                      |
 //! | `report`        | [`ValidationReport`], [`Finding`], [`Status`]              |
 //! | `pkcs12`        | PKCS#12 import                                             |
+//! | [`russian`]     | INN/OGRN/SNILS attributes, qualified marks, binding        |
 //! | `expiry`        | [`expiring`]: certificates that stop working soon          |
 //! | `time`          | [`UnixTime`]                                               |
 
@@ -22,6 +23,7 @@ mod name;
 pub mod pkcs12;
 mod policy;
 mod report;
+pub mod russian;
 mod time;
 mod trust;
 mod validate;

@@ -36,7 +36,18 @@ fn key_description(spki: &[u8]) -> String {
 
 pub fn certificate_json(c: &Certificate) -> Value {
     let ext = c.extensions();
+    let russian = signflow::pki::russian::RussianAttributes::from_certificate(c);
+    let russian = (russian != Default::default()).then(|| {
+        let mut v = serde_json::to_value(&russian).unwrap_or_default();
+        v["qualified"] = russian.is_qualified().into();
+        v["requisites_valid"] = match russian.validate() {
+            Ok(()) => Value::Bool(true),
+            Err(e) => Value::String(e.to_string()),
+        };
+        v
+    });
     json!({
+        "russian": russian,
         "type": "certificate",
         "subject": c.subject().to_string(),
         "issuer": c.issuer().to_string(),
