@@ -34,10 +34,9 @@
 //! - Where limbo marks a `webpki::` case as conflicting with an `rfc5280::` one (the two cannot
 //!   both pass), signflow follows RFC 5280 and the `webpki::` case is skipped.
 //!
-//! Three tests per backend: the two strict ones (chain-relevant: no false accept and at least
-//! pyca-cryptography's 168 passes; full suite: tally, and no false accept in the chain-relevant
-//! subset), ignored while the validator fails them, and `limbo_no_new_failures`, which runs in
-//! CI and fails on any chain-relevant failure not listed in [`KNOWN_FAILURES`].
+//! Two tests per backend: chain-relevant (no false accept, and at least pyca-cryptography's 168
+//! passes) and the full suite (tally printed; no false accept in the chain-relevant subset).
+//! Validation runs in signflow's strict mode (the RFC 5280 profile enforced), as limbo expects.
 
 mod common;
 
@@ -67,71 +66,6 @@ const UNSUPPORTED_FEATURES: [&str; 5] = [
 
 /// pyca-cryptography 46 on the chain-relevant file, with limbo's own harness: 168 / 4 / 28.
 const MIN_CHAIN_RELEVANT_PASSES: usize = 168;
-
-/// Root causes in the validator (src/pki), as reported to the lead.
-const ANCHOR: &str = "the trust anchor certificate itself is not checked (validity, basicConstraints, \
-                      critical extensions, subject, AKI/SKI)";
-const KEY_POLICY: &str = "weak or CA/B-forbidden issuer key accepted (DSA, RSA-1024, RSA size not a \
-                          multiple of 8)";
-const SHA1: &str = "SHA-1 certificate signature accepted (WeakAlgorithm is advisory)";
-const CRL_NUMBER: &str = "CRL without / with critical cRLNumber used (RFC 5280 §5.2.3)";
-const CRL_SIGN: &str = "trust anchor exempt from the cRLSign check for CRLs it signs";
-const PROFILE: &str = "RFC 5280 §4 certificate-profile MUST not enforced on a path certificate";
-const CA_EKU: &str = "a CA certificate's extendedKeyUsage does not constrain the end entity";
-const SELF_ISSUED_DEPTH: &str = "max_depth counts self-issued intermediates";
-
-/// Chain-relevant cases that signflow currently gets wrong (both backends), with their root
-/// cause. The strict tests are ignored while this list is not empty; `limbo_no_new_failures`
-/// runs in CI and fails on any failure not listed here. Remove entries as src/ fixes them.
-const KNOWN_FAILURES: &[(&str, &str)] = &[
-    ("crl::crlnumber-missing", CRL_NUMBER),
-    ("crl::crlnumber-critical", CRL_NUMBER),
-    ("crl::issuer-missing-crlsign", CRL_SIGN),
-    ("pathlen::max-chain-depth-1-self-issued", SELF_ISSUED_DEPTH),
-    ("rfc5280::aki::critical-aki", ANCHOR),
-    ("rfc5280::aki::leaf-missing-aki", PROFILE),
-    ("rfc5280::aki::intermediate-missing-aki", PROFILE),
-    ("rfc5280::eku::ee-eku-empty", PROFILE),
-    ("rfc5280::pc::ica-noncritical-pc", PROFILE),
-    ("rfc5280::ski::root-missing-ski", ANCHOR),
-    ("rfc5280::ski::intermediate-missing-ski", PROFILE),
-    ("rfc5280::validity::expired-root", ANCHOR),
-    ("rfc5280::ca-empty-subject", ANCHOR),
-    ("rfc5280::unknown-critical-extension-root", ANCHOR),
-    ("rfc5280::root-missing-basic-constraints", ANCHOR),
-    ("rfc5280::root-non-critical-basic-constraints", ANCHOR),
-    ("rfc5280::root-inconsistent-ca-extensions", ANCHOR),
-    ("rfc5280::leaf-ku-keycertsign", PROFILE),
-    ("rfc5280::ee-critical-aia-invalid", PROFILE),
-    ("webpki::aki::root-with-aki-missing-keyidentifier", ANCHOR),
-    ("webpki::aki::root-with-aki-authoritycertissuer", ANCHOR),
-    (
-        "webpki::aki::root-with-aki-authoritycertserialnumber",
-        ANCHOR,
-    ),
-    ("webpki::aki::root-with-aki-all-fields", ANCHOR),
-    ("webpki::aki::root-with-aki-ski-mismatch", ANCHOR),
-    ("webpki::malformed-aia", PROFILE),
-    ("webpki::forbidden-dsa-root", KEY_POLICY),
-    ("webpki::forbidden-weak-rsa-key-in-root", KEY_POLICY),
-    (
-        "webpki::forbidden-rsa-not-divisible-by-8-in-root",
-        KEY_POLICY,
-    ),
-    ("webpki::ee-basicconstraints-ca", PROFILE),
-    ("bettertls::pathbuilding::tc5", CA_EKU),
-    ("bettertls::pathbuilding::tc8", SHA1),
-    ("bettertls::pathbuilding::tc12", CA_EKU),
-    ("bettertls::pathbuilding::tc15", SHA1),
-    ("bettertls::pathbuilding::tc38", CA_EKU),
-    ("bettertls::pathbuilding::tc41", SHA1),
-    ("bettertls::pathbuilding::tc44", CA_EKU),
-    ("bettertls::pathbuilding::tc47", SHA1),
-    ("bettertls::pathbuilding::tc71", CA_EKU),
-    ("bettertls::pathbuilding::tc74", SHA1),
-    ("bettertls::pathbuilding::tc77", CA_EKU),
-    ("bettertls::pathbuilding::tc80", SHA1),
-];
 
 #[derive(Deserialize)]
 struct Limbo {
@@ -164,6 +98,9 @@ struct Case {
     #[serde(default)]
     expected_peer_names: Vec<PeerName>,
     expected_result: String,
+    /// SERVER, CLIENT or (not applying) other kinds.
+    #[serde(default)]
+    validation_kind: String,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -320,6 +257,9 @@ fn run_case(provider: &CryptoProvider, case: &Case) -> Outcome {
             None => UnixTime::now(),
         };
         let mut opts = ValidationOptions::at(time);
+        // Limbo judges the RFC 5280 profile too: signflow's strict mode (like OpenSSL's
+        // X509_V_FLAG_X509_STRICT in limbo's own OpenSSL harness).
+        opts.strict = true;
         if crls.is_empty() {
             opts.revocation = RevocationMode::Off;
         }
@@ -332,6 +272,15 @@ fn run_case(provider: &CryptoProvider, case: &Case) -> Outcome {
             opts.end_entity_key_usage.push(mask);
         }
         opts.required_eku = case.extended_key_usage.iter().map(|n| eku_oid(n)).collect();
+        // A SERVER/CLIENT validation implies that purpose when the case names none (as in the
+        // suite's own harnesses, which validate with a server or client verifier).
+        if opts.required_eku.is_empty() {
+            match case.validation_kind.as_str() {
+                "SERVER" => opts.required_eku.push("1.3.6.1.5.5.7.3.1".into()),
+                "CLIENT" => opts.required_eku.push("1.3.6.1.5.5.7.3.2".into()),
+                _ => {}
+            }
+        }
         if let Some(depth) = case.max_chain_depth {
             opts.max_depth = depth + 1;
         }
@@ -479,7 +428,6 @@ fn full_suite() -> Option<Vec<Case>> {
 
 per_provider! {
     #[test]
-    #[ignore = "validator gaps in src/pki (40 false accepts, 1 false reject; see KNOWN_FAILURES)"]
     fn limbo_chain_relevant() {
         let started = Instant::now();
         let cases = chain_relevant();
@@ -508,7 +456,6 @@ per_provider! {
     }
 
     #[test]
-    #[ignore = "validator gaps in src/pki (the chain-relevant false accepts; see KNOWN_FAILURES)"]
     fn limbo_full_suite() {
         let started = Instant::now();
         let Some(cases) = full_suite() else {
@@ -539,32 +486,5 @@ per_provider! {
             "{} false accepts in the chain-relevant subset: {false_accepts:#?}",
             false_accepts.len()
         );
-    }
-
-    #[test]
-    fn limbo_no_new_failures() {
-        let tally = Tally::run(provider(), &chain_relevant());
-        eprintln!("x509-limbo chain-relevant on {}: {}", provider().name, tally.summary());
-        let failing: Vec<&str> = tally
-            .outcomes
-            .iter()
-            .filter(|(_, o)| matches!(o.verdict, Verdict::FalseAccept | Verdict::FalseReject))
-            .map(|(id, _)| id.as_str())
-            .collect();
-        let known = |id: &str| KNOWN_FAILURES.iter().any(|(k, _)| *k == id);
-        for (id, cause) in KNOWN_FAILURES {
-            if !failing.contains(id) {
-                eprintln!("  now passes (remove from KNOWN_FAILURES): {id} ({cause})");
-            }
-        }
-        let new: Vec<String> = tally
-            .outcomes
-            .iter()
-            .filter(|(id, o)| {
-                matches!(o.verdict, Verdict::FalseAccept | Verdict::FalseReject) && !known(id)
-            })
-            .map(|(id, o)| format!("{id} ({:?}): {}", o.verdict, o.detail))
-            .collect();
-        assert!(new.is_empty(), "{} new x509-limbo failures: {new:#?}", new.len());
     }
 }

@@ -64,6 +64,9 @@ fn run(provider: &signflow::crypto::CryptoProvider) -> (usize, Vec<String>) {
             UnixTime::parse_rfc3339(test["validation_time"].as_str().unwrap()).unwrap(),
         );
         opts.end_entity_key_usage.clear();
+        // PKITS (2011) signs its DSA material with SHA-1, and predates parts of the RFC 5280
+        // profile (non-critical policyConstraints...): SHA-1 allowed, profile not enforced.
+        opts.allow_sha1 = true;
         let inputs = &test["policy_inputs"];
         if let Some(set) = inputs["SetInitialPolicySet"].as_str() {
             opts.initial_policy_set = set.split(',').map(policy_oid).collect::<BTreeSet<_>>();

@@ -127,6 +127,7 @@ pub struct Crl {
     entries: HashMap<Vec<u8>, Vec<(u32, RevokedEntry)>>,
     entry_count: usize,
     unknown_critical: Vec<String>,
+    number_critical: bool,
 }
 
 fn integer_content(value: &[u8]) -> Option<Vec<u8>> {
@@ -211,11 +212,15 @@ impl Crl {
             entries: HashMap::with_capacity(crl.tbs_cert_list.revoked_certificates.len()),
             entry_count: 0,
             unknown_critical: Vec::new(),
+            number_critical: false,
         };
         for ext in crl.tbs_cert_list.extensions() {
             let oid = ext.oid.to_id_string();
             match ext.parsed_extension() {
-                ParsedExtension::CRLNumber(n) => out.number = Some(n.to_bytes_be()),
+                ParsedExtension::CRLNumber(n) => {
+                    out.number = Some(n.to_bytes_be());
+                    out.number_critical = ext.critical;
+                }
                 ParsedExtension::AuthorityKeyIdentifier(aki) => {
                     out.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec())
                 }
@@ -393,6 +398,11 @@ impl Crl {
     /// Critical extensions this crate does not process; such a CRL is not used.
     pub fn unknown_critical(&self) -> &[String] {
         &self.unknown_critical
+    }
+    /// RFC 5280 §5.2.3 violations: the cRLNumber is missing or critical (strict validation
+    /// refuses such CRLs).
+    pub fn number_nonconformant(&self) -> bool {
+        self.number.is_none() || self.number_critical
     }
     /// Number of entries.
     pub fn len(&self) -> usize {

@@ -70,7 +70,22 @@ pub enum Finding {
         /// What is unsupported (names the OID).
         detail: String,
     },
-    /// The signature uses a weak algorithm (SHA-1): reported, not fatal by default.
+    /// The signature uses an algorithm the options do not allow (SHA-1 unless `allow_sha1`).
+    AlgorithmNotAllowed {
+        /// The algorithm.
+        algorithm: String,
+    },
+    /// The key is too weak for the options (RSA below `min_rsa_bits`, say).
+    WeakKey {
+        /// What is weak.
+        detail: String,
+    },
+    /// Strict validation: the certificate breaks an RFC 5280 profile rule.
+    ProfileViolation {
+        /// The rule, with its section.
+        rule: String,
+    },
+    /// The signature uses a weak algorithm that the options allow (SHA-1): advisory.
     WeakAlgorithm {
         /// The algorithm.
         algorithm: String,
@@ -153,6 +168,11 @@ impl Finding {
             Self::BadSignature => "the signature does not verify with the issuer's key".into(),
             Self::UnsupportedAlgorithm { detail } => format!("unsupported algorithm: {detail}"),
             Self::WeakAlgorithm { algorithm } => format!("weak signature algorithm {algorithm}"),
+            Self::AlgorithmNotAllowed { algorithm } => {
+                format!("signature algorithm {algorithm} is not allowed (SHA-1 is refused by default)")
+            }
+            Self::WeakKey { detail } => format!("weak key: {detail}"),
+            Self::ProfileViolation { rule } => format!("profile violation: {rule}"),
             Self::NameChaining => "the issuer name does not match the issuing certificate".into(),
             Self::NotCa => "an issuing certificate is not a CA (basicConstraints)".into(),
             Self::PathLengthExceeded => "the path is longer than a pathLenConstraint allows".into(),

@@ -47,6 +47,15 @@ pub struct ValidationOptions {
     pub revocation: RevocationMode,
     /// Accept CRLs whose nextUpdate has passed (default: no — such a CRL gives indeterminate).
     pub accept_stale_crls: bool,
+    /// Also enforce the certificate and CRL profile of RFC 5280 §4-5 that CAs MUST follow
+    /// (critical basicConstraints on CAs, key identifiers, cRLNumber, non-empty CA subjects...),
+    /// like OpenSSL's `X509_V_FLAG_X509_STRICT`. Off by default: §6 does not require it and old
+    /// PKIs (NIST PKITS among them) break some of these rules.
+    pub strict: bool,
+    /// Accept SHA-1 signatures on certificates and CRLs (reported as weak). Off by default.
+    pub allow_sha1: bool,
+    /// Smallest RSA modulus accepted in the path (default 2048).
+    pub min_rsa_bits: usize,
     /// Budget of signature verifications for one validation (bounds hostile input).
     pub max_signature_checks: usize,
     /// Budget of path-building steps for one validation.
@@ -67,6 +76,9 @@ impl ValidationOptions {
             max_depth: 10,
             revocation: RevocationMode::Required,
             accept_stale_crls: false,
+            strict: false,
+            allow_sha1: false,
+            min_rsa_bits: 2048,
             max_signature_checks: 200,
             max_path_steps: 2_000,
         }
@@ -266,7 +278,9 @@ impl<'a> Validator<'a> {
                 found_any = true;
             }
         }
-        if chain.len() > options.max_depth + 1 {
+        // Self-issued certificates do not count towards max_depth, so allow slack here; the
+        // step budget bounds the search either way.
+        if chain.len() > 2 * options.max_depth + 1 {
             return;
         }
         let mut issuers: Vec<&Certificate> = self
@@ -336,7 +350,18 @@ impl<'a> Validator<'a> {
         let mut working_issuer: &DistinguishedName = anchor.subject();
         let mut working_issuer_cert: &Certificate = anchor;
         let mut max_path_length = n;
-        if n > opts.max_depth {
+        let mut anchor_report = CertificateReport::new(anchor, true);
+        self.check_anchor(anchor, opts, &mut anchor_report);
+        if let Some((permitted_sub, excluded_sub)) = &anchor.extensions().name_constraints {
+            // RFC 5937: the anchor's own name constraints bind the path.
+            if let Some(p) = permitted_sub {
+                permitted.push(p.clone());
+            }
+            excluded.extend(excluded_sub.iter().cloned());
+        }
+        // Self-issued intermediates do not count (as for pathLenConstraint, §6.1.4 (l)).
+        let depth = path.iter().enumerate().filter(|(i, c)| *i + 1 == n || !c.is_self_issued()).count();
+        if depth > opts.max_depth {
             reports[0].add(Finding::MaxDepthExceeded {
                 max_depth: opts.max_depth,
             });
@@ -353,9 +378,24 @@ impl<'a> Validator<'a> {
                 cert.signature(),
                 &working_spki,
                 budget,
+                opts,
                 &mut reports[r],
             ) {
                 reports[r].add(f);
+            }
+            check_key(cert, opts, &mut reports[r]);
+            if opts.strict {
+                check_profile(cert, false, &mut reports[r]);
+            }
+            // A CA's extended key usage constrains what it may certify.
+            if !is_last {
+                if let Some(ca_eku) = &cert.extensions().extended_key_usage {
+                    for required in &opts.required_eku {
+                        if !ca_eku.iter().any(|x| x == required || x == ANY_EXTENDED_KEY_USAGE) {
+                            reports[r].add(Finding::ExtendedKeyUsageMissing { required: required.clone() });
+                        }
+                    }
+                }
             }
             // (a)(2) validity
             if opts.time > cert.not_after() {
@@ -523,10 +563,8 @@ impl<'a> Validator<'a> {
                     .extensions()
                     .extended_key_usage
                     .as_ref()
-                    .is_some_and(|p| {
-                        p.iter()
-                            .any(|x| x == required || x == ANY_EXTENDED_KEY_USAGE)
-                    });
+                    // Without the extension the key may serve any purpose (RFC 5280 §4.2.1.12).
+                    .is_none_or(|p| p.iter().any(|x| x == required || x == ANY_EXTENDED_KEY_USAGE));
                 if !ok {
                     reports[r].add(Finding::ExtendedKeyUsageMissing {
                         required: required.clone(),
@@ -534,7 +572,33 @@ impl<'a> Validator<'a> {
                 }
             }
         }
-        finish(reports, Some(anchor), opts.time, policies_out)
+        finish(reports, Some(anchor_report), opts.time, policies_out)
+    }
+
+    /// Checks on the trust anchor certificate: validity and critical extensions always (as
+    /// OpenSSL, Go and webpki do), CA-ness and the profile in strict mode.
+    fn check_anchor(&self, anchor: &Certificate, opts: &ValidationOptions, report: &mut CertificateReport) {
+        if opts.time > anchor.not_after() {
+            report.add(Finding::Expired { not_after: anchor.not_after(), time: opts.time });
+        }
+        if opts.time < anchor.not_before() {
+            report.add(Finding::NotYetValid { not_before: anchor.not_before(), time: opts.time });
+        }
+        for oid in &anchor.extensions().unknown_critical {
+            report.add(Finding::UnknownCriticalExtension { oid: oid.clone() });
+        }
+        check_key(anchor, opts, report);
+        if opts.strict {
+            if anchor.version() == 2 && !anchor.is_ca() {
+                report.add(Finding::NotCa);
+            }
+            if let Some(ku) = anchor.extensions().key_usage {
+                if !ku.allows(KeyUsage::KEY_CERT_SIGN) {
+                    report.add(Finding::KeyUsageNotAllowed { needed: vec!["keyCertSign".into()] });
+                }
+            }
+            check_profile(anchor, true, report);
+        }
     }
 
     /// Verifies a signature, spending budget; returns the finding if it fails.
@@ -545,6 +609,7 @@ impl<'a> Validator<'a> {
         signature: &[u8],
         spki: &[u8],
         budget: &Budget,
+        opts: &ValidationOptions,
         report: &mut CertificateReport,
     ) -> Option<Finding> {
         let alg = match alg {
@@ -559,9 +624,10 @@ impl<'a> Validator<'a> {
             return Some(Finding::BudgetExceeded);
         }
         if alg.is_weak() {
-            report.add(Finding::WeakAlgorithm {
-                algorithm: alg.to_string(),
-            });
+            if !opts.allow_sha1 {
+                return Some(Finding::AlgorithmNotAllowed { algorithm: alg.to_string() });
+            }
+            report.add(Finding::WeakAlgorithm { algorithm: alg.to_string() });
         }
         match self.provider.verify(&alg, spki, tbs, signature) {
             Ok(()) => None,
@@ -695,9 +761,15 @@ impl<'a> Validator<'a> {
                 "the CRL has an unsupported critical extension {oid}"
             ));
         }
+        if opts.strict && crl.number_nonconformant() {
+            return Err("the CRL's cRLNumber is missing or critical (RFC 5280 §5.2.3)".into());
+        }
         let Ok(alg) = crl.signature_algorithm() else {
             return Err("the CRL's signature algorithm is not supported".into());
         };
+        if alg.is_weak() && !opts.allow_sha1 {
+            return Err(format!("the CRL is signed with {alg}, which is not allowed"));
+        }
         let crl_sign_ok = |c: &Certificate| {
             c.extensions()
                 .key_usage
@@ -712,7 +784,7 @@ impl<'a> Validator<'a> {
         };
         // The certificate's issuer, when it issued the CRL too.
         if crl.issuer() == issuer.subject() && verifies(issuer_spki) {
-            return if crl_sign_ok(issuer) || issuer.der() == anchor.der() {
+            return if crl_sign_ok(issuer) {
                 Ok(())
             } else {
                 Err("the CRL issuer's key usage lacks cRLSign".into())
@@ -759,6 +831,48 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// The key of `cert` is strong enough (RSA size; strict: a whole number of bytes).
+fn check_key(cert: &Certificate, opts: &ValidationOptions, report: &mut CertificateReport) {
+    if let Ok(info) = crate::crypto::PublicKeyInfo::parse(cert.spki_der()) {
+        if let crate::crypto::KeyKind::Rsa { bits, .. } = info.kind {
+            if bits < opts.min_rsa_bits {
+                report.add(Finding::WeakKey { detail: format!("RSA-{bits} is below the minimum of {}", opts.min_rsa_bits) });
+            } else if opts.strict && bits % 8 != 0 {
+                report.add(Finding::WeakKey { detail: format!("RSA modulus of {bits} bits is not a whole number of bytes") });
+            }
+        }
+    }
+}
+
+/// Strict profile rules for every certificate of the path, the anchor included.
+fn check_profile(cert: &Certificate, is_anchor: bool, report: &mut CertificateReport) {
+    for rule in &cert.extensions().profile_violations {
+        report.add(Finding::ProfileViolation { rule: (*rule).to_owned() });
+    }
+    if !is_anchor && !cert.is_self_issued() && cert.extensions().authority_key_id.is_none() {
+        report.add(Finding::ProfileViolation { rule: "authorityKeyIdentifier missing (RFC 5280 §4.2.1.1)".into() });
+    }
+    let ext = cert.extensions();
+    if cert.is_self_issued() && is_anchor {
+        if let (Some(aki), Some(ski)) = (&ext.authority_key_id, &ext.subject_key_id) {
+            if aki != ski {
+                report.add(Finding::ProfileViolation { rule: "self-signed certificate whose authorityKeyIdentifier is not its subjectKeyIdentifier".into() });
+            }
+        }
+    }
+    if crate::crypto::PublicKeyInfo::parse(cert.spki_der()).is_ok_and(|k| k.kind == crate::crypto::KeyKind::Dsa) {
+        report.add(Finding::WeakKey { detail: "DSA keys are withdrawn (FIPS 186-5); accepted only outside strict mode".into() });
+    }
+    if cert.is_ca() {
+        if cert.extensions().subject_key_id.is_none() {
+            report.add(Finding::ProfileViolation { rule: "subjectKeyIdentifier missing in a CA certificate (RFC 5280 §4.2.1.2)".into() });
+        }
+        if cert.subject().is_empty() {
+            report.add(Finding::ProfileViolation { rule: "CA certificate with an empty subject (RFC 5280 §4.1.2.6)".into() });
+        }
+    }
+}
+
 /// Orders failing reports: prefer paths that reached an anchor, then fewer findings.
 fn rank(r: &ValidationReport) -> (Status, bool, usize) {
     let reached = r.path.last().is_some_and(|c| c.trust_anchor);
@@ -767,13 +881,11 @@ fn rank(r: &ValidationReport) -> (Status, bool, usize) {
 
 fn finish(
     mut reports: Vec<CertificateReport>,
-    anchor: Option<&Certificate>,
+    anchor: Option<CertificateReport>,
     time: UnixTime,
     policies: Vec<String>,
 ) -> ValidationReport {
-    if let Some(a) = anchor {
-        reports.push(CertificateReport::new(a, true));
-    }
+    reports.extend(anchor);
     let mut report = ValidationReport {
         status: Status::Valid,
         time,
@@ -819,6 +931,13 @@ fn name_permitted(
     permitted: &[Vec<GeneralName>],
     excluded: &[GeneralName],
 ) -> bool {
+    // Forms signflow cannot compare (otherName, x400Address, ...): a constraint of that form
+    // must be processed or the certificate rejected (RFC 5280 §4.2.1.10).
+    if matches!(name, GeneralName::Other(_))
+        && excluded.iter().chain(permitted.iter().flatten()).any(|b| b.kind() == name.kind())
+    {
+        return false;
+    }
     if excluded.iter().any(|base| name.within(base) == Some(true)) {
         return false;
     }
