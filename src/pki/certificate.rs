@@ -396,13 +396,16 @@ fn parse_extensions(
             ParsedExtension::AuthorityKeyIdentifier(aki) => {
                 out.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
                 if ext.critical {
-                    out.profile_violations.push("authorityKeyIdentifier is critical (RFC 5280 §4.2.1.1)");
+                    out.profile_violations
+                        .push("authorityKeyIdentifier is critical (RFC 5280 §4.2.1.1)");
                 }
                 if aki.key_identifier.is_none() {
-                    out.profile_violations.push("authorityKeyIdentifier without keyIdentifier (RFC 5280 §4.2.1.1)");
+                    out.profile_violations
+                        .push("authorityKeyIdentifier without keyIdentifier (RFC 5280 §4.2.1.1)");
                 }
                 if aki.authority_cert_issuer.is_some() || aki.authority_cert_serial.is_some() {
-                    out.profile_violations.push("authorityKeyIdentifier names issuer and serial (CA/B BR 7.1.2)");
+                    out.profile_violations
+                        .push("authorityKeyIdentifier names issuer and serial (CA/B BR 7.1.2)");
                 }
             }
             ParsedExtension::SubjectAlternativeName(san) => {
@@ -465,7 +468,8 @@ fn parse_extensions(
                 if ext.critical {
                     return Err(format!("critical extension {oid} is malformed: {error}"));
                 }
-                out.profile_violations.push("a non-critical extension is malformed");
+                out.profile_violations
+                    .push("a non-critical extension is malformed");
             }
             // Known but not acted on here: understood only when non-critical.
             ParsedExtension::AuthorityInfoAccess(_)
@@ -482,29 +486,49 @@ fn parse_extensions(
     let critical = |oid: &str| out.present.iter().any(|(o, c)| o == oid && *c);
     let present = |oid: &str| out.present.iter().any(|(o, _)| o == oid);
     if present("2.5.29.36") && !critical("2.5.29.36") {
-        out.profile_violations.push("policyConstraints is not critical (RFC 5280 §4.2.1.11)");
+        out.profile_violations
+            .push("policyConstraints is not critical (RFC 5280 §4.2.1.11)");
     }
     if out.basic_constraints.is_some_and(|(ca, _)| ca) && !critical("2.5.29.19") {
-        out.profile_violations.push("basicConstraints of a CA is not critical (RFC 5280 §4.2.1.9)");
+        out.profile_violations
+            .push("basicConstraints of a CA is not critical (RFC 5280 §4.2.1.9)");
     }
     if out.extended_key_usage.as_ref().is_some_and(Vec::is_empty) {
-        out.profile_violations.push("extendedKeyUsage is empty (RFC 5280 §4.2.1.12)");
+        out.profile_violations
+            .push("extendedKeyUsage is empty (RFC 5280 §4.2.1.12)");
     }
     let is_ca = out.basic_constraints.is_some_and(|(ca, _)| ca);
-    if out.key_usage.is_some_and(|k| k.allows(KeyUsage::KEY_CERT_SIGN)) && !is_ca {
-        out.profile_violations.push("keyCertSign without cA (RFC 5280 §4.2.1.3)");
+    if out
+        .key_usage
+        .is_some_and(|k| k.allows(KeyUsage::KEY_CERT_SIGN))
+        && !is_ca
+    {
+        out.profile_violations
+            .push("keyCertSign without cA (RFC 5280 §4.2.1.3)");
     }
     if present("2.5.29.30") && !critical("2.5.29.30") {
-        out.profile_violations.push("nameConstraints is not critical (RFC 5280 §4.2.1.10)");
+        out.profile_violations
+            .push("nameConstraints is not critical (RFC 5280 §4.2.1.10)");
     }
-    if out.name_constraints.as_ref().is_some_and(|(p, e)| p.as_ref().is_none_or(Vec::is_empty) && e.is_empty()) {
-        out.profile_violations.push("nameConstraints names no subtree (RFC 5280 §4.2.1.10)");
+    if out
+        .name_constraints
+        .as_ref()
+        .is_some_and(|(p, e)| p.as_ref().is_none_or(Vec::is_empty) && e.is_empty())
+    {
+        out.profile_violations
+            .push("nameConstraints names no subtree (RFC 5280 §4.2.1.10)");
     }
-    if is_ca && out.key_usage.is_some_and(|k| !k.allows(KeyUsage::KEY_CERT_SIGN)) {
-        out.profile_violations.push("cA asserted but keyUsage lacks keyCertSign (RFC 5280 §4.2.1.3, CA/B 7.1.2)");
+    if is_ca
+        && out
+            .key_usage
+            .is_some_and(|k| !k.allows(KeyUsage::KEY_CERT_SIGN))
+    {
+        out.profile_violations
+            .push("cA asserted but keyUsage lacks keyCertSign (RFC 5280 §4.2.1.3, CA/B 7.1.2)");
     }
     if out.name_constraints.is_some() && !is_ca {
-        out.profile_violations.push("nameConstraints in an end-entity certificate (RFC 5280 §4.2.1.10)");
+        out.profile_violations
+            .push("nameConstraints in an end-entity certificate (RFC 5280 §4.2.1.10)");
     }
     Ok(out)
 }

@@ -169,7 +169,9 @@ impl Finding {
             Self::UnsupportedAlgorithm { detail } => format!("unsupported algorithm: {detail}"),
             Self::WeakAlgorithm { algorithm } => format!("weak signature algorithm {algorithm}"),
             Self::AlgorithmNotAllowed { algorithm } => {
-                format!("signature algorithm {algorithm} is not allowed (SHA-1 is refused by default)")
+                format!(
+                    "signature algorithm {algorithm} is not allowed (SHA-1 is refused by default)"
+                )
             }
             Self::WeakKey { detail } => format!("weak key: {detail}"),
             Self::ProfileViolation { rule } => format!("profile violation: {rule}"),

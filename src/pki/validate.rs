@@ -360,7 +360,11 @@ impl<'a> Validator<'a> {
             excluded.extend(excluded_sub.iter().cloned());
         }
         // Self-issued intermediates do not count (as for pathLenConstraint, §6.1.4 (l)).
-        let depth = path.iter().enumerate().filter(|(i, c)| *i + 1 == n || !c.is_self_issued()).count();
+        let depth = path
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| *i + 1 == n || !c.is_self_issued())
+            .count();
         if depth > opts.max_depth {
             reports[0].add(Finding::MaxDepthExceeded {
                 max_depth: opts.max_depth,
@@ -391,8 +395,13 @@ impl<'a> Validator<'a> {
             if !is_last {
                 if let Some(ca_eku) = &cert.extensions().extended_key_usage {
                     for required in &opts.required_eku {
-                        if !ca_eku.iter().any(|x| x == required || x == ANY_EXTENDED_KEY_USAGE) {
-                            reports[r].add(Finding::ExtendedKeyUsageMissing { required: required.clone() });
+                        if !ca_eku
+                            .iter()
+                            .any(|x| x == required || x == ANY_EXTENDED_KEY_USAGE)
+                        {
+                            reports[r].add(Finding::ExtendedKeyUsageMissing {
+                                required: required.clone(),
+                            });
                         }
                     }
                 }
@@ -564,7 +573,10 @@ impl<'a> Validator<'a> {
                     .extended_key_usage
                     .as_ref()
                     // Without the extension the key may serve any purpose (RFC 5280 §4.2.1.12).
-                    .is_none_or(|p| p.iter().any(|x| x == required || x == ANY_EXTENDED_KEY_USAGE));
+                    .is_none_or(|p| {
+                        p.iter()
+                            .any(|x| x == required || x == ANY_EXTENDED_KEY_USAGE)
+                    });
                 if !ok {
                     reports[r].add(Finding::ExtendedKeyUsageMissing {
                         required: required.clone(),
@@ -577,12 +589,23 @@ impl<'a> Validator<'a> {
 
     /// Checks on the trust anchor certificate: validity and critical extensions always (as
     /// OpenSSL, Go and webpki do), CA-ness and the profile in strict mode.
-    fn check_anchor(&self, anchor: &Certificate, opts: &ValidationOptions, report: &mut CertificateReport) {
+    fn check_anchor(
+        &self,
+        anchor: &Certificate,
+        opts: &ValidationOptions,
+        report: &mut CertificateReport,
+    ) {
         if opts.time > anchor.not_after() {
-            report.add(Finding::Expired { not_after: anchor.not_after(), time: opts.time });
+            report.add(Finding::Expired {
+                not_after: anchor.not_after(),
+                time: opts.time,
+            });
         }
         if opts.time < anchor.not_before() {
-            report.add(Finding::NotYetValid { not_before: anchor.not_before(), time: opts.time });
+            report.add(Finding::NotYetValid {
+                not_before: anchor.not_before(),
+                time: opts.time,
+            });
         }
         for oid in &anchor.extensions().unknown_critical {
             report.add(Finding::UnknownCriticalExtension { oid: oid.clone() });
@@ -594,7 +617,9 @@ impl<'a> Validator<'a> {
             }
             if let Some(ku) = anchor.extensions().key_usage {
                 if !ku.allows(KeyUsage::KEY_CERT_SIGN) {
-                    report.add(Finding::KeyUsageNotAllowed { needed: vec!["keyCertSign".into()] });
+                    report.add(Finding::KeyUsageNotAllowed {
+                        needed: vec!["keyCertSign".into()],
+                    });
                 }
             }
             check_profile(anchor, true, report);
@@ -625,9 +650,13 @@ impl<'a> Validator<'a> {
         }
         if alg.is_weak() {
             if !opts.allow_sha1 {
-                return Some(Finding::AlgorithmNotAllowed { algorithm: alg.to_string() });
+                return Some(Finding::AlgorithmNotAllowed {
+                    algorithm: alg.to_string(),
+                });
             }
-            report.add(Finding::WeakAlgorithm { algorithm: alg.to_string() });
+            report.add(Finding::WeakAlgorithm {
+                algorithm: alg.to_string(),
+            });
         }
         match self.provider.verify(&alg, spki, tbs, signature) {
             Ok(()) => None,
@@ -768,7 +797,9 @@ impl<'a> Validator<'a> {
             return Err("the CRL's signature algorithm is not supported".into());
         };
         if alg.is_weak() && !opts.allow_sha1 {
-            return Err(format!("the CRL is signed with {alg}, which is not allowed"));
+            return Err(format!(
+                "the CRL is signed with {alg}, which is not allowed"
+            ));
         }
         let crl_sign_ok = |c: &Certificate| {
             c.extensions()
@@ -836,9 +867,13 @@ fn check_key(cert: &Certificate, opts: &ValidationOptions, report: &mut Certific
     if let Ok(info) = crate::crypto::PublicKeyInfo::parse(cert.spki_der()) {
         if let crate::crypto::KeyKind::Rsa { bits, .. } = info.kind {
             if bits < opts.min_rsa_bits {
-                report.add(Finding::WeakKey { detail: format!("RSA-{bits} is below the minimum of {}", opts.min_rsa_bits) });
+                report.add(Finding::WeakKey {
+                    detail: format!("RSA-{bits} is below the minimum of {}", opts.min_rsa_bits),
+                });
             } else if opts.strict && bits % 8 != 0 {
-                report.add(Finding::WeakKey { detail: format!("RSA modulus of {bits} bits is not a whole number of bytes") });
+                report.add(Finding::WeakKey {
+                    detail: format!("RSA modulus of {bits} bits is not a whole number of bytes"),
+                });
             }
         }
     }
@@ -847,10 +882,14 @@ fn check_key(cert: &Certificate, opts: &ValidationOptions, report: &mut Certific
 /// Strict profile rules for every certificate of the path, the anchor included.
 fn check_profile(cert: &Certificate, is_anchor: bool, report: &mut CertificateReport) {
     for rule in &cert.extensions().profile_violations {
-        report.add(Finding::ProfileViolation { rule: (*rule).to_owned() });
+        report.add(Finding::ProfileViolation {
+            rule: (*rule).to_owned(),
+        });
     }
     if !is_anchor && !cert.is_self_issued() && cert.extensions().authority_key_id.is_none() {
-        report.add(Finding::ProfileViolation { rule: "authorityKeyIdentifier missing (RFC 5280 §4.2.1.1)".into() });
+        report.add(Finding::ProfileViolation {
+            rule: "authorityKeyIdentifier missing (RFC 5280 §4.2.1.1)".into(),
+        });
     }
     let ext = cert.extensions();
     if cert.is_self_issued() && is_anchor {
@@ -860,15 +899,23 @@ fn check_profile(cert: &Certificate, is_anchor: bool, report: &mut CertificateRe
             }
         }
     }
-    if crate::crypto::PublicKeyInfo::parse(cert.spki_der()).is_ok_and(|k| k.kind == crate::crypto::KeyKind::Dsa) {
-        report.add(Finding::WeakKey { detail: "DSA keys are withdrawn (FIPS 186-5); accepted only outside strict mode".into() });
+    if crate::crypto::PublicKeyInfo::parse(cert.spki_der())
+        .is_ok_and(|k| k.kind == crate::crypto::KeyKind::Dsa)
+    {
+        report.add(Finding::WeakKey {
+            detail: "DSA keys are withdrawn (FIPS 186-5); accepted only outside strict mode".into(),
+        });
     }
     if cert.is_ca() {
         if cert.extensions().subject_key_id.is_none() {
-            report.add(Finding::ProfileViolation { rule: "subjectKeyIdentifier missing in a CA certificate (RFC 5280 §4.2.1.2)".into() });
+            report.add(Finding::ProfileViolation {
+                rule: "subjectKeyIdentifier missing in a CA certificate (RFC 5280 §4.2.1.2)".into(),
+            });
         }
         if cert.subject().is_empty() {
-            report.add(Finding::ProfileViolation { rule: "CA certificate with an empty subject (RFC 5280 §4.1.2.6)".into() });
+            report.add(Finding::ProfileViolation {
+                rule: "CA certificate with an empty subject (RFC 5280 §4.1.2.6)".into(),
+            });
         }
     }
 }
@@ -934,7 +981,10 @@ fn name_permitted(
     // Forms signflow cannot compare (otherName, x400Address, ...): a constraint of that form
     // must be processed or the certificate rejected (RFC 5280 §4.2.1.10).
     if matches!(name, GeneralName::Other(_))
-        && excluded.iter().chain(permitted.iter().flatten()).any(|b| b.kind() == name.kind())
+        && excluded
+            .iter()
+            .chain(permitted.iter().flatten())
+            .any(|b| b.kind() == name.kind())
     {
         return false;
     }
