@@ -7,8 +7,8 @@
 //!
 //! | requisite | length | rule                                                                  |
 //! |-----------|--------|-----------------------------------------------------------------------|
-//! | INN (organisation) | 10 | check digit: Σ dᵢ·[2,4,10,3,5,9,4,6,8] mod 11 mod 10          |
-//! | INN (person)       | 12 | two check digits with weights [7,2,4,10,3,5,9,4,6,8] and [3,7,2,4,10,3,5,9,4,6,8] |
+//! | INN (organisation) | 10 | check digit: Σ dᵢ·`[2,4,10,3,5,9,4,6,8]` mod 11 mod 10          |
+//! | INN (person)       | 12 | two check digits with weights `[7,2,4,10,3,5,9,4,6,8]` and `[3,7,2,4,10,3,5,9,4,6,8]` |
 //! | OGRN               | 13 | (first 12 digits as a number) mod 11 mod 10                  |
 //! | OGRNIP             | 15 | (first 14 digits as a number) mod 13 mod 10                  |
 //! | KPP                | 9  | 4 digits (tax office), 2 digits or capital Latin letters (reason), 3 digits |

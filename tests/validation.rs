@@ -41,7 +41,6 @@ fn validate(
 }
 
 per_provider! {
-    use super::*;
 
     #[test]
     fn signer_leaves_are_valid_with_crls() {

@@ -17,7 +17,8 @@
 //! # #[cfg(any(feature = "aws-lc-rs", feature = "rustcrypto"))] {
 //! use signflow::crypto::{CryptoProvider, SignatureAlgorithm};
 //!
-//! let provider = CryptoProvider::get_default().expect("a backend is compiled in");
+//! // The default backend (with both backends compiled in, take the first).
+//! let provider = CryptoProvider::get_default().unwrap_or(CryptoProvider::all_compiled()[0]);
 //! let key_pem = include_str!("../../testdata/pki/leaf-ecdsa-p256.key.pem");
 //! let key = provider.load_private_key_pem(key_pem)?;
 //! let sig = key.sign(&SignatureAlgorithm::ECDSA_SHA256, b"act no. 17")?;
@@ -408,6 +409,13 @@ pub(crate) fn check_signing(
     alg: &SignatureAlgorithm,
 ) -> Result<(), CryptoError> {
     alg.check_supported()?;
+    if let KeyKind::Rsa { bits, .. } = kind
+        && bits < MIN_RSA_SIGN_BITS
+    {
+        return Err(CryptoError::InvalidPrivateKey(format!(
+            "RSA-{bits} is too small to sign with (minimum {MIN_RSA_SIGN_BITS} bits)"
+        )));
+    }
     let info = PublicKeyInfo {
         kind,
         key: public_key_der,

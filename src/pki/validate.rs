@@ -376,15 +376,9 @@ impl<'a> Validator<'a> {
             let is_last = i + 1 == n;
             let self_issued = cert.is_self_issued();
             // (a)(1) signature
-            if let Some(f) = self.check_signature(
-                cert.tbs_der(),
-                cert.signature_algorithm(),
-                cert.signature(),
-                &working_spki,
-                budget,
-                opts,
-                &mut reports[r],
-            ) {
+            if let Some(f) =
+                self.check_signature(cert, &working_spki, budget, opts, &mut reports[r])
+            {
                 reports[r].add(f);
             }
             check_key(cert, opts, &mut reports[r]);
@@ -392,17 +386,15 @@ impl<'a> Validator<'a> {
                 check_profile(cert, false, &mut reports[r]);
             }
             // A CA's extended key usage constrains what it may certify.
-            if !is_last {
-                if let Some(ca_eku) = &cert.extensions().extended_key_usage {
-                    for required in &opts.required_eku {
-                        if !ca_eku
-                            .iter()
-                            .any(|x| x == required || x == ANY_EXTENDED_KEY_USAGE)
-                        {
-                            reports[r].add(Finding::ExtendedKeyUsageMissing {
-                                required: required.clone(),
-                            });
-                        }
+            if !is_last && let Some(ca_eku) = &cert.extensions().extended_key_usage {
+                for required in &opts.required_eku {
+                    if !ca_eku
+                        .iter()
+                        .any(|x| x == required || x == ANY_EXTENDED_KEY_USAGE)
+                    {
+                        reports[r].add(Finding::ExtendedKeyUsageMissing {
+                            required: required.clone(),
+                        });
                     }
                 }
             }
@@ -615,29 +607,29 @@ impl<'a> Validator<'a> {
             if anchor.version() == 2 && !anchor.is_ca() {
                 report.add(Finding::NotCa);
             }
-            if let Some(ku) = anchor.extensions().key_usage {
-                if !ku.allows(KeyUsage::KEY_CERT_SIGN) {
-                    report.add(Finding::KeyUsageNotAllowed {
-                        needed: vec!["keyCertSign".into()],
-                    });
-                }
+            if let Some(ku) = anchor.extensions().key_usage
+                && !ku.allows(KeyUsage::KEY_CERT_SIGN)
+            {
+                report.add(Finding::KeyUsageNotAllowed {
+                    needed: vec!["keyCertSign".into()],
+                });
             }
             check_profile(anchor, true, report);
         }
     }
 
-    /// Verifies a signature, spending budget; returns the finding if it fails.
+    /// Verifies `cert`'s signature with the issuer key `spki`, spending budget; returns the
+    /// finding if it fails.
     fn check_signature(
         &self,
-        tbs: &[u8],
-        alg: Result<crate::crypto::SignatureAlgorithm, crate::crypto::CryptoError>,
-        signature: &[u8],
+        cert: &Certificate,
         spki: &[u8],
         budget: &Budget,
         opts: &ValidationOptions,
         report: &mut CertificateReport,
     ) -> Option<Finding> {
-        let alg = match alg {
+        let (tbs, signature) = (cert.tbs_der(), cert.signature());
+        let alg = match cert.signature_algorithm() {
             Ok(a) => a,
             Err(e) => {
                 return Some(Finding::UnsupportedAlgorithm {
@@ -864,17 +856,17 @@ impl<'a> Validator<'a> {
 
 /// The key of `cert` is strong enough (RSA size; strict: a whole number of bytes).
 fn check_key(cert: &Certificate, opts: &ValidationOptions, report: &mut CertificateReport) {
-    if let Ok(info) = crate::crypto::PublicKeyInfo::parse(cert.spki_der()) {
-        if let crate::crypto::KeyKind::Rsa { bits, .. } = info.kind {
-            if bits < opts.min_rsa_bits {
-                report.add(Finding::WeakKey {
-                    detail: format!("RSA-{bits} is below the minimum of {}", opts.min_rsa_bits),
-                });
-            } else if opts.strict && bits % 8 != 0 {
-                report.add(Finding::WeakKey {
-                    detail: format!("RSA modulus of {bits} bits is not a whole number of bytes"),
-                });
-            }
+    if let Ok(info) = crate::crypto::PublicKeyInfo::parse(cert.spki_der())
+        && let crate::crypto::KeyKind::Rsa { bits, .. } = info.kind
+    {
+        if bits < opts.min_rsa_bits {
+            report.add(Finding::WeakKey {
+                detail: format!("RSA-{bits} is below the minimum of {}", opts.min_rsa_bits),
+            });
+        } else if opts.strict && bits % 8 != 0 {
+            report.add(Finding::WeakKey {
+                detail: format!("RSA modulus of {bits} bits is not a whole number of bytes"),
+            });
         }
     }
 }
@@ -892,12 +884,12 @@ fn check_profile(cert: &Certificate, is_anchor: bool, report: &mut CertificateRe
         });
     }
     let ext = cert.extensions();
-    if cert.is_self_issued() && is_anchor {
-        if let (Some(aki), Some(ski)) = (&ext.authority_key_id, &ext.subject_key_id) {
-            if aki != ski {
-                report.add(Finding::ProfileViolation { rule: "self-signed certificate whose authorityKeyIdentifier is not its subjectKeyIdentifier".into() });
-            }
-        }
+    if cert.is_self_issued()
+        && is_anchor
+        && let (Some(aki), Some(ski)) = (&ext.authority_key_id, &ext.subject_key_id)
+        && aki != ski
+    {
+        report.add(Finding::ProfileViolation { rule: "self-signed certificate whose authorityKeyIdentifier is not its subjectKeyIdentifier".into() });
     }
     if crate::crypto::PublicKeyInfo::parse(cert.spki_der())
         .is_ok_and(|k| k.kind == crate::crypto::KeyKind::Dsa)
