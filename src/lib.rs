@@ -9,6 +9,7 @@
 //! | module     | holds                                                                  |
 //! |------------|------------------------------------------------------------------------|
 //! | [`crypto`] | the provider boundary (bytes in, bytes out) and its two backends       |
+//! | [`cms`]    | CMS/PKCS#7 SignedData: verify (DER/BER, streamed), sign, CAdES-BES      |
 //! | [`pem`]    | PEM/DER input: several objects per file, as the CLI accepts them       |
 //! | [`error`]  | the crate's error enum                                                  |
 //!
@@ -26,6 +27,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod cms;
 pub mod crypto;
 pub mod error;
 pub mod pem;

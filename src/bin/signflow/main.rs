@@ -7,6 +7,7 @@
 //! time.
 
 mod chain;
+mod cms;
 mod demo;
 mod exit;
 mod input;
@@ -46,6 +47,24 @@ enum Command {
     VerifyChain(chain::VerifyChainArgs),
     /// Tell what a certificate, CRL or PKCS#12 file holds.
     Inspect(inspect::InspectArgs),
+    /// Sign a document.
+    #[command(subcommand)]
+    Sign(SignCommand),
+    /// Verify a signature.
+    #[command(subcommand)]
+    Verify(VerifyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum SignCommand {
+    /// CMS (PKCS #7) signature, attached or detached, CAdES-BES; --cosign adds a signer.
+    Cms(cms::SignCmsArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum VerifyCommand {
+    /// CMS (PKCS #7) signature: every signer, its certificate path and revocation.
+    Cms(cms::VerifyCmsArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -104,6 +123,8 @@ fn main() -> ExitCode {
             Command::Demo(args) => demo::run(provider, args, cli.json),
             Command::VerifyChain(args) => chain::run(provider, args, cli.json),
             Command::Inspect(args) => inspect::run(provider, args, cli.json),
+            Command::Sign(SignCommand::Cms(args)) => cms::sign(provider, args, cli.json),
+            Command::Verify(VerifyCommand::Cms(args)) => cms::verify(provider, args, cli.json),
         });
     match result {
         Ok(status) => status.into(),

@@ -1,0 +1,447 @@
+//! `signflow sign cms` and `signflow verify cms`: CMS (PKCS #7) signatures, attached or
+//! detached, CAdES-BES, co-signing; verification with the exit statuses of the CLI conventions.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use serde_json::json;
+use signflow::cms::{
+    CmsError, Content, SignOptions, SignedData, Signer, SignerIdentifierKind, ValidationTime,
+    Verifier, VerifyOptions,
+};
+use signflow::crypto::{
+    CryptoProvider, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm, SigningKey,
+};
+use signflow::pki::{Certificate, Crl, RevocationMode, Status, TrustStore, UnixTime};
+
+use crate::exit::{Failure, Status as Exit};
+use crate::input;
+use crate::secrets::PasswordArgs;
+
+#[derive(Args, Debug)]
+pub struct SignCmsArgs {
+    /// The document to sign.
+    input: PathBuf,
+    /// Where to write the signature.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: PathBuf,
+    /// PKCS#12 file with the signer's key, certificate and chain (password through
+    /// --password-env or --password-file).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "cert"])]
+    p12: Option<PathBuf>,
+    #[command(flatten)]
+    password: PasswordArgs,
+    /// The signer's private key: unencrypted PKCS#8, PEM or DER.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<PathBuf>,
+    /// The signer's certificate, PEM or DER (further certificates in the file join the chain).
+    #[arg(long, value_name = "FILE", requires = "key")]
+    cert: Option<PathBuf>,
+    /// Certificates above the signer's to embed, PEM or DER (repeatable).
+    #[arg(long, value_name = "FILE")]
+    chain: Vec<PathBuf>,
+    /// Leave the document out of the signature (a detached .p7s/.sig).
+    #[arg(long)]
+    detached: bool,
+    /// Write PEM (-----BEGIN CMS-----) instead of DER.
+    #[arg(long)]
+    pem: bool,
+    /// Add this signature to an existing CMS signature over the same document (INPUT); the
+    /// result is attached or detached as the existing one is.
+    #[arg(long, value_name = "EXISTING")]
+    cosign: Option<PathBuf>,
+    /// With an RSA key: RSA-PSS instead of PKCS#1 v1.5.
+    #[arg(long)]
+    pss: bool,
+    /// Hash for RSA and ECDSA signatures (default: SHA-256; SHA-384 for P-384 keys).
+    #[arg(long, value_enum)]
+    hash: Option<HashArg>,
+    /// Name the signer by subjectKeyIdentifier instead of issuer and serial number.
+    #[arg(long)]
+    keyid: bool,
+    /// Leave out signing-certificate-v2 (plain CMS rather than CAdES-BES).
+    #[arg(long)]
+    no_signing_certificate: bool,
+    /// Embed no certificates (the verifier must have the signer's).
+    #[arg(long)]
+    no_certs: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum HashArg {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl HashArg {
+    fn hash(self) -> HashAlgorithm {
+        match self {
+            Self::Sha256 => HashAlgorithm::Sha256,
+            Self::Sha384 => HashAlgorithm::Sha384,
+            Self::Sha512 => HashAlgorithm::Sha512,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyCmsArgs {
+    /// The CMS signature: DER, BER or PEM.
+    signature: PathBuf,
+    /// The signed document, for a detached signature.
+    #[arg(long, value_name = "FILE")]
+    content: Option<PathBuf>,
+    /// Trust anchors: a PEM/DER file or a directory of them (repeatable; at least one).
+    #[arg(long, value_name = "FILE|DIR")]
+    trust: Vec<PathBuf>,
+    /// Untrusted certificates: intermediates, or a signer certificate the signature leaves
+    /// out (repeatable).
+    #[arg(long, value_name = "FILE")]
+    untrusted: Vec<PathBuf>,
+    /// CRLs (repeatable; CRLs embedded in the signature are used too). Without a CRL covering
+    /// each certificate the result is indeterminate unless --no-revocation is given.
+    #[arg(long, value_name = "FILE")]
+    crl: Vec<PathBuf>,
+    /// Validation time, RFC 3339 (default: now).
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// Validate each signer's certificate at the signing time it claims (unverified; reported
+    /// as such), falling back to --at.
+    #[arg(long)]
+    at_signing_time: bool,
+    /// Skip revocation checking.
+    #[arg(long)]
+    no_revocation: bool,
+    /// Accept CRLs whose nextUpdate has passed.
+    #[arg(long)]
+    accept_stale_crls: bool,
+    /// Accept SHA-1 signatures (old documents; reported as weak).
+    #[arg(long)]
+    allow_sha1: bool,
+    /// Write the attached content to FILE when the signature is valid.
+    #[arg(long, value_name = "FILE")]
+    output_content: Option<PathBuf>,
+}
+
+fn cms_failure(e: CmsError, what: &Path) -> Failure {
+    let status = match &e {
+        e if e.is_format_error() => Exit::FormatError,
+        CmsError::ContentRequired | CmsError::ContentConflict | CmsError::NoSuchSigner { .. } => {
+            Exit::Usage
+        }
+        CmsError::Io(_) => Exit::Io,
+        CmsError::KeyMismatch => Exit::KeyError,
+        CmsError::Crypto(c) => Failure::from(c.clone()).status,
+        _ => Exit::FormatError,
+    };
+    let hint = match e {
+        CmsError::ContentRequired => " (give the document with --content FILE)",
+        CmsError::ContentConflict => " (leave out --content)",
+        _ => "",
+    };
+    Failure::new(status, format!("{}: {e}{hint}", what.display()))
+}
+
+fn open(path: &Path) -> Result<File, Failure> {
+    File::open(path).map_err(|e| Failure::io(path, e))
+}
+
+/// The signer: key, certificate, chain.
+struct Identity {
+    key: Box<dyn SigningKey>,
+    certificate: Certificate,
+    chain: Vec<Certificate>,
+}
+
+fn load_identity(provider: &CryptoProvider, args: &SignCmsArgs) -> Result<Identity, Failure> {
+    if let Some(p12) = &args.p12 {
+        use signflow::pki::pkcs12::{Pkcs12, Pkcs12Error};
+        let password = args.password.read()?.ok_or_else(|| {
+            Failure::new(
+                Exit::Usage,
+                "--p12 needs the password through --password-env VAR or --password-file FILE",
+            )
+        })?;
+        let der = input::read(p12)?;
+        let p12_failure = |e: Pkcs12Error| {
+            let status = match e {
+                Pkcs12Error::Malformed { .. }
+                | Pkcs12Error::UnsupportedAlgorithm { .. }
+                | Pkcs12Error::LimitExceeded { .. } => Exit::FormatError,
+                _ => Exit::KeyError,
+            };
+            Failure::new(status, format!("{}: {e}", p12.display()))
+        };
+        let id = Pkcs12::from_der(&der, &password)
+            .and_then(|p| p.identity(provider))
+            .map_err(p12_failure)?;
+        let cert = |der: &[u8]| {
+            Certificate::from_der(der)
+                .map_err(|e| Failure::new(Exit::FormatError, format!("{}: {e}", p12.display())))
+        };
+        let mut chain = id
+            .chain
+            .iter()
+            .map(|c| cert(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        for extra in &args.chain {
+            chain.extend(input::certificates(extra)?);
+        }
+        return Ok(Identity {
+            certificate: cert(&id.certificate)?,
+            key: id.key,
+            chain,
+        });
+    }
+    let (Some(key_path), Some(cert_path)) = (&args.key, &args.cert) else {
+        return Err(Failure::new(
+            Exit::Usage,
+            "give the signer as --p12 FILE (with --password-env/--password-file) or as \
+             --key FILE --cert FILE",
+        ));
+    };
+    let key_bytes = zeroize::Zeroizing::new(input::read(key_path)?);
+    let key = if key_bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+        let text = std::str::from_utf8(&key_bytes).map_err(|_| {
+            Failure::new(
+                Exit::KeyError,
+                format!("{}: not a PEM key", key_path.display()),
+            )
+        })?;
+        provider.load_private_key_pem(text)
+    } else {
+        provider.load_private_key_der(&key_bytes)
+    }
+    .map_err(|e| Failure::new(Exit::KeyError, format!("{}: {e}", key_path.display())))?;
+    let mut certs = input::certificates(cert_path)?;
+    let certificate = certs.remove(0);
+    let mut chain = certs;
+    for extra in &args.chain {
+        chain.extend(input::certificates(extra)?);
+    }
+    Ok(Identity {
+        key,
+        certificate,
+        chain,
+    })
+}
+
+/// The signature algorithm from the key and --pss/--hash.
+fn algorithm(key: &dyn SigningKey, args: &SignCmsArgs) -> Result<SignatureAlgorithm, Failure> {
+    let default = key.default_algorithm();
+    let hash = args.hash.map(HashArg::hash);
+    let usage = |m: &str| Failure::new(Exit::Usage, m.to_owned());
+    match key.kind() {
+        KeyKind::Rsa { .. } => {
+            let h = hash.unwrap_or(HashAlgorithm::Sha256);
+            Ok(if args.pss {
+                SignatureAlgorithm::RsaPss(PssParams::for_hash(h))
+            } else {
+                SignatureAlgorithm::RsaPkcs1(h)
+            })
+        }
+        _ if args.pss => Err(usage("--pss needs an RSA key")),
+        KeyKind::EcP256 | KeyKind::EcP384 => Ok(match hash {
+            Some(h) => SignatureAlgorithm::Ecdsa {
+                hash: h,
+                encoding: signflow::crypto::EcdsaEncoding::Der,
+            },
+            None => default,
+        }),
+        _ if hash.is_some() => Err(usage(
+            "--hash applies to RSA and ECDSA keys (Ed25519 uses SHA-512, GOST Streebog)",
+        )),
+        _ => Ok(default),
+    }
+}
+
+pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result<Exit, Failure> {
+    let id = load_identity(provider, args)?;
+    let mut options = SignOptions::at(UnixTime::now());
+    options.algorithm = Some(algorithm(&*id.key, args)?);
+    options.signing_certificate_v2 = !args.no_signing_certificate;
+    options.include_certificates = !args.no_certs;
+    if args.keyid {
+        options.signer_identifier = SignerIdentifierKind::SubjectKeyIdentifier;
+    }
+    let signer = Signer::new(provider, &id.certificate, &id.chain, options);
+    let signed = match &args.cosign {
+        Some(existing_path) => {
+            let existing = SignedData::from_pem_or_ber(&input::read(existing_path)?)
+                .map_err(|e| cms_failure(e, existing_path))?;
+            if args.detached && !existing.is_detached() {
+                return Err(Failure::new(
+                    Exit::Usage,
+                    format!(
+                        "--detached: {} contains its content; the co-signature will too",
+                        existing_path.display()
+                    ),
+                ));
+            }
+            if existing.is_detached() {
+                let mut file = open(&args.input)?;
+                signer.cosign(&*id.key, &existing, Some(&mut file))
+            } else {
+                // The document must be the one already signed.
+                let doc = input::read(&args.input)?;
+                if existing.content() != Some(&doc[..]) {
+                    return Err(Failure::new(
+                        Exit::Usage,
+                        format!(
+                            "{} is not the document {} contains",
+                            args.input.display(),
+                            existing_path.display()
+                        ),
+                    ));
+                }
+                signer.cosign(&*id.key, &existing, None)
+            }
+            .map_err(|e| cms_failure(e, existing_path))?
+        }
+        None if args.detached => {
+            let mut file = open(&args.input)?;
+            signer
+                .sign(&*id.key, Content::Detached(&mut file))
+                .map_err(|e| cms_failure(e, &args.input))?
+        }
+        None => {
+            let doc = input::read(&args.input)?;
+            signer
+                .sign(&*id.key, Content::Attached(&doc))
+                .map_err(|e| cms_failure(e, &args.input))?
+        }
+    };
+    let bytes = if args.pem {
+        signed.to_pem().into_bytes()
+    } else {
+        signed.der().to_vec()
+    };
+    std::fs::write(&args.output, &bytes).map_err(|e| Failure::io(&args.output, e))?;
+    let alg = signer
+        .algorithm()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    // Output errors (a closed pipe) do not change the verdict: ignore them.
+    let mut out = std::io::stdout().lock();
+    if json {
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({
+                "command": "sign cms",
+                "status": "signed",
+                "output": args.output.display().to_string(),
+                "format": if args.pem { "PEM" } else { "DER" },
+                "detached": signed.is_detached(),
+                "signers": signed.signer_count(),
+                "signer": id.certificate.subject().to_string(),
+                "algorithm": alg,
+                "cades_bes": !args.no_signing_certificate,
+            })
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "signed: {} ({}, {} signer(s), {}{}) by {}",
+            args.output.display(),
+            if signed.is_detached() {
+                "detached"
+            } else {
+                "attached"
+            },
+            signed.signer_count(),
+            alg,
+            if args.no_signing_certificate {
+                ""
+            } else {
+                ", CAdES-BES"
+            },
+            id.certificate.subject()
+        );
+    }
+    Ok(Exit::Valid)
+}
+
+pub fn verify(
+    provider: &CryptoProvider,
+    args: &VerifyCmsArgs,
+    json: bool,
+) -> Result<Exit, Failure> {
+    if args.trust.is_empty() {
+        return Err(Failure::new(
+            Exit::Usage,
+            "at least one --trust FILE|DIR is required",
+        ));
+    }
+    let mut validation = signflow::pki::ValidationOptions::at(input::time(args.at.as_deref())?);
+    if args.no_revocation {
+        validation.revocation = RevocationMode::Off;
+    }
+    validation.accept_stale_crls = args.accept_stale_crls;
+    validation.allow_sha1 = args.allow_sha1;
+    let mut options = VerifyOptions::at(validation.time);
+    options.validation = validation;
+    if args.at_signing_time {
+        options.time = ValidationTime::ClaimedSigningTime;
+    }
+
+    let mut trust = TrustStore::new();
+    for t in &args.trust {
+        trust
+            .add_path(t)
+            .map_err(|e| Failure::new(Exit::FormatError, e.to_string()))?;
+    }
+    let mut certificates: Vec<Certificate> = Vec::new();
+    for u in &args.untrusted {
+        certificates.extend(input::certificates(u)?);
+    }
+    let mut crls: Vec<Crl> = Vec::new();
+    for c in &args.crl {
+        crls.extend(input::crls(c)?);
+    }
+
+    let signed = SignedData::from_pem_or_ber(&input::read(&args.signature)?)
+        .map_err(|e| cms_failure(e, &args.signature))?;
+    if args.output_content.is_some() && signed.is_detached() {
+        return Err(Failure::new(
+            Exit::Usage,
+            "--output-content: the signature is detached and holds no content",
+        ));
+    }
+    let verifier = Verifier::new(provider, &trust, certificates, crls);
+    let mut file = match &args.content {
+        Some(path) => Some(open(path)?),
+        None => None,
+    };
+    let content = file.as_mut().map(|f| f as &mut dyn Read);
+    let report = verifier
+        .verify(&signed, content, &options)
+        .map_err(|e| cms_failure(e, args.content.as_deref().unwrap_or(&args.signature)))?;
+
+    if json {
+        let mut value =
+            serde_json::to_value(&report).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
+        value["command"] = "verify cms".into();
+        let _ = writeln!(std::io::stdout().lock(), "{value}");
+    } else {
+        let _ = write!(std::io::stdout().lock(), "{report}");
+    }
+    if let Some(out) = &args.output_content {
+        match (report.status, signed.content()) {
+            (Status::Valid, Some(content)) => {
+                std::fs::write(out, content).map_err(|e| Failure::io(out, e))?;
+            }
+            _ => eprintln!(
+                "signflow: {} not written: the signature is not valid",
+                out.display()
+            ),
+        }
+    }
+    Ok(match report.status {
+        Status::Valid => Exit::Valid,
+        Status::Invalid => Exit::Invalid,
+        Status::Indeterminate => Exit::Indeterminate,
+    })
+}

@@ -1,0 +1,82 @@
+//! Errors of the CMS module.
+//!
+//! A verification has three outcomes, and they are kept apart by type: a
+//! [`VerifyReport`](super::VerifyReport) whose status is *valid*, *invalid* or *indeterminate*,
+//! and a [`CmsError`] when the input could not be read as a CMS signature at all
+//! ([`CmsError::is_format_error`]) or the call itself was wrong (detached content missing, I/O).
+
+use crate::crypto::CryptoError;
+
+/// Why CMS input could not be read, or a signature could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CmsError {
+    /// The input is not BER/DER, is truncated, or does not have the CMS structure.
+    #[error("malformed CMS: {reason}")]
+    Malformed {
+        /// What is wrong, and where.
+        reason: String,
+    },
+    /// The input is a CMS ContentInfo, but not of a SignedData.
+    #[error("the CMS content type is {content_type}, not signedData (1.2.840.113549.1.7.2)")]
+    NotSignedData {
+        /// The content type found, dotted.
+        content_type: String,
+    },
+    /// A structure this module does not handle (an unknown version, say).
+    #[error("unsupported CMS structure: {what}")]
+    Unsupported {
+        /// What is unsupported.
+        what: String,
+    },
+    /// The input exceeds one of the module's bounds (size, nesting, signers, certificates…).
+    #[error("the CMS input exceeds the limit on {what} ({limit})")]
+    LimitExceeded {
+        /// What was counted.
+        what: &'static str,
+        /// The bound.
+        limit: usize,
+    },
+    /// PEM framing is wrong.
+    #[error(transparent)]
+    Pem(#[from] crate::pem::PemError),
+    /// The signature is detached and no content was given to check it against.
+    #[error("the signature is detached: the signed content must be given to verify it")]
+    ContentRequired,
+    /// The signature contains its content and detached content was given too.
+    #[error("the signature contains its content; no separate content may be given")]
+    ContentConflict,
+    /// There is no signer at the index asked for (counter-signing).
+    #[error("there is no signer {index}: the SignedData has {count}")]
+    NoSuchSigner {
+        /// The index asked for.
+        index: usize,
+        /// How many signers there are.
+        count: usize,
+    },
+    /// The private key does not belong to the signer certificate.
+    #[error("the private key does not match the signer certificate's public key")]
+    KeyMismatch,
+    /// Signing failed in the crypto provider (unusable key, unsupported algorithm, …).
+    #[error("signing failed: {0}")]
+    Crypto(#[from] CryptoError),
+    /// Reading the content failed.
+    #[error("reading the content: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl CmsError {
+    /// Whether the error says the input is not a (supported) CMS signature: malformed,
+    /// truncated, not SignedData, an unsupported structure or beyond a limit. The CLI maps
+    /// these to exit status 2.
+    pub fn is_format_error(&self) -> bool {
+        matches!(
+            self,
+            Self::Malformed { .. }
+                | Self::NotSignedData { .. }
+                | Self::Unsupported { .. }
+                | Self::LimitExceeded { .. }
+                | Self::Pem(_)
+        )
+    }
+}

@@ -1,0 +1,580 @@
+//! The parsed SignedData (RFC 5652 §5): raw element positions over the normalized DER.
+//!
+//! ```text
+//! ContentInfo ::= SEQUENCE {
+//!   contentType ContentType,
+//!   content [0] EXPLICIT ANY DEFINED BY contentType }
+//!
+//! SignedData ::= SEQUENCE {
+//!   version CMSVersion,
+//!   digestAlgorithms DigestAlgorithmIdentifiers,
+//!   encapContentInfo EncapsulatedContentInfo,
+//!   certificates [0] IMPLICIT CertificateSet OPTIONAL,
+//!   crls [1] IMPLICIT RevocationInfoChoices OPTIONAL,
+//!   signerInfos SignerInfos }
+//!
+//! EncapsulatedContentInfo ::= SEQUENCE {
+//!   eContentType ContentType,
+//!   eContent [0] EXPLICIT OCTET STRING OPTIONAL }
+//!
+//! SignerInfo ::= SEQUENCE {
+//!   version CMSVersion,
+//!   sid SignerIdentifier,
+//!   digestAlgorithm DigestAlgorithmIdentifier,
+//!   signedAttrs [0] IMPLICIT SignedAttributes OPTIONAL,
+//!   signatureAlgorithm SignatureAlgorithmIdentifier,
+//!   signature SignatureValue,
+//!   unsignedAttrs [1] IMPLICIT UnsignedAttributes OPTIONAL }
+//!
+//! SignerIdentifier ::= CHOICE {
+//!   issuerAndSerialNumber IssuerAndSerialNumber,
+//!   subjectKeyIdentifier [0] SubjectKeyIdentifier }
+//!
+//! Attribute ::= SEQUENCE {
+//!   attrType OBJECT IDENTIFIER,
+//!   attrValues SET OF AttributeValue }
+//! ```
+//!
+//! Why not the `cms` crate's types: its `SetOfVec` re-sorts SET OF elements on decoding, which
+//! loses the signed attributes' received encoding that the signature covers (RFC 5652 §5.4), and
+//! it decodes every embedded certificate strictly up front; here each element keeps its bytes
+//! and certificates are parsed later by [`crate::pki::Certificate`].
+
+use core::fmt;
+use core::ops::Range;
+
+use const_oid::ObjectIdentifier;
+
+use super::der::{
+    self, INTEGER, OCTET_STRING, Reader, SEQUENCE, SET, Tlv, cons, elements, malformed, prim,
+    range_in,
+};
+use super::error::CmsError;
+use super::{
+    MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_CERTIFICATES, MAX_CMS_LEN,
+    MAX_COUNTER_SIGNATURE_DEPTH, MAX_CRLS, MAX_DIGEST_ALGORITHMS, MAX_NESTING, MAX_SIGNERS, oid,
+};
+
+/// PEM labels accepted for CMS signatures (`openssl cms` writes `CMS`, `openssl smime` and
+/// older tools `PKCS7`).
+pub const PEM_LABELS: [&str; 3] = ["CMS", "PKCS7", "PKCS #7 SIGNED DATA"];
+
+/// One attribute: its type and the positions of its values.
+#[derive(Clone, Debug)]
+pub(crate) struct Attribute {
+    /// The whole Attribute SEQUENCE.
+    pub raw: Range<usize>,
+    pub oid: ObjectIdentifier,
+    pub values: Vec<Range<usize>>,
+}
+
+/// How a SignerInfo names its certificate.
+#[derive(Clone, Debug)]
+pub(crate) enum Sid {
+    /// issuerAndSerialNumber: the issuer Name (whole TLV) and the serial's contents octets.
+    IssuerSerial {
+        issuer: Range<usize>,
+        serial: Range<usize>,
+    },
+    /// subjectKeyIdentifier: the key identifier octets.
+    KeyId(Range<usize>),
+}
+
+/// A parsed SignerInfo: positions in [`SignedData::der`].
+#[derive(Clone, Debug)]
+pub(crate) struct SignerInfo {
+    pub raw: Range<usize>,
+    pub sid: Sid,
+    pub digest_algorithm: Range<usize>,
+    /// The whole `[0] IMPLICIT` signedAttrs element as received.
+    pub signed_attrs: Option<Range<usize>>,
+    pub signed: Vec<Attribute>,
+    pub signature_algorithm: Range<usize>,
+    /// The signature octets.
+    pub signature: Range<usize>,
+    /// From the first field through the signature: what stays when unsigned attributes change.
+    pub before_unsigned: Range<usize>,
+    pub unsigned: Vec<Attribute>,
+    /// SignerInfos of countersignature attributes (RFC 5652 §11.4).
+    pub counter_signers: Vec<SignerInfo>,
+}
+
+impl SignerInfo {
+    pub fn signed_attr(&self, oid: ObjectIdentifier) -> impl Iterator<Item = &Attribute> {
+        self.signed.iter().filter(move |a| a.oid == oid)
+    }
+}
+
+/// A CMS SignedData, parsed from BER or DER and kept in DER form.
+///
+/// The encoding is normalized once on input (indefinite lengths and chunked OCTET STRINGs, as
+/// streaming encoders write them, become DER; everything else is kept byte for byte), and every
+/// element is then located in it without re-encoding.
+///
+/// # Example
+/// ```
+/// use signflow::cms::SignedData;
+/// let sd = SignedData::from_ber(include_bytes!("../../testdata/cms/ber-attached.der"))?;
+/// assert!(!sd.is_detached());
+/// assert_eq!(sd.content(), Some(&include_bytes!("../../testdata/cms/content.txt")[..]));
+/// assert_eq!(sd.signer_count(), 1);
+/// # Ok::<(), signflow::cms::CmsError>(())
+/// ```
+#[derive(Clone)]
+pub struct SignedData {
+    der: Vec<u8>,
+    pub(crate) version: u32,
+    pub(crate) digest_algorithms: Vec<Range<usize>>,
+    content_type: ObjectIdentifier,
+    content: Option<Range<usize>>,
+    /// The `[0] EXPLICIT` eContent element, kept for re-assembly.
+    pub(crate) econtent: Option<Range<usize>>,
+    /// Every CertificateChoices element (plain certificates are SEQUENCEs).
+    pub(crate) certificates: Vec<Range<usize>>,
+    /// Every RevocationInfoChoice element (plain CRLs are SEQUENCEs).
+    pub(crate) crls: Vec<Range<usize>>,
+    pub(crate) signers: Vec<SignerInfo>,
+}
+
+impl fmt::Debug for SignedData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedData")
+            .field("version", &self.version)
+            .field("content_type", &self.content_type)
+            .field("content_len", &self.content().map(<[u8]>::len))
+            .field("certificates", &self.certificates.len())
+            .field("crls", &self.crls.len())
+            .field("signers", &self.signers.len())
+            .finish()
+    }
+}
+
+impl SignedData {
+    /// Parses a ContentInfo holding a SignedData, in BER or DER.
+    ///
+    /// # Errors
+    /// [`CmsError::Malformed`] for input that is not BER or not the SignedData structure
+    /// (including truncation and trailing data), [`CmsError::NotSignedData`] for another
+    /// content type, [`CmsError::Unsupported`] for unknown versions, and
+    /// [`CmsError::LimitExceeded`] beyond [`MAX_CMS_LEN`](super::MAX_CMS_LEN), nesting,
+    /// signers, certificates, CRLs or attributes bounds.
+    pub fn from_ber(input: &[u8]) -> Result<Self, CmsError> {
+        check_len(input.len())?;
+        let der = super::ber::normalize(input, MAX_NESTING)?.into_owned();
+        Self::parse(der)
+    }
+
+    /// As [`SignedData::from_ber`], taking ownership (no copy when the input is already DER).
+    ///
+    /// # Errors
+    /// As [`SignedData::from_ber`].
+    pub fn from_ber_vec(input: Vec<u8>) -> Result<Self, CmsError> {
+        check_len(input.len())?;
+        let der = match super::ber::normalize(&input, MAX_NESTING)? {
+            std::borrow::Cow::Borrowed(_) => None,
+            std::borrow::Cow::Owned(v) => Some(v),
+        };
+        Self::parse(der.unwrap_or(input))
+    }
+
+    /// Parses PEM (`-----BEGIN CMS-----` or `PKCS7`, exactly one block) or, if the input is not
+    /// PEM, BER/DER.
+    ///
+    /// # Errors
+    /// [`CmsError::Pem`] for bad PEM framing or another label, [`CmsError::Malformed`] for
+    /// several blocks, otherwise as [`SignedData::from_ber`].
+    pub fn from_pem_or_ber(input: &[u8]) -> Result<Self, CmsError> {
+        let text = input.trim_ascii_start();
+        if !text.starts_with(b"-----BEGIN ") {
+            return Self::from_ber(input);
+        }
+        let mut blocks = crate::pem::decode_labelled(input, &PEM_LABELS, "a CMS signature")?;
+        if blocks.len() != 1 {
+            return Err(malformed(format!(
+                "expected one CMS PEM block, found {}",
+                blocks.len()
+            )));
+        }
+        Self::from_ber_vec(blocks.remove(0))
+    }
+
+    fn parse(der: Vec<u8>) -> Result<Self, CmsError> {
+        let buf = der.as_slice();
+        let (ci, rest) = der::read_tlv(buf)?;
+        if !rest.is_empty() || ci.tag != SEQUENCE {
+            return Err(malformed("not a ContentInfo SEQUENCE"));
+        }
+        let mut r = Reader::new(ci.value);
+        let content_type = der::oid(&r.expect(der::OID, "contentType")?, "contentType")?;
+        if content_type != oid::ID_SIGNED_DATA {
+            return Err(CmsError::NotSignedData {
+                content_type: content_type.to_string(),
+            });
+        }
+        let explicit = r.expect(cons(0), "content")?;
+        r.finish("ContentInfo")?;
+        let (sd, rest) = der::read_tlv(explicit.value)?;
+        if !rest.is_empty() || sd.tag != SEQUENCE {
+            return Err(malformed("the content is not a SignedData SEQUENCE"));
+        }
+        let mut r = Reader::new(sd.value);
+        let version = der::small_uint(&r.expect(INTEGER, "SignedData version")?, "version")?;
+        if !(1..=5).contains(&version) {
+            return Err(CmsError::Unsupported {
+                what: format!("SignedData version {version}"),
+            });
+        }
+        let digest_algs = r.expect(SET, "digestAlgorithms")?;
+        let digest_algorithms = elements(
+            digest_algs.value,
+            "digest algorithms",
+            MAX_DIGEST_ALGORITHMS,
+        )?
+        .iter()
+        .map(|t| range_in(buf, t.raw))
+        .collect();
+
+        let eci = r.expect(SEQUENCE, "encapContentInfo")?;
+        let mut er = Reader::new(eci.value);
+        let econtent_type = der::oid(&er.expect(der::OID, "eContentType")?, "eContentType")?;
+        let econtent = er.optional(cons(0), "eContent")?;
+        er.finish("encapContentInfo")?;
+        let content = match &econtent {
+            None => None,
+            Some(e) => {
+                let (inner, rest) = der::read_tlv(e.value)?;
+                if !rest.is_empty() {
+                    return Err(malformed("eContent holds more than one element"));
+                }
+                // RFC 5652 §5.2: an OCTET STRING. PKCS #7 v1.5 (RFC 2315 §9.1) allowed any type
+                // for non-data content, and the digest covers its contents octets (§5.2.1).
+                Some(range_in(buf, inner.value))
+            }
+        };
+
+        let certificates = match r.optional(cons(0), "certificates")? {
+            Some(set) => elements(set.value, "certificates", MAX_CERTIFICATES)?
+                .iter()
+                .map(|t| range_in(buf, t.raw))
+                .collect(),
+            None => Vec::new(),
+        };
+        let crls = match r.optional(cons(1), "crls")? {
+            Some(set) => elements(set.value, "CRLs", MAX_CRLS)?
+                .iter()
+                .map(|t| range_in(buf, t.raw))
+                .collect(),
+            None => Vec::new(),
+        };
+        let signer_set = r.expect(SET, "signerInfos")?;
+        r.finish("SignedData")?;
+        let mut count = 0usize;
+        let mut signers = Vec::new();
+        for tlv in elements(signer_set.value, "signers", MAX_SIGNERS)? {
+            signers.push(parse_signer_info(buf, &tlv, 0, &mut count)?);
+        }
+        let econtent = econtent.map(|e| range_in(buf, e.raw));
+        Ok(Self {
+            version,
+            digest_algorithms,
+            content_type: econtent_type,
+            content,
+            econtent,
+            certificates,
+            crls,
+            signers,
+            der,
+        })
+    }
+
+    /// The encapsulated content type (`eContentType`; `id-data` for ordinary documents).
+    pub fn content_type(&self) -> ObjectIdentifier {
+        self.content_type
+    }
+
+    /// The encapsulated content, or `None` for a detached signature.
+    pub fn content(&self) -> Option<&[u8]> {
+        self.content.clone().map(|r| &self.der[r])
+    }
+
+    /// Whether the content is absent (a detached signature).
+    pub fn is_detached(&self) -> bool {
+        self.content.is_none()
+    }
+
+    /// The SignedData version (1, 3, 4 or 5).
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// How many SignerInfos there are (counter-signatures not counted).
+    pub fn signer_count(&self) -> usize {
+        self.signers.len()
+    }
+
+    /// The DER of every embedded X.509 certificate (other certificate formats are skipped).
+    pub fn certificates_der(&self) -> impl Iterator<Item = &[u8]> {
+        self.certificates
+            .iter()
+            .map(|r| &self.der[r.clone()])
+            .filter(|c| c.first() == Some(&SEQUENCE))
+    }
+
+    /// The DER of every embedded CRL (other revocation formats are skipped).
+    pub fn crls_der(&self) -> impl Iterator<Item = &[u8]> {
+        self.crls
+            .iter()
+            .map(|r| &self.der[r.clone()])
+            .filter(|c| c.first() == Some(&SEQUENCE))
+    }
+
+    /// The whole ContentInfo, DER (as normalized from the input).
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The whole ContentInfo, DER, by value.
+    pub fn into_der(self) -> Vec<u8> {
+        self.der
+    }
+
+    /// PEM with the label `CMS`, as `openssl cms -outform PEM` writes it.
+    pub fn to_pem(&self) -> String {
+        der::pem_encode("CMS", &self.der)
+    }
+
+    pub(crate) fn bytes(&self, r: &Range<usize>) -> &[u8] {
+        &self.der[r.clone()]
+    }
+}
+
+fn check_len(len: usize) -> Result<(), CmsError> {
+    if len > MAX_CMS_LEN {
+        return Err(CmsError::LimitExceeded {
+            what: "input size in bytes",
+            limit: MAX_CMS_LEN,
+        });
+    }
+    Ok(())
+}
+
+fn parse_attributes(
+    buf: &[u8],
+    contents: &[u8],
+    what: &'static str,
+) -> Result<Vec<Attribute>, CmsError> {
+    let mut out = Vec::new();
+    for attr in elements(contents, what, MAX_ATTRIBUTES)? {
+        if attr.tag != SEQUENCE {
+            return Err(malformed(format!("{what}: an attribute is not a SEQUENCE")));
+        }
+        let mut r = Reader::new(attr.value);
+        let oid = der::oid(&r.expect(der::OID, "attribute type")?, "attribute type")?;
+        let values = r.expect(SET, "attribute values")?;
+        r.finish("an attribute")?;
+        let values = elements(
+            values.value,
+            "values of one attribute",
+            MAX_ATTRIBUTE_VALUES,
+        )?
+        .iter()
+        .map(|v| range_in(buf, v.raw))
+        .collect();
+        out.push(Attribute {
+            raw: range_in(buf, attr.raw),
+            oid,
+            values,
+        });
+    }
+    Ok(out)
+}
+
+fn parse_signer_info(
+    buf: &[u8],
+    tlv: &Tlv<'_>,
+    depth: usize,
+    count: &mut usize,
+) -> Result<SignerInfo, CmsError> {
+    *count += 1;
+    if *count > MAX_SIGNERS {
+        return Err(CmsError::LimitExceeded {
+            what: "signers and counter-signers",
+            limit: MAX_SIGNERS,
+        });
+    }
+    if tlv.tag != SEQUENCE {
+        return Err(malformed("a SignerInfo is not a SEQUENCE"));
+    }
+    let mut r = Reader::new(tlv.value);
+    let version = der::small_uint(&r.expect(INTEGER, "SignerInfo version")?, "version")?;
+    if version != 1 && version != 3 {
+        return Err(CmsError::Unsupported {
+            what: format!("SignerInfo version {version}"),
+        });
+    }
+    let sid_tlv = r.any("sid")?;
+    let sid = match sid_tlv.tag {
+        SEQUENCE => {
+            let mut sr = Reader::new(sid_tlv.value);
+            let issuer = sr.expect(SEQUENCE, "issuer")?;
+            let serial = sr.expect(INTEGER, "serialNumber")?;
+            sr.finish("issuerAndSerialNumber")?;
+            if serial.value.is_empty() {
+                return Err(malformed("empty serialNumber"));
+            }
+            Sid::IssuerSerial {
+                issuer: range_in(buf, issuer.raw),
+                serial: range_in(buf, serial.value),
+            }
+        }
+        t if t == prim(0) => Sid::KeyId(range_in(buf, sid_tlv.value)),
+        t => return Err(malformed(format!("sid has tag 0x{t:02x}"))),
+    };
+    let digest_algorithm = range_in(buf, r.expect(SEQUENCE, "digestAlgorithm")?.raw);
+    let signed_tlv = r.optional(cons(0), "signedAttrs")?;
+    let signed = match &signed_tlv {
+        Some(t) => {
+            let attrs = parse_attributes(buf, t.value, "signed attributes")?;
+            if attrs.is_empty() {
+                return Err(malformed("signedAttrs is present but empty"));
+            }
+            attrs
+        }
+        None => Vec::new(),
+    };
+    let signature_algorithm = range_in(buf, r.expect(SEQUENCE, "signatureAlgorithm")?.raw);
+    let signature_tlv = r.expect(OCTET_STRING, "signature")?;
+    let before_end = range_in(buf, signature_tlv.raw).end;
+    let unsigned_tlv = r.optional(cons(1), "unsignedAttrs")?;
+    r.finish("SignerInfo")?;
+    let unsigned = match &unsigned_tlv {
+        Some(t) => parse_attributes(buf, t.value, "unsigned attributes")?,
+        None => Vec::new(),
+    };
+    let mut counter_signers = Vec::new();
+    for attr in unsigned.iter().filter(|a| a.oid == oid::COUNTER_SIGNATURE) {
+        if depth >= MAX_COUNTER_SIGNATURE_DEPTH {
+            return Err(CmsError::LimitExceeded {
+                what: "nesting of counter-signatures",
+                limit: MAX_COUNTER_SIGNATURE_DEPTH,
+            });
+        }
+        for v in &attr.values {
+            let (cs, _) = der::read_tlv(&buf[v.clone()])?;
+            counter_signers.push(parse_signer_info(buf, &cs, depth + 1, count)?);
+        }
+    }
+    let raw = range_in(buf, tlv.raw);
+    let before_unsigned = range_in(buf, tlv.value).start..before_end;
+    Ok(SignerInfo {
+        raw,
+        sid,
+        digest_algorithm,
+        signed_attrs: signed_tlv.map(|t| range_in(buf, t.raw)),
+        signed,
+        signature_algorithm,
+        signature: range_in(buf, signature_tlv.value),
+        before_unsigned,
+        unsigned,
+        counter_signers,
+    })
+}
+
+/// The eContent of a SignedData to encode.
+pub(crate) enum EContent<'a> {
+    /// No content (detached).
+    Absent,
+    /// The whole `[0] EXPLICIT` element, as found in an existing SignedData.
+    Raw(&'a [u8]),
+    /// Content octets to wrap in `[0] EXPLICIT OCTET STRING`.
+    Octets(&'a [u8]),
+}
+
+/// The parts of a SignedData to encode (see [`assemble`]).
+pub(crate) struct Parts<'a> {
+    pub version: u32,
+    pub digest_algorithms: Vec<Vec<u8>>,
+    pub content_type: ObjectIdentifier,
+    pub econtent: EContent<'a>,
+    /// Whole CertificateChoices elements.
+    pub certificates: Vec<Vec<u8>>,
+    /// Whole RevocationInfoChoice elements.
+    pub crls: Vec<Vec<u8>>,
+    /// Whole SignerInfo elements.
+    pub signer_infos: Vec<Vec<u8>>,
+}
+
+fn header(tag: u8, len: usize) -> Vec<u8> {
+    let mut h = vec![tag];
+    der::push_len(&mut h, len);
+    h
+}
+
+/// Encodes a ContentInfo of SignedData from its parts (SET OFs sorted, duplicates dropped),
+/// writing the content once into an output of the exact size, and parses the result.
+pub(crate) fn assemble(parts: Parts<'_>) -> Result<SignedData, CmsError> {
+    use der::{encode_oid, encode_small_uint, set_of};
+    let dedup = |mut v: Vec<Vec<u8>>| {
+        v.sort();
+        v.dedup();
+        v
+    };
+    let optional_set = |tag: u8, v: Vec<Vec<u8>>| {
+        let v = dedup(v);
+        if v.is_empty() {
+            Vec::new()
+        } else {
+            set_of(tag, v)
+        }
+    };
+    let version = encode_small_uint(parts.version as u8);
+    let digest_algs = set_of(SET, dedup(parts.digest_algorithms));
+    let ect = encode_oid(&parts.content_type);
+    let (econtent_header, body): (Vec<u8>, &[u8]) = match parts.econtent {
+        EContent::Absent => (Vec::new(), &[]),
+        EContent::Raw(raw) => (Vec::new(), raw),
+        EContent::Octets(content) => {
+            let os = header(OCTET_STRING, content.len());
+            let mut h = header(cons(0), os.len() + content.len());
+            h.extend_from_slice(&os);
+            (h, content)
+        }
+    };
+    let eci_len = ect.len() + econtent_header.len() + body.len();
+    let eci_header = header(SEQUENCE, eci_len);
+    let certs = optional_set(cons(0), parts.certificates);
+    let crls = optional_set(cons(1), parts.crls);
+    let signer_infos = set_of(SET, parts.signer_infos);
+    let sd_len = version.len()
+        + digest_algs.len()
+        + eci_header.len()
+        + eci_len
+        + certs.len()
+        + crls.len()
+        + signer_infos.len();
+    let sd_header = header(SEQUENCE, sd_len);
+    let explicit_header = header(cons(0), sd_header.len() + sd_len);
+    let ct = encode_oid(&oid::ID_SIGNED_DATA);
+    let ci_len = ct.len() + explicit_header.len() + sd_header.len() + sd_len;
+    let ci_header = header(SEQUENCE, ci_len);
+    let mut out = Vec::with_capacity(ci_header.len() + ci_len);
+    for piece in [
+        &ci_header[..],
+        &ct,
+        &explicit_header,
+        &sd_header,
+        &version,
+        &digest_algs,
+        &eci_header,
+        &ect,
+        &econtent_header,
+        body,
+        &certs,
+        &crls,
+        &signer_infos,
+    ] {
+        out.extend_from_slice(piece);
+    }
+    debug_assert_eq!(out.len(), ci_header.len() + ci_len);
+    SignedData::from_ber_vec(out)
+}

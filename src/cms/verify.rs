@@ -1,0 +1,1279 @@
+//! Verification of SignedData: every SignerInfo (RFC 5652 §5.4, §5.6, §11), the signer
+//! certificate's path at the validation time ([`crate::pki::Validator`]), and the
+//! signing-certificate attributes of ESS and CAdES (RFC 2634 §5.4, RFC 5035 §3).
+//!
+//! For each SignerInfo the verifier
+//!
+//! 1. reads the digest and signature algorithms (CMS's bare `rsaEncryption`, `id-dsa` and
+//!    `id-ecPublicKey` name the signature with the digest algorithm);
+//! 2. with signed attributes: requires exactly one content-type equal to eContentType (none in a
+//!    counter-signature) and exactly one message-digest equal to the content's digest, reads the
+//!    claimed signing-time, and checks the signature over the signed attributes **as received**
+//!    with the `[0]` tag replaced by SET (RFC 5652 §5.4; a non-DER encoding is retried in DER
+//!    form and reported); without them, checks the signature over the content (from the
+//!    streamed digest; Ed25519 needs the content itself, buffered up to a limit);
+//! 3. finds the signer certificate by issuerAndSerialNumber or subjectKeyIdentifier among the
+//!    embedded certificates, the caller's certificates and the trust anchors;
+//! 4. checks signing-certificate(-v2): the first ESSCertID must hash to the signer certificate;
+//! 5. validates the certificate's path with the CRLs at the validation time (the caller's, or
+//!    optionally the signing-time the signer claims — reported as unverified).
+//!
+//! Detached content is read once, in [`CHUNK_SIZE`] chunks, through every
+//! digest the signers need: memory does not grow with the content.
+
+use core::fmt;
+use std::borrow::Cow;
+use std::io::Read;
+
+use const_oid::ObjectIdentifier;
+use der::Decode;
+use serde::Serialize;
+use spki::AlgorithmIdentifierRef;
+
+use super::der::{self as tlv, OCTET_STRING, Reader, SEQUENCE, SET, oid_name, uint_digits};
+use super::error::CmsError;
+use super::signed_data::{Attribute, Sid, SignedData, SignerInfo};
+use super::{CHUNK_SIZE, MAX_NESTING, oid};
+use crate::crypto::{
+    CryptoError, CryptoProvider, Digest, EcdsaEncoding, HashAlgorithm, SignatureAlgorithm,
+    oid as crypto_oid,
+};
+use crate::pki::{
+    Certificate, Crl, DistinguishedName, Status, TrustStore, UnixTime, ValidationOptions,
+    ValidationReport, Validator,
+};
+
+/// Most certificates tried as the signer's for one SignerInfo (several may carry its issuer and
+/// serial or key identifier; each costs a signature check).
+const MAX_SIGNER_CANDIDATES: usize = 4;
+
+/// Which time the signer's certificate is validated at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValidationTime {
+    /// [`ValidationOptions::time`] (the caller's; default now).
+    Given,
+    /// The signing-time the signer claims in its signed attributes, where there is one (else
+    /// the given time). Nothing vouches for it: the report says so.
+    ClaimedSigningTime,
+}
+
+/// Where a signer's validation time came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeSource {
+    /// The caller's time.
+    Given,
+    /// The signer's own signing-time attribute (unverified: no timestamp vouches for it).
+    ClaimedSigningTime,
+}
+
+/// What a verification asks.
+#[derive(Clone, Debug)]
+pub struct VerifyOptions {
+    /// Path validation inputs; `validation.time` is the validation time.
+    pub validation: ValidationOptions,
+    /// Whether to validate at the claimed signing-time instead.
+    pub time: ValidationTime,
+    /// Most bytes of detached content buffered for a signer that needs the content itself
+    /// (Ed25519 without signed attributes); beyond it that signer is indeterminate.
+    pub max_buffered_content: usize,
+}
+
+impl VerifyOptions {
+    /// Defaults for verifying at `time`: a signer's certificate checks
+    /// ([`ValidationOptions::at`], revocation required), the given time, 64 MiB of buffering.
+    pub fn at(time: UnixTime) -> Self {
+        Self {
+            validation: ValidationOptions::at(time),
+            time: ValidationTime::Given,
+            max_buffered_content: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// One thing found wrong (or unknowable, or worth knowing) about a signature.
+/// [`CmsFinding::status`] says whether it makes the result invalid or indeterminate.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CmsFinding {
+    /// The SignedData has no SignerInfo: nothing is signed.
+    NoSigners,
+    /// An embedded certificate could not be parsed and was not used.
+    IgnoredCertificate {
+        /// Its position among the embedded certificates.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// An embedded CRL could not be parsed and was not used.
+    IgnoredCrl {
+        /// Its position among the embedded CRLs.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// No certificate matches the SignerInfo's sid (RFC 5652 §5.3): neither embedded nor given.
+    SignerCertificateNotFound {
+        /// How the SignerInfo names its certificate.
+        signer: String,
+    },
+    /// RFC 5652 §11.2: the message-digest attribute differs from the content's digest.
+    DigestMismatch {
+        /// The digest algorithm.
+        algorithm: String,
+    },
+    /// RFC 5652 §5.6: the signature does not verify with the signer certificate's key.
+    BadSignature,
+    /// The signer certificate's key cannot check this signature (wrong key type, bad key).
+    UnusableSignerKey {
+        /// Why.
+        detail: String,
+    },
+    /// A digest or signature algorithm (or its parameters) is not supported.
+    UnsupportedAlgorithm {
+        /// What, with the OID.
+        detail: String,
+    },
+    /// SHA-1 is used and the caller does not accept it ([`ValidationOptions::allow_sha1`]).
+    AlgorithmNotAllowed {
+        /// The algorithm.
+        algorithm: String,
+    },
+    /// SHA-1 is used: accepted for verification of old signatures (the caller allows it),
+    /// reported.
+    WeakAlgorithm {
+        /// The algorithm.
+        algorithm: String,
+    },
+    /// RFC 5652 §5.3: a required signed attribute is absent.
+    MissingAttribute {
+        /// Its name.
+        attribute: String,
+    },
+    /// RFC 5652 §11: an attribute that may appear once appears several times.
+    DuplicateAttribute {
+        /// Its name.
+        attribute: String,
+    },
+    /// A signed attribute's value is not what its definition says.
+    MalformedAttribute {
+        /// Its name.
+        attribute: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An attribute that must not be present here is (content-type in a counter-signature).
+    ForbiddenAttribute {
+        /// Its name.
+        attribute: String,
+        /// The rule.
+        reason: String,
+    },
+    /// RFC 5652 §11.1: the content-type attribute differs from eContentType.
+    ContentTypeMismatch {
+        /// eContentType.
+        expected: String,
+        /// The attribute's value.
+        found: String,
+    },
+    /// RFC 2634 §5.4 / RFC 5035 §3: the signing-certificate(-v2) attribute names another
+    /// certificate than the one the signature was checked with.
+    SigningCertificateMismatch {
+        /// Which attribute.
+        attribute: String,
+    },
+    /// The signed attributes are not DER as received; the signature verified over their DER
+    /// re-encoding (RFC 5652 §5.4 requires DER).
+    SignedAttributesNotDer,
+    /// The signature covers the content itself (Ed25519 without signed attributes) and the
+    /// detached content was larger than the buffering limit.
+    ContentNotBuffered {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The signer certificate's path is invalid at the validation time (see the signer's
+    /// `certificate` report for every finding).
+    CertificateInvalid {
+        /// The path validation report.
+        #[serde(skip)]
+        report: Box<ValidationReport>,
+    },
+    /// The signer certificate's path could not be decided (revocation unknown, say).
+    CertificateIndeterminate {
+        /// The path validation report.
+        #[serde(skip)]
+        report: Box<ValidationReport>,
+    },
+}
+
+impl CmsFinding {
+    /// Whether this finding makes the result invalid or indeterminate (`None`: advisory).
+    pub fn status(&self) -> Option<Status> {
+        match self {
+            Self::IgnoredCertificate { .. }
+            | Self::IgnoredCrl { .. }
+            | Self::WeakAlgorithm { .. }
+            | Self::SignedAttributesNotDer => None,
+            Self::SignerCertificateNotFound { .. }
+            | Self::UnsupportedAlgorithm { .. }
+            | Self::ContentNotBuffered { .. }
+            | Self::CertificateIndeterminate { .. } => Some(Status::Indeterminate),
+            _ => Some(Status::Invalid),
+        }
+    }
+
+    /// A sentence for people.
+    pub fn sentence(&self) -> String {
+        match self {
+            Self::NoSigners => "the SignedData has no signers".into(),
+            Self::IgnoredCertificate { index, reason } => {
+                format!("embedded certificate {index} ignored: {reason}")
+            }
+            Self::IgnoredCrl { index, reason } => format!("embedded CRL {index} ignored: {reason}"),
+            Self::SignerCertificateNotFound { signer } => {
+                format!("the signer certificate ({signer}) is neither embedded nor given")
+            }
+            Self::DigestMismatch { algorithm } => format!(
+                "the content's {algorithm} digest differs from the signed message-digest: \
+                 the content was altered"
+            ),
+            Self::BadSignature => "the signature does not verify with the signer's key".into(),
+            Self::UnusableSignerKey { detail } => {
+                format!("the signer certificate's key cannot check this signature: {detail}")
+            }
+            Self::UnsupportedAlgorithm { detail } => format!("unsupported algorithm: {detail}"),
+            Self::WeakAlgorithm { algorithm } => format!("weak algorithm {algorithm}"),
+            Self::AlgorithmNotAllowed { algorithm } => {
+                format!("{algorithm} is not allowed (SHA-1 is refused unless allowed)")
+            }
+            Self::MissingAttribute { attribute } => {
+                format!("the signed attribute {attribute} is missing")
+            }
+            Self::DuplicateAttribute { attribute } => {
+                format!("the signed attribute {attribute} appears more than once")
+            }
+            Self::MalformedAttribute { attribute, reason } => {
+                format!("the signed attribute {attribute} is malformed: {reason}")
+            }
+            Self::ForbiddenAttribute { attribute, reason } => {
+                format!("the attribute {attribute} must not be present: {reason}")
+            }
+            Self::ContentTypeMismatch { expected, found } => {
+                format!("the signed content-type is {found}, but the content is of type {expected}")
+            }
+            Self::SigningCertificateMismatch { attribute } => format!(
+                "the {attribute} attribute names another certificate than the signer's: \
+                 the certificate was swapped"
+            ),
+            Self::SignedAttributesNotDer => {
+                "the signed attributes are not DER-encoded; the signature covers their DER form"
+                    .into()
+            }
+            Self::ContentNotBuffered { limit } => format!(
+                "the signature covers the content itself and the content exceeds the \
+                 {limit}-byte buffer"
+            ),
+            Self::CertificateInvalid { report } => {
+                format!(
+                    "the signer certificate is invalid: {}",
+                    first_reasons(report)
+                )
+            }
+            Self::CertificateIndeterminate { report } => format!(
+                "the signer certificate's validity is unknown: {}",
+                first_reasons(report)
+            ),
+        }
+    }
+}
+
+fn first_reasons(report: &ValidationReport) -> String {
+    let reasons: Vec<String> = report
+        .findings()
+        .filter(|(_, f)| f.status().is_some())
+        .map(|(i, f)| {
+            let who = report.path.get(i).map_or("", |c| c.subject.as_str());
+            format!("{} ({who})", f.sentence())
+        })
+        .collect();
+    if reasons.is_empty() {
+        report.status.to_string()
+    } else {
+        reasons.join("; ")
+    }
+}
+
+/// A finding with its sentence, as serialized.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportedCmsFinding {
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: CmsFinding,
+    /// A sentence for people.
+    pub message: String,
+}
+
+impl From<CmsFinding> for ReportedCmsFinding {
+    fn from(finding: CmsFinding) -> Self {
+        let message = finding.sentence();
+        Self { finding, message }
+    }
+}
+
+/// The verdict on one SignerInfo (or counter-signature).
+#[derive(Clone, Debug, Serialize)]
+pub struct SignerReport {
+    /// This signer's status: its own findings and its certificate's (counter-signatures are
+    /// judged separately, in `counter_signatures`).
+    pub status: Status,
+    /// How the SignerInfo names its certificate.
+    pub signer: String,
+    /// The signer certificate's subject, if the certificate was found.
+    pub subject: Option<String>,
+    /// SHA-256 fingerprint of the signer certificate, hex.
+    pub certificate_sha256: Option<String>,
+    /// The digest algorithm's name (or OID).
+    pub digest_algorithm: String,
+    /// The signature algorithm's name (or OID).
+    pub signature_algorithm: String,
+    /// The digest algorithm, if supported.
+    #[serde(skip)]
+    pub digest: Option<HashAlgorithm>,
+    /// The signature algorithm, if supported.
+    #[serde(skip)]
+    pub signature: Option<SignatureAlgorithm>,
+    /// The signing-time the signer claims (signed, but not vouched for by anyone else).
+    pub signing_time: Option<UnixTime>,
+    /// The time the certificate was validated at.
+    pub validation_time: UnixTime,
+    /// Where that time came from.
+    pub validation_time_source: TimeSource,
+    /// The signed attributes present, by name.
+    pub signed_attributes: Vec<String>,
+    /// Whether a signing-certificate(-v2) attribute binds the certificate (CAdES-BES) and
+    /// matched it.
+    pub signing_certificate_bound: bool,
+    /// Findings, in the order they were made.
+    pub findings: Vec<ReportedCmsFinding>,
+    /// The signer certificate's path validation, if the certificate was found.
+    pub certificate: Option<ValidationReport>,
+    /// Counter-signatures on this signer's signature (RFC 5652 §11.4).
+    pub counter_signatures: Vec<SignerReport>,
+}
+
+impl SignerReport {
+    /// Whether a finding matches `pred`.
+    pub fn has(&self, pred: impl Fn(&CmsFinding) -> bool) -> bool {
+        self.findings.iter().any(|f| pred(&f.finding))
+    }
+
+    fn add(&mut self, finding: CmsFinding) {
+        self.findings.push(finding.into());
+    }
+
+    fn worst(&self) -> Status {
+        self.counter_signatures
+            .iter()
+            .map(SignerReport::worst)
+            .fold(self.status, Status::max)
+    }
+}
+
+/// The result of verifying a SignedData.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyReport {
+    /// Overall: valid only if every signer and counter-signer is valid; otherwise the worst.
+    pub status: Status,
+    /// eContentType, by name.
+    pub content_type: String,
+    /// Whether the content was given separately.
+    pub detached: bool,
+    /// Bytes of content digested.
+    pub content_length: u64,
+    /// Findings about the message as a whole.
+    pub findings: Vec<ReportedCmsFinding>,
+    /// One report per SignerInfo, in the order of the SignedData.
+    pub signers: Vec<SignerReport>,
+}
+
+impl VerifyReport {
+    /// Whether the message or any signer has a finding matching `pred`.
+    pub fn has(&self, pred: impl Fn(&CmsFinding) -> bool) -> bool {
+        self.findings.iter().any(|f| pred(&f.finding)) || self.signers.iter().any(|s| s.has(&pred))
+    }
+}
+
+impl fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}: {} signer(s), {} content ({}, {} bytes)",
+            self.status,
+            self.signers.len(),
+            if self.detached {
+                "detached"
+            } else {
+                "attached"
+            },
+            self.content_type,
+            self.content_length
+        )?;
+        for finding in &self.findings {
+            writeln!(f, "  - {}", finding.message)?;
+        }
+        for (i, s) in self.signers.iter().enumerate() {
+            write_signer(f, s, &format!("signer {}", i + 1), "  ")?;
+        }
+        Ok(())
+    }
+}
+
+fn write_signer(
+    f: &mut fmt::Formatter<'_>,
+    s: &SignerReport,
+    title: &str,
+    indent: &str,
+) -> fmt::Result {
+    writeln!(
+        f,
+        "{indent}{title}: {} — {}",
+        s.status,
+        s.subject.as_deref().unwrap_or(&s.signer)
+    )?;
+    writeln!(
+        f,
+        "{indent}  {} (digest {})",
+        s.signature_algorithm, s.digest_algorithm
+    )?;
+    if let Some(t) = s.signing_time {
+        writeln!(f, "{indent}  signing time (claimed by the signer): {t}")?;
+    }
+    let source = match s.validation_time_source {
+        TimeSource::Given => "",
+        TimeSource::ClaimedSigningTime => " (the claimed signing time)",
+    };
+    writeln!(
+        f,
+        "{indent}  certificate validated at {}{source}",
+        s.validation_time
+    )?;
+    for finding in &s.findings {
+        writeln!(f, "{indent}  - {}", finding.message)?;
+    }
+    if let Some(report) = &s.certificate {
+        for c in &report.path {
+            let role = if c.trust_anchor {
+                " (trust anchor)"
+            } else {
+                ""
+            };
+            writeln!(f, "{indent}    {}{role}", c.subject)?;
+            for finding in &c.findings {
+                writeln!(f, "{indent}      - {}", finding.message)?;
+            }
+        }
+    }
+    for (i, cs) in s.counter_signatures.iter().enumerate() {
+        write_signer(
+            f,
+            cs,
+            &format!("counter-signature {}", i + 1),
+            &format!("{indent}  "),
+        )?;
+    }
+    Ok(())
+}
+
+/// Verifies SignedData against a trust store, with untrusted certificates and CRLs to build
+/// and check paths (the SignedData's own certificates and CRLs are added per message).
+///
+/// See the [module documentation](self) for what is checked, and [`super`] for an example.
+#[derive(Debug)]
+pub struct Verifier<'a> {
+    provider: &'a CryptoProvider,
+    trust: &'a TrustStore,
+    certificates: Vec<Certificate>,
+    crls: Vec<Crl>,
+}
+
+/// Digests (and, when a signer needs it, the bytes) of what the signatures cover.
+struct Covered<'c> {
+    digests: Vec<Digest>,
+    bytes: Option<Cow<'c, [u8]>>,
+    length: u64,
+    buffer_limit: Option<usize>,
+}
+
+impl<'c> Covered<'c> {
+    fn from_bytes(provider: &CryptoProvider, bytes: &'c [u8], needs: &Needs) -> Self {
+        let digests = needs
+            .hashes
+            .iter()
+            .filter_map(|h| provider.digest(*h, bytes).ok())
+            .collect();
+        Self {
+            digests,
+            bytes: Some(Cow::Borrowed(bytes)),
+            length: bytes.len() as u64,
+            buffer_limit: None,
+        }
+    }
+
+    fn stream(
+        provider: &CryptoProvider,
+        reader: &mut dyn Read,
+        needs: &Needs,
+        max_buffered: usize,
+    ) -> Result<Self, CmsError> {
+        let mut hashers: Vec<_> = needs
+            .hashes
+            .iter()
+            .filter_map(|h| provider.digests.hasher(*h).ok())
+            .collect();
+        let mut raw = needs.raw.then(Vec::new);
+        let mut over = false;
+        let mut buf = vec![0u8; CHUNK_SIZE];
+        let mut length = 0u64;
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(CmsError::Io(e)),
+            };
+            let chunk = &buf[..n];
+            for h in &mut hashers {
+                h.update(chunk);
+            }
+            length += n as u64;
+            if let Some(r) = &mut raw {
+                if r.len() + n > max_buffered {
+                    raw = None;
+                    over = true;
+                } else {
+                    r.extend_from_slice(chunk);
+                }
+            }
+        }
+        Ok(Self {
+            digests: hashers.into_iter().map(|h| h.finalize()).collect(),
+            bytes: raw.map(Cow::Owned),
+            length,
+            buffer_limit: over.then_some(max_buffered),
+        })
+    }
+
+    fn digest(&self, h: HashAlgorithm) -> Option<&Digest> {
+        self.digests.iter().find(|d| d.algorithm() == h)
+    }
+}
+
+/// What a set of signers needs of the content.
+#[derive(Default)]
+struct Needs {
+    hashes: Vec<HashAlgorithm>,
+    raw: bool,
+}
+
+impl Needs {
+    fn add(&mut self, sd: &SignedData, si: &SignerInfo) {
+        let digest = digest_algorithm(sd.bytes(&si.digest_algorithm)).ok();
+        if si.signed_attrs.is_some() {
+            if let Some(h) = digest {
+                self.push(h);
+            }
+            return;
+        }
+        if let Ok(alg) = cms_signature_algorithm(sd.bytes(&si.signature_algorithm), digest) {
+            match alg.hash() {
+                Some(h) => self.push(h),
+                None => self.raw = true,
+            }
+        }
+    }
+
+    fn push(&mut self, h: HashAlgorithm) {
+        if !self.hashes.contains(&h) {
+            self.hashes.push(h);
+        }
+    }
+}
+
+/// Per-message context of the signer checks.
+struct Env<'e> {
+    validator: Validator<'e>,
+    /// Where signer certificates are looked for: embedded, given, trust anchors.
+    pool: Vec<&'e Certificate>,
+    content_type: ObjectIdentifier,
+    options: &'e VerifyOptions,
+}
+
+/// The sid, decoded for matching.
+enum SidKey {
+    IssuerSerial(Option<DistinguishedName>, Vec<u8>),
+    KeyId(Vec<u8>),
+}
+
+impl SidKey {
+    fn matches(&self, cert: &Certificate) -> bool {
+        match self {
+            Self::IssuerSerial(Some(issuer), serial) => {
+                uint_digits(cert.serial()) == serial.as_slice() && cert.issuer() == issuer
+            }
+            Self::IssuerSerial(None, _) => false,
+            Self::KeyId(id) => cert.extensions().subject_key_id.as_deref() == Some(id.as_slice()),
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl<'a> Verifier<'a> {
+    /// A verifier over `trust`, with untrusted `certificates` (intermediates, and signer
+    /// certificates a SignedData may leave out) and `crls`.
+    pub fn new(
+        provider: &'a CryptoProvider,
+        trust: &'a TrustStore,
+        certificates: Vec<Certificate>,
+        crls: Vec<Crl>,
+    ) -> Self {
+        Self {
+            provider,
+            trust,
+            certificates,
+            crls,
+        }
+    }
+
+    /// Verifies every SignerInfo of `signed_data`. `detached` is the content of a detached
+    /// signature, read once in chunks; it must be `None` when the content is attached.
+    ///
+    /// # Errors
+    /// [`CmsError::ContentRequired`] for a detached signature without `detached`,
+    /// [`CmsError::ContentConflict`] for content given to an attached one, [`CmsError::Io`] if
+    /// reading the content fails. Every verdict — including invalid and indeterminate — is an
+    /// `Ok` report.
+    pub fn verify(
+        &self,
+        signed_data: &SignedData,
+        detached: Option<&mut dyn Read>,
+        options: &VerifyOptions,
+    ) -> Result<VerifyReport, CmsError> {
+        let sd = signed_data;
+        let mut findings: Vec<CmsFinding> = Vec::new();
+        let mut embedded = Vec::new();
+        for (index, der) in sd.certificates_der().enumerate() {
+            match Certificate::from_der(der) {
+                Ok(c) => embedded.push(c),
+                Err(e) => findings.push(CmsFinding::IgnoredCertificate {
+                    index,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        let mut crls = self.crls.clone();
+        for (index, der) in sd.crls_der().enumerate() {
+            match Crl::from_der(der) {
+                Ok(c) => crls.push(c),
+                Err(e) => findings.push(CmsFinding::IgnoredCrl {
+                    index,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        let mut intermediates = self.certificates.clone();
+        intermediates.extend(embedded.iter().cloned());
+        let pool: Vec<&Certificate> = embedded
+            .iter()
+            .chain(&self.certificates)
+            .chain(self.trust.anchors())
+            .collect();
+        let env = Env {
+            validator: Validator::new(self.provider, self.trust, intermediates, crls),
+            pool,
+            content_type: sd.content_type(),
+            options,
+        };
+
+        let mut needs = Needs::default();
+        for si in &sd.signers {
+            needs.add(sd, si);
+        }
+        let covered = match (sd.content(), detached) {
+            (Some(_), Some(_)) => return Err(CmsError::ContentConflict),
+            (None, None) => return Err(CmsError::ContentRequired),
+            (Some(content), None) => Covered::from_bytes(self.provider, content, &needs),
+            (None, Some(reader)) => {
+                Covered::stream(self.provider, reader, &needs, options.max_buffered_content)?
+            }
+        };
+
+        if sd.signers.is_empty() {
+            findings.push(CmsFinding::NoSigners);
+        }
+        let signers: Vec<SignerReport> = sd
+            .signers
+            .iter()
+            .map(|si| self.verify_signer(&env, sd, si, &covered, false))
+            .collect();
+        let status = findings
+            .iter()
+            .filter_map(CmsFinding::status)
+            .chain(signers.iter().map(SignerReport::worst))
+            .max()
+            .unwrap_or(Status::Valid);
+        Ok(VerifyReport {
+            status,
+            content_type: oid_name(&sd.content_type()),
+            detached: sd.is_detached(),
+            content_length: covered.length,
+            findings: findings.into_iter().map(Into::into).collect(),
+            signers,
+        })
+    }
+
+    fn verify_signer(
+        &self,
+        env: &Env<'_>,
+        sd: &SignedData,
+        si: &SignerInfo,
+        covered: &Covered<'_>,
+        counter: bool,
+    ) -> SignerReport {
+        let sid = sid_key(sd, &si.sid);
+        let digest_der = sd.bytes(&si.digest_algorithm);
+        let sig_der = sd.bytes(&si.signature_algorithm);
+        let digest = digest_algorithm(digest_der);
+        let sig_alg = cms_signature_algorithm(sig_der, digest.as_ref().ok().copied());
+        let mut r = SignerReport {
+            status: Status::Valid,
+            signer: describe_sid(sd, &si.sid),
+            subject: None,
+            certificate_sha256: None,
+            digest_algorithm: match &digest {
+                Ok(h) => h.name().to_owned(),
+                Err(_) => algorithm_name(digest_der),
+            },
+            signature_algorithm: match &sig_alg {
+                Ok(a) => a.to_string(),
+                Err(_) => algorithm_name(sig_der),
+            },
+            digest: digest.as_ref().ok().copied(),
+            signature: sig_alg.as_ref().ok().copied(),
+            signing_time: None,
+            validation_time: env.options.validation.time,
+            validation_time_source: TimeSource::Given,
+            signed_attributes: si.signed.iter().map(|a| attribute_name(&a.oid)).collect(),
+            signing_certificate_bound: false,
+            findings: Vec::new(),
+            certificate: None,
+            counter_signatures: Vec::new(),
+        };
+        if let Err(detail) = &digest {
+            r.add(CmsFinding::UnsupportedAlgorithm {
+                detail: detail.clone(),
+            });
+        }
+        let sig_alg = match sig_alg.and_then(|a| {
+            a.check_supported().map_err(|e| e.to_string())?;
+            Ok(a)
+        }) {
+            Ok(a) => {
+                let weak_digest = digest.as_ref().is_ok_and(|h| h.is_weak());
+                if a.is_weak() || weak_digest {
+                    let algorithm = if weak_digest && !a.is_weak() {
+                        r.digest_algorithm.clone()
+                    } else {
+                        a.to_string()
+                    };
+                    r.add(if env.options.validation.allow_sha1 {
+                        CmsFinding::WeakAlgorithm { algorithm }
+                    } else {
+                        CmsFinding::AlgorithmNotAllowed { algorithm }
+                    });
+                }
+                Some(a)
+            }
+            Err(detail) => {
+                r.add(CmsFinding::UnsupportedAlgorithm { detail });
+                None
+            }
+        };
+
+        // The bytes the signature covers when there are signed attributes.
+        let signed_bytes: Option<Vec<u8>> = si.signed_attrs.as_ref().map(|range| {
+            let mut bytes = sd.bytes(range).to_vec();
+            bytes[0] = SET;
+            bytes
+        });
+        if signed_bytes.is_some() {
+            self.check_signed_attributes(env, sd, si, covered, counter, &mut r);
+        } else if !counter && env.content_type != oid::ID_DATA {
+            // RFC 5652 §5.3: signedAttrs MUST be present for content other than id-data.
+            r.add(CmsFinding::MissingAttribute {
+                attribute: "content-type (signed attributes are required for content other \
+                            than id-data)"
+                    .into(),
+            });
+        }
+
+        let mut candidates: Vec<&Certificate> = Vec::new();
+        for c in env.pool.iter().copied().filter(|c| sid.matches(c)) {
+            if candidates.len() < MAX_SIGNER_CANDIDATES
+                && !candidates.iter().any(|x| x.der() == c.der())
+            {
+                candidates.push(c);
+            }
+        }
+        let signature = sd.bytes(&si.signature);
+        let mut chosen: Option<&Certificate> = None;
+        if let Some(alg) = &sig_alg {
+            let mut first_failure = None;
+            for cand in &candidates {
+                let spki = effective_spki(cand, &env.pool);
+                match self.check_signature(alg, &spki, signature, signed_bytes.as_deref(), covered)
+                {
+                    Ok(reencoded) => {
+                        if reencoded {
+                            r.add(CmsFinding::SignedAttributesNotDer);
+                        }
+                        chosen = Some(cand);
+                        first_failure = None;
+                        break;
+                    }
+                    Err(f) => {
+                        first_failure.get_or_insert(f);
+                    }
+                }
+            }
+            if let Some(f) = first_failure {
+                r.add(f);
+            }
+        }
+        let cert = chosen.or_else(|| candidates.first().copied());
+        match cert {
+            None => r.add(CmsFinding::SignerCertificateNotFound {
+                signer: r.signer.clone(),
+            }),
+            Some(cert) => {
+                r.subject = Some(cert.subject().to_string());
+                r.certificate_sha256 = Some(hex(&cert.fingerprint_sha256()));
+                self.check_signing_certificate(sd, si, cert, &mut r);
+                let mut opts = env.options.validation.clone();
+                if env.options.time == ValidationTime::ClaimedSigningTime
+                    && let Some(t) = r.signing_time
+                {
+                    opts.time = t;
+                    r.validation_time = t;
+                    r.validation_time_source = TimeSource::ClaimedSigningTime;
+                }
+                let report = env.validator.validate(cert, &opts);
+                match report.status {
+                    Status::Valid => {}
+                    Status::Invalid => r.add(CmsFinding::CertificateInvalid {
+                        report: Box::new(report.clone()),
+                    }),
+                    Status::Indeterminate => r.add(CmsFinding::CertificateIndeterminate {
+                        report: Box::new(report.clone()),
+                    }),
+                }
+                r.certificate = Some(report);
+            }
+        }
+
+        for cs in &si.counter_signers {
+            let mut needs = Needs::default();
+            needs.add(sd, cs);
+            let target = Covered::from_bytes(self.provider, signature, &needs);
+            r.counter_signatures
+                .push(self.verify_signer(env, sd, cs, &target, true));
+        }
+        r.status = r
+            .findings
+            .iter()
+            .filter_map(|f| f.finding.status())
+            .max()
+            .unwrap_or(Status::Valid);
+        r
+    }
+
+    /// Checks the signature; `Ok(true)` when it verified only over the DER re-encoding of the
+    /// signed attributes.
+    fn check_signature(
+        &self,
+        alg: &SignatureAlgorithm,
+        spki: &[u8],
+        signature: &[u8],
+        signed_attrs: Option<&[u8]>,
+        covered: &Covered<'_>,
+    ) -> Result<bool, CmsFinding> {
+        let p = self.provider;
+        match signed_attrs {
+            Some(bytes) => match p.verify(alg, spki, bytes, signature) {
+                Ok(()) => Ok(false),
+                Err(CryptoError::BadSignature) => match super::ber::canonical(bytes, MAX_NESTING) {
+                    Ok(der) if der != bytes && p.verify(alg, spki, &der, signature).is_ok() => {
+                        Ok(true)
+                    }
+                    _ => Err(CmsFinding::BadSignature),
+                },
+                Err(e) => Err(crypto_finding(e)),
+            },
+            None => match alg.hash() {
+                Some(h) => {
+                    let digest =
+                        covered
+                            .digest(h)
+                            .ok_or_else(|| CmsFinding::UnsupportedAlgorithm {
+                                detail: format!("the provider cannot compute {h}"),
+                            })?;
+                    p.verify_prehashed(alg, spki, digest.as_ref(), signature)
+                        .map(|()| false)
+                        .map_err(crypto_finding)
+                }
+                None => match &covered.bytes {
+                    Some(content) => p
+                        .verify(alg, spki, content, signature)
+                        .map(|()| false)
+                        .map_err(crypto_finding),
+                    None => Err(CmsFinding::ContentNotBuffered {
+                        limit: covered.buffer_limit.unwrap_or(0),
+                    }),
+                },
+            },
+        }
+    }
+
+    /// RFC 5652 §11.1–11.3 on the signed attributes; records the claimed signing time.
+    fn check_signed_attributes(
+        &self,
+        env: &Env<'_>,
+        sd: &SignedData,
+        si: &SignerInfo,
+        covered: &Covered<'_>,
+        counter: bool,
+        r: &mut SignerReport,
+    ) {
+        for once in [
+            oid::CONTENT_TYPE,
+            oid::MESSAGE_DIGEST,
+            oid::SIGNING_TIME,
+            oid::SIGNING_CERTIFICATE,
+            oid::SIGNING_CERTIFICATE_V2,
+        ] {
+            if si.signed_attr(once).count() > 1 {
+                r.add(CmsFinding::DuplicateAttribute {
+                    attribute: attribute_name(&once),
+                });
+            }
+        }
+        if si.signed_attr(oid::COUNTER_SIGNATURE).next().is_some() {
+            r.add(CmsFinding::ForbiddenAttribute {
+                attribute: "countersignature".into(),
+                reason: "it must be an unsigned attribute (RFC 5652 §11.4)".into(),
+            });
+        }
+
+        let content_type = si.signed_attr(oid::CONTENT_TYPE).next();
+        match (content_type, counter) {
+            (Some(_), true) => r.add(CmsFinding::ForbiddenAttribute {
+                attribute: "content-type".into(),
+                reason: "a counter-signature has no content type (RFC 5652 §11.1)".into(),
+            }),
+            (None, true) => {}
+            (None, false) => r.add(CmsFinding::MissingAttribute {
+                attribute: "content-type".into(),
+            }),
+            (Some(a), false) => match single_value(sd, a, "content-type")
+                .and_then(|v| tlv::oid(&v, "content-type").map_err(|e| e.to_string()))
+            {
+                Ok(found) if found == env.content_type => {}
+                Ok(found) => r.add(CmsFinding::ContentTypeMismatch {
+                    expected: oid_name(&env.content_type),
+                    found: oid_name(&found),
+                }),
+                Err(reason) => r.add(CmsFinding::MalformedAttribute {
+                    attribute: "content-type".into(),
+                    reason,
+                }),
+            },
+        }
+
+        match si.signed_attr(oid::MESSAGE_DIGEST).next() {
+            None => r.add(CmsFinding::MissingAttribute {
+                attribute: "message-digest".into(),
+            }),
+            Some(a) => match single_value(sd, a, "message-digest") {
+                Ok(v) if v.tag == OCTET_STRING => {
+                    if let Some(h) = r.digest {
+                        match covered.digest(h) {
+                            Some(d) if d.as_ref() == v.value => {}
+                            Some(_) => r.add(CmsFinding::DigestMismatch {
+                                algorithm: h.name().into(),
+                            }),
+                            None => r.add(CmsFinding::UnsupportedAlgorithm {
+                                detail: format!("the provider cannot compute {h}"),
+                            }),
+                        }
+                    }
+                }
+                Ok(_) => r.add(CmsFinding::MalformedAttribute {
+                    attribute: "message-digest".into(),
+                    reason: "not an OCTET STRING".into(),
+                }),
+                Err(reason) => r.add(CmsFinding::MalformedAttribute {
+                    attribute: "message-digest".into(),
+                    reason,
+                }),
+            },
+        }
+
+        if let Some(a) = si.signed_attr(oid::SIGNING_TIME).next() {
+            match single_value(sd, a, "signing-time").and_then(|v| tlv::time(&v)) {
+                Ok(t) => r.signing_time = Some(t),
+                Err(reason) => r.add(CmsFinding::MalformedAttribute {
+                    attribute: "signing-time".into(),
+                    reason,
+                }),
+            }
+        }
+    }
+
+    /// ESS signing-certificate (SHA-1 ESSCertID) and signing-certificate-v2 (ESSCertIDv2): the
+    /// first certificate identifier must be the signer's (RFC 5035 §3, RFC 2634 §5.4).
+    fn check_signing_certificate(
+        &self,
+        sd: &SignedData,
+        si: &SignerInfo,
+        cert: &Certificate,
+        r: &mut SignerReport,
+    ) {
+        let mut bound = false;
+        let mut ok = true;
+        for (attr_oid, v2) in [
+            (oid::SIGNING_CERTIFICATE_V2, true),
+            (oid::SIGNING_CERTIFICATE, false),
+        ] {
+            let Some(attr) = si.signed_attr(attr_oid).next() else {
+                continue;
+            };
+            let name = attribute_name(&attr_oid);
+            match self.ess_matches(sd, attr, v2, cert) {
+                Ok(true) => bound = true,
+                Ok(false) => {
+                    ok = false;
+                    r.add(CmsFinding::SigningCertificateMismatch { attribute: name });
+                }
+                Err(EssError::Unsupported(detail)) => {
+                    ok = false;
+                    r.add(CmsFinding::UnsupportedAlgorithm { detail });
+                }
+                Err(EssError::Malformed(reason)) => {
+                    ok = false;
+                    r.add(CmsFinding::MalformedAttribute {
+                        attribute: name,
+                        reason,
+                    });
+                }
+            }
+        }
+        r.signing_certificate_bound = bound && ok;
+    }
+
+    fn ess_matches(
+        &self,
+        sd: &SignedData,
+        attr: &Attribute,
+        v2: bool,
+        cert: &Certificate,
+    ) -> Result<bool, EssError> {
+        let bad = |s: &str| EssError::Malformed(s.to_owned());
+        let value = single_value(sd, attr, "signing certificate").map_err(EssError::Malformed)?;
+        if value.tag != SEQUENCE {
+            return Err(bad("not a SEQUENCE"));
+        }
+        let mut r = Reader::new(value.value);
+        let certs = r
+            .expect(SEQUENCE, "certs")
+            .map_err(|e| bad(&e.to_string()))?;
+        let mut ids = Reader::new(certs.value);
+        let id = ids
+            .expect(SEQUENCE, "ESSCertID")
+            .map_err(|e| bad(&e.to_string()))?;
+        let mut f = Reader::new(id.value);
+        let hash = if v2 && f.peek_tag() == Some(SEQUENCE) {
+            let ai = f.any("hashAlgorithm").map_err(|e| bad(&e.to_string()))?;
+            digest_algorithm(ai.raw).map_err(EssError::Unsupported)?
+        } else if v2 {
+            HashAlgorithm::Sha256
+        } else {
+            HashAlgorithm::Sha1
+        };
+        let cert_hash = f
+            .expect(OCTET_STRING, "certHash")
+            .map_err(|e| bad(&e.to_string()))?;
+        let digest = self
+            .provider
+            .digest(hash, cert.der())
+            .map_err(|e| EssError::Unsupported(e.to_string()))?;
+        if digest.as_ref() != cert_hash.value {
+            return Ok(false);
+        }
+        // IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber CertificateSerialNumber }
+        if let Some(is) = f
+            .optional(SEQUENCE, "issuerSerial")
+            .map_err(|e| bad(&e.to_string()))?
+        {
+            let mut isr = Reader::new(is.value);
+            let names = isr
+                .expect(SEQUENCE, "issuer")
+                .map_err(|e| bad(&e.to_string()))?;
+            let serial = isr
+                .expect(tlv::INTEGER, "serialNumber")
+                .map_err(|e| bad(&e.to_string()))?;
+            if uint_digits(serial.value) != uint_digits(cert.serial()) {
+                return Ok(false);
+            }
+            let names =
+                tlv::elements(names.value, "general names", 16).map_err(|e| bad(&e.to_string()))?;
+            let issuer_named = names.iter().any(|n| {
+                n.tag == tlv::cons(4)
+                    && DistinguishedName::from_der(n.value).is_ok_and(|dn| dn == *cert.issuer())
+            });
+            if !issuer_named {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+enum EssError {
+    Unsupported(String),
+    Malformed(String),
+}
+
+fn crypto_finding(e: CryptoError) -> CmsFinding {
+    match e {
+        CryptoError::BadSignature | CryptoError::Malformed(_) => CmsFinding::BadSignature,
+        CryptoError::UnsupportedAlgorithm(detail) => CmsFinding::UnsupportedAlgorithm { detail },
+        other => CmsFinding::UnusableSignerKey {
+            detail: other.to_string(),
+        },
+    }
+}
+
+fn single_value<'s>(
+    sd: &'s SignedData,
+    attr: &Attribute,
+    name: &str,
+) -> Result<tlv::Tlv<'s>, String> {
+    if attr.values.len() != 1 {
+        return Err(format!(
+            "{name} must have exactly one value, it has {}",
+            attr.values.len()
+        ));
+    }
+    tlv::read_tlv(sd.bytes(&attr.values[0]))
+        .map(|(v, _)| v)
+        .map_err(|e| e.to_string())
+}
+
+fn sid_key(sd: &SignedData, sid: &Sid) -> SidKey {
+    match sid {
+        Sid::IssuerSerial { issuer, serial } => SidKey::IssuerSerial(
+            DistinguishedName::from_der(sd.bytes(issuer)).ok(),
+            uint_digits(sd.bytes(serial)).to_vec(),
+        ),
+        Sid::KeyId(id) => SidKey::KeyId(sd.bytes(id).to_vec()),
+    }
+}
+
+fn describe_sid(sd: &SignedData, sid: &Sid) -> String {
+    match sid {
+        Sid::IssuerSerial { issuer, serial } => {
+            let issuer = DistinguishedName::from_der(sd.bytes(issuer))
+                .map_or_else(|_| hex(sd.bytes(issuer)), |dn| dn.to_string());
+            format!(
+                "issuer \"{issuer}\", serial {}",
+                hex(uint_digits(sd.bytes(serial)))
+            )
+        }
+        Sid::KeyId(id) => format!("subjectKeyIdentifier {}", hex(sd.bytes(id))),
+    }
+}
+
+/// The signer's SubjectPublicKeyInfo, with DSA domain parameters inherited from the issuer
+/// when the certificate omits them (RFC 3279 §2.3.2).
+fn effective_spki<'c>(cert: &'c Certificate, pool: &[&Certificate]) -> Cow<'c, [u8]> {
+    let mut current = cert;
+    for _ in 0..4 {
+        let Some(issuer) = pool
+            .iter()
+            .find(|c| c.subject() == current.issuer() && c.der() != current.der())
+        else {
+            break;
+        };
+        if let Some(spki) =
+            crate::crypto::inherit_dsa_parameters(cert.spki_der(), issuer.spki_der())
+        {
+            return Cow::Owned(spki);
+        }
+        current = issuer;
+    }
+    Cow::Borrowed(cert.spki_der())
+}
+
+fn digest_algorithm(der: &[u8]) -> Result<HashAlgorithm, String> {
+    let ai = AlgorithmIdentifierRef::from_der(der)
+        .map_err(|_| "the digest AlgorithmIdentifier is not valid DER".to_owned())?;
+    HashAlgorithm::from_algorithm_identifier(&ai).map_err(|e| e.to_string())
+}
+
+/// A SignerInfo's signature algorithm. Besides the X.509 identifiers, CMS signers write the bare
+/// key algorithm with the digest in digestAlgorithm: `rsaEncryption` (RFC 3370 §3.2), `id-dsa`,
+/// `id-ecPublicKey` and the GOST R 34.10-2012 key identifiers.
+fn cms_signature_algorithm(
+    der: &[u8],
+    digest: Option<HashAlgorithm>,
+) -> Result<SignatureAlgorithm, String> {
+    let ai = AlgorithmIdentifierRef::from_der(der)
+        .map_err(|_| "the signature AlgorithmIdentifier is not valid DER".to_owned())?;
+    let needs_digest = || format!("{} names no digest", oid_name(&ai.oid));
+    match ai.oid {
+        crypto_oid::DSA => digest.map(SignatureAlgorithm::Dsa).ok_or_else(needs_digest),
+        // CryptoPro and the OpenSSL GOST engine name the key algorithm (RFC 4490 §3.2).
+        crypto_oid::GOST2012_256 => Ok(SignatureAlgorithm::Gost2012_256),
+        crypto_oid::GOST2012_512 => Ok(SignatureAlgorithm::Gost2012_512),
+        crypto_oid::EC_PUBLIC_KEY => digest
+            .map(|hash| SignatureAlgorithm::Ecdsa {
+                hash,
+                encoding: EcdsaEncoding::Der,
+            })
+            .ok_or_else(needs_digest),
+        _ => SignatureAlgorithm::from_algorithm_identifier(&ai, digest).map_err(|e| e.to_string()),
+    }
+}
+
+fn algorithm_name(der: &[u8]) -> String {
+    AlgorithmIdentifierRef::from_der(der)
+        .map(|ai| oid_name(&ai.oid))
+        .unwrap_or_else(|_| "(malformed AlgorithmIdentifier)".into())
+}
+
+fn attribute_name(o: &ObjectIdentifier) -> String {
+    match *o {
+        oid::CONTENT_TYPE => "content-type".into(),
+        oid::MESSAGE_DIGEST => "message-digest".into(),
+        oid::SIGNING_TIME => "signing-time".into(),
+        oid::COUNTER_SIGNATURE => "countersignature".into(),
+        oid::SMIME_CAPABILITIES => "smime-capabilities".into(),
+        oid::SIGNING_CERTIFICATE => "signing-certificate".into(),
+        oid::SIGNING_CERTIFICATE_V2 => "signing-certificate-v2".into(),
+        other => oid_name(&other),
+    }
+}
