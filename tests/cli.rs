@@ -170,3 +170,60 @@ fn inspect_shows_certificates_and_crls() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["objects"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn inspect_opens_pkcs12_with_the_password_conventions() {
+    let p12 = td("pki/leaf-rsa-legacy.p12");
+    let out = Command::new(env!("CARGO_BIN_EXE_signflow"))
+        .args([
+            "inspect",
+            &p12,
+            "--json",
+            "--password-env",
+            "SIGNFLOW_TEST_PW",
+        ])
+        .env("SIGNFLOW_TEST_PW", "signflow-test")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let obj = &v["objects"][0];
+    assert_eq!(obj["type"], "pkcs12");
+    // What `openssl pkcs12 -info -legacy` reports for this file: RC2-40 certificates, 3DES key,
+    // SHA-1 MAC.
+    let parts = obj["protection"]["encrypted_parts"].as_array().unwrap();
+    assert!(
+        parts
+            .iter()
+            .any(|p| p["algorithm"] == "pbeWithSHAAnd40BitRC2-CBC")
+    );
+    assert!(
+        parts
+            .iter()
+            .any(|p| p["algorithm"] == "pbeWithSHAAnd3-KeyTripleDES-CBC")
+    );
+    assert_eq!(obj["protection"]["mac"]["algorithm"], "HMAC-SHA1");
+    assert_eq!(obj["identity"]["chain_length"], 2);
+    // Wrong password: exit 4; unset variable: usage error.
+    let wrong = Command::new(env!("CARGO_BIN_EXE_signflow"))
+        .args(["inspect", &p12, "--password-env", "SIGNFLOW_TEST_PW"])
+        .env("SIGNFLOW_TEST_PW", "nope")
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(4));
+    let unset = Command::new(env!("CARGO_BIN_EXE_signflow"))
+        .args([
+            "inspect",
+            &p12,
+            "--password-env",
+            "SIGNFLOW_NO_SUCH_VARIABLE",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(unset.status.code(), Some(64));
+}

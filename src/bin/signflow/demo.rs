@@ -30,6 +30,9 @@ mod pki {
     pub const INTERMEDIATE_CRL: &[u8] =
         include_bytes!("../../../testdata/pki/intermediate-ca.crl.pem");
     pub const REVOKED: &[u8] = include_bytes!("../../../testdata/pki/leaf-revoked.pem");
+    /// The RSA signer as a modern PKCS#12 file (PBES2, AES-256-CBC, PBKDF2-SHA256).
+    pub const P12: &[u8] = include_bytes!("../../../testdata/pki/leaf-rsa.p12");
+    pub const P12_PASSWORD: &str = include_str!("../../../testdata/pki/PASSWORD");
     pub const SIGNERS: [(&str, &str, &[u8]); 3] = [
         (
             "RSA-2048",
@@ -141,6 +144,7 @@ pub fn run(provider: &CryptoProvider, args: &DemoArgs, json: bool) -> Result<Sta
         Crl::all_from_pem_or_der(pki::INTERMEDIATE_CRL)
             .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?,
     );
+    let cms_inputs = (vec![intermediate.clone()], crls.clone());
     let validator = Validator::new(provider, &trust, vec![intermediate], crls);
     let options = ValidationOptions::at(UnixTime::now());
     report.step(
@@ -216,8 +220,9 @@ pub fn run(provider: &CryptoProvider, args: &DemoArgs, json: bool) -> Result<Sta
             },
         );
     }
+    all_ok &= cms_steps(provider, &trust, cms_inputs, &dir, &doc_path, &mut report)?;
     if !json {
-        println!("Next to land: PKCS#12 import, CMS, XMLDSig, GOST, document flow.");
+        println!("Next to land: XMLDSig, the document flow and its store.");
     } else {
         let steps: Vec<_> = report
             .steps
@@ -232,4 +237,102 @@ pub fn run(provider: &CryptoProvider, args: &DemoArgs, json: bool) -> Result<Sta
     } else {
         Status::Invalid
     })
+}
+
+/// PKCS#12 → CMS: load the signer from its PKCS#12 file, sign the document as detached CAdES-BES
+/// CMS, verify it (signature, attributes, path, revocation), and show a tampered copy failing.
+fn cms_steps(
+    provider: &CryptoProvider,
+    trust: &TrustStore,
+    (intermediates, crls): (Vec<Certificate>, Vec<Crl>),
+    dir: &Path,
+    doc_path: &Path,
+    report: &mut Report,
+) -> Result<bool, Failure> {
+    use signflow::cms::{Content, SignOptions, Signer, VerifyOptions};
+    use signflow::pki::pkcs12::Pkcs12;
+
+    let p12 = Pkcs12::from_der(pki::P12, pki::P12_PASSWORD.trim_end())
+        .map_err(|e| Failure::new(Status::KeyError, e.to_string()))?;
+    let identity = p12
+        .identity(provider)
+        .map_err(|e| Failure::new(Status::KeyError, e.to_string()))?;
+    let cert = Certificate::from_der(&identity.certificate)
+        .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?;
+    let chain: Vec<Certificate> = identity
+        .chain
+        .iter()
+        .map(|d| Certificate::from_der(d))
+        .collect::<Result<_, _>>()
+        .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?;
+    report.step(
+        "PKCS#12",
+        true,
+        format!(
+            "leaf-rsa.p12 opened ({} key, chain of {}; key encrypted with {}, MAC {})",
+            identity.key.kind().name(),
+            chain.len(),
+            p12.info()
+                .key_encryption()
+                .map_or("nothing", |p| p.algorithm.as_str()),
+            p12.info()
+                .mac
+                .as_ref()
+                .map_or("none", |m| m.algorithm.as_str()),
+        ),
+    );
+
+    let document = std::fs::read(doc_path).map_err(|e| Failure::io(doc_path, e))?;
+    let signer = Signer::new(provider, &cert, &chain, SignOptions::at(UnixTime::now()));
+    let mut content: &[u8] = &document;
+    let signed = signer
+        .sign(identity.key.as_ref(), Content::Detached(&mut content))
+        .map_err(|e| Failure::new(Status::KeyError, e.to_string()))?;
+    let p7s = dir.join("act-17.txt.p7s");
+    write(&p7s, signed.der())?;
+    report.step(
+        "CMS sign",
+        true,
+        format!(
+            "detached CAdES-BES, {} bytes -> {}",
+            signed.der().len(),
+            p7s.display()
+        ),
+    );
+
+    let options = VerifyOptions::at(UnixTime::now());
+    let verifier = signflow::cms::Verifier::new(provider, trust, intermediates, crls);
+    let check = |content: &[u8]| {
+        let mut reader = content;
+        signflow::cms::SignedData::from_ber(signed.der())
+            .and_then(|sd| verifier.verify(&sd, Some(&mut reader), &options))
+    };
+    let verdict = check(&document).map_err(|e| Failure::new(Status::FormatError, e.to_string()))?;
+    let valid = verdict.status == signflow::pki::Status::Valid;
+    report.step(
+        "CMS verify",
+        valid,
+        format!(
+            "{} (signature, signed attributes, signer path and CRLs)",
+            verdict.status
+        ),
+    );
+
+    let mut tampered = document.clone();
+    if let Some(pos) = tampered.iter().position(|&b| b == b'4') {
+        tampered[pos] = b'9';
+    }
+    let verdict = check(&tampered).map_err(|e| Failure::new(Status::FormatError, e.to_string()))?;
+    let refused = verdict.status == signflow::pki::Status::Invalid;
+    let why: Vec<String> = verdict
+        .signers
+        .iter()
+        .flat_map(|s| s.findings.iter().map(|f| f.message.clone()))
+        .collect();
+    report.step(
+        "CMS tampered copy",
+        refused,
+        format!("{}: {}", verdict.status, why.join("; ")),
+    );
+    Ok(valid && refused)
 }

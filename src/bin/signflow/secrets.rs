@@ -21,7 +21,6 @@ pub struct PasswordArgs {
 
 impl PasswordArgs {
     /// The password, if one was given; `Ok(None)` when neither option was used.
-    #[allow(dead_code)] // used by the PKCS#12 commands of the certificates issue
     pub fn read(&self) -> Result<Option<Zeroizing<String>>, Failure> {
         if let Some(var) = &self.password_env {
             return std::env::var(var)
