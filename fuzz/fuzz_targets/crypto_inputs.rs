@@ -16,13 +16,19 @@ fuzz_target!(|data: &[u8]| {
     };
     let alg_len = take(1).first().copied().unwrap_or(0) as usize;
     let alg_der = take(alg_len);
-    let key_len = u16::from_be_bytes([take(1).first().copied().unwrap_or(0), take(1).first().copied().unwrap_or(0)]) as usize;
+    let key_len = u16::from_be_bytes([
+        take(1).first().copied().unwrap_or(0),
+        take(1).first().copied().unwrap_or(0),
+    ]) as usize;
     let key_der = take(key_len);
     let signature = take(usize::MAX);
     let _ = signflow::crypto::PublicKeyInfo::parse(key_der);
-    let Ok(alg) = SignatureAlgorithm::from_algorithm_identifier_der(alg_der, None) else { return };
+    let Ok(alg) = SignatureAlgorithm::from_algorithm_identifier_der(alg_der, None) else {
+        return;
+    };
     let _ = alg.algorithm_identifier_der();
-    let providers: [&CryptoProvider; 2] = [&aws_lc::DEFAULT_PROVIDER, &rustcrypto::DEFAULT_PROVIDER];
+    let providers: [&CryptoProvider; 2] =
+        [&aws_lc::DEFAULT_PROVIDER, &rustcrypto::DEFAULT_PROVIDER];
     let results: Vec<bool> = providers
         .iter()
         .map(|p| p.verify(&alg, key_der, b"fuzz message", signature).is_ok())
