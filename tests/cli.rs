@@ -227,3 +227,71 @@ fn inspect_opens_pkcs12_with_the_password_conventions() {
         .unwrap();
     assert_eq!(unset.status.code(), Some(64));
 }
+
+#[test]
+fn gost_keys_sign_and_verify_cms_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    for bits in ["256-A", "512-C"] {
+        let key = td(&format!("gost/gost2012_{bits}.key.pem"));
+        let cert = td(&format!("gost/gost2012_{bits}.cert.pem"));
+        let sig = dir.path().join(format!("{bits}.p7s"));
+        let sig = sig.to_str().unwrap();
+        let message = td("gost/message.txt");
+        let out = signflow(&[
+            "sign",
+            "cms",
+            &message,
+            "-o",
+            sig,
+            "--key",
+            &key,
+            "--cert",
+            &cert,
+            "--detached",
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let verify = |content: &str| {
+            signflow(&[
+                "verify",
+                "cms",
+                sig,
+                "--content",
+                content,
+                "--trust",
+                &cert,
+                "--no-revocation",
+                "--json",
+            ])
+        };
+        let out = verify(&message);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            v["signers"][0]["signature_algorithm"]
+                .as_str()
+                .unwrap()
+                .contains("GOST"),
+            "{v}"
+        );
+        // The same signature over other content is invalid.
+        assert_eq!(verify(&td("openssl/message.txt")).status.code(), Some(1));
+    }
+    let out = signflow(&["inspect", &td("gost/gost2012_512-B.cert.pem"), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["objects"][0]["key"]
+            .as_str()
+            .unwrap()
+            .starts_with("GOST R 34.10-2012 (512)")
+    );
+}

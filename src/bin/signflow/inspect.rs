@@ -28,6 +28,9 @@ fn key_description(spki: &[u8]) -> String {
     match PublicKeyInfo::parse(spki) {
         Ok(info) => match info.kind {
             signflow::crypto::KeyKind::Rsa { bits, .. } => format!("RSA-{bits}"),
+            k @ signflow::crypto::KeyKind::Gost { params, .. } => {
+                format!("{}, parameter set {}", k.name(), params.name())
+            }
             k => k.name().to_owned(),
         },
         Err(e) => format!("unknown ({e})"),
