@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::io::Read;
 
 use signflow::cms::{
@@ -284,16 +283,6 @@ fn parse_smime(eml: &[u8]) -> (Vec<u8>, Vec<u8>) {
     (signed, cms)
 }
 
-fn policy_oid(name: &str) -> String {
-    match name.trim() {
-        "anyPolicy" => signflow::pki::ANY_POLICY.to_owned(),
-        n => format!(
-            "2.16.840.1.101.3.2.1.48.{}",
-            n.strip_prefix("NIST-test-policy-").unwrap()
-        ),
-    }
-}
-
 /// Runs every PKITS test through its S/MIME message: (passed, failures, verdict tally).
 fn pkits_smime(
     provider: &CryptoProvider,
@@ -303,52 +292,14 @@ fn pkits_smime(
     std::collections::BTreeMap<String, usize>,
 ) {
     let mut tally = std::collections::BTreeMap::new();
-    let expected: serde_json::Value =
-        serde_json::from_slice(&common::read("pkits/pkits-expected.json")).unwrap();
     let mut passed = 0;
     let mut failures = Vec::new();
-    for test in expected.as_array().unwrap() {
-        let id = test["id"].as_str().unwrap();
-        let file = test["smime_file"].as_str().unwrap();
-        let names: Vec<&str> = test["certs_anchor_to_ee"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
-        let all: Vec<Certificate> = names
-            .iter()
-            .map(|n| Certificate::from_der(&common::read(&format!("pkits/certs/{n}.crt"))).unwrap())
-            .collect();
-        let crls: Vec<Crl> = test["crls"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| {
-                Crl::from_der(&common::read(&format!(
-                    "pkits/crls/{}.crl",
-                    n.as_str().unwrap()
-                )))
-                .unwrap()
-            })
-            .collect();
-        let mut trust = TrustStore::new();
-        trust.add(all[0].clone());
-        let verifier = Verifier::new(provider, &trust, all[1..].to_vec(), crls);
-        let time = UnixTime::parse_rfc3339(test["validation_time"].as_str().unwrap()).unwrap();
-        let mut options = VerifyOptions::at(time);
-        let v = &mut options.validation;
-        v.end_entity_key_usage.clear();
-        // As tests/pkits.rs: PKITS (2011) signs its DSA material with SHA-1.
-        v.allow_sha1 = true;
-        let inputs = &test["policy_inputs"];
-        if let Some(set) = inputs["SetInitialPolicySet"].as_str() {
-            v.initial_policy_set = set.split(',').map(policy_oid).collect::<BTreeSet<_>>();
-        }
-        v.require_explicit_policy = inputs["SetInitialExplicitPolicy"].as_str() == Some("true");
-        v.inhibit_policy_mapping =
-            inputs["SetInitialPolicyMappingInhibit"].as_str() == Some("true");
-        v.inhibit_any_policy = inputs["SetInitialInhibitAnyPolicy"].as_str() == Some("true");
+    for case in common::pkits_cases() {
+        let (id, file) = (&case.id, &case.smime_file);
+        let trust = case.trust();
+        let verifier = Verifier::new(provider, &trust, case.untrusted(), case.crls.clone());
+        let mut options = VerifyOptions::at(case.options.time);
+        options.validation = case.options.clone();
 
         let (content, cms) = parse_smime(&common::read(&format!("pkits/smime/{file}")));
         let sd = match SignedData::from_ber(&cms) {
@@ -375,21 +326,20 @@ fn pkits_smime(
                         | CmsFinding::WeakAlgorithm { .. }
                 )
             });
-        let want_valid = test["expected"] == "valid";
+        let expected = if case.expected_valid {
+            "valid"
+        } else {
+            "invalid"
+        };
         *tally
-            .entry(format!(
-                "expected {} → {}",
-                test["expected"].as_str().unwrap(),
-                report.status
-            ))
+            .entry(format!("expected {expected} → {}", report.status))
             .or_insert(0) += 1;
-        if message_ok && (report.status == Status::Valid) == want_valid {
+        if message_ok && (report.status == Status::Valid) == case.expected_valid {
             passed += 1;
         } else {
             failures.push(format!(
-                "{id} {} (expected {}): got {report}",
-                test["name"].as_str().unwrap(),
-                test["expected"]
+                "{id} {} (expected {expected}): got {report}",
+                case.name
             ));
         }
     }

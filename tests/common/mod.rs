@@ -40,3 +40,108 @@ macro_rules! per_provider {
         }
     };
 }
+
+/// One NIST PKITS test, loaded from testdata/pkits (see tests/pkits.rs for the source).
+pub struct PkitsCase {
+    /// Test number, e.g. "4.1.1".
+    pub id: String,
+    /// Test name.
+    pub name: String,
+    /// Whether PKITS expects the path to be valid.
+    pub expected_valid: bool,
+    /// Trust anchor first, end entity last; the others are untrusted.
+    pub certs: Vec<signflow::pki::Certificate>,
+    /// The test's CRLs.
+    pub crls: Vec<signflow::pki::Crl>,
+    /// Validation options with the test's time and policy inputs.
+    pub options: signflow::pki::ValidationOptions,
+    /// The signed S/MIME message of the test (file name under pkits/smime/).
+    pub smime_file: String,
+}
+
+impl PkitsCase {
+    /// A trust store holding the test's trust anchor.
+    pub fn trust(&self) -> signflow::pki::TrustStore {
+        let mut trust = signflow::pki::TrustStore::new();
+        trust.add(self.certs[0].clone());
+        trust
+    }
+
+    /// The certificates offered as untrusted (everything but the anchor).
+    pub fn untrusted(&self) -> Vec<signflow::pki::Certificate> {
+        self.certs[1..].to_vec()
+    }
+}
+
+fn pkits_policy_oid(name: &str) -> String {
+    match name.trim() {
+        "anyPolicy" => signflow::pki::ANY_POLICY.to_owned(),
+        n => {
+            let num = n
+                .strip_prefix("NIST-test-policy-")
+                .unwrap_or_else(|| panic!("policy name {n}"));
+            format!("2.16.840.1.101.3.2.1.48.{num}")
+        }
+    }
+}
+
+/// Every PKITS test with its certificates, CRLs and options. PKITS (2011) signs its DSA material
+/// with SHA-1 and predates parts of the RFC 5280 profile: SHA-1 is allowed and strict mode is off.
+pub fn pkits_cases() -> Vec<PkitsCase> {
+    use signflow::pki::{Certificate, Crl, UnixTime, ValidationOptions};
+    let expected: serde_json::Value =
+        serde_json::from_slice(&read("pkits/pkits-expected.json")).unwrap();
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect()
+    };
+    expected
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|test| {
+            let id = test["id"].as_str().unwrap().to_owned();
+            let certs = names(&test["certs_anchor_to_ee"])
+                .iter()
+                .map(|n| {
+                    Certificate::from_der(&read(&format!("pkits/certs/{n}.crt")))
+                        .unwrap_or_else(|e| panic!("{id} {n}: {e}"))
+                })
+                .collect();
+            let crls = names(&test["crls"])
+                .iter()
+                .map(|n| {
+                    Crl::from_der(&read(&format!("pkits/crls/{n}.crl")))
+                        .unwrap_or_else(|e| panic!("{id} {n}: {e}"))
+                })
+                .collect();
+            let mut options = ValidationOptions::at(
+                UnixTime::parse_rfc3339(test["validation_time"].as_str().unwrap()).unwrap(),
+            );
+            options.end_entity_key_usage.clear();
+            options.allow_sha1 = true;
+            let inputs = &test["policy_inputs"];
+            if let Some(set) = inputs["SetInitialPolicySet"].as_str() {
+                options.initial_policy_set = set.split(',').map(pkits_policy_oid).collect();
+            }
+            options.require_explicit_policy =
+                inputs["SetInitialExplicitPolicy"].as_str() == Some("true");
+            options.inhibit_policy_mapping =
+                inputs["SetInitialPolicyMappingInhibit"].as_str() == Some("true");
+            options.inhibit_any_policy =
+                inputs["SetInitialInhibitAnyPolicy"].as_str() == Some("true");
+            PkitsCase {
+                name: test["name"].as_str().unwrap().to_owned(),
+                expected_valid: test["expected"] == "valid",
+                smime_file: test["smime_file"].as_str().unwrap_or_default().to_owned(),
+                certs,
+                crls,
+                options,
+                id,
+            }
+        })
+        .collect()
+}

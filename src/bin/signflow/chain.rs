@@ -5,9 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use signflow::crypto::CryptoProvider;
-use signflow::pki::{
-    ANY_POLICY, Certificate, Crl, KeyUsage, Status, TrustStore, ValidationOptions, Validator,
-};
+use signflow::pki::{ANY_POLICY, KeyUsage, Status, ValidationOptions, Validator};
 
 use crate::exit::{Failure, Status as Exit};
 use crate::input;
@@ -121,20 +119,8 @@ pub fn run(provider: &CryptoProvider, args: &VerifyChainArgs, json: bool) -> Res
     }
     let opts = options(args)?;
     let cert = input::certificates(&args.cert)?.remove(0);
-    let mut trust = TrustStore::new();
-    for t in &args.trust {
-        trust
-            .add_path(t)
-            .map_err(|e| Failure::new(Exit::FormatError, e.to_string()))?;
-    }
-    let mut intermediates: Vec<Certificate> = Vec::new();
-    for u in &args.untrusted {
-        intermediates.extend(input::certificates(u)?);
-    }
-    let mut crls: Vec<Crl> = Vec::new();
-    for c in &args.crl {
-        crls.extend(input::crls(c)?);
-    }
+    let (trust, intermediates, crls) =
+        input::trust_material(&args.trust, &args.untrusted, &args.crl)?;
     let report = Validator::new(provider, &trust, intermediates, crls).validate(&cert, &opts);
     if json {
         let mut value =

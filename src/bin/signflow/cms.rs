@@ -14,7 +14,7 @@ use signflow::cms::{
 use signflow::crypto::{
     CryptoProvider, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm, SigningKey,
 };
-use signflow::pki::{Certificate, Crl, RevocationMode, Status, TrustStore, UnixTime};
+use signflow::pki::{Certificate, RevocationMode, Status, UnixTime};
 
 use crate::exit::{Failure, Status as Exit};
 use crate::input;
@@ -387,20 +387,8 @@ pub fn verify(
         options.time = ValidationTime::ClaimedSigningTime;
     }
 
-    let mut trust = TrustStore::new();
-    for t in &args.trust {
-        trust
-            .add_path(t)
-            .map_err(|e| Failure::new(Exit::FormatError, e.to_string()))?;
-    }
-    let mut certificates: Vec<Certificate> = Vec::new();
-    for u in &args.untrusted {
-        certificates.extend(input::certificates(u)?);
-    }
-    let mut crls: Vec<Crl> = Vec::new();
-    for c in &args.crl {
-        crls.extend(input::crls(c)?);
-    }
+    let (trust, certificates, crls) =
+        input::trust_material(&args.trust, &args.untrusted, &args.crl)?;
 
     let signed = SignedData::from_pem_or_ber(&input::read(&args.signature)?)
         .map_err(|e| cms_failure(e, &args.signature))?;

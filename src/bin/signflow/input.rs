@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use signflow::pki::{Certificate, Crl, UnixTime};
+use std::path::PathBuf;
+
+use signflow::pki::{Certificate, Crl, TrustStore, UnixTime};
 
 use crate::exit::{Failure, Status};
 
@@ -37,4 +39,28 @@ pub fn time(at: Option<&str>) -> Result<UnixTime, Failure> {
         Some(s) => UnixTime::parse_rfc3339(s)
             .map_err(|e| Failure::new(Status::Usage, format!("--at: {e}"))),
     }
+}
+
+/// What `--trust`, `--untrusted` and `--crl` name: trust anchors (files or directories),
+/// untrusted certificates and CRLs, loaded for a validator.
+pub fn trust_material(
+    trust: &[PathBuf],
+    untrusted: &[PathBuf],
+    crl: &[PathBuf],
+) -> Result<(TrustStore, Vec<Certificate>, Vec<Crl>), Failure> {
+    let mut store = TrustStore::new();
+    for t in trust {
+        store
+            .add_path(t)
+            .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?;
+    }
+    let mut certificates = Vec::new();
+    for u in untrusted {
+        certificates.extend(self::certificates(u)?);
+    }
+    let mut crls = Vec::new();
+    for c in crl {
+        crls.extend(self::crls(c)?);
+    }
+    Ok((store, certificates, crls))
 }
