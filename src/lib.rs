@@ -10,6 +10,7 @@
 //! |------------|------------------------------------------------------------------------|
 //! | [`crypto`] | the provider boundary (bytes in, bytes out) and its two backends       |
 //! | [`cms`]    | CMS/PKCS#7 SignedData: verify (DER/BER, streamed), sign, CAdES-BES      |
+//! | [`xmldsig`] | XML signatures: parsing (no DTDs), C14N 1.0 / exclusive C14N, verification |
 //! | [`pem`]    | PEM/DER input: several objects per file, as the CLI accepts them       |
 //! | [`error`]  | the crate's error enum                                                  |
 //!
@@ -33,5 +34,6 @@ pub mod error;
 pub mod pem;
 pub mod pki;
 pub mod requisites;
+pub mod xmldsig;
 
 pub use error::Error;

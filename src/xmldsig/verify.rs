@@ -1,0 +1,790 @@
+//! Verification of enveloped and enveloping signatures (XMLDSig 1.1 §3.2 core validation).
+//!
+//! The verifier
+//!
+//! 1. parses the document ([`Document::parse`]; DTDs refused) and indexes every `Id`, `ID`,
+//!    `id` and `xml:id` attribute: **a value that appears twice anywhere makes the signature
+//!    invalid** (signature wrapping relies on a second element with the signed element's Id);
+//! 2. canonicalizes `SignedInfo` with its CanonicalizationMethod and checks SignatureValue over
+//!    it with the SignatureMethod and the key of the signer's certificate;
+//! 3. for each Reference (same-document only: `""`, `#id`, `#xpointer(/)`,
+//!    `#xpointer(id('id'))`), applies the transforms — enveloped-signature and the XPath filter
+//!    `not(ancestor-or-self::ds:Signature)`, then at most one canonicalization (default:
+//!    Canonical XML 1.0 without comments) — and compares the digest of the canonical bytes
+//!    with DigestValue (SHA-256/384/512, Streebog-256/512; SHA-1 only if allowed);
+//! 4. validates the signer's certificate — from KeyInfo/X509Data or given by the caller — with
+//!    [`Validator`] against the caller's trust store at the caller's time: a certificate in the
+//!    document is never trusted by itself.
+//!
+//! # What was signed: use what the verifier returns
+//!
+//! [`XmlVerification::references`] hands back, for each Reference, the element it selected and
+//! **the exact canonical bytes that were digested**. An application must read the signed data
+//! from there — never by looking the element up again in the original document, where a second
+//! (forged) element may sit at a different place (XML signature wrapping).
+
+use core::fmt;
+use std::io::{self, Write};
+
+use base64::Engine;
+use serde::Serialize;
+
+use super::c14n::{C14nMethod, NodeSet, canonicalize};
+use super::error::XmlError;
+use super::tree::{Document, NodeId, ParseLimits};
+use crate::crypto::{
+    CryptoError, CryptoProvider, EcdsaEncoding, HashAlgorithm, Hasher, SignatureAlgorithm,
+};
+use crate::pki::{
+    Certificate, Crl, Status, TrustStore, UnixTime, ValidationOptions, ValidationReport, Validator,
+};
+
+/// The XMLDSig namespace.
+pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+/// The enveloped-signature transform.
+pub const ENVELOPED_SIGNATURE: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+/// The XPath filter transform (only `not(ancestor-or-self::ds:Signature)` is supported).
+pub const XPATH: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
+/// Namespace of InclusiveNamespaces (the exclusive canonicalization's PrefixList).
+pub const EXC_C14N_NS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+
+/// Most References accepted in one SignedInfo.
+pub const MAX_REFERENCES: usize = 64;
+/// Most certificates in KeyInfo tried as the signer's.
+const MAX_SIGNER_CANDIDATES: usize = 8;
+
+/// Digest method URIs and the hashes they name.
+const DIGESTS: &[(&str, HashAlgorithm)] = &[
+    (
+        "http://www.w3.org/2000/09/xmldsig#sha1",
+        HashAlgorithm::Sha1,
+    ),
+    (
+        "http://www.w3.org/2001/04/xmlenc#sha256",
+        HashAlgorithm::Sha256,
+    ),
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#sha384",
+        HashAlgorithm::Sha384,
+    ),
+    (
+        "http://www.w3.org/2001/04/xmlenc#sha512",
+        HashAlgorithm::Sha512,
+    ),
+    (
+        "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-256",
+        HashAlgorithm::Streebog256,
+    ),
+    (
+        "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-512",
+        HashAlgorithm::Streebog512,
+    ),
+];
+
+/// The signature algorithm a SignatureMethod URI names.
+fn signature_method(uri: &str) -> Option<SignatureAlgorithm> {
+    let ecdsa = |h| SignatureAlgorithm::Ecdsa {
+        hash: h,
+        encoding: EcdsaEncoding::Fixed,
+    };
+    Some(match uri {
+        "http://www.w3.org/2000/09/xmldsig#rsa-sha1" => {
+            SignatureAlgorithm::RsaPkcs1(HashAlgorithm::Sha1)
+        }
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" => SignatureAlgorithm::RSA_PKCS1_SHA256,
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384" => SignatureAlgorithm::RSA_PKCS1_SHA384,
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512" => SignatureAlgorithm::RSA_PKCS1_SHA512,
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1" => ecdsa(HashAlgorithm::Sha1),
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256" => ecdsa(HashAlgorithm::Sha256),
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384" => ecdsa(HashAlgorithm::Sha384),
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512" => ecdsa(HashAlgorithm::Sha512),
+        "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-256" => {
+            SignatureAlgorithm::Gost2012_256
+        }
+        "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-512" => {
+            SignatureAlgorithm::Gost2012_512
+        }
+        _ => return None,
+    })
+}
+
+/// Where the signer's key comes from.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub enum KeySource {
+    /// The certificates of KeyInfo/X509Data (the default); each is validated.
+    #[default]
+    KeyInfo,
+    /// This certificate (KeyInfo is ignored); it is validated like one from the document.
+    Certificate(Box<Certificate>),
+    /// A public key (SubjectPublicKeyInfo DER) the caller already trusts: no certificate, no
+    /// path validation — the caller vouches for the key.
+    TrustedPublicKey(Vec<u8>),
+}
+
+/// What a verification asks.
+#[derive(Clone, Debug)]
+pub struct VerifyOptions {
+    /// Path validation of the signer's certificate; `validation.time` is the validation time.
+    pub validation: ValidationOptions,
+    /// Where the key comes from.
+    pub key: KeySource,
+    /// Accept SHA-1 digests and signature methods (reported as weak). Off by default.
+    pub allow_sha1: bool,
+    /// Parsing limits.
+    pub limits: ParseLimits,
+}
+
+impl VerifyOptions {
+    /// Defaults for verifying at `time`: key from KeyInfo, certificate checks of
+    /// [`ValidationOptions::at`] (revocation required), SHA-1 refused.
+    pub fn at(time: UnixTime) -> Self {
+        Self {
+            validation: ValidationOptions::at(time),
+            key: KeySource::KeyInfo,
+            allow_sha1: false,
+            limits: ParseLimits::default(),
+        }
+    }
+}
+
+/// One thing found wrong (or unknowable, or worth knowing) about an XML signature.
+/// [`XmlFinding::status`] says whether it makes the result invalid or indeterminate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum XmlFinding {
+    /// An Id/ID/id value occurs on more than one element: references to it are ambiguous
+    /// (the signature wrapping attack), so the signature is invalid.
+    DuplicateId {
+        /// The value.
+        id: String,
+    },
+    /// A Reference's digest does not match its canonical content.
+    DigestMismatch {
+        /// Position of the Reference in SignedInfo.
+        reference: usize,
+        /// Its URI.
+        uri: String,
+    },
+    /// A Reference's URI selects nothing.
+    ReferenceNotFound {
+        /// Position of the Reference.
+        reference: usize,
+        /// Its URI.
+        uri: String,
+    },
+    /// SignatureValue does not verify over the canonical SignedInfo with the signer's key.
+    SignatureMismatch,
+    /// An algorithm, transform or URI form signflow does not support.
+    Unsupported {
+        /// What it is.
+        what: String,
+    },
+    /// SHA-1 is used (digest or signature method): weak; refused unless allowed.
+    WeakAlgorithm {
+        /// The algorithm URI.
+        uri: String,
+        /// Whether the options allowed it.
+        allowed: bool,
+    },
+    /// No key: no certificate in KeyInfo and none given.
+    NoKey,
+    /// None of the KeyInfo certificates verified the signature (or could be parsed).
+    NoSignerCertificate,
+    /// The signer's certificate did not validate; its report says why.
+    CertificateNotValid {
+        /// The certificate report's status.
+        status: Status,
+    },
+    /// The key was given by the caller as trusted: no certificate was checked.
+    CallerTrustedKey,
+    /// More than one Signature element: only the first was verified.
+    OtherSignaturesIgnored {
+        /// How many others.
+        count: usize,
+    },
+}
+
+impl XmlFinding {
+    /// Invalid, indeterminate, or `None` for findings that only inform.
+    pub fn status(&self) -> Option<Status> {
+        match self {
+            Self::DuplicateId { .. }
+            | Self::DigestMismatch { .. }
+            | Self::ReferenceNotFound { .. }
+            | Self::SignatureMismatch
+            | Self::NoSignerCertificate => Some(Status::Invalid),
+            Self::WeakAlgorithm { allowed: false, .. } => Some(Status::Invalid),
+            Self::Unsupported { .. } | Self::NoKey => Some(Status::Indeterminate),
+            Self::CertificateNotValid { status } => Some(*status),
+            Self::WeakAlgorithm { allowed: true, .. }
+            | Self::CallerTrustedKey
+            | Self::OtherSignaturesIgnored { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for XmlFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::DuplicateId { id } => write!(f, "the Id {id:?} occurs more than once"),
+            Self::DigestMismatch { reference, uri } => {
+                write!(f, "reference {reference} ({uri:?}): digest does not match")
+            }
+            Self::ReferenceNotFound { reference, uri } => {
+                write!(f, "reference {reference} ({uri:?}) selects nothing")
+            }
+            Self::SignatureMismatch => f.write_str("the signature value does not verify"),
+            Self::Unsupported { what } => write!(f, "unsupported: {what}"),
+            Self::WeakAlgorithm { uri, allowed } => write!(
+                f,
+                "weak algorithm {uri} ({})",
+                if *allowed { "allowed" } else { "refused" }
+            ),
+            Self::NoKey => f.write_str("no key to verify with"),
+            Self::NoSignerCertificate => {
+                f.write_str("no KeyInfo certificate verifies the signature")
+            }
+            Self::CertificateNotValid { status } => {
+                write!(f, "the signer's certificate is {status}")
+            }
+            Self::CallerTrustedKey => f.write_str("the key was trusted by the caller"),
+            Self::OtherSignaturesIgnored { count } => {
+                write!(f, "{count} other Signature element(s) not verified")
+            }
+        }
+    }
+}
+
+/// A Reference as verified: what it selected and the canonical bytes that were digested.
+#[derive(Clone, Debug)]
+pub struct VerifiedReference {
+    /// Position of the Reference in SignedInfo (References that could not be processed are
+    /// absent from [`XmlVerification::references`], with a finding).
+    pub index: usize,
+    /// The URI as written.
+    pub uri: String,
+    /// The element selected (`None` for the whole document, URI `""`).
+    pub element: Option<NodeId>,
+    /// Digest algorithm.
+    pub digest: HashAlgorithm,
+    /// Whether the digest matched.
+    pub digest_matches: bool,
+    /// The exact bytes that were digested (the signed data, canonicalized).
+    pub canonical: Vec<u8>,
+}
+
+/// The result of verifying an XML signature.
+#[derive(Debug)]
+pub struct XmlVerification {
+    /// Overall status: the worst of the findings.
+    pub status: Status,
+    /// Everything found.
+    pub findings: Vec<XmlFinding>,
+    /// The signature algorithm.
+    pub signature_algorithm: Option<SignatureAlgorithm>,
+    /// Each Reference in SignedInfo order, with its canonical bytes. Use these, never the
+    /// original document, as the signed data — and only when `status` is
+    /// [`Status::Valid`]: otherwise nothing vouches for them.
+    pub references: Vec<VerifiedReference>,
+    /// The signer's certificate (when the key came from one that verified the signature).
+    pub signer: Option<Certificate>,
+    /// Its path validation report.
+    pub certificate: Option<ValidationReport>,
+    /// The parsed document (element handles in `references` point into it).
+    pub document: Document,
+}
+
+impl XmlVerification {
+    /// Whether a finding matches `pred`.
+    pub fn has(&self, pred: impl Fn(&XmlFinding) -> bool) -> bool {
+        self.findings.iter().any(pred)
+    }
+}
+
+/// Verifies the first XML signature of `xml`.
+///
+/// `trust`, `intermediates` and `crls` feed the [`Validator`] that checks the signer's
+/// certificate (KeyInfo certificates other than the signer's join the intermediates).
+///
+/// # Errors
+/// [`XmlError`] when the document or the signature cannot be read at all; everything else
+/// (bad digests, bad signature, untrusted certificate) is a finding in the result.
+///
+/// # Example
+/// ```
+/// # #[cfg(any(feature = "aws-lc-rs", feature = "rustcrypto"))] {
+/// use signflow::crypto::CryptoProvider;
+/// use signflow::pki::{Certificate, Crl, Status, TrustStore, UnixTime};
+/// use signflow::xmldsig::{VerifyOptions, verify};
+///
+/// let mut trust = TrustStore::new();
+/// trust.add_pem_or_der(include_bytes!("../../testdata/pki/root-ca.pem"))?;
+/// let intermediates =
+///     Certificate::all_from_pem_or_der(include_bytes!("../../testdata/pki/intermediate-ca.pem"))?;
+/// let mut crls = Crl::all_from_pem_or_der(include_bytes!("../../testdata/pki/root-ca.crl.pem"))?;
+/// crls.extend(Crl::all_from_pem_or_der(include_bytes!(
+///     "../../testdata/pki/intermediate-ca.crl.pem"
+/// ))?);
+/// let xml = include_bytes!("../../testdata/xmldsig/xmlsec1-signed-rsa.xml");
+///
+/// let provider = CryptoProvider::all_compiled()[0];
+/// let options = VerifyOptions::at(UnixTime::from_utc(2027, 1, 1, 0, 0, 0));
+/// let result = verify(provider, xml, &trust, &intermediates, &crls, &options)?;
+/// assert_eq!(result.status, Status::Valid);
+/// // The signed data: the canonical bytes the digest covered, not a fresh look-up.
+/// let signed = &result.references[0].canonical;
+/// assert!(signed.starts_with(b"<Act xmlns=\"urn:signflow:test\""));
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn verify(
+    provider: &CryptoProvider,
+    xml: &[u8],
+    trust: &TrustStore,
+    intermediates: &[Certificate],
+    crls: &[Crl],
+    options: &VerifyOptions,
+) -> Result<XmlVerification, XmlError> {
+    let doc = Document::parse_with(xml, &options.limits)?;
+    let mut findings = Vec::new();
+
+    // Ids, duplicates anywhere refused.
+    let mut ids: std::collections::HashMap<&str, NodeId> = std::collections::HashMap::new();
+    let mut duplicates = std::collections::BTreeSet::new();
+    for (id, _) in doc.nodes() {
+        if let Some(e) = doc.element(id) {
+            for (n, v) in &e.attributes {
+                if matches!(n.as_str(), "Id" | "ID" | "id" | "xml:id")
+                    && ids.insert(v, id).is_some()
+                {
+                    duplicates.insert(v.clone());
+                }
+            }
+        }
+    }
+    for id in &duplicates {
+        // An ambiguous Id selects nothing: no reference can return either element.
+        ids.remove(id.as_str());
+        findings.push(XmlFinding::DuplicateId { id: id.clone() });
+    }
+
+    let signatures: Vec<NodeId> = doc
+        .nodes()
+        .filter(|(id, _)| doc.expanded_name(*id) == Some((Some(DSIG_NS), "Signature")))
+        .map(|(id, _)| id)
+        .collect();
+    let &signature = signatures.first().ok_or(XmlError::NoSignature)?;
+    if signatures.len() > 1 {
+        findings.push(XmlFinding::OtherSignaturesIgnored {
+            count: signatures.len() - 1,
+        });
+    }
+    let signed_info = one_child(&doc, signature, "SignedInfo")?;
+    let signature_value = decode_base64(&doc.text(one_child(&doc, signature, "SignatureValue")?))
+        .ok_or(XmlError::Base64("SignatureValue"))?;
+
+    // SignedInfo canonicalization.
+    let c14n_el = one_child(&doc, signed_info, "CanonicalizationMethod")?;
+    let c14n_uri = algorithm(&doc, c14n_el)?;
+    let c14n_method = c14n_method_of(&doc, c14n_el, c14n_uri);
+    let method_el = one_child(&doc, signed_info, "SignatureMethod")?;
+    let method_uri = algorithm(&doc, method_el)?.to_owned();
+    let signature_algorithm = signature_method(&method_uri);
+
+    // References.
+    let reference_els: Vec<NodeId> = doc
+        .children_named(signed_info, DSIG_NS, "Reference")
+        .collect();
+    if reference_els.is_empty() {
+        return Err(XmlError::Structure("Reference"));
+    }
+    if reference_els.len() > MAX_REFERENCES {
+        return Err(XmlError::Limit("references per signature"));
+    }
+    let mut references = Vec::new();
+    for (i, &r) in reference_els.iter().enumerate() {
+        if let Some(v) = reference(
+            provider,
+            &doc,
+            &ids,
+            signature,
+            i,
+            r,
+            options,
+            &mut findings,
+        )? {
+            references.push(v);
+        }
+    }
+
+    let (mut signer, mut certificate) = (None, None);
+    match (&c14n_method, signature_algorithm) {
+        (None, _) => findings.push(XmlFinding::Unsupported {
+            what: format!("canonicalization {c14n_uri}"),
+        }),
+        (_, None) => findings.push(XmlFinding::Unsupported {
+            what: format!("signature method {method_uri}"),
+        }),
+        (Some(m), Some(alg)) => {
+            if alg.hash() == Some(HashAlgorithm::Sha1) {
+                findings.push(XmlFinding::WeakAlgorithm {
+                    uri: method_uri.clone(),
+                    allowed: options.allow_sha1,
+                });
+            }
+            if alg.hash() != Some(HashAlgorithm::Sha1) || options.allow_sha1 {
+                let mut canonical_si = Vec::new();
+                canonicalize(&doc, m, NodeSet::subtree(signed_info), &mut canonical_si)?;
+                (signer, certificate) = check_signature(
+                    provider,
+                    &doc,
+                    signature,
+                    &alg,
+                    &canonical_si,
+                    &signature_value,
+                    trust,
+                    intermediates,
+                    crls,
+                    options,
+                    &mut findings,
+                )?;
+            }
+        }
+    }
+
+    Ok(XmlVerification {
+        status: findings
+            .iter()
+            .filter_map(XmlFinding::status)
+            .max()
+            .unwrap_or(Status::Valid),
+        findings,
+        signature_algorithm,
+        references,
+        signer,
+        certificate,
+        document: doc,
+    })
+}
+
+type SignerOutcome = (Option<Certificate>, Option<ValidationReport>);
+
+#[allow(clippy::too_many_arguments)]
+fn check_signature(
+    provider: &CryptoProvider,
+    doc: &Document,
+    signature: NodeId,
+    alg: &SignatureAlgorithm,
+    canonical_si: &[u8],
+    signature_value: &[u8],
+    trust: &TrustStore,
+    intermediates: &[Certificate],
+    crls: &[Crl],
+    options: &VerifyOptions,
+    findings: &mut Vec<XmlFinding>,
+) -> Result<SignerOutcome, XmlError> {
+    // A key the backend cannot use (P-521, say) leaves the outcome open, not invalid.
+    let unsupported = std::cell::RefCell::new(None::<String>);
+    let verifies = |spki: &[u8]| -> bool {
+        match provider.verify(alg, spki, canonical_si, signature_value) {
+            Ok(()) => true,
+            Err(e @ CryptoError::UnsupportedAlgorithm(_)) => {
+                *unsupported.borrow_mut() = Some(e.to_string());
+                false
+            }
+            Err(_) => false,
+        }
+    };
+    let unsupported_or = |finding: XmlFinding| match unsupported.borrow_mut().take() {
+        Some(what) => XmlFinding::Unsupported { what },
+        None => finding,
+    };
+    let candidates: Vec<Certificate> = match &options.key {
+        KeySource::TrustedPublicKey(spki) => {
+            findings.push(XmlFinding::CallerTrustedKey);
+            if !verifies(spki) {
+                findings.push(unsupported_or(XmlFinding::SignatureMismatch));
+            }
+            return Ok((None, None));
+        }
+        KeySource::Certificate(c) => vec![(**c).clone()],
+        KeySource::KeyInfo => key_info_certificates(doc, signature)?,
+    };
+    if candidates.is_empty() {
+        findings.push(XmlFinding::NoKey);
+        return Ok((None, None));
+    }
+    let Some(pos) = candidates
+        .iter()
+        .take(MAX_SIGNER_CANDIDATES)
+        .position(|c| verifies(c.spki_der()))
+    else {
+        findings.push(unsupported_or(
+            if matches!(options.key, KeySource::Certificate(_)) {
+                XmlFinding::SignatureMismatch
+            } else {
+                XmlFinding::NoSignerCertificate
+            },
+        ));
+        return Ok((None, None));
+    };
+    let signer = candidates[pos].clone();
+    let mut pool: Vec<Certificate> = intermediates.to_vec();
+    pool.extend(
+        candidates
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != pos)
+            .map(|(_, c)| c.clone()),
+    );
+    let validator = Validator::new(provider, trust, pool, crls.to_vec());
+    let report = validator.validate(&signer, &options.validation);
+    if report.status != Status::Valid {
+        findings.push(XmlFinding::CertificateNotValid {
+            status: report.status,
+        });
+    }
+    Ok((Some(signer), Some(report)))
+}
+
+/// The certificates of KeyInfo/X509Data/X509Certificate, in document order.
+fn key_info_certificates(doc: &Document, signature: NodeId) -> Result<Vec<Certificate>, XmlError> {
+    let mut out = Vec::new();
+    for ki in doc.children_named(signature, DSIG_NS, "KeyInfo") {
+        for xd in doc.children_named(ki, DSIG_NS, "X509Data") {
+            for xc in doc.children_named(xd, DSIG_NS, "X509Certificate") {
+                let der =
+                    decode_base64(&doc.text(xc)).ok_or(XmlError::Base64("X509Certificate"))?;
+                if let Ok(c) = Certificate::from_der(&der) {
+                    out.push(c);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn reference(
+    provider: &CryptoProvider,
+    doc: &Document,
+    ids: &std::collections::HashMap<&str, NodeId>,
+    signature: NodeId,
+    index: usize,
+    r: NodeId,
+    options: &VerifyOptions,
+    findings: &mut Vec<XmlFinding>,
+) -> Result<Option<VerifiedReference>, XmlError> {
+    let Some(uri) = doc.element(r).and_then(|e| e.attribute("URI")) else {
+        findings.push(XmlFinding::Unsupported {
+            what: format!("reference {index} without a URI (application-defined data)"),
+        });
+        return Ok(None);
+    };
+    let uri = uri.to_owned();
+    let digest_el = one_child(doc, r, "DigestMethod")?;
+    let digest_uri = algorithm(doc, digest_el)?;
+    let expected = decode_base64(&doc.text(one_child(doc, r, "DigestValue")?))
+        .ok_or(XmlError::Base64("DigestValue"))?;
+    let Some(&(_, hash)) = DIGESTS.iter().find(|(u, _)| *u == digest_uri) else {
+        findings.push(XmlFinding::Unsupported {
+            what: format!("digest {digest_uri}"),
+        });
+        return Ok(None);
+    };
+    if hash == HashAlgorithm::Sha1 {
+        findings.push(XmlFinding::WeakAlgorithm {
+            uri: digest_uri.to_owned(),
+            allowed: options.allow_sha1,
+        });
+        if !options.allow_sha1 {
+            return Ok(None);
+        }
+    }
+
+    // The node-set: "" and "#id" select no comments, "#xpointer(/)" and
+    // "#xpointer(id('id'))" keep them (XMLDSig §4.4.3.3).
+    let xpointer_id = uri
+        .strip_prefix("#xpointer(id(")
+        .and_then(|s| s.strip_suffix("))"))
+        .and_then(|s| {
+            s.strip_prefix('\'')
+                .and_then(|s| s.strip_suffix('\''))
+                .or_else(|| s.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
+        });
+    let keep_comments = uri == "#xpointer(/)" || xpointer_id.is_some();
+    let element = if uri.is_empty() || uri == "#xpointer(/)" {
+        None
+    } else if let Some(id) = xpointer_id.or_else(|| uri.strip_prefix('#'))
+        && !id.starts_with("xpointer(")
+    {
+        match ids.get(id) {
+            Some(&e) => Some(e),
+            None => {
+                findings.push(XmlFinding::ReferenceNotFound {
+                    reference: index,
+                    uri,
+                });
+                return Ok(None);
+            }
+        }
+    } else {
+        findings.push(XmlFinding::Unsupported {
+            what: format!("reference URI {uri:?} (same-document references only)"),
+        });
+        return Ok(None);
+    };
+    let mut exclude: Vec<NodeId> = Vec::new();
+    // Same-document references select no comments; without a canonicalization transform the
+    // node-set is converted to octets with Canonical XML 1.0 (XMLDSig §4.4.3.2).
+    let mut method = C14nMethod::Inclusive { comments: false };
+    let mut seen_c14n = false;
+    let transforms: Vec<NodeId> = doc
+        .children_named(r, DSIG_NS, "Transforms")
+        .flat_map(|t| {
+            doc.children_named(t, DSIG_NS, "Transform")
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for t in transforms {
+        let alg = algorithm(doc, t)?;
+        if alg == ENVELOPED_SIGNATURE && !seen_c14n {
+            exclude.push(signature);
+        } else if alg == XPATH && !seen_c14n && is_not_signature_xpath(doc, t) {
+            // The one XPath filter recognized: `not(ancestor-or-self::ds:Signature)`, which
+            // removes every Signature element.
+            exclude.extend(
+                doc.nodes()
+                    .map(|(id, _)| id)
+                    .filter(|&id| doc.expanded_name(id) == Some((Some(DSIG_NS), "Signature"))),
+            );
+        } else if let Some(m) = c14n_method_of(doc, t, alg)
+            && !seen_c14n
+        {
+            method = if keep_comments {
+                m
+            } else {
+                m.without_comments()
+            };
+            seen_c14n = true;
+        } else {
+            findings.push(XmlFinding::Unsupported {
+                what: format!("transform {alg} at this place"),
+            });
+            return Ok(None);
+        }
+    }
+
+    let mut sink = TeeHasher {
+        hasher: provider.digests.hasher(hash).map_err(to_io)?,
+        bytes: Vec::new(),
+    };
+    let set = NodeSet {
+        apex: element,
+        exclude: &exclude,
+    };
+    canonicalize(doc, &method, set, &mut sink)?;
+    let digest = sink.hasher.finalize();
+    let digest_matches = digest.as_ref() == expected.as_slice();
+    if !digest_matches {
+        findings.push(XmlFinding::DigestMismatch {
+            reference: index,
+            uri: uri.clone(),
+        });
+    }
+    Ok(Some(VerifiedReference {
+        index,
+        uri,
+        element,
+        digest: hash,
+        digest_matches,
+        canonical: sink.bytes,
+    }))
+}
+
+fn to_io(e: CryptoError) -> XmlError {
+    XmlError::Io(io::Error::other(e))
+}
+
+/// Feeds a hasher and keeps the bytes (the caller gets them back as the signed data).
+struct TeeHasher {
+    hasher: Box<dyn Hasher>,
+    bytes: Vec<u8>,
+}
+
+impl Write for TeeHasher {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.hasher.update(buf);
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Whether the XPath transform `t` is `not(ancestor-or-self::P:Signature)` with `P` bound to
+/// the XMLDSig namespace.
+fn is_not_signature_xpath(doc: &Document, t: NodeId) -> bool {
+    let mut xpaths = doc.children_named(t, DSIG_NS, "XPath");
+    let (Some(x), None) = (xpaths.next(), xpaths.next()) else {
+        return false;
+    };
+    let text = doc.text(x);
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(prefix) = compact
+        .strip_prefix("not(ancestor-or-self::")
+        .and_then(|s| s.strip_suffix(":Signature)"))
+    else {
+        return false;
+    };
+    !prefix.is_empty() && doc.lookup_namespace(x, prefix) == Some(DSIG_NS)
+}
+
+/// The single ds:`local` child of `parent`.
+fn one_child(doc: &Document, parent: NodeId, local: &'static str) -> Result<NodeId, XmlError> {
+    let mut it = doc.children_named(parent, DSIG_NS, local);
+    match (it.next(), it.next()) {
+        (Some(c), None) => Ok(c),
+        _ => Err(XmlError::Structure(local)),
+    }
+}
+
+/// The Algorithm attribute of `el`.
+fn algorithm(doc: &Document, el: NodeId) -> Result<&str, XmlError> {
+    doc.element(el)
+        .and_then(|e| e.attribute("Algorithm"))
+        .ok_or(XmlError::Structure("Algorithm attribute"))
+}
+
+/// The canonicalization `uri` names, with the PrefixList of an InclusiveNamespaces child.
+fn c14n_method_of(doc: &Document, el: NodeId, uri: &str) -> Option<C14nMethod> {
+    let mut m = C14nMethod::from_uri(uri)?;
+    if let C14nMethod::Exclusive {
+        inclusive_prefixes, ..
+    } = &mut m
+    {
+        for inc in doc.children_named(el, EXC_C14N_NS, "InclusiveNamespaces") {
+            if let Some(list) = doc.element(inc).and_then(|e| e.attribute("PrefixList")) {
+                for p in list.split_ascii_whitespace() {
+                    inclusive_prefixes.push(if p == "#default" {
+                        String::new()
+                    } else {
+                        p.to_owned()
+                    });
+                }
+            }
+        }
+    }
+    Some(m)
+}
+
+/// Decodes base64 with the white space XML puts in it.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()
+}
