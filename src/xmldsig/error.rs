@@ -30,3 +30,37 @@ pub enum XmlError {
     #[error("writing canonical output failed: {0}")]
     Io(#[from] std::io::Error),
 }
+
+/// Why a document could not be signed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The input is not a document signflow accepts (or the signed result did not parse).
+    #[error(transparent)]
+    Xml(#[from] XmlError),
+    /// An Id value occurs on more than one element: no verifier would accept a signature over
+    /// such a document.
+    #[error("the Id {0:?} occurs more than once in the document")]
+    DuplicateId(String),
+    /// No element has the Id the reference names.
+    #[error("no element has the Id {0:?}")]
+    NoSuchId(String),
+    /// The Signature cannot go where asked.
+    #[error("cannot place the signature: {0}")]
+    Placement(String),
+    /// The key is not the certificate's.
+    #[error("the private key does not belong to the signer's certificate")]
+    KeyMismatch,
+    /// XMLDSig has no URI for the algorithm, or it is not used for signing (SHA-1).
+    #[error("unsupported for XML signing: {0}")]
+    UnsupportedAlgorithm(String),
+    /// The key could not sign (or a digest was unavailable).
+    #[error("signing failed: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
+}
+
+impl From<std::io::Error> for SignError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Xml(XmlError::Io(e))
+    }
+}

@@ -61,6 +61,21 @@ pub struct Element {
     pub attributes: Vec<(String, String)>,
     /// Child nodes in document order.
     pub children: Vec<NodeId>,
+    span: ElementSpan,
+}
+
+/// Where an element sits in the parsed input, as byte offsets into the bytes given to
+/// [`Document::parse`] (a byte-order mark included).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ElementSpan {
+    /// Offset of the `<` that opens the start tag.
+    pub start: usize,
+    /// Offset just past the start tag's `>` (for an empty-element tag `<a/>`, past `/>`).
+    pub start_tag_end: usize,
+    /// Offset of the `<` of the end tag; `None` for an empty-element tag.
+    pub end_tag_start: Option<usize>,
+    /// Offset just past the element (past its end tag's `>`).
+    pub end: usize,
 }
 
 impl Element {
@@ -72,6 +87,11 @@ impl Element {
     /// The local part of the element name.
     pub fn local_name(&self) -> &str {
         split_qname(&self.name).1
+    }
+
+    /// Where the element sits in the parsed input.
+    pub fn span(&self) -> ElementSpan {
+        self.span
     }
 
     /// The value of the attribute with qualified name `name`.
@@ -148,7 +168,8 @@ impl Document {
         }
         let text = std::str::from_utf8(input)
             .map_err(|_| XmlError::Malformed("the document is not UTF-8".into()))?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let text = &text[bom..];
         let mut reader = Reader::from_str(text);
         let config = reader.config_mut();
         config.check_end_names = true;
@@ -165,6 +186,9 @@ impl Document {
 
         loop {
             let pos = reader.buffer_position();
+            let at = usize::try_from(pos)
+                .unwrap_or(usize::MAX)
+                .saturating_add(bom);
             let event = reader.read_event().map_err(|e| malformed(&e, pos))?;
             if nodes.len() >= limits.max_nodes.min(u32::MAX as usize) {
                 return Err(XmlError::Limit("number of nodes"));
@@ -181,13 +205,17 @@ impl Document {
                         limits,
                         pos,
                     )?;
+                    set_span(&mut nodes, id, |s| {
+                        s.start = at;
+                        s.start_tag_end = end_of(&reader, bom);
+                    });
                     stack.push(id);
                     if stack.len() > limits.max_depth.min(MAX_DEPTH_CAP) {
                         return Err(XmlError::Limit("element depth"));
                     }
                 }
                 Event::Empty(start) => {
-                    push_element(
+                    let id = push_element(
                         &mut nodes,
                         &mut doc_children,
                         &mut root,
@@ -196,9 +224,21 @@ impl Document {
                         limits,
                         pos,
                     )?;
+                    let end = end_of(&reader, bom);
+                    set_span(&mut nodes, id, |s| {
+                        s.start = at;
+                        s.start_tag_end = end;
+                        s.end = end;
+                    });
                 }
                 Event::End(_) => {
-                    stack.pop();
+                    if let Some(id) = stack.pop() {
+                        let end = end_of(&reader, bom);
+                        set_span(&mut nodes, id, |s| {
+                            s.end_tag_start = Some(at);
+                            s.end = end;
+                        });
+                    }
                 }
                 Event::Text(t) => {
                     let content = t.xml10_content();
@@ -398,6 +438,25 @@ impl Document {
             .filter(move |&c| self.expanded_name(c) == Some((Some(ns), local)))
     }
 
+    /// Replaces the content of the first text child of element `id` (the signer fills in the
+    /// placeholders it wrote). Returns whether there was one.
+    pub(crate) fn set_text(&mut self, id: NodeId, text: &str) -> bool {
+        let Some(e) = self.element(id) else {
+            return false;
+        };
+        let Some(&t) = e
+            .children
+            .iter()
+            .find(|&&c| matches!(self.node(c).kind, NodeKind::Text(_)))
+        else {
+            return false;
+        };
+        if let NodeKind::Text(s) = &mut self.nodes[t.0 as usize].kind {
+            text.clone_into(s);
+        }
+        true
+    }
+
     /// The text content of `id` (its text children concatenated, not descending).
     pub fn text(&self, id: NodeId) -> String {
         let mut out = String::new();
@@ -409,6 +468,23 @@ impl Document {
             }
         }
         out
+    }
+}
+
+/// The reader's position (just past the last event) as an offset into the input.
+fn end_of(reader: &Reader<&[u8]>, bom: usize) -> usize {
+    usize::try_from(reader.buffer_position())
+        .unwrap_or(usize::MAX)
+        .saturating_add(bom)
+}
+
+fn set_span(nodes: &mut [Node], id: NodeId, f: impl FnOnce(&mut ElementSpan)) {
+    if let Some(Node {
+        kind: NodeKind::Element(e),
+        ..
+    }) = nodes.get_mut(id.0 as usize)
+    {
+        f(&mut e.span);
     }
 }
 
@@ -508,6 +584,7 @@ fn push_element(
             namespaces,
             attributes,
             children: Vec::new(),
+            span: ElementSpan::default(),
         }),
     });
     attach(nodes, doc_children, parent, id);

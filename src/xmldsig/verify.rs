@@ -33,7 +33,8 @@ use super::c14n::{C14nMethod, NodeSet, canonicalize};
 use super::error::XmlError;
 use super::tree::{Document, NodeId, ParseLimits};
 use crate::crypto::{
-    CryptoError, CryptoProvider, EcdsaEncoding, HashAlgorithm, Hasher, SignatureAlgorithm,
+    CryptoError, CryptoProvider, EcdsaEncoding, HashAlgorithm, Hasher, PssParams,
+    SignatureAlgorithm,
 };
 use crate::pki::{
     Certificate, Crl, Status, TrustStore, UnixTime, ValidationOptions, ValidationReport, Validator,
@@ -81,31 +82,104 @@ const DIGESTS: &[(&str, HashAlgorithm)] = &[
     ),
 ];
 
+/// ECDSA with `hash`, the signature as raw r ‖ s (XMLDSig's encoding).
+const fn ecdsa(hash: HashAlgorithm) -> SignatureAlgorithm {
+    SignatureAlgorithm::Ecdsa {
+        hash,
+        encoding: EcdsaEncoding::Fixed,
+    }
+}
+
+/// RSA-PSS with `hash`, MGF1 with the same hash, salt = hash length, trailer 1 (the
+/// parameterless URIs of RFC 9231 §2.3.10).
+const fn pss(hash: HashAlgorithm) -> SignatureAlgorithm {
+    SignatureAlgorithm::RsaPss(PssParams::for_hash(hash))
+}
+
+/// SignatureMethod URIs and the algorithms they name (both directions: verification looks up
+/// the URI, signing the algorithm).
+pub(crate) const SIGNATURE_METHODS: &[(&str, SignatureAlgorithm)] = &[
+    (
+        "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+        SignatureAlgorithm::RsaPkcs1(HashAlgorithm::Sha1),
+    ),
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        SignatureAlgorithm::RSA_PKCS1_SHA256,
+    ),
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+        SignatureAlgorithm::RSA_PKCS1_SHA384,
+    ),
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+        SignatureAlgorithm::RSA_PKCS1_SHA512,
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1",
+        pss(HashAlgorithm::Sha256),
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha384-rsa-MGF1",
+        pss(HashAlgorithm::Sha384),
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha512-rsa-MGF1",
+        pss(HashAlgorithm::Sha512),
+    ),
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1",
+        ecdsa(HashAlgorithm::Sha1),
+    ),
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+        ecdsa(HashAlgorithm::Sha256),
+    ),
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
+        ecdsa(HashAlgorithm::Sha384),
+    ),
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
+        ecdsa(HashAlgorithm::Sha512),
+    ),
+    (
+        "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519",
+        SignatureAlgorithm::Ed25519,
+    ),
+    (
+        "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-256",
+        SignatureAlgorithm::Gost2012_256,
+    ),
+    (
+        "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-512",
+        SignatureAlgorithm::Gost2012_512,
+    ),
+];
+
 /// The signature algorithm a SignatureMethod URI names.
 fn signature_method(uri: &str) -> Option<SignatureAlgorithm> {
-    let ecdsa = |h| SignatureAlgorithm::Ecdsa {
-        hash: h,
-        encoding: EcdsaEncoding::Fixed,
+    SIGNATURE_METHODS
+        .iter()
+        .find(|(u, _)| *u == uri)
+        .map(|(_, a)| *a)
+}
+
+/// The SignatureMethod URI of `alg` (ECDSA in either encoding: XMLDSig always uses r ‖ s).
+pub(crate) fn signature_method_uri(alg: &SignatureAlgorithm) -> Option<&'static str> {
+    let alg = match *alg {
+        SignatureAlgorithm::Ecdsa { hash, .. } => ecdsa(hash),
+        a => a,
     };
-    Some(match uri {
-        "http://www.w3.org/2000/09/xmldsig#rsa-sha1" => {
-            SignatureAlgorithm::RsaPkcs1(HashAlgorithm::Sha1)
-        }
-        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" => SignatureAlgorithm::RSA_PKCS1_SHA256,
-        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384" => SignatureAlgorithm::RSA_PKCS1_SHA384,
-        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512" => SignatureAlgorithm::RSA_PKCS1_SHA512,
-        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1" => ecdsa(HashAlgorithm::Sha1),
-        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256" => ecdsa(HashAlgorithm::Sha256),
-        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384" => ecdsa(HashAlgorithm::Sha384),
-        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512" => ecdsa(HashAlgorithm::Sha512),
-        "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-256" => {
-            SignatureAlgorithm::Gost2012_256
-        }
-        "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-512" => {
-            SignatureAlgorithm::Gost2012_512
-        }
-        _ => return None,
-    })
+    SIGNATURE_METHODS
+        .iter()
+        .find(|(_, a)| *a == alg)
+        .map(|(u, _)| *u)
+}
+
+/// The DigestMethod URI of `hash`.
+pub(crate) fn digest_method_uri(hash: HashAlgorithm) -> Option<&'static str> {
+    DIGESTS.iter().find(|(_, h)| *h == hash).map(|(u, _)| *u)
 }
 
 /// Where the signer's key comes from.
@@ -133,6 +207,10 @@ pub struct VerifyOptions {
     pub allow_sha1: bool,
     /// Parsing limits.
     pub limits: ParseLimits,
+    /// Content of detached references (a URI that is neither `""` nor `#…`), by exact URI.
+    /// Nothing is ever fetched: a reference whose content is not here is unsupported
+    /// (indeterminate). Such a reference may have no transforms; its digest covers the bytes.
+    pub detached: Vec<(String, Vec<u8>)>,
 }
 
 impl VerifyOptions {
@@ -144,6 +222,7 @@ impl VerifyOptions {
             key: KeySource::KeyInfo,
             allow_sha1: false,
             limits: ParseLimits::default(),
+            detached: Vec::new(),
         }
     }
 }
@@ -604,6 +683,12 @@ fn reference(
         }
     }
 
+    if !uri.is_empty() && !uri.starts_with('#') {
+        return detached_reference(
+            provider, doc, index, r, uri, hash, &expected, options, findings,
+        );
+    }
+
     // The node-set: "" and "#id" select no comments, "#xpointer(/)" and
     // "#xpointer(id('id'))" keep them (XMLDSig §4.4.3.3).
     let xpointer_id = uri
@@ -701,6 +786,54 @@ fn reference(
         digest: hash,
         digest_matches,
         canonical: sink.bytes,
+    }))
+}
+
+/// A reference to content outside the document, supplied by the caller.
+#[allow(clippy::too_many_arguments)]
+fn detached_reference(
+    provider: &CryptoProvider,
+    doc: &Document,
+    index: usize,
+    r: NodeId,
+    uri: String,
+    hash: HashAlgorithm,
+    expected: &[u8],
+    options: &VerifyOptions,
+    findings: &mut Vec<XmlFinding>,
+) -> Result<Option<VerifiedReference>, XmlError> {
+    let Some((_, content)) = options.detached.iter().find(|(u, _)| *u == uri) else {
+        findings.push(XmlFinding::Unsupported {
+            what: format!("reference {index} to {uri:?}: external content not supplied"),
+        });
+        return Ok(None);
+    };
+    if doc
+        .children_named(r, DSIG_NS, "Transforms")
+        .next()
+        .is_some()
+    {
+        findings.push(XmlFinding::Unsupported {
+            what: format!("transforms on the detached reference {index} ({uri:?})"),
+        });
+        return Ok(None);
+    }
+    let mut hasher = provider.digests.hasher(hash).map_err(to_io)?;
+    hasher.update(content);
+    let digest_matches = hasher.finalize().as_ref() == expected;
+    if !digest_matches {
+        findings.push(XmlFinding::DigestMismatch {
+            reference: index,
+            uri: uri.clone(),
+        });
+    }
+    Ok(Some(VerifiedReference {
+        index,
+        uri,
+        element: None,
+        digest: hash,
+        digest_matches,
+        canonical: content.clone(),
     }))
 }
 
