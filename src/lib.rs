@@ -31,6 +31,7 @@
 pub mod cms;
 pub mod crypto;
 pub mod error;
+pub mod flow;
 pub mod pem;
 pub mod pki;
 pub mod requisites;

@@ -6,8 +6,10 @@
 use core::fmt;
 
 /// A point in time, in whole seconds since 1970-01-01T00:00:00Z.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(into = "String")]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(into = "String", try_from = "String")]
 pub struct UnixTime(pub i64);
 
 impl UnixTime {
@@ -124,6 +126,14 @@ impl fmt::Display for UnixTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, mo, d, h, mi, s) = self.to_utc();
         write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    }
+}
+
+impl TryFrom<String> for UnixTime {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse_rfc3339(&s)
     }
 }
 

@@ -14,6 +14,7 @@ mod input;
 mod inspect;
 mod p12;
 mod secrets;
+mod xml;
 
 use std::process::ExitCode;
 
@@ -59,12 +60,16 @@ enum Command {
 enum SignCommand {
     /// CMS (PKCS #7) signature, attached or detached, CAdES-BES; --cosign adds a signer.
     Cms(cms::SignCmsArgs),
+    /// XML signature (XMLDSig): enveloped (default), enveloping, or over one element by Id.
+    Xml(xml::SignXmlArgs),
 }
 
 #[derive(Subcommand, Debug)]
 enum VerifyCommand {
     /// CMS (PKCS #7) signature: every signer, its certificate path and revocation.
     Cms(cms::VerifyCmsArgs),
+    /// XML signature: references, signature value, the signer's path and revocation.
+    Xml(xml::VerifyXmlArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -125,6 +130,8 @@ fn main() -> ExitCode {
             Command::Inspect(args) => inspect::run(provider, args, cli.json),
             Command::Sign(SignCommand::Cms(args)) => cms::sign(provider, args, cli.json),
             Command::Verify(VerifyCommand::Cms(args)) => cms::verify(provider, args, cli.json),
+            Command::Sign(SignCommand::Xml(args)) => xml::sign(provider, args, cli.json),
+            Command::Verify(VerifyCommand::Xml(args)) => xml::verify(provider, args, cli.json),
         });
     match result {
         Ok(status) => status.into(),

@@ -1,0 +1,450 @@
+//! `signflow sign xml` and `signflow verify xml`: XML signatures (XMLDSig), enveloped by
+//! default, enveloping or over one element; verification with the exit statuses of the CLI
+//! conventions and, on request, the canonical bytes of what was signed.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use serde_json::{Value, json};
+use signflow::crypto::{
+    CryptoProvider, EcdsaEncoding, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm,
+    SigningKey,
+};
+use signflow::pki::{Certificate, RevocationMode, Status, ValidationOptions};
+use signflow::xmldsig::{
+    C14nMethod, Layout, Placement, SignError, SignOptions, VerifyOptions, XmlError, XmlVerification,
+};
+
+use crate::exit::{Failure, Status as Exit};
+use crate::input;
+use crate::secrets::PasswordArgs;
+
+#[derive(Args, Debug)]
+pub struct SignXmlArgs {
+    /// The XML document to sign (UTF-8, no DTD).
+    input: PathBuf,
+    /// Where to write the signed document.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: PathBuf,
+    /// PKCS#12 file with the signer's key, certificate and chain (password through
+    /// --password-env or --password-file).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "cert"])]
+    p12: Option<PathBuf>,
+    #[command(flatten)]
+    password: PasswordArgs,
+    /// The signer's private key: unencrypted PKCS#8, PEM or DER.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<PathBuf>,
+    /// The signer's certificate, PEM or DER (further certificates in the file join the chain).
+    #[arg(long, value_name = "FILE", requires = "key")]
+    cert: Option<PathBuf>,
+    /// Certificates above the signer's to put in KeyInfo, PEM or DER (repeatable).
+    #[arg(long, value_name = "FILE")]
+    chain: Vec<PathBuf>,
+    /// Enveloping: the output is the Signature, the document inside its ds:Object.
+    #[arg(long, conflicts_with = "reference_id")]
+    enveloping: bool,
+    /// Sign the element with this Id (Id, ID, id or xml:id) instead of the whole document;
+    /// the Signature still goes last in the root element.
+    #[arg(long, value_name = "ID")]
+    reference_id: Option<String>,
+    /// Canonicalization: exclusive (default) or inclusive Canonical XML 1.0.
+    #[arg(long, value_enum, default_value_t = C14nArg::Exc)]
+    c14n: C14nArg,
+    /// With an RSA key: RSA-PSS instead of PKCS#1 v1.5.
+    #[arg(long)]
+    pss: bool,
+    /// Hash for RSA and ECDSA signatures and the digest (default: SHA-256; SHA-384 for P-384).
+    #[arg(long, value_enum)]
+    hash: Option<HashArg>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum C14nArg {
+    /// Exclusive XML Canonicalization 1.0.
+    Exc,
+    /// Canonical XML 1.0 (inclusive).
+    Inc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum HashArg {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl HashArg {
+    fn hash(self) -> HashAlgorithm {
+        match self {
+            Self::Sha256 => HashAlgorithm::Sha256,
+            Self::Sha384 => HashAlgorithm::Sha384,
+            Self::Sha512 => HashAlgorithm::Sha512,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyXmlArgs {
+    /// The signed XML document.
+    file: PathBuf,
+    /// Trust anchors: a PEM/DER file or a directory of them (repeatable; at least one).
+    #[arg(long, value_name = "FILE|DIR")]
+    trust: Vec<PathBuf>,
+    /// Untrusted certificates: intermediates, or the signer's certificate when KeyInfo
+    /// leaves it out (repeatable).
+    #[arg(long, value_name = "FILE")]
+    untrusted: Vec<PathBuf>,
+    /// CRLs (repeatable). Without a CRL covering each certificate the result is
+    /// indeterminate unless --no-revocation is given.
+    #[arg(long, value_name = "FILE")]
+    crl: Vec<PathBuf>,
+    /// Validation time, RFC 3339 (default: now).
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// Skip revocation checking.
+    #[arg(long)]
+    no_revocation: bool,
+    /// Accept CRLs whose nextUpdate has passed.
+    #[arg(long)]
+    accept_stale_crls: bool,
+    /// Accept SHA-1 digests and signatures (old documents; reported as weak).
+    #[arg(long)]
+    allow_sha1: bool,
+    /// Content of a detached reference: URI=FILE (repeatable). Nothing is ever fetched.
+    #[arg(long, value_name = "URI=FILE")]
+    detached: Vec<String>,
+    /// When the signature is valid, write the canonical bytes the first Reference covers —
+    /// the signed data to use, rather than the document as received.
+    #[arg(long, value_name = "FILE")]
+    output_signed: Option<PathBuf>,
+}
+
+/// The signer: key, certificate, chain (from PKCS#12 or PEM/DER key + certificate, as for
+/// `sign cms`).
+struct Identity {
+    key: Box<dyn SigningKey>,
+    certificate: Certificate,
+    chain: Vec<Certificate>,
+}
+
+fn load_identity(provider: &CryptoProvider, args: &SignXmlArgs) -> Result<Identity, Failure> {
+    if let Some(p12) = &args.p12 {
+        if args.password.password_env.is_none() && args.password.password_file.is_none() {
+            return Err(Failure::new(
+                Exit::Usage,
+                "--p12 needs the password through --password-env VAR or --password-file FILE",
+            ));
+        }
+        let p12_file = crate::p12::open(&input::read(p12)?, &args.password)?;
+        let id = p12_file.identity(provider).map_err(crate::p12::failure)?;
+        let cert = |der: &[u8]| {
+            Certificate::from_der(der)
+                .map_err(|e| Failure::new(Exit::FormatError, format!("{}: {e}", p12.display())))
+        };
+        let mut chain = id
+            .chain
+            .iter()
+            .map(|c| cert(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        for extra in &args.chain {
+            chain.extend(input::certificates(extra)?);
+        }
+        return Ok(Identity {
+            certificate: cert(&id.certificate)?,
+            key: id.key,
+            chain,
+        });
+    }
+    let (Some(key_path), Some(cert_path)) = (&args.key, &args.cert) else {
+        return Err(Failure::new(
+            Exit::Usage,
+            "give the signer as --p12 FILE (with --password-env/--password-file) or as \
+             --key FILE --cert FILE",
+        ));
+    };
+    let key_bytes = zeroize::Zeroizing::new(input::read(key_path)?);
+    let key = if key_bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+        let text = std::str::from_utf8(&key_bytes).map_err(|_| {
+            Failure::new(
+                Exit::KeyError,
+                format!("{}: not a PEM key", key_path.display()),
+            )
+        })?;
+        provider.load_private_key_pem(text)
+    } else {
+        provider.load_private_key_der(&key_bytes)
+    }
+    .map_err(|e| Failure::new(Exit::KeyError, format!("{}: {e}", key_path.display())))?;
+    let mut certs = input::certificates(cert_path)?;
+    let certificate = certs.remove(0);
+    let mut chain = certs;
+    for extra in &args.chain {
+        chain.extend(input::certificates(extra)?);
+    }
+    Ok(Identity {
+        key,
+        certificate,
+        chain,
+    })
+}
+
+/// The signature algorithm from the key and --pss/--hash.
+fn algorithm(key: &dyn SigningKey, args: &SignXmlArgs) -> Result<SignatureAlgorithm, Failure> {
+    let hash = args.hash.map(HashArg::hash);
+    let usage = |m: &str| Failure::new(Exit::Usage, m.to_owned());
+    match key.kind() {
+        KeyKind::Rsa { .. } => {
+            let h = hash.unwrap_or(HashAlgorithm::Sha256);
+            Ok(if args.pss {
+                SignatureAlgorithm::RsaPss(PssParams::for_hash(h))
+            } else {
+                SignatureAlgorithm::RsaPkcs1(h)
+            })
+        }
+        _ if args.pss => Err(usage("--pss needs an RSA key")),
+        KeyKind::EcP256 | KeyKind::EcP384 => Ok(match hash {
+            Some(h) => SignatureAlgorithm::Ecdsa {
+                hash: h,
+                encoding: EcdsaEncoding::Fixed,
+            },
+            None => key.default_algorithm(),
+        }),
+        _ if hash.is_some() => Err(usage(
+            "--hash applies to RSA and ECDSA keys (Ed25519 signs with SHA-256 digests, GOST \
+             with Streebog)",
+        )),
+        _ => Ok(key.default_algorithm()),
+    }
+}
+
+fn sign_failure(e: SignError, what: &Path) -> Failure {
+    let status = match &e {
+        SignError::KeyMismatch => Exit::KeyError,
+        SignError::Crypto(c) => Failure::from(c.clone()).status,
+        SignError::NoSuchId(_) | SignError::UnsupportedAlgorithm(_) => Exit::Usage,
+        SignError::Xml(XmlError::Io(_)) => Exit::Io,
+        _ => Exit::FormatError,
+    };
+    Failure::new(status, format!("{}: {e}", what.display()))
+}
+
+pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result<Exit, Failure> {
+    let id = load_identity(provider, args)?;
+    let alg = algorithm(&*id.key, args)?;
+    let options = SignOptions {
+        algorithm: Some(alg),
+        digest: args.hash.map(HashArg::hash),
+        c14n: match args.c14n {
+            C14nArg::Exc => C14nMethod::Exclusive {
+                comments: false,
+                inclusive_prefixes: Vec::new(),
+            },
+            C14nArg::Inc => C14nMethod::Inclusive { comments: false },
+        },
+        layout: if args.enveloping {
+            Layout::Enveloping
+        } else {
+            Layout::Enveloped {
+                reference_id: args.reference_id.clone(),
+                placement: Placement::LastChildOfRoot,
+            }
+        },
+        ..SignOptions::default()
+    };
+    let document = input::read(&args.input)?;
+    let signed = signflow::xmldsig::sign(
+        provider,
+        &*id.key,
+        &id.certificate,
+        &id.chain,
+        &document,
+        &options,
+    )
+    .map_err(|e| sign_failure(e, &args.input))?;
+    std::fs::write(&args.output, &signed).map_err(|e| Failure::io(&args.output, e))?;
+    let layout = if args.enveloping {
+        "enveloping"
+    } else {
+        "enveloped"
+    };
+    let reference = args
+        .reference_id
+        .as_ref()
+        .map_or(String::new(), |id| format!("#{id}"));
+    // Output errors (a closed pipe) do not change the verdict: ignore them.
+    let mut out = std::io::stdout().lock();
+    if json {
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({
+                "command": "sign xml",
+                "status": "signed",
+                "output": args.output.display().to_string(),
+                "layout": layout,
+                "reference": if args.enveloping { "#signflow-object".to_owned() } else { reference },
+                "c14n": options.c14n.uri(),
+                "algorithm": alg.to_string(),
+                "signer": id.certificate.subject().to_string(),
+                "chain_in_key_info": id.chain.len(),
+            })
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "signed: {} ({layout}{}, {}, {}) by {}",
+            args.output.display(),
+            if reference.is_empty() {
+                String::new()
+            } else {
+                format!(" {reference}")
+            },
+            alg,
+            options.c14n.uri(),
+            id.certificate.subject()
+        );
+    }
+    Ok(Exit::Valid)
+}
+
+fn xml_failure(e: XmlError, what: &Path) -> Failure {
+    let status = match e {
+        XmlError::Io(_) => Exit::Io,
+        _ => Exit::FormatError,
+    };
+    Failure::new(status, format!("{}: {e}", what.display()))
+}
+
+pub fn verify(
+    provider: &CryptoProvider,
+    args: &VerifyXmlArgs,
+    json: bool,
+) -> Result<Exit, Failure> {
+    if args.trust.is_empty() {
+        return Err(Failure::new(
+            Exit::Usage,
+            "at least one --trust FILE|DIR is required",
+        ));
+    }
+    let mut validation = ValidationOptions::at(input::time(args.at.as_deref())?);
+    if args.no_revocation {
+        validation.revocation = RevocationMode::Off;
+    }
+    validation.accept_stale_crls = args.accept_stale_crls;
+    validation.allow_sha1 = args.allow_sha1;
+    let mut options = VerifyOptions::at(validation.time);
+    options.validation = validation;
+    options.allow_sha1 = args.allow_sha1;
+    for d in &args.detached {
+        let Some((uri, file)) = d.split_once('=') else {
+            return Err(Failure::new(
+                Exit::Usage,
+                format!("--detached {d:?}: expected URI=FILE"),
+            ));
+        };
+        options
+            .detached
+            .push((uri.to_owned(), input::read(Path::new(file))?));
+    }
+    let (trust, certificates, crls) =
+        input::trust_material(&args.trust, &args.untrusted, &args.crl)?;
+    let xml = input::read(&args.file)?;
+    let result = signflow::xmldsig::verify(provider, &xml, &trust, &certificates, &crls, &options)
+        .map_err(|e| xml_failure(e, &args.file))?;
+
+    let mut out = std::io::stdout().lock();
+    if json {
+        let _ = writeln!(out, "{}", report_json(&result));
+    } else {
+        let _ = write!(out, "{}", report_text(&result));
+    }
+    if let Some(path) = &args.output_signed {
+        match (result.status, result.references.first()) {
+            (Status::Valid, Some(r)) => {
+                std::fs::write(path, &r.canonical).map_err(|e| Failure::io(path, e))?;
+            }
+            _ => eprintln!(
+                "signflow: {} not written: the signature is not valid",
+                path.display()
+            ),
+        }
+    }
+    Ok(match result.status {
+        Status::Valid => Exit::Valid,
+        Status::Invalid => Exit::Invalid,
+        Status::Indeterminate => Exit::Indeterminate,
+    })
+}
+
+fn element_name(result: &XmlVerification, r: &signflow::xmldsig::VerifiedReference) -> Value {
+    r.element
+        .and_then(|e| result.document.element(e))
+        .map_or(Value::Null, |e| e.name.clone().into())
+}
+
+fn report_json(result: &XmlVerification) -> Value {
+    let findings: Vec<Value> = result
+        .findings
+        .iter()
+        .map(|f| {
+            let mut v = serde_json::to_value(f).unwrap_or_default();
+            v["message"] = f.to_string().into();
+            v
+        })
+        .collect();
+    let references: Vec<Value> = result
+        .references
+        .iter()
+        .map(|r| {
+            json!({
+                "index": r.index,
+                "uri": r.uri,
+                "element": element_name(result, r),
+                "digest": format!("{:?}", r.digest),
+                "digest_matches": r.digest_matches,
+                "signed_bytes": r.canonical.len(),
+            })
+        })
+        .collect();
+    json!({
+        "command": "verify xml",
+        "status": result.status,
+        "signature_algorithm": result.signature_algorithm.map(|a| a.to_string()),
+        "signer": result.signer.as_ref().map(|c| c.subject().to_string()),
+        "findings": findings,
+        "references": references,
+        "certificate": result.certificate,
+    })
+}
+
+fn report_text(result: &XmlVerification) -> String {
+    let mut s = format!("XML signature: {}\n", result.status);
+    if let Some(a) = &result.signature_algorithm {
+        s.push_str(&format!("  algorithm: {a}\n"));
+    }
+    if let Some(c) = &result.signer {
+        s.push_str(&format!("  signer: {}\n", c.subject()));
+    }
+    for r in &result.references {
+        s.push_str(&format!(
+            "  reference {} ({:?}{}): digest {}, {} signed bytes\n",
+            r.index,
+            r.uri,
+            match element_name(result, r) {
+                Value::String(n) => format!(", element {n}"),
+                _ => String::new(),
+            },
+            if r.digest_matches { "ok" } else { "MISMATCH" },
+            r.canonical.len()
+        ));
+    }
+    for f in &result.findings {
+        s.push_str(&format!("  - {f}\n"));
+    }
+    if let Some(report) = &result.certificate {
+        s.push_str(&format!("  certificate: {report}"));
+    }
+    s
+}

@@ -1,0 +1,279 @@
+//! The tamper-evident journal: every event is stored with a SHA-256 hash that covers its own
+//! fields, the hash of the previous event of the same stream (a document or an organisation)
+//! and the hash of the previous event of the whole store. Editing, deleting, inserting or
+//! reordering a stored event breaks at least one chain; [`Auditor`] recomputes both and names
+//! the first broken event.
+//!
+//! The store also keeps the head of the store-wide chain (last global sequence number and
+//! hash), so that deleting the newest events is noticed too. Whoever can rewrite the head *and*
+//! every hash after an edit can rewrite history undetected: publish [`AuditReport::head`]
+//! somewhere else (a signed receipt, another system) to anchor it.
+
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+use super::machine::Event;
+use crate::pki::UnixTime;
+
+/// The hash before the first event (of a stream, or of the store).
+pub const GENESIS: [u8; 32] = [0; 32];
+
+/// Domain separation for the entry hash; bump it with any change of the hashed layout.
+const HASH_DOMAIN: &[u8] = b"signflow-journal-v1\0";
+
+/// One stored event, as the store holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JournalEntry {
+    /// Position in the store-wide chain, from 1.
+    pub global_seq: u64,
+    /// The stream: `doc:<id>` or `org:<INN>`.
+    pub stream: String,
+    /// Position in the stream, from 1.
+    pub seq: u64,
+    /// When it happened.
+    pub at: UnixTime,
+    /// Who did it.
+    pub actor: String,
+    /// The event as stored (JSON); the hash covers these exact bytes.
+    pub event_json: String,
+    /// Hash of the previous event of the stream ([`GENESIS`] for the first).
+    pub prev_hash: [u8; 32],
+    /// Hash of the previous event of the store ([`GENESIS`] for the first).
+    pub global_prev_hash: [u8; 32],
+    /// This entry's hash ([`entry_hash`]).
+    pub hash: [u8; 32],
+}
+
+impl JournalEntry {
+    /// The event, parsed from the stored JSON.
+    ///
+    /// # Errors
+    /// If the stored text is not an event.
+    pub fn event(&self) -> Result<Event, serde_json::Error> {
+        serde_json::from_str(&self.event_json)
+    }
+
+    /// The hash this entry should carry, recomputed from its fields.
+    pub fn computed_hash(&self) -> [u8; 32] {
+        entry_hash(
+            self.global_seq,
+            &self.stream,
+            self.seq,
+            self.at,
+            &self.actor,
+            &self.event_json,
+            &self.prev_hash,
+            &self.global_prev_hash,
+        )
+    }
+}
+
+/// The hash of one entry: SHA-256 over a domain tag and every field, each variable-length
+/// field prefixed with its length, so no two different entries hash the same input.
+#[allow(clippy::too_many_arguments)]
+pub fn entry_hash(
+    global_seq: u64,
+    stream: &str,
+    seq: u64,
+    at: UnixTime,
+    actor: &str,
+    event_json: &str,
+    prev_hash: &[u8; 32],
+    global_prev_hash: &[u8; 32],
+) -> [u8; 32] {
+    fn field(h: &mut Sha256, bytes: &[u8]) {
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(bytes);
+    }
+    let mut h = Sha256::new();
+    h.update(HASH_DOMAIN);
+    h.update(global_seq.to_be_bytes());
+    field(&mut h, stream.as_bytes());
+    h.update(seq.to_be_bytes());
+    h.update(at.0.to_be_bytes());
+    field(&mut h, actor.as_bytes());
+    field(&mut h, event_json.as_bytes());
+    h.update(prev_hash);
+    h.update(global_prev_hash);
+    h.finalize().into()
+}
+
+/// What an append adds: events of one stream, made by one actor at one time.
+#[derive(Clone, Debug)]
+pub struct PendingEvents<'a> {
+    /// The stream.
+    pub stream: &'a str,
+    /// The stream's last sequence number the caller saw (0 for a new stream).
+    pub expected_seq: u64,
+    /// Who.
+    pub actor: &'a str,
+    /// When.
+    pub at: UnixTime,
+    /// The events, serialised.
+    pub events: &'a [String],
+}
+
+/// Chains `pending` after the stream's last hash and the store's head: what a store inserts
+/// once it holds the store-wide lock and has checked `expected_seq`.
+pub fn chain(
+    pending: &PendingEvents<'_>,
+    stream_last_hash: [u8; 32],
+    head: (u64, [u8; 32]),
+) -> Vec<JournalEntry> {
+    let (mut global_seq, mut global_prev) = head;
+    let mut prev = stream_last_hash;
+    let mut seq = pending.expected_seq;
+    pending
+        .events
+        .iter()
+        .map(|json| {
+            global_seq += 1;
+            seq += 1;
+            let hash = entry_hash(
+                global_seq,
+                pending.stream,
+                seq,
+                pending.at,
+                pending.actor,
+                json,
+                &prev,
+                &global_prev,
+            );
+            let e = JournalEntry {
+                global_seq,
+                stream: pending.stream.into(),
+                seq,
+                at: pending.at,
+                actor: pending.actor.into(),
+                event_json: json.clone(),
+                prev_hash: prev,
+                global_prev_hash: global_prev,
+                hash,
+            };
+            prev = hash;
+            global_prev = hash;
+            e
+        })
+        .collect()
+}
+
+/// The first broken link found by an audit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BrokenLink {
+    /// The global sequence number of the first event found broken (for a missing tail: the
+    /// head's, which no stored event reaches).
+    pub global_seq: u64,
+    /// Its stream.
+    pub stream: String,
+    /// Its position in the stream.
+    pub seq: u64,
+    /// What does not hold.
+    pub reason: String,
+}
+
+/// The outcome of an audit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// Events checked.
+    pub events: u64,
+    /// Streams seen.
+    pub streams: u64,
+    /// The hash of the last event, hex: publish it to anchor the journal.
+    pub head: String,
+    /// The first broken event, if any.
+    pub broken: Option<BrokenLink>,
+}
+
+impl AuditReport {
+    /// Whether both chains hold from the first event to the head.
+    pub fn is_intact(&self) -> bool {
+        self.broken.is_none()
+    }
+}
+
+/// Recomputes the chains over entries fed in store-wide order (e.g. page by page).
+#[derive(Debug, Default)]
+pub struct Auditor {
+    streams: std::collections::HashMap<String, (u64, [u8; 32])>,
+    global: (u64, [u8; 32]),
+    events: u64,
+    broken: Option<BrokenLink>,
+}
+
+impl Auditor {
+    /// A fresh audit.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether a broken link has been found (later entries need not be fed).
+    pub fn is_broken(&self) -> bool {
+        self.broken.is_some()
+    }
+
+    /// Checks the next entry in global order.
+    pub fn feed(&mut self, e: &JournalEntry) {
+        if self.broken.is_some() {
+            return;
+        }
+        self.events += 1;
+        let mut fail = |reason: String| {
+            self.broken = Some(BrokenLink {
+                global_seq: e.global_seq,
+                stream: e.stream.clone(),
+                seq: e.seq,
+                reason,
+            });
+        };
+        let (gseq, ghash) = self.global;
+        if e.global_seq != gseq + 1 {
+            return fail(format!(
+                "store-wide sequence jumps from {gseq} to {} (events missing or reordered)",
+                e.global_seq
+            ));
+        }
+        if e.global_prev_hash != ghash {
+            return fail("does not chain to the previous event of the store".into());
+        }
+        let (sseq, shash) = self.streams.get(&e.stream).copied().unwrap_or((0, GENESIS));
+        if e.seq != sseq + 1 {
+            return fail(format!(
+                "stream sequence jumps from {sseq} to {} (events missing or reordered)",
+                e.seq
+            ));
+        }
+        if e.prev_hash != shash {
+            return fail("does not chain to the previous event of its stream".into());
+        }
+        if e.computed_hash() != e.hash {
+            return fail("its content does not match its hash (edited)".into());
+        }
+        if let Err(err) = e.event() {
+            return fail(format!("its event is unreadable: {err}"));
+        }
+        self.global = (e.global_seq, e.hash);
+        self.streams.insert(e.stream.clone(), (e.seq, e.hash));
+    }
+
+    /// Ends the audit against the head the store recorded.
+    pub fn finish(mut self, head: (u64, [u8; 32])) -> AuditReport {
+        if self.broken.is_none() && head != self.global {
+            self.broken = Some(BrokenLink {
+                global_seq: head.0,
+                stream: String::new(),
+                seq: 0,
+                reason: format!(
+                    "the recorded head is event {} but the journal ends at event {} \
+                     (events deleted or head rewritten)",
+                    head.0, self.global.0
+                ),
+            });
+        }
+        AuditReport {
+            events: self.events,
+            streams: self.streams.len() as u64,
+            head: hex::encode(self.global.1),
+            broken: self.broken,
+        }
+    }
+}

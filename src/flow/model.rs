@@ -1,0 +1,322 @@
+//! The nouns of the document flow: documents, versions, organisations, members, roles and
+//! rights. Plain data, serialised into the journal as they are.
+
+use core::fmt;
+use core::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::pki::UnixTime;
+
+/// What a document is, as the parties classify it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// A contract (договор).
+    Contract,
+    /// An act, e.g. of acceptance (акт).
+    Act,
+    /// An invoice (счёт, счёт-фактура).
+    Invoice,
+    /// Anything else.
+    Other,
+}
+
+/// Where a document stands.
+///
+/// ```text
+/// draft ──send──▶ sent ──accept──▶ accepted ──sign──▶ signed ──▶ archived
+///   ▲  ╲            │  ╲               │ ╲
+///   │   withdraw    │   withdraw       │  return / reject
+///   │               return / reject    ▼
+///   └──revise/restore── returned     rejected (terminal)
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Being prepared by the sender; versions may be added.
+    Draft,
+    /// The sender signed the current version and sent it.
+    Sent,
+    /// The recipient confirmed receipt with a signed receipt.
+    Accepted,
+    /// The recipient co-signed the version (immediately followed by `archived`).
+    Signed,
+    /// Final: the signed version is kept as it is.
+    Archived,
+    /// The recipient sent it back for corrections; the sender revises it into a new draft.
+    Returned,
+    /// The recipient refused it (terminal).
+    Rejected,
+    /// The sender withdrew it before acceptance (terminal).
+    Withdrawn,
+}
+
+impl Status {
+    /// Whether no command can move the document any more.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Archived | Self::Rejected | Self::Withdrawn)
+    }
+
+    /// The lower-case name used in the journal, the stores and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Sent => "sent",
+            Self::Accepted => "accepted",
+            Self::Signed => "signed",
+            Self::Archived => "archived",
+            Self::Returned => "returned",
+            Self::Rejected => "rejected",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Every status, in the order of the happy path first.
+    pub const ALL: [Status; 8] = [
+        Self::Draft,
+        Self::Sent,
+        Self::Accepted,
+        Self::Signed,
+        Self::Archived,
+        Self::Returned,
+        Self::Rejected,
+        Self::Withdrawn,
+    ];
+}
+
+impl DocumentKind {
+    /// The lower-case name used in the journal, the stores and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Contract => "contract",
+            Self::Act => "act",
+            Self::Invoice => "invoice",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// A name that is not one of an enum's values.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {value:?} (expected one of: {expected})")]
+pub struct UnknownName {
+    /// What was being named ("status", "role", ...).
+    pub what: &'static str,
+    /// The text given.
+    pub value: String,
+    /// The accepted names.
+    pub expected: &'static str,
+}
+
+macro_rules! names {
+    ($ty:ty, $what:literal, $expected:literal, { $($name:literal => $variant:expr),+ $(,)? }) => {
+        impl FromStr for $ty {
+            type Err = UnknownName;
+            fn from_str(s: &str) -> Result<Self, UnknownName> {
+                match s {
+                    $($name => Ok($variant),)+
+                    _ => Err(UnknownName { what: $what, value: s.to_owned(), expected: $expected }),
+                }
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                $(if *self == $variant { return f.write_str($name); })+
+                Ok(())
+            }
+        }
+    };
+}
+
+names!(Status, "status", "draft, sent, accepted, signed, archived, returned, rejected, withdrawn", {
+    "draft" => Status::Draft, "sent" => Status::Sent, "accepted" => Status::Accepted,
+    "signed" => Status::Signed, "archived" => Status::Archived, "returned" => Status::Returned,
+    "rejected" => Status::Rejected, "withdrawn" => Status::Withdrawn,
+});
+names!(DocumentKind, "document kind", "contract, act, invoice, other", {
+    "contract" => DocumentKind::Contract, "act" => DocumentKind::Act,
+    "invoice" => DocumentKind::Invoice, "other" => DocumentKind::Other,
+});
+names!(Role, "role", "administrator, signer, operator, accountant, observer", {
+    "administrator" => Role::Administrator, "signer" => Role::Signer,
+    "operator" => Role::Operator, "accountant" => Role::Accountant, "observer" => Role::Observer,
+});
+names!(Right, "right", "view, edit, send, sign, manage", {
+    "view" => Right::View, "edit" => Right::Edit, "send" => Right::Send,
+    "sign" => Right::Sign, "manage" => Right::Manage,
+});
+
+/// A member's role in an organisation; each role carries a fixed set of [`Right`]s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything, including membership: view, edit, send, sign, manage.
+    Administrator,
+    /// Signs on the organisation's behalf: view, send, sign.
+    Signer,
+    /// Prepares documents: view, edit.
+    Operator,
+    /// Prepares invoices and acts: view, edit.
+    Accountant,
+    /// Reads: view.
+    Observer,
+}
+
+impl Role {
+    /// The rights this role carries.
+    pub fn rights(self) -> &'static [Right] {
+        match self {
+            Self::Administrator => &[
+                Right::View,
+                Right::Edit,
+                Right::Send,
+                Right::Sign,
+                Right::Manage,
+            ],
+            Self::Signer => &[Right::View, Right::Send, Right::Sign],
+            Self::Operator | Self::Accountant => &[Right::View, Right::Edit],
+            Self::Observer => &[Right::View],
+        }
+    }
+}
+
+/// What a member may do with the organisation's documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Right {
+    /// Read documents, versions and history.
+    View,
+    /// Create documents, add and restore versions.
+    Edit,
+    /// Sign-and-send a version, withdraw it.
+    Send,
+    /// Accept, co-sign, return or reject incoming documents.
+    Sign,
+    /// Add members and grant rights.
+    Manage,
+}
+
+/// A registered organisation. Its requisites were checked with [`crate::requisites`] when it was
+/// registered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organisation {
+    /// ИНН (10 digits for a legal entity, 12 for an individual entrepreneur); the key.
+    pub inn: String,
+    /// ОГРН (13 digits) or ОГРНИП (15 digits).
+    pub ogrn: String,
+    /// КПП, for legal entities that have one.
+    pub kpp: Option<String>,
+    /// The organisation's name.
+    pub name: String,
+}
+
+/// A member of an organisation as the journal left it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// The user's identifier (unique within the store).
+    pub user: String,
+    /// The member's role.
+    pub role: Role,
+    /// When the membership (and every right it carries) lapses by itself.
+    pub until: Option<UnixTime>,
+    /// Rights granted on top of the role, each with its own optional lapse time.
+    pub grants: Vec<Grant>,
+}
+
+/// A right granted to a member beyond the role's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// The right.
+    pub right: Right,
+    /// When it lapses by itself.
+    pub until: Option<UnixTime>,
+}
+
+impl Member {
+    /// Whether the member holds `right` at time `at` (through the role while the membership
+    /// lasts, or through a grant that has not lapsed).
+    pub fn has_right(&self, right: Right, at: UnixTime) -> bool {
+        let live = |until: Option<UnixTime>| until.is_none_or(|u| at < u);
+        if !live(self.until) {
+            return false;
+        }
+        self.role.rights().contains(&right)
+            || self
+                .grants
+                .iter()
+                .any(|g| g.right == right && live(g.until))
+    }
+}
+
+/// One content version of a document. Versions are numbered from 1 and never change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Version {
+    /// 1, 2, 3 …
+    pub number: u32,
+    /// SHA-256 of the content, lower-case hex: also the content's key in the blob store.
+    pub sha256: String,
+    /// GOST R 34.11-2012 (Streebog-256) of the content, lower-case hex.
+    pub streebog256: String,
+    /// Content length in bytes.
+    pub size: u64,
+    /// The content's media type (e.g. `application/pdf`).
+    pub media_type: String,
+    /// Who made this version.
+    pub author: String,
+    /// When.
+    pub created_at: UnixTime,
+    /// For a restored version: the number of the version whose content it repeats.
+    pub restored_from: Option<u32>,
+}
+
+/// Who a verified signature belongs to, as recorded in the journal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignerRecord {
+    /// The signer certificate's subject.
+    pub subject: String,
+    /// SHA-256 fingerprint of the signer certificate, hex.
+    pub certificate_sha256: String,
+    /// The signature algorithm.
+    pub algorithm: String,
+    /// Whether the flow verified it ([`super::SignatureCheck::Verify`]) or took it on trust.
+    pub verified: bool,
+}
+
+/// A document as listed by a store: the latest state in one row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentSummary {
+    /// The document's identifier.
+    pub id: String,
+    /// Its kind.
+    pub kind: DocumentKind,
+    /// Its title.
+    pub title: String,
+    /// The sending organisation's INN.
+    pub sender: String,
+    /// The receiving organisation's INN.
+    pub recipient: String,
+    /// Current status.
+    pub status: Status,
+    /// Current version number.
+    pub version: u32,
+    /// When it was created.
+    pub created_at: UnixTime,
+    /// When it last changed.
+    pub updated_at: UnixTime,
+}
+
+/// What to list: every field that is set must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DocumentFilter {
+    /// Documents this organisation (INN) sends or receives.
+    pub organisation: Option<String>,
+    /// Documents in this status.
+    pub status: Option<Status>,
+    /// Documents of this kind.
+    pub kind: Option<DocumentKind>,
+    /// Documents that changed at or after this time.
+    pub updated_from: Option<UnixTime>,
+    /// Documents that changed before this time.
+    pub updated_to: Option<UnixTime>,
+}

@@ -1,0 +1,287 @@
+//! Where the flow keeps its journal, content and listings: one async trait, [`FlowStore`],
+//! with an embedded SQLite implementation ([`SqliteStore`], feature `sqlite`, the default) and
+//! a PostgreSQL one ([`PgStore`], feature `postgres`) for services that share a store.
+//!
+//! A store is deliberately dumb: it appends events to a stream at an expected sequence number
+//! (optimistic concurrency — of two appends at the same sequence exactly one wins, the other
+//! gets [`StoreError::Conflict`]), chains their hashes ([`super::journal`]) under a store-wide
+//! lock, and keeps content blobs and listing rows in the same transaction, so a failed or
+//! interrupted append leaves nothing behind. The rules live in [`super::machine`].
+
+use core::future::Future;
+
+use super::journal::JournalEntry;
+use super::model::{DocumentFilter, DocumentSummary, Organisation};
+use crate::pki::UnixTime;
+
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+/// Most entries one [`FlowStore::journal_page`] call returns.
+pub const JOURNAL_PAGE: u32 = 1000;
+
+/// A failed store operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Another append took this sequence number first: reload and retry.
+    #[error("conflict: stream {stream} moved past sequence {expected} (now at {actual})")]
+    Conflict {
+        /// The stream.
+        stream: String,
+        /// The sequence number the append expected to follow.
+        expected: u64,
+        /// The stream's actual last sequence number.
+        actual: u64,
+    },
+    /// The database said no.
+    #[error("database: {0}")]
+    Database(String),
+    /// The database holds something no append of ours writes.
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+    /// The location names no supported store.
+    #[error("unsupported store location {0:?} (expected a SQLite path, sqlite:…, or postgres://…)")]
+    UnsupportedLocation(String),
+}
+
+impl StoreError {
+    /// Whether this is an optimistic-concurrency conflict (retry after reloading).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Conflict { .. })
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Database(e.to_string())
+    }
+}
+
+/// One atomic append: events of one stream plus everything they refer to.
+#[derive(Clone, Debug)]
+pub struct AppendRequest {
+    /// The stream: `doc:<id>` or `org:<INN>`.
+    pub stream: String,
+    /// The stream's last sequence number the caller saw (0 for a new stream).
+    pub expected_seq: u64,
+    /// Who.
+    pub actor: String,
+    /// When.
+    pub at: UnixTime,
+    /// The events, serialised as JSON.
+    pub events: Vec<String>,
+    /// Content blobs the events refer to, keyed by their SHA-256 (computed by the store).
+    pub blobs: Vec<Vec<u8>>,
+    /// The document's listing row after these events, for document streams.
+    pub document: Option<DocumentSummary>,
+    /// The organisation's row, for its registration.
+    pub organisation: Option<Organisation>,
+}
+
+/// The storage behind a [`super::Flow`]. Every method is one transaction.
+pub trait FlowStore: Send + Sync {
+    /// Appends `request` atomically, or returns [`StoreError::Conflict`] if the stream's last
+    /// sequence number is not `request.expected_seq`. Returns the stored entries.
+    fn append(
+        &self,
+        request: AppendRequest,
+    ) -> impl Future<Output = Result<Vec<JournalEntry>, StoreError>> + Send;
+
+    /// Every entry of `stream`, in order.
+    fn load_stream(
+        &self,
+        stream: &str,
+    ) -> impl Future<Output = Result<Vec<JournalEntry>, StoreError>> + Send;
+
+    /// Up to `limit` entries after global sequence number `after`, in global order.
+    fn journal_page(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<JournalEntry>, StoreError>> + Send;
+
+    /// The store-wide chain's head: last global sequence number and hash.
+    fn head(&self) -> impl Future<Output = Result<(u64, [u8; 32]), StoreError>> + Send;
+
+    /// A content blob by its SHA-256 (hex).
+    fn blob(
+        &self,
+        sha256: &str,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
+
+    /// Documents matching `filter`, most recently changed first.
+    fn list(
+        &self,
+        filter: &DocumentFilter,
+    ) -> impl Future<Output = Result<Vec<DocumentSummary>, StoreError>> + Send;
+
+    /// Every registered organisation, by INN.
+    fn organisations(&self) -> impl Future<Output = Result<Vec<Organisation>, StoreError>> + Send;
+}
+
+/// A store chosen at run time from a location: a SQLite path (or `sqlite:` URL, or
+/// `:memory:`) or a `postgres://` URL.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum AnyStore {
+    /// SQLite.
+    #[cfg(feature = "sqlite")]
+    Sqlite(SqliteStore),
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// Opens (creating and migrating if needed) the store at `location`.
+    ///
+    /// # Errors
+    /// [`StoreError::UnsupportedLocation`] for a location whose store is not compiled in;
+    /// [`StoreError::Database`] if it cannot be opened.
+    pub async fn open(location: &str) -> Result<Self, StoreError> {
+        let postgres = location.starts_with("postgres://") || location.starts_with("postgresql://");
+        #[cfg(feature = "postgres")]
+        if postgres {
+            return Ok(Self::Postgres(PgStore::connect(location).await?));
+        }
+        #[cfg(feature = "sqlite")]
+        if !postgres {
+            return Ok(Self::Sqlite(SqliteStore::open(location).await?));
+        }
+        let _ = postgres;
+        Err(StoreError::UnsupportedLocation(location.into()))
+    }
+}
+
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            #[cfg(feature = "sqlite")]
+            AnyStore::Sqlite($s) => $e,
+            #[cfg(feature = "postgres")]
+            AnyStore::Postgres($s) => $e,
+        }
+    };
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl FlowStore for AnyStore {
+    async fn append(&self, request: AppendRequest) -> Result<Vec<JournalEntry>, StoreError> {
+        dispatch!(self, s => s.append(request).await)
+    }
+    async fn load_stream(&self, stream: &str) -> Result<Vec<JournalEntry>, StoreError> {
+        dispatch!(self, s => s.load_stream(stream).await)
+    }
+    async fn journal_page(&self, after: u64, limit: u32) -> Result<Vec<JournalEntry>, StoreError> {
+        dispatch!(self, s => s.journal_page(after, limit).await)
+    }
+    async fn head(&self) -> Result<(u64, [u8; 32]), StoreError> {
+        dispatch!(self, s => s.head().await)
+    }
+    async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        dispatch!(self, s => s.blob(sha256).await)
+    }
+    async fn list(&self, filter: &DocumentFilter) -> Result<Vec<DocumentSummary>, StoreError> {
+        dispatch!(self, s => s.list(filter).await)
+    }
+    async fn organisations(&self) -> Result<Vec<Organisation>, StoreError> {
+        dispatch!(self, s => s.organisations().await)
+    }
+}
+
+/// Helpers both SQL stores share: row decoding and the checks done under the lock.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql {
+    use super::*;
+    use crate::flow::model::{DocumentKind, Status};
+
+    pub(super) fn hash32(bytes: &[u8], what: &str) -> Result<[u8; 32], StoreError> {
+        bytes
+            .try_into()
+            .map_err(|_| StoreError::Corrupt(format!("{what} is {} bytes, not 32", bytes.len())))
+    }
+
+    pub(super) fn seq(v: i64, what: &str) -> Result<u64, StoreError> {
+        u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("negative {what} {v}")))
+    }
+
+    pub(super) use crate::flow::sha256_hex;
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn entry(
+        global_seq: i64,
+        stream: String,
+        seq_: i64,
+        at: i64,
+        actor: String,
+        event: String,
+        prev: &[u8],
+        gprev: &[u8],
+        hash: &[u8],
+    ) -> Result<JournalEntry, StoreError> {
+        Ok(JournalEntry {
+            global_seq: seq(global_seq, "global sequence")?,
+            stream,
+            seq: seq(seq_, "sequence")?,
+            at: UnixTime(at),
+            actor,
+            event_json: event,
+            prev_hash: hash32(prev, "prev_hash")?,
+            global_prev_hash: hash32(gprev, "global_prev_hash")?,
+            hash: hash32(hash, "hash")?,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn summary(
+        id: String,
+        kind: String,
+        title: String,
+        sender: String,
+        recipient: String,
+        status: String,
+        version: i64,
+        created_at: i64,
+        updated_at: i64,
+    ) -> Result<DocumentSummary, StoreError> {
+        let corrupt = |e: crate::flow::model::UnknownName| StoreError::Corrupt(e.to_string());
+        Ok(DocumentSummary {
+            id,
+            kind: kind.parse::<DocumentKind>().map_err(corrupt)?,
+            title,
+            sender,
+            recipient,
+            status: status.parse::<Status>().map_err(corrupt)?,
+            version: u32::try_from(version)
+                .map_err(|_| StoreError::Corrupt(format!("version {version}")))?,
+            created_at: UnixTime(created_at),
+            updated_at: UnixTime(updated_at),
+        })
+    }
+
+    /// The check made under the store-wide lock before inserting.
+    pub(super) fn expect(stream: &str, expected: u64, actual: u64) -> Result<(), StoreError> {
+        if expected == actual {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict {
+                stream: stream.into(),
+                expected,
+                actual,
+            })
+        }
+    }
+
+    pub(super) fn i64_of(v: u64) -> Result<i64, StoreError> {
+        i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("sequence {v} out of range")))
+    }
+}
