@@ -671,6 +671,7 @@ per_provider! {
         let (trust, inter, crls) = test_pki();
         let samples = [
             common::read("xmldsig/xmlsec1-signed-rsa.xml"),
+            common::read("xmldsig/xmlsec1-signed-rsa-inclusive-id.xml"),
             xmlsec("aleksey-xmldsig-01/enveloped-gost2012-256.xml"),
             common::read("xmldsig/c14n/merlin-exc-c14n-one/exc-signature.xml"),
         ];
@@ -1163,6 +1164,57 @@ per_provider! {
         }
         println!("xmlsec1 verified {checked} signflow signatures");
         assert_eq!(checked, 4 * 2 * 4);
+    }
+
+    /// The other committed xmlsec1-made samples (testdata/xmldsig/generate.sh): ECDSA
+    /// enveloped, RSA-SHA512 over `#act-17` with inclusive C14N (the Act inherits two
+    /// namespace declarations and xml:lang, which inclusive C14N must render), and ECDSA
+    /// enveloping. Each verifies with the test PKI and CRLs, hands back the signed element,
+    /// and a changed amount makes it invalid.
+    #[test]
+    fn xmlsec1_signed_samples_ecdsa_inclusive_enveloping() {
+        let (trust, inter, crls) = test_pki();
+        let cases = [
+            (
+                "xmldsig/xmlsec1-signed-ecdsa.xml",
+                "pki/leaf-ecdsa-p256.pem",
+                "<Act xmlns=\"urn:signflow:test\" Id=\"act-17\">",
+            ),
+            (
+                "xmldsig/xmlsec1-signed-rsa-inclusive-id.xml",
+                "pki/leaf-rsa.pem",
+                "<Act xmlns=\"urn:signflow:test\" xmlns:x=\"urn:signflow:extra\" Id=\"act-17\" \
+                 xml:lang=\"ru\">",
+            ),
+            (
+                "xmldsig/xmlsec1-signed-ecdsa-enveloping.xml",
+                "pki/leaf-ecdsa-p256.pem",
+                "<Object xmlns=\"http://www.w3.org/2000/09/xmldsig#\" Id=\"object\"><Act \
+                 xmlns=\"urn:signflow:test\">",
+            ),
+        ];
+        for (file, signer, starts) in cases {
+            let xml = common::read(file);
+            let v = verify(provider(), &xml, &trust, &inter, &crls, &pki_options()).unwrap();
+            assert_eq!(v.status, Status::Valid, "{file}: {}", report(&v));
+            assert_eq!(v.signer.as_ref().unwrap().der(), cert(signer).der(), "{file}");
+            let signed = String::from_utf8(v.references[0].canonical.clone()).unwrap();
+            assert!(signed.starts_with(starts), "{file}: {signed}");
+            assert!(signed.contains("1000.00"), "{file}: {signed}");
+            assert!(!signed.contains("Header"), "{file}: {signed}");
+            let tampered = String::from_utf8(xml).unwrap().replace("1000.00", "1000.01");
+            let v = verify(
+                provider(),
+                tampered.as_bytes(),
+                &trust,
+                &inter,
+                &crls,
+                &pki_options(),
+            )
+            .unwrap();
+            assert_eq!(v.status, Status::Invalid, "{file}");
+            assert!(v.has(|f| matches!(f, XmlFinding::DigestMismatch { .. })), "{file}");
+        }
     }
 
 }
