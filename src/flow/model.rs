@@ -122,7 +122,7 @@ macro_rules! names {
         }
         impl fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                $(if *self == $variant { return f.write_str($name); })+
+                $(if *self == $variant { return f.pad($name); })+
                 Ok(())
             }
         }

@@ -14,11 +14,11 @@ use signflow::cms::{
 use signflow::crypto::{
     CryptoProvider, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm, SigningKey,
 };
-use signflow::pki::{Certificate, RevocationMode, Status, UnixTime};
+use signflow::pki::{RevocationMode, Status, UnixTime};
 
 use crate::exit::{Failure, Status as Exit};
+use crate::identity::SignerArgs;
 use crate::input;
-use crate::secrets::PasswordArgs;
 
 #[derive(Args, Debug)]
 pub struct SignCmsArgs {
@@ -27,21 +27,8 @@ pub struct SignCmsArgs {
     /// Where to write the signature.
     #[arg(short = 'o', long, value_name = "FILE")]
     output: PathBuf,
-    /// PKCS#12 file with the signer's key, certificate and chain (password through
-    /// --password-env or --password-file).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "cert"])]
-    p12: Option<PathBuf>,
     #[command(flatten)]
-    password: PasswordArgs,
-    /// The signer's private key: unencrypted PKCS#8, PEM or DER.
-    #[arg(long, value_name = "FILE", requires = "cert")]
-    key: Option<PathBuf>,
-    /// The signer's certificate, PEM or DER (further certificates in the file join the chain).
-    #[arg(long, value_name = "FILE", requires = "key")]
-    cert: Option<PathBuf>,
-    /// Certificates above the signer's to embed, PEM or DER (repeatable).
-    #[arg(long, value_name = "FILE")]
-    chain: Vec<PathBuf>,
+    signer: SignerArgs,
     /// Leave the document out of the signature (a detached .p7s/.sig).
     #[arg(long)]
     detached: bool,
@@ -148,86 +135,6 @@ fn open(path: &Path) -> Result<File, Failure> {
     File::open(path).map_err(|e| Failure::io(path, e))
 }
 
-/// The signer: key, certificate, chain.
-struct Identity {
-    key: Box<dyn SigningKey>,
-    certificate: Certificate,
-    chain: Vec<Certificate>,
-}
-
-fn load_identity(provider: &CryptoProvider, args: &SignCmsArgs) -> Result<Identity, Failure> {
-    if let Some(p12) = &args.p12 {
-        use signflow::pki::pkcs12::{Pkcs12, Pkcs12Error};
-        let password = args.password.read()?.ok_or_else(|| {
-            Failure::new(
-                Exit::Usage,
-                "--p12 needs the password through --password-env VAR or --password-file FILE",
-            )
-        })?;
-        let der = input::read(p12)?;
-        let p12_failure = |e: Pkcs12Error| {
-            let status = match e {
-                Pkcs12Error::Malformed { .. }
-                | Pkcs12Error::UnsupportedAlgorithm { .. }
-                | Pkcs12Error::LimitExceeded { .. } => Exit::FormatError,
-                _ => Exit::KeyError,
-            };
-            Failure::new(status, format!("{}: {e}", p12.display()))
-        };
-        let id = Pkcs12::from_der(&der, &password)
-            .and_then(|p| p.identity(provider))
-            .map_err(p12_failure)?;
-        let cert = |der: &[u8]| {
-            Certificate::from_der(der)
-                .map_err(|e| Failure::new(Exit::FormatError, format!("{}: {e}", p12.display())))
-        };
-        let mut chain = id
-            .chain
-            .iter()
-            .map(|c| cert(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        for extra in &args.chain {
-            chain.extend(input::certificates(extra)?);
-        }
-        return Ok(Identity {
-            certificate: cert(&id.certificate)?,
-            key: id.key,
-            chain,
-        });
-    }
-    let (Some(key_path), Some(cert_path)) = (&args.key, &args.cert) else {
-        return Err(Failure::new(
-            Exit::Usage,
-            "give the signer as --p12 FILE (with --password-env/--password-file) or as \
-             --key FILE --cert FILE",
-        ));
-    };
-    let key_bytes = zeroize::Zeroizing::new(input::read(key_path)?);
-    let key = if key_bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
-        let text = std::str::from_utf8(&key_bytes).map_err(|_| {
-            Failure::new(
-                Exit::KeyError,
-                format!("{}: not a PEM key", key_path.display()),
-            )
-        })?;
-        provider.load_private_key_pem(text)
-    } else {
-        provider.load_private_key_der(&key_bytes)
-    }
-    .map_err(|e| Failure::new(Exit::KeyError, format!("{}: {e}", key_path.display())))?;
-    let mut certs = input::certificates(cert_path)?;
-    let certificate = certs.remove(0);
-    let mut chain = certs;
-    for extra in &args.chain {
-        chain.extend(input::certificates(extra)?);
-    }
-    Ok(Identity {
-        key,
-        certificate,
-        chain,
-    })
-}
-
 /// The signature algorithm from the key and --pss/--hash.
 fn algorithm(key: &dyn SigningKey, args: &SignCmsArgs) -> Result<SignatureAlgorithm, Failure> {
     let default = key.default_algorithm();
@@ -258,7 +165,7 @@ fn algorithm(key: &dyn SigningKey, args: &SignCmsArgs) -> Result<SignatureAlgori
 }
 
 pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result<Exit, Failure> {
-    let id = load_identity(provider, args)?;
+    let id = args.signer.load(provider)?;
     let mut options = SignOptions::at(UnixTime::now());
     options.algorithm = Some(algorithm(&*id.key, args)?);
     options.signing_certificate_v2 = !args.no_signing_certificate;

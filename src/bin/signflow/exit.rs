@@ -16,6 +16,8 @@ pub enum Status {
     Indeterminate = 3,
     /// 4: wrong password or unusable key.
     KeyError = 4,
+    /// 5: another writer changed the document first (flow commands): run it again.
+    Conflict = 5,
     /// 64: the command line is wrong (EX_USAGE).
     Usage = 64,
     /// 74: reading or writing a file failed (EX_IOERR).

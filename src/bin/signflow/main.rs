@@ -1,7 +1,8 @@
 //! `signflow`: sign and verify documents from the command line.
 //!
 //! Conventions shared by every command (README, "CLI conventions"): exit statuses 0 valid,
-//! 1 invalid, 2 format error, 3 indeterminate, 4 wrong password or unusable key, 64 usage,
+//! 1 invalid (or refused), 2 format error, 3 indeterminate, 4 wrong password or unusable key,
+//! 5 conflict (flow: another writer was first), 64 usage,
 //! 74 I/O; `--json` prints a machine-readable report on stdout; passwords only through
 //! `--password-env` or `--password-file`; PEM or DER inputs; `--at RFC3339` for the validation
 //! time.
@@ -10,6 +11,8 @@ mod chain;
 mod cms;
 mod demo;
 mod exit;
+mod flow;
+mod identity;
 mod input;
 mod inspect;
 mod p12;
@@ -46,6 +49,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Validate a certificate's path to a trust anchor at a time (RFC 5280), with CRLs.
     VerifyChain(chain::VerifyChainArgs),
+    /// Document flow: organisations, members, documents, signing steps, journal audit.
+    Flow(flow::FlowArgs),
     /// Tell what a certificate, CRL or PKCS#12 file holds.
     Inspect(inspect::InspectArgs),
     /// Sign a document.
@@ -128,6 +133,7 @@ fn main() -> ExitCode {
             Command::Demo(args) => demo::run(provider, args, cli.json),
             Command::VerifyChain(args) => chain::run(provider, args, cli.json),
             Command::Inspect(args) => inspect::run(provider, args, cli.json),
+            Command::Flow(args) => flow::run(provider, args, cli.json),
             Command::Sign(SignCommand::Cms(args)) => cms::sign(provider, args, cli.json),
             Command::Verify(VerifyCommand::Cms(args)) => cms::verify(provider, args, cli.json),
             Command::Sign(SignCommand::Xml(args)) => xml::sign(provider, args, cli.json),

@@ -1,0 +1,117 @@
+//! The signer's key, certificate and chain, from `--p12` (with a password) or `--key` +
+//! `--cert`: shared by every command that signs.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use signflow::crypto::{CryptoProvider, SigningKey};
+use signflow::pki::Certificate;
+
+use crate::exit::{Failure, Status};
+use crate::input;
+use crate::secrets::PasswordArgs;
+
+/// `--p12 FILE [--password-env V | --password-file F] | --key FILE --cert FILE`, `--chain`.
+#[derive(Args, Debug, Clone)]
+pub struct SignerArgs {
+    /// PKCS#12 file with the signer's key, certificate and chain (password through
+    /// --password-env or --password-file).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "cert"])]
+    pub p12: Option<PathBuf>,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    /// The signer's private key: unencrypted PKCS#8, PEM or DER.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// The signer's certificate, PEM or DER (further certificates in the file join the chain).
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Certificates above the signer's to embed, PEM or DER (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub chain: Vec<PathBuf>,
+}
+
+/// The signer: key, certificate, chain.
+pub struct Identity {
+    pub key: Box<dyn SigningKey>,
+    pub certificate: Certificate,
+    pub chain: Vec<Certificate>,
+}
+
+impl SignerArgs {
+    /// Opens the key and certificates (exit 4 for a wrong password or unusable key, 2 for a
+    /// malformed file, 64 when no signer was given).
+    pub fn load(&self, provider: &CryptoProvider) -> Result<Identity, Failure> {
+        if let Some(p12) = &self.p12 {
+            use signflow::pki::pkcs12::{Pkcs12, Pkcs12Error};
+            let password = self.password.read()?.ok_or_else(|| {
+                Failure::new(
+                    Status::Usage,
+                    "--p12 needs the password through --password-env VAR or --password-file FILE",
+                )
+            })?;
+            let der = input::read(p12)?;
+            let p12_failure = |e: Pkcs12Error| {
+                let status = match e {
+                    Pkcs12Error::Malformed { .. }
+                    | Pkcs12Error::UnsupportedAlgorithm { .. }
+                    | Pkcs12Error::LimitExceeded { .. } => Status::FormatError,
+                    _ => Status::KeyError,
+                };
+                Failure::new(status, format!("{}: {e}", p12.display()))
+            };
+            let id = Pkcs12::from_der(&der, &password)
+                .and_then(|p| p.identity(provider))
+                .map_err(p12_failure)?;
+            let cert = |der: &[u8]| {
+                Certificate::from_der(der).map_err(|e| {
+                    Failure::new(Status::FormatError, format!("{}: {e}", p12.display()))
+                })
+            };
+            let mut chain = id
+                .chain
+                .iter()
+                .map(|c| cert(c))
+                .collect::<Result<Vec<_>, _>>()?;
+            for extra in &self.chain {
+                chain.extend(input::certificates(extra)?);
+            }
+            return Ok(Identity {
+                certificate: cert(&id.certificate)?,
+                key: id.key,
+                chain,
+            });
+        }
+        let (Some(key_path), Some(cert_path)) = (&self.key, &self.cert) else {
+            return Err(Failure::new(
+                Status::Usage,
+                "give the signer as --p12 FILE (with --password-env/--password-file) or as \
+                 --key FILE --cert FILE",
+            ));
+        };
+        let key_bytes = zeroize::Zeroizing::new(input::read(key_path)?);
+        let key = if key_bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+            let text = std::str::from_utf8(&key_bytes).map_err(|_| {
+                Failure::new(
+                    Status::KeyError,
+                    format!("{}: not a PEM key", key_path.display()),
+                )
+            })?;
+            provider.load_private_key_pem(text)
+        } else {
+            provider.load_private_key_der(&key_bytes)
+        }
+        .map_err(|e| Failure::new(Status::KeyError, format!("{}: {e}", key_path.display())))?;
+        let mut certs = input::certificates(cert_path)?;
+        let certificate = certs.remove(0);
+        let mut chain = certs;
+        for extra in &self.chain {
+            chain.extend(input::certificates(extra)?);
+        }
+        Ok(Identity {
+            key,
+            certificate,
+            chain,
+        })
+    }
+}
