@@ -3,8 +3,9 @@
 
 Reads target/criterion/**/new/benchmark.json (ids) and estimates.json (`median.point_estimate`,
 in ns) under this folder, after `cargo bench --bench compare ...`, and prints the verify, sign
-and digest tables in microseconds. Crate versions come from this folder's Cargo.lock, the
-OpenSSL version from pkg-config (what openssl-sys links against).
+and digest tables in microseconds, then the certificates table (chain validation, CRLs,
+PKCS#12) with a unit per cell; tables without results are left out. Crate versions come from this folder's Cargo.lock, the OpenSSL
+version from pkg-config (what openssl-sys links against).
 
 Usage: python3 table.py [CRITERION_DIR]
 """
@@ -26,6 +27,51 @@ ALGORITHMS = [
 ]
 
 
+# The certificates table: (label, criterion group, aws-lc-rs function, rustcrypto function,
+# OpenSSL function). Function "signflow" means no crypto backend is involved: one measurement,
+# shown in both signflow columns with a dagger.
+SF = ("signflow-aws-lc-rs", "signflow-rustcrypto", "openssl")
+CERT_ROWS = [
+    ("Chain validation leaf-rsa, cold (parsed inputs)", "chain-cold/leaf-rsa", *SF),
+    ("Chain validation leaf-rsa, cold incl. parsing", "chain-cold-incl-parsing/leaf-rsa", *SF),
+    ("Chain validation leaf-rsa, validator / store reused", "chain-reused/leaf-rsa", *SF),
+    ("Chain validation leaf-ecdsa-p256, cold (parsed inputs)", "chain-cold/leaf-ecdsa-p256", *SF),
+    (
+        "Chain validation leaf-ecdsa-p256, cold incl. parsing",
+        "chain-cold-incl-parsing/leaf-ecdsa-p256",
+        *SF,
+    ),
+    (
+        "Chain validation leaf-ecdsa-p256, validator / store reused",
+        "chain-reused/leaf-ecdsa-p256",
+        *SF,
+    ),
+    ("Parse a certificate (leaf-rsa.der)", "parse/certificate", "signflow", "signflow", "openssl"),
+    ("Parse a CRL (intermediate-ca.crl.der, 1 entry)", "parse/crl", "signflow", "signflow", "openssl"),
+    (
+        "CRL 1M entries: parse, ready for lookups",
+        "crl-1m/parse",
+        "signflow",
+        "signflow",
+        "openssl-incl-sort",
+    ),
+    ("CRL 1M entries: parse only (d2i_X509_CRL)", "crl-1m/parse", None, None, "openssl"),
+    ("CRL 1M entries: lookup, serial present", "crl-1m/lookup-hit", "signflow", "signflow", "openssl"),
+    ("CRL 1M entries: lookup, serial absent", "crl-1m/lookup-miss", "signflow", "signflow", "openssl"),
+    (
+        "Chain validation leaf-rsa with the 1M CRL, reused",
+        "crl-1m/chain-reused/leaf-rsa",
+        *SF,
+    ),
+    ("PKCS#12 import (leaf-rsa.p12)", "pkcs12/leaf-rsa", "signflow", "signflow", "openssl"),
+    ("PKCS#12 import + key loaded into the backend", "pkcs12/leaf-rsa", *SF),
+]
+
+
+# A certificates-table cell is flagged when its median's 95 % CI is wider than this.
+NOISY = 0.10
+
+
 def lock_version(name):
     text = (HERE / "Cargo.lock").read_text()
     m = re.search(r'\[\[package\]\]\nname = "%s"\nversion = "([^"]+)"' % re.escape(name), text)
@@ -43,12 +89,16 @@ def openssl_version():
 
 
 def load(root):
-    medians = {}
+    """Medians (ns) by (group, function), and the relative width of each median's 95 % CI."""
+    medians, spread = {}, {}
     for bench in root.glob("**/new/benchmark.json"):
         meta = json.loads(bench.read_text())
-        est = json.loads((bench.parent / "estimates.json").read_text())
-        medians[(meta["group_id"], meta["function_id"])] = est["median"]["point_estimate"]
-    return medians
+        est = json.loads((bench.parent / "estimates.json").read_text())["median"]
+        key = (meta["group_id"], meta["function_id"])
+        medians[key] = est["point_estimate"]
+        ci = est["confidence_interval"]
+        spread[key] = (ci["upper_bound"] - ci["lower_bound"]) / est["point_estimate"]
+    return medians, spread
 
 
 def us(ns):
@@ -63,13 +113,28 @@ def us(ns):
     return f"{v:.2f}"
 
 
+def auto(ns):
+    """A duration with its unit and three significant figures."""
+    if ns is None:
+        return "–"
+    for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs"), (1, "ns")):
+        if ns >= scale or unit == "ns":
+            v = ns / scale
+            if v >= 100:
+                return f"{v:.0f} {unit}"
+            if v >= 10:
+                return f"{v:.1f} {unit}"
+            return f"{v:.2f} {unit}"
+    return "–"
+
+
 def ratio(a, b):
     return "–" if a is None or b is None else f"{a / b:.2f}×"
 
 
 def main():
     root = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "target" / "criterion"
-    m = load(root)
+    m, spread = load(root)
     if not m:
         sys.exit(f"no criterion results under {root}")
     aws = f"signflow aws-lc-rs (aws-lc-rs {lock_version('aws-lc-rs')})"
@@ -83,6 +148,8 @@ def main():
             cols.append("OpenSSL, SPKI parsed per call")
             funcs.append("openssl-parse-spki")
         cols += ["aws-lc-rs / OpenSSL", "rustcrypto / OpenSSL"]
+        if not any((f"{op}/{key}", f) in m for key, _ in ALGORITHMS for f in funcs):
+            continue
         print(f"**{op}** (median µs per operation, 1 KiB message)\n")
         print("| algorithm | " + " | ".join(cols) + " |")
         print("|---|" + "---:|" * len(cols))
@@ -102,6 +169,29 @@ def main():
         cells = [f"{us(v)} ({(1 << 20) / (v / 1e9) / (1 << 20):.0f})" if v else "–" for v in vals]
         print("| SHA-256, 1 MiB | " + " | ".join(cells) + " |")
         print()
+
+    rows = [r for r in CERT_ROWS if any((r[1], f) in m for f in r[2:] if f)]
+    if rows:
+        print("**Certificates** (median time per operation; † = no crypto backend involved, one")
+        print("measurement shown in both signflow columns; * = the median's 95 % confidence")
+        print(f"interval is wider than {NOISY:.0%} of it: disturbed by other load)\n")
+        print(
+            f"| operation | {aws} | {rc} | {ossl} | aws-lc-rs / OpenSSL | rustcrypto / OpenSSL |"
+        )
+        print("|---|---:|---:|---:|---:|---:|")
+        for label, group, *funcs in rows:
+            vals = [m.get((group, f)) if f else None for f in funcs]
+            cells = [auto(v) for v in vals]
+            for i, f in enumerate(funcs):
+                if f and spread.get((group, f), 0) > NOISY:
+                    cells[i] += " *"
+            for i in (0, 1):
+                if funcs[i] == "signflow" and vals[i] is not None:
+                    cells[i] += " †"
+            cells += [ratio(vals[0], vals[2]), ratio(vals[1], vals[2])]
+            print(f"| {label} | " + " | ".join(cells) + " |")
+        print()
+
 
 
 if __name__ == "__main__":

@@ -23,8 +23,17 @@
 //! each of the others (and a tampered message to fail), so the figures compare the same
 //! operation. The `verify/` benches all check the same signature bytes.
 //!
+//! The certificates layer (chain validation with CRLs, a 1,000,000-entry CRL, PKCS#12 import)
+//! is measured in the same run: see `certs/mod.rs`.
+//!
 //! Run: `cargo bench --bench compare -- --warm-up-time 1 --measurement-time 3` in this folder,
-//! then `python3 table.py` for the Markdown table (see ../README.md).
+//! then `python3 table.py` for the Markdown tables (see ../README.md).
+
+// Shared with the main crate's `benches/pki.rs`: one generator of the 1M-entry CRL.
+#[path = "../../support/crl_gen.rs"]
+mod crl_gen;
+
+mod certs;
 
 use std::hint::black_box;
 
@@ -292,7 +301,7 @@ fn bench_digest(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_verify, bench_sign, bench_digest);
+criterion_group!(benches, bench_verify, bench_sign, bench_digest, certs::all);
 
 fn main() {
     // Recorded in the output so that a table can name what was measured.
