@@ -1217,6 +1217,152 @@ per_provider! {
         }
     }
 
+    /// Signs `<root><Act Id="a">pay 10</Act><Note>n</Note></root>` over `#a` (or the whole
+    /// document) with the RSA leaf.
+    fn signed_act(reference_id: Option<&str>) -> String {
+        let input = r#"<root><Act Id="a">pay 10</Act><Note>n</Note></root>"#;
+        let o = SignOptions {
+            layout: Layout::Enveloped {
+                reference_id: reference_id.map(str::to_owned),
+                placement: Placement::LastChildOfRoot,
+            },
+            ..SignOptions::default()
+        };
+        let signed =
+            sign_with("pki/leaf-rsa.key.pem", "pki/leaf-rsa.pem", input.as_bytes(), &o).unwrap();
+        String::from_utf8(signed).unwrap()
+    }
+
+    fn verify_pki(xml: &str) -> XmlVerification {
+        let (trust, inter, crls) = test_pki();
+        verify(
+            provider(),
+            xml.as_bytes(),
+            &trust,
+            &inter,
+            &crls,
+            &pki_options(),
+        )
+        .unwrap()
+    }
+
+    const GENUINE: &str = r#"<Act Id="a">pay 10</Act>"#;
+
+    /// The XML signature wrapping family, on a signature signflow made: wherever the attacker
+    /// moves the signed element and whatever forgery takes its place, the result is invalid or
+    /// hands back only the genuinely signed element.
+    #[test]
+    fn signature_wrapping_family() {
+        let xml = signed_act(Some("a"));
+        let v = verify_pki(&xml);
+        assert_eq!(v.status, Status::Valid, "{}", report(&v));
+        assert_eq!(v.references[0].canonical, GENUINE.as_bytes());
+
+        let forged_same_id = r#"<Act Id="a">pay 1000</Act>"#;
+        let forged_no_id = r#"<Act>pay 1000</Act>"#;
+        let into_signature = |forged: &str, wrapper: (&str, &str)| {
+            xml.replacen(GENUINE, forged, 1).replacen(
+                "</ds:Signature>",
+                &format!("{}{GENUINE}{}</ds:Signature>", wrapper.0, wrapper.1),
+                1,
+            )
+        };
+        let attacks = [
+            // Moved into a wrapper, a forged sibling with the same Id in its place.
+            (
+                "wrapper, same Id",
+                xml.replacen(
+                    GENUINE,
+                    &format!("{forged_same_id}<Wrapper>{GENUINE}</Wrapper>"),
+                    1,
+                ),
+            ),
+            // Moved into a wrapper, a forgery without Id where the application looks.
+            (
+                "wrapper, no Id",
+                xml.replacen(
+                    GENUINE,
+                    &format!("{forged_no_id}<Wrapper>{GENUINE}</Wrapper>"),
+                    1,
+                ),
+            ),
+            // Moved into a ds:Object of the Signature.
+            (
+                "Object, same Id",
+                into_signature(forged_same_id, ("<ds:Object>", "</ds:Object>")),
+            ),
+            (
+                "Object, no Id",
+                into_signature(forged_no_id, ("<ds:Object>", "</ds:Object>")),
+            ),
+            // Moved into the Signature element itself.
+            ("Signature, same Id", into_signature(forged_same_id, ("", ""))),
+            ("Signature, no Id", into_signature(forged_no_id, ("", ""))),
+            // A forged sibling with the same Id after the genuine one.
+            (
+                "sibling, same Id",
+                xml.replacen(GENUINE, &format!("{GENUINE}{forged_same_id}"), 1),
+            ),
+            // A second, unsigned element appended.
+            (
+                "appended unsigned element",
+                xml.replacen("</root>", r#"<Act Id="b">pay 1000</Act></root>"#, 1),
+            ),
+        ];
+        for (name, attack) in attacks {
+            assert_ne!(attack, xml, "{name}");
+            let v = verify_pki(&attack);
+            match v.status {
+                Status::Valid => {
+                    // Only the genuine element comes back, whatever else the document holds.
+                    assert_eq!(v.references.len(), 1, "{name}");
+                    assert_eq!(v.references[0].canonical, GENUINE.as_bytes(), "{name}");
+                    let el = v.references[0].element.unwrap();
+                    let doc = &v.document;
+                    assert_eq!(doc.text(el), "pay 10", "{name}");
+                }
+                _ => assert!(
+                    v.has(|f| matches!(f, XmlFinding::DuplicateId { .. })),
+                    "{name}: {}",
+                    report(&v)
+                ),
+            }
+            // Every same-Id forgery is refused outright.
+            if name.contains("same Id") {
+                assert_eq!(v.status, Status::Invalid, "{name}");
+            }
+        }
+
+        // URI="": anything added to the document breaks the digest.
+        let whole = signed_act(None);
+        assert_eq!(verify_pki(&whole).status, Status::Valid);
+        let appended = whole.replacen("</root>", "<Act>pay 1000</Act></root>", 1);
+        let v = verify_pki(&appended);
+        assert_eq!(v.status, Status::Invalid);
+        assert!(v.has(|f| matches!(f, XmlFinding::DigestMismatch { .. })));
+    }
+
+    /// HMAC (CVE-2009-0217 truncation included) is never accepted without a caller key: a
+    /// signature switched to a truncated HMAC is not valid.
+    #[test]
+    fn hmac_truncation_is_not_accepted() {
+        let xml = signed_act(Some("a"));
+        let start = xml.find("<ds:SignatureMethod").unwrap();
+        let end = start + xml[start..].find("/>").unwrap() + 2;
+        let start_value = xml.find("<ds:SignatureValue>").unwrap() + "<ds:SignatureValue>".len();
+        let end_value = xml.find("</ds:SignatureValue>").unwrap();
+        let forged = format!(
+            "{}<ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#hmac-sha256\">\
+             <ds:HMACOutputLength>8</ds:HMACOutputLength></ds:SignatureMethod>{}AA=={}",
+            &xml[..start],
+            &xml[end..start_value],
+            &xml[end_value..]
+        );
+        let v = verify_pki(&forged);
+        assert_ne!(v.status, Status::Valid, "{}", report(&v));
+        assert!(v.has(|f| matches!(f, XmlFinding::Unsupported { .. })));
+    }
+
 }
 
 #[test]
