@@ -1363,6 +1363,83 @@ per_provider! {
         assert!(v.has(|f| matches!(f, XmlFinding::Unsupported { .. })));
     }
 
+    /// KeyInfo that names the signer's certificate (X509IssuerSerial, X509SKI,
+    /// X509SubjectName) instead of carrying it: the certificate is found among the caller's
+    /// untrusted certificates, then verified and validated like any other.
+    #[test]
+    fn key_info_references_find_caller_certificates() {
+        let leaf = cert("pki/leaf-rsa.pem");
+        let o = SignOptions {
+            include_chain: false,
+            ..SignOptions::default()
+        };
+        let signed = String::from_utf8(
+            sign_with("pki/leaf-rsa.key.pem", "pki/leaf-rsa.pem", ACT.as_bytes(), &o).unwrap(),
+        )
+        .unwrap();
+        let start = signed.find("<ds:X509Data>").unwrap() + "<ds:X509Data>".len();
+        let end = signed.find("</ds:X509Data>").unwrap();
+        let with = |inner: &str| format!("{}{inner}{}", &signed[..start], &signed[end..]);
+        // RFC 4514 order (most specific first), as other tools write it.
+        let rfc4514 = |display: String| {
+            let mut parts: Vec<String> = display.split(", ").map(str::to_owned).collect();
+            parts.reverse();
+            parts.join(",")
+        };
+        let serial = u128::from_str_radix(&leaf.serial_hex(), 16).unwrap();
+        let ski = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            leaf.extensions().subject_key_id.as_ref().unwrap(),
+        );
+        let issuer_serial = |serial: u128| {
+            format!(
+                "<ds:X509IssuerSerial><ds:X509IssuerName>{}</ds:X509IssuerName>\
+                 <ds:X509SerialNumber>{serial}</ds:X509SerialNumber></ds:X509IssuerSerial>",
+                rfc4514(leaf.issuer().to_string())
+            )
+        };
+        let (trust, _, crls) = test_pki();
+        let pool = vec![cert("pki/intermediate-ca.pem"), leaf.clone()];
+        let check = |xml: &str, pool: &[Certificate]| {
+            verify(provider(), xml.as_bytes(), &trust, pool, &crls, &pki_options()).unwrap()
+        };
+        for (name, inner) in [
+            ("issuer-serial", issuer_serial(serial)),
+            ("ski", format!("<ds:X509SKI>{ski}</ds:X509SKI>")),
+            (
+                "subject-name",
+                format!(
+                    "<ds:X509SubjectName>{}</ds:X509SubjectName>",
+                    rfc4514(leaf.subject().to_string())
+                ),
+            ),
+        ] {
+            let xml = with(&inner);
+            assert!(!xml.contains("X509Certificate"), "{name}");
+            let v = check(&xml, &pool);
+            assert_eq!(v.status, Status::Valid, "{name}: {}", report(&v));
+            assert_eq!(v.signer.as_ref().unwrap().der(), leaf.der(), "{name}");
+            // Without the certificate among the caller's, there is no key.
+            let v = check(&xml, &pool[..1]);
+            assert_eq!(v.status, Status::Indeterminate, "{name}: {}", report(&v));
+            assert!(v.has(|f| matches!(f, XmlFinding::NoKey)), "{name}");
+        }
+        // A serial number that designates no certificate.
+        let v = check(&with(&issuer_serial(serial + 1)), &pool);
+        assert!(v.has(|f| matches!(f, XmlFinding::NoKey)), "{}", report(&v));
+        // A designated certificate whose key did not sign: not valid.
+        let ec = cert("pki/leaf-ecdsa-p256.pem");
+        let ec_ski = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            ec.extensions().subject_key_id.as_ref().unwrap(),
+        );
+        let v = check(
+            &with(&format!("<ds:X509SKI>{ec_ski}</ds:X509SKI>")),
+            &[cert("pki/intermediate-ca.pem"), ec],
+        );
+        assert_eq!(v.status, Status::Invalid, "{}", report(&v));
+    }
+
 }
 
 #[test]

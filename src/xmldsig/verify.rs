@@ -589,7 +589,7 @@ fn check_signature(
             return Ok((None, None));
         }
         KeySource::Certificate(c) => vec![(**c).clone()],
-        KeySource::KeyInfo => key_info_certificates(doc, signature)?,
+        KeySource::KeyInfo => key_info_certificates(doc, signature, intermediates)?,
     };
     if candidates.is_empty() {
         findings.push(XmlFinding::NoKey);
@@ -628,9 +628,18 @@ fn check_signature(
     Ok((Some(signer), Some(report)))
 }
 
-/// The certificates of KeyInfo/X509Data/X509Certificate, in document order.
-fn key_info_certificates(doc: &Document, signature: NodeId) -> Result<Vec<Certificate>, XmlError> {
-    let mut out = Vec::new();
+/// The signer candidates KeyInfo/X509Data names: its X509Certificate elements in document
+/// order, then the caller's certificates (`pool`) that an X509IssuerSerial, X509SKI or
+/// X509SubjectName element designates. The look-up only proposes candidates: each must still
+/// verify the signature and validate to the trust store, so a loose name match cannot let a
+/// wrong key in.
+fn key_info_certificates(
+    doc: &Document,
+    signature: NodeId,
+    pool: &[Certificate],
+) -> Result<Vec<Certificate>, XmlError> {
+    let mut out: Vec<Certificate> = Vec::new();
+    let mut designated = Vec::new();
     for ki in doc.children_named(signature, DSIG_NS, "KeyInfo") {
         for xd in doc.children_named(ki, DSIG_NS, "X509Data") {
             for xc in doc.children_named(xd, DSIG_NS, "X509Certificate") {
@@ -640,9 +649,99 @@ fn key_info_certificates(doc: &Document, signature: NodeId) -> Result<Vec<Certif
                     out.push(c);
                 }
             }
+            for is in doc.children_named(xd, DSIG_NS, "X509IssuerSerial") {
+                let name = doc
+                    .children_named(is, DSIG_NS, "X509IssuerName")
+                    .next()
+                    .map(|n| doc.text(n));
+                let serial = doc
+                    .children_named(is, DSIG_NS, "X509SerialNumber")
+                    .next()
+                    .and_then(|n| decimal_to_bytes(doc.text(n).trim()))
+                    .ok_or(XmlError::Structure("X509SerialNumber"))?;
+                designated.extend(pool.iter().filter(|c| {
+                    strip_zeros(c.serial()) == strip_zeros(&serial)
+                        && name
+                            .as_deref()
+                            .is_none_or(|n| same_name(n, &c.issuer().to_string()))
+                }));
+            }
+            for ski in doc.children_named(xd, DSIG_NS, "X509SKI") {
+                let id = decode_base64(&doc.text(ski)).ok_or(XmlError::Base64("X509SKI"))?;
+                designated.extend(
+                    pool.iter()
+                        .filter(|c| c.extensions().subject_key_id.as_deref() == Some(&id[..])),
+                );
+            }
+            for sn in doc.children_named(xd, DSIG_NS, "X509SubjectName") {
+                let name = doc.text(sn);
+                designated.extend(
+                    pool.iter()
+                        .filter(|c| same_name(&name, &c.subject().to_string())),
+                );
+            }
+        }
+    }
+    for c in designated {
+        if !out.iter().any(|o| o.der() == c.der()) {
+            out.push(c.clone());
         }
     }
     Ok(out)
+}
+
+/// A decimal serial number (at most 100 digits) as big-endian bytes.
+fn decimal_to_bytes(s: &str) -> Option<Vec<u8>> {
+    if s.is_empty() || s.len() > 100 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut out: Vec<u8> = vec![0];
+    for d in s.bytes() {
+        let mut carry = u32::from(d - b'0');
+        for byte in out.iter_mut().rev() {
+            let v = u32::from(*byte) * 10 + carry;
+            *byte = (v & 0xff) as u8;
+            carry = v >> 8;
+        }
+        while carry > 0 {
+            out.insert(0, (carry & 0xff) as u8);
+            carry >>= 8;
+        }
+    }
+    Some(out)
+}
+
+fn strip_zeros(b: &[u8]) -> &[u8] {
+    let first = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    &b[first..]
+}
+
+/// Whether two distinguished names written as text (RFC 4514 or signflow's display form) have
+/// the same attributes, in any order, case and white space aside. A candidate filter only.
+fn same_name(a: &str, b: &str) -> bool {
+    fn parts(s: &str) -> Vec<String> {
+        let mut v: Vec<String> = s
+            .split([',', '+'])
+            .map(|p| {
+                let (k, val) = p.split_once('=').unwrap_or(("", p));
+                let k = match k.trim().to_ascii_lowercase().as_str() {
+                    "e" | "emailaddress" | "1.2.840.113549.1.9.1" => "emailaddress".to_owned(),
+                    "s" | "st" | "2.5.4.8" => "st".to_owned(),
+                    "2.5.4.3" => "cn".to_owned(),
+                    "2.5.4.10" => "o".to_owned(),
+                    "2.5.4.11" => "ou".to_owned(),
+                    "2.5.4.6" => "c".to_owned(),
+                    "2.5.4.7" => "l".to_owned(),
+                    other => other.to_owned(),
+                };
+                let val: Vec<&str> = val.split_whitespace().collect();
+                format!("{k}={}", val.join(" ").to_lowercase())
+            })
+            .collect();
+        v.sort();
+        v
+    }
+    parts(a) == parts(b)
 }
 
 #[allow(clippy::too_many_arguments)]
