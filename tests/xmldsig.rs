@@ -341,6 +341,58 @@ per_provider! {
                 opts(KeySource::KeyInfo, false),
                 Expect::Valid,
             ),
+            (
+                "aleksey-xmldsig-01/enveloped-sha256-rsa-pss-sha256.xml",
+                &[CA],
+                &[CA2],
+                opts(rsa_cert.clone(), false),
+                Expect::Valid,
+            ),
+            (
+                "aleksey-xmldsig-01/enveloped-sha384-rsa-pss-sha384.xml",
+                &[CA],
+                &[CA2],
+                opts(rsa_cert.clone(), false),
+                Expect::Valid,
+            ),
+            (
+                "aleksey-xmldsig-01/enveloped-sha512-rsa-pss-sha512.xml",
+                &[CA],
+                &[CA2],
+                opts(rsa_cert.clone(), false),
+                Expect::Valid,
+            ),
+            (
+                "aleksey-xmldsig-01/enveloping-rsa-pss-sha256.xml",
+                &[CA],
+                &[],
+                opts(KeySource::KeyInfo, false),
+                Expect::Valid,
+            ),
+            (
+                "aleksey-xmldsig-01/enveloping-rsa-pss-sha384.xml",
+                &[CA],
+                &[],
+                opts(KeySource::KeyInfo, false),
+                Expect::Valid,
+            ),
+            (
+                "aleksey-xmldsig-01/enveloping-rsa-pss-sha512.xml",
+                &[CA],
+                &[],
+                opts(KeySource::KeyInfo, false),
+                Expect::Valid,
+            ),
+            (
+                "aleksey-xmldsig-01/enveloped-sha256-eddsa-ed25519.xml",
+                &[],
+                &[],
+                opts(
+                    KeySource::TrustedPublicKey(xmlsec("keys/eddsa-ed25519-pubkey.der")),
+                    false,
+                ),
+                Expect::Valid,
+            ),
             // phaos-xmldsig-three (2002): RSA-1024 and SHA-1 throughout, validated in 2009.
             (
                 "phaos-xmldsig-three/signature-rsa-enveloped.xml",
