@@ -4,7 +4,8 @@
 Reads target/criterion/**/new/benchmark.json (ids) and estimates.json (`median.point_estimate`,
 in ns) under this folder, after `cargo bench --bench compare ...`, and prints the verify, sign
 and digest tables in microseconds, then the certificates table (chain validation, CRLs,
-PKCS#12) with a unit per cell; tables without results are left out. Crate versions come from this folder's Cargo.lock, the OpenSSL
+PKCS#12) and the CMS detached verify table with a unit per cell; tables without results are
+left out. Crate versions come from this folder's Cargo.lock, the OpenSSL
 version from pkg-config (what openssl-sys links against).
 
 Usage: python3 table.py [CRITERION_DIR]
@@ -66,6 +67,10 @@ CERT_ROWS = [
     ("PKCS#12 import (leaf-rsa.p12)", "pkcs12/leaf-rsa", "signflow", "signflow", "openssl"),
     ("PKCS#12 import + key loaded into the backend", "pkcs12/leaf-rsa", *SF),
 ]
+
+
+# The CMS table: (criterion id under cms-verify/, content length in bytes).
+CMS_SIZES = [("1KiB", 1 << 10), ("1MiB", 1 << 20), ("100MiB", 100 << 20)]
 
 
 # A certificates-table cell is flagged when its median's 95 % CI is wider than this.
@@ -192,6 +197,29 @@ def main():
             print(f"| {label} | " + " | ".join(cells) + " |")
         print()
 
+    sf = ("signflow-aws-lc-rs", "signflow-rustcrypto", "openssl")
+    sizes = [(k, n) for k, n in CMS_SIZES if any((f"cms-verify/{k}", f) in m for f in sf)]
+    if sizes:
+        print("**CMS detached verify** (median time per verification, full: parse, digest of")
+        print("the content, RSA-2048 signature over the signed attributes, path to the root with")
+        print("both CRLs; MiB/s in brackets; * = the median's 95 % confidence interval is wider")
+        print(f"than {NOISY:.0%} of it)\n")
+        print(f"| content | {aws} | {rc} | {ossl} | aws-lc-rs / OpenSSL | rustcrypto / OpenSSL |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for key, n in sizes:
+            g = f"cms-verify/{key}"
+            vals = [m.get((g, f)) for f in sf]
+            cells = []
+            for f, v in zip(sf, vals):
+                cell = auto(v)
+                if v is not None and n >= 1 << 20:
+                    cell += f" ({n / (v / 1e9) / (1 << 20):.0f})"
+                if v is not None and spread.get((g, f), 0) > NOISY:
+                    cell += " *"
+                cells.append(cell)
+            cells += [ratio(vals[0], vals[2]), ratio(vals[1], vals[2])]
+            print(f"| {key.replace('KiB', ' KiB').replace('MiB', ' MiB')} | " + " | ".join(cells) + " |")
+        print()
 
 
 if __name__ == "__main__":

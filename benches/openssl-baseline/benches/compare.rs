@@ -24,7 +24,8 @@
 //! operation. The `verify/` benches all check the same signature bytes.
 //!
 //! The certificates layer (chain validation with CRLs, a 1,000,000-entry CRL, PKCS#12 import)
-//! is measured in the same run: see `certs/mod.rs`.
+//! is measured in the same run: see `certs/mod.rs`; so is CMS detached verification beside
+//! `CMS_verify` (1 KiB, 1 MiB, 100 MiB): see `cms_verify/mod.rs`.
 //!
 //! Run: `cargo bench --bench compare -- --warm-up-time 1 --measurement-time 3` in this folder,
 //! then `python3 table.py` for the Markdown tables (see ../README.md).
@@ -34,6 +35,7 @@
 mod crl_gen;
 
 mod certs;
+mod cms_verify;
 
 use std::hint::black_box;
 
@@ -301,7 +303,14 @@ fn bench_digest(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_verify, bench_sign, bench_digest, certs::all);
+criterion_group!(
+    benches,
+    bench_verify,
+    bench_sign,
+    bench_digest,
+    certs::all,
+    cms_verify::bench
+);
 
 fn main() {
     // Recorded in the output so that a table can name what was measured.
