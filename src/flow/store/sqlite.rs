@@ -5,6 +5,9 @@
 
 use core::future::Future;
 use core::str::FromStr;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::Duration;
 
 use sqlx::Row as _;
@@ -25,6 +28,27 @@ const MIGRATIONS: &[&str] = &[include_str!("sqlite/0001_journal.sql")];
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Serialises this process's writers to the same file before they reach SQLite's lock,
+    /// whose busy handler would otherwise make them poll and sleep.
+    writers: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// One writer lock per database file in this process (weakly held: dropped with the stores).
+static WRITER_LOCKS: LazyLock<Mutex<HashMap<PathBuf, Weak<tokio::sync::Mutex<()>>>>> =
+    LazyLock::new(Default::default);
+
+fn writer_lock(file: Option<PathBuf>) -> Arc<tokio::sync::Mutex<()>> {
+    let Some(file) = file else {
+        return Arc::default();
+    };
+    let mut locks = WRITER_LOCKS.lock().unwrap_or_else(|p| p.into_inner());
+    locks.retain(|_, w| w.strong_count() > 0);
+    if let Some(lock) = locks.get(&file).and_then(Weak::upgrade) {
+        return lock;
+    }
+    let lock = Arc::default();
+    locks.insert(file, Arc::downgrade(&lock));
+    lock
 }
 
 impl SqliteStore {
@@ -62,9 +86,16 @@ impl SqliteStore {
                 .min_connections(if memory { 1 } else { 0 })
                 .idle_timeout(None)
                 .max_lifetime(None)
-                .connect_with(options)
+                .connect_with(options.clone())
                 .await?;
-            let store = Self { pool };
+            let file = (!memory).then(|| {
+                let path = PathBuf::from(options.get_filename());
+                path.canonicalize().unwrap_or(path)
+            });
+            let store = Self {
+                pool,
+                writers: writer_lock(file),
+            };
             store.migrate().await?;
             Ok(store)
         }
@@ -146,6 +177,7 @@ fn row_summary(r: &SqliteRow) -> Result<DocumentSummary, StoreError> {
 
 impl FlowStore for SqliteStore {
     async fn append(&self, request: AppendRequest) -> Result<Vec<JournalEntry>, StoreError> {
+        let _writer = self.writers.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let head: (i64, Vec<u8>) =
             sqlx::query_as("SELECT global_seq, hash FROM chain_head WHERE id = 1")
