@@ -241,6 +241,10 @@ fn contract_from_draft_to_archive() {
     assert_eq!(listed.as_array().unwrap().len(), 1);
     let listed = cli.json(&["list", "--status", "draft"]);
     assert!(listed.as_array().unwrap().is_empty());
+    let listed = cli.json(&["list", "--since", "2000-01-01", "--before", "2100-01-01"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let listed = cli.json(&["list", "--before", "2000-01-01"]);
+    assert!(listed.as_array().unwrap().is_empty());
     // Every further step is refused with the state and the command named.
     let (code, err) = cli.code(&["withdraw", &id, "--as", "ivanov"]);
     assert_eq!(code, 1);

@@ -210,6 +210,12 @@ struct ListArgs {
     /// Only this kind.
     #[arg(long)]
     kind: Option<DocumentKind>,
+    /// Only documents changed at or after this time (RFC 3339).
+    #[arg(long, value_name = "RFC3339")]
+    since: Option<String>,
+    /// Only documents changed before this time (RFC 3339).
+    #[arg(long, value_name = "RFC3339")]
+    before: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -451,7 +457,16 @@ async fn run_async(
                 organisation: a.org.clone(),
                 status: a.status,
                 kind: a.kind,
-                ..Default::default()
+                updated_from: a
+                    .since
+                    .as_deref()
+                    .map(|t| input::time(Some(t)))
+                    .transpose()?,
+                updated_to: a
+                    .before
+                    .as_deref()
+                    .map(|t| input::time(Some(t)))
+                    .transpose()?,
             };
             let docs = flow.list(&filter).await.map_err(flow_failure)?;
             let text = docs
