@@ -2,10 +2,10 @@
 """Markdown tables of median times from the `compare` bench's criterion output.
 
 Reads target/criterion/**/new/benchmark.json (ids) and estimates.json (`median.point_estimate`,
-in ns) under this folder, after `cargo bench --bench compare ...`, and prints the verify, sign
+in ns) under this folder, after `cargo bench --bench compare ...` (and `--bench gost`), and prints the verify, sign
 and digest tables in microseconds, then the certificates table (chain validation, CRLs,
-PKCS#12) and the CMS detached verify table with a unit per cell; tables without results are
-left out. Crate versions come from this folder's Cargo.lock, the OpenSSL
+PKCS#12), the CMS detached verify table and the GOST table (the `gost` bench) with a unit
+per cell; tables without results are left out. Crate versions come from this folder's Cargo.lock, the OpenSSL
 version from pkg-config (what openssl-sys links against).
 
 Usage: python3 table.py [CRITERION_DIR]
@@ -71,6 +71,13 @@ CERT_ROWS = [
 
 # The CMS table: (criterion id under cms-verify/, content length in bytes).
 CMS_SIZES = [("1KiB", 1 << 10), ("1MiB", 1 << 20), ("100MiB", 100 << 20)]
+
+
+# The GOST table (the `gost` bench): (criterion key, label).
+GOST_KEYS = [
+    ("gost2012-256-A", "GOST R 34.10-2012 256 (CryptoPro A)"),
+    ("gost2012-512-A", "GOST R 34.10-2012 512 (tc26 512 A)"),
+]
 
 
 # A certificates-table cell is flagged when its median's 95 % CI is wider than this.
@@ -219,6 +226,36 @@ def main():
                 cells.append(cell)
             cells += [ratio(vals[0], vals[2]), ratio(vals[1], vals[2])]
             print(f"| {key.replace('KiB', ' KiB').replace('MiB', ' MiB')} | " + " | ".join(cells) + " |")
+        print()
+
+    gost_rows = [
+        (f"{op} {label}", f"gost-{op}/{key}")
+        for key, label in GOST_KEYS
+        for op in ("verify", "sign")
+    ] + [("Streebog-256, 1 MiB", "gost-digest/streebog256-1MiB")]
+    gost_rows = [r for r in gost_rows if any((r[1], f) in m for f in sf)]
+    if gost_rows:
+        print("**GOST** (`gost` bench: median time per operation, 1 KiB message; OpenSSL with the")
+        print("GOST engine; MiB/s in brackets; * = the median's 95 % confidence interval is wider")
+        print(f"than {NOISY:.0%} of it)\n")
+        print(
+            f"| operation | {aws} | {rc} | OpenSSL {openssl_version()} + GOST engine "
+            "| OpenSSL, SPKI parsed per call | aws-lc-rs / OpenSSL | rustcrypto / OpenSSL |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for label, g in gost_rows:
+            funcs = [*sf, "openssl-parse-spki"]
+            vals = [m.get((g, f)) for f in funcs]
+            cells = []
+            for f, v in zip(funcs, vals):
+                cell = auto(v)
+                if v is not None and g.startswith("gost-digest/"):
+                    cell += f" ({(1 << 20) / (v / 1e9) / (1 << 20):.0f})"
+                if v is not None and spread.get((g, f), 0) > NOISY:
+                    cell += " *"
+                cells.append(cell)
+            cells += [ratio(vals[0], vals[2]), ratio(vals[1], vals[2])]
+            print(f"| {label} | " + " | ".join(cells) + " |")
         print()
 
 
