@@ -437,7 +437,7 @@ fn sign_xml_with_pem_key_enveloping_inclusive_and_reference_id() {
     let key = td("pki/leaf-ecdsa-p256.key.pem");
     let cert = td("pki/leaf-ecdsa-p256.pem");
     let chain = td("pki/chain.pem");
-    let cases: [(&str, &[&str], &str); 3] = [
+    let cases: [(&str, &[&str], &str); 4] = [
         (
             "enveloping",
             &["--enveloping", "--c14n", "inc"],
@@ -447,6 +447,11 @@ fn sign_xml_with_pem_key_enveloping_inclusive_and_reference_id() {
         (
             "by-id-inc",
             &["--reference-id", "act-17", "--c14n", "inc"],
+            "Act",
+        ),
+        (
+            "by-id-inc11",
+            &["--reference-id", "act-17", "--c14n", "inc11"],
             "Act",
         ),
     ];

@@ -41,6 +41,7 @@ fn c14n(doc: &Document, method: &C14nMethod, set: NodeSet<'_>) -> Vec<u8> {
 }
 
 const INC: C14nMethod = C14nMethod::Inclusive { comments: false };
+const INC11: C14nMethod = C14nMethod::Inclusive11 { comments: false };
 
 fn exc(prefixes: &[&str]) -> C14nMethod {
     C14nMethod::Exclusive {
@@ -868,7 +869,7 @@ per_provider! {
         let mut tried = 0;
         for (name, key_file, cert_file, alg) in signers() {
             let (trust, inter, crls, base) = material_for(cert_file);
-            for c14n in [exc(&[]), INC] {
+            for c14n in [exc(&[]), INC, INC11] {
                 for layout in [
                     Layout::default(),
                     Layout::Enveloping,
@@ -915,7 +916,7 @@ per_provider! {
             }
         }
         println!("sign/verify round trips: {tried}");
-        assert_eq!(tried, signers().len() * 6);
+        assert_eq!(tried, signers().len() * 9);
     }
 
     /// ECDSA always travels as r ‖ s in XMLDSig, whatever encoding the caller named.
@@ -1492,6 +1493,63 @@ per_provider! {
         assert_eq!(v.status, Status::Invalid, "{}", report(&v));
     }
 
+}
+
+/// Canonical XML 1.1 at the apex of a subtree: xml:lang and xml:space inherited as in 1.0,
+/// xml:id not inherited, xml:base of the omitted ancestors joined with the apex's own
+/// (C14N 1.1 §2.4); 1.0 copies every xml:* attribute the apex lacks.
+#[test]
+fn c14n11_xml_attribute_inheritance() {
+    let doc = Document::parse(
+        br#"<a xml:base="http://example.org/dir/" xml:id="x" xml:lang="en"><m xml:base="../other/" xml:space="preserve"><b xml:base="sub/"><c/></b><d/></m></a>"#,
+    )
+    .unwrap();
+    let b = element_named(&doc, "b", 0);
+    let d = element_named(&doc, "d", 0);
+    let s =
+        |m: &C14nMethod, apex| String::from_utf8(c14n(&doc, m, NodeSet::subtree(apex))).unwrap();
+    assert_eq!(
+        s(&INC11, b),
+        r#"<b xml:base="http://example.org/other/sub/" xml:lang="en" xml:space="preserve"><c></c></b>"#
+    );
+    assert_eq!(
+        s(&INC11, d),
+        r#"<d xml:base="http://example.org/other/" xml:lang="en" xml:space="preserve"></d>"#
+    );
+    assert_eq!(
+        s(&INC, b),
+        r#"<b xml:base="sub/" xml:id="x" xml:lang="en" xml:space="preserve"><c></c></b>"#
+    );
+    // The whole document: no apex inheritance, 1.0 and 1.1 agree.
+    assert_eq!(
+        c14n(&doc, &INC11, NodeSet::DOCUMENT),
+        c14n(&doc, &INC, NodeSet::DOCUMENT)
+    );
+    assert_eq!(C14nMethod::from_uri(INC11.uri()), Some(INC11));
+}
+
+/// xmldsig2ed-tests xpointer-1…6-SUN (xmlsec: success): Canonical XML 1.1 with comments under
+/// `#xpointer(/)`, `#xpointer(id('e1ID'))` (comments kept), `""` and `#e1ID` (comments
+/// dropped). Every Reference digest matches; the HMAC-SHA1 signature method is not supported
+/// (no caller key), so the outcome is indeterminate, never valid.
+#[test]
+fn xpointer_sun_c14n11_digests() {
+    let provider = CryptoProvider::all_compiled()[0];
+    for i in 1..=6 {
+        let file = format!("xmldsig2ed-tests/xpointer-{i}-SUN.xml");
+        let mut o = opts(KeySource::KeyInfo, true);
+        o.validation.allow_sha1 = true;
+        let v = verify(provider, &xmlsec(&file), &TrustStore::new(), &[], &[], &o).unwrap();
+        assert!(!v.references.is_empty(), "{file}");
+        for r in &v.references {
+            let text = String::from_utf8_lossy(&r.canonical);
+            assert!(r.digest_matches, "{file} {}: {text}", r.uri);
+            if !r.uri.starts_with("#xpointer") {
+                assert!(!text.contains("<!--"), "{file} {}: {text}", r.uri);
+            }
+        }
+        assert_eq!(v.status, Status::Indeterminate, "{file}: {}", report(&v));
+    }
 }
 
 #[test]

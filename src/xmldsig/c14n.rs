@@ -1,7 +1,8 @@
-//! Canonicalization: Canonical XML 1.0 (<https://www.w3.org/TR/2001/REC-xml-c14n-20010315>)
-//! and Exclusive XML Canonicalization 1.0 (<https://www.w3.org/TR/xml-exc-c14n/>), each with or
-//! without comments, over the node-sets XMLDSig needs: a whole document, an element's subtree,
-//! either minus one excluded subtree (the enveloped-signature transform).
+//! Canonicalization: Canonical XML 1.0 (<https://www.w3.org/TR/2001/REC-xml-c14n-20010315>),
+//! Canonical XML 1.1 (<https://www.w3.org/TR/xml-c14n11/>) and Exclusive XML Canonicalization
+//! 1.0 (<https://www.w3.org/TR/xml-exc-c14n/>), each with or without comments, over the
+//! node-sets XMLDSig needs: a whole document, an element's subtree, either minus one excluded
+//! subtree (the enveloped-signature transform).
 //!
 //! Output goes straight into a [`std::io::Write`] (a hasher, say): no intermediate string.
 
@@ -14,6 +15,10 @@ use super::tree::{Document, NodeId, NodeKind, XML_NAMESPACE, split_qname};
 pub const C14N: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
 /// Canonical XML 1.0 with comments.
 pub const C14N_WITH_COMMENTS: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments";
+/// Canonical XML 1.1.
+pub const C14N11: &str = "http://www.w3.org/2006/12/xml-c14n11";
+/// Canonical XML 1.1 with comments.
+pub const C14N11_WITH_COMMENTS: &str = "http://www.w3.org/2006/12/xml-c14n11#WithComments";
 /// Exclusive XML Canonicalization 1.0.
 pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 /// Exclusive XML Canonicalization 1.0 with comments.
@@ -25,6 +30,13 @@ pub const EXC_C14N_WITH_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n
 pub enum C14nMethod {
     /// Canonical XML 1.0 (inclusive: every namespace in scope is rendered).
     Inclusive {
+        /// Keep comments.
+        comments: bool,
+    },
+    /// Canonical XML 1.1: inclusive like 1.0, but at the apex of a subtree `xml:id` is not
+    /// inherited from ancestors and `xml:base` values of the omitted ancestors are joined
+    /// (C14N 1.1 §2.4, "xml:base fixup").
+    Inclusive11 {
         /// Keep comments.
         comments: bool,
     },
@@ -44,6 +56,8 @@ impl C14nMethod {
         Some(match uri {
             C14N => Self::Inclusive { comments: false },
             C14N_WITH_COMMENTS => Self::Inclusive { comments: true },
+            C14N11 => Self::Inclusive11 { comments: false },
+            C14N11_WITH_COMMENTS => Self::Inclusive11 { comments: true },
             EXC_C14N => Self::Exclusive {
                 comments: false,
                 inclusive_prefixes: Vec::new(),
@@ -61,6 +75,8 @@ impl C14nMethod {
         match self {
             Self::Inclusive { comments: false } => C14N,
             Self::Inclusive { comments: true } => C14N_WITH_COMMENTS,
+            Self::Inclusive11 { comments: false } => C14N11,
+            Self::Inclusive11 { comments: true } => C14N11_WITH_COMMENTS,
             Self::Exclusive {
                 comments: false, ..
             } => EXC_C14N,
@@ -71,7 +87,9 @@ impl C14nMethod {
     /// Whether comments are kept.
     pub fn comments(&self) -> bool {
         match self {
-            Self::Inclusive { comments } | Self::Exclusive { comments, .. } => *comments,
+            Self::Inclusive { comments }
+            | Self::Inclusive11 { comments }
+            | Self::Exclusive { comments, .. } => *comments,
         }
     }
 
@@ -79,7 +97,9 @@ impl C14nMethod {
     pub fn without_comments(&self) -> Self {
         let mut m = self.clone();
         match &mut m {
-            Self::Inclusive { comments } | Self::Exclusive { comments, .. } => *comments = false,
+            Self::Inclusive { comments }
+            | Self::Inclusive11 { comments }
+            | Self::Exclusive { comments, .. } => *comments = false,
         }
         m
     }
@@ -273,7 +293,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             }
         };
         match self.method {
-            C14nMethod::Inclusive { .. } => {
+            C14nMethod::Inclusive { .. } | C14nMethod::Inclusive11 { .. } => {
                 for &p in inscope.keys() {
                     consider(p, &mut decls);
                 }
@@ -309,7 +329,9 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
 
         // Attributes, with xml:* ones inherited at the apex of an inclusive subset, as
         // (namespace URI, local name, qualified name, value).
-        let mut attrs: Vec<(&'d str, &'d str, &'d str, &'d str)> = Vec::new();
+        let c14n11 = matches!(self.method, C14nMethod::Inclusive11 { .. });
+        let mut base_fixup: Option<String> = None;
+        let mut attrs: Vec<(&str, &str, &str, &str)> = Vec::new();
         for (n, v) in &e.attributes {
             let (p, l) = split_qname(n);
             let ns = if p.is_empty() {
@@ -321,20 +343,43 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             };
             attrs.push((ns, l, n, v));
         }
-        if apex && matches!(self.method, C14nMethod::Inclusive { .. }) {
+        if apex && !matches!(self.method, C14nMethod::Exclusive { .. }) {
+            let mut bases: Vec<&str> = Vec::new();
             let mut cur = doc.parent(id);
             while let Some(a) = cur {
                 if let Some(ae) = doc.element(a) {
                     for (n, v) in &ae.attributes {
-                        if let Some(l) = n.strip_prefix("xml:")
-                            && !attrs.iter().any(|x| x.0 == XML_NAMESPACE && x.1 == l)
-                        {
+                        let Some(l) = n.strip_prefix("xml:") else {
+                            continue;
+                        };
+                        let present = attrs.iter().any(|x| x.0 == XML_NAMESPACE && x.1 == l);
+                        if c14n11 && l == "base" {
+                            bases.push(v);
+                        } else if c14n11 && l == "id" {
+                            // C14N 1.1: xml:id is not inherited.
+                        } else if !present {
                             attrs.push((XML_NAMESPACE, l, n, v));
                         }
                     }
                 }
                 cur = doc.parent(a);
             }
+            if !bases.is_empty() {
+                // Outermost first, then the apex's own value.
+                let own = e.attribute("xml:base");
+                let mut joined = bases.pop().unwrap_or_default().to_owned();
+                while let Some(b) = bases.pop() {
+                    joined = join_uri(&joined, b);
+                }
+                if let Some(own) = own {
+                    joined = join_uri(&joined, own);
+                }
+                base_fixup = Some(joined);
+            }
+        }
+        if let Some(b) = &base_fixup {
+            attrs.retain(|x| !(x.0 == XML_NAMESPACE && x.1 == "base"));
+            attrs.push((XML_NAMESPACE, "base", "xml:base", b));
         }
         attrs.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
 
@@ -388,4 +433,140 @@ fn escape<W: Write + ?Sized>(out: &mut W, s: &str, attr: bool) -> io::Result<()>
         start = i + 1;
     }
     out.write_all(&bytes[start..])
+}
+
+/// Resolves `reference` against `base` (RFC 3986 §5.2, as C14N 1.1 §2.4 asks for the
+/// xml:base fixup; leading `..` segments of a relative result are kept).
+fn join_uri(base: &str, reference: &str) -> String {
+    fn scheme_len(s: &str) -> Option<usize> {
+        let colon = s.find(':')?;
+        let scheme = &s[..colon];
+        let mut chars = scheme.chars();
+        (chars.next()?.is_ascii_alphabetic()
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .then_some(colon + 1)
+    }
+    /// (scheme and authority, path, query and fragment).
+    fn split(s: &str) -> (&str, &str, &str) {
+        let after_scheme = scheme_len(s).unwrap_or(0);
+        let mut path_start = after_scheme;
+        if s[after_scheme..].starts_with("//") {
+            path_start = s[after_scheme + 2..]
+                .find(['/', '?', '#'])
+                .map_or(s.len(), |i| after_scheme + 2 + i);
+        }
+        let path_end = s[path_start..]
+            .find(['?', '#'])
+            .map_or(s.len(), |i| path_start + i);
+        (&s[..path_start], &s[path_start..path_end], &s[path_end..])
+    }
+    fn remove_dots(path: &str) -> String {
+        let absolute = path.starts_with('/');
+        let mut out: Vec<&str> = Vec::new();
+        let segments: Vec<&str> = path.split('/').collect();
+        let last = segments.len().saturating_sub(1);
+        let mut trailing_slash = false;
+        for (i, seg) in segments.iter().enumerate() {
+            match *seg {
+                "." => trailing_slash = i == last,
+                ".." => {
+                    if out.last().is_some_and(|s| *s != ".." && !s.is_empty()) {
+                        out.pop();
+                    } else if !absolute {
+                        out.push("..");
+                    }
+                    trailing_slash = i == last;
+                }
+                "" if i == 0 && absolute => {}
+                s => {
+                    out.push(s);
+                    trailing_slash = false;
+                }
+            }
+        }
+        let mut r = if absolute {
+            "/".to_owned()
+        } else {
+            String::new()
+        };
+        r.push_str(&out.join("/"));
+        if trailing_slash && !r.ends_with('/') {
+            r.push('/');
+        }
+        r
+    }
+    if reference.is_empty() {
+        return base.to_owned();
+    }
+    if scheme_len(reference).is_some() {
+        let (prefix, path, rest) = split(reference);
+        return format!("{prefix}{}{rest}", remove_dots(path));
+    }
+    let (prefix, base_path, _) = split(base);
+    if reference.starts_with("//") {
+        let scheme = scheme_len(base).map_or("", |n| &base[..n]);
+        return format!("{scheme}{reference}");
+    }
+    let (_, ref_path, ref_rest) = split(reference);
+    let path = if ref_path.is_empty() {
+        base_path.to_owned()
+    } else if ref_path.starts_with('/') {
+        remove_dots(ref_path)
+    } else {
+        let dir = match base_path.rfind('/') {
+            Some(i) => &base_path[..=i],
+            None if !prefix.is_empty() && base_path.is_empty() => "/",
+            None => "",
+        };
+        remove_dots(&format!("{dir}{ref_path}"))
+    };
+    let rest = if ref_path.is_empty() && !ref_rest.starts_with('?') {
+        // Only a fragment: keep the base's query.
+        let (_, _, base_rest) = split(base);
+        let query = base_rest.split('#').next().unwrap_or("");
+        format!("{query}{ref_rest}")
+    } else {
+        ref_rest.to_owned()
+    };
+    format!("{prefix}{path}{rest}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_uri;
+
+    /// RFC 3986 §5.4.1's normal examples (base http://a/b/c/d;p?q), and relative bases.
+    #[test]
+    fn join_uri_resolves_references() {
+        let base = "http://a/b/c/d;p?q";
+        for (r, want) in [
+            ("g", "http://a/b/c/g"),
+            ("./g", "http://a/b/c/g"),
+            ("g/", "http://a/b/c/g/"),
+            ("/g", "http://a/g"),
+            ("//g", "http://g"),
+            ("?y", "http://a/b/c/d;p?y"),
+            ("g?y", "http://a/b/c/g?y"),
+            ("#s", "http://a/b/c/d;p?q#s"),
+            ("g#s", "http://a/b/c/g#s"),
+            (";x", "http://a/b/c/;x"),
+            ("", "http://a/b/c/d;p?q"),
+            (".", "http://a/b/c/"),
+            ("./", "http://a/b/c/"),
+            ("..", "http://a/b/"),
+            ("../", "http://a/b/"),
+            ("../g", "http://a/b/g"),
+            ("../..", "http://a/"),
+            ("../../g", "http://a/g"),
+            ("g:h", "g:h"),
+        ] {
+            assert_eq!(join_uri(base, r), want, "{r}");
+        }
+        assert_eq!(join_uri("../x/", "../y/z"), "../y/z");
+        assert_eq!(join_uri("dir/", "sub/"), "dir/sub/");
+        assert_eq!(
+            join_uri("http://example.org/dir/", "sub/"),
+            "http://example.org/dir/sub/"
+        );
+    }
 }

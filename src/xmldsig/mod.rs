@@ -3,7 +3,7 @@
 //! | item | what it does |
 //! |---|---|
 //! | [`Document`] | parses XML into an owned tree; DTDs refused (no XXE), bounded input |
-//! | [`canonicalize`] | Canonical XML 1.0, Exclusive C14N 1.0 (± comments) into a `Write` |
+//! | [`canonicalize`] | Canonical XML 1.0 and 1.1, Exclusive C14N 1.0 (± comments) into a `Write` |
 //! | [`verify()`] | enveloped/enveloping/detached signatures: SignedInfo, References, signer's path |
 //! | [`sign()`] | enveloped (default), enveloping and detached signatures, certificate and chain in KeyInfo |
 //!
@@ -12,8 +12,8 @@
 //! looking it up again in the original document. See [`verify()`].
 //!
 //! KeyInfo: X509Certificate, and X509IssuerSerial / X509SKI / X509SubjectName looked up among
-//! the caller's certificates. Not yet: Canonical XML 1.1, XPath and base64 transforms, HMAC
-//! methods.
+//! the caller's certificates. Not yet: XPath (beyond `not(ancestor-or-self::ds:Signature)`) and
+//! base64 transforms, HMAC methods.
 
 mod c14n;
 mod error;
@@ -22,7 +22,8 @@ mod tree;
 mod verify;
 
 pub use c14n::{
-    C14N, C14N_WITH_COMMENTS, C14nMethod, EXC_C14N, EXC_C14N_WITH_COMMENTS, NodeSet, canonicalize,
+    C14N, C14N_WITH_COMMENTS, C14N11, C14N11_WITH_COMMENTS, C14nMethod, EXC_C14N,
+    EXC_C14N_WITH_COMMENTS, NodeSet, canonicalize,
 };
 pub use error::{SignError, XmlError};
 pub use sign::{Layout, Placement, SignOptions, sign};

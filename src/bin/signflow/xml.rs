@@ -49,7 +49,7 @@ pub struct SignXmlArgs {
     /// the Signature still goes last in the root element.
     #[arg(long, value_name = "ID")]
     reference_id: Option<String>,
-    /// Canonicalization: exclusive (default) or inclusive Canonical XML 1.0.
+    /// Canonicalization: exclusive (default), inclusive Canonical XML 1.0 or 1.1.
     #[arg(long, value_enum, default_value_t = C14nArg::Exc)]
     c14n: C14nArg,
     /// With an RSA key: RSA-PSS instead of PKCS#1 v1.5.
@@ -66,6 +66,8 @@ enum C14nArg {
     Exc,
     /// Canonical XML 1.0 (inclusive).
     Inc,
+    /// Canonical XML 1.1 (inclusive).
+    Inc11,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -242,6 +244,7 @@ pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result
                 inclusive_prefixes: Vec::new(),
             },
             C14nArg::Inc => C14nMethod::Inclusive { comments: false },
+            C14nArg::Inc11 => C14nMethod::Inclusive11 { comments: false },
         },
         layout: if args.enveloping {
             Layout::Enveloping
