@@ -725,7 +725,9 @@ fn same_name(a: &str, b: &str) -> bool {
             .map(|p| {
                 let (k, val) = p.split_once('=').unwrap_or(("", p));
                 let k = match k.trim().to_ascii_lowercase().as_str() {
-                    "e" | "emailaddress" | "1.2.840.113549.1.9.1" => "emailaddress".to_owned(),
+                    "e" | "email" | "emailaddress" | "1.2.840.113549.1.9.1" => {
+                        "emailaddress".to_owned()
+                    }
                     "s" | "st" | "2.5.4.8" => "st".to_owned(),
                     "2.5.4.3" => "cn".to_owned(),
                     "2.5.4.10" => "o".to_owned(),
