@@ -28,6 +28,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod batch;
 pub mod cms;
 pub mod crypto;
 pub mod error;

@@ -7,6 +7,7 @@
 //! `--password-env` or `--password-file`; PEM or DER inputs; `--at RFC3339` for the validation
 //! time.
 
+mod batch;
 mod chain;
 mod cms;
 mod demo;
@@ -51,6 +52,8 @@ enum Command {
     VerifyChain(chain::VerifyChainArgs),
     /// Document flow: organisations, members, documents, signing steps, journal audit.
     Flow(flow::FlowArgs),
+    /// Verify many CMS and XML signature files in parallel: summary table or JSON lines.
+    VerifyBatch(batch::VerifyBatchArgs),
     /// Tell what a certificate, CRL or PKCS#12 file holds.
     Inspect(inspect::InspectArgs),
     /// Sign a document.
@@ -134,6 +137,7 @@ fn main() -> ExitCode {
             Command::VerifyChain(args) => chain::run(provider, args, cli.json),
             Command::Inspect(args) => inspect::run(provider, args, cli.json),
             Command::Flow(args) => flow::run(provider, args, cli.json),
+            Command::VerifyBatch(args) => batch::run(provider, args, cli.json),
             Command::Sign(SignCommand::Cms(args)) => cms::sign(provider, args, cli.json),
             Command::Verify(VerifyCommand::Cms(args)) => cms::verify(provider, args, cli.json),
             Command::Sign(SignCommand::Xml(args)) => xml::sign(provider, args, cli.json),
