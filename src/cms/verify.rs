@@ -39,8 +39,8 @@ use crate::crypto::{
     oid as crypto_oid,
 };
 use crate::pki::{
-    Certificate, Crl, DistinguishedName, Status, TrustStore, UnixTime, ValidationOptions,
-    ValidationReport, Validator,
+    Certificate, ChainCache, Crl, DistinguishedName, Status, TrustStore, UnixTime,
+    ValidationOptions, ValidationReport, Validator,
 };
 
 /// Most certificates tried as the signer's for one SignerInfo (several may carry its issuer and
@@ -496,6 +496,7 @@ pub struct Verifier<'a> {
     trust: &'a TrustStore,
     certificates: Vec<Certificate>,
     crls: Vec<Crl>,
+    cache: Option<&'a ChainCache>,
 }
 
 /// Digests (and, when a signer needs it, the bytes) of what the signatures cover.
@@ -646,7 +647,17 @@ impl<'a> Verifier<'a> {
             trust,
             certificates,
             crls,
+            cache: None,
         }
+    }
+
+    /// Answers signer-certificate validations from `cache` when it can (see
+    /// [`ChainCache`]): a repeat verification with the same signer, trust material and CRLs,
+    /// inside the verdict's window, then costs the content's digest and the signature check.
+    #[must_use]
+    pub fn with_cache(mut self, cache: &'a ChainCache) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     /// Verifies every SignerInfo of `signed_data`. `detached` is the content of a detached
@@ -871,7 +882,10 @@ impl<'a> Verifier<'a> {
                     r.validation_time = t;
                     r.validation_time_source = TimeSource::ClaimedSigningTime;
                 }
-                let report = env.validator.validate(cert, &opts);
+                let report = match self.cache {
+                    Some(cache) => cache.validate(&env.validator, cert, &opts),
+                    None => env.validator.validate(cert, &opts),
+                };
                 match report.status {
                     Status::Valid => {}
                     Status::Invalid => r.add(CmsFinding::CertificateInvalid {

@@ -3,6 +3,7 @@
 
 use core::ops::Range;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
@@ -107,10 +108,24 @@ pub struct IssuingDistributionPoint {
     pub only_attribute_certs: bool,
 }
 
-/// A parsed, indexed CRL.
+/// A parsed, indexed CRL. Cloning is cheap (the parsed CRL and its index are shared), so
+/// verifiers can hand their CRLs to every validation without copying a large CRL.
 #[derive(Clone, Debug)]
-pub struct Crl {
+pub struct Crl(Arc<CrlData>);
+
+impl core::ops::Deref for Crl {
+    type Target = CrlData;
+    fn deref(&self) -> &CrlData {
+        &self.0
+    }
+}
+
+/// The fields of a [`Crl`] (reachable only through its methods).
+#[derive(Debug)]
+pub struct CrlData {
     der: Vec<u8>,
+    /// SHA-256 of `der`, computed once (caches key on it).
+    fingerprint: [u8; 32],
     tbs: Range<usize>,
     signature_algorithm_der: Range<usize>,
     signature: Vec<u8>,
@@ -193,8 +208,9 @@ impl Crl {
             ));
         }
         let issuer = DistinguishedName::from_x509(&crl.tbs_cert_list.issuer);
-        let mut out = Crl {
+        let mut out = CrlData {
             der: Vec::new(),
+            fingerprint: [0; 32],
             tbs: tbs.clone(),
             signature_algorithm_der: tbs.end..tbs.end + alg_len,
             signature: crl.signature_value.data.to_vec(),
@@ -317,7 +333,11 @@ impl Crl {
             out.entry_count += 1;
         }
         out.der = der.to_vec();
-        Ok(out)
+        out.fingerprint = {
+            use sha2::Digest as _;
+            sha2::Sha256::digest(der).into()
+        };
+        Ok(Crl(Arc::new(out)))
     }
 
     /// Parses every CRL in PEM (several blocks) or DER input.
@@ -339,6 +359,11 @@ impl Crl {
             .iter()
             .find(|(i, _)| self.entry_issuers.get(*i as usize) == Some(issuer))
             .map(|(_, e)| e)
+    }
+
+    /// SHA-256 of the CRL's DER (computed when parsed).
+    pub fn fingerprint_sha256(&self) -> [u8; 32] {
+        self.fingerprint
     }
 
     /// The whole CRL, DER.

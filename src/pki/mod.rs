@@ -15,6 +15,7 @@
 //! | `expiry`        | [`expiring`]: certificates that stop working soon          |
 //! | `time`          | [`UnixTime`]                                               |
 
+mod cache;
 mod certificate;
 mod crl;
 mod error;
@@ -28,6 +29,7 @@ mod time;
 mod trust;
 mod validate;
 
+pub use cache::{CacheStats, ChainCache};
 pub use certificate::{
     ANY_EXTENDED_KEY_USAGE, ANY_POLICY, Certificate, DistributionPoint, Extensions, KeyUsage,
 };

@@ -176,6 +176,21 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// The trust anchors.
+    pub fn trust(&self) -> &TrustStore {
+        self.trust
+    }
+
+    /// The untrusted certificates paths may be built from.
+    pub fn intermediates(&self) -> &[Certificate] {
+        &self.intermediates
+    }
+
+    /// The CRLs.
+    pub fn crls(&self) -> &[Crl] {
+        &self.crls
+    }
+
     /// Validates `end_entity` at `options.time`: builds candidate paths to a trust anchor and
     /// returns the report of the first valid one, else of the best failing one.
     pub fn validate(
