@@ -126,6 +126,9 @@ pub struct CrlData {
     der: Vec<u8>,
     /// SHA-256 of `der`, computed once (caches key on it).
     fingerprint: [u8; 32],
+    /// SHA-256 of the SubjectPublicKeyInfos this CRL's signature was found to verify under:
+    /// a large CRL's signature (a hash over its whole body) is checked once per key.
+    verified_by: std::sync::Mutex<Vec<[u8; 32]>>,
     tbs: Range<usize>,
     signature_algorithm_der: Range<usize>,
     signature: Vec<u8>,
@@ -211,6 +214,7 @@ impl Crl {
         let mut out = CrlData {
             der: Vec::new(),
             fingerprint: [0; 32],
+            verified_by: Default::default(),
             tbs: tbs.clone(),
             signature_algorithm_der: tbs.end..tbs.end + alg_len,
             signature: crl.signature_value.data.to_vec(),
@@ -359,6 +363,28 @@ impl Crl {
             .iter()
             .find(|(i, _)| self.entry_issuers.get(*i as usize) == Some(issuer))
             .map(|(_, e)| e)
+    }
+
+    /// Whether the signature was already found to verify under `spki` (DER).
+    pub(crate) fn verified_by(&self, spki: &[u8]) -> bool {
+        use sha2::Digest as _;
+        let key: [u8; 32] = sha2::Sha256::digest(spki).into();
+        self.verified_by
+            .lock()
+            .map(|v| v.contains(&key))
+            .unwrap_or(false)
+    }
+
+    /// Records that the signature verifies under `spki` (DER).
+    pub(crate) fn remember_verified_by(&self, spki: &[u8]) {
+        use sha2::Digest as _;
+        let key: [u8; 32] = sha2::Sha256::digest(spki).into();
+        if let Ok(mut v) = self.verified_by.lock()
+            && !v.contains(&key)
+            && v.len() < 16
+        {
+            v.push(key);
+        }
     }
 
     /// SHA-256 of the CRL's DER (computed when parsed).

@@ -814,11 +814,18 @@ impl<'a> Validator<'a> {
                 .is_none_or(|ku| ku.allows(KeyUsage::CRL_SIGN))
         };
         let verifies = |spki: &[u8]| {
-            budget.take_signature()
+            if crl.verified_by(spki) {
+                return true;
+            }
+            let ok = budget.take_signature()
                 && self
                     .provider
                     .verify(&alg, spki, crl.tbs_der(), crl.signature())
-                    .is_ok()
+                    .is_ok();
+            if ok {
+                crl.remember_verified_by(spki);
+            }
+            ok
         };
         // The certificate's issuer, when it issued the CRL too.
         if crl.issuer() == issuer.subject() && verifies(issuer_spki) {
