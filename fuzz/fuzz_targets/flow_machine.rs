@@ -1,0 +1,467 @@
+//! The document flow's pure state machine and journal, fed arbitrary sequences of commands,
+//! actors, times and membership changes. What must hold:
+//! - nothing panics;
+//! - a refused command produces nothing, and agrees with `authorize`; a failed signature check
+//!   journals `signing_refused`, which changes nothing but the sequence number and the time;
+//! - an accepted command came from an allowed status, from a member holding the right, and
+//!   every event it produces applies; the resulting status is the command's (sign ends
+//!   archived, revise/restore add exactly the next version, …);
+//! - every event survives its JSON round trip, the document stream replays from its stored
+//!   JSON into the same state, and chaining everything with `journal::chain` gives an intact
+//!   audit;
+//! - flipping one byte of one stored event's JSON breaks the audit at exactly that event, and
+//!   dropping the newest event is noticed against the recorded head.
+#![no_main]
+
+use libfuzzer_sys::arbitrary::{Result, Unstructured};
+use libfuzzer_sys::fuzz_target;
+use signflow::flow::journal::{self, Auditor, JournalEntry, PendingEvents};
+use signflow::flow::machine::{
+    self, AcceptedSignature, Actor, Command, CommandKind, DocumentState, Event, NewContent,
+    OrganisationState,
+};
+use signflow::flow::model::{
+    DocumentKind, Organisation, Right, Role, SignerRecord, Status, Version,
+};
+use signflow::pki::UnixTime;
+
+const SENDER: &str = "7707083893";
+const RECIPIENT: &str = "7728168971";
+const USERS: [&str; 4] = ["ivanov", "petrova", "sidorov", "system"];
+const ROLES: [Role; 5] = [
+    Role::Administrator,
+    Role::Signer,
+    Role::Operator,
+    Role::Accountant,
+    Role::Observer,
+];
+const RIGHTS: [Right; 5] = [
+    Right::View,
+    Right::Edit,
+    Right::Send,
+    Right::Sign,
+    Right::Manage,
+];
+const MAX_STEPS: usize = 96;
+
+/// The journal as a store would hold it, with the store-wide head.
+#[derive(Default)]
+struct Journal {
+    entries: Vec<JournalEntry>,
+    head: (u64, [u8; 32]),
+}
+
+impl Journal {
+    fn append(
+        &mut self,
+        stream: &str,
+        expected_seq: u64,
+        actor: &str,
+        at: UnixTime,
+        events: &[Event],
+    ) {
+        let json: Vec<String> = events
+            .iter()
+            .map(|e| {
+                let text = serde_json::to_string(e).expect("an event serialises");
+                let back: Event = serde_json::from_str(&text).expect("an event deserialises");
+                assert_eq!(&back, e, "JSON round trip changed the event");
+                text
+            })
+            .collect();
+        let last = self
+            .entries
+            .iter()
+            .rev()
+            .find(|e| e.stream == stream)
+            .map_or(journal::GENESIS, |e| e.hash);
+        if let Some(e) = self.entries.iter().rev().find(|e| e.stream == stream) {
+            assert_eq!(e.seq, expected_seq, "append after a stale sequence number");
+        } else {
+            assert_eq!(expected_seq, 0);
+        }
+        let pending = PendingEvents {
+            stream,
+            expected_seq,
+            actor,
+            at,
+            events: &json,
+        };
+        let new = journal::chain(&pending, last, self.head);
+        assert_eq!(new.len(), events.len());
+        if let Some(e) = new.last() {
+            self.head = (e.global_seq, e.hash);
+        }
+        self.entries.extend(new);
+    }
+}
+
+fn audit(entries: &[JournalEntry], head: (u64, [u8; 32])) -> journal::AuditReport {
+    let mut auditor = Auditor::new();
+    for e in entries {
+        auditor.feed(e);
+    }
+    auditor.finish(head)
+}
+
+fn text(u: &mut Unstructured<'_>, max: usize) -> Result<String> {
+    let len = u.int_in_range(0..=max)?;
+    let bytes = u.bytes(len.min(u.len()))?;
+    Ok(String::from_utf8_lossy(bytes).into_owned())
+}
+
+fn hexish(u: &mut Unstructured<'_>) -> Result<String> {
+    Ok(hex_encode(u.bytes(4.min(u.len()))?))
+}
+
+fn hex_encode(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn until(u: &mut Unstructured<'_>, now: i64) -> Result<Option<UnixTime>> {
+    Ok(if u.arbitrary()? {
+        Some(UnixTime(now + u.int_in_range(-100..=1000i64)?))
+    } else {
+        None
+    })
+}
+
+fn signature(u: &mut Unstructured<'_>) -> Result<AcceptedSignature> {
+    Ok(AcceptedSignature {
+        blob: hexish(u)?,
+        signer: SignerRecord {
+            subject: text(u, 12)?,
+            certificate_sha256: hexish(u)?,
+            algorithm: "rsa-sha256".into(),
+            verified: u.arbitrary()?,
+        },
+    })
+}
+
+fn comment(u: &mut Unstructured<'_>) -> Result<String> {
+    Ok(match u.int_in_range(0..=7u8)? {
+        0 => String::new(),
+        1 => " \t\n".into(),
+        2 => "x".repeat(machine::MAX_COMMENT_LEN + 1),
+        3 => "я".repeat(machine::MAX_COMMENT_LEN / 2),
+        _ => text(u, 24)?,
+    })
+}
+
+fn command(u: &mut Unstructured<'_>) -> Result<Command> {
+    Ok(match u.int_in_range(0..=7u8)? {
+        0 => Command::Revise {
+            content: NewContent {
+                sha256: hexish(u)?,
+                streebog256: hexish(u)?,
+                size: u.arbitrary()?,
+                media_type: text(u, 16)?,
+            },
+        },
+        1 => Command::Restore {
+            version: if u.arbitrary()? {
+                u.arbitrary()?
+            } else {
+                u.int_in_range(0..=6)?
+            },
+        },
+        2 => Command::Send {
+            signature: signature(u)?,
+        },
+        3 => Command::Accept {
+            receipt: hexish(u)?,
+            signature: signature(u)?,
+        },
+        4 => Command::Sign {
+            signature: signature(u)?,
+        },
+        5 => Command::Return {
+            comment: comment(u)?,
+        },
+        6 => Command::Reject {
+            comment: comment(u)?,
+        },
+        _ => Command::Withdraw,
+    })
+}
+
+fn organisation(inn: &str) -> Event {
+    Event::OrganisationRegistered {
+        organisation: Organisation {
+            inn: inn.into(),
+            ogrn: "1027700132195".into(),
+            kpp: None,
+            name: format!("Org {inn}"),
+        },
+    }
+}
+
+/// What the state must look like after an accepted command.
+fn check_outcome(
+    before: &DocumentState,
+    after: &DocumentState,
+    command: &Command,
+    events: &[Event],
+) {
+    let kind = command.kind();
+    assert!(kind.allowed_from().contains(&before.status));
+    assert!(!before.status.is_terminal(), "a terminal document moved");
+    assert_eq!(after.seq, before.seq + events.len() as u64);
+    let expected = match kind {
+        CommandKind::Revise | CommandKind::Restore => Status::Draft,
+        CommandKind::Send => Status::Sent,
+        CommandKind::Accept => Status::Accepted,
+        CommandKind::Sign => Status::Archived,
+        CommandKind::Return => Status::Returned,
+        CommandKind::Reject => Status::Rejected,
+        CommandKind::Withdraw => Status::Withdrawn,
+    };
+    assert_eq!(
+        after.status, expected,
+        "{kind} from {} ended {}",
+        before.status, after.status
+    );
+    let added_version = matches!(kind, CommandKind::Revise | CommandKind::Restore);
+    assert_eq!(
+        after.versions.len(),
+        before.versions.len() + added_version as usize
+    );
+    assert_eq!(after.versions[..before.versions.len()], before.versions[..]);
+    if let Command::Restore { version } = command {
+        let v = after.current();
+        let from = before.version(*version).expect("restored version exists");
+        assert_eq!(v.restored_from, Some(*version));
+        assert_eq!((&v.sha256, v.size), (&from.sha256, from.size));
+    }
+    let steps = match kind {
+        CommandKind::Send | CommandKind::Accept | CommandKind::Sign => 1,
+        _ => 0,
+    };
+    assert_eq!(after.signatures.len(), before.signatures.len() + steps);
+    if kind == CommandKind::Sign {
+        let step = after
+            .step("signed", after.current().number)
+            .expect("signed step");
+        assert_eq!(step.version, before.current().number);
+    }
+    if matches!(kind, CommandKind::Return | CommandKind::Reject) {
+        assert!(after.comment.as_ref().is_some_and(|c| !c.trim().is_empty()));
+    }
+    assert_eq!(
+        (&after.id, &after.sender, &after.recipient, after.created_at),
+        (
+            &before.id,
+            &before.sender,
+            &before.recipient,
+            before.created_at
+        )
+    );
+}
+
+fn run(u: &mut Unstructured<'_>) -> Result<()> {
+    let mut journal = Journal::default();
+    let mut now: i64 = 1_800_000_000;
+
+    // The two organisations, and members from the input.
+    let mut orgs: Vec<OrganisationState> = Vec::new();
+    for inn in [SENDER, RECIPIENT] {
+        let event = organisation(inn);
+        let org = machine::apply_organisation(None, &event, 1).expect("registration applies");
+        journal.append(&format!("org:{inn}"), 0, "system", UnixTime(now), &[event]);
+        orgs.push(org);
+    }
+
+    // The document, created by the sender.
+    let id = "doc-1".to_string();
+    let created = Event::DocumentCreated {
+        id: id.clone(),
+        kind: *u.choose(&[
+            DocumentKind::Contract,
+            DocumentKind::Act,
+            DocumentKind::Invoice,
+            DocumentKind::Other,
+        ])?,
+        title: text(u, 32)?,
+        sender: SENDER.into(),
+        recipient: RECIPIENT.into(),
+        version: Version {
+            number: 1,
+            sha256: hexish(u)?,
+            streebog256: hexish(u)?,
+            size: u.arbitrary()?,
+            media_type: "text/plain".into(),
+            author: USERS[0].into(),
+            created_at: UnixTime(now),
+            restored_from: None,
+        },
+    };
+    let mut state = machine::apply(None, &created, 1, UnixTime(now)).expect("creation applies");
+    let stream = format!("doc:{id}");
+    journal.append(
+        &stream,
+        0,
+        USERS[0],
+        UnixTime(now),
+        std::slice::from_ref(&created),
+    );
+    assert_eq!(state.status, Status::Draft);
+    assert!(machine::apply(Some(state.clone()), &created, 2, UnixTime(now)).is_err());
+    assert!(machine::apply(Some(state.clone()), &organisation(SENDER), 2, UnixTime(now)).is_err());
+
+    for _ in 0..MAX_STEPS {
+        if u.is_empty() {
+            break;
+        }
+        now += u.int_in_range(0..=300i64)?;
+        let at = UnixTime(now);
+        let user = *u.choose(&USERS)?;
+        match u.int_in_range(0..=9u8)? {
+            // Membership changes, in one of the two organisation streams.
+            0..=2 => {
+                let side = u.choose_index(2)?;
+                let event = match u.int_in_range(0..=2u8)? {
+                    0 => Event::MemberAdded {
+                        user: user.into(),
+                        role: *u.choose(&ROLES)?,
+                        until: until(u, now)?,
+                    },
+                    1 => Event::RightGranted {
+                        user: user.into(),
+                        right: *u.choose(&RIGHTS)?,
+                        until: until(u, now)?,
+                    },
+                    _ => Event::MemberRemoved { user: user.into() },
+                };
+                let org = &orgs[side];
+                let seq = org.seq + 1;
+                match machine::apply_organisation(Some(org.clone()), &event, seq) {
+                    Ok(next) => {
+                        let inn = org.organisation.inn.clone();
+                        journal.append(&format!("org:{inn}"), org.seq, "system", at, &[event]);
+                        orgs[side] = next;
+                    }
+                    Err(_) => assert!(
+                        matches!(event, Event::RightGranted { .. })
+                            && !org.members.contains_key(user),
+                        "only a grant to a non-member is refused"
+                    ),
+                }
+            }
+            // A document command, by a user looked up in the organisation that must act.
+            _ => {
+                let command = command(u)?;
+                let kind = command.kind();
+                let (side, right) = kind.actor();
+                let org = &orgs[match side {
+                    machine::Side::Sender => 0,
+                    machine::Side::Recipient => 1,
+                }];
+                assert_eq!(org.organisation.inn, state.organisation(side));
+                let member = org.members.get(user);
+                let actor = Actor { user, member };
+                let before = state.clone();
+                let authorized = machine::authorize(&state, actor, kind, at);
+                let signing = matches!(
+                    kind,
+                    CommandKind::Send | CommandKind::Accept | CommandKind::Sign
+                );
+                if authorized.is_ok() && signing && u.ratio(1, 4)? {
+                    // The signature failed its checks: journaled, and nothing else changes.
+                    let event = machine::signing_refused(&state, kind, "bad signature");
+                    let next = machine::apply(Some(state.clone()), &event, state.seq + 1, at)
+                        .expect("signing_refused applies");
+                    let mut same = next.clone();
+                    same.seq = before.seq;
+                    same.updated_at = before.updated_at;
+                    assert_eq!(same, before, "a refused signature changed the document");
+                    journal.append(&stream, state.seq, user, at, &[event]);
+                    state = next;
+                    continue;
+                }
+                match machine::handle(&state, actor, &command, at) {
+                    Err(refusal) => {
+                        if let Err(a) = authorized {
+                            assert_eq!(a, refusal, "handle and authorize disagree");
+                        }
+                        assert_eq!(state, before);
+                    }
+                    Ok(events) => {
+                        authorized.expect("handle accepted what authorize refused");
+                        let member = member.expect("a non-member acted");
+                        assert!(member.has_right(right, at));
+                        assert!(!events.is_empty());
+                        let mut next = state.clone();
+                        for (i, e) in events.iter().enumerate() {
+                            next = machine::apply(Some(next), e, state.seq + 1 + i as u64, at)
+                                .unwrap_or_else(|err| {
+                                    panic!("produced event does not apply: {err}")
+                                });
+                        }
+                        check_outcome(&state, &next, &command, &events);
+                        journal.append(&stream, state.seq, user, at, &events);
+                        state = next;
+                    }
+                }
+            }
+        }
+    }
+
+    // The document replays from its stored JSON.
+    let doc_entries: Vec<JournalEntry> = journal
+        .entries
+        .iter()
+        .filter(|e| e.stream == stream)
+        .cloned()
+        .collect();
+    let replayed = signflow::flow::replay(&doc_entries)
+        .expect("the journal replays")
+        .expect("a document");
+    assert_eq!(replayed, state);
+
+    // The whole journal audits intact.
+    let report = audit(&journal.entries, journal.head);
+    assert!(
+        report.is_intact(),
+        "intact journal audited broken: {:?}",
+        report.broken
+    );
+    assert_eq!(report.events, journal.entries.len() as u64);
+    assert_eq!(report.streams, 3);
+    assert_eq!(report.head, hex_encode(&journal.head.1));
+
+    // Tampering: one byte of one event's JSON.
+    let i = u.choose_index(journal.entries.len()).unwrap_or(0);
+    let mut tampered = journal.entries.clone();
+    let json = tampered[i].event_json.clone().into_bytes();
+    let start = u.choose_index(json.len()).unwrap_or(0);
+    let pos = (start..json.len())
+        .chain(0..start)
+        .find(|&p| json[p].is_ascii())
+        .expect("JSON has ASCII punctuation");
+    let mask = u.int_in_range(1..=0x7fu8).unwrap_or(1);
+    let mut bytes = json;
+    bytes[pos] ^= mask;
+    tampered[i].event_json = String::from_utf8(bytes).expect("ASCII stays UTF-8");
+    let report = audit(&tampered, journal.head);
+    let broken = report.broken.expect("a flipped byte went unnoticed");
+    assert_eq!(
+        broken.global_seq, tampered[i].global_seq,
+        "broken at the wrong event"
+    );
+    assert_eq!(
+        (broken.stream.as_str(), broken.seq),
+        (tampered[i].stream.as_str(), tampered[i].seq)
+    );
+
+    // Dropping the newest event.
+    let shorter = &journal.entries[..journal.entries.len() - 1];
+    assert!(
+        !audit(shorter, journal.head).is_intact(),
+        "a dropped event went unnoticed"
+    );
+    Ok(())
+}
+
+fuzz_target!(|data: &[u8]| {
+    let _ = run(&mut Unstructured::new(data));
+});
