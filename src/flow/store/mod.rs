@@ -16,6 +16,8 @@ use crate::pki::UnixTime;
 
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql_impl;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
@@ -162,6 +164,7 @@ impl AnyStore {
     }
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 macro_rules! dispatch {
     ($self:ident, $s:ident => $e:expr) => {
         match $self {

@@ -10,16 +10,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::Duration;
 
-use sqlx::Row as _;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-
-use super::sql::{self, entry, expect, i64_of, sha256_hex};
-use super::{AppendRequest, FlowStore, StoreError};
-use crate::flow::journal::{GENESIS, JournalEntry, PendingEvents, chain};
-use crate::flow::model::{DocumentFilter, DocumentSummary, Organisation};
 
 /// Schema migrations, applied in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[include_str!("sqlite/0001_journal.sql")];
@@ -142,234 +136,24 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
-}
 
-const ENTRY_COLUMNS: &str =
-    "global_seq, stream, seq, at, actor, event, prev_hash, global_prev_hash, hash";
+    /// Reads the chain head; `begin_write`'s transaction already holds the write lock.
+    const LOCK_HEAD: &str = "SELECT global_seq, hash FROM chain_head WHERE id = 1";
 
-fn row_entry(r: &SqliteRow) -> Result<JournalEntry, StoreError> {
-    entry(
-        r.try_get(0)?,
-        r.try_get(1)?,
-        r.try_get(2)?,
-        r.try_get(3)?,
-        r.try_get(4)?,
-        r.try_get(5)?,
-        r.try_get::<&[u8], _>(6)?,
-        r.try_get::<&[u8], _>(7)?,
-        r.try_get::<&[u8], _>(8)?,
-    )
-}
-
-fn row_summary(r: &SqliteRow) -> Result<DocumentSummary, StoreError> {
-    sql::summary(
-        r.try_get(0)?,
-        r.try_get(1)?,
-        r.try_get(2)?,
-        r.try_get(3)?,
-        r.try_get(4)?,
-        r.try_get(5)?,
-        r.try_get(6)?,
-        r.try_get(7)?,
-        r.try_get(8)?,
-    )
-}
-
-impl FlowStore for SqliteStore {
-    async fn append(&self, request: AppendRequest) -> Result<Vec<JournalEntry>, StoreError> {
-        let _writer = self.writers.lock().await;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let head: (i64, Vec<u8>) =
-            sqlx::query_as("SELECT global_seq, hash FROM chain_head WHERE id = 1")
-                .fetch_one(&mut *tx)
-                .await?;
-        let head = (
-            sql::seq(head.0, "head")?,
-            sql::hash32(&head.1, "head hash")?,
-        );
-        let last: Option<(i64, Vec<u8>)> = sqlx::query_as(
-            "SELECT seq, hash FROM events WHERE stream = ? ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(&request.stream)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (last_seq, last_hash) = match last {
-            Some((s, h)) => (sql::seq(s, "sequence")?, sql::hash32(&h, "hash")?),
-            None => (0, GENESIS),
-        };
-        expect(&request.stream, request.expected_seq, last_seq)?;
-        let entries = chain(
-            &PendingEvents {
-                stream: &request.stream,
-                expected_seq: request.expected_seq,
-                actor: &request.actor,
-                at: request.at,
-                events: &request.events,
-            },
-            last_hash,
-            head,
-        );
-        for blob in &request.blobs {
-            sqlx::query("INSERT OR IGNORE INTO blobs (sha256, content) VALUES (?, ?)")
-                .bind(sha256_hex(blob))
-                .bind(blob.as_slice())
-                .execute(&mut *tx)
-                .await?;
-        }
-        for e in &entries {
-            let inserted = sqlx::query(
-                "INSERT INTO events (global_seq, stream, seq, at, actor, event, prev_hash, \
-                 global_prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(i64_of(e.global_seq)?)
-            .bind(&e.stream)
-            .bind(i64_of(e.seq)?)
-            .bind(e.at.0)
-            .bind(&e.actor)
-            .bind(&e.event_json)
-            .bind(e.prev_hash.as_slice())
-            .bind(e.global_prev_hash.as_slice())
-            .bind(e.hash.as_slice())
-            .execute(&mut *tx)
-            .await;
-            if let Err(sqlx::Error::Database(db)) = &inserted
-                && db.is_unique_violation()
-            {
-                return Err(StoreError::Conflict {
-                    stream: request.stream.clone(),
-                    expected: request.expected_seq,
-                    actual: e.seq,
-                });
-            }
-            inserted?;
-        }
-        if let Some(last) = entries.last() {
-            sqlx::query("UPDATE chain_head SET global_seq = ?, hash = ? WHERE id = 1")
-                .bind(i64_of(last.global_seq)?)
-                .bind(last.hash.as_slice())
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(d) = &request.document {
-            sqlx::query(
-                "INSERT INTO documents (id, kind, title, sender, recipient, status, version, \
-                 created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
-                 version = excluded.version, updated_at = excluded.updated_at",
-            )
-            .bind(&d.id)
-            .bind(d.kind.as_str())
-            .bind(&d.title)
-            .bind(&d.sender)
-            .bind(&d.recipient)
-            .bind(d.status.as_str())
-            .bind(i64::from(d.version))
-            .bind(d.created_at.0)
-            .bind(d.updated_at.0)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let Some(o) = &request.organisation {
-            sqlx::query("INSERT INTO organisations (inn, ogrn, kpp, name) VALUES (?, ?, ?, ?)")
-                .bind(&o.inn)
-                .bind(&o.ogrn)
-                .bind(&o.kpp)
-                .bind(&o.name)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(entries)
-    }
-
-    async fn load_stream(&self, stream: &str) -> Result<Vec<JournalEntry>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM events WHERE stream = ? ORDER BY seq"
-        ))
-        .bind(stream)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(row_entry)
-        .collect()
-    }
-
-    async fn journal_page(&self, after: u64, limit: u32) -> Result<Vec<JournalEntry>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM events WHERE global_seq > ? ORDER BY global_seq LIMIT ?"
-        ))
-        .bind(i64_of(after)?)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(row_entry)
-        .collect()
-    }
-
-    async fn head(&self) -> Result<(u64, [u8; 32]), StoreError> {
-        let (seq, hash): (i64, Vec<u8>) =
-            sqlx::query_as("SELECT global_seq, hash FROM chain_head WHERE id = 1")
-                .fetch_one(&self.pool)
-                .await?;
-        Ok((sql::seq(seq, "head")?, sql::hash32(&hash, "head hash")?))
-    }
-
-    async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT content FROM blobs WHERE sha256 = ?")
-                .bind(sha256)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
-    async fn list(&self, filter: &DocumentFilter) -> Result<Vec<DocumentSummary>, StoreError> {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "SELECT id, kind, title, sender, recipient, status, version, created_at, updated_at \
-             FROM documents WHERE 1 = 1",
-        );
-        if let Some(org) = &filter.organisation {
-            q.push(" AND (sender = ")
-                .push_bind(org.clone())
-                .push(" OR recipient = ")
-                .push_bind(org.clone())
-                .push(")");
-        }
-        if let Some(s) = filter.status {
-            q.push(" AND status = ").push_bind(s.as_str());
-        }
-        if let Some(k) = filter.kind {
-            q.push(" AND kind = ").push_bind(k.as_str());
-        }
-        if let Some(t) = filter.updated_from {
-            q.push(" AND updated_at >= ").push_bind(t.0);
-        }
-        if let Some(t) = filter.updated_to {
-            q.push(" AND updated_at < ").push_bind(t.0);
-        }
-        q.push(" ORDER BY updated_at DESC, id");
-        q.build()
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(row_summary)
-            .collect()
-    }
-
-    async fn organisations(&self) -> Result<Vec<Organisation>, StoreError> {
-        let rows: Vec<(String, String, Option<String>, String)> =
-            sqlx::query_as("SELECT inn, ogrn, kpp, name FROM organisations ORDER BY inn")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(inn, ogrn, kpp, name)| Organisation {
-                inn,
-                ogrn,
-                kpp,
-                name,
-            })
-            .collect())
+    /// This process's writer queue, then SQLite's write lock (`BEGIN IMMEDIATE`).
+    async fn begin_write(
+        &self,
+    ) -> Result<
+        (
+            tokio::sync::MutexGuard<'_, ()>,
+            sqlx::Transaction<'static, sqlx::Sqlite>,
+        ),
+        StoreError,
+    > {
+        let queue = self.writers.lock().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok((queue, tx))
     }
 }
+
+super::sql_impl::impl_sql_store!(SqliteStore, sqlx::Sqlite, SqliteRow);
