@@ -12,7 +12,7 @@ use signflow::batch::{BatchResult, BatchVerifier, Outcome, discover};
 use signflow::crypto::CryptoProvider;
 
 use crate::exit::{Failure, Status};
-use crate::input;
+use crate::input::{self, TrustArgs};
 
 #[derive(Args, Debug)]
 pub struct VerifyBatchArgs {
@@ -20,15 +20,8 @@ pub struct VerifyBatchArgs {
     /// next to them without that extension) and *.xml.
     #[arg(required = true, value_name = "DIR|FILE")]
     paths: Vec<PathBuf>,
-    /// Trust anchors, PEM or DER file or directory (repeatable).
-    #[arg(long, value_name = "FILE|DIR")]
-    trust: Vec<PathBuf>,
-    /// Untrusted intermediate certificates (repeatable).
-    #[arg(long, value_name = "FILE")]
-    untrusted: Vec<PathBuf>,
-    /// CRLs (repeatable).
-    #[arg(long, value_name = "FILE")]
-    crl: Vec<PathBuf>,
+    #[command(flatten)]
+    material: TrustArgs,
     /// Validation time, RFC 3339 (default: now).
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -42,8 +35,7 @@ pub fn run(
     args: &VerifyBatchArgs,
     json: bool,
 ) -> Result<Status, Failure> {
-    let (trust, certificates, crls) =
-        input::trust_material(&args.trust, &args.untrusted, &args.crl)?;
+    let (trust, certificates, crls) = args.material.load()?;
     let time = input::time(args.at.as_deref())?;
     let inputs = discover(&args.paths);
     if inputs.is_empty() {

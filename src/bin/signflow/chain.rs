@@ -8,22 +8,14 @@ use signflow::crypto::CryptoProvider;
 use signflow::pki::{ANY_POLICY, KeyUsage, Status, ValidationOptions, Validator};
 
 use crate::exit::{Failure, Status as Exit};
-use crate::input;
+use crate::input::{self, TrustArgs};
 
 #[derive(Args, Debug)]
 pub struct VerifyChainArgs {
     /// The certificate to validate (PEM or DER; the first certificate of a PEM file).
     cert: PathBuf,
-    /// Trust anchors: a PEM/DER file or a directory of them (repeatable; at least one).
-    #[arg(long, value_name = "FILE|DIR")]
-    trust: Vec<PathBuf>,
-    /// Untrusted intermediate certificates to build the path from (repeatable).
-    #[arg(long, value_name = "FILE")]
-    untrusted: Vec<PathBuf>,
-    /// CRLs (repeatable). Without any, revocation cannot be checked and the result is
-    /// indeterminate unless --no-revocation is given.
-    #[arg(long, value_name = "FILE")]
-    crl: Vec<PathBuf>,
+    #[command(flatten)]
+    material: TrustArgs,
     /// Skip revocation checking.
     #[arg(long)]
     no_revocation: bool,
@@ -111,7 +103,7 @@ pub fn options(args: &VerifyChainArgs) -> Result<ValidationOptions, Failure> {
 }
 
 pub fn run(provider: &CryptoProvider, args: &VerifyChainArgs, json: bool) -> Result<Exit, Failure> {
-    if args.trust.is_empty() {
+    if args.material.trust.is_empty() {
         return Err(Failure::new(
             Exit::Usage,
             "at least one --trust FILE|DIR is required",
@@ -119,8 +111,7 @@ pub fn run(provider: &CryptoProvider, args: &VerifyChainArgs, json: bool) -> Res
     }
     let opts = options(args)?;
     let cert = input::certificates(&args.cert)?.remove(0);
-    let (trust, intermediates, crls) =
-        input::trust_material(&args.trust, &args.untrusted, &args.crl)?;
+    let (trust, intermediates, crls) = args.material.load()?;
     let report = Validator::new(provider, &trust, intermediates, crls).validate(&cert, &opts);
     if json {
         let mut value =

@@ -18,7 +18,7 @@ use signflow::pki::{RevocationMode, Status, UnixTime};
 
 use crate::exit::{Failure, Status as Exit};
 use crate::identity::SignerArgs;
-use crate::input;
+use crate::input::{self, TrustArgs};
 
 #[derive(Args, Debug)]
 pub struct SignCmsArgs {
@@ -80,17 +80,8 @@ pub struct VerifyCmsArgs {
     /// The signed document, for a detached signature.
     #[arg(long, value_name = "FILE")]
     content: Option<PathBuf>,
-    /// Trust anchors: a PEM/DER file or a directory of them (repeatable; at least one).
-    #[arg(long, value_name = "FILE|DIR")]
-    trust: Vec<PathBuf>,
-    /// Untrusted certificates: intermediates, or a signer certificate the signature leaves
-    /// out (repeatable).
-    #[arg(long, value_name = "FILE")]
-    untrusted: Vec<PathBuf>,
-    /// CRLs (repeatable; CRLs embedded in the signature are used too). Without a CRL covering
-    /// each certificate the result is indeterminate unless --no-revocation is given.
-    #[arg(long, value_name = "FILE")]
-    crl: Vec<PathBuf>,
+    #[command(flatten)]
+    material: TrustArgs,
     /// Validation time, RFC 3339 (default: now).
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -276,7 +267,7 @@ pub fn verify(
     args: &VerifyCmsArgs,
     json: bool,
 ) -> Result<Exit, Failure> {
-    if args.trust.is_empty() {
+    if args.material.trust.is_empty() {
         return Err(Failure::new(
             Exit::Usage,
             "at least one --trust FILE|DIR is required",
@@ -294,8 +285,7 @@ pub fn verify(
         options.time = ValidationTime::ClaimedSigningTime;
     }
 
-    let (trust, certificates, crls) =
-        input::trust_material(&args.trust, &args.untrusted, &args.crl)?;
+    let (trust, certificates, crls) = args.material.load()?;
 
     let signed = SignedData::from_pem_or_ber(&input::read(&args.signature)?)
         .map_err(|e| cms_failure(e, &args.signature))?;

@@ -19,23 +19,15 @@ use signflow::pki::UnixTime;
 
 use crate::exit::{Failure, Status};
 use crate::identity::SignerArgs;
-use crate::input;
+use crate::input::{self, TrustArgs};
 
 #[derive(Args, Debug)]
 pub struct FlowArgs {
     /// The store: a SQLite file path or a postgres:// URL.
     #[arg(long, value_name = "DB", default_value = "signflow.db")]
     db: String,
-    /// Trust anchors for checking signatures, PEM or DER file or directory (repeatable;
-    /// required by send, accept and sign).
-    #[arg(long, value_name = "FILE|DIR")]
-    trust: Vec<PathBuf>,
-    /// Untrusted intermediate certificates (repeatable).
-    #[arg(long, value_name = "FILE")]
-    untrusted: Vec<PathBuf>,
-    /// CRLs (repeatable; revocation is checked, so give one per CA).
-    #[arg(long, value_name = "FILE")]
-    crl: Vec<PathBuf>,
+    #[command(flatten)]
+    material: TrustArgs,
     #[command(subcommand)]
     command: FlowCommand,
 }
@@ -245,8 +237,7 @@ fn trust_material(
     provider: &'static CryptoProvider,
     args: &FlowArgs,
 ) -> Result<SignatureCheck, Failure> {
-    let (trust, certificates, crls) =
-        input::trust_material(&args.trust, &args.untrusted, &args.crl)?;
+    let (trust, certificates, crls) = args.material.load()?;
     Ok(SignatureCheck::Verify(Box::new(TrustMaterial {
         provider,
         trust,
@@ -281,7 +272,7 @@ async fn run_async(
         args.command,
         FlowCommand::Send(_) | FlowCommand::Accept(_) | FlowCommand::Sign(_)
     );
-    if signing && args.trust.is_empty() {
+    if signing && args.material.trust.is_empty() {
         return Err(Failure::new(
             Status::Usage,
             "send, accept and sign check the signature: give the trust anchors with --trust \

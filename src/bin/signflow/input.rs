@@ -41,6 +41,29 @@ pub fn time(at: Option<&str>) -> Result<UnixTime, Failure> {
     }
 }
 
+/// `--trust`, `--untrusted`, `--crl`: what every verifying command validates paths with.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TrustArgs {
+    /// Trust anchors: a PEM/DER file or a directory of them (repeatable).
+    #[arg(long, value_name = "FILE|DIR")]
+    pub trust: Vec<PathBuf>,
+    /// Untrusted certificates: intermediates, or a signer certificate a signature leaves out
+    /// (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub untrusted: Vec<PathBuf>,
+    /// CRLs (repeatable). Without a CRL covering each certificate, revocation is unknown and
+    /// the result indeterminate (unless the command offers --no-revocation).
+    #[arg(long, value_name = "FILE")]
+    pub crl: Vec<PathBuf>,
+}
+
+impl TrustArgs {
+    /// Loads the trust anchors, untrusted certificates and CRLs.
+    pub fn load(&self) -> Result<(TrustStore, Vec<Certificate>, Vec<Crl>), Failure> {
+        trust_material(&self.trust, &self.untrusted, &self.crl)
+    }
+}
+
 /// What `--trust`, `--untrusted` and `--crl` name: trust anchors (files or directories),
 /// untrusted certificates and CRLs, loaded for a validator.
 pub fn trust_material(
