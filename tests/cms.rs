@@ -1244,3 +1244,28 @@ fn cli_sign_and_verify_cms() {
     let out = run(&verify_args(&p("missing.der")), &[]);
     assert_eq!(code(&out), Some(74), "{}", explain(&out));
 }
+
+#[test]
+fn detached_bytes_and_reader_give_the_same_verdicts() {
+    let provider = CryptoProvider::all_compiled()[0];
+    let trust = trust();
+    let v = verifier(provider, &trust);
+    let options = VerifyOptions::at(at_2027());
+    for rel in [
+        "cms/rsa-detached.der",
+        "cms/ecdsa-detached.der",
+        "cms/two-signers-detached.der",
+    ] {
+        let sd = SignedData::from_ber(&common::read(rel)).unwrap();
+        for content in [common::read("cms/content.txt"), b"altered".to_vec()] {
+            let mut reader: &[u8] = &content;
+            let streamed = v.verify(&sd, Some(&mut reader), &options).unwrap();
+            let in_memory = v.verify_detached_bytes(&sd, &content, &options).unwrap();
+            assert_eq!(streamed.status, in_memory.status, "{rel}");
+            assert_eq!(streamed.content_length, in_memory.content_length, "{rel}");
+        }
+    }
+    // Content for an attached signature is a conflict either way.
+    let attached = SignedData::from_ber(&common::read("cms/rsa-attached.der")).unwrap();
+    assert!(v.verify_detached_bytes(&attached, b"x", &options).is_err());
+}

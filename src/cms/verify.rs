@@ -499,6 +499,16 @@ pub struct Verifier<'a> {
     cache: Option<&'a ChainCache>,
 }
 
+/// Where detached content comes from.
+enum Detached<'r> {
+    /// None given (the content must be attached).
+    Absent,
+    /// Read once in chunks.
+    Reader(&'r mut dyn Read),
+    /// Already in memory.
+    Bytes(&'r [u8]),
+}
+
 /// Digests (and, when a signer needs it, the bytes) of what the signatures cover.
 struct Covered<'c> {
     digests: Vec<Digest>,
@@ -674,6 +684,33 @@ impl<'a> Verifier<'a> {
         detached: Option<&mut dyn Read>,
         options: &VerifyOptions,
     ) -> Result<VerifyReport, CmsError> {
+        let detached = match detached {
+            Some(reader) => Detached::Reader(reader),
+            None => Detached::Absent,
+        };
+        self.verify_content(signed_data, detached, options)
+    }
+
+    /// Verifies a detached signature over `content` already in memory: digested where it
+    /// lies, without the chunked copy a reader needs.
+    ///
+    /// # Errors
+    /// As [`Verifier::verify`].
+    pub fn verify_detached_bytes(
+        &self,
+        signed_data: &SignedData,
+        content: &[u8],
+        options: &VerifyOptions,
+    ) -> Result<VerifyReport, CmsError> {
+        self.verify_content(signed_data, Detached::Bytes(content), options)
+    }
+
+    fn verify_content(
+        &self,
+        signed_data: &SignedData,
+        detached: Detached<'_>,
+        options: &VerifyOptions,
+    ) -> Result<VerifyReport, CmsError> {
         let sd = signed_data;
         let mut findings: Vec<CmsFinding> = Vec::new();
         let mut embedded = Vec::new();
@@ -715,10 +752,14 @@ impl<'a> Verifier<'a> {
             needs.add(sd, si);
         }
         let covered = match (sd.content(), detached) {
-            (Some(_), Some(_)) => return Err(CmsError::ContentConflict),
-            (None, None) => return Err(CmsError::ContentRequired),
-            (Some(content), None) => Covered::from_bytes(self.provider, content, &needs),
-            (None, Some(reader)) => {
+            (Some(_), Detached::Reader(_) | Detached::Bytes(_)) => {
+                return Err(CmsError::ContentConflict);
+            }
+            (None, Detached::Absent) => return Err(CmsError::ContentRequired),
+            (Some(content), Detached::Absent) | (None, Detached::Bytes(content)) => {
+                Covered::from_bytes(self.provider, content, &needs)
+            }
+            (None, Detached::Reader(reader)) => {
                 Covered::stream(self.provider, reader, &needs, options.max_buffered_content)?
             }
         };

@@ -95,9 +95,8 @@ impl SignatureCheck {
                     tm.certificates.clone(),
                     tm.crls.clone(),
                 );
-                let mut reader: &[u8] = content;
                 let report = verifier
-                    .verify(&sd, Some(&mut reader), &VerifyOptions::at(at))
+                    .verify_detached_bytes(&sd, content, &VerifyOptions::at(at))
                     .map_err(|e| format!("the CMS signature cannot be verified: {e}"))?;
                 if report.status != Status::Valid {
                     let mut reasons: Vec<String> =
