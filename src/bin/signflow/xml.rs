@@ -17,7 +17,7 @@ use signflow::xmldsig::{
 };
 
 use crate::exit::{Failure, Status as Exit};
-use crate::input;
+use crate::input::{self, TrustArgs};
 use crate::secrets::PasswordArgs;
 
 #[derive(Args, Debug)]
@@ -91,17 +91,10 @@ impl HashArg {
 pub struct VerifyXmlArgs {
     /// The signed XML document.
     file: PathBuf,
-    /// Trust anchors: a PEM/DER file or a directory of them (repeatable; at least one).
-    #[arg(long, value_name = "FILE|DIR")]
-    trust: Vec<PathBuf>,
-    /// Untrusted certificates: intermediates, or the signer's certificate when KeyInfo
-    /// leaves it out (repeatable).
-    #[arg(long, value_name = "FILE")]
-    untrusted: Vec<PathBuf>,
-    /// CRLs (repeatable). Without a CRL covering each certificate the result is
-    /// indeterminate unless --no-revocation is given.
-    #[arg(long, value_name = "FILE")]
-    crl: Vec<PathBuf>,
+    /// --trust (at least one), --untrusted (intermediates, or the signer's certificate when
+    /// KeyInfo leaves it out or only names it), --crl.
+    #[command(flatten)]
+    material: TrustArgs,
     /// Validation time, RFC 3339 (default: now).
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -325,7 +318,7 @@ pub fn verify(
     args: &VerifyXmlArgs,
     json: bool,
 ) -> Result<Exit, Failure> {
-    if args.trust.is_empty() {
+    if args.material.trust.is_empty() {
         return Err(Failure::new(
             Exit::Usage,
             "at least one --trust FILE|DIR is required",
@@ -351,8 +344,7 @@ pub fn verify(
             .detached
             .push((uri.to_owned(), input::read(Path::new(file))?));
     }
-    let (trust, certificates, crls) =
-        input::trust_material(&args.trust, &args.untrusted, &args.crl)?;
+    let (trust, certificates, crls) = args.material.load()?;
     let xml = input::read(&args.file)?;
     let result = signflow::xmldsig::verify(provider, &xml, &trust, &certificates, &crls, &options)
         .map_err(|e| xml_failure(e, &args.file))?;
