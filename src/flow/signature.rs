@@ -10,7 +10,7 @@
 //! A signature passes when the CMS verifies (every signer valid, certificates validated with
 //! revocation at the transition time, [`crate::cms::Verifier`]) *and* one of its signers'
 //! certificates carries the acting organisation's INN and OGRN
-//! ([`crate::pki::RussianAttributes::check_organisation`]).
+//! ([`crate::pki::russian::RussianAttributes::check_organisation`]).
 
 use crate::cms::{Content, SignOptions, SignedData, Signer, Verifier, VerifyOptions};
 use crate::crypto::{CryptoProvider, SigningKey};

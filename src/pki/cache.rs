@@ -1,44 +1,4 @@
-//! A cache of successful path validations, for services that verify many documents signed
-//! by the same few certificates.
-//!
-//! An entry is keyed by everything the verdict depends on except the time — the end-entity
-//! certificate, every certificate and CRL the validator could use (trust anchors,
-//! intermediates, CRLs: their SHA-256 fingerprints) and the validation options — and it holds
-//! the window of times in which the same inputs must give the same verdict: inside every path
-//! certificate's validity, inside every CRL's thisUpdate..nextUpdate, and before the revocation
-//! date of any CRL entry naming a path certificate. A lookup at a time outside the window, a
-//! new CRL, another trust store or other options misses, and the validation runs in full.
-//! Only *valid* results are cached: invalid and indeterminate ones are always recomputed.
-//!
-//! The cache is opt-in ([`crate::cms::Verifier::with_cache`]): it is state the service owns,
-//! bounded by its capacity, and a service decides how long verdicts may be shared between
-//! requests. It is never less strict than validating afresh.
-//!
-//! ```
-//! # #[cfg(any(feature = "aws-lc-rs", feature = "rustcrypto"))] {
-//! use signflow::crypto::CryptoProvider;
-//! use signflow::pki::{Certificate, ChainCache, Crl, Status, TrustStore, UnixTime,
-//!                     ValidationOptions, Validator};
-//!
-//! let mut trust = TrustStore::new();
-//! trust.add_pem_or_der(include_bytes!("../../testdata/pki/root-ca.pem"))?;
-//! let inter = Certificate::all_from_pem_or_der(include_bytes!("../../testdata/pki/intermediate-ca.pem"))?;
-//! let mut crls = Crl::all_from_pem_or_der(include_bytes!("../../testdata/pki/root-ca.crl.pem"))?;
-//! crls.extend(Crl::all_from_pem_or_der(include_bytes!("../../testdata/pki/intermediate-ca.crl.pem"))?);
-//! let leaf = Certificate::from_der(include_bytes!("../../testdata/pki/leaf-rsa.der"))?;
-//! let validator = Validator::new(CryptoProvider::all_compiled()[0], &trust, inter, crls);
-//! let cache = ChainCache::new(1024);
-//! let options = ValidationOptions::at(UnixTime::from_utc(2027, 1, 1, 0, 0, 0));
-//! let first = cache.validate(&validator, &leaf, &options);   // validated, cached
-//! let again = cache.validate(&validator, &leaf, &options);   // from the cache
-//! assert_eq!((first.status, again.status), (Status::Valid, Status::Valid));
-//! assert_eq!(cache.stats().hits, 1);
-//! // Years later, outside the certificates' validity: validated afresh, and invalid.
-//! let later = ValidationOptions::at(UnixTime::from_utc(2040, 1, 1, 0, 0, 0));
-//! assert_ne!(cache.validate(&validator, &leaf, &later).status, Status::Valid);
-//! # }
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! The validated-chain cache: [`ChainCache`].
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -73,8 +33,47 @@ struct Inner {
     misses: u64,
 }
 
-/// A bounded cache of valid path validations (see the [module documentation](self)).
-/// Shareable between threads.
+/// A bounded cache of successful path validations, shareable between threads, for services
+/// that verify many documents signed by the same few certificates.
+///
+/// An entry is keyed by everything the verdict depends on except the time — the end-entity
+/// certificate, every certificate and CRL the validator could use (trust anchors,
+/// intermediates, CRLs: their SHA-256 fingerprints) and the validation options — and it holds
+/// the window of times in which the same inputs must give the same verdict: inside every path
+/// certificate's validity, inside every CRL's thisUpdate..nextUpdate, and before the revocation
+/// date of any CRL entry naming a path certificate. A lookup at a time outside the window, a
+/// new CRL, another trust store or other options misses, and the validation runs in full.
+/// Only *valid* results are cached: invalid and indeterminate ones are always recomputed.
+///
+/// The cache is opt-in ([`crate::cms::Verifier::with_cache`]): it is state the service owns,
+/// bounded by its capacity, and a service decides how long verdicts may be shared between
+/// requests. It is never less strict than validating afresh.
+///
+/// ```
+/// # #[cfg(any(feature = "aws-lc-rs", feature = "rustcrypto"))] {
+/// use signflow::crypto::CryptoProvider;
+/// use signflow::pki::{Certificate, ChainCache, Crl, Status, TrustStore, UnixTime,
+///                     ValidationOptions, Validator};
+///
+/// let mut trust = TrustStore::new();
+/// trust.add_pem_or_der(include_bytes!("../../testdata/pki/root-ca.pem"))?;
+/// let inter = Certificate::all_from_pem_or_der(include_bytes!("../../testdata/pki/intermediate-ca.pem"))?;
+/// let mut crls = Crl::all_from_pem_or_der(include_bytes!("../../testdata/pki/root-ca.crl.pem"))?;
+/// crls.extend(Crl::all_from_pem_or_der(include_bytes!("../../testdata/pki/intermediate-ca.crl.pem"))?);
+/// let leaf = Certificate::from_der(include_bytes!("../../testdata/pki/leaf-rsa.der"))?;
+/// let validator = Validator::new(CryptoProvider::all_compiled()[0], &trust, inter, crls);
+/// let cache = ChainCache::new(1024);
+/// let options = ValidationOptions::at(UnixTime::from_utc(2027, 1, 1, 0, 0, 0));
+/// let first = cache.validate(&validator, &leaf, &options);   // validated, cached
+/// let again = cache.validate(&validator, &leaf, &options);   // from the cache
+/// assert_eq!((first.status, again.status), (Status::Valid, Status::Valid));
+/// assert_eq!(cache.stats().hits, 1);
+/// // Years later, outside the certificates' validity: validated afresh, and invalid.
+/// let later = ValidationOptions::at(UnixTime::from_utc(2040, 1, 1, 0, 0, 0));
+/// assert_ne!(cache.validate(&validator, &leaf, &later).status, Status::Valid);
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ChainCache {
     inner: Mutex<Inner>,
     capacity: usize,
