@@ -11,14 +11,14 @@ use signflow::crypto::{
     CryptoProvider, EcdsaEncoding, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm,
     SigningKey,
 };
-use signflow::pki::{Certificate, RevocationMode, Status, ValidationOptions};
+use signflow::pki::{RevocationMode, Status, ValidationOptions};
 use signflow::xmldsig::{
     C14nMethod, Layout, Placement, SignError, SignOptions, VerifyOptions, XmlError, XmlVerification,
 };
 
 use crate::exit::{Failure, Status as Exit};
+use crate::identity::SignerArgs;
 use crate::input::{self, TrustArgs};
-use crate::secrets::PasswordArgs;
 
 #[derive(Args, Debug)]
 pub struct SignXmlArgs {
@@ -27,21 +27,8 @@ pub struct SignXmlArgs {
     /// Where to write the signed document.
     #[arg(short = 'o', long, value_name = "FILE")]
     output: PathBuf,
-    /// PKCS#12 file with the signer's key, certificate and chain (password through
-    /// --password-env or --password-file).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "cert"])]
-    p12: Option<PathBuf>,
     #[command(flatten)]
-    password: PasswordArgs,
-    /// The signer's private key: unencrypted PKCS#8, PEM or DER.
-    #[arg(long, value_name = "FILE", requires = "cert")]
-    key: Option<PathBuf>,
-    /// The signer's certificate, PEM or DER (further certificates in the file join the chain).
-    #[arg(long, value_name = "FILE", requires = "key")]
-    cert: Option<PathBuf>,
-    /// Certificates above the signer's to put in KeyInfo, PEM or DER (repeatable).
-    #[arg(long, value_name = "FILE")]
-    chain: Vec<PathBuf>,
+    signer: SignerArgs,
     /// Enveloping: the output is the Signature, the document inside its ds:Object.
     #[arg(long, conflicts_with = "reference_id")]
     enveloping: bool,
@@ -116,75 +103,6 @@ pub struct VerifyXmlArgs {
     output_signed: Option<PathBuf>,
 }
 
-/// The signer: key, certificate, chain (from PKCS#12 or PEM/DER key + certificate, as for
-/// `sign cms`).
-struct Identity {
-    key: Box<dyn SigningKey>,
-    certificate: Certificate,
-    chain: Vec<Certificate>,
-}
-
-fn load_identity(provider: &CryptoProvider, args: &SignXmlArgs) -> Result<Identity, Failure> {
-    if let Some(p12) = &args.p12 {
-        if args.password.password_env.is_none() && args.password.password_file.is_none() {
-            return Err(Failure::new(
-                Exit::Usage,
-                "--p12 needs the password through --password-env VAR or --password-file FILE",
-            ));
-        }
-        let p12_file = crate::p12::open(&input::read(p12)?, &args.password)?;
-        let id = p12_file.identity(provider).map_err(crate::p12::failure)?;
-        let cert = |der: &[u8]| {
-            Certificate::from_der(der)
-                .map_err(|e| Failure::new(Exit::FormatError, format!("{}: {e}", p12.display())))
-        };
-        let mut chain = id
-            .chain
-            .iter()
-            .map(|c| cert(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        for extra in &args.chain {
-            chain.extend(input::certificates(extra)?);
-        }
-        return Ok(Identity {
-            certificate: cert(&id.certificate)?,
-            key: id.key,
-            chain,
-        });
-    }
-    let (Some(key_path), Some(cert_path)) = (&args.key, &args.cert) else {
-        return Err(Failure::new(
-            Exit::Usage,
-            "give the signer as --p12 FILE (with --password-env/--password-file) or as \
-             --key FILE --cert FILE",
-        ));
-    };
-    let key_bytes = zeroize::Zeroizing::new(input::read(key_path)?);
-    let key = if key_bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
-        let text = std::str::from_utf8(&key_bytes).map_err(|_| {
-            Failure::new(
-                Exit::KeyError,
-                format!("{}: not a PEM key", key_path.display()),
-            )
-        })?;
-        provider.load_private_key_pem(text)
-    } else {
-        provider.load_private_key_der(&key_bytes)
-    }
-    .map_err(|e| Failure::new(Exit::KeyError, format!("{}: {e}", key_path.display())))?;
-    let mut certs = input::certificates(cert_path)?;
-    let certificate = certs.remove(0);
-    let mut chain = certs;
-    for extra in &args.chain {
-        chain.extend(input::certificates(extra)?);
-    }
-    Ok(Identity {
-        key,
-        certificate,
-        chain,
-    })
-}
-
 /// The signature algorithm from the key and --pss/--hash.
 fn algorithm(key: &dyn SigningKey, args: &SignXmlArgs) -> Result<SignatureAlgorithm, Failure> {
     let hash = args.hash.map(HashArg::hash);
@@ -226,7 +144,7 @@ fn sign_failure(e: SignError, what: &Path) -> Failure {
 }
 
 pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result<Exit, Failure> {
-    let id = load_identity(provider, args)?;
+    let id = args.signer.load(provider)?;
     let alg = algorithm(&*id.key, args)?;
     let options = SignOptions {
         algorithm: Some(alg),
