@@ -704,18 +704,27 @@ fn openssl_dgst_signatures_verify() {
 
 #[test]
 fn openssl_gost2001_signature_verifies_from_its_digest() {
-    // GOST R 34.10-2001 key (1.2.643.2.2.19) and a GOST R 34.11-94 signature: the digest comes
-    // from `openssl dgst -md_gost94 -binary`, since GOST R 34.11-94 is not implemented here.
+    // GOST R 34.10-2001 key (1.2.643.2.2.19) and a GOST R 34.11-94 signature made by the
+    // OpenSSL GOST engine; its digest from `openssl dgst -md_gost94 -binary`.
     let public = PublicKey::from_spki_der(&pem("gost/gost2001-A.pub.pem")).unwrap();
     assert_eq!(public.algorithm(), KeyAlgorithm::Gost2001);
     assert_eq!(public.params(), ParamSet::CryptoProA);
     let digest = read("gost/message.gost94.bin");
     let sig = read("gost/gost2001-A.sig");
     public.verify_digest(&digest, &sig).unwrap();
-    assert!(matches!(
-        public.verify_message(&read("gost/message.txt"), &sig),
-        Err(GostError::Unsupported(_))
-    ));
+    // GOST R 34.11-94 (CryptoPro parameters) gives the engine's digest, so the message verifies.
+    let message = read("gost/message.txt");
+    assert_eq!(
+        signflow::crypto::gost::gost94_cryptopro(&message).to_vec(),
+        digest
+    );
+    public.verify_message(&message, &sig).unwrap();
+    let mut altered = message.clone();
+    altered[0] ^= 1;
+    assert_eq!(
+        public.verify_message(&altered, &sig),
+        Err(GostError::BadSignature)
+    );
     let key = PrivateKey::from_pkcs8_der(&pem("gost/gost2001-A.key.pem")).unwrap();
     assert_eq!(key.public_key(), &public);
     assert_eq!(

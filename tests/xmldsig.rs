@@ -329,6 +329,13 @@ per_provider! {
                 Expect::Valid,
             ),
             (
+                "aleksey-xmldsig-01/enveloped-gost2001.xml",
+                &[CA],
+                &[],
+                opts(KeySource::KeyInfo, false),
+                Expect::Valid,
+            ),
+            (
                 "aleksey-xmldsig-01/enveloped-gost2012-256.xml",
                 &[CA],
                 &[],

@@ -73,6 +73,10 @@ pub mod oid {
     pub const STREEBOG256: Oid = Oid::new_unwrap("1.2.643.7.1.1.2.2");
     /// `id-tc26-gost3411-12-512`: GOST R 34.11-2012 (Streebog), 512-bit.
     pub const STREEBOG512: Oid = Oid::new_unwrap("1.2.643.7.1.1.2.3");
+    /// `id-GostR3411-94` (RFC 4357): GOST R 34.11-94.
+    pub const GOST94: Oid = Oid::new_unwrap("1.2.643.2.2.9");
+    /// `id-GostR3411-94-with-GostR3410-2001` (RFC 4491).
+    pub const SIGN_GOST2001: Oid = Oid::new_unwrap("1.2.643.2.2.3");
     /// `id-tc26-gost3410-12-256`: GOST R 34.10-2012 public key, 256-bit.
     pub const GOST2012_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.1.1");
     /// `id-tc26-gost3410-12-512`: GOST R 34.10-2012 public key, 512-bit.
@@ -101,17 +105,21 @@ pub enum HashAlgorithm {
     Streebog256,
     /// GOST R 34.11-2012 (Streebog), 512-bit digest.
     Streebog512,
+    /// GOST R 34.11-94 with the CryptoPro parameters: legacy (withdrawn in Russia since 2019),
+    /// for verifying GOST R 34.10-2001 signatures only.
+    Gost94,
 }
 
 impl HashAlgorithm {
     /// Every hash algorithm the crate knows, in a stable order.
-    pub const ALL: [HashAlgorithm; 6] = [
+    pub const ALL: [HashAlgorithm; 7] = [
         Self::Sha1,
         Self::Sha256,
         Self::Sha384,
         Self::Sha512,
         Self::Streebog256,
         Self::Streebog512,
+        Self::Gost94,
     ];
 
     /// Length of the digest in bytes.
@@ -121,7 +129,7 @@ impl HashAlgorithm {
             Self::Sha256 => 32,
             Self::Sha384 => 48,
             Self::Sha512 | Self::Streebog512 => 64,
-            Self::Streebog256 => 32,
+            Self::Streebog256 | Self::Gost94 => 32,
         }
     }
 
@@ -147,6 +155,7 @@ impl HashAlgorithm {
             Self::Sha512 => oid::SHA512,
             Self::Streebog256 => oid::STREEBOG256,
             Self::Streebog512 => oid::STREEBOG512,
+            Self::Gost94 => oid::GOST94,
         }
     }
 
@@ -192,6 +201,7 @@ impl HashAlgorithm {
             Self::Sha512 => "SHA-512",
             Self::Streebog256 => "Streebog-256",
             Self::Streebog512 => "Streebog-512",
+            Self::Gost94 => "GOST R 34.11-94",
         }
     }
 }
@@ -268,6 +278,8 @@ pub enum SignatureAlgorithm {
     Gost2012_256,
     /// GOST R 34.10-2012 with a 512-bit key and Streebog-512.
     Gost2012_512,
+    /// GOST R 34.10-2001 with GOST R 34.11-94: legacy, verification only (signing refuses it).
+    Gost2001,
 }
 
 impl SignatureAlgorithm {
@@ -307,6 +319,7 @@ impl SignatureAlgorithm {
             Self::Ed25519 => None,
             Self::Gost2012_256 => Some(HashAlgorithm::Streebog256),
             Self::Gost2012_512 => Some(HashAlgorithm::Streebog512),
+            Self::Gost2001 => Some(HashAlgorithm::Gost94),
         }
     }
 
@@ -408,6 +421,7 @@ impl SignatureAlgorithm {
             oid::DSA_WITH_SHA256 => Self::Dsa(HashAlgorithm::Sha256),
             oid::SIGN_GOST2012_256 => Self::Gost2012_256,
             oid::SIGN_GOST2012_512 => Self::Gost2012_512,
+            oid::SIGN_GOST2001 => Self::Gost2001,
             other => {
                 return Err(CryptoError::unsupported(format!(
                     "signature algorithm {other}"
@@ -469,6 +483,7 @@ impl SignatureAlgorithm {
             Self::Dsa(_) => return Err(none()),
             Self::Gost2012_256 => encode_algorithm_identifier(oid::SIGN_GOST2012_256, None),
             Self::Gost2012_512 => encode_algorithm_identifier(oid::SIGN_GOST2012_512, None),
+            Self::Gost2001 => encode_algorithm_identifier(oid::SIGN_GOST2001, None),
         })
     }
 }
@@ -497,6 +512,7 @@ impl fmt::Display for SignatureAlgorithm {
             Self::Dsa(h) => write!(f, "DSA with {h}"),
             Self::Gost2012_256 => f.write_str("GOST R 34.10-2012 (256) with Streebog-256"),
             Self::Gost2012_512 => f.write_str("GOST R 34.10-2012 (512) with Streebog-512"),
+            Self::Gost2001 => f.write_str("GOST R 34.10-2001 with GOST R 34.11-94"),
         }
     }
 }

@@ -16,6 +16,7 @@ pub(crate) fn digest(hash: HashAlgorithm, message: &[u8]) -> Vec<u8> {
         HashAlgorithm::Sha512 => sha2::Sha512::digest(message).to_vec(),
         HashAlgorithm::Streebog256 => super::gost::streebog256(message).to_vec(),
         HashAlgorithm::Streebog512 => super::gost::streebog512(message).to_vec(),
+        HashAlgorithm::Gost94 => super::gost::gost94_cryptopro(message).to_vec(),
     }
 }
 

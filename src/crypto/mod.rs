@@ -422,7 +422,12 @@ pub(crate) fn check_signing(
         spki: public_key_der,
     };
     info.check_algorithm(alg)?;
-    if alg.is_weak() || matches!(alg, SignatureAlgorithm::Dsa(_)) {
+    if alg.is_weak()
+        || matches!(
+            alg,
+            SignatureAlgorithm::Dsa(_) | SignatureAlgorithm::Gost2001
+        )
+    {
         return Err(CryptoError::VerifyOnly(*alg));
     }
     Ok(())

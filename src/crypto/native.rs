@@ -21,7 +21,9 @@ pub(crate) fn verify(
             &super::dsa::digest(*hash, message),
             signature,
         )),
-        SignatureAlgorithm::Gost2012_256 | SignatureAlgorithm::Gost2012_512 => Some(
+        SignatureAlgorithm::Gost2012_256
+        | SignatureAlgorithm::Gost2012_512
+        | SignatureAlgorithm::Gost2001 => Some(
             gost::PublicKey::from_spki_der(key.spki)
                 .and_then(|k| k.verify_message(message, signature))
                 .map_err(CryptoError::from),
@@ -39,7 +41,9 @@ pub(crate) fn verify_prehashed(
 ) -> Option<Result<(), CryptoError>> {
     match alg {
         SignatureAlgorithm::Dsa(_) => Some(super::dsa::verify_prehashed(key, digest, signature)),
-        SignatureAlgorithm::Gost2012_256 | SignatureAlgorithm::Gost2012_512 => Some(
+        SignatureAlgorithm::Gost2012_256
+        | SignatureAlgorithm::Gost2012_512
+        | SignatureAlgorithm::Gost2001 => Some(
             gost::PublicKey::from_spki_der(key.spki)
                 .and_then(|k| k.verify_digest(digest, signature))
                 .map_err(CryptoError::from),
@@ -51,6 +55,7 @@ pub(crate) fn verify_prehashed(
 enum StreebogState {
     S256(gost::Streebog256),
     S512(gost::Streebog512),
+    Gost94(gost::Gost94CryptoPro),
 }
 
 struct StreebogHasher(StreebogState);
@@ -60,6 +65,7 @@ impl Hasher for StreebogHasher {
         match &mut self.0 {
             StreebogState::S256(h) => h.update(data),
             StreebogState::S512(h) => h.update(data),
+            StreebogState::Gost94(h) => h.update(data),
         }
     }
 
@@ -67,11 +73,12 @@ impl Hasher for StreebogHasher {
         match self.0 {
             StreebogState::S256(h) => Digest::new(HashAlgorithm::Streebog256, &h.finalize()),
             StreebogState::S512(h) => Digest::new(HashAlgorithm::Streebog512, &h.finalize()),
+            StreebogState::Gost94(h) => Digest::new(HashAlgorithm::Gost94, &h.finalize()),
         }
     }
 }
 
-/// A Streebog hasher for the Streebog algorithms; `None` for the others.
+/// A hasher for the GOST digests (Streebog, GOST R 34.11-94); `None` for the others.
 pub(crate) fn hasher(alg: HashAlgorithm) -> Option<Box<dyn Hasher>> {
     match alg {
         HashAlgorithm::Streebog256 => Some(Box::new(StreebogHasher(StreebogState::S256(
@@ -79,6 +86,9 @@ pub(crate) fn hasher(alg: HashAlgorithm) -> Option<Box<dyn Hasher>> {
         )))),
         HashAlgorithm::Streebog512 => Some(Box::new(StreebogHasher(StreebogState::S512(
             gost::Streebog512::new(),
+        )))),
+        HashAlgorithm::Gost94 => Some(Box::new(StreebogHasher(StreebogState::Gost94(
+            gost::Gost94CryptoPro::new(),
         )))),
         _ => None,
     }

@@ -224,6 +224,13 @@ impl<'a> PublicKeyInfo<'a> {
                     },
                     SignatureAlgorithm::Gost2012_512
                 )
+                | (
+                    KeyKind::Gost {
+                        algorithm: super::gost::KeyAlgorithm::Gost2001,
+                        ..
+                    },
+                    SignatureAlgorithm::Gost2001
+                )
         );
         if fits {
             Ok(())

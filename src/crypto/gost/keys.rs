@@ -92,17 +92,16 @@ impl KeyAlgorithm {
         }
     }
 
-    /// Hashes `message` with the algorithm's digest (Streebog-256 or -512).
+    /// Hashes `message` with the algorithm's digest (Streebog-256 or -512; GOST R 34.11-94 with
+    /// the CryptoPro parameters for GOST R 34.10-2001).
     ///
     /// # Errors
-    /// [`GostError::Unsupported`] for GOST R 34.10-2001 keys (GOST R 34.11-94 is not provided).
+    /// None today; kept fallible for digests a build may leave out.
     pub fn hash(self, message: &[u8]) -> Result<Vec<u8>, GostError> {
         match self {
             Self::Gost2012_256 => Ok(streebog256(message).to_vec()),
             Self::Gost2012_512 => Ok(streebog512(message).to_vec()),
-            Self::Gost2001 => Err(GostError::Unsupported(
-                "hashing with GOST R 34.11-94 (GOST R 34.10-2001 keys take a precomputed digest)",
-            )),
+            Self::Gost2001 => Ok(super::streebog::gost94_cryptopro(message).to_vec()),
         }
     }
 

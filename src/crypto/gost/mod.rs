@@ -102,7 +102,9 @@ pub use error::GostError;
 pub use keys::{KeyAlgorithm, PrivateKey, PublicKey};
 pub use params::{KeySize, ParamSet, oid};
 pub use sign::Signature;
-pub use streebog::{Streebog256, Streebog512, streebog256, streebog512};
+pub use streebog::{
+    Gost94CryptoPro, Streebog256, Streebog512, gost94_cryptopro, streebog256, streebog512,
+};
 
 use crate::crypto::SecureRandom;
 

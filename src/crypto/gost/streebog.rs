@@ -100,3 +100,32 @@ mod tests {
         assert_eq!(h.finalize(), streebog512(&m1));
     }
 }
+
+/// GOST R 34.11-94 with the CryptoPro S-boxes (RFC 4357), in one call: the digest of legacy
+/// GOST R 34.10-2001 signatures, provided for verifying them only. Byte order as OpenSSL's
+/// GOST engine (`openssl dgst -md_gost94`) prints it.
+pub fn gost94_cryptopro(data: &[u8]) -> [u8; 32] {
+    use gost94::Digest as _;
+    gost94::Gost94CryptoPro::digest(data).into()
+}
+
+/// A running GOST R 34.11-94 (CryptoPro) computation; see [`gost94_cryptopro`].
+#[derive(Clone, Debug, Default)]
+pub struct Gost94CryptoPro(gost94::Gost94CryptoPro);
+
+impl Gost94CryptoPro {
+    /// Starts a new computation.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds more data.
+    pub fn update(&mut self, data: &[u8]) {
+        gost94::Digest::update(&mut self.0, data);
+    }
+
+    /// The digest.
+    pub fn finalize(self) -> [u8; 32] {
+        gost94::Digest::finalize(self.0).into()
+    }
+}
