@@ -1024,7 +1024,7 @@ store_suite!(
 
 #[cfg(not(feature = "postgres"))]
 #[test]
-fn postgres_suite() {
+fn postgres_suite_skipped_built_without_postgres_feature() {
     eprintln!("SKIPPED the PostgreSQL store suite: built without the `postgres` feature");
 }
 
