@@ -450,15 +450,14 @@ impl<S: FlowStore> Flow<S> {
         Ok(self.store.list(filter).await?)
     }
 
-    async fn actor_member(
+    /// The organisation that must act on `kind` (its members decide who may).
+    async fn acting_organisation(
         &self,
         state: &DocumentState,
         kind: CommandKind,
-        user: &str,
-    ) -> Result<Option<super::model::Member>, FlowError> {
+    ) -> Result<OrganisationState, FlowError> {
         let (side, _) = kind.actor();
-        let org = self.organisation(state.organisation(side)).await?;
-        Ok(org.members.get(user).cloned())
+        self.organisation(state.organisation(side)).await
     }
 
     /// Runs a non-signing command.
@@ -470,11 +469,11 @@ impl<S: FlowStore> Flow<S> {
         blobs: Vec<Vec<u8>>,
     ) -> Result<DocumentState, FlowError> {
         let state = self.document(id).await?;
-        let member = self.actor_member(&state, command.kind(), user).await?;
+        let org = self.acting_organisation(&state, command.kind()).await?;
         let at = self.now();
         let actor = Actor {
             user,
-            member: member.as_ref(),
+            member: org.members.get(user),
         };
         let events = machine::handle(&state, actor, &command, at)?;
         self.commit(state, user, at, &events, blobs).await
@@ -644,15 +643,14 @@ impl<S: FlowStore> Flow<S> {
         signature: &[u8],
     ) -> Result<DocumentState, FlowError> {
         let state = self.document(id).await?;
-        let member = self.actor_member(&state, kind, user).await?;
+        // One load of the acting organisation: its members authorise, its requisites bind.
+        let org = self.acting_organisation(&state, kind).await?;
         let at = self.now();
         let actor = Actor {
             user,
-            member: member.as_ref(),
+            member: org.members.get(user),
         };
         machine::authorize(&state, actor, kind, at)?;
-        let (side, _) = kind.actor();
-        let org = self.organisation(state.organisation(side)).await?;
         let content = self.to_be_signed(&state, kind).await?;
         let version = state.current().number;
         // The co-signature must keep the sender's signer and add another one.
