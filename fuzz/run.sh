@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Seeds every fuzz target's corpus from testdata/ and runs targets one after the other.
+# Usage (from anywhere): bash fuzz/run.sh [SECONDS [TARGET...]]
+#   SECONDS  per target (default: $FUZZ_SECONDS, else 30); TARGETs default to all of them.
+# .ci/run uses the short default; the 10-minute runs reported in benches/README.md are
+# `bash fuzz/run.sh 600`.
+# On a crash: the end of libFuzzer's report (the panic and the input's file under
+# fuzz/artifacts/TARGET/) and exit status 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-${FUZZ_SECONDS:-30}}
+shift || true
+
+seed() { # target, files...: the target's seed corpus from testdata/
+  local t=$1; shift; mkdir -p "fuzz/corpus/$t"; cp "$@" "fuzz/corpus/$t/" 2>/dev/null || true
+}
+seed pem_objects testdata/pki/*.pem
+seed crypto_inputs testdata/openssl/*.sig
+seed pki_parsing testdata/pki/*.der testdata/pki/*.crl.der testdata/pkits/certs/GoodCACert.crt \
+  testdata/pkits/crls/GoodCACRL.crl
+seed pkcs12_import testdata/pki/*.p12
+seed cms_verify testdata/cms/*.der
+# crl_lookup: CRLs as they are, and any non-DER bytes as a recipe for a CRL it builds itself.
+seed crl_lookup testdata/pki/*.crl.der testdata/pkits/crls/*.crl testdata/cms/content.txt
+seed xml_c14n testdata/xmldsig/*.xml testdata/xmldsig/c14n/*/*.xml testdata/xmldsig/xmlsec/*/*.xml
+seed xmldsig_verify testdata/xmldsig/*.xml testdata/xmldsig/c14n/*/*.xml \
+  testdata/xmldsig/xmlsec/*/*.xml
+# gost_verify reads SubjectPublicKeyInfo DER ‖ signature ‖ message: the GOST engine's keys with
+# their signatures over message.txt.
+mkdir -p fuzz/corpus/gost_verify
+for pub in testdata/gost/*.pub.pem; do
+  stem=${pub%.pub.pem}
+  { sed '/-----/d' "$pub" | base64 -d; cat "$stem.sig" testdata/gost/message.txt; } \
+    >"fuzz/corpus/gost_verify/$(basename "$stem")"
+done
+# flow_machine decodes its input into commands: any bytes will do as a start.
+seed flow_machine testdata/gost/message.txt testdata/cms/content.txt
+
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(cd fuzz && cargo fuzz list)
+fi
+# An input slower than 25 s counts as a crash.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for target in "${targets[@]}"; do
+  start=$(date +%s)
+  if (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- \
+    -max_total_time="$seconds" -timeout=25) >"$log" 2>&1; then
+    echo "$target: $(grep -aE '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)" \
+      "(${seconds} s asked, $(($(date +%s) - start)) s with the build)"
+  else
+    tail -n 60 "$log"
+    echo "fuzz target $target failed"
+    exit 1
+  fi
+done
