@@ -53,10 +53,8 @@ fn exc(prefixes: &[&str]) -> C14nMethod {
 /// merlin-c14n-three: the outputs whose node-set is a subtree (the others need XPath).
 #[test]
 fn merlin_c14n_three_subtrees() {
-    let doc = Document::parse(&common::read(
-        "xmldsig/c14n/merlin-c14n-three/signature.xml",
-    ))
-    .unwrap();
+    let xml = common::read("xmldsig/c14n/merlin-c14n-three/signature.xml");
+    let doc = Document::parse(&xml).unwrap();
     let something = element_named(&doc, "Something", 0);
     let signed_info = element_named(&doc, "SignedInfo", 0);
     let cases: [(usize, NodeId, C14nMethod); 6] = [
@@ -213,6 +211,12 @@ enum Expect {
 /// An xmlsec case: file, trusted and untrusted certificates, options, expectation.
 type Case<'a> = (&'a str, &'a [&'a str], &'a [&'a str], VerifyOptions, Expect);
 
+/// A verification borrows its document; tests that return one from a helper keep the
+/// (small) input alive for the rest of the test process.
+fn leak(xml: Vec<u8>) -> &'static [u8] {
+    Box::leak(xml.into_boxed_slice())
+}
+
 fn report(v: &XmlVerification) -> String {
     let f: Vec<String> = v.findings.iter().map(|f| f.to_string()).collect();
     format!("{} {f:?}", v.status)
@@ -224,11 +228,11 @@ per_provider! {
         trusted: &[&str],
         untrusted: &[&str],
         options: &VerifyOptions,
-    ) -> XmlVerification {
+    ) -> XmlVerification<'static> {
         let inter: Vec<Certificate> = untrusted.iter().map(|r| cert(r)).collect();
         verify(
             provider(),
-            &xmlsec(file),
+            leak(xmlsec(file)),
             &trust(trusted),
             &inter,
             &[],
@@ -504,9 +508,10 @@ per_provider! {
         let mut failures = Vec::new();
         for (file, trusted, untrusted, options, expect) in &cases {
             let inter: Vec<Certificate> = untrusted.iter().map(|r| cert(r)).collect();
+            let xml = xmlsec(file);
             let outcome = verify(
                 provider(),
-                &xmlsec(file),
+                &xml,
                 &trust(trusted),
                 &inter,
                 &[],
@@ -782,9 +787,10 @@ per_provider! {
             .unwrap();
         assert!(status.success());
         let (trust, inter, crls) = test_pki();
+        let signed = std::fs::read(&signed).unwrap();
         let v = verify(
             provider(),
-            &std::fs::read(&signed).unwrap(),
+            &signed,
             &trust,
             &inter,
             &crls,
@@ -1363,7 +1369,7 @@ per_provider! {
         String::from_utf8(signed).unwrap()
     }
 
-    fn verify_pki(xml: &str) -> XmlVerification {
+    fn verify_pki(xml: &str) -> XmlVerification<'_> {
         let (trust, inter, crls) = test_pki();
         verify(
             provider(),
@@ -1530,8 +1536,9 @@ per_provider! {
         };
         let (trust, _, crls) = test_pki();
         let pool = vec![cert("pki/intermediate-ca.pem"), leaf.clone()];
-        let check = |xml: &str, pool: &[Certificate]| {
-            verify(provider(), xml.as_bytes(), &trust, pool, &crls, &pki_options()).unwrap()
+        let check = |xml: &str, pool: &[Certificate]| -> XmlVerification<'static> {
+            let xml = leak(xml.as_bytes().to_vec());
+            verify(provider(), xml, &trust, pool, &crls, &pki_options()).unwrap()
         };
         for (name, inner) in [
             ("issuer-serial", issuer_serial(serial)),
@@ -1616,7 +1623,8 @@ fn xpointer_sun_c14n11_digests() {
         let file = format!("xmldsig2ed-tests/xpointer-{i}-SUN.xml");
         let mut o = opts(KeySource::KeyInfo, true);
         o.validation.allow_sha1 = true;
-        let v = verify(provider, &xmlsec(&file), &TrustStore::new(), &[], &[], &o).unwrap();
+        let xml = xmlsec(&file);
+        let v = verify(provider, &xml, &TrustStore::new(), &[], &[], &o).unwrap();
         assert!(!v.references.is_empty(), "{file}");
         for r in &v.references {
             let text = String::from_utf8_lossy(&r.canonical);

@@ -97,7 +97,7 @@ fuzz_target!(|data: &[u8]| {
     }
     // Parent links and namespace look-ups on every node.
     for (id, node) in doc.nodes() {
-        if let Some(p) = node.parent {
+        if let Some(p) = node.parent() {
             assert!(doc.is_ancestor_or_self(p, id));
         }
         let _ = doc.expanded_name(id);

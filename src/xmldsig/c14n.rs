@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::tree::{Document, NodeId, NodeKind, XML_NAMESPACE, split_qname};
+use super::tree::{Document, NodeId, NodeKind, XML_NAMESPACE, escape, split_qname};
 
 /// Canonical XML 1.0.
 pub const C14N: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
@@ -153,10 +153,7 @@ pub fn canonicalize<W: Write + ?Sized>(
     set: NodeSet<'_>,
     out: &mut W,
 ) -> io::Result<()> {
-    if set
-        .apex
-        .is_some_and(|a| doc.nodes().nth(a.0 as usize).is_none())
-    {
+    if set.apex.is_some_and(|a| !doc.contains(a)) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "the node-set's apex is not a node of this document",
@@ -205,8 +202,8 @@ pub fn canonicalize<W: Write + ?Sized>(
             let mut inscope = NsMap::new();
             for &a in chain.iter().rev() {
                 if let Some(e) = doc.element(a) {
-                    for (p, u) in &e.namespaces {
-                        inscope.insert(p.as_str(), u.as_str());
+                    for d in e.namespaces() {
+                        inscope.insert(d.prefix, d.uri.as_ref());
                     }
                 }
             }
@@ -216,7 +213,7 @@ pub fn canonicalize<W: Write + ?Sized>(
 }
 
 struct Canonicalizer<'d, 'm, W: Write + ?Sized> {
-    doc: &'d Document,
+    doc: &'d Document<'d>,
     method: &'m C14nMethod,
     set: NodeSet<'m>,
     out: &'m mut W,
@@ -230,7 +227,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         let doc = self.doc;
         match &doc.node(id).kind {
             NodeKind::Element(_) => self.element(id, inscope, rendered, false),
-            NodeKind::Text(t) => escape(self.out, t, false),
+            NodeKind::Text(t) => t.write_canonical(self.out),
             NodeKind::Comment(t) => {
                 if self.method.comments() {
                     self.out.write_all(b"<!--")?;
@@ -266,12 +263,12 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             return Ok(());
         };
         let mut own_inscope;
-        let inscope = if e.namespaces.is_empty() {
+        let inscope = if e.namespaces().is_empty() {
             parent_inscope
         } else {
             own_inscope = parent_inscope.clone();
-            for (p, u) in &e.namespaces {
-                own_inscope.insert(p.as_str(), u.as_str());
+            for d in e.namespaces() {
+                own_inscope.insert(d.prefix, d.uri.as_ref());
             }
             &own_inscope
         };
@@ -301,9 +298,9 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             C14nMethod::Exclusive {
                 inclusive_prefixes, ..
             } => {
-                consider(split_qname(&e.name).0, &mut decls);
-                for (n, _) in &e.attributes {
-                    let (p, _) = split_qname(n);
+                consider(e.prefix(), &mut decls);
+                for a in e.attributes() {
+                    let (p, _) = split_qname(a.name);
                     if !p.is_empty() {
                         consider(p, &mut decls);
                     }
@@ -332,7 +329,8 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         let c14n11 = matches!(self.method, C14nMethod::Inclusive11 { .. });
         let mut base_fixup: Option<String> = None;
         let mut attrs: Vec<(&str, &str, &str, &str)> = Vec::new();
-        for (n, v) in &e.attributes {
+        for a in e.attributes() {
+            let (n, v) = (a.name, a.value.as_ref());
             let (p, l) = split_qname(n);
             let ns = if p.is_empty() {
                 ""
@@ -348,7 +346,8 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             let mut cur = doc.parent(id);
             while let Some(a) = cur {
                 if let Some(ae) = doc.element(a) {
-                    for (n, v) in &ae.attributes {
+                    for at in ae.attributes() {
+                        let (n, v) = (at.name, at.value.as_ref());
                         let Some(l) = n.strip_prefix("xml:") else {
                             continue;
                         };
@@ -384,7 +383,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         attrs.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
 
         self.out.write_all(b"<")?;
-        self.out.write_all(e.name.as_bytes())?;
+        self.out.write_all(e.name().as_bytes())?;
         for (p, u) in decls {
             if p.is_empty() {
                 self.out.write_all(b" xmlns=\"")?;
@@ -404,35 +403,13 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             self.out.write_all(b"\"")?;
         }
         self.out.write_all(b">")?;
-        for &child in &e.children {
+        for child in e.children() {
             self.node(child, inscope, child_rendered)?;
         }
         self.out.write_all(b"</")?;
-        self.out.write_all(e.name.as_bytes())?;
+        self.out.write_all(e.name().as_bytes())?;
         self.out.write_all(b">")
     }
-}
-
-/// Writes `s` escaped as canonical text (`attr == false`) or attribute value.
-fn escape<W: Write + ?Sized>(out: &mut W, s: &str, attr: bool) -> io::Result<()> {
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let rep: &[u8] = match b {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'>' if !attr => b"&gt;",
-            b'"' if attr => b"&quot;",
-            b'\t' if attr => b"&#x9;",
-            b'\n' if attr => b"&#xA;",
-            b'\r' => b"&#xD;",
-            _ => continue,
-        };
-        out.write_all(&bytes[start..i])?;
-        out.write_all(rep)?;
-        start = i + 1;
-    }
-    out.write_all(&bytes[start..])
 }
 
 /// Resolves `reference` against `base` (RFC 3986 §5.2, as C14N 1.1 §2.4 asks for the

@@ -326,8 +326,6 @@ pub fn sign(
     }
     let digest = B64.encode(hasher.finalize());
     debug_assert_eq!(digest.len(), block.block.digest_len);
-    let at = block.at + block.block.digest_at;
-    out[at..at + digest.len()].copy_from_slice(digest.as_bytes());
     doc.set_text(digest_el, &digest);
 
     let mut canonical_si = Vec::new();
@@ -337,6 +335,9 @@ pub fn sign(
         NodeSet::subtree(signed_info),
         &mut canonical_si,
     )?;
+    // The parsed document borrows `out`: the placeholders are filled in after its last use.
+    let at = block.at + block.block.digest_at;
+    out[at..at + digest.len()].copy_from_slice(digest.as_bytes());
     let value = B64.encode(key.sign(&alg, &canonical_si)?);
     let at = block.at + block.block.value_at;
     out.splice(at..at, value.into_bytes());
@@ -549,7 +550,7 @@ fn enveloped<'a>(
             match (span.end_tag_start, splice) {
                 (Some(end), Splice::LastChild(_)) => (end, None),
                 (Some(_), _) => (span.start_tag_end, None),
-                (None, _) => (span.start_tag_end, Some(e.name.clone())),
+                (None, _) => (span.start_tag_end, Some(e.name().to_owned())),
             }
         }
     };
@@ -603,17 +604,11 @@ enum Splice {
 }
 
 /// Every Id/ID/id/xml:id value with its element; a value seen twice is an error.
-fn id_index(doc: &Document) -> Result<Vec<(&str, NodeId)>, SignError> {
+fn id_index<'d>(doc: &'d Document<'_>) -> Result<Vec<(&'d str, NodeId)>, SignError> {
     let mut seen = std::collections::HashMap::new();
-    for (id, _) in doc.nodes() {
-        if let Some(e) = doc.element(id) {
-            for (n, v) in &e.attributes {
-                if matches!(n.as_str(), "Id" | "ID" | "id" | "xml:id")
-                    && seen.insert(v.as_str(), id).is_some()
-                {
-                    return Err(SignError::DuplicateId(v.clone()));
-                }
-            }
+    for (value, id) in doc.id_attributes() {
+        if seen.insert(value, id).is_some() {
+            return Err(SignError::DuplicateId(value.to_owned()));
         }
     }
     Ok(seen.into_iter().collect())

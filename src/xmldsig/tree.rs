@@ -1,10 +1,15 @@
-//! Parsing: quick-xml events into a compact owned tree that keeps what canonicalization needs
-//! (namespace declarations, attributes, text, comments and processing instructions, in order).
+//! Parsing: quick-xml events into a compact tree that borrows from the input and keeps what
+//! canonicalization needs (namespace declarations, attributes, text, comments and processing
+//! instructions, in order). Nodes live in one `Vec`, attributes and namespace declarations in
+//! two more, linked by index: no allocation per node, no copy of names or unescaped text.
 //!
 //! DTDs are refused outright: no `<!DOCTYPE`, hence no entity declarations, no external
 //! references and no entity expansion beyond the five predefined entities and character
 //! references. Input size, element depth, attributes per element and the number of nodes are
 //! bounded by [`ParseLimits`].
+
+use std::borrow::Cow;
+use std::io::{self, Write};
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
@@ -48,20 +53,30 @@ impl Default for ParseLimits {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(pub(crate) u32);
 
-/// An element: its qualified name, the namespace declarations and the other attributes it
-/// carries, in document order, and its children.
-#[derive(Clone, Debug)]
-pub struct Element {
-    /// Qualified name as written (`ds:Signature`).
-    pub name: String,
-    /// Namespace declarations on this element: (prefix, URI); the default namespace has prefix
-    /// `""`.
-    pub namespaces: Vec<(String, String)>,
-    /// Other attributes: (qualified name, normalized value).
-    pub attributes: Vec<(String, String)>,
-    /// Child nodes in document order.
-    pub children: Vec<NodeId>,
-    span: ElementSpan,
+/// "No node" in the packed links of [`Node`] and [`ElementData`].
+const NONE: u32 = u32::MAX;
+
+fn link(id: u32) -> Option<NodeId> {
+    (id != NONE).then_some(NodeId(id))
+}
+
+/// An attribute other than a namespace declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attribute<'a> {
+    /// Qualified name as written (`xml:lang`, `Id`).
+    pub name: &'a str,
+    /// Normalized value (references resolved, white space normalized as XML 1.0 §3.3.3
+    /// asks); borrowed from the input unless normalization changed it.
+    pub value: Cow<'a, str>,
+}
+
+/// A namespace declaration (`xmlns="…"` or `xmlns:p="…"`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamespaceDecl<'a> {
+    /// The prefix; `""` for the default namespace.
+    pub prefix: &'a str,
+    /// The namespace URI; `""` only for `xmlns=""` (the default namespace undeclared).
+    pub uri: Cow<'a, str>,
 }
 
 /// Where an element sits in the parsed input, as byte offsets into the bytes given to
@@ -78,65 +93,337 @@ pub struct ElementSpan {
     pub end: usize,
 }
 
-impl Element {
-    /// The prefix of the element name (`""` when unprefixed).
-    pub fn prefix(&self) -> &str {
-        split_qname(&self.name).0
+/// An element's packed record inside its [`Document`]: read it through [`Element`]
+/// ([`Document::element`]).
+#[derive(Clone, Debug)]
+pub struct ElementData<'a> {
+    name: &'a str,
+    /// Range of [`Document`]'s namespace declarations.
+    namespaces: (u32, u32),
+    /// Range of [`Document`]'s attributes.
+    attributes: (u32, u32),
+    first_child: u32,
+    last_child: u32,
+    /// start, start_tag_end, end_tag_start (`NONE` for `<a/>`), end: offsets into the input
+    /// after the byte-order mark.
+    span: [u32; 4],
+}
+
+/// Character data as it appears in the input: the markup of one run of text, CDATA sections
+/// and references, kept borrowed and decoded on demand (or, after the signer fills in a
+/// placeholder, a decoded string).
+#[derive(Clone, Debug)]
+pub struct Text<'a>(TextRepr<'a>);
+
+#[derive(Clone, Debug)]
+enum TextRepr<'a> {
+    /// Raw markup: references, CDATA sections and unnormalized line ends left as written
+    /// (all checked well-formed by the parser).
+    Markup(&'a str),
+    /// Decoded character data.
+    Decoded(String),
+}
+
+/// One piece of decoded character data.
+enum Piece<'s> {
+    /// Characters as written (no references, no carriage return).
+    Literal(&'s str),
+    /// One character from a reference or a normalized line end.
+    Char(char),
+}
+
+/// Decodes text markup (references, CDATA sections, XML 1.0 line ends) into pieces.
+fn decode_markup<'s, E>(
+    raw: &'s str,
+    mut emit: impl FnMut(Piece<'s>) -> Result<(), E>,
+) -> Result<(), E> {
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    let mut literal = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'&' => {
+                let end = raw[i..].find(';').map_or(raw.len(), |e| i + e);
+                emit(Piece::Literal(&raw[literal..i]))?;
+                if let Some(c) = resolve_reference(&raw[i + 1..end]) {
+                    emit(Piece::Char(c))?;
+                }
+                i = (end + 1).min(raw.len());
+                literal = i;
+            }
+            b'\r' => {
+                emit(Piece::Literal(&raw[literal..i]))?;
+                emit(Piece::Char('\n'))?;
+                i += if bytes.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+                literal = i;
+            }
+            b'<' if raw[i..].starts_with("<![CDATA[") => {
+                emit(Piece::Literal(&raw[literal..i]))?;
+                let body = i + "<![CDATA[".len();
+                let end = raw[body..].find("]]>").map_or(raw.len(), |e| body + e);
+                // The section's characters as they are, but for line ends.
+                decode_line_ends(&raw[body..end], &mut emit)?;
+                i = (end + 3).min(raw.len());
+                literal = i;
+            }
+            _ => i += 1,
+        }
+    }
+    emit(Piece::Literal(&raw[literal..]))
+}
+
+fn decode_line_ends<'s, E>(
+    s: &'s str,
+    emit: &mut impl FnMut(Piece<'s>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut rest = s;
+    while let Some(cr) = rest.find('\r') {
+        emit(Piece::Literal(&rest[..cr]))?;
+        emit(Piece::Char('\n'))?;
+        let skip = if rest[cr + 1..].starts_with('\n') { 2 } else { 1 };
+        rest = &rest[cr + skip..];
+    }
+    emit(Piece::Literal(rest))
+}
+
+/// The character of a predefined entity (`amp`) or a character reference (`#38`, `#x26`).
+fn resolve_reference(name: &str) -> Option<char> {
+    Some(match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        _ => {
+            let digits = name.strip_prefix('#')?;
+            let code = match digits.strip_prefix('x') {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => digits.parse().ok()?,
+            };
+            char::from_u32(code)?
+        }
+    })
+}
+
+impl<'a> Text<'a> {
+    /// The character data (references resolved, CDATA sections unwrapped, line ends
+    /// normalized); borrowed when the input needed no decoding.
+    pub fn as_str(&self) -> Cow<'_, str> {
+        match &self.0 {
+            TextRepr::Decoded(s) => Cow::Borrowed(s),
+            TextRepr::Markup(raw) => {
+                if !raw.contains(['&', '\r', '<']) {
+                    return Cow::Borrowed(raw);
+                }
+                let mut out = String::with_capacity(raw.len());
+                let _ = decode_markup(raw, |p| {
+                    match p {
+                        Piece::Literal(s) => out.push_str(s),
+                        Piece::Char(c) => out.push(c),
+                    }
+                    Ok::<(), std::convert::Infallible>(())
+                });
+                Cow::Owned(out)
+            }
+        }
     }
 
-    /// The local part of the element name.
-    pub fn local_name(&self) -> &str {
-        split_qname(&self.name).1
+    /// Writes the text as canonical XML character data: `&`, `<`, `>` and carriage returns
+    /// escaped (C14N 1.0 §2.3), straight from the input's markup.
+    pub fn write_canonical<W: Write + ?Sized>(&self, out: &mut W) -> io::Result<()> {
+        match &self.0 {
+            TextRepr::Decoded(s) => escape(out, s, false),
+            TextRepr::Markup(raw) => decode_markup(raw, |p| match p {
+                Piece::Literal(s) => escape(out, s, false),
+                Piece::Char(c) => escape(out, c.encode_utf8(&mut [0; 4]), false),
+            }),
+        }
     }
+}
 
-    /// Where the element sits in the parsed input.
-    pub fn span(&self) -> ElementSpan {
-        self.span
+/// Writes `s` escaped as canonical text (`attr == false`) or attribute value.
+pub(crate) fn escape<W: Write + ?Sized>(out: &mut W, s: &str, attr: bool) -> io::Result<()> {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let rep: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' if !attr => b"&gt;",
+            b'"' if attr => b"&quot;",
+            b'\t' if attr => b"&#x9;",
+            b'\n' if attr => b"&#xA;",
+            b'\r' => b"&#xD;",
+            _ => continue,
+        };
+        out.write_all(&bytes[start..i])?;
+        out.write_all(rep)?;
+        start = i + 1;
     }
-
-    /// The value of the attribute with qualified name `name`.
-    pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
+    out.write_all(&bytes[start..])
 }
 
 /// What a node is.
 #[derive(Clone, Debug)]
-pub enum NodeKind {
-    /// An element.
-    Element(Element),
-    /// Character data (CDATA sections included, references resolved, line ends normalized).
-    Text(String),
-    /// A comment's text.
-    Comment(String),
+pub enum NodeKind<'a> {
+    /// An element (read it through [`Document::element`]).
+    Element(ElementData<'a>),
+    /// Character data (CDATA sections included; adjacent runs joined).
+    Text(Text<'a>),
+    /// A comment's text (line ends normalized).
+    Comment(Cow<'a, str>),
     /// A processing instruction: target and data (without the separating white space).
     Pi {
         /// The target.
-        target: String,
+        target: &'a str,
         /// The data.
-        data: String,
+        data: Cow<'a, str>,
     },
 }
 
-/// A node and its parent (`None` at document level).
+/// A node with its links.
 #[derive(Clone, Debug)]
-pub struct Node {
-    /// Parent element.
-    pub parent: Option<NodeId>,
+pub struct Node<'a> {
+    parent: u32,
+    next_sibling: u32,
     /// What it is.
-    pub kind: NodeKind,
+    pub kind: NodeKind<'a>,
 }
 
-/// A parsed XML document.
+impl Node<'_> {
+    /// The parent element (`None` at document level).
+    pub fn parent(&self) -> Option<NodeId> {
+        link(self.parent)
+    }
+}
+
+/// A parsed XML document, borrowing its names, values and text from the input.
+///
+/// Strings are slices of the input wherever the input holds them as they are; only what
+/// needs decoding (an attribute value with a reference, say) is copied. Text keeps its
+/// markup and is decoded on demand ([`Text::as_str`]) or canonicalized straight from it.
 #[derive(Clone, Debug)]
-pub struct Document {
-    nodes: Vec<Node>,
+pub struct Document<'a> {
+    nodes: Vec<Node<'a>>,
+    attributes: Vec<Attribute<'a>>,
+    namespaces: Vec<NamespaceDecl<'a>>,
     /// Document-level children: comments and PIs around the one root element.
     children: Vec<NodeId>,
     root: NodeId,
+    /// Length of the byte-order mark skipped before parsing (spans count it).
+    bom: usize,
+}
+
+/// An element of a [`Document`]: its name, namespace declarations, attributes and children.
+#[derive(Clone, Copy)]
+pub struct Element<'d, 'a> {
+    doc: &'d Document<'a>,
+    id: NodeId,
+    data: &'d ElementData<'a>,
+}
+
+impl std::fmt::Debug for Element<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Element")
+            .field("id", &self.id)
+            .field("name", &self.data.name)
+            .field("attributes", &self.attributes())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'d, 'a> Element<'d, 'a> {
+    /// Its node id.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// Qualified name as written (`ds:Signature`).
+    pub fn name(&self) -> &'a str {
+        self.data.name
+    }
+
+    /// The prefix of the element name (`""` when unprefixed).
+    pub fn prefix(&self) -> &'a str {
+        split_qname(self.data.name).0
+    }
+
+    /// The local part of the element name.
+    pub fn local_name(&self) -> &'a str {
+        split_qname(self.data.name).1
+    }
+
+    /// Namespace declarations on this element, in document order.
+    pub fn namespaces(&self) -> &'d [NamespaceDecl<'a>] {
+        let (a, b) = self.data.namespaces;
+        &self.doc.namespaces[a as usize..b as usize]
+    }
+
+    /// Other attributes, in document order.
+    pub fn attributes(&self) -> &'d [Attribute<'a>] {
+        let (a, b) = self.data.attributes;
+        &self.doc.attributes[a as usize..b as usize]
+    }
+
+    /// The value of the attribute with qualified name `name`.
+    pub fn attribute(&self, name: &str) -> Option<&'d str> {
+        self.attributes()
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.value.as_ref())
+    }
+
+    /// Child nodes in document order.
+    pub fn children(&self) -> Children<'d, 'a> {
+        Children {
+            doc: self.doc,
+            next: self.data.first_child,
+        }
+    }
+
+    /// Where the element sits in the parsed input.
+    pub fn span(&self) -> ElementSpan {
+        let [start, start_tag_end, end_tag_start, end] = self.data.span;
+        let at = |o: u32| o as usize + self.doc.bom;
+        ElementSpan {
+            start: at(start),
+            start_tag_end: at(start_tag_end),
+            end_tag_start: (end_tag_start != NONE).then(|| at(end_tag_start)),
+            end: at(end),
+        }
+    }
+}
+
+/// The children of an element ([`Element::children`]), in document order.
+#[derive(Clone, Debug)]
+pub struct Children<'d, 'a> {
+    doc: &'d Document<'a>,
+    next: u32,
+}
+
+impl Iterator for Children<'_, '_> {
+    type Item = NodeId;
+
+    fn next(&mut self) -> Option<NodeId> {
+        let id = link(self.next)?;
+        self.next = self.doc.nodes[id.0 as usize].next_sibling;
+        Some(id)
+    }
+}
+
+/// `part`, a slice of `input`'s bytes handed back by the tokenizer, as a slice of `input`.
+fn rebase<'a>(input: &'a str, part: &str) -> Result<&'a str, XmlError> {
+    (part.as_ptr() as usize)
+        .checked_sub(input.as_ptr() as usize)
+        .and_then(|start| input.get(start..start.checked_add(part.len())?))
+        .ok_or_else(|| XmlError::Malformed("a name is not valid UTF-8".into()))
+}
+
+fn rebase_cow<'a>(input: &'a str, value: Cow<'_, str>) -> Result<Cow<'a, str>, XmlError> {
+    Ok(match value {
+        Cow::Borrowed(s) => Cow::Borrowed(rebase(input, s)?),
+        Cow::Owned(s) => Cow::Owned(s),
+    })
 }
 
 /// Splits `p:local` into (`p`, `local`); unprefixed names give `("", name)`.
@@ -147,12 +434,154 @@ pub(crate) fn split_qname(name: &str) -> (&str, &str) {
     }
 }
 
-impl Document {
+
+/// The parser's state: the document so far, the open elements and the open text run.
+struct Builder<'a> {
+    input: &'a str,
+    doc: Document<'a>,
+    root: Option<NodeId>,
+    stack: Vec<NodeId>,
+    /// The text node being extended and where its markup starts.
+    text_run: Option<(NodeId, usize)>,
+}
+
+impl<'a> Builder<'a> {
+    fn parent(&self) -> Option<NodeId> {
+        self.stack.last().copied()
+    }
+
+    fn push(&mut self, kind: NodeKind<'a>, limits: &ParseLimits) -> Result<NodeId, XmlError> {
+        if self.doc.nodes.len() >= limits.max_nodes.min(NONE as usize) {
+            return Err(XmlError::Limit("number of nodes"));
+        }
+        let id = NodeId(self.doc.nodes.len() as u32);
+        let parent = self.parent();
+        self.doc.nodes.push(Node {
+            parent: parent.map_or(NONE, |p| p.0),
+            next_sibling: NONE,
+            kind,
+        });
+        match parent {
+            Some(p) => {
+                let last = match &mut self.doc.nodes[p.0 as usize].kind {
+                    NodeKind::Element(e) => {
+                        let last = e.last_child;
+                        if last == NONE {
+                            e.first_child = id.0;
+                        }
+                        e.last_child = id.0;
+                        last
+                    }
+                    _ => NONE,
+                };
+                if last != NONE {
+                    self.doc.nodes[last as usize].next_sibling = id.0;
+                }
+            }
+            None => self.doc.children.push(id),
+        }
+        Ok(id)
+    }
+
+    fn element(
+        &mut self,
+        start: &BytesStart<'_>,
+        at: usize,
+        limits: &ParseLimits,
+    ) -> Result<NodeId, XmlError> {
+        let pos = at;
+        if self.stack.is_empty() && self.root.is_some() {
+            return Err(XmlError::Malformed(format!(
+                "a second root element (at byte {pos})"
+            )));
+        }
+        let name_len = start.name().0.len();
+        let name = self
+            .input
+            .get(at + 1..at + 1 + name_len)
+            .ok_or_else(|| XmlError::Malformed(format!("bad element name (at byte {pos})")))?;
+        let ns_start = self.doc.namespaces.len() as u32;
+        let attr_start = self.doc.attributes.len() as u32;
+        for (count, attr) in start.attributes().enumerate() {
+            if count >= limits.max_attributes {
+                return Err(XmlError::Limit("attributes per element"));
+            }
+            let attr = attr.map_err(|e| XmlError::Malformed(format!("{e} (at byte {pos})")))?;
+            let key = rebase(self.input, attr.key.0)?;
+            let value = attr
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|e| XmlError::Malformed(format!("{e} (at byte {pos})")))?;
+            let value = rebase_cow(self.input, value)?;
+            if key == "xmlns" {
+                self.doc.namespaces.push(NamespaceDecl { prefix: "", uri: value });
+            } else if let Some(p) = key.strip_prefix("xmlns:") {
+                if value.is_empty() {
+                    return Err(XmlError::Malformed(format!(
+                        "prefix {p} undeclared with an empty URI (at byte {pos})"
+                    )));
+                }
+                self.doc.namespaces.push(NamespaceDecl { prefix: p, uri: value });
+            } else {
+                self.doc.attributes.push(Attribute { name: key, value });
+            }
+        }
+        let too_many = |n: usize| u32::try_from(n).map_err(|_| XmlError::Limit("attributes"));
+        let data = ElementData {
+            name,
+            namespaces: (ns_start, too_many(self.doc.namespaces.len())?),
+            attributes: (attr_start, too_many(self.doc.attributes.len())?),
+            first_child: NONE,
+            last_child: NONE,
+            span: [at as u32, 0, NONE, 0],
+        };
+        let id = self.push(NodeKind::Element(data), limits)?;
+        if self.stack.is_empty() {
+            self.root = Some(id);
+        }
+        Ok(id)
+    }
+
+    fn set_span(&mut self, id: NodeId, f: impl FnOnce(&mut [u32; 4])) {
+        if let Some(Node {
+            kind: NodeKind::Element(e),
+            ..
+        }) = self.doc.nodes.get_mut(id.0 as usize)
+        {
+            f(&mut e.span);
+        }
+    }
+
+    /// Text markup from `at` to `end` (text, a CDATA section or a reference): joins the
+    /// open run or starts one.
+    fn text(&mut self, at: usize, end: usize, limits: &ParseLimits) -> Result<(), XmlError> {
+        let raw = &self.input[at..end];
+        if self.stack.is_empty() {
+            // White space around the root element is not part of the data model.
+            if raw.bytes().all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n')) {
+                return Ok(());
+            }
+            return Err(XmlError::Malformed(format!(
+                "text outside the root element (at byte {at})"
+            )));
+        }
+        if let Some((id, start)) = self.text_run {
+            if let NodeKind::Text(t) = &mut self.doc.nodes[id.0 as usize].kind {
+                t.0 = TextRepr::Markup(&self.input[start..end]);
+            }
+            return Ok(());
+        }
+        let id = self.push(NodeKind::Text(Text(TextRepr::Markup(raw))), limits)?;
+        self.text_run = Some((id, at));
+        Ok(())
+    }
+}
+
+impl<'a> Document<'a> {
     /// Parses `input` with the default [`ParseLimits`].
     ///
     /// # Errors
     /// As [`Document::parse_with`].
-    pub fn parse(input: &[u8]) -> Result<Self, XmlError> {
+    pub fn parse(input: &'a [u8]) -> Result<Self, XmlError> {
         Self::parse_with(input, &ParseLimits::default())
     }
 
@@ -162,8 +591,8 @@ impl Document {
     /// [`XmlError::Doctype`] for any document type declaration, [`XmlError::Limit`] when a
     /// limit is exceeded, [`XmlError::Malformed`] for input that is not well-formed XML 1.0
     /// (or is not UTF-8, or uses an entity other than the predefined ones).
-    pub fn parse_with(input: &[u8], limits: &ParseLimits) -> Result<Self, XmlError> {
-        if input.len() > limits.max_size {
+    pub fn parse_with(input: &'a [u8], limits: &ParseLimits) -> Result<Self, XmlError> {
+        if input.len() > limits.max_size || input.len() >= NONE as usize {
             return Err(XmlError::Limit("document size"));
         }
         let text = std::str::from_utf8(input)
@@ -176,123 +605,98 @@ impl Document {
         config.check_comments = true;
         config.expand_empty_elements = false;
 
-        let mut nodes: Vec<Node> = Vec::new();
-        let mut doc_children = Vec::new();
-        let mut stack: Vec<NodeId> = Vec::new();
-        let mut root: Option<NodeId> = None;
-        let malformed = |e: &dyn std::fmt::Display, pos: u64| {
-            XmlError::Malformed(format!("{e} (at byte {pos})"))
+        // A node takes at least a few bytes of markup; most documents need about this many.
+        let expected_nodes = (text.len() / 32).min(limits.max_nodes) + 8;
+        let mut b = Builder {
+            input: text,
+            doc: Document {
+                nodes: Vec::with_capacity(expected_nodes),
+                attributes: Vec::with_capacity(expected_nodes / 2),
+                namespaces: Vec::new(),
+                children: Vec::new(),
+                root: NodeId(0),
+                bom,
+            },
+            root: None,
+            stack: Vec::new(),
+            text_run: None,
+        };
+        let malformed = |e: &dyn std::fmt::Display, pos: usize| {
+            XmlError::Malformed(format!("{e} (at byte {})", pos + bom))
+        };
+        let offset = |reader: &Reader<&[u8]>| {
+            usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX)
         };
 
         loop {
-            let pos = reader.buffer_position();
-            let at = usize::try_from(pos)
-                .unwrap_or(usize::MAX)
-                .saturating_add(bom);
-            let event = reader.read_event().map_err(|e| malformed(&e, pos))?;
-            if nodes.len() >= limits.max_nodes.min(u32::MAX as usize) {
-                return Err(XmlError::Limit("number of nodes"));
+            let at = offset(&reader);
+            let event = reader.read_event().map_err(|e| malformed(&e, at))?;
+            let end = offset(&reader);
+            if !matches!(
+                event,
+                Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)
+            ) {
+                b.text_run = None;
             }
-            let parent = stack.last().copied();
             match event {
                 Event::Start(start) => {
-                    let id = push_element(
-                        &mut nodes,
-                        &mut doc_children,
-                        &mut root,
-                        parent,
-                        &start,
-                        limits,
-                        pos,
-                    )?;
-                    set_span(&mut nodes, id, |s| {
-                        s.start = at;
-                        s.start_tag_end = end_of(&reader, bom);
-                    });
-                    stack.push(id);
-                    if stack.len() > limits.max_depth.min(MAX_DEPTH_CAP) {
+                    let id = b.element(&start, at, limits)?;
+                    b.set_span(id, |s| s[1] = end as u32);
+                    b.stack.push(id);
+                    if b.stack.len() > limits.max_depth.min(MAX_DEPTH_CAP) {
                         return Err(XmlError::Limit("element depth"));
                     }
                 }
                 Event::Empty(start) => {
-                    let id = push_element(
-                        &mut nodes,
-                        &mut doc_children,
-                        &mut root,
-                        parent,
-                        &start,
-                        limits,
-                        pos,
-                    )?;
-                    let end = end_of(&reader, bom);
-                    set_span(&mut nodes, id, |s| {
-                        s.start = at;
-                        s.start_tag_end = end;
-                        s.end = end;
+                    let id = b.element(&start, at, limits)?;
+                    b.set_span(id, |s| {
+                        s[1] = end as u32;
+                        s[3] = end as u32;
                     });
                 }
                 Event::End(_) => {
-                    if let Some(id) = stack.pop() {
-                        let end = end_of(&reader, bom);
-                        set_span(&mut nodes, id, |s| {
-                            s.end_tag_start = Some(at);
-                            s.end = end;
+                    if let Some(id) = b.stack.pop() {
+                        b.set_span(id, |s| {
+                            s[2] = at as u32;
+                            s[3] = end as u32;
                         });
                     }
                 }
-                Event::Text(t) => {
-                    let content = t.xml10_content();
-                    push_text(&mut nodes, parent, &content, pos)?;
-                }
-                Event::CData(t) => {
-                    let content = t.xml10_content();
-                    push_text(&mut nodes, parent, &content, pos)?;
-                }
+                Event::Text(_) | Event::CData(_) => b.text(at, end, limits)?,
                 Event::GeneralRef(r) => {
-                    let resolved: String = match r.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        Ok(None) => match &*r {
-                            "lt" => "<".into(),
-                            "gt" => ">".into(),
-                            "amp" => "&".into(),
-                            "apos" => "'".into(),
-                            "quot" => "\"".into(),
-                            other => {
-                                return Err(XmlError::Malformed(format!(
-                                    "undeclared entity &{other}; (at byte {pos})"
-                                )));
-                            }
-                        },
-                        Err(e) => return Err(malformed(&e, pos)),
-                    };
-                    push_text(&mut nodes, parent, &resolved, pos)?;
+                    match r.resolve_char_ref() {
+                        Ok(Some(_)) => {}
+                        Ok(None) if resolve_reference(&r).is_some() => {}
+                        Ok(None) => {
+                            return Err(XmlError::Malformed(format!(
+                                "undeclared entity &{}; (at byte {})",
+                                &*r,
+                                at + bom
+                            )));
+                        }
+                        Err(e) => return Err(malformed(&e, at)),
+                    }
+                    b.text(at, end, limits)?;
                 }
                 Event::Comment(c) => {
-                    let id = NodeId(nodes.len() as u32);
-                    nodes.push(Node {
-                        parent,
-                        kind: NodeKind::Comment(c.xml10_content().into_owned()),
-                    });
-                    attach(&mut nodes, &mut doc_children, parent, id);
+                    b.push(NodeKind::Comment(c.xml10_content()), limits)?;
                 }
                 Event::PI(pi) => {
-                    let target = pi.target().to_owned();
+                    let target = rebase(text, pi.target())?;
                     if target.eq_ignore_ascii_case("xml") {
                         return Err(XmlError::Malformed(format!(
-                            "misplaced XML declaration (at byte {pos})"
+                            "misplaced XML declaration (at byte {})",
+                            at + bom
                         )));
                     }
-                    let data = pi
-                        .content()
-                        .trim_start_matches([' ', '\t', '\r', '\n'])
-                        .replace("\r\n", "\n")
-                        .replace('\r', "\n");
-                    let id = NodeId(nodes.len() as u32);
-                    nodes.push(Node {
-                        parent,
-                        kind: NodeKind::Pi { target, data },
-                    });
-                    attach(&mut nodes, &mut doc_children, parent, id);
+                    let content = rebase(text, pi.content())?;
+                    let trimmed = content.trim_start_matches([' ', '\t', '\r', '\n']);
+                    let data = if trimmed.contains('\r') {
+                        Cow::Owned(trimmed.replace("\r\n", "\n").replace('\r', "\n"))
+                    } else {
+                        Cow::Borrowed(trimmed)
+                    };
+                    b.push(NodeKind::Pi { target, data }, limits)?;
                 }
                 Event::Decl(d) => {
                     if let Some(Ok(enc)) = d.encoding() {
@@ -308,29 +712,26 @@ impl Document {
                 Event::Eof => break,
             }
         }
-        if !stack.is_empty() {
+        if !b.stack.is_empty() {
             return Err(XmlError::Malformed(
                 "unclosed element at end of input".into(),
             ));
         }
-        let root = root.ok_or_else(|| XmlError::Malformed("no root element".into()))?;
-        let doc = Self {
-            nodes,
-            children: doc_children,
-            root,
-        };
+        let mut doc = b.doc;
+        doc.root = b
+            .root
+            .ok_or_else(|| XmlError::Malformed("no root element".into()))?;
         doc.check_prefixes()?;
         Ok(doc)
     }
 
     /// Namespaces in XML 1.0 §5: every prefix used by an element or attribute name is declared.
     fn check_prefixes(&self) -> Result<(), XmlError> {
-        for (id, node) in self.nodes() {
-            let NodeKind::Element(e) = &node.kind else {
+        for (id, _) in self.nodes() {
+            let Some(e) = self.element(id) else {
                 continue;
             };
-            let names = std::iter::once(e.name.as_str())
-                .chain(e.attributes.iter().map(|(n, _)| n.as_str()));
+            let names = std::iter::once(e.name()).chain(e.attributes().iter().map(|a| a.name));
             for name in names {
                 let (p, local) = split_qname(name);
                 if local.is_empty() || local.contains(':') {
@@ -362,25 +763,34 @@ impl Document {
     ///
     /// # Panics
     /// If `id` does not come from this document.
-    pub fn node(&self, id: NodeId) -> &Node {
+    pub fn node(&self, id: NodeId) -> &Node<'a> {
         &self.nodes[id.0 as usize]
     }
 
+    /// Whether `id` is a node of this document.
+    pub fn contains(&self, id: NodeId) -> bool {
+        (id.0 as usize) < self.nodes.len()
+    }
+
     /// The element `id`, if it is one.
-    pub fn element(&self, id: NodeId) -> Option<&Element> {
+    pub fn element(&self, id: NodeId) -> Option<Element<'_, 'a>> {
         match &self.nodes.get(id.0 as usize)?.kind {
-            NodeKind::Element(e) => Some(e),
+            NodeKind::Element(data) => Some(Element {
+                doc: self,
+                id,
+                data,
+            }),
             _ => None,
         }
     }
 
     /// The parent element of `id`.
     pub fn parent(&self, id: NodeId) -> Option<NodeId> {
-        self.nodes.get(id.0 as usize)?.parent
+        link(self.nodes.get(id.0 as usize)?.parent)
     }
 
     /// Every node, in document order, as (id, node).
-    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> {
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node<'a>)> {
         self.nodes
             .iter()
             .enumerate()
@@ -408,9 +818,9 @@ impl Document {
         let mut cur = Some(id);
         while let Some(c) = cur {
             if let Some(e) = self.element(c)
-                && let Some((_, uri)) = e.namespaces.iter().find(|(p, _)| p == prefix)
+                && let Some(d) = e.namespaces().iter().find(|d| d.prefix == prefix)
             {
-                return if uri.is_empty() { None } else { Some(uri) };
+                return if d.uri.is_empty() { None } else { Some(&d.uri) };
             }
             cur = self.parent(c);
         }
@@ -423,6 +833,14 @@ impl Document {
         Some((self.lookup_namespace(id, e.prefix()), e.local_name()))
     }
 
+    /// Whether element `id` has namespace `ns` and local name `local` (the local name is
+    /// compared first: no namespace look-up for most elements).
+    pub fn is_named(&self, id: NodeId, ns: &str, local: &str) -> bool {
+        self.element(id).is_some_and(|e| {
+            e.local_name() == local && self.lookup_namespace(id, e.prefix()) == Some(ns)
+        })
+    }
+
     /// The element children of `id` with namespace `ns` and local name `local`.
     pub fn children_named<'d>(
         &'d self,
@@ -431,165 +849,47 @@ impl Document {
         local: &'d str,
     ) -> impl Iterator<Item = NodeId> + 'd {
         self.element(id)
-            .map(|e| e.children.as_slice())
-            .unwrap_or_default()
-            .iter()
-            .copied()
-            .filter(move |&c| self.expanded_name(c) == Some((Some(ns), local)))
+            .into_iter()
+            .flat_map(|e| e.children())
+            .filter(move |&c| self.is_named(c, ns, local))
     }
 
     /// Replaces the content of the first text child of element `id` (the signer fills in the
     /// placeholders it wrote). Returns whether there was one.
     pub(crate) fn set_text(&mut self, id: NodeId, text: &str) -> bool {
-        let Some(e) = self.element(id) else {
-            return false;
-        };
-        let Some(&t) = e
-            .children
-            .iter()
-            .find(|&&c| matches!(self.node(c).kind, NodeKind::Text(_)))
+        let Some(t) = self
+            .element(id)
+            .and_then(|e| e.children().find(|&c| matches!(self.node(c).kind, NodeKind::Text(_))))
         else {
             return false;
         };
         if let NodeKind::Text(s) = &mut self.nodes[t.0 as usize].kind {
-            text.clone_into(s);
+            s.0 = TextRepr::Decoded(text.to_owned());
         }
         true
+    }
+
+    /// Every identifier attribute (`Id`, `ID`, `id` or `xml:id`) as (value, element), in
+    /// document order: what same-document references (`#value`) select.
+    pub fn id_attributes(&self) -> impl Iterator<Item = (&str, NodeId)> {
+        self.nodes().filter_map(|(id, _)| self.element(id)).flat_map(|e| {
+            e.attributes()
+                .iter()
+                .filter(|a| matches!(a.name, "Id" | "ID" | "id" | "xml:id"))
+                .map(move |a| (a.value.as_ref(), e.id()))
+        })
     }
 
     /// The text content of `id` (its text children concatenated, not descending).
     pub fn text(&self, id: NodeId) -> String {
         let mut out = String::new();
         if let Some(e) = self.element(id) {
-            for &c in &e.children {
+            for c in e.children() {
                 if let NodeKind::Text(t) = &self.node(c).kind {
-                    out.push_str(t);
+                    out.push_str(&t.as_str());
                 }
             }
         }
         out
     }
-}
-
-/// The reader's position (just past the last event) as an offset into the input.
-fn end_of(reader: &Reader<&[u8]>, bom: usize) -> usize {
-    usize::try_from(reader.buffer_position())
-        .unwrap_or(usize::MAX)
-        .saturating_add(bom)
-}
-
-fn set_span(nodes: &mut [Node], id: NodeId, f: impl FnOnce(&mut ElementSpan)) {
-    if let Some(Node {
-        kind: NodeKind::Element(e),
-        ..
-    }) = nodes.get_mut(id.0 as usize)
-    {
-        f(&mut e.span);
-    }
-}
-
-fn attach(nodes: &mut [Node], doc_children: &mut Vec<NodeId>, parent: Option<NodeId>, id: NodeId) {
-    match parent {
-        Some(p) => {
-            if let NodeKind::Element(e) = &mut nodes[p.0 as usize].kind {
-                e.children.push(id);
-            }
-        }
-        None => doc_children.push(id),
-    }
-}
-
-fn push_text(
-    nodes: &mut Vec<Node>,
-    parent: Option<NodeId>,
-    content: &str,
-    pos: u64,
-) -> Result<(), XmlError> {
-    let Some(p) = parent else {
-        // White space around the root element is not part of the data model.
-        if content
-            .chars()
-            .all(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
-        {
-            return Ok(());
-        }
-        return Err(XmlError::Malformed(format!(
-            "text outside the root element (at byte {pos})"
-        )));
-    };
-    // Adjacent text (split by references or CDATA sections) joins one text node.
-    if let NodeKind::Element(e) = &nodes[p.0 as usize].kind
-        && let Some(&last) = e.children.last()
-        && let NodeKind::Text(t) = &mut nodes[last.0 as usize].kind
-    {
-        t.push_str(content);
-        return Ok(());
-    }
-    let id = NodeId(nodes.len() as u32);
-    nodes.push(Node {
-        parent,
-        kind: NodeKind::Text(content.to_owned()),
-    });
-    if let NodeKind::Element(e) = &mut nodes[p.0 as usize].kind {
-        e.children.push(id);
-    }
-    Ok(())
-}
-
-fn push_element(
-    nodes: &mut Vec<Node>,
-    doc_children: &mut Vec<NodeId>,
-    root: &mut Option<NodeId>,
-    parent: Option<NodeId>,
-    start: &BytesStart<'_>,
-    limits: &ParseLimits,
-    pos: u64,
-) -> Result<NodeId, XmlError> {
-    if parent.is_none() && root.is_some() {
-        return Err(XmlError::Malformed(format!(
-            "a second root element (at byte {pos})"
-        )));
-    }
-    let name = start.name().0.to_owned();
-    let mut namespaces = Vec::new();
-    let mut attributes = Vec::new();
-    for (count, attr) in start.attributes().enumerate() {
-        if count >= limits.max_attributes {
-            return Err(XmlError::Limit("attributes per element"));
-        }
-        let attr = attr.map_err(|e| XmlError::Malformed(format!("{e} (at byte {pos})")))?;
-        let key = attr.key.0;
-        let value = attr
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|e| XmlError::Malformed(format!("{e} (at byte {pos})")))?
-            .into_owned();
-        if key == "xmlns" {
-            namespaces.push((String::new(), value));
-        } else if let Some(p) = key.strip_prefix("xmlns:") {
-            if value.is_empty() {
-                return Err(XmlError::Malformed(format!(
-                    "prefix {p} undeclared with an empty URI (at byte {pos})"
-                )));
-            }
-            namespaces.push((p.to_owned(), value));
-        } else {
-            attributes.push((key.to_owned(), value));
-        }
-    }
-    let id = NodeId(u32::try_from(nodes.len()).map_err(|_| XmlError::Limit("number of nodes"))?);
-    nodes.push(Node {
-        parent,
-        kind: NodeKind::Element(Element {
-            name,
-            namespaces,
-            attributes,
-            children: Vec::new(),
-            span: ElementSpan::default(),
-        }),
-    });
-    attach(nodes, doc_children, parent, id);
-    if parent.is_none() {
-        *root = Some(id);
-    }
-    Ok(id)
 }

@@ -364,7 +364,7 @@ pub struct VerifiedReference {
 
 /// The result of verifying an XML signature.
 #[derive(Debug)]
-pub struct XmlVerification {
+pub struct XmlVerification<'a> {
     /// Overall status: the worst of the findings.
     pub status: Status,
     /// Everything found.
@@ -379,11 +379,12 @@ pub struct XmlVerification {
     pub signer: Option<Certificate>,
     /// Its path validation report.
     pub certificate: Option<ValidationReport>,
-    /// The parsed document (element handles in `references` point into it).
-    pub document: Document,
+    /// The parsed document (element handles in `references` point into it); it borrows from
+    /// the input given to [`verify`].
+    pub document: Document<'a>,
 }
 
-impl XmlVerification {
+impl XmlVerification<'_> {
     /// Whether a finding matches `pred`.
     pub fn has(&self, pred: impl Fn(&XmlFinding) -> bool) -> bool {
         self.findings.iter().any(pred)
@@ -426,40 +427,34 @@ impl XmlVerification {
 /// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn verify(
+pub fn verify<'a>(
     provider: &CryptoProvider,
-    xml: &[u8],
+    xml: &'a [u8],
     trust: &TrustStore,
     intermediates: &[Certificate],
     crls: &[Crl],
     options: &VerifyOptions,
-) -> Result<XmlVerification, XmlError> {
+) -> Result<XmlVerification<'a>, XmlError> {
     let doc = Document::parse_with(xml, &options.limits)?;
     let mut findings = Vec::new();
 
     // Ids, duplicates anywhere refused.
     let mut ids: std::collections::HashMap<&str, NodeId> = std::collections::HashMap::new();
     let mut duplicates = std::collections::BTreeSet::new();
-    for (id, _) in doc.nodes() {
-        if let Some(e) = doc.element(id) {
-            for (n, v) in &e.attributes {
-                if matches!(n.as_str(), "Id" | "ID" | "id" | "xml:id")
-                    && ids.insert(v, id).is_some()
-                {
-                    duplicates.insert(v.clone());
-                }
-            }
+    for (value, id) in doc.id_attributes() {
+        if ids.insert(value, id).is_some() {
+            duplicates.insert(value);
         }
     }
-    for id in &duplicates {
+    for &id in &duplicates {
         // An ambiguous Id selects nothing: no reference can return either element.
-        ids.remove(id.as_str());
-        findings.push(XmlFinding::DuplicateId { id: id.clone() });
+        ids.remove(id);
+        findings.push(XmlFinding::DuplicateId { id: id.to_owned() });
     }
 
     let signatures: Vec<NodeId> = doc
         .nodes()
-        .filter(|(id, _)| doc.expanded_name(*id) == Some((Some(DSIG_NS), "Signature")))
+        .filter(|(id, _)| doc.is_named(*id, DSIG_NS, "Signature"))
         .map(|(id, _)| id)
         .collect();
     let &signature = signatures.first().ok_or(XmlError::NoSignature)?;
@@ -1019,7 +1014,7 @@ fn one_child(doc: &Document, parent: NodeId, local: &'static str) -> Result<Node
 }
 
 /// The Algorithm attribute of `el`.
-fn algorithm(doc: &Document, el: NodeId) -> Result<&str, XmlError> {
+fn algorithm<'d>(doc: &'d Document<'_>, el: NodeId) -> Result<&'d str, XmlError> {
     doc.element(el)
         .and_then(|e| e.attribute("Algorithm"))
         .ok_or(XmlError::Structure("Algorithm attribute"))

@@ -294,7 +294,7 @@ pub fn verify(
 fn element_name(result: &XmlVerification, r: &signflow::xmldsig::VerifiedReference) -> Value {
     r.element
         .and_then(|e| result.document.element(e))
-        .map_or(Value::Null, |e| e.name.clone().into())
+        .map_or(Value::Null, |e| e.name().into())
 }
 
 fn report_json(result: &XmlVerification) -> Value {
