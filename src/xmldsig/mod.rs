@@ -28,8 +28,8 @@ pub use c14n::{
 pub use error::{SignError, XmlError};
 pub use sign::{Layout, Placement, SignOptions, sign};
 pub use tree::{
-    Attribute, Children, Document, Element, ElementData, ElementSpan, MAX_DEPTH_CAP,
-    NamespaceDecl, Node, NodeId, NodeKind, ParseLimits, Text, XML_NAMESPACE,
+    Attribute, Children, Document, Element, ElementData, ElementSpan, MAX_DEPTH_CAP, NamespaceDecl,
+    Node, NodeId, NodeKind, ParseLimits, Text, XML_NAMESPACE,
 };
 pub use verify::{
     DSIG_NS, ENVELOPED_SIGNATURE, KeySource, MAX_REFERENCES, VerifiedReference, VerifyOptions,

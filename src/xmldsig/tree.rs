@@ -154,7 +154,11 @@ fn decode_markup<'s, E>(
             b'\r' => {
                 emit(Piece::Literal(&raw[literal..i]))?;
                 emit(Piece::Char('\n'))?;
-                i += if bytes.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+                i += if bytes.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
                 literal = i;
             }
             b'<' if raw[i..].starts_with("<![CDATA[") => {
@@ -180,7 +184,11 @@ fn decode_line_ends<'s, E>(
     while let Some(cr) = rest.find('\r') {
         emit(Piece::Literal(&rest[..cr]))?;
         emit(Piece::Char('\n'))?;
-        let skip = if rest[cr + 1..].starts_with('\n') { 2 } else { 1 };
+        let skip = if rest[cr + 1..].starts_with('\n') {
+            2
+        } else {
+            1
+        };
         rest = &rest[cr + skip..];
     }
     emit(Piece::Literal(rest))
@@ -434,7 +442,6 @@ pub(crate) fn split_qname(name: &str) -> (&str, &str) {
     }
 }
 
-
 /// The parser's state: the document so far, the open elements and the open text run.
 struct Builder<'a> {
     input: &'a str,
@@ -513,14 +520,20 @@ impl<'a> Builder<'a> {
                 .map_err(|e| XmlError::Malformed(format!("{e} (at byte {pos})")))?;
             let value = rebase_cow(self.input, value)?;
             if key == "xmlns" {
-                self.doc.namespaces.push(NamespaceDecl { prefix: "", uri: value });
+                self.doc.namespaces.push(NamespaceDecl {
+                    prefix: "",
+                    uri: value,
+                });
             } else if let Some(p) = key.strip_prefix("xmlns:") {
                 if value.is_empty() {
                     return Err(XmlError::Malformed(format!(
                         "prefix {p} undeclared with an empty URI (at byte {pos})"
                     )));
                 }
-                self.doc.namespaces.push(NamespaceDecl { prefix: p, uri: value });
+                self.doc.namespaces.push(NamespaceDecl {
+                    prefix: p,
+                    uri: value,
+                });
             } else {
                 self.doc.attributes.push(Attribute { name: key, value });
             }
@@ -557,7 +570,10 @@ impl<'a> Builder<'a> {
         let raw = &self.input[at..end];
         if self.stack.is_empty() {
             // White space around the root element is not part of the data model.
-            if raw.bytes().all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n')) {
+            if raw
+                .bytes()
+                .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+            {
                 return Ok(());
             }
             return Err(XmlError::Malformed(format!(
@@ -857,10 +873,10 @@ impl<'a> Document<'a> {
     /// Replaces the content of the first text child of element `id` (the signer fills in the
     /// placeholders it wrote). Returns whether there was one.
     pub(crate) fn set_text(&mut self, id: NodeId, text: &str) -> bool {
-        let Some(t) = self
-            .element(id)
-            .and_then(|e| e.children().find(|&c| matches!(self.node(c).kind, NodeKind::Text(_))))
-        else {
+        let Some(t) = self.element(id).and_then(|e| {
+            e.children()
+                .find(|&c| matches!(self.node(c).kind, NodeKind::Text(_)))
+        }) else {
             return false;
         };
         if let NodeKind::Text(s) = &mut self.nodes[t.0 as usize].kind {
@@ -872,12 +888,14 @@ impl<'a> Document<'a> {
     /// Every identifier attribute (`Id`, `ID`, `id` or `xml:id`) as (value, element), in
     /// document order: what same-document references (`#value`) select.
     pub fn id_attributes(&self) -> impl Iterator<Item = (&str, NodeId)> {
-        self.nodes().filter_map(|(id, _)| self.element(id)).flat_map(|e| {
-            e.attributes()
-                .iter()
-                .filter(|a| matches!(a.name, "Id" | "ID" | "id" | "xml:id"))
-                .map(move |a| (a.value.as_ref(), e.id()))
-        })
+        self.nodes()
+            .filter_map(|(id, _)| self.element(id))
+            .flat_map(|e| {
+                e.attributes()
+                    .iter()
+                    .filter(|a| matches!(a.name, "Id" | "ID" | "id" | "xml:id"))
+                    .map(move |a| (a.value.as_ref(), e.id()))
+            })
     }
 
     /// The text content of `id` (its text children concatenated, not descending).
