@@ -6,7 +6,6 @@
 //!
 //! Output goes straight into a [`std::io::Write`] (a hasher, say): no intermediate string.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::tree::{Document, NodeId, NodeKind, XML_NAMESPACE, escape, split_qname};
@@ -130,7 +129,42 @@ impl NodeSet<'_> {
     }
 }
 
-type NsMap<'d> = BTreeMap<&'d str, &'d str>;
+/// Namespace bindings, prefix → URI (`""` is the default namespace). Elements declare few, so
+/// a short list scanned linearly beats a tree map: most look-ups are of `""`.
+#[derive(Clone, Debug, Default)]
+struct NsMap<'d>(Vec<(&'d str, &'d str)>);
+
+impl<'d> NsMap<'d> {
+    fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    fn get(&self, prefix: &str) -> Option<&'d str> {
+        self.get_key_value(prefix).map(|(_, uri)| uri)
+    }
+
+    /// The binding of `prefix`, with the map's own copy of the prefix.
+    fn get_key_value(&self, prefix: &str) -> Option<(&'d str, &'d str)> {
+        self.0.iter().copied().find(|(p, _)| same(p, prefix))
+    }
+
+    fn insert(&mut self, prefix: &'d str, uri: &'d str) {
+        match self.0.iter_mut().find(|(p, _)| same(p, prefix)) {
+            Some(binding) => binding.1 = uri,
+            None => self.0.push((prefix, uri)),
+        }
+    }
+
+    fn prefixes(&self) -> impl Iterator<Item = &'d str> + '_ {
+        self.0.iter().map(|(p, _)| *p)
+    }
+}
+
+/// String equality that settles the common cases (empty, or the same slice of the document)
+/// without a `memcmp` call: c14n compares the same few names and URIs for every element.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a.is_empty() || a.as_ptr() == b.as_ptr() || a == b)
+}
 
 /// Canonicalizes `set` of `doc` with `method` into `out`.
 ///
@@ -276,22 +310,22 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         // Namespace declarations to render: (prefix, uri), sorted by prefix ("" first).
         let mut decls: Vec<(&'d str, &'d str)> = Vec::new();
         let consider = |p: &'d str, decls: &mut Vec<(&'d str, &'d str)>| {
-            let u = inscope.get(p).copied().unwrap_or("");
-            if p == "xml" || decls.iter().any(|(q, _)| *q == p) {
+            if p == "xml" || decls.iter().any(|(q, _)| same(q, p)) {
                 return;
             }
-            let shown = rendered.get(p).copied().unwrap_or("");
+            let u = inscope.get(p).unwrap_or("");
+            let shown = rendered.get(p);
             if p.is_empty() {
-                if u != shown {
+                if !same(u, shown.unwrap_or("")) {
                     decls.push((p, u));
                 }
-            } else if !u.is_empty() && rendered.get(p).copied() != Some(u) {
+            } else if !u.is_empty() && !shown.is_some_and(|s| same(s, u)) {
                 decls.push((p, u));
             }
         };
         match self.method {
             C14nMethod::Inclusive { .. } | C14nMethod::Inclusive11 { .. } => {
-                for &p in inscope.keys() {
+                for p in inscope.prefixes() {
                     consider(p, &mut decls);
                 }
             }
@@ -306,13 +340,15 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
                     }
                 }
                 for p in inclusive_prefixes {
-                    if let Some((&k, _)) = inscope.get_key_value(p.as_str()) {
+                    if let Some((k, _)) = inscope.get_key_value(p.as_str()) {
                         consider(k, &mut decls);
                     }
                 }
             }
         }
-        decls.sort_unstable();
+        if decls.len() > 1 {
+            decls.sort_unstable();
+        }
         let mut own_rendered;
         let child_rendered = if decls.is_empty() {
             rendered
@@ -337,7 +373,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             } else if p == "xml" {
                 XML_NAMESPACE
             } else {
-                inscope.get(p).copied().unwrap_or("")
+                inscope.get(p).unwrap_or("")
             };
             attrs.push((ns, l, n, v));
         }
@@ -380,7 +416,15 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             attrs.retain(|x| !(x.0 == XML_NAMESPACE && x.1 == "base"));
             attrs.push((XML_NAMESPACE, "base", "xml:base", b));
         }
-        attrs.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        if attrs.len() > 1 {
+            attrs.sort_unstable_by(|a, b| {
+                if same(a.0, b.0) {
+                    a.1.cmp(b.1)
+                } else {
+                    (a.0, a.1).cmp(&(b.0, b.1))
+                }
+            });
+        }
 
         self.out.write_all(b"<")?;
         self.out.write_all(e.name().as_bytes())?;

@@ -140,10 +140,11 @@ fn decode_markup<'s, E>(
     let bytes = raw.as_bytes();
     let mut i = 0;
     let mut literal = 0;
-    while i < bytes.len() {
+    while let Some(offset) = memchr::memchr3(b'&', b'\r', b'<', &bytes[i..]) {
+        i += offset;
         match bytes[i] {
             b'&' => {
-                let end = raw[i..].find(';').map_or(raw.len(), |e| i + e);
+                let end = memchr::memchr(b';', &bytes[i..]).map_or(raw.len(), |e| i + e);
                 emit(Piece::Literal(&raw[literal..i]))?;
                 if let Some(c) = resolve_reference(&raw[i + 1..end]) {
                     emit(Piece::Char(c))?;
@@ -252,23 +253,49 @@ impl<'a> Text<'a> {
 /// Writes `s` escaped as canonical text (`attr == false`) or attribute value.
 pub(crate) fn escape<W: Write + ?Sized>(out: &mut W, s: &str, attr: bool) -> io::Result<()> {
     let bytes = s.as_bytes();
+    if attr {
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let rep: &[u8] = match b {
+                b'&' => b"&amp;",
+                b'<' => b"&lt;",
+                b'"' => b"&quot;",
+                b'\t' => b"&#x9;",
+                b'\n' => b"&#xA;",
+                b'\r' => b"&#xD;",
+                _ => continue,
+            };
+            out.write_all(&bytes[start..i])?;
+            out.write_all(rep)?;
+            start = i + 1;
+        }
+        return out.write_all(&bytes[start..]);
+    }
+    // Text: long runs with few special bytes, so jump between them (SIMD search); a carriage
+    // return is rare enough to look for once up front.
+    let has_cr = memchr::memchr(b'\r', bytes).is_some();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let rep: &[u8] = match b {
+    loop {
+        let next = if has_cr {
+            bytes[start..]
+                .iter()
+                .position(|b| matches!(b, b'&' | b'<' | b'>' | b'\r'))
+        } else {
+            memchr::memchr3(b'&', b'<', b'>', &bytes[start..])
+        };
+        let Some(offset) = next else {
+            return out.write_all(&bytes[start..]);
+        };
+        let i = start + offset;
+        out.write_all(&bytes[start..i])?;
+        out.write_all(match bytes[i] {
             b'&' => b"&amp;",
             b'<' => b"&lt;",
-            b'>' if !attr => b"&gt;",
-            b'"' if attr => b"&quot;",
-            b'\t' if attr => b"&#x9;",
-            b'\n' if attr => b"&#xA;",
-            b'\r' => b"&#xD;",
-            _ => continue,
-        };
-        out.write_all(&bytes[start..i])?;
-        out.write_all(rep)?;
+            b'>' => b"&gt;",
+            _ => b"&#xD;",
+        })?;
         start = i + 1;
     }
-    out.write_all(&bytes[start..])
 }
 
 /// What a node is.
@@ -436,8 +463,8 @@ fn rebase_cow<'a>(input: &'a str, value: Cow<'_, str>) -> Result<Cow<'a, str>, X
 
 /// Splits `p:local` into (`p`, `local`); unprefixed names give `("", name)`.
 pub(crate) fn split_qname(name: &str) -> (&str, &str) {
-    match name.split_once(':') {
-        Some((p, l)) => (p, l),
+    match memchr::memchr(b':', name.as_bytes()) {
+        Some(i) => (&name[..i], &name[i + 1..]),
         None => ("", name),
     }
 }
@@ -750,7 +777,7 @@ impl<'a> Document<'a> {
             let names = std::iter::once(e.name()).chain(e.attributes().iter().map(|a| a.name));
             for name in names {
                 let (p, local) = split_qname(name);
-                if local.is_empty() || local.contains(':') {
+                if local.is_empty() || local.as_bytes().contains(&b':') {
                     return Err(XmlError::Malformed(format!(
                         "the name {name:?} is not a QName"
                     )));

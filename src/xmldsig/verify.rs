@@ -866,7 +866,11 @@ fn reference(
         }
     }
 
-    let mut sink = TeeHasher::new(provider.digests.hasher(hash).map_err(to_io)?);
+    // The canonical form is about as long as the markup it comes from: one allocation.
+    let expected_len = doc
+        .element(element.unwrap_or_else(|| doc.root()))
+        .map_or(0, |e| e.span().end - e.span().start);
+    let mut sink = TeeHasher::new(provider.digests.hasher(hash).map_err(to_io)?, expected_len);
     let set = NodeSet {
         apex: element,
         exclude: &exclude,
@@ -957,10 +961,10 @@ struct TeeHasher {
 impl TeeHasher {
     const CHUNK: usize = 64 * 1024;
 
-    fn new(hasher: Box<dyn Hasher>) -> Self {
+    fn new(hasher: Box<dyn Hasher>, capacity: usize) -> Self {
         Self {
             hasher,
-            bytes: Vec::new(),
+            bytes: Vec::with_capacity(capacity),
             hashed: 0,
         }
     }
