@@ -1740,3 +1740,33 @@ fn undeclared_prefix_is_malformed() {
     ));
     assert!(Document::parse(b"<a xml:lang='en' xmlns:y='urn:y' y:b='1'/>").is_ok());
 }
+
+/// Names the tokenizer lets through are checked: `<<//>` (found by the xml_c14n fuzz target)
+/// was an element named `<` whose canonical form did not parse again.
+#[test]
+fn names_that_are_not_xml_names_are_malformed() {
+    for bad in [
+        &b"<<//>"[..],
+        b"<a><?1x?></a>",
+        b"<a xmlns:1='urn:u'/>",
+        b"<a 1b='x'/>",
+        b"<a><-b/></a>",
+    ] {
+        let shown = String::from_utf8_lossy(bad);
+        assert!(
+            matches!(Document::parse(bad), Err(XmlError::Malformed(_))),
+            "{shown}"
+        );
+    }
+    for good in [
+        "<élément x.y-z='1' _a='2'/>".as_bytes(),
+        b"<a><?pi-1 d?></a>",
+        b"<a xmlns:b.c='urn:u' b.c:d='1'/>",
+    ] {
+        assert!(
+            Document::parse(good).is_ok(),
+            "{}",
+            String::from_utf8_lossy(good)
+        );
+    }
+}

@@ -461,6 +461,25 @@ fn rebase_cow<'a>(input: &'a str, value: Cow<'_, str>) -> Result<Cow<'a, str>, X
     })
 }
 
+/// Whether `s` is an NCName: an XML Name (XML 1.0 §2.3) without a colon.
+pub(crate) fn is_ncname(s: &str) -> bool {
+    fn start(c: char) -> bool {
+        matches!(c,
+            'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
+            | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}'
+            | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}'
+            | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+            | '\u{10000}'..='\u{EFFFF}')
+    }
+    fn rest(c: char) -> bool {
+        start(c)
+            || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}'
+                | '\u{203F}'..='\u{2040}')
+    }
+    let mut chars = s.chars();
+    chars.next().is_some_and(start) && chars.all(rest)
+}
+
 /// Splits `p:local` into (`p`, `local`); unprefixed names give `("", name)`.
 pub(crate) fn split_qname(name: &str) -> (&str, &str) {
     match memchr::memchr(b':', name.as_bytes()) {
@@ -726,6 +745,14 @@ impl<'a> Document<'a> {
                 }
                 Event::PI(pi) => {
                     let target = rebase(text, pi.target())?;
+                    // Namespaces in XML 1.0 §7: a PI target is an NCName.
+                    if !is_ncname(target) {
+                        return Err(XmlError::Malformed(format!(
+                            "the processing instruction target {target:?} is not a name (at \
+                             byte {})",
+                            at + bom
+                        )));
+                    }
                     if target.eq_ignore_ascii_case("xml") {
                         return Err(XmlError::Malformed(format!(
                             "misplaced XML declaration (at byte {})",
@@ -764,20 +791,32 @@ impl<'a> Document<'a> {
         doc.root = b
             .root
             .ok_or_else(|| XmlError::Malformed("no root element".into()))?;
-        doc.check_prefixes()?;
+        doc.check_names()?;
         Ok(doc)
     }
 
-    /// Namespaces in XML 1.0 §5: every prefix used by an element or attribute name is declared.
-    fn check_prefixes(&self) -> Result<(), XmlError> {
+    /// Names: every element and attribute name is a QName (Namespaces in XML 1.0 §4: NCNames
+    /// around at most one colon) whose prefix is declared (§5), and every declared prefix is an
+    /// NCName. The tokenizer checks none of this (`<<//>` is to it an element named `<`).
+    fn check_names(&self) -> Result<(), XmlError> {
         for (id, _) in self.nodes() {
             let Some(e) = self.element(id) else {
                 continue;
             };
+            if let Some(d) = e
+                .namespaces()
+                .iter()
+                .find(|d| !d.prefix.is_empty() && !is_ncname(d.prefix))
+            {
+                return Err(XmlError::Malformed(format!(
+                    "the namespace prefix {:?} is not an NCName",
+                    d.prefix
+                )));
+            }
             let names = std::iter::once(e.name()).chain(e.attributes().iter().map(|a| a.name));
             for name in names {
                 let (p, local) = split_qname(name);
-                if local.is_empty() || local.as_bytes().contains(&b':') {
+                if !is_ncname(local) || !(p.is_empty() || is_ncname(p)) {
                     return Err(XmlError::Malformed(format!(
                         "the name {name:?} is not a QName"
                     )));
