@@ -17,6 +17,7 @@
 
 mod c14n;
 mod error;
+mod keys;
 mod sign;
 mod tree;
 mod verify;
@@ -26,12 +27,13 @@ pub use c14n::{
     EXC_C14N_WITH_COMMENTS, NodeSet, canonicalize,
 };
 pub use error::{SignError, XmlError};
+pub use keys::DSIG11_NS;
 pub use sign::{Layout, Placement, SignOptions, sign};
 pub use tree::{
     Attribute, Children, Document, Element, ElementData, ElementSpan, MAX_DEPTH_CAP, NamespaceDecl,
     Node, NodeId, NodeKind, ParseLimits, Text, XML_NAMESPACE,
 };
 pub use verify::{
-    DSIG_NS, ENVELOPED_SIGNATURE, KeySource, MAX_REFERENCES, VerifiedReference, VerifyOptions,
-    XPATH, XmlFinding, XmlVerification, verify,
+    DSIG_NS, ENVELOPED_SIGNATURE, HmacKey, KeySource, MAX_REFERENCES, VerifiedReference,
+    VerifyOptions, XPATH, XmlFinding, XmlVerification, verify,
 };
