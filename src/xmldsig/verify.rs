@@ -155,6 +155,15 @@ pub(crate) const SIGNATURE_METHODS: &[(&str, SignatureAlgorithm)] = &[
         "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519",
         SignatureAlgorithm::Ed25519,
     ),
+    // DSA: verification of old signatures only (the provider refuses to sign with it).
+    (
+        "http://www.w3.org/2000/09/xmldsig#dsa-sha1",
+        SignatureAlgorithm::Dsa(HashAlgorithm::Sha1),
+    ),
+    (
+        "http://www.w3.org/2009/xmldsig11#dsa-sha256",
+        SignatureAlgorithm::Dsa(HashAlgorithm::Sha256),
+    ),
     (
         "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-256",
         SignatureAlgorithm::Gost2012_256,
@@ -693,7 +702,7 @@ fn check_hmac(
         }
         _ => return Err(XmlError::Structure("HMACOutputLength")),
     };
-    if bits < min || bits > full || bits % 8 != 0 {
+    if bits < min || bits > full || !bits.is_multiple_of(8) {
         findings.push(XmlFinding::HmacOutputLength { bits, min });
         return Ok(());
     }
@@ -721,6 +730,20 @@ fn check_signature(
 ) -> Result<SignerOutcome, XmlError> {
     // A key the backend cannot use (P-521, say) leaves the outcome open, not invalid.
     let unsupported = std::cell::RefCell::new(None::<String>);
+    // XMLDSig writes DSA signatures as r ‖ s (two halves of equal length, XMLDSig 1.1
+    // §6.4.1); the provider takes DER Dss-Sig-Value.
+    let dsa_der;
+    let signature_value = if matches!(alg, SignatureAlgorithm::Dsa(_)) {
+        dsa_der = if signature_value.len().is_multiple_of(2) && !signature_value.is_empty() {
+            crate::crypto::ecdsa_fixed_to_der(signature_value, signature_value.len() / 2)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        &dsa_der[..]
+    } else {
+        signature_value
+    };
     let verifies = |spki: &[u8]| -> bool {
         match provider.verify(alg, spki, canonical_si, signature_value) {
             Ok(()) => true,
