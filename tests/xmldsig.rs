@@ -690,8 +690,9 @@ per_provider! {
     }
 
     /// merlin-exc-c14n-one: the four references (exclusive C14N with/without comments and
-    /// PrefixList, `#xpointer(id(...))`) digest as the file says. Its DSA signature method is
-    /// not supported, so the outcome is indeterminate.
+    /// PrefixList, `#xpointer(id(...))`) digest as the file says. Its DSA key is only a
+    /// KeyValue: without the caller's opt-in there is no key (indeterminate); with
+    /// `trust_key_value` the signature verifies.
     #[test]
     fn merlin_exc_c14n_one_digests() {
         let xml = common::read("xmldsig/c14n/merlin-exc-c14n-one/exc-signature.xml");
@@ -713,7 +714,13 @@ per_provider! {
             );
         }
         assert_eq!(v.status, Status::Indeterminate);
-        assert!(v.has(|f| matches!(f, XmlFinding::Unsupported { .. })));
+        assert!(v.has(|f| matches!(f, XmlFinding::NoKey)));
+
+        let mut o = opts(KeySource::KeyInfo, true);
+        o.trust_key_value = true;
+        let v = verify(provider(), &xml, &TrustStore::new(), &[], &[], &o).unwrap();
+        assert_eq!(v.status, Status::Valid, "{}", report(&v));
+        assert!(v.has(|f| matches!(f, XmlFinding::DocumentKeyUsed { .. })));
     }
 
     fn test_pki() -> (TrustStore, Vec<Certificate>, Vec<Crl>) {

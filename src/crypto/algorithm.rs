@@ -63,6 +63,8 @@ pub mod oid {
     pub const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
     /// `id-sha1`.
     pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
+    /// `id-sha224`.
+    pub const SHA224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.4");
     /// `id-sha256`.
     pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
     /// `id-sha384`.
@@ -95,6 +97,8 @@ pub mod oid {
 pub enum HashAlgorithm {
     /// SHA-1: accepted for verification of old signatures only, and reported as weak.
     Sha1,
+    /// SHA-224: digests and HMAC only (no signature scheme here takes it).
+    Sha224,
     /// SHA-256.
     Sha256,
     /// SHA-384.
@@ -112,8 +116,9 @@ pub enum HashAlgorithm {
 
 impl HashAlgorithm {
     /// Every hash algorithm the crate knows, in a stable order.
-    pub const ALL: [HashAlgorithm; 7] = [
+    pub const ALL: [HashAlgorithm; 8] = [
         Self::Sha1,
+        Self::Sha224,
         Self::Sha256,
         Self::Sha384,
         Self::Sha512,
@@ -126,6 +131,7 @@ impl HashAlgorithm {
     pub const fn output_len(self) -> usize {
         match self {
             Self::Sha1 => 20,
+            Self::Sha224 => 28,
             Self::Sha256 => 32,
             Self::Sha384 => 48,
             Self::Sha512 | Self::Streebog512 => 64,
@@ -150,6 +156,7 @@ impl HashAlgorithm {
     pub const fn oid(self) -> ObjectIdentifier {
         match self {
             Self::Sha1 => oid::SHA1,
+            Self::Sha224 => oid::SHA224,
             Self::Sha256 => oid::SHA256,
             Self::Sha384 => oid::SHA384,
             Self::Sha512 => oid::SHA512,
@@ -196,6 +203,7 @@ impl HashAlgorithm {
     pub const fn name(self) -> &'static str {
         match self {
             Self::Sha1 => "SHA-1",
+            Self::Sha224 => "SHA-224",
             Self::Sha256 => "SHA-256",
             Self::Sha384 => "SHA-384",
             Self::Sha512 => "SHA-512",

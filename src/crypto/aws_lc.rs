@@ -33,18 +33,23 @@ fn verification_algorithm(
     use HashAlgorithm::*;
     let unsupported = || CryptoError::unsupported(format!("{alg} with a {} key", kind.name()));
     Ok(match (alg, kind) {
+        // AWS-LC has SHA-384 PKCS#1 for 2048-bit keys and up only: a smaller key is beyond
+        // this backend, not a bad signature.
+        (SignatureAlgorithm::RsaPkcs1(Sha384), KeyKind::Rsa { bits, .. }) if bits < 2048 => {
+            return Err(unsupported());
+        }
         (SignatureAlgorithm::RsaPkcs1(h), KeyKind::Rsa { .. }) => match h {
             Sha1 => &sig::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
             Sha256 => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
             Sha384 => &sig::RSA_PKCS1_2048_8192_SHA384,
             Sha512 => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
-            Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
+            Sha224 | Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
         },
         (SignatureAlgorithm::RsaPss(p), KeyKind::Rsa { .. }) => match p.hash {
             Sha256 => &sig::RSA_PSS_2048_8192_SHA256,
             Sha384 => &sig::RSA_PSS_2048_8192_SHA384,
             Sha512 => &sig::RSA_PSS_2048_8192_SHA512,
-            Sha1 | Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
+            Sha1 | Sha224 | Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
         },
         // Fixed-width signatures are converted to DER first, so only ASN.1 variants are used.
         (SignatureAlgorithm::Ecdsa { hash, .. }, KeyKind::EcP256) => match hash {
@@ -52,13 +57,13 @@ fn verification_algorithm(
             Sha256 => &sig::ECDSA_P256_SHA256_ASN1,
             Sha384 => &sig::ECDSA_P256_SHA384_ASN1,
             Sha512 => &sig::ECDSA_P256_SHA512_ASN1,
-            Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
+            Sha224 | Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
         },
         (SignatureAlgorithm::Ecdsa { hash, .. }, KeyKind::EcP384) => match hash {
             Sha256 => &sig::ECDSA_P384_SHA256_ASN1,
             Sha384 => &sig::ECDSA_P384_SHA384_ASN1,
             Sha512 => &sig::ECDSA_P384_SHA512_ASN1,
-            Sha1 | Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
+            Sha1 | Sha224 | Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
         },
         (SignatureAlgorithm::Ed25519, KeyKind::Ed25519) => &sig::ED25519,
         _ => return Err(unsupported()),

@@ -11,6 +11,7 @@ use super::{CryptoError, HashAlgorithm, PublicKeyInfo};
 pub(crate) fn digest(hash: HashAlgorithm, message: &[u8]) -> Vec<u8> {
     match hash {
         HashAlgorithm::Sha1 => sha1::Sha1::digest(message).to_vec(),
+        HashAlgorithm::Sha224 => sha2::Sha224::digest(message).to_vec(),
         HashAlgorithm::Sha256 => sha2::Sha256::digest(message).to_vec(),
         HashAlgorithm::Sha384 => sha2::Sha384::digest(message).to_vec(),
         HashAlgorithm::Sha512 => sha2::Sha512::digest(message).to_vec(),

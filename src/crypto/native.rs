@@ -52,6 +52,19 @@ pub(crate) fn verify_prehashed(
     }
 }
 
+/// SHA-224 from the `sha2` crate (for XMLDSig digests and HMAC; no backend signs with it).
+struct Sha224Hasher(sha2::Sha224);
+
+impl Hasher for Sha224Hasher {
+    fn update(&mut self, data: &[u8]) {
+        sha2::Digest::update(&mut self.0, data);
+    }
+
+    fn finalize(self: Box<Self>) -> Digest {
+        Digest::new(HashAlgorithm::Sha224, &sha2::Digest::finalize(self.0))
+    }
+}
+
 enum StreebogState {
     S256(gost::Streebog256),
     S512(gost::Streebog512),
@@ -90,6 +103,7 @@ pub(crate) fn hasher(alg: HashAlgorithm) -> Option<Box<dyn Hasher>> {
         HashAlgorithm::Gost94 => Some(Box::new(StreebogHasher(StreebogState::Gost94(
             gost::Gost94CryptoPro::new(),
         )))),
+        HashAlgorithm::Sha224 => Some(Box::new(Sha224Hasher(sha2::Sha224::default()))),
         _ => None,
     }
 }

@@ -51,7 +51,8 @@ macro_rules! with_hash {
                 type $D = sha2::Sha512;
                 $body
             }
-            other @ (HashAlgorithm::Streebog256
+            other @ (HashAlgorithm::Sha224
+            | HashAlgorithm::Streebog256
             | HashAlgorithm::Streebog512
             | HashAlgorithm::Gost94) => {
                 return Err(CryptoError::unsupported(format!(

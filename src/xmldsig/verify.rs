@@ -61,6 +61,10 @@ const DIGESTS: &[(&str, HashAlgorithm)] = &[
         HashAlgorithm::Sha1,
     ),
     (
+        "http://www.w3.org/2001/04/xmldsig-more#sha224",
+        HashAlgorithm::Sha224,
+    ),
+    (
         "http://www.w3.org/2001/04/xmlenc#sha256",
         HashAlgorithm::Sha256,
     ),
@@ -151,6 +155,15 @@ pub(crate) const SIGNATURE_METHODS: &[(&str, SignatureAlgorithm)] = &[
         "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519",
         SignatureAlgorithm::Ed25519,
     ),
+    // DSA: verification of old signatures only (the provider refuses to sign with it).
+    (
+        "http://www.w3.org/2000/09/xmldsig#dsa-sha1",
+        SignatureAlgorithm::Dsa(HashAlgorithm::Sha1),
+    ),
+    (
+        "http://www.w3.org/2009/xmldsig11#dsa-sha256",
+        SignatureAlgorithm::Dsa(HashAlgorithm::Sha256),
+    ),
     (
         "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-256",
         SignatureAlgorithm::Gost2012_256,
@@ -202,6 +215,33 @@ pub enum KeySource {
     /// A public key (SubjectPublicKeyInfo DER) the caller already trusts: no certificate, no
     /// path validation — the caller vouches for the key.
     TrustedPublicKey(Vec<u8>),
+    /// A shared secret for the HMAC SignatureMethods (`hmac-sha1`, `hmac-sha224` …
+    /// `hmac-sha512`). HMAC is only ever checked with a key the caller gives: nothing in the
+    /// document can supply one. An HMAC key never verifies an asymmetric SignatureMethod, and
+    /// no other key source verifies an HMAC one.
+    Hmac(HmacKey),
+}
+
+/// A shared HMAC key (cleared from memory when dropped; never printed).
+#[derive(Clone)]
+pub struct HmacKey(zeroize::Zeroizing<Vec<u8>>);
+
+impl HmacKey {
+    /// Wraps the key bytes.
+    pub fn new(key: impl Into<Vec<u8>>) -> Self {
+        Self(zeroize::Zeroizing::new(key.into()))
+    }
+
+    /// The key bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for HmacKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HmacKey({} bytes)", self.0.len())
+    }
 }
 
 /// What a verification asks.
@@ -217,8 +257,23 @@ pub struct VerifyOptions {
     pub limits: ParseLimits,
     /// Content of detached references (a URI that is neither `""` nor `#…`), by exact URI.
     /// Nothing is ever fetched: a reference whose content is not here is unsupported
-    /// (indeterminate). Such a reference may have no transforms; its digest covers the bytes.
+    /// (indeterminate). Such a reference may have no transforms but base64 decoding; its
+    /// digest covers the bytes.
     pub detached: Vec<(String, Vec<u8>)>,
+    /// Smallest HMACOutputLength (in bits) accepted for an HMAC SignatureMethod. `None`, the
+    /// default, means the larger of 80 and half the hash's output (XMLDSig 1.1 §6.3.1, the
+    /// CVE-2009-0217 truncation attack). A caller may lower it for old documents (as xmlsec's
+    /// `--hmac-min-out-len`), never below 8.
+    pub hmac_min_output_bits: Option<usize>,
+    /// Lax: when [`KeySource::KeyInfo`] finds no certificate, use a raw public key written in
+    /// the document's KeyInfo (`KeyValue` with `RSAKeyValue`, `DSAKeyValue` or
+    /// `dsig11:ECKeyValue`, `dsig11:DEREncodedKeyValue`, also through a same-document
+    /// `RetrievalMethod` or `dsig11:KeyInfoReference`). **Off by default**: such a key says
+    /// nothing about who signed — a forger writes their own key there — so a signature it
+    /// verifies proves only that the document is unchanged since someone with the matching
+    /// private key signed it. Turn it on only when the caller checks the key by other means
+    /// (the result then carries [`XmlFinding::DocumentKeyUsed`] with the key).
+    pub trust_key_value: bool,
 }
 
 impl VerifyOptions {
@@ -231,6 +286,8 @@ impl VerifyOptions {
             allow_sha1: false,
             limits: ParseLimits::default(),
             detached: Vec::new(),
+            hmac_min_output_bits: None,
+            trust_key_value: false,
         }
     }
 }
@@ -286,6 +343,22 @@ pub enum XmlFinding {
     },
     /// The key was given by the caller as trusted: no certificate was checked.
     CallerTrustedKey,
+    /// The key came from the document's KeyInfo (a KeyValue or DEREncodedKeyValue) because
+    /// the caller set [`VerifyOptions::trust_key_value`]: no certificate was checked, and the
+    /// key identifies no one by itself.
+    DocumentKeyUsed {
+        /// The key, SubjectPublicKeyInfo DER.
+        spki: Vec<u8>,
+    },
+    /// An HMAC SignatureMethod asks for fewer output bits than the minimum (the truncation
+    /// attack of CVE-2009-0217), or for a length that is no whole number of bytes or exceeds
+    /// the hash's output.
+    HmacOutputLength {
+        /// HMACOutputLength, in bits.
+        bits: usize,
+        /// The smallest length accepted.
+        min: usize,
+    },
     /// More than one Signature element: only the first was verified.
     OtherSignaturesIgnored {
         /// How many others.
@@ -301,12 +374,14 @@ impl XmlFinding {
             | Self::DigestMismatch { .. }
             | Self::ReferenceNotFound { .. }
             | Self::SignatureMismatch
+            | Self::HmacOutputLength { .. }
             | Self::NoSignerCertificate => Some(Status::Invalid),
             Self::WeakAlgorithm { allowed: false, .. } => Some(Status::Invalid),
             Self::Unsupported { .. } | Self::NoKey => Some(Status::Indeterminate),
             Self::CertificateNotValid { status } => Some(*status),
             Self::WeakAlgorithm { allowed: true, .. }
             | Self::CallerTrustedKey
+            | Self::DocumentKeyUsed { .. }
             | Self::OtherSignaturesIgnored { .. } => None,
         }
     }
@@ -337,6 +412,14 @@ impl fmt::Display for XmlFinding {
                 write!(f, "the signer's certificate is {status}")
             }
             Self::CallerTrustedKey => f.write_str("the key was trusted by the caller"),
+            Self::DocumentKeyUsed { .. } => {
+                f.write_str("the key was read from the document's KeyInfo (no certificate)")
+            }
+            Self::HmacOutputLength { bits, min } => write!(
+                f,
+                "HMACOutputLength {bits} refused (at least {min} bits, whole bytes, at most the \
+                 hash output)"
+            ),
             Self::OtherSignaturesIgnored { count } => {
                 write!(f, "{count} other Signature element(s) not verified")
             }
@@ -474,6 +557,7 @@ pub fn verify<'a>(
     let method_el = one_child(&doc, signed_info, "SignatureMethod")?;
     let method_uri = algorithm(&doc, method_el)?.to_owned();
     let signature_algorithm = signature_method(&method_uri);
+    let hmac_hash = super::keys::hmac_method(&method_uri);
 
     // References.
     let reference_els: Vec<NodeId> = doc
@@ -506,6 +590,28 @@ pub fn verify<'a>(
         (None, _) => findings.push(XmlFinding::Unsupported {
             what: format!("canonicalization {c14n_uri}"),
         }),
+        (Some(m), None) if let Some(hash) = hmac_hash => {
+            if hash == HashAlgorithm::Sha1 {
+                findings.push(XmlFinding::WeakAlgorithm {
+                    uri: method_uri.clone(),
+                    allowed: options.allow_sha1,
+                });
+            }
+            if hash != HashAlgorithm::Sha1 || options.allow_sha1 {
+                let mut canonical_si = Vec::new();
+                canonicalize(&doc, m, NodeSet::subtree(signed_info), &mut canonical_si)?;
+                check_hmac(
+                    provider,
+                    &doc,
+                    method_el,
+                    hash,
+                    &canonical_si,
+                    &signature_value,
+                    options,
+                    &mut findings,
+                )?;
+            }
+        }
         (_, None) => findings.push(XmlFinding::Unsupported {
             what: format!("signature method {method_uri}"),
         }),
@@ -522,6 +628,7 @@ pub fn verify<'a>(
                 (signer, certificate) = check_signature(
                     provider,
                     &doc,
+                    &ids,
                     signature,
                     &alg,
                     &canonical_si,
@@ -553,10 +660,64 @@ pub fn verify<'a>(
 
 type SignerOutcome = (Option<Certificate>, Option<ValidationReport>);
 
+/// Largest HMACOutputLength read (bits); anything longer than a hash output is refused anyway.
+const MAX_HMAC_OUTPUT_BITS: usize = 4096;
+
+/// Checks an HMAC SignatureValue with the caller's key ([`KeySource::Hmac`]; no other source
+/// can supply one), refusing truncations below [`VerifyOptions::hmac_min_output_bits`].
+#[allow(clippy::too_many_arguments)]
+fn check_hmac(
+    provider: &CryptoProvider,
+    doc: &Document,
+    method_el: NodeId,
+    hash: HashAlgorithm,
+    canonical_si: &[u8],
+    signature_value: &[u8],
+    options: &VerifyOptions,
+    findings: &mut Vec<XmlFinding>,
+) -> Result<(), XmlError> {
+    let KeySource::Hmac(key) = &options.key else {
+        findings.push(XmlFinding::Unsupported {
+            what: "an HMAC SignatureMethod needs a key from the caller (KeySource::Hmac)".into(),
+        });
+        return Ok(());
+    };
+    let full = hash.output_len() * 8;
+    let min = options
+        .hmac_min_output_bits
+        .unwrap_or((full / 2).max(80))
+        .max(8);
+    let mut lengths = doc.children_named(method_el, DSIG_NS, "HMACOutputLength");
+    let bits = match (lengths.next(), lengths.next()) {
+        (None, _) => full,
+        (Some(l), None) => {
+            let text = doc.text(l);
+            let t = text.trim();
+            if t.is_empty() || t.len() > 5 || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(XmlError::Structure("HMACOutputLength"));
+            }
+            t.parse::<usize>()
+                .map_err(|_| XmlError::Structure("HMACOutputLength"))?
+                .min(MAX_HMAC_OUTPUT_BITS + 1)
+        }
+        _ => return Err(XmlError::Structure("HMACOutputLength")),
+    };
+    if bits < min || bits > full || !bits.is_multiple_of(8) {
+        findings.push(XmlFinding::HmacOutputLength { bits, min });
+        return Ok(());
+    }
+    let mac = super::keys::hmac(provider, hash, key.bytes(), canonical_si).map_err(to_io)?;
+    if !super::keys::constant_time_eq(&mac[..bits / 8], signature_value) {
+        findings.push(XmlFinding::SignatureMismatch);
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 fn check_signature(
     provider: &CryptoProvider,
     doc: &Document,
+    ids: &std::collections::HashMap<&str, NodeId>,
     signature: NodeId,
     alg: &SignatureAlgorithm,
     canonical_si: &[u8],
@@ -569,6 +730,20 @@ fn check_signature(
 ) -> Result<SignerOutcome, XmlError> {
     // A key the backend cannot use (P-521, say) leaves the outcome open, not invalid.
     let unsupported = std::cell::RefCell::new(None::<String>);
+    // XMLDSig writes DSA signatures as r ‖ s (two halves of equal length, XMLDSig 1.1
+    // §6.4.1); the provider takes DER Dss-Sig-Value.
+    let dsa_der;
+    let signature_value = if matches!(alg, SignatureAlgorithm::Dsa(_)) {
+        dsa_der = if signature_value.len().is_multiple_of(2) && !signature_value.is_empty() {
+            crate::crypto::ecdsa_fixed_to_der(signature_value, signature_value.len() / 2)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        &dsa_der[..]
+    } else {
+        signature_value
+    };
     let verifies = |spki: &[u8]| -> bool {
         match provider.verify(alg, spki, canonical_si, signature_value) {
             Ok(()) => true,
@@ -591,9 +766,32 @@ fn check_signature(
             }
             return Ok((None, None));
         }
+        KeySource::Hmac(_) => {
+            findings.push(XmlFinding::Unsupported {
+                what: format!("an HMAC key cannot verify {alg}"),
+            });
+            return Ok((None, None));
+        }
         KeySource::Certificate(c) => vec![(**c).clone()],
-        KeySource::KeyInfo => key_info_certificates(doc, signature, intermediates)?,
+        KeySource::KeyInfo => key_info_certificates(provider, doc, ids, signature, intermediates)?,
     };
+    if candidates.is_empty() && matches!(options.key, KeySource::KeyInfo) && options.trust_key_value
+    {
+        let items = super::keys::key_info_items(doc, signature, ids);
+        let keys = super::keys::raw_keys(doc, &items);
+        if keys.is_empty() {
+            findings.push(XmlFinding::NoKey);
+        } else if let Some(k) = keys
+            .iter()
+            .take(MAX_SIGNER_CANDIDATES)
+            .find(|k| verifies(k))
+        {
+            findings.push(XmlFinding::DocumentKeyUsed { spki: k.clone() });
+        } else {
+            findings.push(unsupported_or(XmlFinding::SignatureMismatch));
+        }
+        return Ok((None, None));
+    }
     if candidates.is_empty() {
         findings.push(XmlFinding::NoKey);
         return Ok((None, None));
@@ -637,14 +835,38 @@ fn check_signature(
 /// verify the signature and validate to the trust store, so a loose name match cannot let a
 /// wrong key in.
 fn key_info_certificates(
+    provider: &CryptoProvider,
     doc: &Document,
+    ids: &std::collections::HashMap<&str, NodeId>,
     signature: NodeId,
     pool: &[Certificate],
 ) -> Result<Vec<Certificate>, XmlError> {
     let mut out: Vec<Certificate> = Vec::new();
     let mut designated = Vec::new();
-    for ki in doc.children_named(signature, DSIG_NS, "KeyInfo") {
-        for xd in doc.children_named(ki, DSIG_NS, "X509Data") {
+    let items = super::keys::key_info_items(doc, signature, ids);
+    {
+        for &xd in items
+            .iter()
+            .filter(|&&i| doc.is_named(i, DSIG_NS, "X509Data"))
+        {
+            for xdg in doc.children_named(xd, super::keys::DSIG11_NS, "X509Digest") {
+                let Some(el) = doc.element(xdg) else { continue };
+                let Some(&(_, hash)) = el
+                    .attribute("Algorithm")
+                    .and_then(|a| DIGESTS.iter().find(|(u, _)| *u == a))
+                else {
+                    continue;
+                };
+                let want = decode_base64(&doc.text(xdg)).ok_or(XmlError::Base64("X509Digest"))?;
+                for c in pool {
+                    if provider
+                        .digest(hash, c.der())
+                        .is_ok_and(|d| d.as_ref() == &want[..])
+                    {
+                        designated.push(c);
+                    }
+                }
+            }
             for xc in doc.children_named(xd, DSIG_NS, "X509Certificate") {
                 let der =
                     decode_base64(&doc.text(xc)).ok_or(XmlError::Base64("X509Certificate"))?;
@@ -1047,7 +1269,7 @@ fn c14n_method_of(doc: &Document, el: NodeId, uri: &str) -> Option<C14nMethod> {
 }
 
 /// Decodes base64 with the white space XML puts in it.
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     base64::engine::general_purpose::STANDARD
         .decode(compact)
