@@ -9,6 +9,12 @@ per cell; tables without results are left out. Crate versions come from this fol
 version from pkg-config (what openssl-sys links against).
 
 Usage: python3 table.py [CRITERION_DIR]
+       python3 table.py --hot-path COMPARE_CRITERION_DIR CRATE_CRITERION_DIR
+
+The second form prints the hot-path table of issue #8 (what benches/hot-path.sh measures in one
+run): chain validation cold and cached, CMS detached verify, the 1M-entry CRL and PKCS#12
+beside OpenSSL (from `compare`), and XMLDSig verify beside xmlsec1 (the crate's `xmldsig`
+bench, whole processes), each with its target and whether the measurement meets it.
 """
 
 import json
@@ -259,5 +265,76 @@ def main():
         print()
 
 
+# The hot-path table: (label, signflow (group, function) for aws-lc-rs, the same for rustcrypto
+# or None, the reference (group, function), target ratio or None, what the target says).
+AWS, RC = "signflow-aws-lc-rs", "signflow-rustcrypto"
+HOT_ROWS = [
+    ("Chain validation leaf-rsa + 2 CRLs, cold", ("chain-cold/leaf-rsa", AWS),
+     ("chain-cold/leaf-rsa", RC), ("chain-cold/leaf-rsa", "openssl"), 1.0,
+     "no slower than OpenSSL"),
+    ("Chain validation leaf-rsa + 2 CRLs, cached (vs OpenSSL cold)", ("chain-cached/leaf-rsa", AWS),
+     ("chain-cached/leaf-rsa", RC), ("chain-cold/leaf-rsa", "openssl"), 0.2,
+     "≥ 5× faster than OpenSSL cold"),
+    ("CMS detached verify, 1 KiB", ("cms-verify/1KiB", AWS), ("cms-verify/1KiB", RC),
+     ("cms-verify/1KiB", "openssl"), None, ""),
+    ("CMS detached verify, 1 MiB", ("cms-verify/1MiB", AWS), ("cms-verify/1MiB", RC),
+     ("cms-verify/1MiB", "openssl"), None, ""),
+    ("CMS detached verify, 100 MiB", ("cms-verify/100MiB", AWS), ("cms-verify/100MiB", RC),
+     ("cms-verify/100MiB", "openssl"), 1.1, "within 1.1× of OpenSSL"),
+    ("CRL 1M entries: parse, ready for lookups", ("crl-1m/parse", "signflow"), None,
+     ("crl-1m/parse", "openssl-incl-sort"), None, ""),
+    ("CRL 1M entries: lookup, serial present", ("crl-1m/lookup-hit", "signflow"), None,
+     ("crl-1m/lookup-hit", "openssl"), None, ""),
+    ("CRL 1M entries: lookup, serial absent", ("crl-1m/lookup-miss", "signflow"), None,
+     ("crl-1m/lookup-miss", "openssl"), None, ""),
+    ("PKCS#12 import + key loaded (leaf-rsa.p12)", ("pkcs12/leaf-rsa", AWS), ("pkcs12/leaf-rsa", RC),
+     ("pkcs12/leaf-rsa", "openssl"), None, ""),
+    ("XMLDSig verify 1 MiB, CLI vs xmlsec1 (processes)", ("xmldsig-verify/1MiB", "signflow-cli"),
+     None, ("xmldsig-verify/1MiB", "xmlsec1"), None, ""),
+    ("XMLDSig verify 20 MiB, CLI vs xmlsec1 (processes)", ("xmldsig-verify/20MiB", "signflow-cli"),
+     None, ("xmldsig-verify/20MiB", "xmlsec1"), 0.5, "≥ 2× faster than xmlsec1"),
+]
+
+
+def hot_path(compare_dir, crate_dir):
+    m, spread = load(compare_dir)
+    m2, spread2 = load(crate_dir)
+    m.update(m2)
+    spread.update(spread2)
+    if not m:
+        sys.exit(f"no criterion results under {compare_dir} or {crate_dir}")
+
+    def cell(key):
+        v = m.get(key)
+        text = auto(v)
+        if v is not None and spread.get(key, 0) > NOISY:
+            text += " *"
+        return text
+
+    print("**Hot path** (median time per operation; * = the median's 95 % confidence interval is")
+    print(f"wider than {NOISY:.0%} of it; ratio = signflow aws-lc-rs / reference, below 1 = signflow")
+    print("faster; XMLDSig rows: whole processes, the CLI on the default aws-lc-rs backend)\n")
+    print(
+        f"| operation | signflow aws-lc-rs | signflow rustcrypto | reference "
+        f"(OpenSSL {openssl_version()} / xmlsec1) | ratio | target | met |"
+    )
+    print("|---|---:|---:|---:|---:|---|---|")
+    for label, aws_key, rc_key, ref_key, target, says in HOT_ROWS:
+        if aws_key not in m and ref_key not in m:
+            continue
+        a, r = m.get(aws_key), m.get(ref_key)
+        met = ""
+        if target is not None and a is not None and r is not None:
+            met = "yes" if a / r <= target else "**no**"
+        print(
+            f"| {label} | {cell(aws_key)} | {cell(rc_key) if rc_key else '–'} | {cell(ref_key)} "
+            f"| {ratio(a, r)} | {says} | {met} |"
+        )
+    print()
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 4 and sys.argv[1] == "--hot-path":
+        hot_path(pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3]))
+    else:
+        main()

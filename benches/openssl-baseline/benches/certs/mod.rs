@@ -14,6 +14,10 @@
 //! - `chain-cold-incl-parsing/<leaf>`: the same, parsing the root and intermediate PEM, the root
 //!   CRL PEM and the intermediate CRL DER in every iteration.
 //! - `chain-reused/<leaf>`: one `Validator` / one `X509_STORE`, built once.
+//! - `chain-cached/<leaf>`: signflow only: the reused `Validator` behind a `ChainCache` that
+//!   already holds this validation (a hit: the cache key — fingerprints of the leaf, anchors,
+//!   intermediates, CRLs and the options — and a copy of the stored report). OpenSSL has no
+//!   such cache: the hot-path table compares it with `chain-cold/<leaf>/openssl`.
 //! - `crl-1m/parse`, `crl-1m/lookup-hit`, `crl-1m/lookup-miss`, `crl-1m/chain-reused/leaf-rsa`:
 //!   the 1,000,000-entry CRL of `benches/support/crl_gen.rs` (the same cached file as the main
 //!   crate's bench). OpenSSL's `d2i_X509_CRL` does not sort the entries; its first lookup sorts
@@ -45,7 +49,8 @@ use openssl::x509::{CrlStatus, X509, X509Crl, X509CrlRef, X509Ref, X509StoreCont
 use signflow::crypto::{CryptoProvider, aws_lc, rustcrypto};
 use signflow::pki::pkcs12::Pkcs12;
 use signflow::pki::{
-    Certificate, Crl, RevocationReason, Status, TrustStore, UnixTime, ValidationOptions, Validator,
+    Certificate, ChainCache, Crl, RevocationReason, Status, TrustStore, UnixTime,
+    ValidationOptions, Validator,
 };
 
 use crate::crl_gen;
@@ -359,6 +364,24 @@ fn bench_chain(c: &mut Criterion) {
         group.bench_function("openssl", |b| {
             b.iter(|| ossl_verify(&store, black_box(&ossl_leaf), &untrusted).expect("verifies"))
         });
+        group.finish();
+
+        let mut group = c.benchmark_group(format!("chain-cached/{name}"));
+        for (id, p) in SIGNFLOW {
+            let v = Validator::new(
+                p,
+                &trust,
+                vec![inputs.intermediate.clone()],
+                inputs.crls.clone(),
+            );
+            let cache = ChainCache::new(1024);
+            assert_eq!(cache.validate(&v, &leaf, &opts).status, Status::Valid);
+            assert_eq!(cache.validate(&v, &leaf, &opts).status, Status::Valid);
+            assert_eq!(cache.stats().hits, 1, "the second validation is a hit");
+            group.bench_function(id, |b| {
+                b.iter(|| cache.validate(&v, black_box(&leaf), &opts).status)
+            });
+        }
         group.finish();
     }
 }
