@@ -2,20 +2,23 @@
 //! lookup costs one hash probe whatever the CRL's size.
 
 use core::ops::Range;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use x509_parser::extensions::ParsedExtension;
+use x509_parser::oid_registry::{
+    OID_X509_EXT_DELTA_CRL_INDICATOR, OID_X509_EXT_FRESHEST_CRL, OID_X509_EXT_ISSUER,
+};
 use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 
 use super::certificate::{hex, tlv_len};
 use super::error::PkiError;
 use super::name::{DistinguishedName, GeneralName};
+use super::serial_index::SerialIndex;
 use super::time::UnixTime;
 use crate::crypto::{CryptoError, SignatureAlgorithm};
 
-/// Largest CRL accepted: 1,000,000 entries take about 40 MiB; allow some room.
+/// Largest CRL accepted: 1,000,000 entries take about 32 MiB of DER; allow some room.
 pub const MAX_CRL_LEN: usize = 256 * 1024 * 1024;
 
 /// CRLReason (RFC 5280 §5.3.1).
@@ -142,8 +145,7 @@ pub struct CrlData {
     /// Certificate issuers named by entries of an indirect CRL; index 0 is the CRL issuer.
     entry_issuers: Vec<DistinguishedName>,
     /// serial → (index into entry_issuers, entry).
-    entries: HashMap<Vec<u8>, Vec<(u32, RevokedEntry)>>,
-    entry_count: usize,
+    entries: SerialIndex,
     unknown_critical: Vec<String>,
     number_critical: bool,
 }
@@ -229,13 +231,15 @@ impl Crl {
             idp: None,
             authority_key_id: None,
             entry_issuers: vec![issuer.clone()],
-            entries: HashMap::with_capacity(crl.tbs_cert_list.revoked_certificates.len()),
-            entry_count: 0,
+            entries: SerialIndex::with_capacity(
+                crl.tbs_cert_list.revoked_certificates.len(),
+                // Serials are at most 20 octets (RFC 5280 §4.1.2.2), usually 16–20.
+                crl.tbs_cert_list.revoked_certificates.len() * 20,
+            ),
             unknown_critical: Vec::new(),
             number_critical: false,
         };
         for ext in crl.tbs_cert_list.extensions() {
-            let oid = ext.oid.to_id_string();
             match ext.parsed_extension() {
                 ParsedExtension::CRLNumber(n) => {
                     out.number = Some(n.to_bytes_be());
@@ -268,17 +272,17 @@ impl Crl {
                         only_attribute_certs: idp.only_contains_attribute_certs,
                     });
                 }
-                _ if oid == "2.5.29.27" => {
+                _ if ext.oid == OID_X509_EXT_DELTA_CRL_INDICATOR => {
                     out.delta_base = Some(
                         integer_content(ext.value)
                             .ok_or_else(|| malformed("bad deltaCRLIndicator".into()))?,
                     )
                 }
                 ParsedExtension::IssuerAlternativeName(_) => {}
-                _ if oid == "2.5.29.46" => {} // freshestCRL: locations only
+                _ if ext.oid == OID_X509_EXT_FRESHEST_CRL => {} // locations only
                 _ => {
                     if ext.critical {
-                        out.unknown_critical.push(oid);
+                        out.unknown_critical.push(ext.oid.to_id_string());
                     }
                 }
             }
@@ -288,7 +292,6 @@ impl Crl {
             let mut reason = RevocationReason::Unspecified;
             let mut invalidity_date = None;
             for ext in entry.extensions() {
-                let oid = ext.oid.to_id_string();
                 match ext.parsed_extension() {
                     ParsedExtension::ReasonCode(code) => {
                         reason = RevocationReason::from_code(code.0)
@@ -297,7 +300,7 @@ impl Crl {
                     ParsedExtension::InvalidityDate(t) => {
                         invalidity_date = Some(UnixTime(t.timestamp()))
                     }
-                    _ if oid == "2.5.29.29" => {
+                    _ if ext.oid == OID_X509_EXT_ISSUER => {
                         let (_, names) =
                             x509_parser::extensions::SubjectAlternativeName::from_der(ext.value)
                                 .map_err(|e| malformed(format!("bad certificateIssuer: {e}")))?;
@@ -319,8 +322,12 @@ impl Crl {
                         };
                     }
                     _ => {
-                        if ext.critical && !out.unknown_critical.contains(&oid) {
-                            out.unknown_critical.push(oid);
+                        // Named only when it matters: formatting an OID allocates.
+                        if ext.critical {
+                            let oid = ext.oid.to_id_string();
+                            if !out.unknown_critical.contains(&oid) {
+                                out.unknown_critical.push(oid);
+                            }
                         }
                     }
                 }
@@ -331,11 +338,10 @@ impl Crl {
                 invalidity_date,
             };
             out.entries
-                .entry(entry.raw_serial().to_vec())
-                .or_default()
-                .push((current_issuer, record));
-            out.entry_count += 1;
+                .push(entry.raw_serial(), current_issuer, record)
+                .map_err(|_| malformed("too many entries to index".into()))?;
         }
+        out.entries.build();
         out.der = der.to_vec();
         out.fingerprint = {
             use sha2::Digest as _;
@@ -358,11 +364,9 @@ impl Crl {
     /// Looks up a certificate by issuer and serial number (content octets of the INTEGER).
     /// For direct CRLs `issuer` is the CRL's issuer; indirect CRLs name other issuers per entry.
     pub fn lookup(&self, issuer: &DistinguishedName, serial: &[u8]) -> Option<&RevokedEntry> {
-        self.entries
-            .get(serial)?
-            .iter()
-            .find(|(i, _)| self.entry_issuers.get(*i as usize) == Some(issuer))
-            .map(|(_, e)| e)
+        self.entries.get(serial, |i| {
+            self.entry_issuers.get(i as usize) == Some(issuer)
+        })
     }
 
     /// Whether the signature was already found to verify under `spki` (DER).
@@ -457,10 +461,10 @@ impl Crl {
     }
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.entry_count
+        self.entries.len()
     }
     /// Whether the CRL revokes nothing.
     pub fn is_empty(&self) -> bool {
-        self.entry_count == 0
+        self.entries.len() == 0
     }
 }

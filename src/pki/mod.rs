@@ -25,6 +25,7 @@ pub mod pkcs12;
 mod policy;
 mod report;
 pub mod russian;
+mod serial_index;
 mod time;
 mod trust;
 mod validate;
