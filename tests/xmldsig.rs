@@ -1777,3 +1777,23 @@ fn names_that_are_not_xml_names_are_malformed() {
         );
     }
 }
+
+/// A second byte-order mark (xmldsig_verify fuzz find: quick-xml skipped it and the text
+/// positions it reported after it no longer fitted the input) is a character before the root.
+#[test]
+fn second_byte_order_mark_is_malformed() {
+    let twice = b"\xef\xbb\xbf\xef\xbb\xbf>\n";
+    assert!(matches!(
+        Document::parse(twice),
+        Err(XmlError::Malformed(_))
+    ));
+    let twice_with_root = b"\xef\xbb\xbf\xef\xbb\xbf<a/>";
+    assert!(matches!(
+        Document::parse(twice_with_root),
+        Err(XmlError::Malformed(_))
+    ));
+    assert!(
+        Document::parse(b"\xef\xbb\xbf<a/>").is_ok(),
+        "one is allowed"
+    );
+}

@@ -613,7 +613,9 @@ impl<'a> Builder<'a> {
     /// Text markup from `at` to `end` (text, a CDATA section or a reference): joins the
     /// open run or starts one.
     fn text(&mut self, at: usize, end: usize, limits: &ParseLimits) -> Result<(), XmlError> {
-        let raw = &self.input[at..end];
+        let raw = self.input.get(at..end).ok_or_else(|| {
+            XmlError::Malformed(format!("text the tokenizer misplaced (at byte {at})"))
+        })?;
         if self.stack.is_empty() {
             // White space around the root element is not part of the data model.
             if raw
@@ -628,7 +630,9 @@ impl<'a> Builder<'a> {
         }
         if let Some((id, start)) = self.text_run {
             if let NodeKind::Text(t) = &mut self.doc.nodes[id.0 as usize].kind {
-                t.0 = TextRepr::Markup(&self.input[start..end]);
+                t.0 = TextRepr::Markup(self.input.get(start..end).ok_or_else(|| {
+                    XmlError::Malformed(format!("text the tokenizer misplaced (at byte {at})"))
+                })?);
             }
             return Ok(());
         }
@@ -661,6 +665,12 @@ impl<'a> Document<'a> {
             .map_err(|_| XmlError::Malformed("the document is not UTF-8".into()))?;
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let text = &text[bom..];
+        // quick-xml would skip a second one silently, and count positions after it.
+        if text.starts_with('\u{feff}') {
+            return Err(XmlError::Malformed(format!(
+                "a character U+FEFF before the root element (at byte {bom})"
+            )));
+        }
         let mut reader = Reader::from_str(text);
         let config = reader.config_mut();
         config.check_end_names = true;
