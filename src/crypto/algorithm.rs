@@ -45,6 +45,8 @@ pub mod oid {
     pub const SECP256R1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
     /// `secp384r1` / P-384.
     pub const SECP384R1: Oid = Oid::new_unwrap("1.3.132.0.34");
+    /// `secp521r1` / P-521.
+    pub const SECP521R1: Oid = Oid::new_unwrap("1.3.132.0.35");
     /// `ecdsa-with-SHA1`.
     pub const ECDSA_WITH_SHA1: Oid = Oid::new_unwrap("1.2.840.10045.4.1");
     /// `ecdsa-with-SHA256`.

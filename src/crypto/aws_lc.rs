@@ -65,6 +65,13 @@ fn verification_algorithm(
             Sha512 => &sig::ECDSA_P384_SHA512_ASN1,
             Sha1 | Sha224 | Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
         },
+        (SignatureAlgorithm::Ecdsa { hash, .. }, KeyKind::EcP521) => match hash {
+            Sha1 => &sig::ECDSA_P521_SHA1_ASN1,
+            Sha256 => &sig::ECDSA_P521_SHA256_ASN1,
+            Sha384 => &sig::ECDSA_P521_SHA384_ASN1,
+            Sha512 => &sig::ECDSA_P521_SHA512_ASN1,
+            Sha224 | Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
+        },
         (SignatureAlgorithm::Ed25519, KeyKind::Ed25519) => &sig::ED25519,
         _ => return Err(unsupported()),
     })
@@ -227,6 +234,11 @@ impl KeyLoader for Loader {
             KeyKind::Dsa => {
                 return Err(CryptoError::unsupported(
                     "DSA private keys (DSA is verify-only)",
+                ));
+            }
+            KeyKind::EcP521 => {
+                return Err(CryptoError::unsupported(
+                    "P-521 private keys (P-521 is verify-only)",
                 ));
             }
             KeyKind::Rsa { .. } => {
