@@ -3,7 +3,7 @@
 
 mod common;
 
-use signflow::crypto::{CryptoProvider, SignatureAlgorithm};
+use signflow::crypto::{CryptoProvider, HashAlgorithm, SignatureAlgorithm};
 use signflow::pki::{Certificate, Crl, RevocationMode, Status, TrustStore, UnixTime};
 use signflow::xmldsig::{
     C14nMethod, Document, KeySource, Layout, NodeId, NodeSet, ParseLimits, Placement, SignError,
@@ -1065,6 +1065,32 @@ per_provider! {
         }
         println!("sign/verify round trips: {tried}");
         assert_eq!(tried, signers().len() * 9);
+    }
+
+    /// SHA-3 Reference digests (the SignatureMethod keeps its SHA-2 hash): signed, verified,
+    /// and a changed byte caught.
+    #[test]
+    fn sha3_reference_digests_round_trip() {
+        let (_, key_file, cert_file, alg) = signers()[0];
+        let (trust, inter, crls, o) = material_for(cert_file);
+        for hash in [
+            HashAlgorithm::Sha3_224,
+            HashAlgorithm::Sha3_256,
+            HashAlgorithm::Sha3_384,
+            HashAlgorithm::Sha3_512,
+        ] {
+            let mut options = sign_options(alg, exc(&[]), Layout::default());
+            options.digest = Some(hash);
+            let signed = sign_with(key_file, cert_file, ACT.as_bytes(), &options).unwrap();
+            let text = String::from_utf8(signed.clone()).unwrap();
+            assert!(text.contains("http://www.w3.org/2007/05/xmldsig-more#sha3-"), "{text}");
+            let v = verify(provider(), &signed, &trust, &inter, &crls, &o).unwrap();
+            assert_eq!(v.status, Status::Valid, "{hash}: {}", report(&v));
+            assert_eq!(v.references[0].digest, hash);
+            let tampered = text.replacen("1000.00", "9000.00", 1).into_bytes();
+            let v = verify(provider(), &tampered, &trust, &inter, &crls, &o).unwrap();
+            assert!(v.has(|f| matches!(f, XmlFinding::DigestMismatch { .. })), "{hash}");
+        }
     }
 
     /// ECDSA always travels as r ‖ s in XMLDSig, whatever encoding the caller named.

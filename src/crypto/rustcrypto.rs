@@ -53,6 +53,10 @@ macro_rules! with_hash {
                 $body
             }
             other @ (HashAlgorithm::Sha224
+            | HashAlgorithm::Sha3_224
+            | HashAlgorithm::Sha3_256
+            | HashAlgorithm::Sha3_384
+            | HashAlgorithm::Sha3_512
             | HashAlgorithm::Streebog256
             | HashAlgorithm::Streebog512
             | HashAlgorithm::Gost94) => {

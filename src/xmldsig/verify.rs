@@ -76,6 +76,23 @@ const DIGESTS: &[(&str, HashAlgorithm)] = &[
         "http://www.w3.org/2001/04/xmlenc#sha512",
         HashAlgorithm::Sha512,
     ),
+    // SHA-3 (RFC 6931 §2.1.5, XMLDSig 1.1's optional digests).
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-224",
+        HashAlgorithm::Sha3_224,
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-256",
+        HashAlgorithm::Sha3_256,
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-384",
+        HashAlgorithm::Sha3_384,
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-512",
+        HashAlgorithm::Sha3_512,
+    ),
     (
         "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-256",
         HashAlgorithm::Streebog256,
