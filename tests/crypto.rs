@@ -282,6 +282,15 @@ per_provider! {
     }
 
     #[test]
+    fn ripemd160_is_a_weak_digest() {
+        // The RIPEMD-160 paper's "abc" example.
+        let d = provider().digest(HashAlgorithm::Ripemd160, b"abc").unwrap();
+        assert_eq!(hex::encode(d.as_ref()), "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc");
+        assert!(HashAlgorithm::Ripemd160.is_weak());
+        assert_eq!(HashAlgorithm::from_oid(&HashAlgorithm::Ripemd160.oid()), Ok(HashAlgorithm::Ripemd160));
+    }
+
+    #[test]
     fn random_bytes_differ() {
         let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
         provider().random.fill(&mut a).unwrap();

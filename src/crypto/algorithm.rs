@@ -81,6 +81,8 @@ pub mod oid {
     pub const SHA3_384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.9");
     /// `id-sha3-512`.
     pub const SHA3_512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.10");
+    /// `ripemd160` (TeleTrusT, ISO/IEC 10118-3).
+    pub const RIPEMD160: Oid = Oid::new_unwrap("1.3.36.3.2.1");
     /// `id-tc26-gost3411-12-256`: GOST R 34.11-2012 (Streebog), 256-bit (RFC 9215).
     pub const STREEBOG256: Oid = Oid::new_unwrap("1.2.643.7.1.1.2.2");
     /// `id-tc26-gost3411-12-512`: GOST R 34.11-2012 (Streebog), 512-bit.
@@ -123,6 +125,12 @@ pub enum HashAlgorithm {
     Sha3_384,
     /// SHA3-512: digests only.
     Sha3_512,
+    /// RIPEMD-160: legacy, treated like SHA-1 — digests and HMAC of old signatures only,
+    /// reported as weak and refused unless the caller accepts SHA-1. Not broken (no collision
+    /// is known), but its 160-bit output gives 80-bit collision resistance, below the 112-bit
+    /// floor current policies set (NIST SP 800-57, ETSI TS 119 312), and it was never widely
+    /// reviewed as a successor.
+    Ripemd160,
     /// GOST R 34.11-2012 (Streebog), 256-bit digest.
     Streebog256,
     /// GOST R 34.11-2012 (Streebog), 512-bit digest.
@@ -134,7 +142,7 @@ pub enum HashAlgorithm {
 
 impl HashAlgorithm {
     /// Every hash algorithm the crate knows, in a stable order.
-    pub const ALL: [HashAlgorithm; 12] = [
+    pub const ALL: [HashAlgorithm; 13] = [
         Self::Sha1,
         Self::Sha224,
         Self::Sha256,
@@ -144,6 +152,7 @@ impl HashAlgorithm {
         Self::Sha3_256,
         Self::Sha3_384,
         Self::Sha3_512,
+        Self::Ripemd160,
         Self::Streebog256,
         Self::Streebog512,
         Self::Gost94,
@@ -152,7 +161,7 @@ impl HashAlgorithm {
     /// Length of the digest in bytes.
     pub const fn output_len(self) -> usize {
         match self {
-            Self::Sha1 => 20,
+            Self::Sha1 | Self::Ripemd160 => 20,
             Self::Sha224 | Self::Sha3_224 => 28,
             Self::Sha256 | Self::Sha3_256 => 32,
             Self::Sha384 | Self::Sha3_384 => 48,
@@ -171,7 +180,7 @@ impl HashAlgorithm {
 
     /// Whether the algorithm is too weak to create new signatures with (collisions are known).
     pub const fn is_weak(self) -> bool {
-        matches!(self, Self::Sha1)
+        matches!(self, Self::Sha1 | Self::Ripemd160)
     }
 
     /// The algorithm's object identifier.
@@ -186,6 +195,7 @@ impl HashAlgorithm {
             Self::Sha3_256 => oid::SHA3_256,
             Self::Sha3_384 => oid::SHA3_384,
             Self::Sha3_512 => oid::SHA3_512,
+            Self::Ripemd160 => oid::RIPEMD160,
             Self::Streebog256 => oid::STREEBOG256,
             Self::Streebog512 => oid::STREEBOG512,
             Self::Gost94 => oid::GOST94,
@@ -237,6 +247,7 @@ impl HashAlgorithm {
             Self::Sha3_256 => "SHA3-256",
             Self::Sha3_384 => "SHA3-384",
             Self::Sha3_512 => "SHA3-512",
+            Self::Ripemd160 => "RIPEMD-160",
             Self::Streebog256 => "Streebog-256",
             Self::Streebog512 => "Streebog-512",
             Self::Gost94 => "GOST R 34.11-94",

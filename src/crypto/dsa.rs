@@ -19,6 +19,7 @@ pub(crate) fn digest(hash: HashAlgorithm, message: &[u8]) -> Vec<u8> {
         HashAlgorithm::Sha3_256 => sha3::Sha3_256::digest(message).to_vec(),
         HashAlgorithm::Sha3_384 => sha3::Sha3_384::digest(message).to_vec(),
         HashAlgorithm::Sha3_512 => sha3::Sha3_512::digest(message).to_vec(),
+        HashAlgorithm::Ripemd160 => ripemd::Ripemd160::digest(message).to_vec(),
         HashAlgorithm::Streebog256 => super::gost::streebog256(message).to_vec(),
         HashAlgorithm::Streebog512 => super::gost::streebog512(message).to_vec(),
         HashAlgorithm::Gost94 => super::gost::gost94_cryptopro(message).to_vec(),

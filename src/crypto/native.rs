@@ -52,8 +52,9 @@ pub(crate) fn verify_prehashed(
     }
 }
 
-/// A RustCrypto hash both backends use from signflow's side: SHA-224 (`sha2`) and SHA-3
-/// (`sha3`), for XMLDSig digests and HMAC (no backend signs with them).
+/// A RustCrypto hash both backends use from signflow's side: SHA-224 (`sha2`), SHA-3
+/// (`sha3`) and RIPEMD-160 (`ripemd`), for XMLDSig digests and HMAC (no backend signs with
+/// them).
 struct RcDigest<D>(HashAlgorithm, D);
 
 impl<D: sha2::Digest + Send + 'static> Hasher for RcDigest<D> {
@@ -97,7 +98,7 @@ impl Hasher for StreebogHasher {
 }
 
 /// A hasher for the digests signflow computes itself (Streebog, GOST R 34.11-94, SHA-224,
-/// SHA-3); `None` for the others, which the backend provides.
+/// SHA-3, RIPEMD-160); `None` for the others, which the backend provides.
 pub(crate) fn hasher(alg: HashAlgorithm) -> Option<Box<dyn Hasher>> {
     match alg {
         HashAlgorithm::Streebog256 => Some(Box::new(StreebogHasher(StreebogState::S256(
@@ -114,6 +115,7 @@ pub(crate) fn hasher(alg: HashAlgorithm) -> Option<Box<dyn Hasher>> {
         HashAlgorithm::Sha3_256 => rc_digest::<sha3::Sha3_256>(alg),
         HashAlgorithm::Sha3_384 => rc_digest::<sha3::Sha3_384>(alg),
         HashAlgorithm::Sha3_512 => rc_digest::<sha3::Sha3_512>(alg),
+        HashAlgorithm::Ripemd160 => rc_digest::<ripemd::Ripemd160>(alg),
         _ => None,
     }
 }

@@ -57,6 +57,7 @@ macro_rules! with_hash {
             | HashAlgorithm::Sha3_256
             | HashAlgorithm::Sha3_384
             | HashAlgorithm::Sha3_512
+            | HashAlgorithm::Ripemd160
             | HashAlgorithm::Streebog256
             | HashAlgorithm::Streebog512
             | HashAlgorithm::Gost94) => {

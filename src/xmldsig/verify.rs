@@ -76,6 +76,11 @@ const DIGESTS: &[(&str, HashAlgorithm)] = &[
         "http://www.w3.org/2001/04/xmlenc#sha512",
         HashAlgorithm::Sha512,
     ),
+    // Legacy (RFC 6931 §2.1.4 lists it as xmlenc's): gated like SHA-1.
+    (
+        "http://www.w3.org/2001/04/xmlenc#ripemd160",
+        HashAlgorithm::Ripemd160,
+    ),
     // SHA-3 (RFC 6931 §2.1.5, XMLDSig 1.1's optional digests).
     (
         "http://www.w3.org/2007/05/xmldsig-more#sha3-224",
@@ -268,7 +273,8 @@ pub struct VerifyOptions {
     pub validation: ValidationOptions,
     /// Where the key comes from.
     pub key: KeySource,
-    /// Accept SHA-1 digests and signature methods (reported as weak). Off by default.
+    /// Accept the legacy 160-bit hashes — SHA-1 and RIPEMD-160 — in digests, HMAC and
+    /// signature methods (reported as weak). Off by default.
     pub allow_sha1: bool,
     /// Parsing limits.
     pub limits: ParseLimits,
@@ -342,7 +348,8 @@ pub enum XmlFinding {
         /// What it is.
         what: String,
     },
-    /// SHA-1 is used (digest or signature method): weak; refused unless allowed.
+    /// SHA-1 or RIPEMD-160 is used (digest, HMAC or signature method): weak; refused unless
+    /// allowed ([`VerifyOptions::allow_sha1`]).
     WeakAlgorithm {
         /// The algorithm URI.
         uri: String,
@@ -608,13 +615,13 @@ pub fn verify<'a>(
             what: format!("canonicalization {c14n_uri}"),
         }),
         (Some(m), None) if let Some(hash) = hmac_hash => {
-            if hash == HashAlgorithm::Sha1 {
+            if hash.is_weak() {
                 findings.push(XmlFinding::WeakAlgorithm {
                     uri: method_uri.clone(),
                     allowed: options.allow_sha1,
                 });
             }
-            if hash != HashAlgorithm::Sha1 || options.allow_sha1 {
+            if !hash.is_weak() || options.allow_sha1 {
                 let mut canonical_si = Vec::new();
                 canonicalize(&doc, m, NodeSet::subtree(signed_info), &mut canonical_si)?;
                 check_hmac(
@@ -633,13 +640,13 @@ pub fn verify<'a>(
             what: format!("signature method {method_uri}"),
         }),
         (Some(m), Some(alg)) => {
-            if alg.hash() == Some(HashAlgorithm::Sha1) {
+            if alg.is_weak() {
                 findings.push(XmlFinding::WeakAlgorithm {
                     uri: method_uri.clone(),
                     allowed: options.allow_sha1,
                 });
             }
-            if alg.hash() != Some(HashAlgorithm::Sha1) || options.allow_sha1 {
+            if !alg.is_weak() || options.allow_sha1 {
                 let mut canonical_si = Vec::new();
                 canonicalize(&doc, m, NodeSet::subtree(signed_info), &mut canonical_si)?;
                 (signer, certificate) = check_signature(
@@ -1016,7 +1023,7 @@ fn reference(
         });
         return Ok(None);
     };
-    if hash == HashAlgorithm::Sha1 {
+    if hash.is_weak() {
         findings.push(XmlFinding::WeakAlgorithm {
             uri: digest_uri.to_owned(),
             allowed: options.allow_sha1,
