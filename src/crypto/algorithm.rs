@@ -45,6 +45,8 @@ pub mod oid {
     pub const SECP256R1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
     /// `secp384r1` / P-384.
     pub const SECP384R1: Oid = Oid::new_unwrap("1.3.132.0.34");
+    /// `secp521r1` / P-521.
+    pub const SECP521R1: Oid = Oid::new_unwrap("1.3.132.0.35");
     /// `ecdsa-with-SHA1`.
     pub const ECDSA_WITH_SHA1: Oid = Oid::new_unwrap("1.2.840.10045.4.1");
     /// `ecdsa-with-SHA256`.
@@ -71,6 +73,16 @@ pub mod oid {
     pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
     /// `id-sha512`.
     pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
+    /// `id-sha3-224` (FIPS 202; NIST CSOR).
+    pub const SHA3_224: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.7");
+    /// `id-sha3-256`.
+    pub const SHA3_256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.8");
+    /// `id-sha3-384`.
+    pub const SHA3_384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.9");
+    /// `id-sha3-512`.
+    pub const SHA3_512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.10");
+    /// `ripemd160` (TeleTrusT, ISO/IEC 10118-3).
+    pub const RIPEMD160: Oid = Oid::new_unwrap("1.3.36.3.2.1");
     /// `id-tc26-gost3411-12-256`: GOST R 34.11-2012 (Streebog), 256-bit (RFC 9215).
     pub const STREEBOG256: Oid = Oid::new_unwrap("1.2.643.7.1.1.2.2");
     /// `id-tc26-gost3411-12-512`: GOST R 34.11-2012 (Streebog), 512-bit.
@@ -105,6 +117,20 @@ pub enum HashAlgorithm {
     Sha384,
     /// SHA-512.
     Sha512,
+    /// SHA3-224 (FIPS 202): digests only (no signature scheme here takes SHA-3).
+    Sha3_224,
+    /// SHA3-256: digests only.
+    Sha3_256,
+    /// SHA3-384: digests only.
+    Sha3_384,
+    /// SHA3-512: digests only.
+    Sha3_512,
+    /// RIPEMD-160: legacy, treated like SHA-1 — digests and HMAC of old signatures only,
+    /// reported as weak and refused unless the caller accepts SHA-1. Not broken (no collision
+    /// is known), but its 160-bit output gives 80-bit collision resistance, below the 112-bit
+    /// floor current policies set (NIST SP 800-57, ETSI TS 119 312), and it was never widely
+    /// reviewed as a successor.
+    Ripemd160,
     /// GOST R 34.11-2012 (Streebog), 256-bit digest.
     Streebog256,
     /// GOST R 34.11-2012 (Streebog), 512-bit digest.
@@ -116,12 +142,17 @@ pub enum HashAlgorithm {
 
 impl HashAlgorithm {
     /// Every hash algorithm the crate knows, in a stable order.
-    pub const ALL: [HashAlgorithm; 8] = [
+    pub const ALL: [HashAlgorithm; 13] = [
         Self::Sha1,
         Self::Sha224,
         Self::Sha256,
         Self::Sha384,
         Self::Sha512,
+        Self::Sha3_224,
+        Self::Sha3_256,
+        Self::Sha3_384,
+        Self::Sha3_512,
+        Self::Ripemd160,
         Self::Streebog256,
         Self::Streebog512,
         Self::Gost94,
@@ -130,11 +161,11 @@ impl HashAlgorithm {
     /// Length of the digest in bytes.
     pub const fn output_len(self) -> usize {
         match self {
-            Self::Sha1 => 20,
-            Self::Sha224 => 28,
-            Self::Sha256 => 32,
-            Self::Sha384 => 48,
-            Self::Sha512 | Self::Streebog512 => 64,
+            Self::Sha1 | Self::Ripemd160 => 20,
+            Self::Sha224 | Self::Sha3_224 => 28,
+            Self::Sha256 | Self::Sha3_256 => 32,
+            Self::Sha384 | Self::Sha3_384 => 48,
+            Self::Sha512 | Self::Sha3_512 | Self::Streebog512 => 64,
             Self::Streebog256 | Self::Gost94 => 32,
         }
     }
@@ -149,7 +180,7 @@ impl HashAlgorithm {
 
     /// Whether the algorithm is too weak to create new signatures with (collisions are known).
     pub const fn is_weak(self) -> bool {
-        matches!(self, Self::Sha1)
+        matches!(self, Self::Sha1 | Self::Ripemd160)
     }
 
     /// The algorithm's object identifier.
@@ -160,6 +191,11 @@ impl HashAlgorithm {
             Self::Sha256 => oid::SHA256,
             Self::Sha384 => oid::SHA384,
             Self::Sha512 => oid::SHA512,
+            Self::Sha3_224 => oid::SHA3_224,
+            Self::Sha3_256 => oid::SHA3_256,
+            Self::Sha3_384 => oid::SHA3_384,
+            Self::Sha3_512 => oid::SHA3_512,
+            Self::Ripemd160 => oid::RIPEMD160,
             Self::Streebog256 => oid::STREEBOG256,
             Self::Streebog512 => oid::STREEBOG512,
             Self::Gost94 => oid::GOST94,
@@ -207,6 +243,11 @@ impl HashAlgorithm {
             Self::Sha256 => "SHA-256",
             Self::Sha384 => "SHA-384",
             Self::Sha512 => "SHA-512",
+            Self::Sha3_224 => "SHA3-224",
+            Self::Sha3_256 => "SHA3-256",
+            Self::Sha3_384 => "SHA3-384",
+            Self::Sha3_512 => "SHA3-512",
+            Self::Ripemd160 => "RIPEMD-160",
             Self::Streebog256 => "Streebog-256",
             Self::Streebog512 => "Streebog-512",
             Self::Gost94 => "GOST R 34.11-94",

@@ -43,13 +43,15 @@ fn verification_algorithm(
             Sha256 => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
             Sha384 => &sig::RSA_PKCS1_2048_8192_SHA384,
             Sha512 => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
-            Sha224 | Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
+            Sha224 | Sha3_224 | Sha3_256 | Sha3_384 | Sha3_512 | Ripemd160 | Streebog256
+            | Streebog512 | Gost94 => return Err(unsupported()),
         },
         (SignatureAlgorithm::RsaPss(p), KeyKind::Rsa { .. }) => match p.hash {
             Sha256 => &sig::RSA_PSS_2048_8192_SHA256,
             Sha384 => &sig::RSA_PSS_2048_8192_SHA384,
             Sha512 => &sig::RSA_PSS_2048_8192_SHA512,
-            Sha1 | Sha224 | Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
+            Sha1 | Sha224 | Sha3_224 | Sha3_256 | Sha3_384 | Sha3_512 | Ripemd160 | Streebog256
+            | Streebog512 | Gost94 => return Err(unsupported()),
         },
         // Fixed-width signatures are converted to DER first, so only ASN.1 variants are used.
         (SignatureAlgorithm::Ecdsa { hash, .. }, KeyKind::EcP256) => match hash {
@@ -57,13 +59,23 @@ fn verification_algorithm(
             Sha256 => &sig::ECDSA_P256_SHA256_ASN1,
             Sha384 => &sig::ECDSA_P256_SHA384_ASN1,
             Sha512 => &sig::ECDSA_P256_SHA512_ASN1,
-            Sha224 | Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
+            Sha224 | Sha3_224 | Sha3_256 | Sha3_384 | Sha3_512 | Ripemd160 | Streebog256
+            | Streebog512 | Gost94 => return Err(unsupported()),
         },
         (SignatureAlgorithm::Ecdsa { hash, .. }, KeyKind::EcP384) => match hash {
             Sha256 => &sig::ECDSA_P384_SHA256_ASN1,
             Sha384 => &sig::ECDSA_P384_SHA384_ASN1,
             Sha512 => &sig::ECDSA_P384_SHA512_ASN1,
-            Sha1 | Sha224 | Streebog256 | Streebog512 | Gost94 => return Err(unsupported()),
+            Sha1 | Sha224 | Sha3_224 | Sha3_256 | Sha3_384 | Sha3_512 | Ripemd160 | Streebog256
+            | Streebog512 | Gost94 => return Err(unsupported()),
+        },
+        (SignatureAlgorithm::Ecdsa { hash, .. }, KeyKind::EcP521) => match hash {
+            Sha1 => &sig::ECDSA_P521_SHA1_ASN1,
+            Sha256 => &sig::ECDSA_P521_SHA256_ASN1,
+            Sha384 => &sig::ECDSA_P521_SHA384_ASN1,
+            Sha512 => &sig::ECDSA_P521_SHA512_ASN1,
+            Sha224 | Sha3_224 | Sha3_256 | Sha3_384 | Sha3_512 | Ripemd160 | Streebog256
+            | Streebog512 | Gost94 => return Err(unsupported()),
         },
         (SignatureAlgorithm::Ed25519, KeyKind::Ed25519) => &sig::ED25519,
         _ => return Err(unsupported()),
@@ -227,6 +239,11 @@ impl KeyLoader for Loader {
             KeyKind::Dsa => {
                 return Err(CryptoError::unsupported(
                     "DSA private keys (DSA is verify-only)",
+                ));
+            }
+            KeyKind::EcP521 => {
+                return Err(CryptoError::unsupported(
+                    "P-521 private keys (P-521 is verify-only)",
                 ));
             }
             KeyKind::Rsa { .. } => {

@@ -7,7 +7,7 @@ use sha2::Digest as _;
 
 use super::{CryptoError, HashAlgorithm, PublicKeyInfo};
 
-/// Hashes `message` with `hash` (SHA-1 or SHA-2) for DSA.
+/// Hashes `message` with `hash` for DSA (SHA-1 and SHA-2 in practice).
 pub(crate) fn digest(hash: HashAlgorithm, message: &[u8]) -> Vec<u8> {
     match hash {
         HashAlgorithm::Sha1 => sha1::Sha1::digest(message).to_vec(),
@@ -15,6 +15,11 @@ pub(crate) fn digest(hash: HashAlgorithm, message: &[u8]) -> Vec<u8> {
         HashAlgorithm::Sha256 => sha2::Sha256::digest(message).to_vec(),
         HashAlgorithm::Sha384 => sha2::Sha384::digest(message).to_vec(),
         HashAlgorithm::Sha512 => sha2::Sha512::digest(message).to_vec(),
+        HashAlgorithm::Sha3_224 => sha3::Sha3_224::digest(message).to_vec(),
+        HashAlgorithm::Sha3_256 => sha3::Sha3_256::digest(message).to_vec(),
+        HashAlgorithm::Sha3_384 => sha3::Sha3_384::digest(message).to_vec(),
+        HashAlgorithm::Sha3_512 => sha3::Sha3_512::digest(message).to_vec(),
+        HashAlgorithm::Ripemd160 => ripemd::Ripemd160::digest(message).to_vec(),
         HashAlgorithm::Streebog256 => super::gost::streebog256(message).to_vec(),
         HashAlgorithm::Streebog512 => super::gost::streebog512(message).to_vec(),
         HashAlgorithm::Gost94 => super::gost::gost94_cryptopro(message).to_vec(),

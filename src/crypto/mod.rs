@@ -10,7 +10,7 @@
 //! | feature      | module                | what it is                                        |
 //! |--------------|-----------------------|---------------------------------------------------|
 //! | `aws-lc-rs`  | [`aws_lc`] (default)  | AWS-LC through `aws-lc-rs`                        |
-//! | `rustcrypto` | [`rustcrypto`]        | pure Rust: `rsa` 0.10, `p256`, `p384`, `ed25519-dalek`, `sha2` |
+//! | `rustcrypto` | [`rustcrypto`]        | pure Rust: `rsa` 0.10, `p256`, `p384`, `p521` (verify), `ed25519-dalek`, `sha2` |
 //!
 //! # Example
 //! ```
@@ -111,6 +111,8 @@ pub trait SigningKey: Send + Sync + Debug {
             } => SignatureAlgorithm::RSA_PKCS1_SHA256,
             KeyKind::Rsa { pss_only: true, .. } => SignatureAlgorithm::RSA_PSS_SHA256,
             KeyKind::EcP384 => SignatureAlgorithm::ECDSA_SHA384,
+            // No backend loads P-521 private keys; the arm keeps the match total.
+            KeyKind::EcP521 => SignatureAlgorithm::ECDSA_SHA512,
             KeyKind::EcP256 => SignatureAlgorithm::ECDSA_SHA256,
             KeyKind::Ed25519 => SignatureAlgorithm::Ed25519,
             // No backend loads DSA private keys; the arm keeps the match total.
@@ -385,6 +387,9 @@ pub(crate) fn pkcs8_key_kind(der: &[u8]) -> Result<KeyKind, CryptoError> {
             match curve {
                 oid::SECP256R1 => Ok(KeyKind::EcP256),
                 oid::SECP384R1 => Ok(KeyKind::EcP384),
+                oid::SECP521R1 => Err(CryptoError::unsupported(
+                    "P-521 private keys (P-521 is verify-only)",
+                )),
                 other => Err(CryptoError::unsupported(format!("elliptic curve {other}"))),
             }
         }

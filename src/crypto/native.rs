@@ -52,17 +52,23 @@ pub(crate) fn verify_prehashed(
     }
 }
 
-/// SHA-224 from the `sha2` crate (for XMLDSig digests and HMAC; no backend signs with it).
-struct Sha224Hasher(sha2::Sha224);
+/// A RustCrypto hash both backends use from signflow's side: SHA-224 (`sha2`), SHA-3
+/// (`sha3`) and RIPEMD-160 (`ripemd`), for XMLDSig digests and HMAC (no backend signs with
+/// them).
+struct RcDigest<D>(HashAlgorithm, D);
 
-impl Hasher for Sha224Hasher {
+impl<D: sha2::Digest + Send + 'static> Hasher for RcDigest<D> {
     fn update(&mut self, data: &[u8]) {
-        sha2::Digest::update(&mut self.0, data);
+        sha2::Digest::update(&mut self.1, data);
     }
 
     fn finalize(self: Box<Self>) -> Digest {
-        Digest::new(HashAlgorithm::Sha224, &sha2::Digest::finalize(self.0))
+        Digest::new(self.0, &sha2::Digest::finalize(self.1))
     }
+}
+
+fn rc_digest<D: sha2::Digest + Send + 'static>(alg: HashAlgorithm) -> Option<Box<dyn Hasher>> {
+    Some(Box::new(RcDigest(alg, D::new())))
 }
 
 enum StreebogState {
@@ -91,7 +97,8 @@ impl Hasher for StreebogHasher {
     }
 }
 
-/// A hasher for the GOST digests (Streebog, GOST R 34.11-94); `None` for the others.
+/// A hasher for the digests signflow computes itself (Streebog, GOST R 34.11-94, SHA-224,
+/// SHA-3, RIPEMD-160); `None` for the others, which the backend provides.
 pub(crate) fn hasher(alg: HashAlgorithm) -> Option<Box<dyn Hasher>> {
     match alg {
         HashAlgorithm::Streebog256 => Some(Box::new(StreebogHasher(StreebogState::S256(
@@ -103,7 +110,12 @@ pub(crate) fn hasher(alg: HashAlgorithm) -> Option<Box<dyn Hasher>> {
         HashAlgorithm::Gost94 => Some(Box::new(StreebogHasher(StreebogState::Gost94(
             gost::Gost94CryptoPro::new(),
         )))),
-        HashAlgorithm::Sha224 => Some(Box::new(Sha224Hasher(sha2::Sha224::default()))),
+        HashAlgorithm::Sha224 => rc_digest::<sha2::Sha224>(alg),
+        HashAlgorithm::Sha3_224 => rc_digest::<sha3::Sha3_224>(alg),
+        HashAlgorithm::Sha3_256 => rc_digest::<sha3::Sha3_256>(alg),
+        HashAlgorithm::Sha3_384 => rc_digest::<sha3::Sha3_384>(alg),
+        HashAlgorithm::Sha3_512 => rc_digest::<sha3::Sha3_512>(alg),
+        HashAlgorithm::Ripemd160 => rc_digest::<ripemd::Ripemd160>(alg),
         _ => None,
     }
 }

@@ -30,6 +30,8 @@ pub enum KeyKind {
     EcP256,
     /// ECDSA over NIST P-384.
     EcP384,
+    /// ECDSA over NIST P-521: verification only (no backend loads P-521 private keys).
+    EcP521,
     /// Ed25519.
     Ed25519,
     /// DSA (verification only), with domain parameters in the SPKI.
@@ -50,6 +52,7 @@ impl KeyKind {
             Self::Rsa { .. } => "RSA",
             Self::EcP256 => "ECDSA P-256",
             Self::EcP384 => "ECDSA P-384",
+            Self::EcP521 => "ECDSA P-521",
             Self::Ed25519 => "Ed25519",
             Self::Dsa => "DSA",
             Self::Gost {
@@ -69,6 +72,7 @@ impl KeyKind {
         match self {
             Self::EcP256 => Some(32),
             Self::EcP384 => Some(48),
+            Self::EcP521 => Some(66),
             _ => None,
         }
     }
@@ -149,6 +153,7 @@ impl<'a> PublicKeyInfo<'a> {
                 match curve {
                     oid::SECP256R1 => KeyKind::EcP256,
                     oid::SECP384R1 => KeyKind::EcP384,
+                    oid::SECP521R1 => KeyKind::EcP521,
                     other => {
                         return Err(CryptoError::unsupported(format!("elliptic curve {other}")));
                     }
@@ -205,7 +210,7 @@ impl<'a> PublicKeyInfo<'a> {
                 SignatureAlgorithm::RsaPkcs1(_)
             ) | (KeyKind::Rsa { .. }, SignatureAlgorithm::RsaPss(_))
                 | (
-                    KeyKind::EcP256 | KeyKind::EcP384,
+                    KeyKind::EcP256 | KeyKind::EcP384 | KeyKind::EcP521,
                     SignatureAlgorithm::Ecdsa { .. }
                 )
                 | (KeyKind::Ed25519, SignatureAlgorithm::Ed25519)

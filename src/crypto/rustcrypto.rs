@@ -3,7 +3,8 @@
 //! RSA uses `rsa` 0.10 (a release candidate): its arithmetic on `crypto-bigint` is constant-time,
 //! which closes the Marvin timing attack (RUSTSEC-2023-0071) that `rsa` 0.9 carries for
 //! private-key operations, and verifies about 2.7× faster than 0.9. ECDSA uses `p256`/`p384`
-//! (RFC 6979 deterministic nonces when signing), Ed25519 `ed25519-dalek`.
+//! (RFC 6979 deterministic nonces when signing) and `p521` (verification only), Ed25519
+//! `ed25519-dalek`.
 
 use pkcs8::DecodePrivateKey;
 use rsa::pkcs1::DecodeRsaPublicKey;
@@ -52,6 +53,11 @@ macro_rules! with_hash {
                 $body
             }
             other @ (HashAlgorithm::Sha224
+            | HashAlgorithm::Sha3_224
+            | HashAlgorithm::Sha3_256
+            | HashAlgorithm::Sha3_384
+            | HashAlgorithm::Sha3_512
+            | HashAlgorithm::Ripemd160
             | HashAlgorithm::Streebog256
             | HashAlgorithm::Streebog512
             | HashAlgorithm::Gost94) => {
@@ -111,6 +117,7 @@ fn verify_digest(
             match key.kind {
                 KeyKind::EcP256 => ecdsa!(p256),
                 KeyKind::EcP384 => ecdsa!(p384),
+                KeyKind::EcP521 => ecdsa!(p521),
                 _ => Err(CryptoError::KeyMismatch {
                     key: key.kind.name(),
                     algorithm: *alg,
@@ -243,6 +250,11 @@ impl KeyLoader for Loader {
             KeyKind::Dsa => {
                 return Err(CryptoError::unsupported(
                     "DSA private keys (DSA is verify-only)",
+                ));
+            }
+            KeyKind::EcP521 => {
+                return Err(CryptoError::unsupported(
+                    "P-521 private keys (P-521 is verify-only)",
                 ));
             }
             KeyKind::Rsa { .. } => {

@@ -39,6 +39,11 @@ pub(crate) const HMAC_METHODS: &[(&str, HashAlgorithm)] = &[
         "http://www.w3.org/2001/04/xmldsig-more#hmac-sha512",
         HashAlgorithm::Sha512,
     ),
+    // Legacy, gated like SHA-1 (see HashAlgorithm::Ripemd160).
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#hmac-ripemd160",
+        HashAlgorithm::Ripemd160,
+    ),
 ];
 
 /// The hash of an HMAC SignatureMethod URI.
@@ -57,7 +62,10 @@ pub(crate) fn hmac(
     message: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
     let block = match hash {
-        HashAlgorithm::Sha1 | HashAlgorithm::Sha224 | HashAlgorithm::Sha256 => 64,
+        HashAlgorithm::Sha1
+        | HashAlgorithm::Sha224
+        | HashAlgorithm::Sha256
+        | HashAlgorithm::Ripemd160 => 64,
         HashAlgorithm::Sha384 | HashAlgorithm::Sha512 => 128,
         other => return Err(CryptoError::unsupported(format!("HMAC with {other}"))),
     };

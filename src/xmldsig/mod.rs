@@ -38,6 +38,6 @@ pub use tree::{
     Node, NodeId, NodeKind, ParseLimits, Text, XML_NAMESPACE,
 };
 pub use verify::{
-    DSIG_NS, ENVELOPED_SIGNATURE, HmacKey, KeySource, MAX_REFERENCES, VerifiedReference,
+    BASE64, DSIG_NS, ENVELOPED_SIGNATURE, HmacKey, KeySource, MAX_REFERENCES, VerifiedReference,
     VerifyOptions, XPATH, XmlFinding, XmlVerification, verify,
 };

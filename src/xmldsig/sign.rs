@@ -195,17 +195,17 @@ pub fn sign(
     };
     let method_uri = signature_method_uri(&alg)
         .ok_or_else(|| SignError::UnsupportedAlgorithm(format!("signature algorithm {alg}")))?;
-    if alg.hash() == Some(HashAlgorithm::Sha1) {
-        return Err(SignError::UnsupportedAlgorithm(
-            "SHA-1 (verification only)".into(),
-        ));
+    if let Some(weak) = alg.hash().filter(|h| h.is_weak()) {
+        return Err(SignError::UnsupportedAlgorithm(format!(
+            "{weak} (verification only)"
+        )));
     }
     let hash = options
         .digest
         .or(alg.hash())
         .unwrap_or(HashAlgorithm::Sha256);
     let digest_uri = digest_method_uri(hash)
-        .filter(|_| hash != HashAlgorithm::Sha1)
+        .filter(|_| !hash.is_weak())
         .ok_or_else(|| SignError::UnsupportedAlgorithm(format!("digest {hash:?}")))?;
 
     let mut certs = vec![certificate];

@@ -31,7 +31,7 @@ use serde::Serialize;
 
 use super::c14n::{C14nMethod, NodeSet, canonicalize};
 use super::error::XmlError;
-use super::tree::{Document, NodeId, ParseLimits};
+use super::tree::{Document, NodeId, NodeKind, ParseLimits};
 use crate::crypto::{
     CryptoError, CryptoProvider, EcdsaEncoding, HashAlgorithm, Hasher, PssParams,
     SignatureAlgorithm,
@@ -44,6 +44,10 @@ use crate::pki::{
 pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 /// The enveloped-signature transform.
 pub const ENVELOPED_SIGNATURE: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+/// The base64 decoding transform (XMLDSig §6.6.2): the text of the selected node-set (or the
+/// detached octets), base64-decoded, is what the reference digests. Supported as the last
+/// transform only (nothing parses the decoded octets as XML).
+pub const BASE64: &str = "http://www.w3.org/2000/09/xmldsig#base64";
 /// The XPath filter transform (only `not(ancestor-or-self::ds:Signature)` is supported).
 pub const XPATH: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
 /// Namespace of InclusiveNamespaces (the exclusive canonicalization's PrefixList).
@@ -75,6 +79,28 @@ const DIGESTS: &[(&str, HashAlgorithm)] = &[
     (
         "http://www.w3.org/2001/04/xmlenc#sha512",
         HashAlgorithm::Sha512,
+    ),
+    // Legacy (RFC 6931 §2.1.4 lists it as xmlenc's): gated like SHA-1.
+    (
+        "http://www.w3.org/2001/04/xmlenc#ripemd160",
+        HashAlgorithm::Ripemd160,
+    ),
+    // SHA-3 (RFC 6931 §2.1.5, XMLDSig 1.1's optional digests).
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-224",
+        HashAlgorithm::Sha3_224,
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-256",
+        HashAlgorithm::Sha3_256,
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-384",
+        HashAlgorithm::Sha3_384,
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-512",
+        HashAlgorithm::Sha3_512,
     ),
     (
         "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-256",
@@ -251,7 +277,8 @@ pub struct VerifyOptions {
     pub validation: ValidationOptions,
     /// Where the key comes from.
     pub key: KeySource,
-    /// Accept SHA-1 digests and signature methods (reported as weak). Off by default.
+    /// Accept the legacy 160-bit hashes — SHA-1 and RIPEMD-160 — in digests, HMAC and
+    /// signature methods (reported as weak). Off by default.
     pub allow_sha1: bool,
     /// Parsing limits.
     pub limits: ParseLimits,
@@ -325,7 +352,8 @@ pub enum XmlFinding {
         /// What it is.
         what: String,
     },
-    /// SHA-1 is used (digest or signature method): weak; refused unless allowed.
+    /// SHA-1 or RIPEMD-160 is used (digest, HMAC or signature method): weak; refused unless
+    /// allowed ([`VerifyOptions::allow_sha1`]).
     WeakAlgorithm {
         /// The algorithm URI.
         uri: String,
@@ -591,13 +619,13 @@ pub fn verify<'a>(
             what: format!("canonicalization {c14n_uri}"),
         }),
         (Some(m), None) if let Some(hash) = hmac_hash => {
-            if hash == HashAlgorithm::Sha1 {
+            if hash.is_weak() {
                 findings.push(XmlFinding::WeakAlgorithm {
                     uri: method_uri.clone(),
                     allowed: options.allow_sha1,
                 });
             }
-            if hash != HashAlgorithm::Sha1 || options.allow_sha1 {
+            if !hash.is_weak() || options.allow_sha1 {
                 let mut canonical_si = Vec::new();
                 canonicalize(&doc, m, NodeSet::subtree(signed_info), &mut canonical_si)?;
                 check_hmac(
@@ -616,13 +644,13 @@ pub fn verify<'a>(
             what: format!("signature method {method_uri}"),
         }),
         (Some(m), Some(alg)) => {
-            if alg.hash() == Some(HashAlgorithm::Sha1) {
+            if alg.is_weak() {
                 findings.push(XmlFinding::WeakAlgorithm {
                     uri: method_uri.clone(),
                     allowed: options.allow_sha1,
                 });
             }
-            if alg.hash() != Some(HashAlgorithm::Sha1) || options.allow_sha1 {
+            if !alg.is_weak() || options.allow_sha1 {
                 let mut canonical_si = Vec::new();
                 canonicalize(&doc, m, NodeSet::subtree(signed_info), &mut canonical_si)?;
                 (signer, certificate) = check_signature(
@@ -999,7 +1027,7 @@ fn reference(
         });
         return Ok(None);
     };
-    if hash == HashAlgorithm::Sha1 {
+    if hash.is_weak() {
         findings.push(XmlFinding::WeakAlgorithm {
             uri: digest_uri.to_owned(),
             allowed: options.allow_sha1,
@@ -1052,6 +1080,7 @@ fn reference(
     // node-set is converted to octets with Canonical XML 1.0 (XMLDSig §4.4.3.2).
     let mut method = C14nMethod::Inclusive { comments: false };
     let mut seen_c14n = false;
+    let mut base64 = false;
     let transforms: Vec<NodeId> = doc
         .children_named(r, DSIG_NS, "Transforms")
         .flat_map(|t| {
@@ -1061,7 +1090,16 @@ fn reference(
         .collect();
     for t in transforms {
         let alg = algorithm(doc, t)?;
-        if alg == ENVELOPED_SIGNATURE && !seen_c14n {
+        if base64 {
+            // It would have to parse the decoded octets as XML.
+            findings.push(XmlFinding::Unsupported {
+                what: format!("transform {alg} after base64 decoding"),
+            });
+            return Ok(None);
+        }
+        if alg == BASE64 && !seen_c14n {
+            base64 = true;
+        } else if alg == ENVELOPED_SIGNATURE && !seen_c14n {
             exclude.push(signature);
         } else if alg == XPATH && !seen_c14n && is_not_signature_xpath(doc, t) {
             // The one XPath filter recognized: `not(ancestor-or-self::ds:Signature)`, which
@@ -1086,6 +1124,23 @@ fn reference(
             });
             return Ok(None);
         }
+    }
+
+    if base64 {
+        // XMLDSig §6.6.2: a node-set input becomes the string value of its text nodes.
+        let text = node_set_text(doc, element.unwrap_or_else(|| doc.root()), &exclude);
+        let octets = decode_base64(&text).ok_or(XmlError::Base64("base64 transform input"))?;
+        let mut hasher = provider.digests.hasher(hash).map_err(to_io)?;
+        hasher.update(&octets);
+        return Ok(Some(digested(
+            index,
+            uri,
+            element,
+            hash,
+            hasher.finalize().as_ref() == expected,
+            octets,
+            findings,
+        )));
     }
 
     // The canonical form is about as long as the markup it comes from: one allocation.
@@ -1135,33 +1190,86 @@ fn detached_reference(
         });
         return Ok(None);
     };
-    if doc
+    let transforms: Vec<NodeId> = doc
+        .children_named(r, DSIG_NS, "Transforms")
+        .flat_map(|t| {
+            doc.children_named(t, DSIG_NS, "Transform")
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let has_transforms_element = doc
         .children_named(r, DSIG_NS, "Transforms")
         .next()
-        .is_some()
-    {
-        findings.push(XmlFinding::Unsupported {
-            what: format!("transforms on the detached reference {index} ({uri:?})"),
-        });
-        return Ok(None);
-    }
+        .is_some();
+    let content = match transforms[..] {
+        [] if !has_transforms_element => content.clone(),
+        // Base64 decoding is the one transform of octets done here.
+        [t] if algorithm(doc, t)? == BASE64 => std::str::from_utf8(content)
+            .ok()
+            .and_then(decode_base64)
+            .ok_or(XmlError::Base64("base64 transform input"))?,
+        _ => {
+            findings.push(XmlFinding::Unsupported {
+                what: format!("transforms on the detached reference {index} ({uri:?})"),
+            });
+            return Ok(None);
+        }
+    };
     let mut hasher = provider.digests.hasher(hash).map_err(to_io)?;
-    hasher.update(content);
-    let digest_matches = hasher.finalize().as_ref() == expected;
+    hasher.update(&content);
+    let matches = hasher.finalize().as_ref() == expected;
+    Ok(Some(digested(
+        index, uri, None, hash, matches, content, findings,
+    )))
+}
+
+/// A reference's outcome from its digest comparison (a mismatch is also a finding).
+fn digested(
+    index: usize,
+    uri: String,
+    element: Option<NodeId>,
+    digest: HashAlgorithm,
+    digest_matches: bool,
+    canonical: Vec<u8>,
+    findings: &mut Vec<XmlFinding>,
+) -> VerifiedReference {
     if !digest_matches {
         findings.push(XmlFinding::DigestMismatch {
             reference: index,
             uri: uri.clone(),
         });
     }
-    Ok(Some(VerifiedReference {
+    VerifiedReference {
         index,
         uri,
-        element: None,
-        digest: hash,
+        element,
+        digest,
         digest_matches,
-        canonical: content.clone(),
-    }))
+        canonical,
+    }
+}
+
+/// The text nodes under `apex` (itself included), outside the `exclude`d subtrees,
+/// concatenated in document order: the string value a node-set gives the base64 transform.
+fn node_set_text(doc: &Document, apex: NodeId, exclude: &[NodeId]) -> String {
+    let mut out = String::new();
+    let mut stack = vec![apex];
+    while let Some(id) = stack.pop() {
+        if exclude.contains(&id) {
+            continue;
+        }
+        match &doc.node(id).kind {
+            NodeKind::Text(t) => out.push_str(&t.as_str()),
+            NodeKind::Element(_) => {
+                if let Some(e) = doc.element(id) {
+                    let children: Vec<NodeId> = e.children().collect();
+                    stack.extend(children.into_iter().rev());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn to_io(e: CryptoError) -> XmlError {
