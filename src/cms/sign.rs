@@ -361,7 +361,7 @@ impl<'a> Signer<'a> {
             Some(a) => a,
             None => default_algorithm(key.kind)?,
         };
-        alg.check_supported()?;
+        alg.check_signable()?;
         key.check_algorithm(&alg)?;
         Ok(alg)
     }
@@ -543,7 +543,7 @@ impl<'a> Signer<'a> {
     ) -> Result<SignatureAlgorithm, CmsError> {
         match algorithm {
             Some(a) => {
-                a.check_supported()?;
+                a.check_signable()?;
                 PublicKeyInfo::parse(self.certificate.spki_der())?.check_algorithm(&a)?;
                 Ok(a)
             }

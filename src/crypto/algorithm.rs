@@ -109,7 +109,7 @@ pub mod oid {
 pub enum HashAlgorithm {
     /// SHA-1: accepted for verification of old signatures only, and reported as weak.
     Sha1,
-    /// SHA-224: digests and HMAC only (no signature scheme here takes it).
+    /// SHA-224: digests, HMAC, and verification of RSA and ECDSA signatures.
     Sha224,
     /// SHA-256.
     Sha256,
@@ -117,13 +117,13 @@ pub enum HashAlgorithm {
     Sha384,
     /// SHA-512.
     Sha512,
-    /// SHA3-224 (FIPS 202): digests only (no signature scheme here takes SHA-3).
+    /// SHA3-224 (FIPS 202): digests, and verification of RSA and ECDSA signatures.
     Sha3_224,
-    /// SHA3-256: digests only.
+    /// SHA3-256: as SHA3-224.
     Sha3_256,
-    /// SHA3-384: digests only.
+    /// SHA3-384: as SHA3-224.
     Sha3_384,
-    /// SHA3-512: digests only.
+    /// SHA3-512: as SHA3-224.
     Sha3_512,
     /// RIPEMD-160: legacy, treated like SHA-1 — digests and HMAC of old signatures only,
     /// reported as weak and refused unless the caller accepts SHA-1. Not broken (no collision
@@ -170,7 +170,13 @@ impl HashAlgorithm {
         }
     }
 
-    /// Whether this is a SHA-1/SHA-2 hash (the ones RSA, ECDSA and DSA are used with).
+    /// Whether this is one of the GOST hashes (Streebog, GOST R 34.11-94), which only the GOST
+    /// signature schemes take.
+    pub const fn is_gost(self) -> bool {
+        matches!(self, Self::Streebog256 | Self::Streebog512 | Self::Gost94)
+    }
+
+    /// Whether this is a SHA-1/SHA-2 hash (the ones RSA, ECDSA and DSA sign with).
     pub const fn is_sha(self) -> bool {
         matches!(
             self,
@@ -273,7 +279,10 @@ pub enum EcdsaEncoding {
 /// RSASSA-PSS parameters (RFC 8017 §9.1).
 ///
 /// The providers support the profile RFC 4055 §3.1 and most deployments use: MGF1 with the same
-/// hash as the message, a salt as long as the hash output and the trailer field `0xbc`.
+/// hash as the message, a salt as long as the hash output and the trailer field `0xbc`. They
+/// sign with SHA-256/384/512 ([`PssParams::is_standard`]) and verify with any non-GOST hash
+/// ([`PssParams::is_verifiable`]: SHA-1, SHA-224, SHA-3 and RIPEMD-160 too, for the XMLDSig
+/// URIs of RFC 9231 §2.3.10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PssParams {
     /// Hash of the message (and of the encoded message `M'`).
@@ -294,7 +303,14 @@ impl PssParams {
         }
     }
 
-    /// Whether these parameters are the supported profile (see the type's documentation).
+    /// Whether signatures with these parameters can be verified: the profile of
+    /// [`PssParams::for_hash`] with any non-GOST hash.
+    pub fn is_verifiable(&self) -> bool {
+        *self == Self::for_hash(self.hash) && !self.hash.is_gost()
+    }
+
+    /// Whether these parameters are the profile new signatures use: [`PssParams::for_hash`]
+    /// with SHA-256, SHA-384 or SHA-512.
     pub fn is_standard(&self) -> bool {
         *self == Self::for_hash(self.hash)
             && self.hash.is_sha()
@@ -386,20 +402,45 @@ impl SignatureAlgorithm {
         }
     }
 
-    /// Checks that a provider may be asked for this algorithm: the PSS parameters are the
-    /// supported profile. Called by the provider before dispatching to a backend.
+    /// Checks that a provider may be asked to verify this algorithm: RSA and ECDSA with any
+    /// non-GOST hash (SHA-1, SHA-2, SHA-3, RIPEMD-160), RSA-PSS in the profile of
+    /// [`PssParams::for_hash`], DSA with SHA-1/SHA-2. Called by the provider before dispatching
+    /// to a backend; signing checks the narrower [`SignatureAlgorithm::check_signable`].
     ///
     /// # Errors
     /// [`CryptoError::UnsupportedAlgorithm`] naming the parameters that are not supported.
     pub fn check_supported(&self) -> Result<(), CryptoError> {
         match self {
-            Self::RsaPss(p) if !p.is_standard() => Err(CryptoError::unsupported(format!(
-                "RSA-PSS with {}, MGF1-{} and a {}-byte salt (supported: SHA-256/384/512 with \
-                 MGF1 of the same hash and salt = hash length)",
+            Self::RsaPss(p) if !p.is_verifiable() => Err(CryptoError::unsupported(format!(
+                "RSA-PSS with {}, MGF1-{} and a {}-byte salt (supported: MGF1 of the message's \
+                 hash and salt = hash length)",
                 p.hash, p.mgf1_hash, p.salt_len
             ))),
-            Self::RsaPkcs1(h) | Self::Ecdsa { hash: h, .. } | Self::Dsa(h) if !h.is_sha() => Err(
-                CryptoError::unsupported(format!("{self}: only SHA-1/SHA-2 go with this scheme")),
+            Self::RsaPkcs1(h) | Self::Ecdsa { hash: h, .. } if h.is_gost() => Err(
+                CryptoError::unsupported(format!("{self}: GOST hashes go with GOST keys only")),
+            ),
+            Self::Dsa(h) if !h.is_sha() => Err(CryptoError::unsupported(format!(
+                "{self}: only SHA-1/SHA-2 go with DSA"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks that new signatures may be made with this algorithm: as
+    /// [`SignatureAlgorithm::check_supported`], and RSA and ECDSA with SHA-1/SHA-2 only, RSA-PSS
+    /// in the standard profile ([`PssParams::is_standard`]). SHA-224, SHA-3 and RIPEMD-160
+    /// signatures are verified for interoperability, never made.
+    ///
+    /// # Errors
+    /// [`CryptoError::UnsupportedAlgorithm`] naming what is not supported for signing.
+    pub fn check_signable(&self) -> Result<(), CryptoError> {
+        self.check_supported()?;
+        match self {
+            Self::RsaPss(p) if !p.is_standard() => Err(CryptoError::unsupported(format!(
+                "signing {self} (RSA-PSS signs with SHA-256/384/512)"
+            ))),
+            Self::RsaPkcs1(h) | Self::Ecdsa { hash: h, .. } if !h.is_sha() => Err(
+                CryptoError::unsupported(format!("signing {self}: only SHA-1/SHA-2 sign")),
             ),
             _ => Ok(()),
         }
@@ -541,7 +582,7 @@ impl fmt::Display for SignatureAlgorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::RsaPkcs1(h) => write!(f, "RSA PKCS#1 v1.5 with {h}"),
-            Self::RsaPss(p) if p.is_standard() => write!(f, "RSA-PSS with {}", p.hash),
+            Self::RsaPss(p) if p.is_verifiable() => write!(f, "RSA-PSS with {}", p.hash),
             Self::RsaPss(p) => write!(
                 f,
                 "RSA-PSS with {}, MGF1-{}, {}-byte salt",
@@ -685,8 +726,11 @@ mod tests {
                 salt_len: 20
             })
         );
+        // Verifiable (as weak, like every SHA-1 signature), never made.
+        assert!(alg.check_supported().is_ok());
+        assert!(alg.is_weak());
         assert!(matches!(
-            alg.check_supported(),
+            alg.check_signable(),
             Err(CryptoError::UnsupportedAlgorithm(_))
         ));
     }

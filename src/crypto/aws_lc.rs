@@ -1,7 +1,10 @@
 //! The AWS-LC backend (`aws-lc-rs`), the default.
 //!
-//! RSA verification accepts 1024–8192-bit moduli except RSA PKCS#1 v1.5 with SHA-384, which
-//! AWS-LC only offers from 2048 bits; RSA-PSS needs 2048 bits or more.
+//! RSA verification accepts 1024–8192-bit moduli. Where AWS-LC's Rust API has no verification
+//! algorithm for a combination signflow accepts — RSA PKCS#1 v1.5 with SHA-384 under 2048 bits,
+//! RSA-PSS under 2048 bits or with SHA-1, ECDSA P-384 with SHA-1, and RSA or ECDSA with
+//! SHA-224, SHA-3 or RIPEMD-160 — the signature is verified on RustCrypto instead
+//! (`rc_verify`), so both backends accept the same set.
 
 use aws_lc_rs::digest;
 use aws_lc_rs::encoding::AsDer;
@@ -26,32 +29,33 @@ pub const DEFAULT_PROVIDER: CryptoProvider = CryptoProvider {
 #[derive(Debug)]
 struct Verifier;
 
+/// AWS-LC's algorithm for `alg` with a `kind` key; `None` where AWS-LC lacks the combination
+/// and [`super::rc_verify`] verifies it instead.
 fn verification_algorithm(
     alg: &SignatureAlgorithm,
     kind: KeyKind,
-) -> Result<&'static dyn VerificationAlgorithm, CryptoError> {
+) -> Result<Option<&'static dyn VerificationAlgorithm>, CryptoError> {
     use HashAlgorithm::*;
-    let unsupported = || CryptoError::unsupported(format!("{alg} with a {} key", kind.name()));
-    Ok(match (alg, kind) {
-        // AWS-LC has SHA-384 PKCS#1 for 2048-bit keys and up only: a smaller key is beyond
-        // this backend, not a bad signature.
-        (SignatureAlgorithm::RsaPkcs1(Sha384), KeyKind::Rsa { bits, .. }) if bits < 2048 => {
-            return Err(unsupported());
+    let va: &'static dyn VerificationAlgorithm = match (alg, kind) {
+        // AWS-LC has SHA-384 PKCS#1 and RSA-PSS for 2048-bit keys and up only.
+        (
+            SignatureAlgorithm::RsaPkcs1(Sha384) | SignatureAlgorithm::RsaPss(_),
+            KeyKind::Rsa { bits, .. },
+        ) if bits < 2048 => {
+            return Ok(None);
         }
         (SignatureAlgorithm::RsaPkcs1(h), KeyKind::Rsa { .. }) => match h {
             Sha1 => &sig::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
             Sha256 => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
             Sha384 => &sig::RSA_PKCS1_2048_8192_SHA384,
             Sha512 => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
-            Sha224 | Sha3_224 | Sha3_256 | Sha3_384 | Sha3_512 | Ripemd160 | Streebog256
-            | Streebog512 | Gost94 => return Err(unsupported()),
+            _ => return Ok(None),
         },
         (SignatureAlgorithm::RsaPss(p), KeyKind::Rsa { .. }) => match p.hash {
             Sha256 => &sig::RSA_PSS_2048_8192_SHA256,
             Sha384 => &sig::RSA_PSS_2048_8192_SHA384,
             Sha512 => &sig::RSA_PSS_2048_8192_SHA512,
-            Sha1 | Sha224 | Sha3_224 | Sha3_256 | Sha3_384 | Sha3_512 | Ripemd160 | Streebog256
-            | Streebog512 | Gost94 => return Err(unsupported()),
+            _ => return Ok(None),
         },
         // Fixed-width signatures are converted to DER first, so only ASN.1 variants are used.
         (SignatureAlgorithm::Ecdsa { hash, .. }, KeyKind::EcP256) => match hash {
@@ -59,27 +63,30 @@ fn verification_algorithm(
             Sha256 => &sig::ECDSA_P256_SHA256_ASN1,
             Sha384 => &sig::ECDSA_P256_SHA384_ASN1,
             Sha512 => &sig::ECDSA_P256_SHA512_ASN1,
-            Sha224 | Sha3_224 | Sha3_256 | Sha3_384 | Sha3_512 | Ripemd160 | Streebog256
-            | Streebog512 | Gost94 => return Err(unsupported()),
+            _ => return Ok(None),
         },
         (SignatureAlgorithm::Ecdsa { hash, .. }, KeyKind::EcP384) => match hash {
             Sha256 => &sig::ECDSA_P384_SHA256_ASN1,
             Sha384 => &sig::ECDSA_P384_SHA384_ASN1,
             Sha512 => &sig::ECDSA_P384_SHA512_ASN1,
-            Sha1 | Sha224 | Sha3_224 | Sha3_256 | Sha3_384 | Sha3_512 | Ripemd160 | Streebog256
-            | Streebog512 | Gost94 => return Err(unsupported()),
+            _ => return Ok(None),
         },
         (SignatureAlgorithm::Ecdsa { hash, .. }, KeyKind::EcP521) => match hash {
             Sha1 => &sig::ECDSA_P521_SHA1_ASN1,
             Sha256 => &sig::ECDSA_P521_SHA256_ASN1,
             Sha384 => &sig::ECDSA_P521_SHA384_ASN1,
             Sha512 => &sig::ECDSA_P521_SHA512_ASN1,
-            Sha224 | Sha3_224 | Sha3_256 | Sha3_384 | Sha3_512 | Ripemd160 | Streebog256
-            | Streebog512 | Gost94 => return Err(unsupported()),
+            _ => return Ok(None),
         },
         (SignatureAlgorithm::Ed25519, KeyKind::Ed25519) => &sig::ED25519,
-        _ => return Err(unsupported()),
-    })
+        _ => {
+            return Err(CryptoError::unsupported(format!(
+                "{alg} with a {} key",
+                kind.name()
+            )));
+        }
+    };
+    Ok(Some(va))
 }
 
 /// Brings an ECDSA signature to DER; other signatures pass through.
@@ -111,7 +118,9 @@ impl SignatureVerifier for Verifier {
         if let Some(result) = super::native::verify(alg, key, message, signature) {
             return result;
         }
-        let va = verification_algorithm(alg, key.kind)?;
+        let Some(va) = verification_algorithm(alg, key.kind)? else {
+            return super::rc_verify::verify(alg, key, message, signature);
+        };
         let signature = der_signature(alg, key, signature)?;
         va.verify_sig(key.key, message, &signature)
             .map_err(|_| CryptoError::BadSignature)
@@ -127,7 +136,9 @@ impl SignatureVerifier for Verifier {
         if let Some(result) = super::native::verify_prehashed(alg, key, digest_bytes, signature) {
             return result;
         }
-        let va = verification_algorithm(alg, key.kind)?;
+        let Some(va) = verification_algorithm(alg, key.kind)? else {
+            return super::rc_verify::verify_digest(alg, key, digest_bytes, signature);
+        };
         let hash = alg
             .hash()
             .ok_or_else(|| CryptoError::unsupported("prehashed Ed25519"))?;

@@ -38,6 +38,7 @@ mod dsa;
 mod error;
 mod native;
 mod public_key;
+mod rc_verify;
 
 pub mod gost;
 
@@ -413,7 +414,7 @@ pub(crate) fn check_signing(
     public_key_der: &[u8],
     alg: &SignatureAlgorithm,
 ) -> Result<(), CryptoError> {
-    alg.check_supported()?;
+    alg.check_signable()?;
     if let KeyKind::Rsa { bits, .. } = kind
         && bits < MIN_RSA_SIGN_BITS
     {

@@ -7,12 +7,11 @@
 //! `ed25519-dalek`.
 
 use pkcs8::DecodePrivateKey;
-use rsa::pkcs1::DecodeRsaPublicKey;
-use rsa::signature::hazmat::PrehashVerifier;
 use rsa::signature::{SignatureEncoding, Signer, Verifier as _};
 use sha2::Digest as _;
 use spki::EncodePublicKey;
 
+use super::rc_verify::{self, bad, with_hash};
 use super::{
     CryptoError, CryptoProvider, Digest, DigestProvider, EcdsaEncoding, HashAlgorithm, Hasher,
     KeyKind, KeyLoader, PublicKeyInfo, SecureRandom, SignatureAlgorithm, SignatureVerifier,
@@ -30,103 +29,6 @@ pub const DEFAULT_PROVIDER: CryptoProvider = CryptoProvider {
 
 #[derive(Debug)]
 struct Verifier;
-
-/// Runs `$body` with `$D` bound to the SHA type of `$hash`; returns an unsupported-algorithm
-/// error from the enclosing function for other hashes (Streebog goes through `native`).
-macro_rules! with_hash {
-    ($hash:expr, $D:ident => $body:expr) => {
-        match $hash {
-            HashAlgorithm::Sha1 => {
-                type $D = sha1::Sha1;
-                $body
-            }
-            HashAlgorithm::Sha256 => {
-                type $D = sha2::Sha256;
-                $body
-            }
-            HashAlgorithm::Sha384 => {
-                type $D = sha2::Sha384;
-                $body
-            }
-            HashAlgorithm::Sha512 => {
-                type $D = sha2::Sha512;
-                $body
-            }
-            other @ (HashAlgorithm::Sha224
-            | HashAlgorithm::Sha3_224
-            | HashAlgorithm::Sha3_256
-            | HashAlgorithm::Sha3_384
-            | HashAlgorithm::Sha3_512
-            | HashAlgorithm::Ripemd160
-            | HashAlgorithm::Streebog256
-            | HashAlgorithm::Streebog512
-            | HashAlgorithm::Gost94) => {
-                return Err(CryptoError::unsupported(format!(
-                    "{other} with this scheme"
-                )));
-            }
-        }
-    };
-}
-
-fn bad<E>(_: E) -> CryptoError {
-    CryptoError::BadSignature
-}
-
-fn rsa_key(key: &PublicKeyInfo<'_>) -> Result<rsa::RsaPublicKey, CryptoError> {
-    rsa::RsaPublicKey::from_pkcs1_der(key.key)
-        .map_err(|_| CryptoError::InvalidPublicKey("RSA key rejected by the rsa crate"))
-}
-
-/// Verifies an RSA or ECDSA signature over a digest; shared by both entry points.
-fn verify_digest(
-    alg: &SignatureAlgorithm,
-    key: &PublicKeyInfo<'_>,
-    digest: &[u8],
-    signature: &[u8],
-) -> Result<(), CryptoError> {
-    match alg {
-        SignatureAlgorithm::RsaPkcs1(h) => {
-            let sig = rsa::pkcs1v15::Signature::try_from(signature).map_err(bad)?;
-            with_hash!(h, D => rsa::pkcs1v15::VerifyingKey::<D>::new(rsa_key(key)?)
-                .verify_prehash(digest, &sig)
-                .map_err(bad))
-        }
-        SignatureAlgorithm::RsaPss(p) => {
-            let sig = rsa::pss::Signature::try_from(signature).map_err(bad)?;
-            let pk = rsa_key(key)?;
-            with_hash!(p.hash, D => rsa::pss::VerifyingKey::<D>::new_with_salt_len(pk, p.salt_len)
-                .verify_prehash(digest, &sig)
-                .map_err(bad))
-        }
-        SignatureAlgorithm::Ecdsa { encoding, .. } => {
-            macro_rules! ecdsa {
-                ($curve:ident) => {{
-                    let vk =
-                        $curve::ecdsa::VerifyingKey::from_sec1_bytes(key.key).map_err(|_| {
-                            CryptoError::InvalidPublicKey("EC point is not on the curve")
-                        })?;
-                    let sig = match encoding {
-                        EcdsaEncoding::Der => $curve::ecdsa::Signature::from_der(signature),
-                        EcdsaEncoding::Fixed => $curve::ecdsa::Signature::from_slice(signature),
-                    }
-                    .map_err(bad)?;
-                    vk.verify_prehash(digest, &sig).map_err(bad)
-                }};
-            }
-            match key.kind {
-                KeyKind::EcP256 => ecdsa!(p256),
-                KeyKind::EcP384 => ecdsa!(p384),
-                KeyKind::EcP521 => ecdsa!(p521),
-                _ => Err(CryptoError::KeyMismatch {
-                    key: key.kind.name(),
-                    algorithm: *alg,
-                }),
-            }
-        }
-        _ => Err(CryptoError::unsupported(format!("{alg} over a digest"))),
-    }
-}
 
 impl SignatureVerifier for Verifier {
     fn verify(
@@ -150,10 +52,7 @@ impl SignatureVerifier for Verifier {
                 let sig = ed25519_dalek::Signature::from_slice(signature).map_err(bad)?;
                 vk.verify(message, &sig).map_err(bad)
             }
-            Some(hash) => {
-                let digest = hash_once(hash, message)?;
-                verify_digest(alg, key, digest.as_ref(), signature)
-            }
+            Some(_) => rc_verify::verify(alg, key, message, signature),
         }
     }
 
@@ -167,12 +66,8 @@ impl SignatureVerifier for Verifier {
         if let Some(result) = super::native::verify_prehashed(alg, key, digest, signature) {
             return result;
         }
-        verify_digest(alg, key, digest, signature)
+        rc_verify::verify_digest(alg, key, digest, signature)
     }
-}
-
-fn hash_once(hash: HashAlgorithm, data: &[u8]) -> Result<Digest, CryptoError> {
-    Ok(with_hash!(hash, D => Digest::new(hash, &D::digest(data))))
 }
 
 #[derive(Debug)]

@@ -166,6 +166,10 @@ pub(crate) const SIGNATURE_METHODS: &[(&str, SignatureAlgorithm)] = &[
         ecdsa(HashAlgorithm::Sha1),
     ),
     (
+        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha224",
+        ecdsa(HashAlgorithm::Sha224),
+    ),
+    (
         "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
         ecdsa(HashAlgorithm::Sha256),
     ),
@@ -176,6 +180,60 @@ pub(crate) const SIGNATURE_METHODS: &[(&str, SignatureAlgorithm)] = &[
     (
         "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
         ecdsa(HashAlgorithm::Sha512),
+    ),
+    // Verification only (RFC 6931 §2.3, RFC 9231 §2.3): the providers sign with SHA-1/SHA-2
+    // (RSA PKCS#1, ECDSA) and SHA-256/384/512 (RSA-PSS) alone.
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha224",
+        SignatureAlgorithm::RsaPkcs1(HashAlgorithm::Sha224),
+    ),
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-ripemd160",
+        SignatureAlgorithm::RsaPkcs1(HashAlgorithm::Ripemd160),
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha1-rsa-MGF1",
+        pss(HashAlgorithm::Sha1),
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha224-rsa-MGF1",
+        pss(HashAlgorithm::Sha224),
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-224-rsa-MGF1",
+        pss(HashAlgorithm::Sha3_224),
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-256-rsa-MGF1",
+        pss(HashAlgorithm::Sha3_256),
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-384-rsa-MGF1",
+        pss(HashAlgorithm::Sha3_384),
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#sha3-512-rsa-MGF1",
+        pss(HashAlgorithm::Sha3_512),
+    ),
+    (
+        "http://www.w3.org/2007/05/xmldsig-more#ecdsa-ripemd160",
+        ecdsa(HashAlgorithm::Ripemd160),
+    ),
+    (
+        "http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-224",
+        ecdsa(HashAlgorithm::Sha3_224),
+    ),
+    (
+        "http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-256",
+        ecdsa(HashAlgorithm::Sha3_256),
+    ),
+    (
+        "http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-384",
+        ecdsa(HashAlgorithm::Sha3_384),
+    ),
+    (
+        "http://www.w3.org/2021/04/xmldsig-more#ecdsa-sha3-512",
+        ecdsa(HashAlgorithm::Sha3_512),
     ),
     (
         "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519",
