@@ -33,6 +33,24 @@ for pub in testdata/gost/*.pub.pem; do
   { sed '/-----/d' "$pub" | base64 -d; cat "$stem.sig" testdata/gost/message.txt; } \
     >"fuzz/corpus/gost_verify/$(basename "$stem")"
 done
+# crypto_inputs reads [alg_len][AlgorithmIdentifier DER][key_len, 2 bytes][SPKI DER][signature]:
+# the verify-only context schemes' keys from the xmlsec suite, each with a signature of its
+# length (zeros), so that their decoders are reached from the start.
+hex() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }
+crypto_seed() { # name, AlgorithmIdentifier hex, SPKI DER file, signature length
+  {
+    hex "$(printf '%02x' $((${#2} / 2)))"
+    hex "$2"
+    hex "$(printf '%04x' "$(wc -c <"$3")")"
+    cat "$3"
+    head -c "$4" /dev/zero
+  } >"fuzz/corpus/crypto_inputs/$1"
+}
+keys=testdata/xmldsig/xmlsec/keys
+crypto_seed ed448 300506032b6571 "$keys/eddsa/eddsa-ed448-pubkey.der" 114
+crypto_seed ml-dsa-44 300b0609608648016503040311 "$keys/ml-dsa/ml-dsa-44-pubkey.der" 2420
+crypto_seed slh-dsa-sha2-128f 300b0609608648016503040315 \
+  "$keys/slh-dsa/slh-dsa-sha2-128f-pubkey.der" 17088
 # flow_machine decodes its input into commands: any bytes will do as a start.
 seed flow_machine testdata/gost/message.txt testdata/cms/content.txt
 

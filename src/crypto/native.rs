@@ -1,5 +1,6 @@
 //! Algorithms both backends take from signflow's own code rather than from their library:
-//! GOST R 34.10-2012 and Streebog (`gost`), and verify-only DSA (`dsa`). A backend with its
+//! GOST R 34.10-2012 and Streebog (`gost`), verify-only DSA (`dsa`), and the verify-only
+//! context schemes of `pure_sig` (ML-DSA, SLH-DSA, Ed448, Ed25519ph/ctx). A backend with its
 //! own implementation (a CryptoPro CSP binding, say) simply does not call into here.
 
 use super::gost::{self, KeyAlgorithm};
@@ -15,6 +16,9 @@ pub(crate) fn verify(
     message: &[u8],
     signature: &[u8],
 ) -> Option<Result<(), CryptoError>> {
+    if let Some(result) = super::pure_sig::verify(alg, key, &[], message, signature) {
+        return Some(result);
+    }
     match alg {
         SignatureAlgorithm::Dsa(hash) => Some(super::dsa::verify_prehashed(
             key,

@@ -34,6 +34,12 @@ pub enum KeyKind {
     EcP521,
     /// Ed25519.
     Ed25519,
+    /// Ed448 (verification only).
+    Ed448,
+    /// ML-DSA (FIPS 204) at the given level (verification only).
+    MlDsa(super::MlDsaLevel),
+    /// SLH-DSA (FIPS 205) with the given parameter set (verification only).
+    SlhDsa(super::SlhDsaSet),
     /// DSA (verification only), with domain parameters in the SPKI.
     Dsa,
     /// GOST R 34.10-2012 (or 2001, verify-only) on the named parameter set.
@@ -54,6 +60,9 @@ impl KeyKind {
             Self::EcP384 => "ECDSA P-384",
             Self::EcP521 => "ECDSA P-521",
             Self::Ed25519 => "Ed25519",
+            Self::Ed448 => "Ed448",
+            Self::MlDsa(level) => level.name(),
+            Self::SlhDsa(set) => set.name(),
             Self::Dsa => "DSA",
             Self::Gost {
                 algorithm: super::gost::KeyAlgorithm::Gost2012_512,
@@ -182,11 +191,19 @@ impl<'a> PublicKeyInfo<'a> {
                 }
                 KeyKind::Dsa
             }
-            other => {
-                return Err(CryptoError::unsupported(format!(
-                    "public key algorithm {other}"
-                )));
-            }
+            other => match super::pure_sig::key_kind(other, key) {
+                _ if params.is_some() => {
+                    return Err(CryptoError::unsupported(format!(
+                        "public key algorithm {other} with parameters"
+                    )));
+                }
+                Some(kind) => kind?,
+                None => {
+                    return Err(CryptoError::unsupported(format!(
+                        "public key algorithm {other}"
+                    )));
+                }
+            },
         };
         Ok(Self {
             kind,
@@ -213,7 +230,16 @@ impl<'a> PublicKeyInfo<'a> {
                     KeyKind::EcP256 | KeyKind::EcP384 | KeyKind::EcP521,
                     SignatureAlgorithm::Ecdsa { .. }
                 )
-                | (KeyKind::Ed25519, SignatureAlgorithm::Ed25519)
+                | (
+                    KeyKind::Ed25519,
+                    SignatureAlgorithm::Ed25519
+                        | SignatureAlgorithm::Ed25519ph
+                        | SignatureAlgorithm::Ed25519ctx
+                )
+                | (
+                    KeyKind::Ed448,
+                    SignatureAlgorithm::Ed448 | SignatureAlgorithm::Ed448ph
+                )
                 | (KeyKind::Dsa, SignatureAlgorithm::Dsa(_))
                 | (
                     KeyKind::Gost {
@@ -236,7 +262,8 @@ impl<'a> PublicKeyInfo<'a> {
                     },
                     SignatureAlgorithm::Gost2001
                 )
-        );
+        ) || matches!((self.kind, alg), (KeyKind::MlDsa(k), SignatureAlgorithm::MlDsa(a)) if k == *a)
+            || matches!((self.kind, alg), (KeyKind::SlhDsa(k), SignatureAlgorithm::SlhDsa(a)) if k == *a);
         if fits {
             Ok(())
         } else {

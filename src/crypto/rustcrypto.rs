@@ -15,7 +15,7 @@ use super::rc_verify::{self, bad, with_hash};
 use super::{
     CryptoError, CryptoProvider, Digest, DigestProvider, EcdsaEncoding, HashAlgorithm, Hasher,
     KeyKind, KeyLoader, PublicKeyInfo, SecureRandom, SignatureAlgorithm, SignatureVerifier,
-    SigningKey, check_signing, pkcs8_key_kind,
+    SigningKey, check_signing, pkcs8_key_kind, verify_only_key,
 };
 
 /// The RustCrypto provider.
@@ -142,16 +142,11 @@ impl KeyLoader for Loader {
         let kind = pkcs8_key_kind(der)?;
         let (secret, public_der, kind) = match kind {
             KeyKind::Gost { .. } => return super::native::load_gost_pkcs8(der, &Random),
-            KeyKind::Dsa => {
-                return Err(CryptoError::unsupported(
-                    "DSA private keys (DSA is verify-only)",
-                ));
-            }
-            KeyKind::EcP521 => {
-                return Err(CryptoError::unsupported(
-                    "P-521 private keys (P-521 is verify-only)",
-                ));
-            }
+            KeyKind::Dsa
+            | KeyKind::EcP521
+            | KeyKind::Ed448
+            | KeyKind::MlDsa(_)
+            | KeyKind::SlhDsa(_) => return Err(verify_only_key(kind)),
             KeyKind::Rsa { .. } => {
                 let k = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(invalid)?;
                 let public = rsa::RsaPublicKey::from(&k);

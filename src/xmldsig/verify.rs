@@ -33,8 +33,8 @@ use super::c14n::{C14nMethod, NodeSet, canonicalize};
 use super::error::XmlError;
 use super::tree::{Document, NodeId, NodeKind, ParseLimits};
 use crate::crypto::{
-    CryptoError, CryptoProvider, EcdsaEncoding, HashAlgorithm, Hasher, PssParams,
-    SignatureAlgorithm,
+    CryptoError, CryptoProvider, EcdsaEncoding, HashAlgorithm, Hasher, MlDsaLevel, PssParams,
+    SignatureAlgorithm, SlhDsaSet,
 };
 use crate::pki::{
     Certificate, Crl, Status, TrustStore, UnixTime, ValidationOptions, ValidationReport, Validator,
@@ -238,6 +238,61 @@ pub(crate) const SIGNATURE_METHODS: &[(&str, SignatureAlgorithm)] = &[
     (
         "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519",
         SignatureAlgorithm::Ed25519,
+    ),
+    // Verification only: RFC 9231 §2.3.13's other EdDSA variants, and the ML-DSA and SLH-DSA
+    // URIs xmlsec 1.3.8 defines (no W3C or IETF URI exists yet). Each may carry a context
+    // string (see `signature_context`).
+    (
+        "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519ph",
+        SignatureAlgorithm::Ed25519ph,
+    ),
+    (
+        "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed25519ctx",
+        SignatureAlgorithm::Ed25519ctx,
+    ),
+    (
+        "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed448",
+        SignatureAlgorithm::Ed448,
+    ),
+    (
+        "http://www.w3.org/2021/04/xmldsig-more#eddsa-ed448ph",
+        SignatureAlgorithm::Ed448ph,
+    ),
+    (
+        "http://www.aleksey.com/xmlsec/2025/12/xmldsig-more#ml-dsa-44",
+        SignatureAlgorithm::MlDsa(MlDsaLevel::MlDsa44),
+    ),
+    (
+        "http://www.aleksey.com/xmlsec/2025/12/xmldsig-more#ml-dsa-65",
+        SignatureAlgorithm::MlDsa(MlDsaLevel::MlDsa65),
+    ),
+    (
+        "http://www.aleksey.com/xmlsec/2025/12/xmldsig-more#ml-dsa-87",
+        SignatureAlgorithm::MlDsa(MlDsaLevel::MlDsa87),
+    ),
+    (
+        "http://www.aleksey.com/xmlsec/2025/12/xmldsig-more#slh-dsa-sha2-128s",
+        SignatureAlgorithm::SlhDsa(SlhDsaSet::Sha2_128s),
+    ),
+    (
+        "http://www.aleksey.com/xmlsec/2025/12/xmldsig-more#slh-dsa-sha2-128f",
+        SignatureAlgorithm::SlhDsa(SlhDsaSet::Sha2_128f),
+    ),
+    (
+        "http://www.aleksey.com/xmlsec/2025/12/xmldsig-more#slh-dsa-sha2-192s",
+        SignatureAlgorithm::SlhDsa(SlhDsaSet::Sha2_192s),
+    ),
+    (
+        "http://www.aleksey.com/xmlsec/2025/12/xmldsig-more#slh-dsa-sha2-192f",
+        SignatureAlgorithm::SlhDsa(SlhDsaSet::Sha2_192f),
+    ),
+    (
+        "http://www.aleksey.com/xmlsec/2025/12/xmldsig-more#slh-dsa-sha2-256s",
+        SignatureAlgorithm::SlhDsa(SlhDsaSet::Sha2_256s),
+    ),
+    (
+        "http://www.aleksey.com/xmlsec/2025/12/xmldsig-more#slh-dsa-sha2-256f",
+        SignatureAlgorithm::SlhDsa(SlhDsaSet::Sha2_256f),
     ),
     // DSA: verification of old signatures only (the provider refuses to sign with it).
     (
@@ -644,6 +699,10 @@ pub fn verify<'a>(
     let method_uri = algorithm(&doc, method_el)?.to_owned();
     let signature_algorithm = signature_method(&method_uri);
     let hmac_hash = super::keys::hmac_method(&method_uri);
+    let context = match signature_algorithm {
+        Some(alg) => signature_context(&doc, method_el, &alg)?,
+        None => Vec::new(),
+    };
 
     // References.
     let reference_els: Vec<NodeId> = doc
@@ -717,6 +776,7 @@ pub fn verify<'a>(
                     &ids,
                     signature,
                     &alg,
+                    &context,
                     &canonical_si,
                     &signature_value,
                     trust,
@@ -745,6 +805,36 @@ pub fn verify<'a>(
 }
 
 type SignerOutcome = (Option<Certificate>, Option<ValidationReport>);
+
+/// Namespace of xmlsec's context-string elements (children of SignatureMethod).
+const XMLSEC_MORE_NS: &str = "http://www.aleksey.com/xmlsec/2025/12/xmldsig-more#";
+
+/// The context string of `alg`'s SignatureMethod: the base64 content of xmlsec's
+/// `MLDSAContextString`, `SLHDSAContextString` or `EdDSAContextString` child (the one that
+/// matches the algorithm's family), empty when there is none. Two of them are a structure
+/// error; a context longer than 255 bytes is refused by the provider.
+fn signature_context(
+    doc: &Document,
+    method_el: NodeId,
+    alg: &SignatureAlgorithm,
+) -> Result<Vec<u8>, XmlError> {
+    let name = match alg {
+        SignatureAlgorithm::MlDsa(_) => "MLDSAContextString",
+        SignatureAlgorithm::SlhDsa(_) => "SLHDSAContextString",
+        SignatureAlgorithm::Ed25519
+        | SignatureAlgorithm::Ed25519ph
+        | SignatureAlgorithm::Ed25519ctx
+        | SignatureAlgorithm::Ed448
+        | SignatureAlgorithm::Ed448ph => "EdDSAContextString",
+        _ => return Ok(Vec::new()),
+    };
+    let mut found = doc.children_named(method_el, XMLSEC_MORE_NS, name);
+    match (found.next(), found.next()) {
+        (None, _) => Ok(Vec::new()),
+        (Some(el), None) => decode_base64(&doc.text(el)).ok_or(XmlError::Base64(name)),
+        (Some(_), Some(_)) => Err(XmlError::Structure(name)),
+    }
+}
 
 /// Largest HMACOutputLength read (bits); anything longer than a hash output is refused anyway.
 const MAX_HMAC_OUTPUT_BITS: usize = 4096;
@@ -806,6 +896,7 @@ fn check_signature(
     ids: &std::collections::HashMap<&str, NodeId>,
     signature: NodeId,
     alg: &SignatureAlgorithm,
+    context: &[u8],
     canonical_si: &[u8],
     signature_value: &[u8],
     trust: &TrustStore,
@@ -831,7 +922,7 @@ fn check_signature(
         signature_value
     };
     let verifies = |spki: &[u8]| -> bool {
-        match provider.verify(alg, spki, canonical_si, signature_value) {
+        match provider.verify_with_context(alg, spki, context, canonical_si, signature_value) {
             Ok(()) => true,
             Err(e @ CryptoError::UnsupportedAlgorithm(_)) => {
                 *unsupported.borrow_mut() = Some(e.to_string());
