@@ -414,6 +414,10 @@ pub struct VerifyOptions {
     /// private key signed it. Turn it on only when the caller checks the key by other means
     /// (the result then carries [`XmlFinding::DocumentKeyUsed`] with the key).
     pub trust_key_value: bool,
+    /// Accept an ECDSA SignatureValue in DER (`Ecdsa-Sig-Value`, as some old signers wrote it
+    /// and xmlsec's `--enable-asn1-signatures-hack` reads it) instead of XMLDSig 1.1 §6.4.3's
+    /// r ‖ s. Off by default; the signature is checked the same way either way.
+    pub ecdsa_der_signature_value: bool,
 }
 
 impl VerifyOptions {
@@ -428,6 +432,7 @@ impl VerifyOptions {
             detached: Vec::new(),
             hmac_min_output_bits: None,
             trust_key_value: false,
+            ecdsa_der_signature_value: false,
         }
     }
 }
@@ -806,6 +811,42 @@ pub fn verify<'a>(
 
 type SignerOutcome = (Option<Certificate>, Option<ValidationReport>);
 
+/// The algorithm and SignatureValue to give the provider for the key `spki`. ECDSA's r ‖ s has
+/// halves the curve's field size long (XMLDSig 1.1 §6.4.3); halves written shorter — an old
+/// Java wrote P-521's as 65 bytes, leading zero dropped — are left-padded, which changes no
+/// value. With [`VerifyOptions::ecdsa_der_signature_value`] the value is read as DER instead.
+/// Other algorithms pass through.
+fn ecdsa_signature_value<'s>(
+    alg: &SignatureAlgorithm,
+    spki: &[u8],
+    signature_value: &'s [u8],
+    options: &VerifyOptions,
+) -> (SignatureAlgorithm, std::borrow::Cow<'s, [u8]>) {
+    if !matches!(alg, SignatureAlgorithm::Ecdsa { .. }) {
+        return (*alg, signature_value.into());
+    }
+    if options.ecdsa_der_signature_value {
+        return (
+            alg.with_ecdsa_encoding(EcdsaEncoding::Der),
+            signature_value.into(),
+        );
+    }
+    let field = crate::crypto::PublicKeyInfo::parse(spki)
+        .ok()
+        .and_then(|k| k.kind.ec_field_len());
+    let len = signature_value.len();
+    match field {
+        Some(n) if len.is_multiple_of(2) && len > 0 && len < 2 * n => {
+            let (r, s) = signature_value.split_at(len / 2);
+            let mut padded = vec![0u8; 2 * n];
+            padded[n - r.len()..n].copy_from_slice(r);
+            padded[2 * n - s.len()..].copy_from_slice(s);
+            (*alg, padded.into())
+        }
+        _ => (*alg, signature_value.into()),
+    }
+}
+
 /// Namespace of xmlsec's context-string elements (children of SignatureMethod).
 const XMLSEC_MORE_NS: &str = "http://www.aleksey.com/xmlsec/2025/12/xmldsig-more#";
 
@@ -922,7 +963,8 @@ fn check_signature(
         signature_value
     };
     let verifies = |spki: &[u8]| -> bool {
-        match provider.verify_with_context(alg, spki, context, canonical_si, signature_value) {
+        let (alg, signature_value) = ecdsa_signature_value(alg, spki, signature_value, options);
+        match provider.verify_with_context(&alg, spki, context, canonical_si, &signature_value) {
             Ok(()) => true,
             Err(e @ CryptoError::UnsupportedAlgorithm(_)) => {
                 *unsupported.borrow_mut() = Some(e.to_string());
