@@ -78,6 +78,7 @@ fuzz_target!(|data: &[u8]| {
                 let set = NodeSet {
                     apex: Some(apex),
                     exclude: &exclude,
+                    members: None,
                 };
                 let without = c14n(&doc, method, set);
                 if !doc.is_ancestor_or_self(apex, excluded) {
@@ -92,6 +93,7 @@ fuzz_target!(|data: &[u8]| {
             NodeSet {
                 apex: None,
                 exclude: &exclude,
+                members: None,
             },
         );
     }

@@ -8,6 +8,7 @@
 
 use std::io::{self, Write};
 
+use super::filter2::Membership;
 use super::tree::{Document, NodeId, NodeKind, XML_NAMESPACE, escape, split_qname};
 
 /// Canonical XML 1.0.
@@ -111,6 +112,11 @@ pub struct NodeSet<'a> {
     pub apex: Option<NodeId>,
     /// Subtrees left out (the Signature element, for the enveloped-signature transform).
     pub exclude: &'a [NodeId],
+    /// When given, only the nodes it holds are in the set (an XPath Filter 2.0 result); the
+    /// others are not written, but their descendants are still visited. An element in the set
+    /// whose parent is not renders like an apex (its namespaces and, for inclusive C14N, the
+    /// xml:* attributes of the ancestors outside the set).
+    pub members: Option<&'a Membership>,
 }
 
 impl NodeSet<'_> {
@@ -118,6 +124,7 @@ impl NodeSet<'_> {
     pub const DOCUMENT: Self = Self {
         apex: None,
         exclude: &[],
+        members: None,
     };
 
     /// The subtree of `element`.
@@ -125,6 +132,7 @@ impl NodeSet<'_> {
         Self {
             apex: Some(element),
             exclude: &[],
+            members: None,
         }
     }
 }
@@ -209,6 +217,7 @@ pub fn canonicalize<W: Write + ?Sized>(
                         after_root = true;
                     }
                     NodeKind::Comment(_) if !method.comments() => {}
+                    _ if !c.member(child) => {}
                     _ => {
                         if after_root {
                             c.out.write_all(b"\n")?;
@@ -223,6 +232,15 @@ pub fn canonicalize<W: Write + ?Sized>(
             Ok(())
         }
         Some(apex) => {
+            // A subtree inside an excluded one (a reference to part of its own Signature,
+            // with the enveloped-signature transform) is empty.
+            let mut up = Some(apex);
+            while let Some(a) = up {
+                if set.exclude.contains(&a) {
+                    return Ok(());
+                }
+                up = doc.parent(a);
+            }
             if doc.element(apex).is_none() {
                 return c.node(apex, &NsMap::new(), &NsMap::new());
             }
@@ -254,8 +272,16 @@ struct Canonicalizer<'d, 'm, W: Write + ?Sized> {
 }
 
 impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
+    /// Whether node `id` is in [`NodeSet::members`] (every node is, without it).
+    fn member(&self, id: NodeId) -> bool {
+        self.set.members.is_none_or(|m| m.contains(id))
+    }
+
     fn node(&mut self, id: NodeId, inscope: &NsMap<'d>, rendered: &NsMap<'d>) -> io::Result<()> {
         if self.set.exclude.contains(&id) {
+            return Ok(());
+        }
+        if !self.member(id) && self.doc.element(id).is_none() {
             return Ok(());
         }
         let doc = self.doc;
@@ -306,6 +332,19 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             }
             &own_inscope
         };
+
+        if !self.member(id) {
+            // Not written; its children still are when they are in the set, each then an
+            // apex of its own (nothing above it was written).
+            for child in e.children() {
+                if doc.element(child).is_some() {
+                    self.element(child, inscope, rendered, true)?;
+                } else {
+                    self.node(child, inscope, rendered)?;
+                }
+            }
+            return Ok(());
+        }
 
         // Namespace declarations to render: (prefix, uri), sorted by prefix ("" first).
         let mut decls: Vec<(&'d str, &'d str)> = Vec::new();
@@ -380,7 +419,9 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         if apex && !matches!(self.method, C14nMethod::Exclusive { .. }) {
             let mut bases: Vec<&str> = Vec::new();
             let mut cur = doc.parent(id);
-            while let Some(a) = cur {
+            // Up to the nearest ancestor that was written (with a node-set by membership),
+            // which carries its own xml:* attributes.
+            while let Some(a) = cur.filter(|&a| self.set.members.is_none() || !self.member(a)) {
                 if let Some(ae) = doc.element(a) {
                     for at in ae.attributes() {
                         let (n, v) = (at.name, at.value.as_ref());

@@ -15,12 +15,13 @@
 //! looked up among the caller's certificates (also through a same-document RetrievalMethod or
 //! KeyInfoReference); raw keys (KeyValue, DEREncodedKeyValue) only when the caller opts in
 //! ([`VerifyOptions::trust_key_value`]). HMAC methods only with the caller's key
-//! ([`KeySource::Hmac`]). DSA verify-only. Not yet: XPath (beyond
-//! `not(ancestor-or-self::ds:Signature)`), XPath Filter 2.0, XSLT and base64 transforms.
+//! ([`KeySource::Hmac`]). DSA verify-only. XPath Filter 2.0 with location paths of names (`//name`, `/a/b`, `|`).
+//! Not yet: XPath (beyond `not(ancestor-or-self::ds:Signature)`) and XSLT transforms.
 //! `tests/xmlsec_suite.rs` tallies xmlsec's 251 signature cases.
 
 mod c14n;
 mod error;
+mod filter2;
 mod keys;
 mod sign;
 mod tree;
@@ -31,6 +32,7 @@ pub use c14n::{
     EXC_C14N_WITH_COMMENTS, NodeSet, canonicalize,
 };
 pub use error::{SignError, XmlError};
+pub use filter2::{Membership, XPATH_FILTER2};
 pub use keys::DSIG11_NS;
 pub use sign::{Layout, Placement, SignOptions, sign};
 pub use tree::{

@@ -320,6 +320,7 @@ pub fn sign(
             let set = NodeSet {
                 apex,
                 exclude: if enveloped_transform { &exclude } else { &[] },
+                members: None,
             };
             canonicalize(&doc, &content_method, set, &mut HashWriter(&mut *hasher))?;
         }

@@ -1267,6 +1267,8 @@ fn reference(
         return Ok(None);
     };
     let mut exclude: Vec<NodeId> = Vec::new();
+    // The intersection of the XPath Filter 2.0 transforms' filter node-sets, if any.
+    let mut members: Option<super::Membership> = None;
     // Same-document references select no comments; without a canonicalization transform the
     // node-set is converted to octets with Canonical XML 1.0 (XMLDSig §4.4.3.2).
     let mut method = C14nMethod::Inclusive { comments: false };
@@ -1300,6 +1302,17 @@ fn reference(
                     .map(|(id, _)| id)
                     .filter(|&id| doc.expanded_name(id) == Some((Some(DSIG_NS), "Signature"))),
             );
+        } else if alg == super::XPATH_FILTER2 && !seen_c14n {
+            match super::filter2::evaluate(doc, t) {
+                Ok(m) => match &mut members {
+                    Some(all) => all.intersect(&m),
+                    None => members = Some(m),
+                },
+                Err(what) => {
+                    findings.push(XmlFinding::Unsupported { what });
+                    return Ok(None);
+                }
+            }
         } else if let Some(m) = c14n_method_of(doc, t, alg)
             && !seen_c14n
         {
@@ -1317,6 +1330,12 @@ fn reference(
         }
     }
 
+    if base64 && members.is_some() {
+        findings.push(XmlFinding::Unsupported {
+            what: "base64 decoding of an XPath Filter 2.0 node-set".into(),
+        });
+        return Ok(None);
+    }
     if base64 {
         // XMLDSig §6.6.2: a node-set input becomes the string value of its text nodes.
         let text = node_set_text(doc, element.unwrap_or_else(|| doc.root()), &exclude);
@@ -1342,6 +1361,7 @@ fn reference(
     let set = NodeSet {
         apex: element,
         exclude: &exclude,
+        members: members.as_ref(),
     };
     canonicalize(doc, &method, set, &mut sink)?;
     let (digest, canonical) = sink.finish();
