@@ -232,16 +232,10 @@ fn ed25519ph(key: &[u8], context: &[u8], message: &[u8], sig: &[u8]) -> Result<(
 /// Ed25519ctx (RFC 8032 §5.1.7 with `dom2(0, context)`): `[S]B = R + [k]A`, checked as
 /// ed25519-dalek checks pure Ed25519 (canonical S, R compared in its encoding).
 fn ed25519ctx(key: &[u8], context: &[u8], message: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
-    use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+    use curve25519_dalek::edwards::EdwardsPoint;
     use curve25519_dalek::scalar::Scalar;
-    let a_bytes: [u8; 32] = key
-        .try_into()
-        .map_err(|_| CryptoError::InvalidPublicKey("Ed25519 key must be 32 bytes"))?;
-    let a = CompressedEdwardsY(a_bytes)
-        .decompress()
-        .ok_or(CryptoError::InvalidPublicKey(
-            "Ed25519 point does not decode",
-        ))?;
+    let vk = ed25519_key(key)?;
+    let (a, a_bytes) = (vk.to_edwards(), vk.to_bytes());
     let sig: &[u8; 64] = sig.try_into().map_err(bad)?;
     let (r_bytes, s_bytes) = sig.split_at(32);
     let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(
