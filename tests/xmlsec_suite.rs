@@ -53,7 +53,6 @@ const UNSUPPORTED_ALGORITHMS: &[(&str, &str)] = &[
         "relationship",
         "OPC Relationship transform (OOXML packages): not implemented",
     ),
-    ("md5", "MD5: broken, refused"),
     (
         "xpath",
         "XPath filter transform (beyond not(ancestor-or-self::ds:Signature)): unsupported",
@@ -122,20 +121,10 @@ const UNSUPPORTED_FILES: &[(&str, &str)] = &[
         "aleksey-xmldsig-01/xpointer-hmac.xml",
         "the document has a DTD (it declares the Id attribute); signflow refuses DTDs (no XXE)",
     ),
-    ("phaos-xmldsig-three/signature-rsa-enveloped.xml", PHAOS_MD5),
-    (
-        "phaos-xmldsig-three/signature-rsa-enveloping.xml",
-        PHAOS_MD5,
-    ),
-    ("phaos-xmldsig-three/signature-rsa-detached.xml", PHAOS_MD5),
-    (
-        "phaos-xmldsig-three/signature-rsa-manifest-x509-data-",
-        PHAOS_MD5,
-    ),
     (
         "phaos-xmldsig-three/signature-rsa-detached-xslt-transform-retrieval-method.xml",
         "its signer's certificate comes from a RetrievalMethod to an external file (fetched: \
-         never), and phaos's certificates are signed with MD5",
+         never)",
     ),
     (
         "phaos-xmldsig-three/signature-big.xml",
@@ -179,10 +168,6 @@ const UNSUPPORTED_FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Why the phaos RSA cases whose key is a certificate cannot be valid.
-const PHAOS_MD5: &str = "phaos's RSA certificates are signed with md5WithRSAEncryption, which \
-                         path validation refuses";
-
 /// Cases whose listed transform (XSLT, XPath, base64) sits only in a `Manifest`: core
 /// validation (XMLDSig §5.1) does not check Manifest references, so they must match even
 /// though the algorithm is allowlisted.
@@ -193,7 +178,7 @@ const MANIFEST_ONLY: &[&str] = &[
 ];
 
 /// Most unsupported cases allowed: the count may only go down.
-const MAX_UNSUPPORTED: usize = 50;
+const MAX_UNSUPPORTED: usize = 38;
 
 /// The validation time when a case gives none: a date the suite's certificates (issued
 /// 2026-03-08) are valid at, after `enveloping-expired-cert.xml`'s certificate expired.
@@ -323,7 +308,14 @@ fn translate(case: &Case, xml: &[u8]) -> Inputs {
         .split_whitespace()
         .any(|a| a.contains("sha1") || a.contains("ripemd160"));
     options.allow_sha1 = uses_sha1;
+    // MD5 likewise, behind its own switch.
+    options.allow_md5 = case
+        .algorithms
+        .split_whitespace()
+        .any(|a| a.contains("md5"));
+    // xmlsec (through OpenSSL) accepts the old suites' SHA-1- and MD5-signed certificates.
     options.validation.allow_sha1 = true;
+    options.validation.allow_md5 = true;
     options.validation.min_rsa_bits = 1024;
     let mut trust = TrustStore::new();
     let mut intermediates = Vec::new();
@@ -597,7 +589,8 @@ fn xmlsec_dsig_suite() {
 
 /// The security rules the suite's options could hide: HMAC truncation below the floor is
 /// refused unless the caller lowers it, an HMAC document never verifies without the caller's
-/// key, and a document's raw key is never used without the caller's opt-in.
+/// key, the weak hashes (SHA-1/RIPEMD-160, and MD5 separately) need their opt-ins, and a
+/// document's raw key is never used without the caller's opt-in.
 #[test]
 fn hmac_and_key_value_rules() {
     let provider = CryptoProvider::all_compiled()[0];
@@ -644,6 +637,40 @@ fn hmac_and_key_value_rules() {
     let v = verify(provider, &xml, &none, &[], &[], &o).unwrap();
     assert_eq!(v.status, Status::Valid);
     assert!(v.has(weak(true)));
+
+    // MD5 is broken, not legacy: allowing the 160-bit hashes does not allow it; its own
+    // switch does (still reported as weak).
+    let xml = read(&root().join("aleksey-xmldsig-01/enveloping-md5-hmac-md5.xml"));
+    o.allow_sha1 = true;
+    let v = verify(provider, &xml, &none, &[], &[], &o).unwrap();
+    assert_eq!(v.status, Status::Invalid);
+    assert!(v.has(weak(false)));
+    o.allow_md5 = true;
+    let v = verify(provider, &xml, &none, &[], &[], &o).unwrap();
+    assert_eq!(v.status, Status::Valid);
+    assert!(v.has(weak(true)));
+
+    // md5WithRSAEncryption certificates (phaos's): the document's own algorithms are SHA-1,
+    // the signer's certificate is MD5-signed, so the path needs validation.allow_md5.
+    let xml = read(&root().join("phaos-xmldsig-three/signature-rsa-enveloped.xml"));
+    let mut trust = TrustStore::new();
+    for c in certs(&root().join("phaos-xmldsig-three/certs/rsa-ca-cert.der")) {
+        trust.add(c);
+    }
+    let mut o = VerifyOptions::at(gmt_time("2009-01-01+10:00:00"));
+    o.validation.revocation = RevocationMode::Off;
+    o.validation.min_rsa_bits = 1024;
+    o.allow_sha1 = true;
+    o.validation.allow_sha1 = true;
+    assert_ne!(
+        verify(provider, &xml, &trust, &[], &[], &o).unwrap().status,
+        Status::Valid
+    );
+    o.validation.allow_md5 = true;
+    assert_eq!(
+        verify(provider, &xml, &trust, &[], &[], &o).unwrap().status,
+        Status::Valid
+    );
 
     // A KeyValue key: refused by default, used on opt-in.
     let xml = read(&root().join("xmldsig11-interop-2012/signature-enveloping-rsa-sha256.xml"));

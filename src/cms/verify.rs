@@ -136,7 +136,8 @@ pub enum CmsFinding {
         /// What, with the OID.
         detail: String,
     },
-    /// SHA-1 is used and the caller does not accept it ([`ValidationOptions::allow_sha1`]).
+    /// A weak hash is used and the caller does not accept it: SHA-1 without
+    /// [`ValidationOptions::allow_sha1`], MD5 without [`ValidationOptions::allow_md5`].
     AlgorithmNotAllowed {
         /// The algorithm.
         algorithm: String,
@@ -842,7 +843,13 @@ impl<'a> Verifier<'a> {
                     } else {
                         a.to_string()
                     };
-                    r.add(if env.options.validation.allow_sha1 {
+                    let allowed = a
+                        .hash()
+                        .is_none_or(|h| env.options.validation.allows_hash(h))
+                        && digest
+                            .as_ref()
+                            .map_or(true, |h| env.options.validation.allows_hash(*h));
+                    r.add(if allowed {
                         CmsFinding::WeakAlgorithm { algorithm }
                     } else {
                         CmsFinding::AlgorithmNotAllowed { algorithm }

@@ -28,6 +28,8 @@ pub mod oid {
 
     /// `rsaEncryption` (RFC 8017).
     pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+    /// `md5WithRSAEncryption` (RFC 3279): broken, verify-only behind `allow_md5`.
+    pub const MD5_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.4");
     /// `sha1WithRSAEncryption`.
     pub const SHA1_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.5");
     /// `sha256WithRSAEncryption`.
@@ -66,6 +68,8 @@ pub mod oid {
     pub const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
     /// `id-Ed448` (RFC 8410).
     pub const ED448: Oid = Oid::new_unwrap("1.3.101.113");
+    /// `id-md5` (RFC 1321).
+    pub const MD5: Oid = Oid::new_unwrap("1.2.840.113549.2.5");
     /// `id-sha1`.
     pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
     /// `id-sha224`.
@@ -110,6 +114,10 @@ pub mod oid {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HashAlgorithm {
+    /// MD5: **broken** (chosen-prefix collisions are cheap; forged CA certificates exist). Only
+    /// ever used to verify old documents, each time behind an opt-in of its own
+    /// (`allow_md5`), separate from SHA-1's; reported as weak. Never signed with.
+    Md5,
     /// SHA-1: accepted for verification of old signatures only, and reported as weak.
     Sha1,
     /// SHA-224: digests, HMAC, and verification of RSA and ECDSA signatures.
@@ -145,7 +153,8 @@ pub enum HashAlgorithm {
 
 impl HashAlgorithm {
     /// Every hash algorithm the crate knows, in a stable order.
-    pub const ALL: [HashAlgorithm; 13] = [
+    pub const ALL: [HashAlgorithm; 14] = [
+        Self::Md5,
         Self::Sha1,
         Self::Sha224,
         Self::Sha256,
@@ -164,6 +173,7 @@ impl HashAlgorithm {
     /// Length of the digest in bytes.
     pub const fn output_len(self) -> usize {
         match self {
+            Self::Md5 => 16,
             Self::Sha1 | Self::Ripemd160 => 20,
             Self::Sha224 | Self::Sha3_224 => 28,
             Self::Sha256 | Self::Sha3_256 => 32,
@@ -187,14 +197,22 @@ impl HashAlgorithm {
         )
     }
 
-    /// Whether the algorithm is too weak to create new signatures with (collisions are known).
+    /// Whether the algorithm is too weak to create new signatures with (collisions are known,
+    /// or the output too short): SHA-1, RIPEMD-160 and MD5.
     pub const fn is_weak(self) -> bool {
-        matches!(self, Self::Sha1 | Self::Ripemd160)
+        matches!(self, Self::Sha1 | Self::Ripemd160 | Self::Md5)
+    }
+
+    /// Whether the algorithm is broken outright (MD5): weak, and accepted only where the caller
+    /// allows MD5 itself — allowing SHA-1 does not allow it.
+    pub const fn is_broken(self) -> bool {
+        matches!(self, Self::Md5)
     }
 
     /// The algorithm's object identifier.
     pub const fn oid(self) -> ObjectIdentifier {
         match self {
+            Self::Md5 => oid::MD5,
             Self::Sha1 => oid::SHA1,
             Self::Sha224 => oid::SHA224,
             Self::Sha256 => oid::SHA256,
@@ -247,6 +265,7 @@ impl HashAlgorithm {
     /// Short name, as OpenSSL spells it (`sha256`).
     pub const fn name(self) -> &'static str {
         match self {
+            Self::Md5 => "MD5",
             Self::Sha1 => "SHA-1",
             Self::Sha224 => "SHA-224",
             Self::Sha256 => "SHA-256",
@@ -309,7 +328,7 @@ impl PssParams {
     /// Whether signatures with these parameters can be verified: the profile of
     /// [`PssParams::for_hash`] with any non-GOST hash.
     pub fn is_verifiable(&self) -> bool {
-        *self == Self::for_hash(self.hash) && !self.hash.is_gost()
+        *self == Self::for_hash(self.hash) && !self.hash.is_gost() && !self.hash.is_broken()
     }
 
     /// Whether these parameters are the profile new signatures use: [`PssParams::for_hash`]
@@ -461,6 +480,12 @@ impl SignatureAlgorithm {
             Self::Dsa(h) if !h.is_sha() => Err(CryptoError::unsupported(format!(
                 "{self}: only SHA-1/SHA-2 go with DSA"
             ))),
+            Self::Ecdsa {
+                hash: HashAlgorithm::Md5,
+                ..
+            } => Err(CryptoError::unsupported(format!(
+                "{self}: MD5 goes with RSA PKCS#1 v1.5 only"
+            ))),
             _ => Ok(()),
         }
     }
@@ -527,6 +552,7 @@ impl SignatureAlgorithm {
             encoding: EcdsaEncoding::Der,
         };
         let alg = match ai.oid {
+            oid::MD5_WITH_RSA => Self::RsaPkcs1(HashAlgorithm::Md5),
             oid::SHA1_WITH_RSA => Self::RsaPkcs1(HashAlgorithm::Sha1),
             oid::SHA256_WITH_RSA => Self::RsaPkcs1(HashAlgorithm::Sha256),
             oid::SHA384_WITH_RSA => Self::RsaPkcs1(HashAlgorithm::Sha384),

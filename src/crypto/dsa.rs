@@ -10,6 +10,7 @@ use super::{CryptoError, HashAlgorithm, PublicKeyInfo};
 /// Hashes `message` with `hash` for DSA (SHA-1 and SHA-2 in practice).
 pub(crate) fn digest(hash: HashAlgorithm, message: &[u8]) -> Vec<u8> {
     match hash {
+        HashAlgorithm::Md5 => md5::Md5::digest(message).to_vec(),
         HashAlgorithm::Sha1 => sha1::Sha1::digest(message).to_vec(),
         HashAlgorithm::Sha224 => sha2::Sha224::digest(message).to_vec(),
         HashAlgorithm::Sha256 => sha2::Sha256::digest(message).to_vec(),

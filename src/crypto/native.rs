@@ -120,6 +120,7 @@ pub(crate) fn hasher(alg: HashAlgorithm) -> Option<Box<dyn Hasher>> {
         HashAlgorithm::Sha3_384 => rc_digest::<sha3::Sha3_384>(alg),
         HashAlgorithm::Sha3_512 => rc_digest::<sha3::Sha3_512>(alg),
         HashAlgorithm::Ripemd160 => rc_digest::<ripemd::Ripemd160>(alg),
+        HashAlgorithm::Md5 => rc_digest::<md5::Md5>(alg),
         _ => None,
     }
 }

@@ -20,6 +20,10 @@ use super::{
 macro_rules! with_hash {
     ($hash:expr, $D:ident => $body:expr) => {
         match $hash {
+            HashAlgorithm::Md5 => {
+                type $D = md5::Md5;
+                $body
+            }
             HashAlgorithm::Sha1 => {
                 type $D = sha1::Sha1;
                 $body

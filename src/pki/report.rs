@@ -70,7 +70,8 @@ pub enum Finding {
         /// What is unsupported (names the OID).
         detail: String,
     },
-    /// The signature uses an algorithm the options do not allow (SHA-1 unless `allow_sha1`).
+    /// The signature uses an algorithm the options do not allow (SHA-1 unless `allow_sha1`,
+    /// MD5 unless `allow_md5`).
     AlgorithmNotAllowed {
         /// The algorithm.
         algorithm: String,

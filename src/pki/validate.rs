@@ -10,7 +10,7 @@ use super::policy::PolicyTree;
 use super::report::{CertificateReport, Finding, Status, ValidationReport};
 use super::time::UnixTime;
 use super::trust::TrustStore;
-use crate::crypto::CryptoProvider;
+use crate::crypto::{CryptoProvider, HashAlgorithm};
 
 /// Whether revocation is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +54,11 @@ pub struct ValidationOptions {
     pub strict: bool,
     /// Accept SHA-1 signatures on certificates and CRLs (reported as weak). Off by default.
     pub allow_sha1: bool,
+    /// Accept MD5 signatures (`md5WithRSAEncryption`) on certificates and CRLs, as some old
+    /// PKIs issued them (reported as weak). **Off by default**: MD5 collisions forged a CA
+    /// certificate in 2008; turn this on only to read archives signed before that, at their
+    /// own time. Independent of [`ValidationOptions::allow_sha1`].
+    pub allow_md5: bool,
     /// Smallest RSA modulus accepted in the path (default 2048).
     pub min_rsa_bits: usize,
     /// Budget of signature verifications for one validation (bounds hostile input).
@@ -78,9 +83,21 @@ impl ValidationOptions {
             accept_stale_crls: false,
             strict: false,
             allow_sha1: false,
+            allow_md5: false,
             min_rsa_bits: 2048,
             max_signature_checks: 200,
             max_path_steps: 2_000,
+        }
+    }
+
+    /// Whether a signature with `hash` is accepted: always for strong hashes; for the weak
+    /// ones as [`ValidationOptions::allow_sha1`] (SHA-1, RIPEMD-160) or
+    /// [`ValidationOptions::allow_md5`] (MD5) say.
+    pub fn allows_hash(&self, hash: HashAlgorithm) -> bool {
+        if hash.is_broken() {
+            self.allow_md5
+        } else {
+            !hash.is_weak() || self.allow_sha1
         }
     }
 }
@@ -655,8 +672,8 @@ impl<'a> Validator<'a> {
         if !budget.take_signature() {
             return Some(Finding::BudgetExceeded);
         }
-        if alg.is_weak() {
-            if !opts.allow_sha1 {
+        if let Some(hash) = alg.hash().filter(|h| h.is_weak()) {
+            if !opts.allows_hash(hash) {
                 return Some(Finding::AlgorithmNotAllowed {
                     algorithm: alg.to_string(),
                 });
@@ -803,7 +820,7 @@ impl<'a> Validator<'a> {
         let Ok(alg) = crl.signature_algorithm() else {
             return Err("the CRL's signature algorithm is not supported".into());
         };
-        if alg.is_weak() && !opts.allow_sha1 {
+        if alg.hash().is_some_and(|h| !opts.allows_hash(h)) {
             return Err(format!(
                 "the CRL is signed with {alg}, which is not allowed"
             ));

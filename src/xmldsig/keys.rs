@@ -39,6 +39,11 @@ pub(crate) const HMAC_METHODS: &[(&str, HashAlgorithm)] = &[
         "http://www.w3.org/2001/04/xmldsig-more#hmac-sha512",
         HashAlgorithm::Sha512,
     ),
+    // Broken, behind VerifyOptions::allow_md5 (RFC 6931 §2.2.1).
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#hmac-md5",
+        HashAlgorithm::Md5,
+    ),
     // Legacy, gated like SHA-1 (see HashAlgorithm::Ripemd160).
     (
         "http://www.w3.org/2001/04/xmldsig-more#hmac-ripemd160",
@@ -62,7 +67,8 @@ pub(crate) fn hmac(
     message: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
     let block = match hash {
-        HashAlgorithm::Sha1
+        HashAlgorithm::Md5
+        | HashAlgorithm::Sha1
         | HashAlgorithm::Sha224
         | HashAlgorithm::Sha256
         | HashAlgorithm::Ripemd160 => 64,

@@ -80,6 +80,11 @@ const DIGESTS: &[(&str, HashAlgorithm)] = &[
         "http://www.w3.org/2001/04/xmlenc#sha512",
         HashAlgorithm::Sha512,
     ),
+    // Broken (RFC 6931 §2.1.1): verify-only behind VerifyOptions::allow_md5.
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#md5",
+        HashAlgorithm::Md5,
+    ),
     // Legacy (RFC 6931 §2.1.4 lists it as xmlenc's): gated like SHA-1.
     (
         "http://www.w3.org/2001/04/xmlenc#ripemd160",
@@ -190,6 +195,11 @@ pub(crate) const SIGNATURE_METHODS: &[(&str, SignatureAlgorithm)] = &[
     (
         "http://www.w3.org/2001/04/xmldsig-more#rsa-ripemd160",
         SignatureAlgorithm::RsaPkcs1(HashAlgorithm::Ripemd160),
+    ),
+    // Broken (RFC 6931 §2.3.1): behind VerifyOptions::allow_md5.
+    (
+        "http://www.w3.org/2001/04/xmldsig-more#rsa-md5",
+        SignatureAlgorithm::RsaPkcs1(HashAlgorithm::Md5),
     ),
     (
         "http://www.w3.org/2007/05/xmldsig-more#sha1-rsa-MGF1",
@@ -393,6 +403,12 @@ pub struct VerifyOptions {
     /// Accept the legacy 160-bit hashes — SHA-1 and RIPEMD-160 — in digests, HMAC and
     /// signature methods (reported as weak). Off by default.
     pub allow_sha1: bool,
+    /// Accept MD5 in digests, HMAC and signature methods (`xmldsig-more#md5`, `#hmac-md5`,
+    /// `#rsa-md5`; reported as weak). **Off by default** and independent of
+    /// [`VerifyOptions::allow_sha1`]: MD5 collisions are cheap, so an MD5 digest binds nothing
+    /// a forger could not have prepared. Only for reading old archives whose content is
+    /// trusted by other means. (MD5-signed *certificates* are `validation.allow_md5`.)
+    pub allow_md5: bool,
     /// Parsing limits.
     pub limits: ParseLimits,
     /// Content of detached references (a URI that is neither `""` nor `#…`), by exact URI.
@@ -421,6 +437,17 @@ pub struct VerifyOptions {
 }
 
 impl VerifyOptions {
+    /// Whether a digest, HMAC or signature method with `hash` is accepted: always for strong
+    /// hashes; for the weak ones as [`VerifyOptions::allow_sha1`] (SHA-1, RIPEMD-160) or
+    /// [`VerifyOptions::allow_md5`] (MD5) say.
+    pub fn allows_hash(&self, hash: HashAlgorithm) -> bool {
+        if hash.is_broken() {
+            self.allow_md5
+        } else {
+            !hash.is_weak() || self.allow_sha1
+        }
+    }
+
     /// Defaults for verifying at `time`: key from KeyInfo, certificate checks of
     /// [`ValidationOptions::at`] (revocation required), SHA-1 refused.
     pub fn at(time: UnixTime) -> Self {
@@ -428,6 +455,7 @@ impl VerifyOptions {
             validation: ValidationOptions::at(time),
             key: KeySource::KeyInfo,
             allow_sha1: false,
+            allow_md5: false,
             limits: ParseLimits::default(),
             detached: Vec::new(),
             hmac_min_output_bits: None,
@@ -470,8 +498,8 @@ pub enum XmlFinding {
         /// What it is.
         what: String,
     },
-    /// SHA-1 or RIPEMD-160 is used (digest, HMAC or signature method): weak; refused unless
-    /// allowed ([`VerifyOptions::allow_sha1`]).
+    /// SHA-1, RIPEMD-160 or MD5 is used (digest, HMAC or signature method): weak; refused
+    /// unless allowed ([`VerifyOptions::allow_sha1`], [`VerifyOptions::allow_md5`]).
     WeakAlgorithm {
         /// The algorithm URI.
         uri: String,
@@ -744,10 +772,10 @@ pub fn verify<'a>(
             if hash.is_weak() {
                 findings.push(XmlFinding::WeakAlgorithm {
                     uri: method_uri.clone(),
-                    allowed: options.allow_sha1,
+                    allowed: options.allows_hash(hash),
                 });
             }
-            if !hash.is_weak() || options.allow_sha1 {
+            if options.allows_hash(hash) {
                 let mut canonical_si = Vec::new();
                 canonicalize(&doc, m, NodeSet::subtree(signed_info), &mut canonical_si)?;
                 check_hmac(
@@ -766,13 +794,14 @@ pub fn verify<'a>(
             what: format!("signature method {method_uri}"),
         }),
         (Some(m), Some(alg)) => {
+            let allowed = alg.hash().is_none_or(|h| options.allows_hash(h));
             if alg.is_weak() {
                 findings.push(XmlFinding::WeakAlgorithm {
                     uri: method_uri.clone(),
-                    allowed: options.allow_sha1,
+                    allowed,
                 });
             }
-            if !alg.is_weak() || options.allow_sha1 {
+            if allowed {
                 let mut canonical_si = Vec::new();
                 canonicalize(&doc, m, NodeSet::subtree(signed_info), &mut canonical_si)?;
                 (signer, certificate) = check_signature(
@@ -1221,9 +1250,9 @@ fn reference(
     if hash.is_weak() {
         findings.push(XmlFinding::WeakAlgorithm {
             uri: digest_uri.to_owned(),
-            allowed: options.allow_sha1,
+            allowed: options.allows_hash(hash),
         });
-        if !options.allow_sha1 {
+        if !options.allows_hash(hash) {
             return Ok(None);
         }
     }

@@ -98,6 +98,10 @@ pub struct VerifyCmsArgs {
     /// Accept SHA-1 signatures (old documents; reported as weak).
     #[arg(long)]
     allow_sha1: bool,
+    /// Accept MD5 digests and MD5-signed certificates (broken: only for old archives trusted
+    /// by other means; reported as weak).
+    #[arg(long)]
+    allow_md5: bool,
     /// Write the attached content to FILE when the signature is valid.
     #[arg(long, value_name = "FILE")]
     output_content: Option<PathBuf>,
@@ -279,6 +283,7 @@ pub fn verify(
     }
     validation.accept_stale_crls = args.accept_stale_crls;
     validation.allow_sha1 = args.allow_sha1;
+    validation.allow_md5 = args.allow_md5;
     let mut options = VerifyOptions::at(validation.time);
     options.validation = validation;
     if args.at_signing_time {

@@ -94,6 +94,10 @@ pub struct VerifyXmlArgs {
     /// Accept SHA-1 digests and signatures (old documents; reported as weak).
     #[arg(long)]
     allow_sha1: bool,
+    /// Accept MD5 digests, HMAC and signatures, and MD5-signed certificates (broken: only for
+    /// old archives trusted by other means; reported as weak).
+    #[arg(long)]
+    allow_md5: bool,
     /// Content of a detached reference: URI=FILE (repeatable). Nothing is ever fetched.
     #[arg(long, value_name = "URI=FILE")]
     detached: Vec<String>,
@@ -248,9 +252,11 @@ pub fn verify(
     }
     validation.accept_stale_crls = args.accept_stale_crls;
     validation.allow_sha1 = args.allow_sha1;
+    validation.allow_md5 = args.allow_md5;
     let mut options = VerifyOptions::at(validation.time);
     options.validation = validation;
     options.allow_sha1 = args.allow_sha1;
+    options.allow_md5 = args.allow_md5;
     for d in &args.detached {
         let Some((uri, file)) = d.split_once('=') else {
             return Err(Failure::new(
