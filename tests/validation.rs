@@ -95,6 +95,41 @@ per_provider! {
     }
 
     #[test]
+    fn validity_periods_are_ignored_only_on_request_and_still_reported() {
+        let mut opts = at_2027();
+        opts.ignore_validity_periods = true;
+        for leaf in ["leaf-expired", "leaf-not-yet-valid"] {
+            let report = validate(provider(), leaf, &opts);
+            assert_eq!(report.status, Status::Valid, "{leaf}: {report}");
+            assert!(report.has(|f| matches!(f, Finding::ValidityPeriodIgnored { .. })), "{report}");
+            assert!(!report.has(|f| matches!(f, Finding::Expired { .. } | Finding::NotYetValid { .. })));
+        }
+        // Only the period is waived: revocation still counts.
+        assert_eq!(validate(provider(), "leaf-revoked", &opts).status, Status::Invalid);
+        // A certificate inside its period gets no advisory.
+        let report = validate(provider(), "leaf-rsa", &opts);
+        assert!(!report.has(|f| matches!(f, Finding::ValidityPeriodIgnored { .. })), "{report}");
+    }
+
+    #[test]
+    fn end_entity_only_revocation_needs_the_signers_crl_alone() {
+        // Only the intermediate's CRL (which covers the leaves), not the root's (which covers
+        // the intermediate).
+        let intermediate_crl = Crl::all_from_pem_or_der(&common::read("pki/intermediate-ca.crl.der")).unwrap();
+        let trust = trust();
+        let validator = Validator::new(provider(), &trust, vec![cert("intermediate-ca")], intermediate_crl);
+        let mut opts = at_2027();
+        assert_eq!(validator.validate(&cert("leaf-rsa"), &opts).status, Status::Indeterminate);
+        opts.revocation = RevocationMode::EndEntityOnly;
+        assert_eq!(validator.validate(&cert("leaf-rsa"), &opts).status, Status::Valid);
+        let report = validator.validate(&cert("leaf-revoked"), &opts);
+        assert!(report.has(|f| matches!(f, Finding::Revoked { .. })), "{report}");
+        // No CRL at all: the end entity's status is unknown.
+        let bare = Validator::new(provider(), &trust, vec![cert("intermediate-ca")], Vec::new());
+        assert_eq!(bare.validate(&cert("leaf-rsa"), &opts).status, Status::Indeterminate);
+    }
+
+    #[test]
     fn stale_crls_are_refused_unless_accepted() {
         // 2037: after the CRLs' nextUpdate (10 years from 2026-11-23); check the intermediate as
         // end entity (valid until 2045) with revocation against the root CRL.

@@ -86,6 +86,16 @@ pub enum Finding {
         /// The rule, with its section.
         rule: String,
     },
+    /// The validation time is outside the certificate's validity period, and the options
+    /// ignore validity periods (`ignore_validity_periods`): advisory.
+    ValidityPeriodIgnored {
+        /// Start of validity.
+        not_before: UnixTime,
+        /// End of validity.
+        not_after: UnixTime,
+        /// Validation time.
+        time: UnixTime,
+    },
     /// The signature uses a weak algorithm that the options allow (SHA-1): advisory.
     WeakAlgorithm {
         /// The algorithm.
@@ -144,7 +154,7 @@ impl Finding {
     /// Whether this finding makes the result invalid or only indeterminate (`None`: advisory).
     pub fn status(&self) -> Option<Status> {
         match self {
-            Self::WeakAlgorithm { .. } => None,
+            Self::WeakAlgorithm { .. } | Self::ValidityPeriodIgnored { .. } => None,
             Self::RevocationUnknown { .. } | Self::BudgetExceeded => Some(Status::Indeterminate),
             _ => Some(Status::Invalid),
         }
@@ -156,6 +166,14 @@ impl Finding {
             Self::Expired { not_after, time } => {
                 format!("the certificate expired at {not_after} (validation time {time})")
             }
+            Self::ValidityPeriodIgnored {
+                not_before,
+                not_after,
+                time,
+            } => format!(
+                "the certificate is valid from {not_before} to {not_after}, not at the validation \
+                 time {time} (validity periods ignored on the caller's word)"
+            ),
             Self::NotYetValid { not_before, time } => {
                 format!("the certificate is valid only from {not_before} (validation time {time})")
             }

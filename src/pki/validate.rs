@@ -19,6 +19,12 @@ pub enum RevocationMode {
     /// Every certificate below the trust anchor must be covered by a usable CRL; otherwise the
     /// result is indeterminate. The safe default.
     Required,
+    /// Only the end-entity certificate must be covered by a usable CRL; the CA certificates
+    /// of the path are not checked. This is what OpenSSL's `X509_V_FLAG_CRL_CHECK` (without
+    /// `CRL_CHECK_ALL`) and xmlsec's `--verify-crls` do, for PKIs whose roots publish no CRL
+    /// for their intermediates. Weaker than [`RevocationMode::Required`]: a revoked
+    /// intermediate goes unnoticed.
+    EndEntityOnly,
     /// Revocation is not checked (the report then cannot say "not revoked").
     Off,
 }
@@ -47,6 +53,13 @@ pub struct ValidationOptions {
     pub revocation: RevocationMode,
     /// Accept CRLs whose nextUpdate has passed (default: no — such a CRL gives indeterminate).
     pub accept_stale_crls: bool,
+    /// Do not hold certificates to their validity periods (notBefore/notAfter), as OpenSSL's
+    /// `X509_V_FLAG_NO_CHECK_TIME` and xmlsec's `--X509-skip-time-checks`; a certificate
+    /// outside its period gets the advisory [`Finding::ValidityPeriodIgnored`] instead of
+    /// [`Finding::Expired`] / [`Finding::NotYetValid`]. CRLs are still read at
+    /// [`ValidationOptions::time`]. **Off by default**: an expired certificate's key may have
+    /// leaked since; prefer validating at the time the signature was made.
+    pub ignore_validity_periods: bool,
     /// Also enforce the certificate and CRL profile of RFC 5280 §4-5 that CAs MUST follow
     /// (critical basicConstraints on CAs, key identifiers, cRLNumber, non-empty CA subjects...),
     /// like OpenSSL's `X509_V_FLAG_X509_STRICT`. Off by default: §6 does not require it and old
@@ -81,6 +94,7 @@ impl ValidationOptions {
             max_depth: 10,
             revocation: RevocationMode::Required,
             accept_stale_crls: false,
+            ignore_validity_periods: false,
             strict: false,
             allow_sha1: false,
             allow_md5: false,
@@ -100,6 +114,26 @@ impl ValidationOptions {
             !hash.is_weak() || self.allow_sha1
         }
     }
+}
+
+/// RFC 5280 §6.1.3 (a)(2): `cert`'s validity period holds `opts.time` (or, when the options
+/// ignore validity periods, an advisory finding says it does not).
+fn check_validity(cert: &Certificate, opts: &ValidationOptions, report: &mut CertificateReport) {
+    let (not_before, not_after, time) = (cert.not_before(), cert.not_after(), opts.time);
+    if time <= not_after && time >= not_before {
+        return;
+    }
+    report.add(if opts.ignore_validity_periods {
+        Finding::ValidityPeriodIgnored {
+            not_before,
+            not_after,
+            time,
+        }
+    } else if time > not_after {
+        Finding::Expired { not_after, time }
+    } else {
+        Finding::NotYetValid { not_before, time }
+    });
 }
 
 /// Every ReasonFlags bit (keyCompromise (1) ... aACompromise (8)).
@@ -431,24 +465,15 @@ impl<'a> Validator<'a> {
                 }
             }
             // (a)(2) validity
-            if opts.time > cert.not_after() {
-                reports[r].add(Finding::Expired {
-                    not_after: cert.not_after(),
-                    time: opts.time,
-                });
-            }
-            if opts.time < cert.not_before() {
-                reports[r].add(Finding::NotYetValid {
-                    not_before: cert.not_before(),
-                    time: opts.time,
-                });
-            }
+            check_validity(cert, opts, &mut reports[r]);
             // (a)(4) name chaining
             if cert.issuer() != working_issuer {
                 reports[r].add(Finding::NameChaining);
             }
             // (a)(3) revocation
-            if opts.revocation == RevocationMode::Required {
+            if opts.revocation == RevocationMode::Required
+                || (opts.revocation == RevocationMode::EndEntityOnly && is_last)
+            {
                 match self.revocation_status(
                     cert,
                     working_issuer_cert,
@@ -619,18 +644,7 @@ impl<'a> Validator<'a> {
         opts: &ValidationOptions,
         report: &mut CertificateReport,
     ) {
-        if opts.time > anchor.not_after() {
-            report.add(Finding::Expired {
-                not_after: anchor.not_after(),
-                time: opts.time,
-            });
-        }
-        if opts.time < anchor.not_before() {
-            report.add(Finding::NotYetValid {
-                not_before: anchor.not_before(),
-                time: opts.time,
-            });
-        }
+        check_validity(anchor, opts, report);
         for oid in &anchor.extensions().unknown_critical {
             report.add(Finding::UnknownCriticalExtension { oid: oid.clone() });
         }

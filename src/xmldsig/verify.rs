@@ -430,6 +430,14 @@ pub struct VerifyOptions {
     /// private key signed it. Turn it on only when the caller checks the key by other means
     /// (the result then carries [`XmlFinding::DocumentKeyUsed`] with the key).
     pub trust_key_value: bool,
+    /// **Dangerous.** Use the signer's certificate (from KeyInfo or
+    /// [`KeySource::Certificate`]) without validating its path: no trust anchor, validity
+    /// period, key usage or revocation check — xmlsec's `--insecure`. A valid result then
+    /// proves only that the document is unchanged since someone holding the certificate's key
+    /// signed it, *not* who that is (a forger puts their own certificate in KeyInfo); it
+    /// carries [`XmlFinding::PathNotValidated`] and no certificate report. Off by default;
+    /// for diagnostics and test material, never for deciding whom to trust.
+    pub insecure_skip_path_validation: bool,
     /// Accept an ECDSA SignatureValue in DER (`Ecdsa-Sig-Value`, as some old signers wrote it
     /// and xmlsec's `--enable-asn1-signatures-hack` reads it) instead of XMLDSig 1.1 §6.4.3's
     /// r ‖ s. Off by default; the signature is checked the same way either way.
@@ -460,6 +468,7 @@ impl VerifyOptions {
             detached: Vec::new(),
             hmac_min_output_bits: None,
             trust_key_value: false,
+            insecure_skip_path_validation: false,
             ecdsa_der_signature_value: false,
         }
     }
@@ -533,6 +542,9 @@ pub enum XmlFinding {
         /// The smallest length accepted.
         min: usize,
     },
+    /// The signer's certificate was used without path validation, because the caller set
+    /// [`VerifyOptions::insecure_skip_path_validation`]: it identifies no one.
+    PathNotValidated,
     /// More than one Signature element: only the first was verified.
     OtherSignaturesIgnored {
         /// How many others.
@@ -556,6 +568,7 @@ impl XmlFinding {
             Self::WeakAlgorithm { allowed: true, .. }
             | Self::CallerTrustedKey
             | Self::DocumentKeyUsed { .. }
+            | Self::PathNotValidated
             | Self::OtherSignaturesIgnored { .. } => None,
         }
     }
@@ -586,6 +599,10 @@ impl fmt::Display for XmlFinding {
                 write!(f, "the signer's certificate is {status}")
             }
             Self::CallerTrustedKey => f.write_str("the key was trusted by the caller"),
+            Self::PathNotValidated => f.write_str(
+                "the signer's certificate was used without path validation (insecure, on the \
+                 caller's word)",
+            ),
             Self::DocumentKeyUsed { .. } => {
                 f.write_str("the key was read from the document's KeyInfo (no certificate)")
             }
@@ -842,8 +859,10 @@ type SignerOutcome = (Option<Certificate>, Option<ValidationReport>);
 
 /// The algorithm and SignatureValue to give the provider for the key `spki`. ECDSA's r ‖ s has
 /// halves the curve's field size long (XMLDSig 1.1 §6.4.3); halves written shorter — an old
-/// Java wrote P-521's as 65 bytes, leading zero dropped — are left-padded, which changes no
-/// value. With [`VerifyOptions::ecdsa_der_signature_value`] the value is read as DER instead.
+/// Java wrote P-521's as 65 bytes, leading zero dropped — are left-padded, and halves written
+/// longer with leading zero bytes (a signer that kept ASN.1 INTEGER's sign byte, 33-byte P-256
+/// halves) lose them: neither changes a value. Longer halves with a non-zero excess are left as
+/// they are (and fail). With [`VerifyOptions::ecdsa_der_signature_value`] the value is read as DER instead.
 /// Other algorithms pass through.
 fn ecdsa_signature_value<'s>(
     alg: &SignatureAlgorithm,
@@ -865,12 +884,17 @@ fn ecdsa_signature_value<'s>(
         .and_then(|k| k.kind.ec_field_len());
     let len = signature_value.len();
     match field {
-        Some(n) if len.is_multiple_of(2) && len > 0 && len < 2 * n => {
+        Some(n) if len.is_multiple_of(2) && len > 0 && len != 2 * n => {
             let (r, s) = signature_value.split_at(len / 2);
-            let mut padded = vec![0u8; 2 * n];
-            padded[n - r.len()..n].copy_from_slice(r);
-            padded[2 * n - s.len()..].copy_from_slice(s);
-            (*alg, padded.into())
+            let mut fixed = vec![0u8; 2 * n];
+            for (half, out) in [r, s].into_iter().zip(fixed.chunks_mut(n)) {
+                let (excess, value) = half.split_at(half.len().saturating_sub(n));
+                if excess.iter().any(|&b| b != 0) {
+                    return (*alg, signature_value.into());
+                }
+                out[n - value.len()..].copy_from_slice(value);
+            }
+            (*alg, fixed.into())
         }
         _ => (*alg, signature_value.into()),
     }
@@ -1059,6 +1083,10 @@ fn check_signature(
         return Ok((None, None));
     };
     let signer = candidates[pos].clone();
+    if options.insecure_skip_path_validation {
+        findings.push(XmlFinding::PathNotValidated);
+        return Ok((Some(signer), None));
+    }
     let mut pool: Vec<Certificate> = intermediates.to_vec();
     pool.extend(
         candidates
