@@ -35,6 +35,11 @@ impl Membership {
         Self(vec![true; doc.nodes().count()])
     }
 
+    /// The set whose members are the nodes with a `true` flag (by node index).
+    pub(crate) fn from_flags(flags: Vec<bool>) -> Self {
+        Self(flags)
+    }
+
     /// Whether node `id` is in the set.
     pub fn contains(&self, id: NodeId) -> bool {
         self.0.get(id.0 as usize).copied().unwrap_or(false)

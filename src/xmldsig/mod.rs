@@ -26,6 +26,7 @@ mod keys;
 mod sign;
 mod tree;
 mod verify;
+mod xpath;
 
 pub use c14n::{
     C14N, C14N_WITH_COMMENTS, C14N11, C14N11_WITH_COMMENTS, C14nMethod, EXC_C14N,

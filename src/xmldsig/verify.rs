@@ -7,11 +7,13 @@
 //!    invalid** (signature wrapping relies on a second element with the signed element's Id);
 //! 2. canonicalizes `SignedInfo` with its CanonicalizationMethod and checks SignatureValue over
 //!    it with the SignatureMethod and the key of the signer's certificate;
-//! 3. for each Reference (same-document only: `""`, `#id`, `#xpointer(/)`,
-//!    `#xpointer(id('id'))`), applies the transforms — enveloped-signature and the XPath filter
-//!    `not(ancestor-or-self::ds:Signature)`, then at most one canonicalization (default:
-//!    Canonical XML 1.0 without comments) — and compares the digest of the canonical bytes
-//!    with DigestValue (SHA-256/384/512, Streebog-256/512; SHA-1 only if allowed);
+//! 3. for each Reference (same-document: `""`, `#id`, `#xpointer(/)`, `#xpointer(id('id'))`;
+//!    or detached content the caller supplies, never fetched), applies the transforms —
+//!    enveloped-signature, base64, XPath 1.0 filters (a subset, see the `xpath` module's
+//!    documentation) and XPath Filter 2.0, then at most one canonicalization (default:
+//!    Canonical XML 1.0 without comments); detached content is parsed as XML when a transform
+//!    needs a node-set — and compares the digest of the canonical bytes with DigestValue
+//!    (SHA-2, SHA-3, Streebog; SHA-1, RIPEMD-160 and MD5 only if allowed);
 //! 4. validates the signer's certificate — from KeyInfo/X509Data or given by the caller — with
 //!    [`Validator`] against the caller's trust store at the caller's time: a certificate in the
 //!    document is never trusted by itself.
@@ -48,7 +50,8 @@ pub const ENVELOPED_SIGNATURE: &str = "http://www.w3.org/2000/09/xmldsig#envelop
 /// detached octets), base64-decoded, is what the reference digests. Supported as the last
 /// transform only (nothing parses the decoded octets as XML).
 pub const BASE64: &str = "http://www.w3.org/2000/09/xmldsig#base64";
-/// The XPath filter transform (only `not(ancestor-or-self::ds:Signature)` is supported).
+/// The XPath filter transform (XMLDSig §6.6.3), over the subset of XPath 1.0 the `xpath`
+/// module evaluates (anything else is refused as unsupported).
 pub const XPATH: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
 /// Namespace of InclusiveNamespaces (the exclusive canonicalization's PrefixList).
 pub const EXC_C14N_NS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
@@ -1359,6 +1362,17 @@ fn reference(
                     .map(|(id, _)| id)
                     .filter(|&id| doc.expanded_name(id) == Some((Some(DSIG_NS), "Signature"))),
             );
+        } else if alg == XPATH && !seen_c14n {
+            match xpath_transform(doc, t, doc, true) {
+                Ok(m) => match &mut members {
+                    Some(all) => all.intersect(&m),
+                    None => members = Some(m),
+                },
+                Err(what) => {
+                    findings.push(XmlFinding::Unsupported { what });
+                    return Ok(None);
+                }
+            }
         } else if alg == super::XPATH_FILTER2 && !seen_c14n {
             match super::filter2::evaluate(doc, t) {
                 Ok(m) => match &mut members {
@@ -1389,7 +1403,7 @@ fn reference(
 
     if base64 && members.is_some() {
         findings.push(XmlFinding::Unsupported {
-            what: "base64 decoding of an XPath Filter 2.0 node-set".into(),
+            what: "base64 decoding of an XPath-filtered node-set".into(),
         });
         return Ok(None);
     }
@@ -1476,12 +1490,15 @@ fn detached_reference(
             .ok()
             .and_then(decode_base64)
             .ok_or(XmlError::Base64("base64 transform input"))?,
-        _ => {
-            findings.push(XmlFinding::Unsupported {
-                what: format!("transforms on the detached reference {index} ({uri:?})"),
-            });
-            return Ok(None);
-        }
+        _ => match detached_xml(doc, &transforms, content, options)? {
+            Ok(canonical) => canonical,
+            Err(what) => {
+                findings.push(XmlFinding::Unsupported {
+                    what: format!("reference {index} to {uri:?}: {what}"),
+                });
+                return Ok(None);
+            }
+        },
     };
     let mut hasher = provider.digests.hasher(hash).map_err(to_io)?;
     hasher.update(&content);
@@ -1586,6 +1603,68 @@ impl Write for TeeHasher {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// The node-set the XPath transform `t` (of `doc`) keeps of `target`.
+fn xpath_transform(
+    doc: &Document,
+    t: NodeId,
+    target: &Document,
+    same_document: bool,
+) -> Result<super::Membership, String> {
+    let mut xpaths = doc.children_named(t, DSIG_NS, "XPath");
+    let (Some(x), None) = (xpaths.next(), xpaths.next()) else {
+        return Err("an XPath transform needs exactly one XPath element".into());
+    };
+    super::xpath::evaluate(doc, x, target, same_document)
+}
+
+/// Detached content transformed as XML (XMLDSig §4.4.3.2: octets parsed into a node-set when
+/// a transform needs one): XPath filters, then at most one canonicalization, the last
+/// transform; without one, Canonical XML 1.0 without comments. The content is parsed with the
+/// caller's limits (no DTD). The inner error names what is not supported (content that does
+/// not parse included); the outer one is a malformed Transform.
+fn detached_xml(
+    doc: &Document,
+    transforms: &[NodeId],
+    content: &[u8],
+    options: &VerifyOptions,
+) -> Result<Result<Vec<u8>, String>, XmlError> {
+    if transforms.is_empty() {
+        return Ok(Err("an empty Transforms element".into()));
+    }
+    let target = match Document::parse_with(content, &options.limits) {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(format!("the content is not XML signflow reads: {e}"))),
+    };
+    let mut members: Option<super::Membership> = None;
+    let mut method = C14nMethod::Inclusive { comments: false };
+    for (i, &t) in transforms.iter().enumerate() {
+        let alg = algorithm(doc, t)?;
+        if alg == XPATH {
+            match xpath_transform(doc, t, &target, false) {
+                Ok(m) => match &mut members {
+                    Some(all) => all.intersect(&m),
+                    None => members = Some(m),
+                },
+                Err(what) => return Ok(Err(what)),
+            }
+        } else if let Some(m) = c14n_method_of(doc, t, alg)
+            && i + 1 == transforms.len()
+        {
+            method = m;
+        } else {
+            return Ok(Err(format!("transform {alg} on detached XML")));
+        }
+    }
+    let set = NodeSet {
+        apex: None,
+        exclude: &[],
+        members: members.as_ref(),
+    };
+    let mut canonical = Vec::with_capacity(content.len());
+    canonicalize(&target, &method, set, &mut canonical)?;
+    Ok(Ok(canonical))
 }
 
 /// Whether the XPath transform `t` is `not(ancestor-or-self::P:Signature)` with `P` bound to

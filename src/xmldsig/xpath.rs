@@ -1,0 +1,1087 @@
+//! The XPath filtering transform of XMLDSig (§6.6.3, `REC-xpath-19991116`) over a subset of
+//! XPath 1.0.
+//!
+//! The transform's `XPath` element holds an expression evaluated once per node of the input,
+//! with that node as context; the nodes for which it is true stay. What is evaluated:
+//!
+//! * `or`, `and`, `=`, `!=`, `<`, `<=`, `>`, `>=`, unary `-`, unions `|`, parentheses,
+//!   numbers and string literals, with XPath 1.0's comparison rules (§3.4);
+//! * location paths, absolute or relative, on the axes `self`, `parent`, `child`,
+//!   `descendant`, `descendant-or-self`, `ancestor`, `ancestor-or-self`, `attribute`,
+//!   `following-sibling` and `preceding-sibling`, with the abbreviations `@`, `.`, `..` and
+//!   `//`; name tests (`p:name`, `p:*`, `*`) and `node()`, `text()`, `comment()`,
+//!   `processing-instruction()`; predicates, numeric (`[1]`, in axis order) or boolean;
+//! * the functions `not`, `count`, `boolean`, `true`, `false`, `position`, `last`, `string`,
+//!   `number` and XMLDSig's `here()`.
+//!
+//! Anything else — other axes or functions, variables, arithmetic beyond negation — is
+//! refused with a message naming it, never guessed at. Namespace nodes follow their element,
+//! and an expression that keeps an element but not its attributes (or the reverse) is refused:
+//! [`Membership`] holds nodes, and attributes go with their element.
+//!
+//! Evaluation is bounded: an expression has at most [`MAX_TOKENS`] tokens, and each transform
+//! may visit at most [`MAX_STEPS`] nodes in total.
+
+use super::filter2::Membership;
+use super::tree::{Document, NodeId, NodeKind};
+
+/// Most axis nodes one XPath transform may visit, over all context nodes.
+pub const MAX_STEPS: u64 = 50_000_000;
+
+/// Most tokens in one expression (which bounds the depth of its syntax tree, hence the
+/// recursion of evaluation).
+pub const MAX_TOKENS: usize = 512;
+
+/// A node of the XPath data model: the document node, a tree node, or an attribute (element,
+/// index among its attributes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum XNode {
+    Root,
+    Node(NodeId),
+    Attr(NodeId, u32),
+}
+
+impl XNode {
+    /// Document order: the document node, then each node followed by its attributes.
+    fn order(self) -> (u64, u32, u32) {
+        match self {
+            Self::Root => (0, 0, 0),
+            Self::Node(n) => (u64::from(n.0) + 1, 0, 0),
+            Self::Attr(n, i) => (u64::from(n.0) + 1, 1, i),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Axis {
+    Itself,
+    Parent,
+    Child,
+    Descendant,
+    DescendantOrSelf,
+    Ancestor,
+    AncestorOrSelf,
+    Attribute,
+    FollowingSibling,
+    PrecedingSibling,
+}
+
+impl Axis {
+    fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "self" => Self::Itself,
+            "parent" => Self::Parent,
+            "child" => Self::Child,
+            "descendant" => Self::Descendant,
+            "descendant-or-self" => Self::DescendantOrSelf,
+            "ancestor" => Self::Ancestor,
+            "ancestor-or-self" => Self::AncestorOrSelf,
+            "attribute" => Self::Attribute,
+            "following-sibling" => Self::FollowingSibling,
+            "preceding-sibling" => Self::PrecedingSibling,
+            _ => return None,
+        })
+    }
+}
+
+/// A node test; names are resolved to namespace URIs when parsed.
+#[derive(Clone, Debug)]
+enum Test {
+    /// `*`, or `p:*` (with the namespace).
+    Any(Option<String>),
+    /// A name: namespace (none for an unprefixed name) and local name.
+    Name(Option<String>, String),
+    Node,
+    Text,
+    Comment,
+    Pi,
+}
+
+#[derive(Clone, Debug)]
+struct Step {
+    axis: Axis,
+    test: Test,
+    predicates: Vec<Expr>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Func {
+    Not,
+    Count,
+    Boolean,
+    True,
+    False,
+    Position,
+    Last,
+    String,
+    Number,
+    Here,
+}
+
+#[derive(Clone, Debug)]
+enum Start {
+    Root,
+    Context,
+    Filter(Box<Expr>),
+}
+
+#[derive(Clone, Debug)]
+enum Expr {
+    Or(Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Compare(Cmp, Box<Expr>, Box<Expr>),
+    Union(Box<Expr>, Box<Expr>),
+    Negate(Box<Expr>),
+    Number(f64),
+    Literal(String),
+    Call(Func, Vec<Expr>),
+    Path(Start, Vec<Step>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Name(String),
+    Number(f64),
+    Literal(String),
+    Op(&'static str),
+}
+
+fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
+    const OPS: [&str; 20] = [
+        "::", "//", "!=", "<=", ">=", "..", "/", "|", "=", "<", ">", "(", ")", "[", "]", "@", ",",
+        ".", "-", "*",
+    ];
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if c.is_whitespace() {
+            rest = &rest[c.len_utf8()..];
+        } else if c == '"' || c == '\'' {
+            let end = rest[1..].find(c).ok_or("an unterminated string literal")?;
+            out.push(Tok::Literal(rest[1..1 + end].to_owned()));
+            rest = &rest[end + 2..];
+        } else if c.is_ascii_digit()
+            || (c == '.' && rest[1..].starts_with(|d: char| d.is_ascii_digit()))
+        {
+            let end = rest
+                .find(|d: char| !(d.is_ascii_digit() || d == '.'))
+                .unwrap_or(rest.len());
+            let n = rest[..end]
+                .parse()
+                .map_err(|_| format!("the number {:?}", &rest[..end]))?;
+            out.push(Tok::Number(n));
+            rest = &rest[end..];
+        } else if c.is_alphabetic() || c == '_' {
+            // An NCName, a QName, or `prefix:*` (not `axis::`).
+            let mut end = name_end(rest, 0);
+            if rest[end..].starts_with(':') && !rest[end..].starts_with("::") {
+                if rest[end + 1..].starts_with('*') {
+                    end += 2;
+                } else {
+                    end = name_end(rest, end + 1);
+                }
+            }
+            out.push(Tok::Name(rest[..end].to_owned()));
+            rest = &rest[end..];
+        } else if let Some(op) = OPS.iter().find(|op| rest.starts_with(**op)) {
+            out.push(Tok::Op(op));
+            rest = &rest[op.len()..];
+        } else {
+            return Err(format!("the character {c:?}"));
+        }
+    }
+    Ok(out)
+}
+
+/// The end of the NCName starting at `from`.
+fn name_end(s: &str, from: usize) -> usize {
+    s[from..]
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map_or(s.len(), |i| from + i)
+}
+
+/// A recursive-descent parser over the tokens, resolving prefixes with `resolve`.
+struct Parser<'t, 'r> {
+    toks: &'t [Tok],
+    pos: usize,
+    resolve: &'r dyn Fn(&str) -> Option<String>,
+    depth: usize,
+}
+
+/// Deepest nesting of parenthesized expressions and predicates accepted.
+const MAX_NESTING: usize = 64;
+
+impl Parser<'_, '_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos)
+    }
+
+    fn eat_op(&mut self, op: &str) -> bool {
+        if matches!(self.peek(), Some(Tok::Op(o)) if *o == op) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_name(&mut self, name: &str) -> bool {
+        if matches!(self.peek(), Some(Tok::Name(n)) if n == name) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect_op(&mut self, op: &str) -> Result<(), String> {
+        if self.eat_op(op) {
+            Ok(())
+        } else {
+            Err(format!("expected {op:?}"))
+        }
+    }
+
+    fn expr(&mut self) -> Result<Expr, String> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err("nesting too deep".into());
+        }
+        let mut left = self.and()?;
+        while self.eat_name("or") {
+            left = Expr::Or(Box::new(left), Box::new(self.and()?));
+        }
+        self.depth -= 1;
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Expr, String> {
+        let mut left = self.equality()?;
+        while self.eat_name("and") {
+            left = Expr::And(Box::new(left), Box::new(self.equality()?));
+        }
+        Ok(left)
+    }
+
+    fn equality(&mut self) -> Result<Expr, String> {
+        let mut left = self.relational()?;
+        loop {
+            let op = if self.eat_op("=") {
+                Cmp::Eq
+            } else if self.eat_op("!=") {
+                Cmp::Ne
+            } else {
+                return Ok(left);
+            };
+            left = Expr::Compare(op, Box::new(left), Box::new(self.relational()?));
+        }
+    }
+
+    fn relational(&mut self) -> Result<Expr, String> {
+        let mut left = self.unary()?;
+        loop {
+            let op = if self.eat_op("<=") {
+                Cmp::Le
+            } else if self.eat_op(">=") {
+                Cmp::Ge
+            } else if self.eat_op("<") {
+                Cmp::Lt
+            } else if self.eat_op(">") {
+                Cmp::Gt
+            } else {
+                return Ok(left);
+            };
+            left = Expr::Compare(op, Box::new(left), Box::new(self.unary()?));
+        }
+    }
+
+    fn unary(&mut self) -> Result<Expr, String> {
+        if self.eat_op("-") {
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                return Err("nesting too deep".into());
+            }
+            let e = Expr::Negate(Box::new(self.unary()?));
+            self.depth -= 1;
+            return Ok(e);
+        }
+        let mut left = self.path()?;
+        while self.eat_op("|") {
+            left = Expr::Union(Box::new(left), Box::new(self.path()?));
+        }
+        Ok(left)
+    }
+
+    fn path(&mut self) -> Result<Expr, String> {
+        let (start, mut steps) = if self.eat_op("//") {
+            (Start::Root, vec![descendant_or_self()])
+        } else if self.eat_op("/") {
+            // `/` alone, or followed by a relative path.
+            if !self.at_step() {
+                return Ok(Expr::Path(Start::Root, Vec::new()));
+            }
+            (Start::Root, Vec::new())
+        } else if self.at_primary() {
+            let primary = self.primary()?;
+            let mut predicates = Vec::new();
+            while self.eat_op("[") {
+                predicates.push(self.predicate()?);
+            }
+            let filtered = if predicates.is_empty() {
+                primary
+            } else {
+                // A filter expression's predicates: as a self step over its node-set.
+                Expr::Path(
+                    Start::Filter(Box::new(primary)),
+                    vec![Step {
+                        axis: Axis::Itself,
+                        test: Test::Node,
+                        predicates,
+                    }],
+                )
+            };
+            if self.eat_op("//") {
+                (
+                    Start::Filter(Box::new(filtered)),
+                    vec![descendant_or_self()],
+                )
+            } else if self.eat_op("/") {
+                (Start::Filter(Box::new(filtered)), Vec::new())
+            } else {
+                return Ok(filtered);
+            }
+        } else {
+            (Start::Context, Vec::new())
+        };
+        loop {
+            steps.push(self.step()?);
+            if self.eat_op("//") {
+                steps.push(descendant_or_self());
+            } else if !self.eat_op("/") {
+                return Ok(Expr::Path(start, steps));
+            }
+        }
+    }
+
+    fn at_step(&self) -> bool {
+        matches!(
+            self.peek(),
+            Some(Tok::Name(_)) | Some(Tok::Op("@" | "." | ".." | "*"))
+        )
+    }
+
+    fn at_primary(&self) -> bool {
+        match self.peek() {
+            Some(Tok::Number(_) | Tok::Literal(_) | Tok::Op("(")) => true,
+            Some(Tok::Name(n)) => {
+                matches!(self.toks.get(self.pos + 1), Some(Tok::Op("(")))
+                    && !matches!(
+                        n.as_str(),
+                        "node" | "text" | "comment" | "processing-instruction"
+                    )
+            }
+            _ => false,
+        }
+    }
+
+    fn primary(&mut self) -> Result<Expr, String> {
+        match self.peek().cloned() {
+            Some(Tok::Number(n)) => {
+                self.pos += 1;
+                Ok(Expr::Number(n))
+            }
+            Some(Tok::Literal(s)) => {
+                self.pos += 1;
+                Ok(Expr::Literal(s))
+            }
+            Some(Tok::Op("(")) => {
+                self.pos += 1;
+                let e = self.expr()?;
+                self.expect_op(")")?;
+                Ok(e)
+            }
+            Some(Tok::Name(name)) => {
+                self.pos += 2; // name and "("
+                let func = match name.as_str() {
+                    "not" => Func::Not,
+                    "count" => Func::Count,
+                    "boolean" => Func::Boolean,
+                    "true" => Func::True,
+                    "false" => Func::False,
+                    "position" => Func::Position,
+                    "last" => Func::Last,
+                    "string" => Func::String,
+                    "number" => Func::Number,
+                    "here" => Func::Here,
+                    other => return Err(format!("the function {other}()")),
+                };
+                let mut args = Vec::new();
+                if !self.eat_op(")") {
+                    loop {
+                        args.push(self.expr()?);
+                        if self.eat_op(")") {
+                            break;
+                        }
+                        self.expect_op(",")?;
+                    }
+                }
+                let arity = match func {
+                    Func::Not | Func::Count | Func::Boolean => 1..=1,
+                    Func::String | Func::Number => 0..=1,
+                    _ => 0..=0,
+                };
+                if !arity.contains(&args.len()) {
+                    return Err(format!("{name}() with {} arguments", args.len()));
+                }
+                Ok(Expr::Call(func, args))
+            }
+            _ => Err("expected an expression".into()),
+        }
+    }
+
+    fn predicate(&mut self) -> Result<Expr, String> {
+        let e = self.expr()?;
+        self.expect_op("]")?;
+        Ok(e)
+    }
+
+    fn step(&mut self) -> Result<Step, String> {
+        if self.eat_op(".") {
+            return Ok(Step {
+                axis: Axis::Itself,
+                test: Test::Node,
+                predicates: Vec::new(),
+            });
+        }
+        if self.eat_op("..") {
+            return Ok(Step {
+                axis: Axis::Parent,
+                test: Test::Node,
+                predicates: Vec::new(),
+            });
+        }
+        let axis = if self.eat_op("@") {
+            Axis::Attribute
+        } else if let Some(Tok::Name(n)) = self.peek().cloned()
+            && matches!(self.toks.get(self.pos + 1), Some(Tok::Op("::")))
+        {
+            self.pos += 2;
+            Axis::from_name(&n).ok_or_else(|| format!("the axis {n}::"))?
+        } else {
+            Axis::Child
+        };
+        let test = match self.peek().cloned() {
+            Some(Tok::Op("*")) => {
+                self.pos += 1;
+                Test::Any(None)
+            }
+            Some(Tok::Name(n)) => {
+                self.pos += 1;
+                if self.eat_op("(") {
+                    self.expect_op(")")?;
+                    match n.as_str() {
+                        "node" => Test::Node,
+                        "text" => Test::Text,
+                        "comment" => Test::Comment,
+                        "processing-instruction" => Test::Pi,
+                        other => return Err(format!("the node test {other}()")),
+                    }
+                } else if let Some(prefix) = n.strip_suffix(":*") {
+                    Test::Any(Some(self.namespace(prefix)?))
+                } else if let Some((prefix, local)) = n.split_once(':') {
+                    Test::Name(Some(self.namespace(prefix)?), local.to_owned())
+                } else {
+                    Test::Name(None, n)
+                }
+            }
+            _ => return Err("expected a node test".into()),
+        };
+        let mut predicates = Vec::new();
+        while self.eat_op("[") {
+            predicates.push(self.predicate()?);
+        }
+        Ok(Step {
+            axis,
+            test,
+            predicates,
+        })
+    }
+
+    fn namespace(&self, prefix: &str) -> Result<String, String> {
+        (self.resolve)(prefix).ok_or_else(|| format!("the unbound prefix {prefix:?}"))
+    }
+}
+
+fn descendant_or_self() -> Step {
+    Step {
+        axis: Axis::DescendantOrSelf,
+        test: Test::Node,
+        predicates: Vec::new(),
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Value {
+    Nodes(Vec<XNode>),
+    Bool(bool),
+    Num(f64),
+    Str(String),
+}
+
+/// What an expression is evaluated in: the document, `here()`, the step budget.
+struct Eval<'d, 'a> {
+    doc: &'d Document<'a>,
+    here: Option<XNode>,
+    steps: u64,
+}
+
+#[derive(Clone, Copy)]
+struct Context {
+    node: XNode,
+    position: usize,
+    size: usize,
+}
+
+impl Eval<'_, '_> {
+    fn tick(&mut self, n: usize) -> Result<(), String> {
+        self.steps += n as u64;
+        if self.steps > MAX_STEPS {
+            Err(format!("more than {MAX_STEPS} node visits"))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn parent(&self, n: XNode) -> Option<XNode> {
+        match n {
+            XNode::Root => None,
+            XNode::Attr(e, _) => Some(XNode::Node(e)),
+            XNode::Node(id) => Some(self.doc.parent(id).map_or(XNode::Root, XNode::Node)),
+        }
+    }
+
+    fn children(&self, n: XNode) -> Vec<XNode> {
+        match n {
+            XNode::Root => self
+                .doc
+                .children()
+                .iter()
+                .map(|&c| XNode::Node(c))
+                .collect(),
+            XNode::Node(id) => self
+                .doc
+                .element(id)
+                .map(|e| e.children().map(XNode::Node).collect())
+                .unwrap_or_default(),
+            XNode::Attr(..) => Vec::new(),
+        }
+    }
+
+    fn descendants(&self, n: XNode, out: &mut Vec<XNode>) {
+        let mut stack: Vec<XNode> = self.children(n).into_iter().rev().collect();
+        while let Some(c) = stack.pop() {
+            out.push(c);
+            stack.extend(self.children(c).into_iter().rev());
+        }
+    }
+
+    /// The nodes of `axis` from `n`, in axis order (nearest first on reverse axes).
+    fn axis(&mut self, axis: Axis, n: XNode) -> Result<Vec<XNode>, String> {
+        let mut out = Vec::new();
+        match axis {
+            Axis::Itself => out.push(n),
+            Axis::Parent => out.extend(self.parent(n)),
+            Axis::Child => out = self.children(n),
+            Axis::Descendant => self.descendants(n, &mut out),
+            Axis::DescendantOrSelf => {
+                out.push(n);
+                self.descendants(n, &mut out);
+            }
+            Axis::Ancestor | Axis::AncestorOrSelf => {
+                if axis == Axis::AncestorOrSelf {
+                    out.push(n);
+                }
+                let mut cur = self.parent(n);
+                while let Some(p) = cur {
+                    out.push(p);
+                    cur = self.parent(p);
+                }
+            }
+            Axis::Attribute => {
+                if let XNode::Node(id) = n
+                    && let Some(e) = self.doc.element(id)
+                {
+                    out.extend((0..e.attributes().len() as u32).map(|i| XNode::Attr(id, i)));
+                }
+            }
+            Axis::FollowingSibling | Axis::PrecedingSibling => {
+                if let XNode::Node(_) = n
+                    && let Some(p) = self.parent(n)
+                {
+                    let siblings = self.children(p);
+                    if let Some(i) = siblings.iter().position(|&s| s == n) {
+                        if axis == Axis::FollowingSibling {
+                            out.extend(&siblings[i + 1..]);
+                        } else {
+                            out.extend(siblings[..i].iter().rev());
+                        }
+                    }
+                }
+            }
+        }
+        self.tick(out.len().max(1))?;
+        Ok(out)
+    }
+
+    fn matches(&self, axis: Axis, test: &Test, n: XNode) -> bool {
+        let element = |id: NodeId| self.doc.element(id);
+        match test {
+            Test::Node => true,
+            Test::Text => {
+                matches!(n, XNode::Node(id) if matches!(self.doc.node(id).kind, NodeKind::Text(_)))
+            }
+            Test::Comment => matches!(n, XNode::Node(id)
+                if matches!(self.doc.node(id).kind, NodeKind::Comment(_))),
+            Test::Pi => {
+                matches!(n, XNode::Node(id) if matches!(self.doc.node(id).kind, NodeKind::Pi { .. }))
+            }
+            Test::Any(ns) | Test::Name(ns, _) => {
+                let local = match test {
+                    Test::Name(_, l) => Some(l.as_str()),
+                    _ => None,
+                };
+                match (axis, n) {
+                    (Axis::Attribute, XNode::Attr(e, i)) => {
+                        let Some(a) = element(e).and_then(|el| el.attributes().get(i as usize))
+                        else {
+                            return false;
+                        };
+                        let (prefix, l) = a.name.split_once(':').unwrap_or(("", a.name));
+                        let a_ns = if prefix.is_empty() {
+                            None
+                        } else {
+                            self.doc.lookup_namespace(e, prefix)
+                        };
+                        local.is_none_or(|want| want == l)
+                            && (ns.is_none() && local.is_none() || a_ns == ns.as_deref())
+                    }
+                    (Axis::Attribute, _) => false,
+                    (_, XNode::Node(id)) => self.doc.expanded_name(id).is_some_and(|(e_ns, l)| {
+                        local.is_none_or(|want| want == l)
+                            && (ns.is_none() && local.is_none() || e_ns == ns.as_deref())
+                    }),
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    fn eval(&mut self, e: &Expr, ctx: Context) -> Result<Value, String> {
+        Ok(match e {
+            Expr::Or(a, b) => Value::Bool(self.boolean(a, ctx)? || self.boolean(b, ctx)?),
+            Expr::And(a, b) => Value::Bool(self.boolean(a, ctx)? && self.boolean(b, ctx)?),
+            Expr::Compare(op, a, b) => {
+                let (a, b) = (self.eval(a, ctx)?, self.eval(b, ctx)?);
+                Value::Bool(self.compare(*op, &a, &b))
+            }
+            Expr::Union(a, b) => {
+                let (Value::Nodes(mut x), Value::Nodes(y)) =
+                    (self.eval(a, ctx)?, self.eval(b, ctx)?)
+                else {
+                    return Err("a union of values that are not node-sets".into());
+                };
+                x.extend(y);
+                sort_nodes(&mut x);
+                Value::Nodes(x)
+            }
+            Expr::Negate(a) => {
+                let v = self.eval(a, ctx)?;
+                Value::Num(-self.number(&v))
+            }
+            Expr::Number(n) => Value::Num(*n),
+            Expr::Literal(s) => Value::Str(s.clone()),
+            Expr::Call(f, args) => self.call(*f, args, ctx)?,
+            Expr::Path(start, steps) => {
+                let mut set = match start {
+                    Start::Root => vec![XNode::Root],
+                    Start::Context => vec![ctx.node],
+                    Start::Filter(f) => match self.eval(f, ctx)? {
+                        Value::Nodes(n) => n,
+                        _ => return Err("a path from a value that is not a node-set".into()),
+                    },
+                };
+                for step in steps {
+                    let mut next = Vec::new();
+                    for &n in &set {
+                        let mut selected: Vec<XNode> = self
+                            .axis(step.axis, n)?
+                            .into_iter()
+                            .filter(|&c| self.matches(step.axis, &step.test, c))
+                            .collect();
+                        for p in &step.predicates {
+                            let size = selected.len();
+                            let mut kept = Vec::with_capacity(size);
+                            for (i, &c) in selected.iter().enumerate() {
+                                let inner = Context {
+                                    node: c,
+                                    position: i + 1,
+                                    size,
+                                };
+                                let keep = match self.eval(p, inner)? {
+                                    Value::Num(k) => k == (i + 1) as f64,
+                                    v => self.truth(&v),
+                                };
+                                if keep {
+                                    kept.push(c);
+                                }
+                            }
+                            selected = kept;
+                        }
+                        next.extend(selected);
+                    }
+                    sort_nodes(&mut next);
+                    set = next;
+                }
+                Value::Nodes(set)
+            }
+        })
+    }
+
+    fn call(&mut self, f: Func, args: &[Expr], ctx: Context) -> Result<Value, String> {
+        let arg = |this: &mut Self, i: usize| -> Result<Value, String> {
+            match args.get(i) {
+                Some(a) => this.eval(a, ctx),
+                None => Ok(Value::Nodes(vec![ctx.node])),
+            }
+        };
+        Ok(match f {
+            Func::Not => Value::Bool(!self.boolean(&args[0], ctx)?),
+            Func::Boolean => Value::Bool(self.boolean(&args[0], ctx)?),
+            Func::True => Value::Bool(true),
+            Func::False => Value::Bool(false),
+            Func::Count => match self.eval(&args[0], ctx)? {
+                Value::Nodes(n) => Value::Num(n.len() as f64),
+                _ => return Err("count() of a value that is not a node-set".into()),
+            },
+            Func::Position => Value::Num(ctx.position as f64),
+            Func::Last => Value::Num(ctx.size as f64),
+            Func::String => {
+                let v = arg(self, 0)?;
+                Value::Str(self.string(&v))
+            }
+            Func::Number => {
+                let v = arg(self, 0)?;
+                Value::Num(self.number(&v))
+            }
+            Func::Here => match self.here {
+                Some(h) => Value::Nodes(vec![h]),
+                None => return Err("here() outside the signature's own document".into()),
+            },
+        })
+    }
+
+    fn boolean(&mut self, e: &Expr, ctx: Context) -> Result<bool, String> {
+        let v = self.eval(e, ctx)?;
+        Ok(self.truth(&v))
+    }
+
+    fn truth(&self, v: &Value) -> bool {
+        match v {
+            Value::Nodes(n) => !n.is_empty(),
+            Value::Bool(b) => *b,
+            Value::Num(n) => *n != 0.0 && !n.is_nan(),
+            Value::Str(s) => !s.is_empty(),
+        }
+    }
+
+    fn number(&self, v: &Value) -> f64 {
+        match v {
+            Value::Num(n) => *n,
+            Value::Bool(b) => f64::from(u8::from(*b)),
+            other => to_number(&self.string(other)),
+        }
+    }
+
+    fn string(&self, v: &Value) -> String {
+        match v {
+            Value::Str(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            Value::Num(n) => format_number(*n),
+            Value::Nodes(n) => n.first().map(|&x| self.string_value(x)).unwrap_or_default(),
+        }
+    }
+
+    /// XPath 1.0 §5: an element's (or the document's) text descendants concatenated, an
+    /// attribute's value, a text node's characters, a comment's or PI's content.
+    fn string_value(&self, n: XNode) -> String {
+        match n {
+            XNode::Attr(e, i) => self
+                .doc
+                .element(e)
+                .and_then(|el| el.attributes().get(i as usize).map(|a| a.value.to_string()))
+                .unwrap_or_default(),
+            XNode::Node(id) => match &self.doc.node(id).kind {
+                NodeKind::Text(t) => t.as_str().into_owned(),
+                NodeKind::Comment(c) => c.to_string(),
+                NodeKind::Pi { data, .. } => data.to_string(),
+                NodeKind::Element(_) => self.text_below(n),
+            },
+            XNode::Root => self.text_below(n),
+        }
+    }
+
+    fn text_below(&self, n: XNode) -> String {
+        let mut all = Vec::new();
+        self.descendants(n, &mut all);
+        all.into_iter()
+            .filter_map(|d| match d {
+                XNode::Node(id) => match &self.doc.node(id).kind {
+                    NodeKind::Text(t) => Some(t.as_str().into_owned()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// XPath 1.0 §3.4.
+    fn compare(&self, op: Cmp, a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Nodes(x), Value::Nodes(y)) => x.iter().any(|&m| {
+                let sm = self.string_value(m);
+                y.iter().any(|&n| {
+                    self.compare_atoms(
+                        op,
+                        &Value::Str(sm.clone()),
+                        &Value::Str(self.string_value(n)),
+                    )
+                })
+            }),
+            (Value::Nodes(x), Value::Bool(_)) | (Value::Bool(_), Value::Nodes(x)) => {
+                let nb = Value::Bool(!x.is_empty());
+                if matches!(a, Value::Nodes(_)) {
+                    self.compare_atoms(op, &nb, b)
+                } else {
+                    self.compare_atoms(op, a, &nb)
+                }
+            }
+            (Value::Nodes(x), other) => x
+                .iter()
+                .any(|&n| self.compare_atoms(op, &Value::Str(self.string_value(n)), other)),
+            (other, Value::Nodes(y)) => y
+                .iter()
+                .any(|&n| self.compare_atoms(op, other, &Value::Str(self.string_value(n)))),
+            _ => self.compare_atoms(op, a, b),
+        }
+    }
+
+    fn compare_atoms(&self, op: Cmp, a: &Value, b: &Value) -> bool {
+        match op {
+            Cmp::Eq | Cmp::Ne => {
+                let equal = match (a, b) {
+                    (Value::Bool(_), _) | (_, Value::Bool(_)) => self.truth(a) == self.truth(b),
+                    (Value::Num(_), _) | (_, Value::Num(_)) => self.number(a) == self.number(b),
+                    _ => self.string(a) == self.string(b),
+                };
+                equal == (op == Cmp::Eq)
+            }
+            _ => {
+                let (x, y) = (self.number(a), self.number(b));
+                match op {
+                    Cmp::Lt => x < y,
+                    Cmp::Le => x <= y,
+                    Cmp::Gt => x > y,
+                    _ => x >= y,
+                }
+            }
+        }
+    }
+}
+
+fn sort_nodes(v: &mut Vec<XNode>) {
+    v.sort_unstable_by_key(|n| n.order());
+    v.dedup();
+}
+
+fn to_number(s: &str) -> f64 {
+    let t = s.trim();
+    if t.is_empty()
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        return f64::NAN;
+    }
+    t.parse().unwrap_or(f64::NAN)
+}
+
+fn format_number(n: f64) -> String {
+    if n.is_nan() {
+        "NaN".into()
+    } else if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}
+
+/// Evaluates the XPath transform whose `XPath` element is `xpath` (in `sig_doc`, which gives
+/// the namespace context and `here()`) over every node of `target`: the nodes for which the
+/// expression is true. `target` is the signature's own document when `same_document`.
+///
+/// # Errors
+/// A description of what is not supported or malformed (naming the expression).
+pub(crate) fn evaluate(
+    sig_doc: &Document,
+    xpath: NodeId,
+    target: &Document,
+    same_document: bool,
+) -> Result<Membership, String> {
+    let text = sig_doc.text(xpath);
+    let expression = text.trim();
+    let fail = |what: String| format!("XPath expression {expression:?}: {what}");
+    let toks = tokenize(expression).map_err(|w| fail(format!("unsupported: {w}")))?;
+    if toks.len() > MAX_TOKENS {
+        return Err(fail(format!("more than {MAX_TOKENS} tokens")));
+    }
+    let resolve = |prefix: &str| sig_doc.lookup_namespace(xpath, prefix).map(str::to_owned);
+    let mut parser = Parser {
+        toks: &toks,
+        pos: 0,
+        resolve: &resolve,
+        depth: 0,
+    };
+    let expr = parser
+        .expr()
+        .map_err(|w| fail(format!("unsupported: {w}")))?;
+    if parser.pos != toks.len() {
+        return Err(fail("unsupported: trailing tokens".into()));
+    }
+    // here(): the text node holding the expression (XMLDSig §6.6.3.1), else the element.
+    let here = same_document.then(|| {
+        let text_child = sig_doc.element(xpath).and_then(|e| {
+            e.children()
+                .find(|&c| matches!(sig_doc.node(c).kind, NodeKind::Text(_)))
+        });
+        XNode::Node(text_child.unwrap_or(xpath))
+    });
+    let mut eval = Eval {
+        doc: target,
+        here,
+        steps: 0,
+    };
+    let mut flags = Vec::with_capacity(target.nodes().count());
+    for (id, node) in target.nodes() {
+        let ctx = |n| Context {
+            node: n,
+            position: 1,
+            size: 1,
+        };
+        let keep = eval.boolean(&expr, ctx(XNode::Node(id))).map_err(fail)?;
+        if let NodeKind::Element(_) = node.kind
+            && let Some(e) = target.element(id)
+        {
+            for i in 0..e.attributes().len() as u32 {
+                if eval.boolean(&expr, ctx(XNode::Attr(id, i))).map_err(fail)? != keep {
+                    return Err(fail(
+                        "unsupported: it keeps an element without its attributes or the reverse"
+                            .into(),
+                    ));
+                }
+            }
+        }
+        flags.push(keep);
+    }
+    Ok(Membership::from_flags(flags))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(xml: &str, expr: &str) -> Result<Vec<String>, String> {
+        let doc = Document::parse(xml.as_bytes()).unwrap();
+        let escaped = expr.replace('&', "&amp;").replace('<', "&lt;");
+        let sig = format!(r#"<XPath xmlns:p="urn:p">{escaped}</XPath>"#);
+        let sig_doc = Document::parse(sig.as_bytes()).unwrap();
+        let m = evaluate(&sig_doc, sig_doc.root(), &doc, false)?;
+        Ok(doc
+            .nodes()
+            .filter(|(id, _)| m.contains(*id))
+            .filter_map(|(id, _)| doc.element(id).map(|e| e.name().to_owned()))
+            .collect())
+    }
+
+    #[test]
+    fn ancestor_tests_select_subtrees() {
+        let xml = r#"<r xmlns:p="urn:p"><p:a><b/></p:a><c><p:a/></c><d/></r>"#;
+        assert_eq!(
+            kept(xml, "ancestor-or-self::p:a").unwrap(),
+            ["p:a", "b", "p:a"]
+        );
+        assert_eq!(
+            kept(xml, "not(ancestor-or-self::p:a) and not(self::d)").unwrap(),
+            ["r", "c"]
+        );
+        assert_eq!(
+            kept(xml, "ancestor-or-self::c or self::d").unwrap(),
+            ["c", "p:a", "d"]
+        );
+    }
+
+    #[test]
+    fn counts_predicates_and_comparisons() {
+        let xml = "<r><a>1</a><a>2</a><b><a>3</a></b></r>";
+        assert_eq!(kept(xml, "count(child::a) = 2").unwrap(), ["r"]);
+        assert_eq!(kept(xml, "count(ancestor::*) > 1").unwrap(), ["a"]);
+        assert_eq!(kept(xml, "self::a[. > 1]").unwrap(), ["a", "a"]);
+        assert_eq!(kept(xml, "self::*[1] and ../b").unwrap(), ["a", "a", "b"]);
+        assert_eq!(kept(xml, "../a[2] = '2'").unwrap(), ["a", "a", "b"]);
+        assert_eq!(
+            kept(xml, "preceding-sibling::*[1][self::a]").unwrap(),
+            ["a", "b"]
+        );
+        assert_eq!(kept(xml, "-1 < 0").unwrap().len(), 5);
+        assert_eq!(kept(xml, "//b/a = 3").unwrap().len(), 5);
+    }
+
+    #[test]
+    fn attributes_follow_their_element() {
+        let xml = r#"<r a="1"><s b="2"/><t/></r>"#;
+        assert_eq!(kept(xml, "ancestor-or-self::s").unwrap(), ["s"]);
+        // `self::t` keeps t (no attributes); `self::s` would drop s's attribute: refused.
+        assert_eq!(kept(xml, "self::t").unwrap(), ["t"]);
+        assert!(kept(xml, "self::s").is_err());
+    }
+
+    #[test]
+    fn unsupported_forms_are_named() {
+        let xml = r#"<r a="1"><s/></r>"#;
+        for bad in [
+            "following::a",
+            "id('x')",
+            "$v",
+            "1 + 1",
+            "p:q:r",
+            "q:a",
+            "ancestor::*[",
+            "@*",
+            &"-".repeat(100_000),
+            &vec!["1"; 1000].join(" or "),
+            "(((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))",
+        ] {
+            let r = kept(xml, bad);
+            assert!(r.is_err(), "{bad}: {r:?}");
+        }
+    }
+}
