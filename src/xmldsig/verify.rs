@@ -50,6 +50,8 @@ pub const ENVELOPED_SIGNATURE: &str = "http://www.w3.org/2000/09/xmldsig#envelop
 /// detached octets), base64-decoded, is what the reference digests. Supported as the last
 /// transform only (nothing parses the decoded octets as XML).
 pub const BASE64: &str = "http://www.w3.org/2000/09/xmldsig#base64";
+/// The RetrievalMethod type of a DER certificate (XMLDSig §4.5.3).
+const RAW_X509_CERTIFICATE: &str = "http://www.w3.org/2000/09/xmldsig#rawX509Certificate";
 /// The XPath filter transform (XMLDSig §6.6.3), over the subset of XPath 1.0 the `xpath`
 /// module evaluates (anything else is refused as unsupported).
 pub const XPATH: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
@@ -414,7 +416,9 @@ pub struct VerifyOptions {
     pub allow_md5: bool,
     /// Parsing limits.
     pub limits: ParseLimits,
-    /// Content of detached references (a URI that is neither `""` nor `#…`), by exact URI.
+    /// Content of detached references (a URI that is neither `""` nor `#…`), by exact URI;
+    /// also the certificate a KeyInfo `RetrievalMethod` of type `rawX509Certificate` points
+    /// at (a candidate signer like any KeyInfo certificate: it must validate).
     /// Nothing is ever fetched: a reference whose content is not here is unsupported
     /// (indeterminate). Such a reference may have no transforms but base64 decoding; its
     /// digest covers the bytes.
@@ -1048,7 +1052,14 @@ fn check_signature(
             return Ok((None, None));
         }
         KeySource::Certificate(c) => vec![(**c).clone()],
-        KeySource::KeyInfo => key_info_certificates(provider, doc, ids, signature, intermediates)?,
+        KeySource::KeyInfo => key_info_certificates(
+            provider,
+            doc,
+            ids,
+            signature,
+            intermediates,
+            &options.detached,
+        )?,
     };
     if candidates.is_empty() && matches!(options.key, KeySource::KeyInfo) && options.trust_key_value
     {
@@ -1110,17 +1121,33 @@ fn check_signature(
 
 /// The signer candidates KeyInfo/X509Data names: its X509Certificate elements in document
 /// order, then the caller's certificates (`pool`) that an X509IssuerSerial, X509SKI or
-/// X509SubjectName element designates. The look-up only proposes candidates: each must still
-/// verify the signature and validate to the trust store, so a loose name match cannot let a
-/// wrong key in.
+/// X509SubjectName element designates, then the certificates of `RetrievalMethod`s of type
+/// `rawX509Certificate` whose external URI the caller supplied in `detached` (never fetched).
+/// The look-up only proposes candidates: each must still verify the signature and validate to
+/// the trust store, so a loose name match cannot let a wrong key in.
 fn key_info_certificates(
     provider: &CryptoProvider,
     doc: &Document,
     ids: &std::collections::HashMap<&str, NodeId>,
     signature: NodeId,
     pool: &[Certificate],
+    detached: &[(String, Vec<u8>)],
 ) -> Result<Vec<Certificate>, XmlError> {
     let mut out: Vec<Certificate> = Vec::new();
+    for ki in doc.children_named(signature, DSIG_NS, "KeyInfo") {
+        for rm in doc.children_named(ki, DSIG_NS, "RetrievalMethod") {
+            let Some(e) = doc.element(rm) else { continue };
+            if e.attribute("Type") != Some(RAW_X509_CERTIFICATE) {
+                continue;
+            }
+            let uri = e.attribute("URI").unwrap_or_default();
+            if let Some((_, der)) = detached.iter().find(|(u, _)| u == uri)
+                && let Ok(c) = Certificate::from_der(der)
+            {
+                out.push(c);
+            }
+        }
+    }
     let mut designated = Vec::new();
     let items = super::keys::key_info_items(doc, signature, ids);
     {
