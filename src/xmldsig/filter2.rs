@@ -1,5 +1,4 @@
-//! The XPath Filter 2.0 transform (W3C Recommendation, 8 November 2002) for location paths of
-//! names.
+//! The XPath Filter 2.0 transform (W3C Recommendation, 8 November 2002).
 //!
 //! Each `XPath` child of the Transform has a `Filter` of `intersect`, `subtract` or `union`
 //! and an expression evaluated with the document as context. The selected nodes are expanded
@@ -8,9 +7,10 @@
 //! is its input intersected with that filter node-set, which [`NodeSet::members`] carries into
 //! canonicalization.
 //!
-//! The expressions taken are unions (`|`) of absolute location paths whose steps are name
-//! tests on the child (`/`) or descendant (`//`) axis: `/`, `//ToBeSigned`, `/a/b:c`, `//*`.
-//! Anything else (predicates, functions such as `here()`, other axes) is refused with an
+//! Unions (`|`) of absolute location paths whose steps are name tests on the child (`/`) or
+//! descendant (`//`) axis (`/`, `//ToBeSigned`, `/a/b:c`, `//*`) are evaluated directly; other
+//! expressions (predicates, `here()`, other axes) go through the XPath 1.0 subset of the
+//! `xpath` module. What neither takes — or a selection of attribute nodes — is refused with an
 //! [`XmlFinding::Unsupported`](super::XmlFinding) naming the expression, never guessed at.
 //!
 //! [`NodeSet::members`]: super::NodeSet::members
@@ -85,8 +85,12 @@ pub(crate) fn evaluate(doc: &Document, transform: NodeId) -> Result<Membership, 
             .and_then(|e| e.attribute("Filter"))
             .unwrap_or_default();
         let expression = doc.text(x);
-        let selected = select(doc, x, expression.trim())
-            .ok_or_else(|| format!("XPath Filter 2.0 expression {:?}: only location paths of names (`/a/b`, `//name`, `|`) are supported", expression.trim()))?;
+        // Location paths of names the quick way; anything else through the XPath evaluator.
+        let selected = match select(doc, x, expression.trim()) {
+            Some(s) => s,
+            None => super::xpath::select_from_root(doc, x)
+                .map_err(|what| format!("XPath Filter 2.0: {what}"))?,
+        };
         let subtrees = expand(doc, &selected);
         for (f, s) in filter.0.iter_mut().zip(&subtrees) {
             match op {

@@ -935,22 +935,21 @@ fn format_number(n: f64) -> String {
     }
 }
 
-/// Evaluates the XPath transform whose `XPath` element is `xpath` (in `sig_doc`, which gives
-/// the namespace context and `here()`) over every node of `target`: the nodes for which the
-/// expression is true. `target` is the signature's own document when `same_document`.
-///
-/// # Errors
-/// A description of what is not supported or malformed (naming the expression).
-pub(crate) fn evaluate(
+/// An error message naming the expression.
+type Failure = Box<dyn Fn(String) -> String>;
+
+/// Parses the expression of `xpath` (prefixes resolved in its scope) and sets up its
+/// evaluation over `target`.
+fn prepare<'d, 'a>(
     sig_doc: &Document,
     xpath: NodeId,
-    target: &Document,
+    target: &'d Document<'a>,
     same_document: bool,
-) -> Result<Membership, String> {
+) -> Result<(Expr, Eval<'d, 'a>, Failure), String> {
+    let expression = sig_doc.text(xpath).trim().to_owned();
+    let fail: Failure = Box::new(move |what| format!("XPath expression {expression:?}: {what}"));
     let text = sig_doc.text(xpath);
-    let expression = text.trim();
-    let fail = |what: String| format!("XPath expression {expression:?}: {what}");
-    let toks = tokenize(expression).map_err(|w| fail(format!("unsupported: {w}")))?;
+    let toks = tokenize(text.trim()).map_err(|w| fail(format!("unsupported: {w}")))?;
     if toks.len() > MAX_TOKENS {
         return Err(fail(format!("more than {MAX_TOKENS} tokens")));
     }
@@ -975,11 +974,27 @@ pub(crate) fn evaluate(
         });
         XNode::Node(text_child.unwrap_or(xpath))
     });
-    let mut eval = Eval {
+    let eval = Eval {
         doc: target,
         here,
         steps: 0,
     };
+    Ok((expr, eval, fail))
+}
+
+/// Evaluates the XPath transform whose `XPath` element is `xpath` (in `sig_doc`, which gives
+/// the namespace context and `here()`) over every node of `target`: the nodes for which the
+/// expression is true. `target` is the signature's own document when `same_document`.
+///
+/// # Errors
+/// A description of what is not supported or malformed (naming the expression).
+pub(crate) fn evaluate(
+    sig_doc: &Document,
+    xpath: NodeId,
+    target: &Document,
+    same_document: bool,
+) -> Result<Membership, String> {
+    let (expr, mut eval, fail) = prepare(sig_doc, xpath, target, same_document)?;
     let mut flags = Vec::with_capacity(target.nodes().count());
     for (id, node) in target.nodes() {
         let ctx = |n| Context {
@@ -987,12 +1002,16 @@ pub(crate) fn evaluate(
             position: 1,
             size: 1,
         };
-        let keep = eval.boolean(&expr, ctx(XNode::Node(id))).map_err(fail)?;
+        let keep = eval.boolean(&expr, ctx(XNode::Node(id))).map_err(&fail)?;
         if let NodeKind::Element(_) = node.kind
             && let Some(e) = target.element(id)
         {
             for i in 0..e.attributes().len() as u32 {
-                if eval.boolean(&expr, ctx(XNode::Attr(id, i))).map_err(fail)? != keep {
+                if eval
+                    .boolean(&expr, ctx(XNode::Attr(id, i)))
+                    .map_err(&fail)?
+                    != keep
+                {
                     return Err(fail(
                         "unsupported: it keeps an element without its attributes or the reverse"
                             .into(),
@@ -1003,6 +1022,42 @@ pub(crate) fn evaluate(
         flags.push(keep);
     }
     Ok(Membership::from_flags(flags))
+}
+
+/// The nodes the XPath expression of element `xpath` (in `doc`, which gives the namespace
+/// context and `here()`) selects when evaluated with the document node as context, as XPath
+/// Filter 2.0 evaluates its expressions: element and other tree nodes, and whether the
+/// document node itself is among them.
+///
+/// # Errors
+/// A description of what is not supported (naming the expression), a result that is not a
+/// node-set, or one holding attribute nodes (which a [`Membership`] does not separate from
+/// their element).
+pub(crate) fn select_from_root(
+    doc: &Document,
+    xpath: NodeId,
+) -> Result<(Vec<NodeId>, bool), String> {
+    let (expr, mut eval, fail) = prepare(doc, xpath, doc, true)?;
+    let root = Context {
+        node: XNode::Root,
+        position: 1,
+        size: 1,
+    };
+    let Value::Nodes(nodes) = eval.eval(&expr, root).map_err(&fail)? else {
+        return Err(fail("unsupported: the result is not a node-set".into()));
+    };
+    let mut out = Vec::with_capacity(nodes.len());
+    let mut document = false;
+    for n in nodes {
+        match n {
+            XNode::Root => document = true,
+            XNode::Node(id) => out.push(id),
+            XNode::Attr(..) => {
+                return Err(fail("unsupported: it selects attribute nodes".into()));
+            }
+        }
+    }
+    Ok((out, document))
 }
 
 #[cfg(test)]
