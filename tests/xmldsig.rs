@@ -781,6 +781,31 @@ per_provider! {
         assert!(v.has(|f| matches!(f, XmlFinding::DocumentKeyUsed { .. })));
     }
 
+    /// merlin-c14n-three: every Reference's XPath transform and canonicalization give the
+    /// W3C sample's intermediate output `c14n-N.txt` byte for byte — including the node-sets
+    /// that keep an element without some of its namespace nodes, or namespace nodes without
+    /// their element (inclusive, exclusive, and exclusive with `#default` listed). The DSA
+    /// signature value verifies with the KeyInfo certificate's key; that certificate chains
+    /// to no anchor here, so the outcome is invalid for that reason alone.
+    #[test]
+    fn merlin_c14n_three_every_output() {
+        let xml = common::read("xmldsig/c14n/merlin-c14n-three/signature.xml");
+        let o = opts(KeySource::KeyInfo, true);
+        let v = verify(provider(), &xml, &TrustStore::new(), &[], &[], &o).unwrap();
+        assert_eq!(v.references.len(), 27);
+        for (n, r) in v.references.iter().enumerate() {
+            let want = common::read(&format!("xmldsig/c14n/merlin-c14n-three/c14n-{n}.txt"));
+            assert_eq!(
+                String::from_utf8_lossy(&r.canonical),
+                String::from_utf8_lossy(&want),
+                "c14n-{n}"
+            );
+            assert!(r.digest_matches, "c14n-{n}");
+        }
+        assert!(!v.has(|f| matches!(f, XmlFinding::SignatureMismatch)));
+        assert!(v.has(|f| matches!(f, XmlFinding::CertificateNotValid { .. })));
+    }
+
     fn test_pki() -> (TrustStore, Vec<Certificate>, Vec<Crl>) {
         let trust = trust(&["pki/root-ca.pem"]);
         let inter = vec![cert("pki/intermediate-ca.pem")];

@@ -163,6 +163,10 @@ impl<'d> NsMap<'d> {
         }
     }
 
+    fn remove(&mut self, prefix: &str) {
+        self.0.retain(|(p, _)| !same(p, prefix));
+    }
+
     fn prefixes(&self) -> impl Iterator<Item = &'d str> + '_ {
         self.0.iter().map(|(p, _)| *p)
     }
@@ -277,6 +281,66 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         self.set.members.is_none_or(|m| m.contains(id))
     }
 
+    /// Whether attribute `index` of element `id` is in the set.
+    fn attribute_member(&self, id: NodeId, index: usize) -> bool {
+        self.set
+            .members
+            .is_none_or(|m| m.contains_attribute(id, index))
+    }
+
+    /// Whether element `id`'s namespace node for `prefix` is in the set.
+    fn namespace_member(&self, id: NodeId, prefix: &str) -> bool {
+        self.set
+            .members
+            .is_none_or(|m| m.contains_namespace(id, prefix))
+    }
+
+    /// Whether some namespace node's membership differs from its element's: then what a
+    /// child inherits as "rendered" is exactly its nearest output ancestor's namespace nodes
+    /// in the set (C14N 1.0 §2.3), not the running union of declarations written.
+    fn namespace_detail(&self) -> bool {
+        self.set.members.is_some_and(|m| m.has_namespace_detail())
+    }
+
+    /// The namespace nodes and attributes in the set of element `id`, which is not: written
+    /// bare, as C14N 1.0 §2.3 processes them (merlin-c14n-three's examples do this). For
+    /// exclusive C14N only the InclusiveNamespaces prefixes, which follow the inclusive rules.
+    fn orphans(&mut self, id: NodeId, inscope: &NsMap<'d>, rendered: &NsMap<'d>) -> io::Result<()> {
+        let doc = self.doc;
+        let Some(e) = doc.element(id) else {
+            return Ok(());
+        };
+        let listed = match self.method {
+            C14nMethod::Exclusive {
+                inclusive_prefixes, ..
+            } => Some(inclusive_prefixes),
+            _ => None,
+        };
+        let mut decls: Vec<(&'d str, &'d str)> = Vec::new();
+        for p in inscope.prefixes() {
+            let u = inscope.get(p).unwrap_or("");
+            if p == "xml"
+                || u.is_empty()
+                || listed.is_some_and(|l| !l.iter().any(|q| q == p))
+                || !self.namespace_member(id, p)
+                || rendered.get(p).is_some_and(|r| same(r, u))
+            {
+                continue;
+            }
+            decls.push((p, u));
+        }
+        decls.sort_unstable();
+        let mut attrs: Vec<(&str, &str, &str, &str)> = Vec::new();
+        for (i, a) in e.attributes().iter().enumerate() {
+            if self.attribute_member(id, i) {
+                attrs.push(attribute_key(a.name, a.value.as_ref(), inscope));
+            }
+        }
+        sort_attributes(&mut attrs);
+        write_namespaces(self.out, &decls)?;
+        write_attributes(self.out, &attrs)
+    }
+
     fn node(&mut self, id: NodeId, inscope: &NsMap<'d>, rendered: &NsMap<'d>) -> io::Result<()> {
         if self.set.exclude.contains(&id) {
             return Ok(());
@@ -334,8 +398,16 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         };
 
         if !self.member(id) {
-            // Not written; its children still are when they are in the set, each then an
-            // apex of its own (nothing above it was written).
+            // Not written (but its namespace nodes and attributes may be); its children still
+            // are when they are in the set, each then an apex of its own (nothing above it
+            // was written).
+            if self
+                .set
+                .members
+                .is_some_and(|m| m.has_namespace_detail() || m.has_attribute_detail())
+            {
+                self.orphans(id, inscope, rendered)?;
+            }
             for child in e.children() {
                 if doc.element(child).is_some() {
                     self.element(child, inscope, rendered, true)?;
@@ -352,7 +424,13 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             if p == "xml" || decls.iter().any(|(q, _)| same(q, p)) {
                 return;
             }
-            let u = inscope.get(p).unwrap_or("");
+            // A namespace node outside the set is not rendered; the default one then counts
+            // as absent (xmlns="" when an output ancestor has a default).
+            let u = if self.namespace_member(id, p) {
+                inscope.get(p).unwrap_or("")
+            } else {
+                ""
+            };
             let shown = rendered.get(p);
             if p.is_empty() {
                 if !same(u, shown.unwrap_or("")) {
@@ -372,9 +450,9 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
                 inclusive_prefixes, ..
             } => {
                 consider(e.prefix(), &mut decls);
-                for a in e.attributes() {
+                for (i, a) in e.attributes().iter().enumerate() {
                     let (p, _) = split_qname(a.name);
-                    if !p.is_empty() {
+                    if !p.is_empty() && self.attribute_member(id, i) {
                         consider(p, &mut decls);
                     }
                 }
@@ -389,7 +467,10 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             decls.sort_unstable();
         }
         let mut own_rendered;
-        let child_rendered = if decls.is_empty() {
+        let child_rendered = if self.namespace_detail() {
+            own_rendered = self.rendered_below(id, e, inscope, rendered);
+            &own_rendered
+        } else if decls.is_empty() {
             rendered
         } else {
             own_rendered = rendered.clone();
@@ -404,24 +485,20 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         let c14n11 = matches!(self.method, C14nMethod::Inclusive11 { .. });
         let mut base_fixup: Option<String> = None;
         let mut attrs: Vec<(&str, &str, &str, &str)> = Vec::new();
-        for a in e.attributes() {
-            let (n, v) = (a.name, a.value.as_ref());
-            let (p, l) = split_qname(n);
-            let ns = if p.is_empty() {
-                ""
-            } else if p == "xml" {
-                XML_NAMESPACE
-            } else {
-                inscope.get(p).unwrap_or("")
-            };
-            attrs.push((ns, l, n, v));
+        for (i, a) in e.attributes().iter().enumerate() {
+            if self.attribute_member(id, i) {
+                attrs.push(attribute_key(a.name, a.value.as_ref(), inscope));
+            }
         }
         if apex && !matches!(self.method, C14nMethod::Exclusive { .. }) {
             let mut bases: Vec<&str> = Vec::new();
             let mut cur = doc.parent(id);
-            // Up to the nearest ancestor that was written (with a node-set by membership),
-            // which carries its own xml:* attributes.
-            while let Some(a) = cur.filter(|&a| self.set.members.is_none() || !self.member(a)) {
+            // C14N 1.0 takes each xml:* attribute from the nearest ancestor that has it,
+            // written or not (merlin-c14n-three's c14n-3); C14N 1.1 stops at the nearest
+            // ancestor that was written (with a node-set by membership), which carries its own.
+            while let Some(a) =
+                cur.filter(|&a| !c14n11 || self.set.members.is_none() || !self.member(a))
+            {
                 if let Some(ae) = doc.element(a) {
                     for at in ae.attributes() {
                         let (n, v) = (at.name, at.value.as_ref());
@@ -457,36 +534,12 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             attrs.retain(|x| !(x.0 == XML_NAMESPACE && x.1 == "base"));
             attrs.push((XML_NAMESPACE, "base", "xml:base", b));
         }
-        if attrs.len() > 1 {
-            attrs.sort_unstable_by(|a, b| {
-                if same(a.0, b.0) {
-                    a.1.cmp(b.1)
-                } else {
-                    (a.0, a.1).cmp(&(b.0, b.1))
-                }
-            });
-        }
+        sort_attributes(&mut attrs);
 
         self.out.write_all(b"<")?;
         self.out.write_all(e.name().as_bytes())?;
-        for (p, u) in decls {
-            if p.is_empty() {
-                self.out.write_all(b" xmlns=\"")?;
-            } else {
-                self.out.write_all(b" xmlns:")?;
-                self.out.write_all(p.as_bytes())?;
-                self.out.write_all(b"=\"")?;
-            }
-            escape(self.out, u, true)?;
-            self.out.write_all(b"\"")?;
-        }
-        for (_, _, n, v) in attrs {
-            self.out.write_all(b" ")?;
-            self.out.write_all(n.as_bytes())?;
-            self.out.write_all(b"=\"")?;
-            escape(self.out, v, true)?;
-            self.out.write_all(b"\"")?;
-        }
+        write_namespaces(self.out, &decls)?;
+        write_attributes(self.out, &attrs)?;
         self.out.write_all(b">")?;
         for child in e.children() {
             self.node(child, inscope, child_rendered)?;
@@ -495,6 +548,121 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         self.out.write_all(e.name().as_bytes())?;
         self.out.write_all(b">")
     }
+}
+
+impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
+    /// What the children of element `id` (in the set) see as their nearest output ancestor's
+    /// namespace nodes, when the set decides namespace nodes one by one. Inclusive C14N: the
+    /// element's own namespace nodes in the set (`""` mapped to `""` when its default is
+    /// not). Exclusive: the parent's view, updated for each prefix the element visibly
+    /// utilizes or lists in InclusiveNamespaces — its own node when in the set, else none.
+    fn rendered_below(
+        &self,
+        id: NodeId,
+        e: super::tree::Element<'_, 'd>,
+        inscope: &NsMap<'d>,
+        rendered: &NsMap<'d>,
+    ) -> NsMap<'d> {
+        let own = |p: &'d str, map: &mut NsMap<'d>| {
+            let u = inscope.get(p).unwrap_or("");
+            if !u.is_empty() && self.namespace_member(id, p) {
+                map.insert(p, u);
+            } else if p.is_empty() {
+                map.insert("", "");
+            } else {
+                map.remove(p);
+            }
+        };
+        match self.method {
+            C14nMethod::Inclusive { .. } | C14nMethod::Inclusive11 { .. } => {
+                let mut map = NsMap::new();
+                own("", &mut map);
+                for p in inscope.prefixes().filter(|p| *p != "xml") {
+                    own(p, &mut map);
+                }
+                map
+            }
+            C14nMethod::Exclusive {
+                inclusive_prefixes, ..
+            } => {
+                let mut map = rendered.clone();
+                own(e.prefix(), &mut map);
+                for (i, a) in e.attributes().iter().enumerate() {
+                    let (p, _) = split_qname(a.name);
+                    if !p.is_empty() && p != "xml" && self.attribute_member(id, i) {
+                        own(p, &mut map);
+                    }
+                }
+                for p in inclusive_prefixes {
+                    if let Some((k, _)) = inscope.get_key_value(p.as_str()) {
+                        own(k, &mut map);
+                    }
+                }
+                map
+            }
+        }
+    }
+}
+
+/// An attribute as C14N sorts it: (namespace URI, local name, qualified name, value).
+fn attribute_key<'v>(
+    name: &'v str,
+    value: &'v str,
+    inscope: &NsMap<'v>,
+) -> (&'v str, &'v str, &'v str, &'v str) {
+    let (p, l) = split_qname(name);
+    let ns = if p.is_empty() {
+        ""
+    } else if p == "xml" {
+        XML_NAMESPACE
+    } else {
+        inscope.get(p).unwrap_or("")
+    };
+    (ns, l, name, value)
+}
+
+/// Sorts attributes by namespace URI, then local name (C14N 1.0 §2.2).
+fn sort_attributes(attrs: &mut [(&str, &str, &str, &str)]) {
+    if attrs.len() > 1 {
+        attrs.sort_unstable_by(|a, b| {
+            if same(a.0, b.0) {
+                a.1.cmp(b.1)
+            } else {
+                (a.0, a.1).cmp(&(b.0, b.1))
+            }
+        });
+    }
+}
+
+/// ` xmlns:p="uri"` for each declaration (` xmlns="uri"` for the default namespace).
+fn write_namespaces<W: Write + ?Sized>(out: &mut W, decls: &[(&str, &str)]) -> io::Result<()> {
+    for &(p, u) in decls {
+        if p.is_empty() {
+            out.write_all(b" xmlns=\"")?;
+        } else {
+            out.write_all(b" xmlns:")?;
+            out.write_all(p.as_bytes())?;
+            out.write_all(b"=\"")?;
+        }
+        escape(out, u, true)?;
+        out.write_all(b"\"")?;
+    }
+    Ok(())
+}
+
+/// ` name="value"` for each attribute, escaped.
+fn write_attributes<W: Write + ?Sized>(
+    out: &mut W,
+    attrs: &[(&str, &str, &str, &str)],
+) -> io::Result<()> {
+    for &(_, _, n, v) in attrs {
+        out.write_all(b" ")?;
+        out.write_all(n.as_bytes())?;
+        out.write_all(b"=\"")?;
+        escape(out, v, true)?;
+        out.write_all(b"\"")?;
+    }
+    Ok(())
 }
 
 /// Resolves `reference` against `base` (RFC 3986 §5.2, as C14N 1.1 §2.4 asks for the

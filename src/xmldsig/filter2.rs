@@ -15,6 +15,8 @@
 //!
 //! [`NodeSet::members`]: super::NodeSet::members
 
+use std::collections::HashMap;
+
 use super::tree::{Document, NodeId};
 
 /// Namespace of the XPath Filter 2.0 `XPath` elements.
@@ -23,31 +25,133 @@ pub const FILTER2_NS: &str = "http://www.w3.org/2002/06/xmldsig-filter2";
 /// The XPath Filter 2.0 transform's URI.
 pub const XPATH_FILTER2: &str = "http://www.w3.org/2002/06/xmldsig-filter2";
 
-/// Which nodes of a document are in a node-set, by node: what an XPath Filter 2.0 transform
-/// leaves. Attributes and namespace declarations go with their element; a node outside the
-/// set may have descendants inside it.
+/// Which nodes of a document are in a node-set: what an XPath or XPath Filter 2.0 transform
+/// leaves. A node outside the set may have descendants inside it. Attributes and namespace
+/// nodes go with their element unless the set says otherwise for that element (an XPath
+/// transform can keep an element without some of its namespace nodes, or keep namespace
+/// nodes without their element, as merlin-c14n-three's examples do).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Membership(Vec<bool>);
+pub struct Membership {
+    nodes: Vec<bool>,
+    /// Elements (by node index) whose attributes are not all in or all out with the element:
+    /// one flag per attribute.
+    attributes: HashMap<u32, Vec<bool>>,
+    /// Elements whose namespace nodes are not all in or all out with the element: (prefix,
+    /// in the set) for each namespace in scope.
+    namespaces: HashMap<u32, Vec<(String, bool)>>,
+}
 
 impl Membership {
     /// Every node of `doc`.
     fn all(doc: &Document) -> Self {
-        Self(vec![true; doc.nodes().count()])
+        Self::from_flags(vec![true; doc.nodes().count()])
     }
 
-    /// The set whose members are the nodes with a `true` flag (by node index).
+    /// The set whose members are the nodes with a `true` flag (by node index), attributes
+    /// and namespace nodes with their element.
     pub(crate) fn from_flags(flags: Vec<bool>) -> Self {
-        Self(flags)
+        Self {
+            nodes: flags,
+            attributes: HashMap::new(),
+            namespaces: HashMap::new(),
+        }
+    }
+
+    /// Records the attribute flags of element `id` (kept only where they differ from the
+    /// element's own flag).
+    pub(crate) fn set_attributes(&mut self, id: NodeId, flags: Vec<bool>) {
+        if flags.iter().any(|&f| f != self.contains(id)) {
+            self.attributes.insert(id.0, flags);
+        }
+    }
+
+    /// Records the namespace-node flags of element `id`, by prefix (kept only where they
+    /// differ from the element's own flag).
+    pub(crate) fn set_namespaces(&mut self, id: NodeId, flags: Vec<(String, bool)>) {
+        if flags.iter().any(|(_, f)| *f != self.contains(id)) {
+            self.namespaces.insert(id.0, flags);
+        }
     }
 
     /// Whether node `id` is in the set.
     pub fn contains(&self, id: NodeId) -> bool {
-        self.0.get(id.0 as usize).copied().unwrap_or(false)
+        self.nodes.get(id.0 as usize).copied().unwrap_or(false)
+    }
+
+    /// Whether attribute `index` (in document order) of element `id` is in the set.
+    pub fn contains_attribute(&self, id: NodeId, index: usize) -> bool {
+        match self.attributes.get(&id.0) {
+            Some(flags) => flags.get(index).copied().unwrap_or(false),
+            None => self.contains(id),
+        }
+    }
+
+    /// Whether the namespace node of `prefix` (`""`: the default namespace) of element `id`
+    /// is in the set.
+    pub fn contains_namespace(&self, id: NodeId, prefix: &str) -> bool {
+        match self.namespaces.get(&id.0) {
+            Some(flags) => flags.iter().any(|(p, f)| *f && p == prefix),
+            None => self.contains(id),
+        }
+    }
+
+    /// Whether some element keeps namespace nodes other than all or none of its own, or
+    /// keeps some without being in the set itself.
+    pub fn has_namespace_detail(&self) -> bool {
+        !self.namespaces.is_empty()
+    }
+
+    /// Whether some attribute's membership differs from its element's.
+    pub fn has_attribute_detail(&self) -> bool {
+        !self.attributes.is_empty()
     }
 
     /// Keeps only the nodes `other` also holds.
     pub(crate) fn intersect(&mut self, other: &Self) {
-        for (a, b) in self.0.iter_mut().zip(&other.0) {
+        let attr_keys: Vec<u32> = self
+            .attributes
+            .keys()
+            .chain(other.attributes.keys())
+            .copied()
+            .collect();
+        for k in attr_keys {
+            let id = NodeId(k);
+            let len = self
+                .attributes
+                .get(&k)
+                .or_else(|| other.attributes.get(&k))
+                .map_or(0, Vec::len);
+            let flags: Vec<bool> = (0..len)
+                .map(|i| self.contains_attribute(id, i) && other.contains_attribute(id, i))
+                .collect();
+            self.attributes.insert(k, flags);
+        }
+        let ns_keys: Vec<u32> = self
+            .namespaces
+            .keys()
+            .chain(other.namespaces.keys())
+            .copied()
+            .collect();
+        for k in ns_keys {
+            let id = NodeId(k);
+            let Some(prefixes) = self
+                .namespaces
+                .get(&k)
+                .or_else(|| other.namespaces.get(&k))
+                .map(|v| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>())
+            else {
+                continue;
+            };
+            let flags = prefixes
+                .into_iter()
+                .map(|p| {
+                    let f = self.contains_namespace(id, &p) && other.contains_namespace(id, &p);
+                    (p, f)
+                })
+                .collect();
+            self.namespaces.insert(k, flags);
+        }
+        for (a, b) in self.nodes.iter_mut().zip(&other.nodes) {
             *a &= *b;
         }
     }
@@ -92,7 +196,7 @@ pub(crate) fn evaluate(doc: &Document, transform: NodeId) -> Result<Membership, 
                 .map_err(|what| format!("XPath Filter 2.0: {what}"))?,
         };
         let subtrees = expand(doc, &selected);
-        for (f, s) in filter.0.iter_mut().zip(&subtrees) {
+        for (f, s) in filter.nodes.iter_mut().zip(&subtrees) {
             match op {
                 "intersect" => *f &= *s,
                 "subtract" => *f &= !*s,

@@ -919,6 +919,37 @@ impl<'a> Document<'a> {
         None
     }
 
+    /// The namespace nodes of element `id` in the XPath data model: each prefix in scope with
+    /// its URI, sorted by prefix (`""`, the default namespace, first), `xml` included, a
+    /// default namespace undeclared (`xmlns=""`) or never declared left out. Empty for a node
+    /// that is not an element.
+    pub(crate) fn in_scope_namespaces(&self, id: NodeId) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = vec![("xml", XML_NAMESPACE)];
+        if self.element(id).is_none() {
+            return Vec::new();
+        }
+        let mut cur = Some(id);
+        let mut undeclared_default = false;
+        while let Some(c) = cur {
+            if let Some(e) = self.element(c) {
+                for d in e.namespaces() {
+                    if d.prefix == "xml" || out.iter().any(|(p, _)| *p == d.prefix) {
+                        continue;
+                    }
+                    if d.prefix.is_empty() && d.uri.is_empty() {
+                        undeclared_default = true;
+                    }
+                    if !(d.prefix.is_empty() && undeclared_default) {
+                        out.push((d.prefix, &d.uri));
+                    }
+                }
+            }
+            cur = self.parent(c);
+        }
+        out.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+
     /// The namespace URI and local name of element `id`.
     pub fn expanded_name(&self, id: NodeId) -> Option<(Option<&str>, &str)> {
         let e = self.element(id)?;

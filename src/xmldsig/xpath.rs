@@ -2,22 +2,25 @@
 //! XPath 1.0.
 //!
 //! The transform's `XPath` element holds an expression evaluated once per node of the input,
-//! with that node as context; the nodes for which it is true stay. What is evaluated:
+//! with that node as context; the nodes for which it is true stay. Every node of the XPath
+//! data model counts: elements, text, comments, processing instructions, attributes and each
+//! element's namespace nodes, so an expression can keep an element without some of its
+//! namespace declarations, or keep declarations without their element ([`Membership`] records
+//! which, and canonicalization renders the set as C14N §2.3 says). What is evaluated:
 //!
-//! * `or`, `and`, `=`, `!=`, `<`, `<=`, `>`, `>=`, unary `-`, unions `|`, parentheses,
-//!   numbers and string literals, with XPath 1.0's comparison rules (§3.4);
+//! * `or`, `and`, `=`, `!=`, `<`, `<=`, `>`, `>=`, `+`, `-`, `*`, `div`, `mod`, unary `-`,
+//!   unions `|`, parentheses, numbers and string literals, with XPath 1.0's comparison rules
+//!   (§3.4);
 //! * location paths, absolute or relative, on the axes `self`, `parent`, `child`,
 //!   `descendant`, `descendant-or-self`, `ancestor`, `ancestor-or-self`, `attribute`,
-//!   `following-sibling` and `preceding-sibling`, with the abbreviations `@`, `.`, `..` and
-//!   `//`; name tests (`p:name`, `p:*`, `*`) and `node()`, `text()`, `comment()`,
+//!   `namespace`, `following-sibling` and `preceding-sibling`, with the abbreviations `@`, `.`,
+//!   `..` and `//`; name tests (`p:name`, `p:*`, `*`) and `node()`, `text()`, `comment()`,
 //!   `processing-instruction()`; predicates, numeric (`[1]`, in axis order) or boolean;
 //! * the functions `not`, `count`, `boolean`, `true`, `false`, `position`, `last`, `string`,
-//!   `number` and XMLDSig's `here()`.
+//!   `number`, `name`, `local-name`, `namespace-uri` and XMLDSig's `here()`.
 //!
-//! Anything else — other axes or functions, variables, arithmetic beyond negation — is
-//! refused with a message naming it, never guessed at. Namespace nodes follow their element,
-//! and an expression that keeps an element but not its attributes (or the reverse) is refused:
-//! [`Membership`] holds nodes, and attributes go with their element.
+//! Anything else — the `following`/`preceding` axes, other functions, variables — is refused
+//! with a message naming it, never guessed at.
 //!
 //! Evaluation is bounded: an expression has at most [`MAX_TOKENS`] tokens, and each transform
 //! may visit at most [`MAX_STEPS`] nodes in total.
@@ -32,22 +35,26 @@ pub const MAX_STEPS: u64 = 50_000_000;
 /// recursion of evaluation).
 pub const MAX_TOKENS: usize = 512;
 
-/// A node of the XPath data model: the document node, a tree node, or an attribute (element,
-/// index among its attributes).
+/// A node of the XPath data model: the document node, a tree node, a namespace node (element,
+/// index among [`Document::in_scope_namespaces`]) or an attribute (element, index among its
+/// attributes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum XNode {
     Root,
     Node(NodeId),
+    Ns(NodeId, u32),
     Attr(NodeId, u32),
 }
 
 impl XNode {
-    /// Document order: the document node, then each node followed by its attributes.
+    /// Document order: the document node, then each node followed by its namespace nodes and
+    /// its attributes (XPath 1.0 §5).
     fn order(self) -> (u64, u32, u32) {
         match self {
             Self::Root => (0, 0, 0),
             Self::Node(n) => (u64::from(n.0) + 1, 0, 0),
-            Self::Attr(n, i) => (u64::from(n.0) + 1, 1, i),
+            Self::Ns(n, i) => (u64::from(n.0) + 1, 1, i),
+            Self::Attr(n, i) => (u64::from(n.0) + 1, 2, i),
         }
     }
 }
@@ -62,6 +69,7 @@ enum Axis {
     Ancestor,
     AncestorOrSelf,
     Attribute,
+    Namespace,
     FollowingSibling,
     PrecedingSibling,
 }
@@ -77,6 +85,7 @@ impl Axis {
             "ancestor" => Self::Ancestor,
             "ancestor-or-self" => Self::AncestorOrSelf,
             "attribute" => Self::Attribute,
+            "namespace" => Self::Namespace,
             "following-sibling" => Self::FollowingSibling,
             "preceding-sibling" => Self::PrecedingSibling,
             _ => return None,
@@ -126,6 +135,18 @@ enum Func {
     String,
     Number,
     Here,
+    Name,
+    LocalName,
+    NamespaceUri,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
 }
 
 #[derive(Clone, Debug)]
@@ -142,6 +163,7 @@ enum Expr {
     Compare(Cmp, Box<Expr>, Box<Expr>),
     Union(Box<Expr>, Box<Expr>),
     Negate(Box<Expr>),
+    Arith(Arith, Box<Expr>, Box<Expr>),
     Number(f64),
     Literal(String),
     Call(Func, Vec<Expr>),
@@ -157,9 +179,9 @@ enum Tok {
 }
 
 fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
-    const OPS: [&str; 20] = [
+    const OPS: [&str; 21] = [
         "::", "//", "!=", "<=", ">=", "..", "/", "|", "=", "<", ">", "(", ")", "[", "]", "@", ",",
-        ".", "-", "*",
+        ".", "-", "*", "+",
     ];
     let mut out = Vec::new();
     let mut rest = s;
@@ -288,7 +310,7 @@ impl Parser<'_, '_> {
     }
 
     fn relational(&mut self) -> Result<Expr, String> {
-        let mut left = self.unary()?;
+        let mut left = self.additive()?;
         loop {
             let op = if self.eat_op("<=") {
                 Cmp::Le
@@ -301,7 +323,39 @@ impl Parser<'_, '_> {
             } else {
                 return Ok(left);
             };
-            left = Expr::Compare(op, Box::new(left), Box::new(self.unary()?));
+            left = Expr::Compare(op, Box::new(left), Box::new(self.additive()?));
+        }
+    }
+
+    fn additive(&mut self) -> Result<Expr, String> {
+        let mut left = self.multiplicative()?;
+        loop {
+            let op = if self.eat_op("+") {
+                Arith::Add
+            } else if self.eat_op("-") {
+                Arith::Sub
+            } else {
+                return Ok(left);
+            };
+            left = Expr::Arith(op, Box::new(left), Box::new(self.multiplicative()?));
+        }
+    }
+
+    /// After a complete operand, `*` multiplies and `div`/`mod` are operators (XPath 1.0
+    /// §3.7); elsewhere they are name tests, which the step parser takes.
+    fn multiplicative(&mut self) -> Result<Expr, String> {
+        let mut left = self.unary()?;
+        loop {
+            let op = if self.eat_op("*") {
+                Arith::Mul
+            } else if self.eat_name("div") {
+                Arith::Div
+            } else if self.eat_name("mod") {
+                Arith::Mod
+            } else {
+                return Ok(left);
+            };
+            left = Expr::Arith(op, Box::new(left), Box::new(self.unary()?));
         }
     }
 
@@ -423,6 +477,9 @@ impl Parser<'_, '_> {
                     "string" => Func::String,
                     "number" => Func::Number,
                     "here" => Func::Here,
+                    "name" => Func::Name,
+                    "local-name" => Func::LocalName,
+                    "namespace-uri" => Func::NamespaceUri,
                     other => return Err(format!("the function {other}()")),
                 };
                 let mut args = Vec::new();
@@ -437,7 +494,11 @@ impl Parser<'_, '_> {
                 }
                 let arity = match func {
                     Func::Not | Func::Count | Func::Boolean => 1..=1,
-                    Func::String | Func::Number => 0..=1,
+                    Func::String
+                    | Func::Number
+                    | Func::Name
+                    | Func::LocalName
+                    | Func::NamespaceUri => 0..=1,
                     _ => 0..=0,
                 };
                 if !arity.contains(&args.len()) {
@@ -565,7 +626,7 @@ impl Eval<'_, '_> {
     fn parent(&self, n: XNode) -> Option<XNode> {
         match n {
             XNode::Root => None,
-            XNode::Attr(e, _) => Some(XNode::Node(e)),
+            XNode::Attr(e, _) | XNode::Ns(e, _) => Some(XNode::Node(e)),
             XNode::Node(id) => Some(self.doc.parent(id).map_or(XNode::Root, XNode::Node)),
         }
     }
@@ -583,7 +644,7 @@ impl Eval<'_, '_> {
                 .element(id)
                 .map(|e| e.children().map(XNode::Node).collect())
                 .unwrap_or_default(),
-            XNode::Attr(..) => Vec::new(),
+            XNode::Attr(..) | XNode::Ns(..) => Vec::new(),
         }
     }
 
@@ -622,6 +683,12 @@ impl Eval<'_, '_> {
                     && let Some(e) = self.doc.element(id)
                 {
                     out.extend((0..e.attributes().len() as u32).map(|i| XNode::Attr(id, i)));
+                }
+            }
+            Axis::Namespace => {
+                if let XNode::Node(id) = n {
+                    let count = self.doc.in_scope_namespaces(id).len() as u32;
+                    out.extend((0..count).map(|i| XNode::Ns(id, i)));
                 }
             }
             Axis::FollowingSibling | Axis::PrecedingSibling => {
@@ -676,6 +743,20 @@ impl Eval<'_, '_> {
                             && (ns.is_none() && local.is_none() || a_ns == ns.as_deref())
                     }
                     (Axis::Attribute, _) => false,
+                    // A namespace node's name is its prefix, in no namespace.
+                    (Axis::Namespace, XNode::Ns(e, i)) => match test {
+                        Test::Any(ns) => ns.is_none(),
+                        Test::Name(ns, l) => {
+                            ns.is_none()
+                                && self
+                                    .doc
+                                    .in_scope_namespaces(e)
+                                    .get(i as usize)
+                                    .is_some_and(|(p, _)| p == l)
+                        }
+                        _ => false,
+                    },
+                    (Axis::Namespace, _) => false,
                     (_, XNode::Node(id)) => self.doc.expanded_name(id).is_some_and(|(e_ns, l)| {
                         local.is_none_or(|want| want == l)
                             && (ns.is_none() && local.is_none() || e_ns == ns.as_deref())
@@ -707,6 +788,18 @@ impl Eval<'_, '_> {
             Expr::Negate(a) => {
                 let v = self.eval(a, ctx)?;
                 Value::Num(-self.number(&v))
+            }
+            Expr::Arith(op, a, b) => {
+                let (a, b) = (self.eval(a, ctx)?, self.eval(b, ctx)?);
+                let (x, y) = (self.number(&a), self.number(&b));
+                Value::Num(match op {
+                    Arith::Add => x + y,
+                    Arith::Sub => x - y,
+                    Arith::Mul => x * y,
+                    Arith::Div => x / y,
+                    // XPath's mod truncates, like Rust's %.
+                    Arith::Mod => x % y,
+                })
             }
             Expr::Number(n) => Value::Num(*n),
             Expr::Literal(s) => Value::Str(s.clone()),
@@ -783,6 +876,13 @@ impl Eval<'_, '_> {
                 let v = arg(self, 0)?;
                 Value::Num(self.number(&v))
             }
+            Func::Name | Func::LocalName | Func::NamespaceUri => {
+                let first = match arg(self, 0)? {
+                    Value::Nodes(n) => n.first().copied(),
+                    _ => return Err("a name function of a value that is not a node-set".into()),
+                };
+                Value::Str(first.map(|n| self.name_of(f, n)).unwrap_or_default())
+            }
             Func::Here => match self.here {
                 Some(h) => Value::Nodes(vec![h]),
                 None => return Err("here() outside the signature's own document".into()),
@@ -821,6 +921,54 @@ impl Eval<'_, '_> {
         }
     }
 
+    /// `name()`, `local-name()` or `namespace-uri()` of `n` (XPath 1.0 §4.1): an element's or
+    /// attribute's qualified name as written, a namespace node's prefix (in no namespace), a
+    /// processing instruction's target; the empty string for other nodes.
+    fn name_of(&self, f: Func, n: XNode) -> String {
+        let (qname, ns): (&str, Option<&str>) = match n {
+            XNode::Root => ("", None),
+            XNode::Node(id) => match &self.doc.node(id).kind {
+                NodeKind::Element(_) => match self.doc.element(id) {
+                    Some(e) => (e.name(), self.doc.lookup_namespace(id, e.prefix())),
+                    None => ("", None),
+                },
+                NodeKind::Pi { target, .. } => (target, None),
+                _ => ("", None),
+            },
+            XNode::Ns(e, i) => {
+                let prefix = self
+                    .doc
+                    .in_scope_namespaces(e)
+                    .get(i as usize)
+                    .map_or("", |(p, _)| *p);
+                (prefix, None)
+            }
+            XNode::Attr(e, i) => {
+                match self
+                    .doc
+                    .element(e)
+                    .and_then(|el| el.attributes().get(i as usize))
+                {
+                    Some(a) => {
+                        let prefix = a.name.split_once(':').map_or("", |(p, _)| p);
+                        let ns = if prefix.is_empty() {
+                            None
+                        } else {
+                            self.doc.lookup_namespace(e, prefix)
+                        };
+                        (a.name, ns)
+                    }
+                    None => ("", None),
+                }
+            }
+        };
+        match f {
+            Func::LocalName => qname.rsplit(':').next().unwrap_or("").to_owned(),
+            Func::NamespaceUri => ns.unwrap_or("").to_owned(),
+            _ => qname.to_owned(),
+        }
+    }
+
     /// XPath 1.0 §5: an element's (or the document's) text descendants concatenated, an
     /// attribute's value, a text node's characters, a comment's or PI's content.
     fn string_value(&self, n: XNode) -> String {
@@ -829,6 +977,12 @@ impl Eval<'_, '_> {
                 .doc
                 .element(e)
                 .and_then(|el| el.attributes().get(i as usize).map(|a| a.value.to_string()))
+                .unwrap_or_default(),
+            XNode::Ns(e, i) => self
+                .doc
+                .in_scope_namespaces(e)
+                .get(i as usize)
+                .map(|(_, u)| (*u).to_owned())
                 .unwrap_or_default(),
             XNode::Node(id) => match &self.doc.node(id).kind {
                 NodeKind::Text(t) => t.as_str().into_owned(),
@@ -995,33 +1149,43 @@ pub(crate) fn evaluate(
     same_document: bool,
 ) -> Result<Membership, String> {
     let (expr, mut eval, fail) = prepare(sig_doc, xpath, target, same_document)?;
+    let ctx = |n| Context {
+        node: n,
+        position: 1,
+        size: 1,
+    };
     let mut flags = Vec::with_capacity(target.nodes().count());
-    for (id, node) in target.nodes() {
-        let ctx = |n| Context {
-            node: n,
-            position: 1,
-            size: 1,
-        };
-        let keep = eval.boolean(&expr, ctx(XNode::Node(id))).map_err(&fail)?;
-        if let NodeKind::Element(_) = node.kind
-            && let Some(e) = target.element(id)
-        {
-            for i in 0..e.attributes().len() as u32 {
-                if eval
-                    .boolean(&expr, ctx(XNode::Attr(id, i)))
-                    .map_err(&fail)?
-                    != keep
-                {
-                    return Err(fail(
-                        "unsupported: it keeps an element without its attributes or the reverse"
-                            .into(),
-                    ));
-                }
-            }
-        }
-        flags.push(keep);
+    for (id, _) in target.nodes() {
+        flags.push(eval.boolean(&expr, ctx(XNode::Node(id))).map_err(&fail)?);
     }
-    Ok(Membership::from_flags(flags))
+    let mut set = Membership::from_flags(flags);
+    // Each element's namespace nodes and attributes are nodes of their own.
+    for (id, _) in target.nodes() {
+        let Some(e) = target.element(id) else {
+            continue;
+        };
+        let mut attributes = Vec::with_capacity(e.attributes().len());
+        for i in 0..e.attributes().len() as u32 {
+            attributes.push(
+                eval.boolean(&expr, ctx(XNode::Attr(id, i)))
+                    .map_err(&fail)?,
+            );
+        }
+        set.set_attributes(id, attributes);
+        let mut namespaces = Vec::new();
+        for (i, (prefix, _)) in target.in_scope_namespaces(id).into_iter().enumerate() {
+            if prefix == "xml" {
+                // Never rendered by canonicalization.
+                continue;
+            }
+            let keep = eval
+                .boolean(&expr, ctx(XNode::Ns(id, i as u32)))
+                .map_err(&fail)?;
+            namespaces.push((prefix.to_owned(), keep));
+        }
+        set.set_namespaces(id, namespaces);
+    }
+    Ok(set)
 }
 
 /// The nodes the XPath expression of element `xpath` (in `doc`, which gives the namespace
@@ -1052,8 +1216,10 @@ pub(crate) fn select_from_root(
         match n {
             XNode::Root => document = true,
             XNode::Node(id) => out.push(id),
-            XNode::Attr(..) => {
-                return Err(fail("unsupported: it selects attribute nodes".into()));
+            XNode::Attr(..) | XNode::Ns(..) => {
+                return Err(fail(
+                    "unsupported: it selects attribute or namespace nodes".into(),
+                ));
             }
         }
     }
@@ -1111,12 +1277,49 @@ mod tests {
     }
 
     #[test]
-    fn attributes_follow_their_element() {
-        let xml = r#"<r a="1"><s b="2"/><t/></r>"#;
-        assert_eq!(kept(xml, "ancestor-or-self::s").unwrap(), ["s"]);
-        // `self::t` keeps t (no attributes); `self::s` would drop s's attribute: refused.
-        assert_eq!(kept(xml, "self::t").unwrap(), ["t"]);
-        assert!(kept(xml, "self::s").is_err());
+    fn attributes_and_namespace_nodes_are_nodes_of_their_own() {
+        let xml = r#"<r a="1" xmlns:p="urn:p"><s b="2"/><t xmlns="urn:d"/></r>"#;
+        let doc = Document::parse(xml.as_bytes()).unwrap();
+        let run = |expr: &str| {
+            let sig = format!(r#"<XPath>{expr}</XPath>"#);
+            let sig_doc = Document::parse(sig.as_bytes()).unwrap();
+            evaluate(&sig_doc, sig_doc.root(), &doc, false).unwrap()
+        };
+        let named = |local: &str| {
+            doc.nodes()
+                .map(|(id, _)| id)
+                .find(|&id| doc.element(id).is_some_and(|e| e.local_name() == local))
+                .unwrap()
+        };
+        let (r, s, t) = (named("r"), named("s"), named("t"));
+        // `self::s` keeps s but not its attribute, nor its namespace node.
+        let m = run("self::s");
+        assert!(m.contains(s) && !m.contains_attribute(s, 0));
+        assert!(!m.contains_namespace(s, "p"));
+        // Namespace nodes only: name() is the prefix, string() the URI.
+        let m = run("count(../namespace::* | self::node()) = count(../namespace::*)");
+        assert!(!m.contains(r) && !m.contains(s) && !m.contains_attribute(s, 0));
+        assert!(m.contains_namespace(r, "p") && m.contains_namespace(t, ""));
+        let m = run(r#"name() = "p" or string() = "urn:d""#);
+        assert!(m.contains_namespace(t, "p") && m.contains_namespace(t, "") && !m.contains(t));
+        let m = run(r#"namespace-uri() = "urn:d" or local-name() = "a""#);
+        assert!(m.contains(t) && m.contains_attribute(r, 0) && !m.contains(r));
+        assert!(m.has_namespace_detail() && m.has_attribute_detail());
+    }
+
+    #[test]
+    fn arithmetic() {
+        let xml = "<r><a/><a/><a/></r>";
+        assert_eq!(
+            kept(xml, "count(ancestor-or-self::*) mod 2 = 0").unwrap(),
+            ["a"; 3]
+        );
+        assert_eq!(kept(xml, "count(*) * 2 - 1 = 5").unwrap(), ["r"]);
+        assert_eq!(
+            kept(xml, "count(*) div 2 = 1.5 and 1 + 1 = 2").unwrap(),
+            ["r"]
+        );
+        assert_eq!(kept(xml, "self::* * 0 = 0").unwrap().len(), 0);
     }
 
     #[test]
@@ -1126,11 +1329,9 @@ mod tests {
             "following::a",
             "id('x')",
             "$v",
-            "1 + 1",
             "p:q:r",
             "q:a",
             "ancestor::*[",
-            "@*",
             &"-".repeat(100_000),
             &vec!["1"; 1000].join(" or "),
             "(((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))",
