@@ -1906,3 +1906,172 @@ fn second_byte_order_mark_is_malformed() {
         "one is allowed"
     );
 }
+
+/// HMAC keys carried encrypted in KeyInfo (xmlsec's merlin-xmlenc-five and ML-KEM cases): each
+/// kind opens with the right key-decryption key and verifies; without one, with a wrong one or
+/// on a tampered document the result is not valid, and says why.
+#[test]
+fn encrypted_hmac_keys() {
+    use signflow::pki::pkcs12::Pkcs12;
+    use signflow::xmldsig::KeyDecryptionKey;
+
+    fn pem_or_der(bytes: Vec<u8>) -> Vec<u8> {
+        use base64::Engine;
+        match std::str::from_utf8(&bytes) {
+            Ok(t) if t.contains("-----BEGIN") => base64::engine::general_purpose::STANDARD
+                .decode(
+                    t.lines()
+                        .filter(|l| !l.starts_with("-----"))
+                        .collect::<String>(),
+                )
+                .unwrap(),
+            _ => bytes,
+        }
+    }
+    let provider = CryptoProvider::all_compiled()[0];
+    let none = TrustStore::new();
+    let with = |keys: Vec<KeyDecryptionKey>| {
+        let mut o = opts(KeySource::KeyInfo, true);
+        o.detached = vec![(
+            "http://www.w3.org/TR/xml-stylesheet".into(),
+            xmlsec("external-data/xml-stylesheet-2005"),
+        )];
+        o.key_decryption = keys;
+        o
+    };
+    let check = |xml: &[u8], keys: Vec<KeyDecryptionKey>| {
+        let v = verify(provider, xml, &none, &[], &[], &with(keys)).unwrap();
+        (v.status, v.findings)
+    };
+    let encrypted = |f: &[XmlFinding]| {
+        f.iter()
+            .any(|f| matches!(f, XmlFinding::EncryptedHmacKey { .. }))
+    };
+    let failed = |f: &[XmlFinding], what: &str| {
+        f.iter().any(
+            |f| matches!(f, XmlFinding::KeyDecryptionFailed { reason } if reason.contains(what)),
+        )
+    };
+
+    // Symmetric key wraps: the keys of xmlsec's keys.xml, bound to their KeyNames.
+    let named = |name: &str, key: &[u8]| KeyDecryptionKey::symmetric(key).with_name(name);
+    let wraps = [
+        (
+            "encsig-ripemd160-hmac-ripemd160-kw-tripledes.xml",
+            "bob",
+            &b"abcdefghijklmnopqrstuvwx"[..],
+        ),
+        (
+            "encsig-sha256-hmac-sha256-kw-aes128.xml",
+            "job",
+            &b"abcdefghijklmnop"[..],
+        ),
+        (
+            "encsig-sha384-hmac-sha384-kw-aes192.xml",
+            "jeb",
+            &b"abcdefghijklmnopqrstuvwx"[..],
+        ),
+        (
+            "encsig-sha512-hmac-sha512-kw-aes256.xml",
+            "jed",
+            &b"abcdefghijklmnopqrstuvwxyz012345"[..],
+        ),
+    ];
+    for (file, name, key) in wraps {
+        let xml = xmlsec(&format!("merlin-xmlenc-five/{file}"));
+        let (status, f) = check(&xml, vec![named(name, key)]);
+        assert_eq!(status, Status::Valid, "{file}: {f:?}");
+        assert!(encrypted(&f), "{file}");
+        // A wrong key of the right size: the wrap's integrity check refuses it. (Not the
+        // lowest bit: DES ignores it, a parity bit.)
+        let mut wrong = key.to_vec();
+        wrong[0] ^= 0x80;
+        let (status, f) = check(&xml, vec![named(name, &wrong)]);
+        assert_eq!(status, Status::Indeterminate, "{file}: {f:?}");
+        assert!(failed(&f, "wrong key or altered"), "{file}: {f:?}");
+        // The right key under another name is not used; no key at all is no key.
+        let (status, f) = check(&xml, vec![named("someone-else", key)]);
+        assert!(failed(&f, "no key-decryption key") && status != Status::Valid);
+        let (status, _) = check(&xml, vec![]);
+        assert_eq!(status, Status::Indeterminate);
+        // The wrapped key altered.
+        let text = String::from_utf8(xml.clone()).unwrap();
+        let start = text.find("<CipherValue>").unwrap() + "<CipherValue>".len();
+        let at = start
+            + text[start..]
+                .find(|c: char| c.is_ascii_alphanumeric())
+                .unwrap();
+        let mut tampered = xml.clone();
+        tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+        let (status, f) = check(&tampered, vec![named(name, key)]);
+        assert_ne!(status, Status::Valid, "{file}: {f:?}");
+    }
+
+    // RSA key transport (PKCS#1 v1.5 and OAEP with OAEPparams), the key from a PKCS#12.
+    let p12 = Pkcs12::from_der(&xmlsec("merlin-xmlenc-five/rsapriv.p12"), "secret").unwrap();
+    let rsa = KeyDecryptionKey::from_pkcs8_der(&p12.private_keys()[0].pkcs8_der).unwrap();
+    let other_rsa =
+        KeyDecryptionKey::from_pkcs8_der(&pem_or_der(common::read("pki/leaf-rsa.key.pem")))
+            .unwrap();
+    for file in [
+        "encsig-hmac-sha256-rsa-1_5.xml",
+        "encsig-hmac-sha256-rsa-oaep-mgf1p.xml",
+    ] {
+        let xml = xmlsec(&format!("merlin-xmlenc-five/{file}"));
+        let (status, f) = check(&xml, vec![rsa.clone()]);
+        assert_eq!(status, Status::Valid, "{file}: {f:?}");
+        assert!(encrypted(&f));
+        let (status, f) = check(&xml, vec![other_rsa.clone()]);
+        assert_ne!(status, Status::Valid, "{file}: {f:?}");
+        // A tampered SignedInfo: the key opens, the HMAC does not match.
+        let tampered = String::from_utf8(xml.clone()).unwrap().replace(
+            "60NvZvtdTB+7UnlLp/H24p7h4bs=",
+            "70NvZvtdTB+7UnlLp/H24p7h4bs=",
+        );
+        let (status, f) = check(tampered.as_bytes(), vec![rsa.clone()]);
+        assert_eq!(status, Status::Invalid, "{file}: {f:?}");
+    }
+
+    // ML-KEM: the decapsulated shared secret is the HMAC key.
+    for n in ["512", "768", "1024"] {
+        let xml = xmlsec(&format!(
+            "aleksey-xmldsig-01/enveloping-sha256-hmac-sha256-em-ml-kem-{n}.xml"
+        ));
+        let key = KeyDecryptionKey::from_pkcs8_der(&pem_or_der(xmlsec(&format!(
+            "keys/ml-kem/ml-kem-{n}-key.der"
+        ))))
+        .unwrap()
+        .with_name(format!("TestKeyName-ml-kem-{n}"));
+        let (status, f) = check(&xml, vec![key.clone()]);
+        assert_eq!(status, Status::Valid, "ml-kem-{n}: {f:?}");
+        assert!(encrypted(&f));
+        // The signed Object changed.
+        let tampered = String::from_utf8(xml.clone())
+            .unwrap()
+            .replace(">some text<", ">some other text<");
+        let (status, _) = check(tampered.as_bytes(), vec![key]);
+        assert_eq!(status, Status::Invalid);
+    }
+    // Another ML-KEM-512 key (from a seed, PKCS#8 seed form): decapsulation "succeeds" with a
+    // different secret (implicit rejection), so the HMAC does not match.
+    let mut seed_pkcs8 = vec![
+        0x30, 0x54, 0x02, 0x01, 0x00, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03,
+        0x04, 0x04, 0x01, 0x04, 0x42, 0x80, 0x40,
+    ];
+    seed_pkcs8.extend([7u8; 64]);
+    let other = KeyDecryptionKey::from_pkcs8_der(&seed_pkcs8).unwrap();
+    let xml = xmlsec("aleksey-xmldsig-01/enveloping-sha256-hmac-sha256-em-ml-kem-512.xml");
+    let (status, f) = check(&xml, vec![other]);
+    assert_eq!(status, Status::Invalid, "{f:?}");
+    assert!(f.contains(&XmlFinding::SignatureMismatch));
+    // A key of another parameter set does not fit.
+    let k768 = KeyDecryptionKey::from_pkcs8_der(&xmlsec("keys/ml-kem/ml-kem-768-key.der")).unwrap();
+    let (status, f) = check(&xml, vec![k768]);
+    assert_eq!(status, Status::Indeterminate);
+    assert!(failed(&f, "no key-decryption key"), "{f:?}");
+    // A caller's HMAC key still takes precedence over key decryption.
+    let mut o = with(vec![]);
+    o.key = KeySource::Hmac(signflow::xmldsig::HmacKey::new(vec![0u8; 32]));
+    let v = verify(provider, &xml, &none, &[], &[], &o).unwrap();
+    assert_eq!(v.status, Status::Invalid);
+}

@@ -24,8 +24,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use signflow::crypto::CryptoProvider;
+use signflow::pki::pkcs12::Pkcs12;
 use signflow::pki::{Certificate, Crl, RevocationMode, Status, TrustStore, UnixTime};
-use signflow::xmldsig::{HmacKey, KeySource, VerifyOptions, verify};
+use signflow::xmldsig::{
+    DSIG_NS, Document, HmacKey, KeyDecryptionKey, KeySource, VerifyOptions, verify,
+};
 
 /// Where the suite's files are (same layout as xmlsec's `tests/`).
 fn root() -> PathBuf {
@@ -52,42 +55,6 @@ const UNSUPPORTED_ALGORITHMS: &[(&str, &str)] = &[
     (
         "relationship",
         "OPC Relationship transform (OOXML packages): not implemented",
-    ),
-    (
-        "ml-kem-512",
-        "ML-KEM key encapsulation (XML Encryption): out of scope",
-    ),
-    (
-        "ml-kem-768",
-        "ML-KEM key encapsulation (XML Encryption): out of scope",
-    ),
-    (
-        "ml-kem-1024",
-        "ML-KEM key encapsulation (XML Encryption): out of scope",
-    ),
-    (
-        "kw-tripledes",
-        "HMAC key wrapped with XML Encryption: out of scope",
-    ),
-    (
-        "kw-aes128",
-        "HMAC key wrapped with XML Encryption: out of scope",
-    ),
-    (
-        "kw-aes192",
-        "HMAC key wrapped with XML Encryption: out of scope",
-    ),
-    (
-        "kw-aes256",
-        "HMAC key wrapped with XML Encryption: out of scope",
-    ),
-    (
-        "rsa-1_5",
-        "HMAC key transported with XML Encryption: out of scope",
-    ),
-    (
-        "rsa-oaep-mgf1p",
-        "HMAC key transported with XML Encryption: out of scope",
     ),
 ];
 
@@ -153,7 +120,7 @@ const MANIFEST_ONLY: &[&str] = &[
 ];
 
 /// Most unsupported cases allowed: the count may only go down.
-const MAX_UNSUPPORTED: usize = 27;
+const MAX_UNSUPPORTED: usize = 18;
 
 /// The validation time when a case gives none: a date the suite's certificates (issued
 /// 2026-03-08) are valid at, after `enveloping-expired-cert.xml`'s certificate expired.
@@ -191,7 +158,8 @@ fn option_file(folder: &str, raw: &str) -> Option<PathBuf> {
     for fmt in ["pem", "der"] {
         let p = raw
             .replace("$cert_format", fmt)
-            .replace("$pub_key_format", fmt);
+            .replace("$pub_key_format", fmt)
+            .replace("$mlkem_priv_key_format", fmt);
         for cand in [root().join(folder).join(&p), root().join(&p)] {
             if cand.is_file() {
                 return Some(cand);
@@ -211,6 +179,11 @@ fn certs(p: &Path) -> Vec<Certificate> {
 
 /// The SubjectPublicKeyInfo DER of a public key file (PEM `PUBLIC KEY` or DER).
 fn spki(p: &Path) -> Vec<u8> {
+    pem_or_der(p)
+}
+
+/// The DER of a file holding one PEM block or DER.
+fn pem_or_der(p: &Path) -> Vec<u8> {
     let bytes = read(p);
     match std::str::from_utf8(&bytes) {
         Ok(text) if text.contains("-----BEGIN") => {
@@ -303,6 +276,9 @@ fn translate(case: &Case, xml: &[u8]) -> Inputs {
     let mut crls = Vec::new();
     let mut verify_keys = false;
     let mut key_cert: Option<Certificate> = None;
+    // --pkcs12-or-der and --pwd may come in either order.
+    let mut pkcs12: Option<PathBuf> = None;
+    let mut pwd = String::new();
 
     let tokens: Vec<&str> = case.verify_options.split_whitespace().collect();
     let mut i = 0;
@@ -373,15 +349,31 @@ fn translate(case: &Case, xml: &[u8]) -> Inputs {
                 .any(|k| kinds.contains(k));
                 options.trust_key_value = raw && carrier;
             }
-            "--enabled-reference-uris"
-            | "--enabled-retrieval-method-uris"
-            | "--pwd"
-            | "--keys-file"
-            | "--pkcs12-or-der"
-            | "$mlkem_priv_key_option" => {}
+            // xmlsec's keys file: named symmetric keys, for EncryptedKeys that name them.
+            "--keys-file" => options.key_decryption.extend(keys_file(&file())),
+            "--pkcs12-or-der" => pkcs12 = Some(file()),
+            "--pwd" => pwd = arg.to_owned(),
+            // `$mlkem_priv_key_option:NAME FILE`: an ML-KEM private key named NAME.
+            "$mlkem_priv_key_option" => {
+                let name = t.split_once(':').map(|(_, n)| n).unwrap_or_default();
+                let key = KeyDecryptionKey::from_pkcs8_der(&pem_or_der(&file()))
+                    .unwrap_or_else(|e| panic!("{arg}: {e}"));
+                options.key_decryption.push(key.with_name(name));
+            }
+            "--enabled-reference-uris" | "--enabled-retrieval-method-uris" => {}
             _ => takes_arg = false,
         }
         i += if takes_arg { 2 } else { 1 };
+    }
+    if let Some(p) = pkcs12 {
+        // A private key (and its certificate) for key transport: the PKCS#12's keys.
+        let p12 = Pkcs12::from_der(&read(&p), &pwd).unwrap_or_else(|e| panic!("{p:?}: {e}"));
+        for k in p12.private_keys() {
+            options.key_decryption.push(
+                KeyDecryptionKey::from_pkcs8_der(&k.pkcs8_der)
+                    .unwrap_or_else(|e| panic!("{p:?}: {e}")),
+            );
+        }
     }
     if let Some(c) = key_cert {
         // xmlsec uses a key loaded from a certificate as given unless --verify-keys.
@@ -398,6 +390,39 @@ fn translate(case: &Case, xml: &[u8]) -> Inputs {
         intermediates,
         crls,
     }
+}
+
+/// The keys of an xmlsec keys file (`<Keys>` of `<KeyInfo>`s, each a `KeyName` and a
+/// `KeyValue` holding the base64 of a symmetric key as `AESKeyValue`, `DESKeyValue` or
+/// `HMACKeyValue`), as key-decryption keys bound to their names.
+fn keys_file(p: &Path) -> Vec<KeyDecryptionKey> {
+    const XMLSEC_NS: &str = "http://www.aleksey.com/xmlsec/2002";
+    let bytes = read(p);
+    let doc = Document::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let mut out = Vec::new();
+    for ki in doc.children_named(doc.root(), DSIG_NS, "KeyInfo") {
+        let name = doc
+            .children_named(ki, DSIG_NS, "KeyName")
+            .next()
+            .map(|n| doc.text(n).trim().to_owned());
+        for kv in doc.children_named(ki, DSIG_NS, "KeyValue") {
+            for kind in ["AESKeyValue", "DESKeyValue", "HMACKeyValue"] {
+                for v in doc.children_named(kv, XMLSEC_NS, kind) {
+                    use base64::Engine;
+                    let text: String = doc.text(v).split_whitespace().collect();
+                    let key = base64::engine::general_purpose::STANDARD
+                        .decode(text)
+                        .expect("keys file: base64");
+                    let mut k = KeyDecryptionKey::symmetric(key);
+                    if let Some(n) = &name {
+                        k = k.with_name(n.clone());
+                    }
+                    out.push(k);
+                }
+            }
+        }
+    }
+    out
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

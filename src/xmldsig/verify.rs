@@ -32,6 +32,7 @@ use base64::Engine;
 use serde::Serialize;
 
 use super::c14n::{C14nMethod, NodeSet, canonicalize};
+use super::enckey::KeyDecryptionKey;
 use super::error::XmlError;
 use super::tree::{Document, NodeId, NodeKind, ParseLimits};
 use crate::crypto::{
@@ -449,6 +450,14 @@ pub struct VerifyOptions {
     /// and xmlsec's `--enable-asn1-signatures-hack` reads it) instead of XMLDSig 1.1 §6.4.3's
     /// r ‖ s. Off by default; the signature is checked the same way either way.
     pub ecdsa_der_signature_value: bool,
+    /// Keys that decrypt an HMAC key the document carries encrypted in KeyInfo
+    /// (`xenc:EncryptedKey` with an AES or triple-DES key wrap, RSA PKCS#1 v1.5 or OAEP key
+    /// transport; xmlsec's ML-KEM `EncapsulationMechanism`). Used only for an HMAC
+    /// SignatureMethod when [`VerifyOptions::key`] is not [`KeySource::Hmac`]: the decrypted
+    /// key is then the HMAC key (reported as [`XmlFinding::EncryptedHmacKey`]). The key that
+    /// opens it is always one of these — the document alone never supplies a key. Empty by
+    /// default.
+    pub key_decryption: Vec<KeyDecryptionKey>,
 }
 
 impl VerifyOptions {
@@ -477,6 +486,7 @@ impl VerifyOptions {
             trust_key_value: false,
             insecure_skip_path_validation: false,
             ecdsa_der_signature_value: false,
+            key_decryption: Vec::new(),
         }
     }
 }
@@ -552,6 +562,20 @@ pub enum XmlFinding {
     /// The signer's certificate was used without path validation, because the caller set
     /// [`VerifyOptions::insecure_skip_path_validation`]: it identifies no one.
     PathNotValidated,
+    /// The HMAC key came from an encrypted key in KeyInfo, opened with one of the caller's
+    /// [`VerifyOptions::key_decryption`] keys. Whoever holds that key-decryption key (or
+    /// the sender who encrypted to it) could have made the HMAC.
+    EncryptedHmacKey {
+        /// The EncryptionMethod (or EncapsulationMechanism) URI.
+        algorithm: String,
+    },
+    /// The HMAC key in KeyInfo could not be decrypted with the caller's keys (wrong key, no
+    /// key for it, altered or malformed ciphertext, or an unsupported method): nothing was
+    /// verified.
+    KeyDecryptionFailed {
+        /// Why.
+        reason: String,
+    },
     /// More than one Signature element: only the first was verified.
     OtherSignaturesIgnored {
         /// How many others.
@@ -570,12 +594,15 @@ impl XmlFinding {
             | Self::HmacOutputLength { .. }
             | Self::NoSignerCertificate => Some(Status::Invalid),
             Self::WeakAlgorithm { allowed: false, .. } => Some(Status::Invalid),
-            Self::Unsupported { .. } | Self::NoKey => Some(Status::Indeterminate),
+            Self::Unsupported { .. } | Self::NoKey | Self::KeyDecryptionFailed { .. } => {
+                Some(Status::Indeterminate)
+            }
             Self::CertificateNotValid { status } => Some(*status),
             Self::WeakAlgorithm { allowed: true, .. }
             | Self::CallerTrustedKey
             | Self::DocumentKeyUsed { .. }
             | Self::PathNotValidated
+            | Self::EncryptedHmacKey { .. }
             | Self::OtherSignaturesIgnored { .. } => None,
         }
     }
@@ -620,6 +647,13 @@ impl fmt::Display for XmlFinding {
             ),
             Self::OtherSignaturesIgnored { count } => {
                 write!(f, "{count} other Signature element(s) not verified")
+            }
+            Self::EncryptedHmacKey { algorithm } => write!(
+                f,
+                "the HMAC key was decrypted from KeyInfo ({algorithm}) with the caller's key"
+            ),
+            Self::KeyDecryptionFailed { reason } => {
+                write!(f, "the encrypted HMAC key could not be decrypted: {reason}")
             }
         }
     }
@@ -805,6 +839,7 @@ pub fn verify<'a>(
                 check_hmac(
                     provider,
                     &doc,
+                    signature,
                     method_el,
                     hash,
                     &canonical_si,
@@ -908,7 +943,7 @@ fn ecdsa_signature_value<'s>(
 }
 
 /// Namespace of xmlsec's context-string elements (children of SignatureMethod).
-const XMLSEC_MORE_NS: &str = "http://www.aleksey.com/xmlsec/2025/12/xmldsig-more#";
+pub(crate) const XMLSEC_MORE_NS: &str = "http://www.aleksey.com/xmlsec/2025/12/xmldsig-more#";
 
 /// The context string of `alg`'s SignatureMethod: the base64 content of xmlsec's
 /// `MLDSAContextString`, `SLHDSAContextString` or `EdDSAContextString` child (the one that
@@ -946,6 +981,7 @@ const MAX_HMAC_OUTPUT_BITS: usize = 4096;
 fn check_hmac(
     provider: &CryptoProvider,
     doc: &Document,
+    signature: NodeId,
     method_el: NodeId,
     hash: HashAlgorithm,
     canonical_si: &[u8],
@@ -953,11 +989,26 @@ fn check_hmac(
     options: &VerifyOptions,
     findings: &mut Vec<XmlFinding>,
 ) -> Result<(), XmlError> {
-    let KeySource::Hmac(key) = &options.key else {
-        findings.push(XmlFinding::Unsupported {
-            what: "an HMAC SignatureMethod needs a key from the caller (KeySource::Hmac)".into(),
-        });
-        return Ok(());
+    let decrypted;
+    let key: &[u8] = match &options.key {
+        KeySource::Hmac(key) => key.bytes(),
+        _ if !options.key_decryption.is_empty() => {
+            match encrypted_hmac_key(doc, signature, options, findings) {
+                Some(k) => {
+                    decrypted = k;
+                    &decrypted
+                }
+                None => return Ok(()),
+            }
+        }
+        _ => {
+            findings.push(XmlFinding::Unsupported {
+                what: "an HMAC SignatureMethod needs a key from the caller (KeySource::Hmac, \
+                       or VerifyOptions::key_decryption for an encrypted key in KeyInfo)"
+                    .into(),
+            });
+            return Ok(());
+        }
     };
     let full = hash.output_len() * 8;
     let min = options
@@ -983,11 +1034,50 @@ fn check_hmac(
         findings.push(XmlFinding::HmacOutputLength { bits, min });
         return Ok(());
     }
-    let mac = super::keys::hmac(provider, hash, key.bytes(), canonical_si).map_err(to_io)?;
+    let mac = super::keys::hmac(provider, hash, key, canonical_si).map_err(to_io)?;
     if !super::keys::constant_time_eq(&mac[..bits / 8], signature_value) {
         findings.push(XmlFinding::SignatureMismatch);
     }
     Ok(())
+}
+
+/// The HMAC key from an encrypted key in the signature's KeyInfo, opened with the caller's
+/// [`VerifyOptions::key_decryption`] keys; `None` (with a finding) when there is none or
+/// none opens.
+fn encrypted_hmac_key(
+    doc: &Document,
+    signature: NodeId,
+    options: &VerifyOptions,
+    findings: &mut Vec<XmlFinding>,
+) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+    let encrypted: Vec<_> = doc
+        .children_named(signature, DSIG_NS, "KeyInfo")
+        .flat_map(|ki| super::enckey::encrypted_keys(doc, ki))
+        .collect();
+    if encrypted.is_empty() {
+        findings.push(XmlFinding::Unsupported {
+            what: "an HMAC SignatureMethod needs a key from the caller (KeySource::Hmac); \
+                   KeyInfo holds no encrypted key for VerifyOptions::key_decryption"
+                .into(),
+        });
+        return None;
+    }
+    let mut reasons = Vec::new();
+    for ek in encrypted {
+        match ek.and_then(|ek| {
+            super::enckey::decrypt(&ek, &options.key_decryption).map(|k| (ek.algorithm, k))
+        }) {
+            Ok((algorithm, key)) => {
+                findings.push(XmlFinding::EncryptedHmacKey { algorithm });
+                return Some(key);
+            }
+            Err(e) => reasons.push(e.to_string()),
+        }
+    }
+    findings.push(XmlFinding::KeyDecryptionFailed {
+        reason: reasons.join("; "),
+    });
+    None
 }
 
 #[allow(clippy::too_many_arguments)]
