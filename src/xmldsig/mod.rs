@@ -16,6 +16,7 @@
 //! KeyInfoReference); raw keys (KeyValue, DEREncodedKeyValue) only when the caller opts in
 //! ([`VerifyOptions::trust_key_value`]). HMAC methods only with the caller's key
 //! ([`KeySource::Hmac`]). DSA verify-only. XPath Filter 2.0 with location paths of names (`//name`, `/a/b`, `|`).
+//! OOXML's Relationships transform over detached parts ([`relationship_transform`]).
 //! Not yet: XPath (beyond `not(ancestor-or-self::ds:Signature)`) and XSLT transforms.
 //! `tests/xmlsec_suite.rs` tallies xmlsec's 251 signature cases.
 
@@ -23,6 +24,7 @@ mod c14n;
 mod error;
 mod filter2;
 mod keys;
+mod opc;
 mod sign;
 mod tree;
 mod verify;
@@ -35,6 +37,10 @@ pub use c14n::{
 pub use error::{SignError, XmlError};
 pub use filter2::{Membership, XPATH_FILTER2};
 pub use keys::DSIG11_NS;
+pub use opc::{
+    PACKAGE_SIGNATURE_NS, RELATIONSHIP_TRANSFORM, RELATIONSHIPS_NS, RelationshipError,
+    RelationshipMode, RelationshipSelection, relationship_transform,
+};
 pub use sign::{Layout, Placement, SignOptions, sign};
 pub use tree::{
     Attribute, Children, Document, Element, ElementData, ElementSpan, MAX_DEPTH_CAP, NamespaceDecl,
