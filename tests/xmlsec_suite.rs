@@ -50,10 +50,6 @@ const UNSUPPORTED_ALGORITHMS: &[(&str, &str)] = &[
         "XSLT transform: running stylesheets found in signed documents is out of scope",
     ),
     (
-        "relationship",
-        "OPC Relationship transform (OOXML packages): not implemented",
-    ),
-    (
         "ml-kem-512",
         "ML-KEM key encapsulation (XML Encryption): out of scope",
     ),
@@ -94,6 +90,14 @@ const UNSUPPORTED_ALGORITHMS: &[(&str, &str)] = &[
 /// Cases declined for a reason their algorithms do not show: a fragment of the file name (or
 /// of the options), and the reason.
 const UNSUPPORTED_FILES: &[(&str, &str)] = &[
+    (
+        "enveloping-sha256-rsa-sha256-relationship-foreign.xml",
+        "its digest is that of an earlier xmlsec, which wrote the part's foreign-namespace \
+         element (`other:Relationship`) unfiltered, under its bare local name, so inside the \
+         Relationships namespace; ECMA-376 Part 2 §13.2.4.24 step 1 (only the Relationships \
+         namespace known) removes it, as signflow and current xmlsec do (relationship.c drops \
+         elements outside that namespace; xmlsec's fixture input now marks it mc:Ignorable)",
+    ),
     (
         "aleksey-xmldsig-01/xpointer-hmac.xml",
         "the document has a DTD (it declares the Id attribute); signflow refuses DTDs (no XXE)",
@@ -153,7 +157,7 @@ const MANIFEST_ONLY: &[&str] = &[
 ];
 
 /// Most unsupported cases allowed: the count may only go down.
-const MAX_UNSUPPORTED: usize = 27;
+const MAX_UNSUPPORTED: usize = 21;
 
 /// The validation time when a case gives none: a date the suite's certificates (issued
 /// 2026-03-08) are valid at, after `enveloping-expired-cert.xml`'s certificate expired.
@@ -346,6 +350,10 @@ fn translate(case: &Case, xml: &[u8]) -> Inputs {
             }
             "--verify-keys" => {
                 verify_keys = true;
+                takes_arg = false;
+            }
+            "--relationship-legacy" => {
+                options.relationship_legacy = true;
                 takes_arg = false;
             }
             "--enable-asn1-signatures-hack" => {

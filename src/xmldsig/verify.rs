@@ -33,6 +33,9 @@ use serde::Serialize;
 
 use super::c14n::{C14nMethod, NodeSet, canonicalize};
 use super::error::XmlError;
+use super::opc::{
+    RELATIONSHIP_TRANSFORM, RelationshipMode, RelationshipSelection, relationship_transform,
+};
 use super::tree::{Document, NodeId, NodeKind, ParseLimits};
 use crate::crypto::{
     CryptoError, CryptoProvider, EcdsaEncoding, HashAlgorithm, Hasher, MlDsaLevel, PssParams,
@@ -449,6 +452,14 @@ pub struct VerifyOptions {
     /// and xmlsec's `--enable-asn1-signatures-hack` reads it) instead of XMLDSig 1.1 §6.4.3's
     /// r ‖ s. Off by default; the signature is checked the same way either way.
     pub ecdsa_der_signature_value: bool,
+    /// Run the OOXML Relationships transform in xmlsec's legacy mode
+    /// ([`RelationshipMode::Legacy`], xmlsec's `--relationship-legacy`), for signatures made
+    /// by xmlsec before it followed ECMA-376 closely: text, comments and foreign content of
+    /// the Relationships part are then signed too, and the first namespace declaration of an
+    /// element becomes its default namespace. Off by default (the standard's algorithm); a
+    /// signature verifies in one mode or the other, not in both, unless the part holds none
+    /// of what the modes treat differently.
+    pub relationship_legacy: bool,
 }
 
 impl VerifyOptions {
@@ -477,6 +488,7 @@ impl VerifyOptions {
             trust_key_value: false,
             insecure_skip_path_validation: false,
             ecdsa_der_signature_value: false,
+            relationship_legacy: false,
         }
     }
 }
@@ -1647,19 +1659,52 @@ fn xpath_transform(
 }
 
 /// Detached content transformed as XML (XMLDSig §4.4.3.2: octets parsed into a node-set when
-/// a transform needs one): XPath filters, then at most one canonicalization, the last
-/// transform; without one, Canonical XML 1.0 without comments. The content is parsed with the
-/// caller's limits (no DTD). The inner error names what is not supported (content that does
-/// not parse included); the outer one is a malformed Transform.
+/// a transform needs one): first, optionally, OOXML's Relationships transform (whose output is
+/// parsed again), then XPath filters, then at most one canonicalization, the last transform;
+/// without one, Canonical XML 1.0 without comments (a Relationships transform alone gives its
+/// output as is). The content is parsed with the caller's limits (no DTD). The inner error
+/// names what is not supported (content that does not parse included); the outer one is a
+/// malformed Transform.
 fn detached_xml(
     doc: &Document,
     transforms: &[NodeId],
     content: &[u8],
     options: &VerifyOptions,
 ) -> Result<Result<Vec<u8>, String>, XmlError> {
-    if transforms.is_empty() {
+    let Some((&first, rest)) = transforms.split_first() else {
         return Ok(Err("an empty Transforms element".into()));
+    };
+    if algorithm(doc, first)? != RELATIONSHIP_TRANSFORM {
+        return detached_node_set(doc, transforms, content, options);
     }
+    let selection = RelationshipSelection::from_transform(doc, first)?;
+    let part = match Document::parse_with(content, &options.limits) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(format!("the content is not XML signflow reads: {e}"))),
+    };
+    let mode = if options.relationship_legacy {
+        RelationshipMode::Legacy
+    } else {
+        RelationshipMode::Standard
+    };
+    let output = match relationship_transform(&part, &selection, mode) {
+        Ok(o) => o,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    if rest.is_empty() {
+        return Ok(Ok(output.into_bytes()));
+    }
+    detached_node_set(doc, rest, output.as_bytes(), options)
+}
+
+/// [`detached_xml`] after the Relationships transform: XPath filters and a canonicalization
+/// over `content` parsed.
+fn detached_node_set(
+    doc: &Document,
+    transforms: &[NodeId],
+    content: &[u8],
+    options: &VerifyOptions,
+) -> Result<Result<Vec<u8>, String>, XmlError> {
     let target = match Document::parse_with(content, &options.limits) {
         Ok(t) => t,
         Err(e) => return Ok(Err(format!("the content is not XML signflow reads: {e}"))),
