@@ -1752,7 +1752,12 @@ per_provider! {
             Status::Invalid,
             "selected relationship gone",
         );
-        let doubled = part.replacen("</Relationships>", &format!("{}</Relationships>", &part[rid1..line_end(rid1)]), 1);
+        let rid1_line = &part[rid1..line_end(rid1)];
+        let doubled = part.replacen(
+            "</Relationships>",
+            &format!("{rid1_line}</Relationships>"),
+            1,
+        );
         check(&doubled, Status::Invalid, "selected Id twice");
         // Not a Relationships part at all: refused, never valid.
         let v = relationship_case(file, b"<a xmlns=\"urn:a\"/>", false);
@@ -1766,7 +1771,10 @@ per_provider! {
     #[test]
     fn relationship_legacy_is_a_distinct_mode() {
         for (file, part) in [
-            ("enveloping-sha256-rsa-sha256-relationship-whitespace-legacy.xml", "whitespace-input.xml"),
+            (
+                "enveloping-sha256-rsa-sha256-relationship-whitespace-legacy.xml",
+                "whitespace-input.xml",
+            ),
             ("enveloping-sha256-rsa-sha256-relationship-ns-legacy.xml", "ns-input.xml"),
         ] {
             let content = relationship_part(part);

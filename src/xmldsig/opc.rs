@@ -336,7 +336,8 @@ mod tests {
 
     #[test]
     fn foreign_content_is_dropped_and_prefixes_removed() {
-        let xml = r#"<r:Relationships xmlns:r="http://schemas.openxmlformats.org/package/2006/relationships"
+        let xml = r#"<r:Relationships
+            xmlns:r="http://schemas.openxmlformats.org/package/2006/relationships"
             xmlns:o="urn:o"><o:Relationship Id="rId1"/><r:Relationship Id="rId1" o:a="b"
             Target="t"/></r:Relationships>"#;
         assert_eq!(
