@@ -786,7 +786,8 @@ per_provider! {
     /// that keep an element without some of its namespace nodes, or namespace nodes without
     /// their element (inclusive, exclusive, and exclusive with `#default` listed). The DSA
     /// signature value verifies with the KeyInfo certificate's key; that certificate chains
-    /// to no anchor here, so the outcome is invalid for that reason alone.
+    /// to no anchor here, so the outcome is invalid for that reason alone — and valid when
+    /// the caller asks for the KeyValue only (`KeySource::KeyValue`, as xmlsec is run).
     #[test]
     fn merlin_c14n_three_every_output() {
         let xml = common::read("xmldsig/c14n/merlin-c14n-three/signature.xml");
@@ -804,6 +805,11 @@ per_provider! {
         }
         assert!(!v.has(|f| matches!(f, XmlFinding::SignatureMismatch)));
         assert!(v.has(|f| matches!(f, XmlFinding::CertificateNotValid { .. })));
+        let o = opts(KeySource::KeyValue, true);
+        let v = verify(provider(), &xml, &TrustStore::new(), &[], &[], &o).unwrap();
+        assert_eq!(v.status, Status::Valid, "{}", report(&v));
+        assert!(v.has(|f| matches!(f, XmlFinding::DocumentKeyUsed { .. })));
+        assert!(v.signer.is_none());
     }
 
     fn test_pki() -> (TrustStore, Vec<Certificate>, Vec<Crl>) {
@@ -1691,6 +1697,138 @@ per_provider! {
             &[cert("pki/intermediate-ca.pem"), ec],
         );
         assert_eq!(v.status, Status::Invalid, "{}", report(&v));
+    }
+
+
+    /// xmlsec's OOXML samples: a Relationships part (detached, `relationship/…`) signed
+    /// through the Relationships transform and C14N, verified with `part` as its content.
+    fn relationship_case(file: &str, part: &[u8], legacy: bool) -> XmlVerification<'static> {
+        let xml = leak(xmlsec(&format!("aleksey-xmldsig-01/{file}")));
+        let text = String::from_utf8_lossy(xml);
+        let uri = text
+            .split("URI=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_owned();
+        let mut o = opts(KeySource::KeyInfo, false);
+        o.detached = vec![(uri, part.to_vec())];
+        o.relationship_legacy = legacy;
+        verify(provider(), xml, &trust(&[CA]), &[], &[], &o).unwrap()
+    }
+
+    fn relationship_part(name: &str) -> String {
+        String::from_utf8(xmlsec(&format!("aleksey-xmldsig-01/relationship/{name}"))).unwrap()
+    }
+
+    /// The transform selects `rId1` of a part with `rId1` and `rId3`: what it selects is
+    /// signed (its Target, its TargetMode), what it does not select, and the white space,
+    /// comments and order around, are not.
+    #[test]
+    fn relationship_transform_binds_selected_relationships() {
+        let file = "enveloping-sha256-rsa-sha256-relationship-whitespace.xml";
+        let part = relationship_part("whitespace-input.xml");
+        let check = |content: &str, expected: Status, what: &str| {
+            let v = relationship_case(file, content.as_bytes(), false);
+            assert_eq!(v.status, expected, "{what}: {}", report(&v));
+        };
+        check(&part, Status::Valid, "as signed");
+        check(
+            &part.replacen("word/document.xml", "word/evil.xml", 1),
+            Status::Invalid,
+            "selected relationship's Target changed",
+        );
+        check(
+            &part.replacen(
+                "Target=\"word/document.xml\"",
+                "Target=\"word/document.xml\" TargetMode=\"External\"",
+                1,
+            ),
+            Status::Invalid,
+            "selected relationship made external",
+        );
+        check(
+            &part.replacen(
+                "Target=\"word/document.xml\"",
+                "Target=\"word/document.xml\" TargetMode=\"Internal\"",
+                1,
+            ),
+            Status::Valid,
+            "the default TargetMode written out",
+        );
+        check(
+            &part.replacen("docProps/app.xml", "docProps/other.xml", 1),
+            Status::Valid,
+            "unselected relationship changed",
+        );
+        let added = "<Relationship Id=\"rId9\" Type=\"urn:x\" Target=\"x.xml\"/>";
+        check(
+            &part.replacen("</Relationships>", &format!("{added}</Relationships>"), 1),
+            Status::Valid,
+            "unselected relationship added",
+        );
+        let rid1 = part.find("<Relationship Id=\"rId1\"").unwrap();
+        let rid3 = part.find("<Relationship Id=\"rId3\"").unwrap();
+        let line_end = |at: usize| at + part[at..].find('\n').unwrap() + 1;
+        let reordered = format!(
+            "{}<!-- c -->{}{}\n\t{}",
+            &part[..rid3],
+            &part[rid1..line_end(rid1)],
+            &part[rid3..line_end(rid3)],
+            &part[line_end(rid1)..]
+        );
+        check(&reordered, Status::Valid, "reordered, a comment and white space");
+        check(
+            &part.replacen("rId1", "rId2", 1),
+            Status::Invalid,
+            "selected relationship gone",
+        );
+        let rid1_line = &part[rid1..line_end(rid1)];
+        let doubled = part.replacen(
+            "</Relationships>",
+            &format!("{rid1_line}</Relationships>"),
+            1,
+        );
+        check(&doubled, Status::Invalid, "selected Id twice");
+        // Not a Relationships part at all: refused, never valid.
+        let v = relationship_case(file, b"<a xmlns=\"urn:a\"/>", false);
+        assert_ne!(v.status, Status::Valid, "{}", report(&v));
+    }
+
+    /// xmlsec's legacy mode (`--relationship-legacy`) signs what the standard drops (white
+    /// space as `<text>` elements; the first namespace declaration as the default namespace):
+    /// its signatures verify only with [`VerifyOptions::relationship_legacy`], and the
+    /// standard's only without, where the part holds such content.
+    #[test]
+    fn relationship_legacy_is_a_distinct_mode() {
+        for (file, part) in [
+            (
+                "enveloping-sha256-rsa-sha256-relationship-whitespace-legacy.xml",
+                "whitespace-input.xml",
+            ),
+            ("enveloping-sha256-rsa-sha256-relationship-ns-legacy.xml", "ns-input.xml"),
+        ] {
+            let content = relationship_part(part);
+            let legacy = relationship_case(file, content.as_bytes(), true);
+            assert_eq!(legacy.status, Status::Valid, "{file}: {}", report(&legacy));
+            let standard = relationship_case(file, content.as_bytes(), false);
+            assert_eq!(standard.status, Status::Invalid, "{file}: {}", report(&standard));
+            assert!(standard.has(|f| matches!(f, XmlFinding::DigestMismatch { .. })));
+            let standard_file = file.replace("-legacy", "");
+            let v = relationship_case(&standard_file, content.as_bytes(), true);
+            assert_eq!(v.status, Status::Invalid, "{standard_file}: {}", report(&v));
+            let v = relationship_case(&standard_file, content.as_bytes(), false);
+            assert_eq!(v.status, Status::Valid, "{standard_file}: {}", report(&v));
+        }
+        // Legacy mode signs the white space between relationships: changing it breaks the
+        // signature there, not in the standard mode.
+        let part = relationship_part("whitespace-input.xml").replacen("\n  ", "\n    ", 1);
+        let file = "enveloping-sha256-rsa-sha256-relationship-whitespace-legacy.xml";
+        let v = relationship_case(file, part.as_bytes(), true);
+        assert_eq!(v.status, Status::Valid, "text nodes count, not their content: {}", report(&v));
+        let part = relationship_part("whitespace-input.xml").replacen("\n  ", "", 1);
+        let v = relationship_case(file, part.as_bytes(), true);
+        assert_eq!(v.status, Status::Invalid, "one text node fewer: {}", report(&v));
     }
 
 }

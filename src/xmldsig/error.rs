@@ -29,6 +29,9 @@ pub enum XmlError {
     /// Writing canonical output failed.
     #[error("writing canonical output failed: {0}")]
     Io(#[from] std::io::Error),
+    /// A Relationships transform (OOXML) is malformed.
+    #[error("relationships transform: {0}")]
+    Relationship(#[from] super::opc::RelationshipError),
 }
 
 /// Why a document could not be signed.

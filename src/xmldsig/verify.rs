@@ -34,6 +34,9 @@ use serde::Serialize;
 use super::c14n::{C14nMethod, NodeSet, canonicalize};
 use super::enckey::KeyDecryptionKey;
 use super::error::XmlError;
+use super::opc::{
+    RELATIONSHIP_TRANSFORM, RelationshipMode, RelationshipSelection, relationship_transform,
+};
 use super::tree::{Document, NodeId, NodeKind, ParseLimits};
 use crate::crypto::{
     CryptoError, CryptoProvider, EcdsaEncoding, HashAlgorithm, Hasher, MlDsaLevel, PssParams,
@@ -375,6 +378,12 @@ pub enum KeySource {
     /// document can supply one. An HMAC key never verifies an asymmetric SignatureMethod, and
     /// no other key source verifies an HMAC one.
     Hmac(HmacKey),
+    /// The raw key of KeyInfo only (`KeyValue`, `dsig11:DEREncodedKeyValue`, also through a
+    /// same-document `RetrievalMethod` or `KeyInfoReference`); X509Data is ignored — xmlsec's
+    /// `--enabled-key-data key-value`. As with [`VerifyOptions::trust_key_value`], such a key
+    /// says nothing about who signed: choose this only when the caller checks the key by
+    /// other means (the result carries [`XmlFinding::DocumentKeyUsed`] with the key).
+    KeyValue,
 }
 
 /// A shared HMAC key (cleared from memory when dropped; never printed).
@@ -458,6 +467,14 @@ pub struct VerifyOptions {
     /// opens it is always one of these — the document alone never supplies a key. Empty by
     /// default.
     pub key_decryption: Vec<KeyDecryptionKey>,
+    /// Run the OOXML Relationships transform in xmlsec's legacy mode
+    /// ([`RelationshipMode::Legacy`], xmlsec's `--relationship-legacy`), for signatures made
+    /// by xmlsec before it followed ECMA-376 closely: text, comments and foreign content of
+    /// the Relationships part are then signed too, and the first namespace declaration of an
+    /// element becomes its default namespace. Off by default (the standard's algorithm); a
+    /// signature verifies in one mode or the other, not in both, unless the part holds none
+    /// of what the modes treat differently.
+    pub relationship_legacy: bool,
 }
 
 impl VerifyOptions {
@@ -487,6 +504,7 @@ impl VerifyOptions {
             insecure_skip_path_validation: false,
             ecdsa_der_signature_value: false,
             key_decryption: Vec::new(),
+            relationship_legacy: false,
         }
     }
 }
@@ -1142,6 +1160,7 @@ fn check_signature(
             return Ok((None, None));
         }
         KeySource::Certificate(c) => vec![(**c).clone()],
+        KeySource::KeyValue => Vec::new(),
         KeySource::KeyInfo => key_info_certificates(
             provider,
             doc,
@@ -1151,8 +1170,12 @@ fn check_signature(
             &options.detached,
         )?,
     };
-    if candidates.is_empty() && matches!(options.key, KeySource::KeyInfo) && options.trust_key_value
-    {
+    let raw_keys_allowed = match options.key {
+        KeySource::KeyValue => true,
+        KeySource::KeyInfo => options.trust_key_value,
+        _ => false,
+    };
+    if candidates.is_empty() && raw_keys_allowed {
         let items = super::keys::key_info_items(doc, signature, ids);
         let keys = super::keys::raw_keys(doc, &items);
         if keys.is_empty() {
@@ -1737,19 +1760,52 @@ fn xpath_transform(
 }
 
 /// Detached content transformed as XML (XMLDSig §4.4.3.2: octets parsed into a node-set when
-/// a transform needs one): XPath filters, then at most one canonicalization, the last
-/// transform; without one, Canonical XML 1.0 without comments. The content is parsed with the
-/// caller's limits (no DTD). The inner error names what is not supported (content that does
-/// not parse included); the outer one is a malformed Transform.
+/// a transform needs one): first, optionally, OOXML's Relationships transform (whose output is
+/// parsed again), then XPath filters, then at most one canonicalization, the last transform;
+/// without one, Canonical XML 1.0 without comments (a Relationships transform alone gives its
+/// output as is). The content is parsed with the caller's limits (no DTD). The inner error
+/// names what is not supported (content that does not parse included); the outer one is a
+/// malformed Transform.
 fn detached_xml(
     doc: &Document,
     transforms: &[NodeId],
     content: &[u8],
     options: &VerifyOptions,
 ) -> Result<Result<Vec<u8>, String>, XmlError> {
-    if transforms.is_empty() {
+    let Some((&first, rest)) = transforms.split_first() else {
         return Ok(Err("an empty Transforms element".into()));
+    };
+    if algorithm(doc, first)? != RELATIONSHIP_TRANSFORM {
+        return detached_node_set(doc, transforms, content, options);
     }
+    let selection = RelationshipSelection::from_transform(doc, first)?;
+    let part = match Document::parse_with(content, &options.limits) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(format!("the content is not XML signflow reads: {e}"))),
+    };
+    let mode = if options.relationship_legacy {
+        RelationshipMode::Legacy
+    } else {
+        RelationshipMode::Standard
+    };
+    let output = match relationship_transform(&part, &selection, mode) {
+        Ok(o) => o,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    if rest.is_empty() {
+        return Ok(Ok(output.into_bytes()));
+    }
+    detached_node_set(doc, rest, output.as_bytes(), options)
+}
+
+/// [`detached_xml`] after the Relationships transform: XPath filters and a canonicalization
+/// over `content` parsed.
+fn detached_node_set(
+    doc: &Document,
+    transforms: &[NodeId],
+    content: &[u8],
+    options: &VerifyOptions,
+) -> Result<Result<Vec<u8>, String>, XmlError> {
     let target = match Document::parse_with(content, &options.limits) {
         Ok(t) => t,
         Err(e) => return Ok(Err(format!("the content is not XML signflow reads: {e}"))),

@@ -101,6 +101,10 @@ pub struct VerifyXmlArgs {
     /// Content of a detached reference: URI=FILE (repeatable). Nothing is ever fetched.
     #[arg(long, value_name = "URI=FILE")]
     detached: Vec<String>,
+    /// OOXML Relationships transform in xmlsec's legacy mode (xmlsec's
+    /// `--relationship-legacy`: signatures made by xmlsec before it followed ECMA-376 closely).
+    #[arg(long)]
+    relationship_legacy: bool,
     /// When the signature is valid, write the canonical bytes the first Reference covers —
     /// the signed data to use, rather than the document as received.
     #[arg(long, value_name = "FILE")]
@@ -257,6 +261,7 @@ pub fn verify(
     options.validation = validation;
     options.allow_sha1 = args.allow_sha1;
     options.allow_md5 = args.allow_md5;
+    options.relationship_legacy = args.relationship_legacy;
     for d in &args.detached {
         let Some((uri, file)) = d.split_once('=') else {
             return Err(Failure::new(
