@@ -127,6 +127,53 @@ fn canonical_xml_spec_examples() {
     assert!(s.ends_with("</doc>\n<!-- Comment 2 -->"), "{s}");
 }
 
+/// C14N 1.0 §3.1 (PIs, comments, outside the document element; its DOCTYPE line left out:
+/// signflow refuses DTDs), §3.2 (white space in content) in full, §3.6 (UTF-8 output; input in
+/// UTF-8 only); §3.7
+/// (a document subset) is `xpath::tests::c14n_spec_document_subset`. §3.4 and §3.5 depend on
+/// DTD declarations (attribute types, entities), which signflow refuses.
+#[test]
+fn canonical_xml_spec_examples_3_1_3_2_3_6() {
+    let doc = Document::parse(
+        b"<?xml version=\"1.0\"?>\n\n<?xml-stylesheet   href=\"doc.xsl\"\n   type=\"text/xsl\"   ?>\n\n\
+          <doc>Hello, world!<!-- Comment 1 --></doc>\n\n<?pi-without-data     ?>\n\n\
+          <!-- Comment 2 -->\n\n<!-- Comment 3 -->\n",
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(c14n(&doc, &INC, NodeSet::DOCUMENT)).unwrap(),
+        "<?xml-stylesheet href=\"doc.xsl\"\n   type=\"text/xsl\"   ?>\n\
+         <doc>Hello, world!</doc>\n<?pi-without-data?>"
+    );
+    let with_comments = C14nMethod::Inclusive { comments: true };
+    assert_eq!(
+        String::from_utf8(c14n(&doc, &with_comments, NodeSet::DOCUMENT)).unwrap(),
+        "<?xml-stylesheet href=\"doc.xsl\"\n   type=\"text/xsl\"   ?>\n\
+         <doc>Hello, world!<!-- Comment 1 --></doc>\n<?pi-without-data?>\n\
+         <!-- Comment 2 -->\n<!-- Comment 3 -->"
+    );
+
+    let white = "<doc>\n   <clean>   </clean>\n   <dirty>   A   B   </dirty>\n   <mixed>\n      \
+                 A\n      <clean>   </clean>\n      B\n      <dirty>   A   B   </dirty>\n      \
+                 C\n   </mixed>\n</doc>";
+    let doc = Document::parse(white.as_bytes()).unwrap();
+    assert_eq!(
+        String::from_utf8(c14n(&doc, &INC, NodeSet::DOCUMENT)).unwrap(),
+        white
+    );
+
+    // §3.6 declares ISO-8859-1; signflow reads UTF-8 only and says so, so the character
+    // reference's UTF-8 output is checked under a UTF-8 declaration.
+    let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<doc>&#169;</doc>";
+    assert!(matches!(Document::parse(latin1), Err(XmlError::Malformed(m)) if m.contains("UTF-8")));
+    let doc =
+        Document::parse(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<doc>&#169;</doc>").unwrap();
+    assert_eq!(
+        c14n(&doc, &INC, NodeSet::DOCUMENT),
+        "<doc>\u{a9}</doc>".as_bytes()
+    );
+}
+
 #[test]
 fn attribute_and_text_escaping() {
     let doc =
