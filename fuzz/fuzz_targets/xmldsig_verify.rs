@@ -3,13 +3,16 @@
 //! - both crypto providers give the same verdict and as many findings;
 //! - a valid result has every reference digest matching, a signer certificate with its path
 //!   report, and no finding that makes it invalid or indeterminate;
-//! - a key the caller vouches for (the RSA leaf's) gives no more than a verdict too.
+//! - a key the caller vouches for (the RSA leaf's) gives no more than a verdict too, and so
+//!   do the document's KeyValue, an encrypted HMAC key and the OPC Relationships transform.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use signflow::crypto::{aws_lc, rustcrypto};
 use signflow::pki::{Certificate, Crl, Status, TrustStore, UnixTime};
-use signflow::xmldsig::{KeySource, ParseLimits, VerifyOptions, XmlVerification, verify};
+use signflow::xmldsig::{
+    KeyDecryptionKey, KeySource, ParseLimits, VerifyOptions, XmlVerification, verify,
+};
 
 struct Pki {
     trust: TrustStore,
@@ -95,6 +98,22 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     options.key = KeySource::TrustedPublicKey(pki.leaf_spki.clone());
+    if let Ok(r) = run(&aws_lc::DEFAULT_PROVIDER, &options) {
+        check(&r);
+    }
+    // The document's own KeyValue, an encrypted HMAC key opened with a fixed AES key, and
+    // the Relationships transform's legacy mode over an XML part: parsers of their own.
+    options.key = KeySource::KeyValue;
+    options.key_decryption = vec![KeyDecryptionKey::symmetric([7u8; 16])];
+    options.relationship_legacy = true;
+    options.detached.push((
+        "_rels/.rels".into(),
+        br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="t" Target="a.xml"/></Relationships>"#.to_vec(),
+    ));
+    if let Ok(r) = run(&aws_lc::DEFAULT_PROVIDER, &options) {
+        check(&r);
+    }
+    options.key = KeySource::KeyInfo;
     if let Ok(r) = run(&aws_lc::DEFAULT_PROVIDER, &options) {
         check(&r);
     }
