@@ -1,29 +1,59 @@
 //! A contract between two organisations through the document flow, on an in-memory SQLite
-//! store, with the test PKI's keys: create → send → accept → sign → archived, then the journal
-//! and its audit.
+//! store, with the test PKI's keys. Each organisation is registered by its director (whose
+//! certificate carries its INN and OGRN), members are bound to their certificates, and every
+//! step is signed by the member who takes it: create → send → accept → sign → archived, then
+//! the journal (who proved each step) and its audit.
 //!
 //! ```text
 //! cargo run --example document_flow
 //! ```
 
-use signflow::crypto::CryptoProvider;
-use signflow::flow::model::{DocumentKind, Organisation, Role};
+use signflow::crypto::{CryptoProvider, SigningKey};
+use signflow::flow::model::{Authentication, DocumentKind, Organisation, Role};
 use signflow::flow::{
-    CommandKind, Flow, FlowSigner, NewDocument, SYSTEM_ACTOR, SignatureCheck, SqliteStore,
+    CommandKind, Flow, FlowSigner, NewDocument, NewMember, SignatureCheck, SqliteStore, Step,
     TrustMaterial,
 };
 use signflow::pki::{Certificate, Crl, TrustStore, UnixTime};
+
+type Error = Box<dyn std::error::Error>;
 
 fn read(rel: &str) -> std::io::Result<Vec<u8>> {
     std::fs::read(format!("{}/testdata/{rel}", env!("CARGO_MANIFEST_DIR")))
 }
 
+/// A member's key and certificate, by file stem under testdata/.
+struct Party(Box<dyn SigningKey>, Certificate);
+
+impl Party {
+    fn load(provider: &CryptoProvider, stem: &str) -> Result<Self, Error> {
+        let key = provider
+            .load_private_key_pem(&String::from_utf8(read(&format!("{stem}.key.pem"))?)?)?;
+        let cert = Certificate::all_from_pem_or_der(&read(&format!("{stem}.pem"))?)?.remove(0);
+        Ok(Self(key, cert))
+    }
+
+    fn signer<'a>(
+        &'a self,
+        provider: &'a CryptoProvider,
+        chain: &'a [Certificate],
+    ) -> FlowSigner<'a> {
+        FlowSigner {
+            provider,
+            key: &*self.0,
+            certificate: &self.1,
+            chain,
+            at: UnixTime::now(),
+        }
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Error> {
     let provider = CryptoProvider::all_compiled()[0];
     let mut trust = TrustStore::new();
     trust.add_pem_or_der(&read("pki/root-ca.pem")?)?;
-    let intermediate = Certificate::all_from_pem_or_der(&read("pki/intermediate-ca.pem")?)?;
+    let chain = Certificate::all_from_pem_or_der(&read("pki/intermediate-ca.pem")?)?;
     let mut crls = Crl::all_from_pem_or_der(&read("pki/root-ca.crl.pem")?)?;
     crls.extend(Crl::all_from_pem_or_der(&read(
         "pki/intermediate-ca.crl.pem",
@@ -31,14 +61,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let check = SignatureCheck::Verify(Box::new(TrustMaterial {
         provider,
         trust,
-        certificates: intermediate.clone(),
+        certificates: chain.clone(),
         crls,
     }));
     let flow = Flow::new(SqliteStore::open(":memory:").await?, check);
+    let boss = Party::load(provider, "flow/director-romashka")?;
+    let kuznetsova = Party::load(provider, "flow/director-vasilek")?;
+    let ivanov = Party::load(provider, "pki/leaf-russian")?;
+    let petrova = Party::load(provider, "flow/counterparty")?;
 
-    for (inn, ogrn, name) in [
-        ("7707083893", "1027700132195", "ООО \"Ромашка\""),
-        ("5001007329", "1045000012342", "ООО \"Василёк\""),
+    // Each organisation is registered by its director, who signs the registration notice.
+    for (inn, ogrn, name, director, party) in [
+        (
+            "7707083893",
+            "1027700132195",
+            "ООО \"Ромашка\"",
+            "boss",
+            &boss,
+        ),
+        (
+            "5001007329",
+            "1045000012342",
+            "ООО \"Василёк\"",
+            "kuznetsova",
+            &kuznetsova,
+        ),
     ] {
         let org = Organisation {
             inn: inn.into(),
@@ -46,81 +93,74 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             kpp: None,
             name: name.into(),
         };
-        flow.register_organisation(SYSTEM_ACTOR, org).await?;
+        let notice = flow
+            .notice(director, &Step::RegisterOrganisation(&org))
+            .await?;
+        let proof = party.signer(provider, &chain).prove(&notice)?;
+        flow.register_organisation(director, org, &proof).await?;
     }
-    flow.add_member(
-        SYSTEM_ACTOR,
-        "7707083893",
-        "ivanov",
-        Role::Administrator,
-        None,
-    )
-    .await?;
-    flow.add_member(SYSTEM_ACTOR, "5001007329", "petrova", Role::Signer, None)
-        .await?;
+    // The directors add their signers, bound to their certificates.
+    for (inn, admin, by, user, member) in [
+        ("7707083893", "boss", &boss, "ivanov", &ivanov),
+        ("5001007329", "kuznetsova", &kuznetsova, "petrova", &petrova),
+    ] {
+        let m = NewMember {
+            user: user.into(),
+            role: Role::Signer,
+            until: None,
+            certificate: Some(member.1.clone()),
+        };
+        let step = Step::AddMember {
+            organisation: inn,
+            member: &m,
+        };
+        let proof = by
+            .signer(provider, &chain)
+            .prove(&flow.notice(admin, &step).await?)?;
+        flow.add_member(admin, inn, &m, &proof).await?;
+    }
 
-    // Each side's key and certificate (bound to its organisation by INN and OGRN).
-    let party = |stem: &str| -> Result<_, Box<dyn std::error::Error>> {
-        let key = provider
-            .load_private_key_pem(&String::from_utf8(read(&format!("{stem}.key.pem"))?)?)?;
-        let cert = Certificate::all_from_pem_or_der(&read(&format!("{stem}.pem"))?)?.remove(0);
-        Ok((key, cert))
+    // The director (an administrator may edit) creates the contract with a signed notice.
+    let new = NewDocument {
+        id: NewDocument::new_id(),
+        sender: "7707083893".into(),
+        recipient: "5001007329".into(),
+        kind: DocumentKind::Contract,
+        title: "Supply contract no. 17".into(),
+        content: b"40 tonnes of grain at 15 000 RUB/t".to_vec(),
+        media_type: "text/plain".into(),
     };
-    let (sender_key, sender_cert) = party("pki/leaf-russian")?;
-    let (recipient_key, recipient_cert) = party("flow/counterparty")?;
-    let now = UnixTime::now();
-    let sender = FlowSigner {
-        provider,
-        key: &*sender_key,
-        certificate: &sender_cert,
-        chain: &intermediate,
-        at: now,
-    };
-    let recipient = FlowSigner {
-        provider,
-        key: &*recipient_key,
-        certificate: &recipient_cert,
-        chain: &intermediate,
-        at: now,
-    };
-
-    let doc = flow
-        .create(
-            "ivanov",
-            NewDocument {
-                sender: "7707083893".into(),
-                recipient: "5001007329".into(),
-                kind: DocumentKind::Contract,
-                title: "Supply contract no. 17".into(),
-                content: b"40 tonnes of grain at 15 000 RUB/t".to_vec(),
-                media_type: "text/plain".into(),
-            },
-        )
-        .await?;
+    let notice = flow.notice("boss", &Step::Create(&new)).await?;
+    let proof = boss.signer(provider, &chain).prove(&notice)?;
+    let doc = flow.create("boss", new, &proof).await?;
     let id = doc.id.clone();
     println!("created {id}: {}", doc.status);
 
+    // The signing steps are proven by their document signatures.
     let content = flow.to_be_signed(&doc, CommandKind::Send).await?;
-    let doc = flow.send(&id, "ivanov", &sender.sign(&content)?).await?;
+    let sig = ivanov.signer(provider, &chain).sign(&content)?;
+    let doc = flow.send(&id, "ivanov", &sig).await?;
     println!("sent: {}", doc.status);
 
     let receipt = flow.to_be_signed(&doc, CommandKind::Accept).await?;
-    let doc = flow
-        .accept(&id, "petrova", &recipient.sign(&receipt)?)
-        .await?;
+    let sig = petrova.signer(provider, &chain).sign(&receipt)?;
+    let doc = flow.accept(&id, "petrova", &sig).await?;
     println!("accepted: {}", doc.status);
 
     let sent = flow
         .blob(&doc.step("sent", 1).ok_or("not sent")?.signature)
         .await?;
-    let doc = flow
-        .sign(&id, "petrova", &recipient.cosign(&sent, &content)?)
-        .await?;
+    let sig = petrova.signer(provider, &chain).cosign(&sent, &content)?;
+    let doc = flow.sign(&id, "petrova", &sig).await?;
     println!("signed: {}", doc.status);
 
     for e in flow.history(&id).await? {
+        let proven = match e.authentication()? {
+            Some(Authentication::Signature { signer, .. }) => signer.subject,
+            other => format!("{other:?}"),
+        };
         println!(
-            "  {:>2} {} {:<8} {}",
+            "  {:>2} {} {:<8} {:<16} {proven}",
             e.seq,
             e.at,
             e.actor,
@@ -129,8 +169,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let audit = flow.audit().await?;
     println!(
-        "audit: {} events, intact: {}, head {}",
+        "audit: {} events, {} signed steps re-verified, {} blobs checked, intact: {}, head {}",
         audit.events,
+        audit.signed,
+        audit.blobs,
         audit.is_intact(),
         audit.head
     );

@@ -1,6 +1,11 @@
 //! The document flow, on every store: every transition (allowed and refused), the happy path,
 //! the return-and-revise loop, rights that lapse, signature checks, 32 racing writers,
-//! tampering found by the audit, and (SQLite) a writer killed mid-append.
+//! tampering found by the audit, and (SQLite) a writer killed mid-append. And the attacks on
+//! integrity and authentication (issue 17): content, signature and deleted blobs; edited,
+//! added and deleted listing rows (found by the audit, restored by rebuild); unsigned and
+//! wrongly signed steps; a member acting with another member's key; a non-administrator
+//! managing members; events forged into the journal behind the flow's back; a store migrated
+//! from schema 1; a service's word, recorded as such.
 //!
 //! The PostgreSQL runs use `SIGNFLOW_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`), each test in a schema of its own; they print
@@ -14,10 +19,14 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use signflow::cms::{SignedData, Verifier, VerifyOptions};
 use signflow::crypto::{CryptoProvider, SigningKey};
-use signflow::flow::model::{DocumentFilter, DocumentKind, Organisation, Right, Role, Status};
+use signflow::flow::journal::BreakKind;
+use signflow::flow::model::{
+    Authentication, DocumentFilter, DocumentKind, MemberIdentity, Organisation, Right, Role, Status,
+};
+use signflow::flow::store::{AppendRequest, StoreError};
 use signflow::flow::{
-    AnyStore, CommandKind, DocumentState, Flow, FlowError, FlowSigner, NewDocument, Refusal,
-    SYSTEM_ACTOR, SignatureCheck, TrustMaterial,
+    AnyStore, AuditReport, CommandKind, DocumentState, Flow, FlowError, FlowSigner, FlowStore,
+    NewDocument, NewMember, Proof, Refusal, SignatureCheck, Step, TrustMaterial,
 };
 use signflow::pki::{Certificate, Crl, TrustStore, UnixTime};
 
@@ -58,7 +67,7 @@ fn trust_material() -> TrustMaterial {
     }
 }
 
-/// A key with its certificate: the sender's and recipient's signers, and some that must fail.
+/// A key with its certificate.
 struct Party {
     key: Box<dyn SigningKey>,
     cert: Certificate,
@@ -85,19 +94,54 @@ impl Party {
     }
 }
 
+/// Everyone's keys. The members of [`setup`]: sender (Ромашка) — boss (director,
+/// administrator), ivanov (signer), clerk (operator), watcher (observer); recipient (Василёк) —
+/// kuznetsova (director), petrova (signer), helper (operator). Deputy is a second certificate
+/// bound to Ромашка (a plain one); stranger belongs to nobody; unbound and revoked fail.
 struct Parties {
-    sender: Party,
-    recipient: Party,
+    boss: Party,
+    kuznetsova: Party,
+    ivanov: Party,
+    clerk: Party,
+    watcher: Party,
+    petrova: Party,
+    helper: Party,
+    deputy: Party,
+    stranger: Party,
     unbound: Party,
     revoked: Party,
 }
 
 fn parties() -> Parties {
     Parties {
-        sender: Party::load("pki/leaf-russian"),
-        recipient: Party::load("flow/counterparty"),
+        boss: Party::load("flow/director-romashka"),
+        kuznetsova: Party::load("flow/director-vasilek"),
+        ivanov: Party::load("pki/leaf-russian"),
+        clerk: Party::load("flow/clerk-romashka"),
+        watcher: Party::load("flow/watcher-romashka"),
+        petrova: Party::load("flow/counterparty"),
+        helper: Party::load("flow/helper-vasilek"),
+        deputy: Party::load("flow/deputy-romashka"),
+        stranger: Party::load("flow/stranger"),
         unbound: Party::load("pki/leaf-rsa"),
         revoked: Party::load("pki/leaf-revoked"),
+    }
+}
+
+impl Parties {
+    /// The key a member of [`setup`] signs with.
+    fn of(&self, user: &str) -> &Party {
+        match user {
+            "boss" => &self.boss,
+            "kuznetsova" => &self.kuznetsova,
+            "ivanov" => &self.ivanov,
+            "clerk" => &self.clerk,
+            "watcher" => &self.watcher,
+            "petrova" => &self.petrova,
+            "helper" => &self.helper,
+            "temp" | "deputy" => &self.deputy,
+            _ => &self.stranger,
+        }
     }
 }
 
@@ -173,6 +217,46 @@ impl Db {
         }
     }
 
+    /// Runs raw SQL on the database without opening (and so migrating) a store.
+    async fn raw(&self, sql: &str) {
+        match &self.kind {
+            DbKind::Sqlite { path, .. } => {
+                use std::str::FromStr as _;
+                let options =
+                    sqlx::sqlite::SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+                        .unwrap()
+                        .create_if_missing(true);
+                let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+                sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+                pool.close().await;
+            }
+            #[cfg(feature = "postgres")]
+            DbKind::Postgres { url, schema } => {
+                use std::str::FromStr as _;
+                let options = sqlx::postgres::PgConnectOptions::from_str(url)
+                    .unwrap()
+                    .options([("search_path", schema.as_str())]);
+                let pool = sqlx::PgPool::connect_with(options).await.unwrap();
+                sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+                pool.close().await;
+            }
+        }
+    }
+
+    /// Whether the store is PostgreSQL (for SQL dialect differences).
+    fn is_postgres(&self) -> bool {
+        !matches!(self.kind, DbKind::Sqlite { .. })
+    }
+
+    /// A blob literal in the database's dialect.
+    fn bytes(&self, b: &[u8]) -> String {
+        if self.is_postgres() {
+            format!("'\\x{}'::bytea", hex::encode(b))
+        } else {
+            format!("X'{}'", hex::encode(b))
+        }
+    }
+
     /// Runs raw SQL on the database behind the store (tampering).
     async fn exec(&self, store: &AnyStore, sql: &str) {
         match store {
@@ -233,57 +317,184 @@ async fn flow_on(store: AnyStore, clock: &Clock) -> Flow<AnyStore> {
         .with_clock(move || UnixTime(c.load(Ordering::SeqCst)))
 }
 
-/// Both organisations and their members:
-/// sender — ivanov (signer), clerk (operator), boss (administrator), watcher (observer);
-/// recipient — petrova (signer), helper (operator).
+/// Asks `flow` for the notice of `step` by `user` and signs it with `party`'s key.
+async fn prove(flow: &Flow<AnyStore>, user: &str, step: Step<'_>, party: &Party) -> Proof {
+    let notice = flow.notice(user, &step).await.unwrap();
+    party.signer().prove(&notice).unwrap()
+}
+
+fn organisation(inn: &str, ogrn: &str, name: &str) -> Organisation {
+    Organisation {
+        inn: inn.into(),
+        ogrn: ogrn.into(),
+        kpp: Some("773601001".into()),
+        name: name.into(),
+    }
+}
+
+/// Registers an organisation with `director` signing as its director.
+async fn register(
+    flow: &Flow<AnyStore>,
+    org: Organisation,
+    director: &str,
+    party: &Party,
+) -> Result<signflow::flow::OrganisationState, FlowError> {
+    let proof = prove(flow, director, Step::RegisterOrganisation(&org), party).await;
+    flow.register_organisation(director, org, &proof).await
+}
+
+/// `admin` (signing with `by`) adds `user` bound to `member`'s certificate.
+#[allow(clippy::too_many_arguments)]
+async fn add_member(
+    flow: &Flow<AnyStore>,
+    inn: &str,
+    admin: &str,
+    by: &Party,
+    user: &str,
+    role: Role,
+    until: Option<UnixTime>,
+    member: &Party,
+) -> Result<signflow::flow::OrganisationState, FlowError> {
+    let m = NewMember {
+        user: user.into(),
+        role,
+        until,
+        certificate: Some(member.cert.clone()),
+    };
+    let step = Step::AddMember {
+        organisation: inn,
+        member: &m,
+    };
+    let proof = prove(flow, admin, step, by).await;
+    flow.add_member(admin, inn, &m, &proof).await
+}
+
+/// Both organisations, registered by their directors, and their members (see [`Parties`]).
 async fn setup(db: &Db) -> (Flow<AnyStore>, Clock) {
+    let p = parties();
     let clock = Clock::new();
     let flow = flow_on(db.open().await, &clock).await;
-    for (inn, ogrn, name) in [
-        (SENDER, SENDER_OGRN, "ООО \"Ромашка\""),
-        (RECIPIENT, RECIPIENT_OGRN, "ООО \"Василёк\""),
+    register(
+        &flow,
+        organisation(SENDER, SENDER_OGRN, "ООО \"Ромашка\""),
+        "boss",
+        &p.boss,
+    )
+    .await
+    .unwrap();
+    register(
+        &flow,
+        organisation(RECIPIENT, RECIPIENT_OGRN, "ООО \"Василёк\""),
+        "kuznetsova",
+        &p.kuznetsova,
+    )
+    .await
+    .unwrap();
+    for (inn, admin, user, role) in [
+        (SENDER, "boss", "ivanov", Role::Signer),
+        (SENDER, "boss", "clerk", Role::Operator),
+        (SENDER, "boss", "watcher", Role::Observer),
+        (RECIPIENT, "kuznetsova", "petrova", Role::Signer),
+        (RECIPIENT, "kuznetsova", "helper", Role::Operator),
     ] {
-        flow.register_organisation(
-            SYSTEM_ACTOR,
-            Organisation {
-                inn: inn.into(),
-                ogrn: ogrn.into(),
-                kpp: Some("773601001".into()),
-                name: name.into(),
-            },
-        )
-        .await
-        .unwrap();
-    }
-    for (inn, user, role) in [
-        (SENDER, "ivanov", Role::Signer),
-        (SENDER, "clerk", Role::Operator),
-        (SENDER, "boss", Role::Administrator),
-        (SENDER, "watcher", Role::Observer),
-        (RECIPIENT, "petrova", Role::Signer),
-        (RECIPIENT, "helper", Role::Operator),
-    ] {
-        flow.add_member(SYSTEM_ACTOR, inn, user, role, None)
+        add_member(&flow, inn, admin, p.of(admin), user, role, None, p.of(user))
             .await
             .unwrap();
     }
     (flow, clock)
 }
 
+/// Events [`setup`] writes: two registrations (with their directors) and five members.
+const SETUP_EVENTS: u64 = 2 * 2 + 5;
+
+fn new_document(content: &[u8]) -> NewDocument {
+    NewDocument {
+        id: NewDocument::new_id(),
+        sender: SENDER.into(),
+        recipient: RECIPIENT.into(),
+        kind: DocumentKind::Contract,
+        title: "Договор поставки № 17".into(),
+        content: content.to_vec(),
+        media_type: "text/plain".into(),
+    }
+}
+
+/// The clerk creates a document.
 async fn create(flow: &Flow<AnyStore>, content: &[u8]) -> DocumentState {
-    flow.create(
-        "clerk",
-        NewDocument {
-            sender: SENDER.into(),
-            recipient: RECIPIENT.into(),
-            kind: DocumentKind::Contract,
-            title: "Договор поставки № 17".into(),
-            content: content.to_vec(),
-            media_type: "text/plain".into(),
-        },
-    )
-    .await
-    .unwrap()
+    let p = parties();
+    let doc = new_document(content);
+    let proof = prove(flow, "clerk", Step::Create(&doc), &p.clerk).await;
+    flow.create("clerk", doc, &proof).await.unwrap()
+}
+
+async fn revise(
+    flow: &Flow<AnyStore>,
+    id: &str,
+    user: &str,
+    content: &[u8],
+) -> Result<DocumentState, FlowError> {
+    let p = parties();
+    let step = Step::Revise {
+        document: id,
+        content,
+        media_type: "text/plain",
+    };
+    let proof = prove(flow, user, step, p.of(user)).await;
+    flow.revise(id, user, content.to_vec(), "text/plain", &proof)
+        .await
+}
+
+async fn restore(
+    flow: &Flow<AnyStore>,
+    id: &str,
+    user: &str,
+    version: u32,
+) -> Result<DocumentState, FlowError> {
+    let p = parties();
+    let step = Step::Restore {
+        document: id,
+        version,
+    };
+    let notice = flow.notice(user, &step).await?;
+    let proof = p.of(user).signer().prove(&notice).unwrap();
+    flow.restore(id, user, version, &proof).await
+}
+
+async fn give_back(
+    flow: &Flow<AnyStore>,
+    id: &str,
+    user: &str,
+    comment: &str,
+) -> Result<DocumentState, FlowError> {
+    let p = parties();
+    let step = Step::Return {
+        document: id,
+        comment,
+    };
+    let proof = prove(flow, user, step, p.of(user)).await;
+    flow.return_for_correction(id, user, comment, &proof).await
+}
+
+async fn reject(
+    flow: &Flow<AnyStore>,
+    id: &str,
+    user: &str,
+    comment: &str,
+) -> Result<DocumentState, FlowError> {
+    let p = parties();
+    let step = Step::Reject {
+        document: id,
+        comment,
+    };
+    let proof = prove(flow, user, step, p.of(user)).await;
+    flow.reject(id, user, comment, &proof).await
+}
+
+async fn withdraw(flow: &Flow<AnyStore>, id: &str, user: &str) -> Result<DocumentState, FlowError> {
+    let p = parties();
+    let notice = flow.notice(user, &Step::Withdraw { document: id }).await?;
+    let proof = p.of(user).signer().prove(&notice).unwrap();
+    flow.withdraw(id, user, &proof).await
 }
 
 async fn send(
@@ -331,11 +542,24 @@ fn event_names(entries: &[signflow::flow::JournalEntry]) -> Vec<String> {
         .collect()
 }
 
-fn refusal(r: Result<DocumentState, FlowError>) -> Refusal {
+fn refusal<T: std::fmt::Debug>(r: Result<T, FlowError>) -> Refusal {
     match r {
         Err(FlowError::Refused(r)) => r,
         other => panic!("expected a refusal, got {other:?}"),
     }
+}
+
+/// The audit's first broken event, which must be there.
+fn broken(report: &AuditReport) -> &signflow::flow::BrokenLink {
+    report
+        .broken
+        .as_ref()
+        .unwrap_or_else(|| panic!("the audit found nothing: {report:?}"))
+}
+
+fn sha2_256(data: &[u8]) -> Vec<u8> {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(data).to_vec()
 }
 
 // ---- the suite ----------------------------------------------------------------------------
@@ -343,6 +567,20 @@ fn refusal(r: Result<DocumentState, FlowError>) -> Refusal {
 async fn happy_path(db: Db) {
     let p = parties();
     let (flow, _) = setup(&db).await;
+    // Every member is bound to their certificate: qualified ones by the person.
+    let sender = flow.organisation(SENDER).await.unwrap();
+    assert!(matches!(
+        sender.members["boss"].identity,
+        Some(MemberIdentity::Person { .. })
+    ));
+    assert_eq!(
+        sender.members["ivanov"].identity,
+        Some(MemberIdentity::Certificate {
+            sha256: hex::encode(p.ivanov.cert.fingerprint_sha256())
+        }),
+        "leaf-russian is not qualified (no signature-tool extensions): bound by itself"
+    );
+    assert_eq!(sender.members["boss"].role, Role::Administrator);
     let content = b"Supply contract: 100 t of grain at 15 000 RUB/t.";
     let doc = create(&flow, content).await;
     assert_eq!(doc.status, Status::Draft);
@@ -350,7 +588,7 @@ async fn happy_path(db: Db) {
     assert_eq!(doc.current().size, content.len() as u64);
     assert_eq!(doc.current().sha256, hex::encode(sha2_256(content)));
 
-    let doc = send(&flow, &doc.id, "ivanov", &p.sender).await.unwrap();
+    let doc = send(&flow, &doc.id, "ivanov", &p.ivanov).await.unwrap();
     assert_eq!(doc.status, Status::Sent);
     let sent = doc.step("sent", 1).unwrap();
     assert!(sent.signer.verified);
@@ -360,9 +598,7 @@ async fn happy_path(db: Db) {
         sent.signer.subject
     );
 
-    let doc = accept(&flow, &doc.id, "petrova", &p.recipient)
-        .await
-        .unwrap();
+    let doc = accept(&flow, &doc.id, "petrova", &p.petrova).await.unwrap();
     assert_eq!(doc.status, Status::Accepted);
     let receipt = flow
         .blob(doc.step("accepted", 1).unwrap().receipt.as_ref().unwrap())
@@ -371,9 +607,7 @@ async fn happy_path(db: Db) {
     let receipt = String::from_utf8(receipt).unwrap();
     assert!(receipt.contains(&doc.id) && receipt.contains(&doc.current().sha256));
 
-    let doc = cosign(&flow, &doc.id, "petrova", &p.recipient)
-        .await
-        .unwrap();
+    let doc = cosign(&flow, &doc.id, "petrova", &p.petrova).await.unwrap();
     assert_eq!(doc.status, Status::Archived);
     // The state replays from the store to the same thing.
     assert_eq!(flow.document(&doc.id).await.unwrap(), doc);
@@ -426,15 +660,24 @@ async fn happy_path(db: Db) {
         .unwrap();
     assert!(invoices.is_empty());
 
+    // Who proved each step: the creation and the signing steps by their members' signatures.
+    let history = flow.history(&doc.id).await.unwrap();
+    for e in &history {
+        match e.authentication().unwrap() {
+            Some(Authentication::Signature { signer, .. }) => {
+                assert!(signer.verified, "{}", e.event_json)
+            }
+            other => panic!("{}: {other:?}", e.event_json),
+        }
+    }
     let audit = flow.audit().await.unwrap();
     assert!(audit.is_intact(), "{audit:?}");
-    // 2 registrations + 6 members + 5 document events.
-    assert_eq!(audit.events, 13);
-}
-
-fn sha2_256(data: &[u8]) -> Vec<u8> {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(data).to_vec()
+    assert!(audit.listings_compared && audit.signatures_verified);
+    assert_eq!(audit.events, SETUP_EVENTS + 5);
+    // Every step but the directors' appended members and the archiving is signed.
+    assert_eq!(audit.signed, SETUP_EVENTS - 2 + 4);
+    assert_eq!((audit.unsigned, audit.attempts), (0, 0));
+    assert!(audit.service.is_empty());
 }
 
 async fn return_and_revise(db: Db) {
@@ -442,21 +685,19 @@ async fn return_and_revise(db: Db) {
     let (flow, _) = setup(&db).await;
     let doc = create(&flow, b"Act no. 5, price 1000").await;
     let id = doc.id.clone();
-    send(&flow, &id, "ivanov", &p.sender).await.unwrap();
+    send(&flow, &id, "ivanov", &p.ivanov).await.unwrap();
 
     // A comment is required, and blank is not a comment.
-    let r = refusal(flow.return_for_correction(&id, "petrova", "  ").await);
+    let r = refusal(give_back(&flow, &id, "petrova", "  ").await);
     assert!(matches!(r, Refusal::CommentRequired { .. }), "{r}");
 
-    let doc = flow
-        .return_for_correction(&id, "petrova", "the price is wrong")
+    let doc = give_back(&flow, &id, "petrova", "the price is wrong")
         .await
         .unwrap();
     assert_eq!(doc.status, Status::Returned);
     assert_eq!(doc.comment.as_deref(), Some("the price is wrong"));
 
-    let doc = flow
-        .revise(&id, "clerk", b"Act no. 5, price 900".to_vec(), "text/plain")
+    let doc = revise(&flow, &id, "clerk", b"Act no. 5, price 900")
         .await
         .unwrap();
     assert_eq!(doc.status, Status::Draft);
@@ -464,7 +705,7 @@ async fn return_and_revise(db: Db) {
     assert_ne!(doc.current().sha256, doc.versions[0].sha256);
 
     // Restoring version 1 makes version 3 with version 1's content; nothing is overwritten.
-    let doc = flow.restore(&id, "clerk", 1).await.unwrap();
+    let doc = restore(&flow, &id, "clerk", 1).await.unwrap();
     assert_eq!(doc.current().number, 3);
     assert_eq!(doc.current().restored_from, Some(1));
     assert_eq!(doc.current().sha256, doc.versions[0].sha256);
@@ -476,7 +717,7 @@ async fn return_and_revise(db: Db) {
         flow.content(&doc, 2).await.unwrap(),
         b"Act no. 5, price 900"
     );
-    let r = refusal(flow.restore(&id, "clerk", 9).await);
+    let r = refusal(restore(&flow, &id, "clerk", 9).await);
     assert!(
         matches!(
             r,
@@ -488,9 +729,9 @@ async fn return_and_revise(db: Db) {
         "{r}"
     );
 
-    send(&flow, &id, "ivanov", &p.sender).await.unwrap();
-    accept(&flow, &id, "petrova", &p.recipient).await.unwrap();
-    let doc = cosign(&flow, &id, "petrova", &p.recipient).await.unwrap();
+    send(&flow, &id, "ivanov", &p.ivanov).await.unwrap();
+    accept(&flow, &id, "petrova", &p.petrova).await.unwrap();
+    let doc = cosign(&flow, &id, "petrova", &p.petrova).await.unwrap();
     assert_eq!(doc.status, Status::Archived);
     assert!(doc.step("signed", 3).is_some());
     assert!(doc.step("sent", 1).is_some() && doc.step("sent", 3).is_some());
@@ -511,22 +752,22 @@ async fn return_and_revise(db: Db) {
 
     // Rejection is terminal.
     let doc = create(&flow, b"Invoice 12").await;
-    send(&flow, &doc.id, "ivanov", &p.sender).await.unwrap();
-    accept(&flow, &doc.id, "petrova", &p.recipient)
-        .await
-        .unwrap();
-    let doc = flow
-        .reject(&doc.id, "petrova", "we never ordered this")
+    send(&flow, &doc.id, "ivanov", &p.ivanov).await.unwrap();
+    accept(&flow, &doc.id, "petrova", &p.petrova).await.unwrap();
+    let doc = reject(&flow, &doc.id, "petrova", "we never ordered this")
         .await
         .unwrap();
     assert_eq!(doc.status, Status::Rejected);
 
     // Withdrawal before acceptance is terminal too.
     let doc = create(&flow, b"Draft contract").await;
-    send(&flow, &doc.id, "ivanov", &p.sender).await.unwrap();
-    let doc = flow.withdraw(&doc.id, "ivanov").await.unwrap();
+    send(&flow, &doc.id, "ivanov", &p.ivanov).await.unwrap();
+    let doc = withdraw(&flow, &doc.id, "ivanov").await.unwrap();
     assert_eq!(doc.status, Status::Withdrawn);
-    assert!(flow.audit().await.unwrap().is_intact());
+    let audit = flow.audit().await.unwrap();
+    assert!(audit.is_intact(), "{audit:?}");
+    // Each notice and its signature is a blob, and `openssl cms -verify`-able (tests/cli_flow.rs).
+    assert!(audit.blobs >= 2 * 9, "{audit:?}");
 }
 
 /// Brings a new document to `status` through allowed commands.
@@ -545,12 +786,12 @@ async fn document_in(flow: &Flow<AnyStore>, p: &Parties, status: Status) -> Stri
     };
     for step in steps {
         let r = match *step {
-            "send" => send(flow, &id, "ivanov", &p.sender).await,
-            "accept" => accept(flow, &id, "petrova", &p.recipient).await,
-            "sign" => cosign(flow, &id, "petrova", &p.recipient).await,
-            "return" => flow.return_for_correction(&id, "petrova", "fix").await,
-            "reject" => flow.reject(&id, "petrova", "no").await,
-            _ => flow.withdraw(&id, "ivanov").await,
+            "send" => send(flow, &id, "ivanov", &p.ivanov).await,
+            "accept" => accept(flow, &id, "petrova", &p.petrova).await,
+            "sign" => cosign(flow, &id, "petrova", &p.petrova).await,
+            "return" => give_back(flow, &id, "petrova", "fix").await,
+            "reject" => reject(flow, &id, "petrova", "no").await,
+            _ => withdraw(flow, &id, "ivanov").await,
         };
         r.unwrap();
     }
@@ -587,15 +828,20 @@ async fn transitions_refused(db: Db) {
                 signflow::flow::machine::Side::Sender => ("boss", b"not a signature".as_slice()),
                 signflow::flow::machine::Side::Recipient => ("petrova", b"x".as_slice()),
             };
+            // The state is checked before the proof: no proof is needed to be refused.
+            let proof = Proof::Signed {
+                notice: Vec::new(),
+                signature: Vec::new(),
+            };
             let r = match kind {
-                CommandKind::Revise => flow.revise(&id, user, b"new".to_vec(), "").await,
-                CommandKind::Restore => flow.restore(&id, user, 1).await,
+                CommandKind::Revise => flow.revise(&id, user, b"new".to_vec(), "", &proof).await,
+                CommandKind::Restore => flow.restore(&id, user, 1, &proof).await,
                 CommandKind::Send => flow.send(&id, user, sig).await,
                 CommandKind::Accept => flow.accept(&id, user, sig).await,
                 CommandKind::Sign => flow.sign(&id, user, sig).await,
-                CommandKind::Return => flow.return_for_correction(&id, user, "c").await,
-                CommandKind::Reject => flow.reject(&id, user, "c").await,
-                CommandKind::Withdraw => flow.withdraw(&id, user).await,
+                CommandKind::Return => flow.return_for_correction(&id, user, "c", &proof).await,
+                CommandKind::Reject => flow.reject(&id, user, "c", &proof).await,
+                CommandKind::Withdraw => flow.withdraw(&id, user, &proof).await,
             };
             match refusal(r) {
                 Refusal::Transition {
@@ -619,7 +865,10 @@ async fn transitions_refused(db: Db) {
     assert_eq!(refused, 7 * 8 - 13);
     // The message names the state and the command.
     let id = document_in(&flow, &p, Status::Archived).await;
-    let msg = flow.withdraw(&id, "ivanov").await.unwrap_err().to_string();
+    let msg = withdraw(&flow, &id, "ivanov")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
         msg.contains("withdraw") && msg.contains("archived"),
         "{msg}"
@@ -630,6 +879,7 @@ async fn rights_refused(db: Db) {
     let p = parties();
     let (flow, clock) = setup(&db).await;
     let new_doc = |user: &'static str| NewDocument {
+        id: NewDocument::new_id(),
         sender: SENDER.into(),
         recipient: RECIPIENT.into(),
         kind: DocumentKind::Act,
@@ -637,23 +887,28 @@ async fn rights_refused(db: Db) {
         content: b"act".to_vec(),
         media_type: String::new(),
     };
-    let r = flow.create("watcher", new_doc("watcher")).await;
-    assert!(
-        matches!(
-            refusal(r),
-            Refusal::MayNot {
-                right: Right::Edit,
-                ..
-            }
-        ),
-        "observers do not edit"
-    );
-    let r = flow.create("petrova", new_doc("petrova")).await;
-    assert!(matches!(refusal(r), Refusal::NotMember { .. }));
+    for (user, party) in [("watcher", &p.watcher), ("petrova", &p.petrova)] {
+        let doc = new_doc(user);
+        let proof = prove(&flow, user, Step::Create(&doc), party).await;
+        let r = refusal(flow.create(user, doc, &proof).await);
+        match user {
+            "watcher" => assert!(
+                matches!(
+                    r,
+                    Refusal::MayNot {
+                        right: Right::Edit,
+                        ..
+                    }
+                ),
+                "observers do not edit: {r}"
+            ),
+            _ => assert!(matches!(r, Refusal::NotMember { .. }), "{r}"),
+        }
+    }
 
     let id = create(&flow, b"act").await.id;
     let before = flow.history(&id).await.unwrap().len();
-    let r = send(&flow, &id, "clerk", &p.sender).await;
+    let r = send(&flow, &id, "clerk", &p.ivanov).await;
     assert!(matches!(
         refusal(r),
         Refusal::MissingRight {
@@ -663,13 +918,13 @@ async fn rights_refused(db: Db) {
     ));
     assert_eq!(flow.history(&id).await.unwrap().len(), before);
 
-    send(&flow, &id, "ivanov", &p.sender).await.unwrap();
-    let r = accept(&flow, &id, "ivanov", &p.recipient).await;
+    send(&flow, &id, "ivanov", &p.ivanov).await.unwrap();
+    let r = accept(&flow, &id, "ivanov", &p.petrova).await;
     assert!(
         matches!(refusal(r), Refusal::NotMember { .. }),
         "the sender's member cannot accept"
     );
-    let r = accept(&flow, &id, "helper", &p.recipient).await;
+    let r = accept(&flow, &id, "helper", &p.petrova).await;
     assert!(matches!(
         refusal(r),
         Refusal::MissingRight {
@@ -678,40 +933,95 @@ async fn rights_refused(db: Db) {
         }
     ));
 
-    // Membership management: an operator may not, an administrator may.
-    let r = flow
-        .add_member("clerk", SENDER, "intruder", Role::Administrator, None)
-        .await;
-    assert!(matches!(
-        r,
-        Err(FlowError::Refused(Refusal::MayNot {
-            right: Right::Manage,
-            ..
-        }))
-    ));
+    // Membership management: an operator may not, even with a notice she signed herself.
+    let r = add_member(
+        &flow,
+        SENDER,
+        "clerk",
+        &p.clerk,
+        "intruder",
+        Role::Administrator,
+        None,
+        &p.stranger,
+    )
+    .await;
+    assert!(
+        matches!(
+            refusal(r),
+            Refusal::MayNot {
+                right: Right::Manage,
+                ..
+            }
+        ),
+        "an operator added a member"
+    );
     // Rights lapse by themselves: a membership until a time, a grant until a time.
     let soon = UnixTime(at().0 + 100);
-    flow.add_member("boss", SENDER, "temp", Role::Signer, Some(soon))
+    add_member(
+        &flow,
+        SENDER,
+        "boss",
+        &p.boss,
+        "temp",
+        Role::Signer,
+        Some(soon),
+        &p.deputy,
+    )
+    .await
+    .unwrap();
+    let step = Step::Grant {
+        organisation: SENDER,
+        user: "clerk",
+        right: Right::Send,
+        until: Some(soon),
+    };
+    let proof = prove(&flow, "boss", step, &p.boss).await;
+    let granted = flow
+        .grant("boss", SENDER, "clerk", Right::Send, Some(soon), &proof)
         .await
         .unwrap();
-    flow.grant("boss", SENDER, "clerk", Right::Send, Some(soon))
-        .await
-        .unwrap();
+    assert!(granted.members["clerk"].has_right(Right::Send, at()));
     let a = create(&flow, b"a").await.id;
     let b = create(&flow, b"b").await.id;
-    send(&flow, &a, "temp", &p.sender).await.unwrap();
-    send(&flow, &b, "clerk", &p.sender).await.unwrap();
+    send(&flow, &a, "temp", &p.deputy).await.unwrap();
+    // The granted send right: the clerk withdraws (her personal certificate carries no INN of
+    // the organisation, so she could not sign-and-send).
+    withdraw(&flow, &b, "clerk").await.unwrap();
     clock.set(UnixTime(soon.0 + 1));
     let c = create(&flow, b"c").await.id;
-    for user in ["temp", "clerk"] {
-        let r = send(&flow, &c, user, &p.sender).await;
-        assert!(
-            matches!(refusal(r), Refusal::MissingRight { .. }),
-            "{user}'s right should have lapsed"
-        );
-    }
+    let r = send(&flow, &c, "temp", &p.deputy).await;
+    assert!(
+        matches!(refusal(r), Refusal::MissingRight { .. }),
+        "temp's membership should have lapsed"
+    );
+    let r = withdraw(&flow, &c, "clerk").await;
+    assert!(
+        matches!(refusal(r), Refusal::MissingRight { .. }),
+        "the clerk's grant should have lapsed"
+    );
     assert_eq!(flow.document(&c).await.unwrap().status, Status::Draft);
-    assert!(flow.audit().await.unwrap().is_intact());
+    // Removing a member ends every right at once.
+    let step = Step::RemoveMember {
+        organisation: SENDER,
+        user: "watcher",
+    };
+    let proof = prove(&flow, "boss", step, &p.boss).await;
+    let removed = flow
+        .remove_member("boss", SENDER, "watcher", &proof)
+        .await
+        .unwrap();
+    assert!(!removed.members.contains_key("watcher"));
+    let audit = flow.audit().await.unwrap();
+    assert!(audit.is_intact(), "{audit:?}");
+    // The members listing follows: temp listed (lapsed, still a member), watcher gone.
+    let listed: Vec<String> = flow
+        .members(Some(SENDER))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.member.user)
+        .collect();
+    assert_eq!(listed, ["boss", "clerk", "ivanov", "temp"]);
 }
 
 async fn signatures_refused(db: Db) {
@@ -723,7 +1033,7 @@ async fn signatures_refused(db: Db) {
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         (
             "the recipient's certificate for the sender",
-            p.recipient.signer().sign(&content).unwrap(),
+            p.petrova.signer().sign(&content).unwrap(),
             "no signer's certificate is bound",
         ),
         (
@@ -738,13 +1048,18 @@ async fn signatures_refused(db: Db) {
         ),
         (
             "a signature over other content",
-            p.sender.signer().sign(b"other content").unwrap(),
+            p.ivanov.signer().sign(b"other content").unwrap(),
             "invalid",
         ),
         (
             "not a signature",
             b"\x30\x03\x02\x01\x01".to_vec(),
             "not a CMS signature",
+        ),
+        (
+            "another key of the sender organisation, not ivanov's",
+            p.deputy.signer().sign(&content).unwrap(),
+            "the signature is not ivanov's",
         ),
     ];
     for (i, (what, sig, expect)) in cases.iter().enumerate() {
@@ -765,23 +1080,25 @@ async fn signatures_refused(db: Db) {
         );
         assert_eq!(flow.document(&id).await.unwrap().status, Status::Draft);
     }
-    send(&flow, &id, "ivanov", &p.sender).await.unwrap();
+    send(&flow, &id, "ivanov", &p.ivanov).await.unwrap();
     // Accepting with a signature over the content instead of the receipt.
-    let sig = p.recipient.signer().sign(&content).unwrap();
+    let sig = p.petrova.signer().sign(&content).unwrap();
     let r = refusal(flow.accept(&id, "petrova", &sig).await);
     assert!(matches!(r, Refusal::Signature { .. }), "{r}");
-    accept(&flow, &id, "petrova", &p.recipient).await.unwrap();
+    accept(&flow, &id, "petrova", &p.petrova).await.unwrap();
     // Signing with a fresh signature that drops the sender's.
-    let sig = p.recipient.signer().sign(&content).unwrap();
+    let sig = p.petrova.signer().sign(&content).unwrap();
     let r = refusal(flow.sign(&id, "petrova", &sig).await);
     assert!(
         r.to_string()
             .contains("does not carry the sender's signature"),
         "{r}"
     );
-    let doc = cosign(&flow, &id, "petrova", &p.recipient).await.unwrap();
+    let doc = cosign(&flow, &id, "petrova", &p.petrova).await.unwrap();
     assert_eq!(doc.status, Status::Archived);
-    assert!(flow.audit().await.unwrap().is_intact());
+    let audit = flow.audit().await.unwrap();
+    assert!(audit.is_intact(), "{audit:?}");
+    assert_eq!(audit.attempts, cases.len() as u64 + 2, "{audit:?}");
 }
 
 async fn concurrent_writers(db: Db) {
@@ -795,17 +1112,11 @@ async fn concurrent_writers(db: Db) {
         tasks.push(tokio::spawn(async move {
             let clock = Clock::new();
             let flow = flow_on(db.open().await, &clock).await;
+            let content = format!("version by task {i}").into_bytes();
             let mut conflicts = 0u32;
             loop {
-                match flow
-                    .revise(
-                        &id,
-                        "clerk",
-                        format!("version by task {i}").into_bytes(),
-                        "",
-                    )
-                    .await
-                {
+                // A fresh notice each time: it names the position it follows.
+                match revise(&flow, &id, "clerk", &content).await {
                     Ok(_) => return conflicts,
                     Err(e) if e.is_conflict() => conflicts += 1,
                     Err(e) => panic!("task {i}: {e}"),
@@ -839,7 +1150,7 @@ async fn concurrent_writers(db: Db) {
         tasks.push(tokio::spawn(async move {
             let clock = Clock::new();
             let flow = flow_on(db.open().await, &clock).await;
-            flow.withdraw(&id, "boss").await
+            withdraw(&flow, &id, "boss").await
         }));
     }
     let mut won = 0;
@@ -860,7 +1171,8 @@ async fn concurrent_writers(db: Db) {
     assert_eq!(won, 1);
     let names = event_names(&flow.history(&id).await.unwrap());
     assert_eq!(names.iter().filter(|n| *n == "withdrawn").count(), 1);
-    assert!(flow.audit().await.unwrap().is_intact());
+    let audit = flow.audit().await.unwrap();
+    assert!(audit.is_intact(), "{audit:?}");
 }
 
 /// A store with two finished documents and an open one: a journal worth tampering with.
@@ -869,12 +1181,11 @@ async fn busy_store(db: &Db) -> (Flow<AnyStore>, Vec<signflow::flow::JournalEntr
     let (flow, _) = setup(db).await;
     for n in 0..2 {
         let id = create(&flow, format!("contract {n}").as_bytes()).await.id;
-        send(&flow, &id, "ivanov", &p.sender).await.unwrap();
-        accept(&flow, &id, "petrova", &p.recipient).await.unwrap();
-        cosign(&flow, &id, "petrova", &p.recipient).await.unwrap();
+        send(&flow, &id, "ivanov", &p.ivanov).await.unwrap();
+        accept(&flow, &id, "petrova", &p.petrova).await.unwrap();
+        cosign(&flow, &id, "petrova", &p.petrova).await.unwrap();
     }
     create(&flow, b"open").await;
-    use signflow::flow::FlowStore as _;
     let all = flow.store().journal_page(0, 10_000).await.unwrap();
     (flow, all)
 }
@@ -891,12 +1202,7 @@ async fn tampering_detected(db: Db) {
     let k = target.global_seq;
     let last = journal.last().unwrap().global_seq;
     let store = flow.store();
-    let hex_of = |b: &[u8]| hex::encode(b);
-    let blob = |b: &[u8]| match store {
-        AnyStore::Sqlite(_) => format!("X'{}'", hex_of(b)),
-        #[allow(unreachable_patterns)]
-        _ => format!("'\\x{}'::bytea", hex_of(b)),
-    };
+    let blob = |b: &[u8]| db.bytes(b);
 
     // 1. Edit an event's content.
     db.exec(
@@ -932,8 +1238,21 @@ async fn tampering_detected(db: Db) {
         ),
     )
     .await;
+    // The chains alone name the next event, which no longer links to it …
+    let mut chain = signflow::flow::journal::Auditor::new();
+    for e in flow.store().journal_page(0, 10_000).await.unwrap() {
+        chain.feed(&e);
+    }
+    let by_chain = chain.finish(flow.store().head().await.unwrap());
+    let by_chain = by_chain.broken.expect("rehashed edit, by the chains");
+    assert_eq!(by_chain.global_seq, k + 1, "{by_chain:?}");
+    // … the audit names the edited event itself: it is not what its signed step makes.
     let broken = flow.audit().await.unwrap().broken.expect("rehashed edit");
-    assert_eq!(broken.global_seq, k + 1, "{broken:?}");
+    assert_eq!(
+        (broken.global_seq, broken.kind),
+        (k, BreakKind::Event),
+        "{broken:?}"
+    );
     db.exec(
         store,
         &format!(
@@ -988,6 +1307,1055 @@ async fn tampering_detected(db: Db) {
     assert!(broken.reason.contains("head"), "{broken:?}");
 }
 
+// ---- integrity and authentication (issue 17) ------------------------------------------------
+
+/// The journal entry of `stream` whose event is `name` (the first).
+fn entry_of<'a>(
+    journal: &'a [signflow::flow::JournalEntry],
+    stream: &str,
+    name: &str,
+) -> &'a signflow::flow::JournalEntry {
+    journal
+        .iter()
+        .find(|e| e.stream == stream && e.event().unwrap().name() == name)
+        .unwrap_or_else(|| panic!("no {name} in {stream}"))
+}
+
+fn integrity<T: std::fmt::Debug>(r: Result<T, FlowError>) -> String {
+    match r {
+        Err(FlowError::Integrity(m)) => m,
+        other => panic!("expected an integrity error, got {other:?}"),
+    }
+}
+
+async fn blobs_checked_on_every_read(db: Db) {
+    let p = parties();
+    let (flow, journal) = busy_store(&db).await;
+    let store = flow.store();
+    let docs = flow.list(&DocumentFilter::default()).await.unwrap();
+    let draft = &docs.iter().find(|d| d.status == Status::Draft).unwrap().id;
+    let archived = &docs
+        .iter()
+        .find(|d| d.status == Status::Archived)
+        .unwrap()
+        .id;
+    let stream = |id: &str| format!("doc:{id}");
+
+    // A draft's content edited in the database: nothing signs it, the audit names it.
+    let doc = flow.document(draft).await.unwrap();
+    let key = doc.current().sha256.clone();
+    let original = flow.content(&doc, 1).await.unwrap();
+    db.exec(
+        store,
+        &format!(
+            "UPDATE blobs SET content = {} WHERE sha256 = '{key}'",
+            db.bytes(b"pay 1000000 to mallory")
+        ),
+    )
+    .await;
+    let before = flow.history(draft).await.unwrap().len();
+    let m = integrity(send(&flow, draft, "ivanov", &p.ivanov).await);
+    assert!(
+        m.contains(&key) && m.contains("does not match its key"),
+        "{m}"
+    );
+    assert_eq!(
+        flow.history(draft).await.unwrap().len(),
+        before,
+        "nothing stored"
+    );
+    integrity(flow.content(&doc, 1).await);
+    integrity(flow.to_be_signed(&doc, CommandKind::Send).await);
+    let audit = flow.audit().await.unwrap();
+    let b = broken(&audit);
+    assert_eq!(b.kind, BreakKind::Blob, "{b:?}");
+    assert_eq!(
+        b.global_seq,
+        entry_of(&journal, &stream(draft), "document_created").global_seq
+    );
+    assert!(b.reason.contains(&key), "{b:?}");
+    db.exec(
+        store,
+        &format!(
+            "UPDATE blobs SET content = {} WHERE sha256 = '{key}'",
+            db.bytes(&original)
+        ),
+    )
+    .await;
+    assert!(flow.audit().await.unwrap().is_intact(), "restored");
+
+    // A signature blob zeroed.
+    let doc = flow.document(archived).await.unwrap();
+    let sig = doc.step("signed", 1).unwrap().signature.clone();
+    let original = flow.blob(&sig).await.unwrap();
+    db.exec(
+        store,
+        &format!(
+            "UPDATE blobs SET content = {} WHERE sha256 = '{sig}'",
+            db.bytes(&[0; 100])
+        ),
+    )
+    .await;
+    let m = integrity(flow.blob(&sig).await);
+    assert!(m.contains(&sig), "{m}");
+    let audit = flow.audit().await.unwrap();
+    let b = broken(&audit);
+    assert_eq!(b.kind, BreakKind::Blob, "{b:?}");
+    assert_eq!(
+        b.global_seq,
+        entry_of(&journal, &stream(archived), "signed").global_seq
+    );
+    db.exec(
+        store,
+        &format!(
+            "UPDATE blobs SET content = {} WHERE sha256 = '{sig}'",
+            db.bytes(&original)
+        ),
+    )
+    .await;
+    assert!(flow.audit().await.unwrap().is_intact(), "restored");
+
+    // A blob deleted: the receipt, then the content.
+    for (key, at_event) in [
+        (
+            doc.step("accepted", 1).unwrap().receipt.clone().unwrap(),
+            "accepted",
+        ),
+        (doc.current().sha256.clone(), "document_created"),
+    ] {
+        let original = flow.blob(&key).await.unwrap();
+        db.exec(store, &format!("DELETE FROM blobs WHERE sha256 = '{key}'"))
+            .await;
+        let m = integrity(flow.blob(&key).await);
+        assert!(m.contains("missing"), "{m}");
+        let audit = flow.audit().await.unwrap();
+        let b = broken(&audit);
+        assert_eq!(b.kind, BreakKind::Blob, "{b:?}");
+        assert!(b.reason.contains("missing"), "{b:?}");
+        assert_eq!(
+            b.global_seq,
+            entry_of(&journal, &stream(archived), at_event).global_seq
+        );
+        db.exec(
+            store,
+            &format!(
+                "INSERT INTO blobs (sha256, content) VALUES ('{key}', {})",
+                db.bytes(&original)
+            ),
+        )
+        .await;
+        assert!(flow.audit().await.unwrap().is_intact(), "restored");
+    }
+}
+
+async fn listings_are_projections(db: Db) {
+    let p = parties();
+    let (flow, _) = busy_store(&db).await;
+    let store = flow.store();
+    assert!(flow.audit().await.unwrap().is_intact());
+    let docs = flow.list(&DocumentFilter::default()).await.unwrap();
+    let archived = docs
+        .iter()
+        .find(|d| d.status == Status::Archived)
+        .unwrap()
+        .id
+        .clone();
+    let draft = docs
+        .iter()
+        .find(|d| d.status == Status::Draft)
+        .unwrap()
+        .id
+        .clone();
+    db.exec(
+        store,
+        &format!(
+            "UPDATE documents SET title = 'Договор поставки № 71', sender = '{RECIPIENT}' \
+             WHERE id = '{archived}'; \
+             UPDATE organisations SET name = 'ООО \"Лютик\"' WHERE inn = '{SENDER}'; \
+             UPDATE members SET role = 'administrator' \
+             WHERE organisation = '{SENDER}' AND user_id = 'clerk'; \
+             INSERT INTO documents (id, kind, title, sender, recipient, status, version, \
+             created_at, updated_at) VALUES ('forged', 'invoice', 'pay mallory', '{SENDER}', \
+             '{RECIPIENT}', 'archived', 1, 0, 0); \
+             DELETE FROM documents WHERE id = '{draft}'; \
+             DELETE FROM members WHERE organisation = '{RECIPIENT}' AND user_id = 'helper'; \
+             INSERT INTO organisations (inn, ogrn, kpp, name) \
+             VALUES ('7728168971', '1177746000013', NULL, 'Fake');"
+        ),
+    )
+    .await;
+    let audit = flow.audit().await.unwrap();
+    assert!(audit.broken.is_none(), "{audit:?}");
+    assert!(!audit.is_intact() && audit.listings_compared);
+    let found = |listing: &str, key: &str, what: &str| {
+        assert!(
+            audit
+                .listings
+                .iter()
+                .any(|d| d.listing == listing && d.key == key && d.difference.contains(what)),
+            "{listing} {key} {what}: {:#?}",
+            audit.listings
+        );
+    };
+    found(
+        "documents",
+        &archived,
+        "title is \"Договор поставки № 71\" in the listing",
+    );
+    found("documents", &archived, "sender is");
+    found("documents", "forged", "the journal does not");
+    found("documents", &draft, "the listing does not");
+    found(
+        "organisations",
+        SENDER,
+        "name is \"ООО \\\"Лютик\\\"\" in the listing",
+    );
+    found("organisations", "7728168971", "the journal does not");
+    found(
+        "members",
+        &format!("{SENDER}/clerk"),
+        "role is \"administrator\" in the listing",
+    );
+    found(
+        "members",
+        &format!("{RECIPIENT}/helper"),
+        "the listing does not",
+    );
+    assert_eq!(audit.listings.len(), 8, "{:#?}", audit.listings);
+
+    // Nothing the flow decides reads a listing: the clerk is still an operator.
+    let r = withdraw(&flow, &draft, "clerk").await;
+    assert!(matches!(refusal(r), Refusal::MissingRight { .. }));
+
+    let rebuilt = flow.rebuild_listings().await.unwrap();
+    assert_eq!(rebuilt.listings.len(), 8);
+    let audit = flow.audit().await.unwrap();
+    assert!(audit.is_intact(), "{audit:?}");
+    let docs = flow.list(&DocumentFilter::default()).await.unwrap();
+    assert_eq!(docs.len(), 3);
+    let row = docs.iter().find(|d| d.id == archived).unwrap();
+    assert_eq!(
+        (row.title.as_str(), row.sender.as_str()),
+        ("Договор поставки № 17", SENDER)
+    );
+    assert_eq!(flow.organisations().await.unwrap().len(), 2);
+    let helper = flow.members(Some(RECIPIENT)).await.unwrap();
+    assert!(helper.iter().any(|m| m.member.user == "helper"));
+    // The flow goes on as before.
+    send(&flow, &draft, "ivanov", &p.ivanov).await.unwrap();
+    assert!(flow.audit().await.unwrap().is_intact());
+}
+
+async fn steps_proven_by_their_members(db: Db) {
+    let p = parties();
+    let (flow, clock) = setup(&db).await;
+    let id = create(&flow, b"contract").await.id;
+    send(&flow, &id, "ivanov", &p.ivanov).await.unwrap();
+    let before = flow.history(&id).await.unwrap().len();
+    let unproven = |r: Result<DocumentState, FlowError>, what: &str| match refusal(r) {
+        Refusal::Unauthenticated { reason, .. } => {
+            assert!(reason.contains(what), "expected {what:?}: {reason}")
+        }
+        other => panic!("expected {what:?}, got {other}"),
+    };
+    let reject_step = Step::Reject {
+        document: &id,
+        comment: "no",
+    };
+
+    // Unsigned: a service's word on a flow that takes none, or no notice at all.
+    unproven(
+        flow.reject(&id, "petrova", "no", &Proof::Service).await,
+        "signed steps only",
+    );
+    let garbage = Proof::Signed {
+        notice: b"{}".to_vec(),
+        signature: Vec::new(),
+    };
+    unproven(
+        flow.reject(&id, "petrova", "no", &garbage).await,
+        "not a notice",
+    );
+    // Petrova's notice signed with another member's key, or a stranger's.
+    for other in [&p.helper, &p.stranger, &p.kuznetsova] {
+        let proof = prove(&flow, "petrova", reject_step, other).await;
+        unproven(
+            flow.reject(&id, "petrova", "no", &proof).await,
+            "not petrova's",
+        );
+    }
+    // Petrova's own signature on a notice in someone else's name.
+    let proof = prove(&flow, "kuznetsova", reject_step, &p.petrova).await;
+    unproven(
+        flow.reject(&id, "kuznetsova", "no", &proof).await,
+        "not kuznetsova's",
+    );
+    // Her signed notice of one step used for another, or with another comment.
+    let returning = prove(
+        &flow,
+        "petrova",
+        Step::Return {
+            document: &id,
+            comment: "no",
+        },
+        &p.petrova,
+    )
+    .await;
+    unproven(
+        flow.reject(&id, "petrova", "no", &returning).await,
+        "another step",
+    );
+    let proof = prove(&flow, "petrova", reject_step, &p.petrova).await;
+    unproven(
+        flow.reject(&id, "petrova", "yes", &proof).await,
+        "another step",
+    );
+    // A notice signed too long before (or after) the step.
+    clock.set(UnixTime(at().0 + signflow::flow::notice::NOTICE_WINDOW + 1));
+    unproven(flow.reject(&id, "petrova", "no", &proof).await, "time");
+    clock.set(at());
+    // A notice edited after signing (the comment), re-serialised canonically.
+    let Proof::Signed { notice, signature } = &proof else {
+        unreachable!()
+    };
+    let mut edited = signflow::flow::Notice::parse(notice).unwrap();
+    edited.step = signflow::flow::notice::NoticeStep::Reject {
+        document: id.clone(),
+        version: 1,
+        comment: "yes".into(),
+    };
+    let edited = Proof::Signed {
+        notice: edited.to_bytes(),
+        signature: signature.clone(),
+    };
+    match refusal(flow.reject(&id, "petrova", "yes", &edited).await) {
+        Refusal::Unauthenticated { reason, .. } => {
+            assert!(
+                reason.contains("invalid") || reason.contains("digest"),
+                "{reason}"
+            )
+        }
+        other => panic!("{other}"),
+    }
+    // None of that stored anything.
+    assert_eq!(flow.history(&id).await.unwrap().len(), before);
+
+    // A signing step with another member's key: kuznetsova (who holds the sign right) accepts
+    // with petrova's key. Refused, and the attempt journaled.
+    let r = accept(&flow, &id, "kuznetsova", &p.petrova).await;
+    match refusal(r) {
+        Refusal::Signature { reason, .. } => {
+            assert!(reason.contains("not kuznetsova's"), "{reason}")
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(flow.history(&id).await.unwrap().len(), before + 1);
+
+    // A notice signed for an earlier state of the document is a conflict: sign again.
+    let stale = prove(
+        &flow,
+        "petrova",
+        Step::Return {
+            document: &id,
+            comment: "fix",
+        },
+        &p.petrova,
+    )
+    .await;
+    accept(&flow, &id, "petrova", &p.petrova).await.unwrap();
+    let r = flow
+        .return_for_correction(&id, "petrova", "fix", &stale)
+        .await;
+    assert!(matches!(&r, Err(e) if e.is_conflict()), "{r:?}");
+    let doc = give_back(&flow, &id, "petrova", "fix").await.unwrap();
+    assert_eq!(doc.status, Status::Returned);
+
+    // Administration: by an administrator of that organisation, with their own key.
+    let org_seq = |inn: &'static str| {
+        let flow = &flow;
+        async move { flow.organisation(inn).await.unwrap().seq }
+    };
+    let (sender_seq, recipient_seq) = (org_seq(SENDER).await, org_seq(RECIPIENT).await);
+    let intruder = |r: Result<signflow::flow::OrganisationState, FlowError>| refusal(r);
+    for (inn, admin, key) in [
+        (RECIPIENT, "helper", &p.helper),
+        (SENDER, "stranger", &p.stranger),
+        (SENDER, "kuznetsova", &p.kuznetsova),
+    ] {
+        let r = intruder(
+            add_member(
+                &flow,
+                inn,
+                admin,
+                key,
+                "intruder",
+                Role::Administrator,
+                None,
+                &p.stranger,
+            )
+            .await,
+        );
+        assert!(
+            matches!(
+                r,
+                Refusal::MayNot {
+                    right: Right::Manage,
+                    ..
+                }
+            ),
+            "{admin} in {inn}: {r}"
+        );
+    }
+    let r = intruder(
+        add_member(
+            &flow,
+            SENDER,
+            "boss",
+            &p.clerk,
+            "intruder",
+            Role::Administrator,
+            None,
+            &p.stranger,
+        )
+        .await,
+    );
+    assert!(r.to_string().contains("not boss's"), "{r}");
+    let unbound = NewMember {
+        user: "nobody".into(),
+        role: Role::Observer,
+        until: None,
+        certificate: None,
+    };
+    let step = Step::AddMember {
+        organisation: SENDER,
+        member: &unbound,
+    };
+    let proof = prove(&flow, "boss", step, &p.boss).await;
+    let r = intruder(flow.add_member("boss", SENDER, &unbound, &proof).await);
+    assert!(matches!(r, Refusal::CertificateRequired(_)), "{r}");
+    let r = intruder(
+        add_member(
+            &flow,
+            SENDER,
+            "boss",
+            &p.boss,
+            "ivanov2",
+            Role::Signer,
+            None,
+            &p.ivanov,
+        )
+        .await,
+    );
+    assert!(matches!(r, Refusal::IdentityTaken { .. }), "{r}");
+    // Registration: only a certificate that carries the organisation's INN and OGRN.
+    for key in [&p.boss, &p.stranger, &p.kuznetsova] {
+        let org = organisation("7728168971", "1177746000013", "ООО \"Лютик\"");
+        let r = intruder(register(&flow, org, "director", key).await);
+        assert!(
+            r.to_string().contains("no signer's certificate is bound"),
+            "{r}"
+        );
+    }
+    let r = intruder(
+        register(
+            &flow,
+            organisation(SENDER, SENDER_OGRN, "ООО \"Ромашка\""),
+            "boss",
+            &p.boss,
+        )
+        .await,
+    );
+    assert!(matches!(r, Refusal::OrganisationExists(_)), "{r}");
+    assert!(flow.organisation("7728168971").await.is_err());
+    assert_eq!(
+        (org_seq(SENDER).await, org_seq(RECIPIENT).await),
+        (sender_seq, recipient_seq),
+        "a refused administrative step stored something"
+    );
+    let audit = flow.audit().await.unwrap();
+    assert!(audit.is_intact(), "{audit:?}");
+}
+
+/// A signer record as the flow would write it for `party`.
+fn signer_record(party: &Party) -> signflow::flow::model::SignerRecord {
+    signflow::flow::model::SignerRecord {
+        subject: party.cert.subject().to_string(),
+        certificate_sha256: hex::encode(party.cert.fingerprint_sha256()),
+        algorithm: "forged".into(),
+        verified: true,
+    }
+}
+
+/// Appends `events` to `stream` directly in the store, bypassing every check of the flow, as
+/// someone with write access to the database (and signflow's code) could; returns the global
+/// sequence number of the first.
+#[allow(clippy::too_many_arguments)]
+async fn forge(
+    flow: &Flow<AnyStore>,
+    stream: &str,
+    actor: &str,
+    at: UnixTime,
+    events: &[signflow::flow::Event],
+    auth: Option<&Authentication>,
+    blobs: Vec<Vec<u8>>,
+) -> u64 {
+    let seq = flow.store().load_stream(stream).await.unwrap().len() as u64;
+    let appended = flow
+        .store()
+        .append(AppendRequest {
+            stream: stream.into(),
+            expected_seq: seq,
+            actor: actor.into(),
+            at,
+            events: events
+                .iter()
+                .map(|e| serde_json::to_string(e).unwrap())
+                .collect(),
+            blobs,
+            document: None,
+            organisation: None,
+            members: Vec::new(),
+            auth: auth.map(|a| serde_json::to_string(a).unwrap()),
+            expect_also: Vec::new(),
+        })
+        .await
+        .unwrap();
+    appended[0].global_seq
+}
+
+/// Removes everything after `head` from the journal and puts the head back.
+async fn unforge(db: &Db, flow: &Flow<AnyStore>, head: (u64, [u8; 32])) {
+    db.exec(
+        flow.store(),
+        &format!(
+            "DELETE FROM events WHERE global_seq > {}; \
+             UPDATE chain_head SET global_seq = {}, hash = {} WHERE id = 1",
+            head.0,
+            head.0,
+            db.bytes(&head.1)
+        ),
+    )
+    .await;
+    assert!(flow.audit().await.unwrap().is_intact(), "unforged");
+}
+
+/// A notice and its signature by `party`, as blobs, with the authentication record naming them.
+fn signed_notice(notice: &signflow::flow::Notice, party: &Party) -> (Authentication, Vec<Vec<u8>>) {
+    let bytes = notice.to_bytes();
+    let sig = party.signer().sign(&bytes).unwrap();
+    let auth = Authentication::Signature {
+        signature: hex::encode(sha2_256(&sig)),
+        signed: hex::encode(sha2_256(&bytes)),
+        signer: signer_record(party),
+    };
+    (auth, vec![bytes, sig])
+}
+
+async fn forged_events_found(db: Db) {
+    use signflow::flow::Event;
+    use signflow::flow::notice::NoticeStep;
+    let p = parties();
+    let (flow, clock) = setup(&db).await;
+    let soon = UnixTime(at().0 + 100);
+    add_member(
+        &flow,
+        RECIPIENT,
+        "kuznetsova",
+        &p.kuznetsova,
+        "temp",
+        Role::Signer,
+        Some(soon),
+        &p.deputy,
+    )
+    .await
+    .unwrap();
+    let a = create(&flow, b"a").await.id;
+    send(&flow, &a, "ivanov", &p.ivanov).await.unwrap();
+    give_back(&flow, &a, "petrova", "fix").await.unwrap();
+    let b = create(&flow, b"b").await.id;
+    send(&flow, &b, "ivanov", &p.ivanov).await.unwrap();
+    let head = flow.store().head().await.unwrap();
+    let doc_b = format!("doc:{b}");
+    let reject = |comment: &str| Event::Rejected {
+        version: 1,
+        comment: comment.into(),
+    };
+    let notice = |actor: &str, at: UnixTime, comment: &str| {
+        signflow::flow::Notice::new(
+            actor,
+            2,
+            at,
+            NoticeStep::Reject {
+                document: b.clone(),
+                version: 1,
+                comment: comment.into(),
+            },
+        )
+    };
+    let check = |audit: AuditReport, gseq: u64, kind: BreakKind, what: &str| {
+        let found = broken(&audit);
+        assert_eq!(
+            (found.global_seq, found.kind),
+            (gseq, kind),
+            "{what}: {found:?}"
+        );
+        assert!(found.reason.contains(what), "{what}: {found:?}");
+    };
+
+    // An unsigned rejection.
+    let g = forge(
+        &flow,
+        &doc_b,
+        "petrova",
+        at(),
+        &[reject("forged")],
+        None,
+        vec![],
+    )
+    .await;
+    check(
+        flow.audit().await.unwrap(),
+        g,
+        BreakKind::Binding,
+        "no authentication",
+    );
+    unforge(&db, &flow, head).await;
+
+    // A rejection in petrova's name, its notice signed by helper.
+    let (auth, blobs) = signed_notice(&notice("petrova", at(), "no"), &p.helper);
+    let g = forge(
+        &flow,
+        &doc_b,
+        "petrova",
+        at(),
+        &[reject("no")],
+        Some(&auth),
+        blobs,
+    )
+    .await;
+    check(
+        flow.audit().await.unwrap(),
+        g,
+        BreakKind::Binding,
+        "not petrova's",
+    );
+    unforge(&db, &flow, head).await;
+
+    // Petrova's real signed notice of returning document a, replayed onto document b.
+    let history = flow.history(&a).await.unwrap();
+    let returned = history
+        .iter()
+        .find(|e| e.event().unwrap().name() == "returned")
+        .unwrap();
+    let auth = returned.authentication().unwrap().unwrap();
+    let event = returned.event().unwrap();
+    let g = forge(
+        &flow,
+        &doc_b,
+        "petrova",
+        at(),
+        &[event],
+        Some(&auth),
+        vec![],
+    )
+    .await;
+    check(
+        flow.audit().await.unwrap(),
+        g,
+        BreakKind::Signature,
+        "another step",
+    );
+    unforge(&db, &flow, head).await;
+
+    // A rejection by temp after her membership lapsed, properly signed with her key.
+    let late = UnixTime(soon.0 + 1);
+    let (auth, blobs) = signed_notice(&notice("temp", late, "late"), &p.deputy);
+    let g = forge(
+        &flow,
+        &doc_b,
+        "temp",
+        late,
+        &[reject("late")],
+        Some(&auth),
+        blobs,
+    )
+    .await;
+    check(flow.audit().await.unwrap(), g, BreakKind::Right, "lapsed");
+    unforge(&db, &flow, head).await;
+
+    // The same step by the same member while her right held: the audit accepts it, so the
+    // failure above is the lapse and nothing else.
+    let (auth, blobs) = signed_notice(&notice("temp", at(), "in time"), &p.deputy);
+    forge(
+        &flow,
+        &doc_b,
+        "temp",
+        at(),
+        &[reject("in time")],
+        Some(&auth),
+        blobs,
+    )
+    .await;
+    let audit = flow.audit().await.unwrap();
+    assert!(audit.broken.is_none(), "{audit:?}");
+    unforge(&db, &flow, head).await;
+
+    // A rejection on the word of a service this store's flow does not take.
+    let auth = Authentication::Service {
+        by: "mallory-sso".into(),
+    };
+    let g = forge(
+        &flow,
+        &doc_b,
+        "petrova",
+        at(),
+        &[reject("sso")],
+        Some(&auth),
+        vec![],
+    )
+    .await;
+    check(
+        flow.audit().await.unwrap(),
+        g,
+        BreakKind::Binding,
+        "mallory-sso",
+    );
+    unforge(&db, &flow, head).await;
+
+    // A stranger making himself administrator, signing it himself.
+    let identity = MemberIdentity::of(&p.stranger.cert);
+    let step = NoticeStep::AddMember {
+        organisation: SENDER.into(),
+        user: "stranger".into(),
+        role: Role::Administrator,
+        until: None,
+        identity: Some(identity.clone()),
+    };
+    let org_seq = flow.organisation(SENDER).await.unwrap().seq;
+    let n = signflow::flow::Notice::new("stranger", org_seq, at(), step);
+    let (auth, blobs) = signed_notice(&n, &p.stranger);
+    let added = Event::MemberAdded {
+        user: "stranger".into(),
+        role: Role::Administrator,
+        until: None,
+        identity: Some(identity),
+    };
+    let g = forge(
+        &flow,
+        &format!("org:{SENDER}"),
+        "stranger",
+        at(),
+        &[added],
+        Some(&auth),
+        blobs,
+    )
+    .await;
+    check(
+        flow.audit().await.unwrap(),
+        g,
+        BreakKind::Right,
+        "manage members",
+    );
+    unforge(&db, &flow, head).await;
+
+    // A refused signing attempt is the one thing recorded unproven; a rejection may not be.
+    let g = forge(
+        &flow,
+        &doc_b,
+        "petrova",
+        at(),
+        &[reject("attempt")],
+        Some(&Authentication::Attempt),
+        vec![],
+    )
+    .await;
+    check(
+        flow.audit().await.unwrap(),
+        g,
+        BreakKind::Binding,
+        "unproven",
+    );
+    unforge(&db, &flow, head).await;
+    clock.set(at());
+}
+
+async fn service_authentication(db: Db) {
+    let p = parties();
+    let clock = Clock::new();
+    let flow = flow_on(db.open().await, &clock)
+        .await
+        .with_service_authentication("intranet-sso");
+    for (inn, ogrn) in [(SENDER, SENDER_OGRN), (RECIPIENT, RECIPIENT_OGRN)] {
+        flow.register_organisation("director", organisation(inn, ogrn, inn), &Proof::Service)
+            .await
+            .unwrap();
+    }
+    for (inn, user, role, certificate) in [
+        (SENDER, "ivanov", Role::Signer, Some(p.ivanov.cert.clone())),
+        (SENDER, "clerk", Role::Operator, None),
+        (RECIPIENT, "petrova", Role::Signer, None),
+    ] {
+        let m = NewMember {
+            user: user.into(),
+            role,
+            until: None,
+            certificate,
+        };
+        flow.add_member("director", inn, &m, &Proof::Service)
+            .await
+            .unwrap();
+    }
+    let doc = flow
+        .create("clerk", new_document(b"sso"), &Proof::Service)
+        .await
+        .unwrap();
+    // ivanov is bound to his certificate: even here his steps need his own key.
+    let r = send(&flow, &doc.id, "ivanov", &p.deputy).await;
+    assert!(matches!(refusal(r), Refusal::Signature { .. }));
+    send(&flow, &doc.id, "ivanov", &p.ivanov).await.unwrap();
+    // petrova is bound to nothing: her receipt is checked against the organisation only, and
+    // the step recorded on the service's word.
+    accept(&flow, &doc.id, "petrova", &p.petrova).await.unwrap();
+    flow.return_for_correction(&doc.id, "petrova", "fix", &Proof::Service)
+        .await
+        .unwrap();
+    let modes: Vec<String> = flow
+        .history(&doc.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| match e.authentication().unwrap() {
+            Some(Authentication::Signature { .. }) => "signed".into(),
+            Some(Authentication::Service { by }) => by,
+            Some(Authentication::Attempt) => "attempt".into(),
+            None => "unsigned".into(),
+        })
+        .collect();
+    assert_eq!(
+        modes,
+        [
+            "intranet-sso",
+            "attempt",
+            "signed",
+            "intranet-sso",
+            "intranet-sso"
+        ]
+    );
+    let audit = flow.audit().await.unwrap();
+    assert!(audit.is_intact(), "{audit:?}");
+    assert_eq!(audit.signed, 1);
+    assert_eq!(audit.service["intranet-sso"], 2 + 3 + 3);
+    // A flow (or the CLI) that takes no service's word finds the first such event.
+    let strict = flow_on(db.open().await, &clock).await;
+    let audit = strict.audit().await.unwrap();
+    let b = broken(&audit);
+    assert_eq!((b.kind, b.global_seq), (BreakKind::Binding, 1), "{b:?}");
+    assert!(b.reason.contains("intranet-sso"), "{b:?}");
+}
+
+/// A store written by signflow with schema 1 (no signed steps) is migrated: its events stay
+/// as they were, counted as unsigned; its directors take over with their certificates.
+async fn migrated_from_schema_1(db: Db) {
+    use signflow::flow::Event;
+    use signflow::flow::journal::{PendingEvents, chain};
+    let p = parties();
+    let schema = if db.is_postgres() {
+        include_str!("../src/flow/store/postgres/0001_journal.sql")
+    } else {
+        include_str!("../src/flow/store/sqlite/0001_journal.sql")
+    };
+    let content = b"a contract from before";
+    let version = signflow::flow::model::Version {
+        number: 1,
+        sha256: hex::encode(sha2_256(content)),
+        streebog256: {
+            use streebog::Digest as _;
+            hex::encode(streebog::Streebog256::digest(content))
+        },
+        size: content.len() as u64,
+        media_type: "text/plain".into(),
+        author: "clerk".into(),
+        created_at: at(),
+        restored_from: None,
+    };
+    let legacy_member = |user: &str, role| Event::MemberAdded {
+        user: user.into(),
+        role,
+        until: None,
+        identity: None,
+    };
+    let streams: Vec<(String, Vec<Event>)> = vec![
+        (
+            format!("org:{SENDER}"),
+            vec![
+                Event::OrganisationRegistered {
+                    organisation: organisation(SENDER, SENDER_OGRN, "Romashka"),
+                },
+                legacy_member("ivanov", Role::Signer),
+                legacy_member("clerk", Role::Operator),
+            ],
+        ),
+        (
+            format!("org:{RECIPIENT}"),
+            vec![
+                Event::OrganisationRegistered {
+                    organisation: organisation(RECIPIENT, RECIPIENT_OGRN, "Vasilek"),
+                },
+                legacy_member("petrova", Role::Signer),
+            ],
+        ),
+        (
+            "doc:old-1".into(),
+            vec![Event::DocumentCreated {
+                id: "old-1".into(),
+                kind: DocumentKind::Contract,
+                title: "Old".into(),
+                sender: SENDER.into(),
+                recipient: RECIPIENT.into(),
+                version: version.clone(),
+            }],
+        ),
+    ];
+    // Written the way schema-1 signflow wrote them (no authentication: the v1 hash).
+    let mut sql = format!(
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL); \
+         INSERT INTO schema_version (version, applied_at) VALUES (1, 0); {schema};"
+    );
+    let mut head = (0, signflow::flow::journal::GENESIS);
+    for (stream, events) in &streams {
+        let json: Vec<String> = events
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
+        assert!(
+            json.iter().all(|j| !j.contains("identity")),
+            "schema-1 JSON"
+        );
+        let actor = if stream.starts_with("doc:") {
+            "clerk"
+        } else {
+            "system"
+        };
+        let pending = PendingEvents {
+            stream,
+            expected_seq: 0,
+            actor,
+            at: at(),
+            events: &json,
+            auth: None,
+        };
+        for e in chain(&pending, signflow::flow::journal::GENESIS, head) {
+            sql += &format!(
+                "INSERT INTO events (global_seq, stream, seq, at, actor, event, prev_hash, \
+                 global_prev_hash, hash) VALUES ({}, '{}', {}, {}, '{}', '{}', {}, {}, {});",
+                e.global_seq,
+                e.stream,
+                e.seq,
+                e.at.0,
+                e.actor,
+                e.event_json.replace('\'', "''"),
+                db.bytes(&e.prev_hash),
+                db.bytes(&e.global_prev_hash),
+                db.bytes(&e.hash)
+            );
+            head = (e.global_seq, e.hash);
+        }
+    }
+    sql += &format!(
+        "UPDATE chain_head SET global_seq = {}, hash = {} WHERE id = 1; \
+         INSERT INTO blobs (sha256, content) VALUES ('{}', {}); \
+         INSERT INTO organisations (inn, ogrn, kpp, name) VALUES \
+         ('{SENDER}', '{SENDER_OGRN}', '773601001', 'Romashka'), \
+         ('{RECIPIENT}', '{RECIPIENT_OGRN}', '773601001', 'Vasilek'); \
+         INSERT INTO documents (id, kind, title, sender, recipient, status, version, created_at, \
+         updated_at) VALUES ('old-1', 'contract', 'Old', '{SENDER}', '{RECIPIENT}', 'draft', 1, \
+         {t}, {t});",
+        head.0,
+        db.bytes(&head.1),
+        version.sha256,
+        db.bytes(content),
+        t = at().0
+    );
+    db.raw(&sql).await;
+
+    // Opening migrates it to schema 2: the journal as it was, the members listed.
+    let clock = Clock::new();
+    let flow = flow_on(db.open().await, &clock).await;
+    let audit = flow.audit().await.unwrap();
+    assert!(audit.is_intact(), "{audit:?}");
+    assert_eq!((audit.events, audit.unsigned, audit.signed), (6, 6, 0));
+    let listed: Vec<(String, Option<MemberIdentity>)> = flow
+        .members(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.member.user, m.member.identity))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("petrova".into(), None),
+            ("clerk".into(), None),
+            ("ivanov".into(), None)
+        ]
+    );
+    // Members from before are bound to nothing: they cannot act until added again.
+    let r = send(&flow, "old-1", "ivanov", &p.ivanov).await;
+    match refusal(r) {
+        Refusal::Signature { reason, .. } => assert!(reason.contains("no certificate"), "{reason}"),
+        other => panic!("{other}"),
+    }
+    // The directors take their organisations over with their certificates, once.
+    let sender = organisation(SENDER, SENDER_OGRN, "Romashka");
+    let r = refusal(register(&flow, sender.clone(), "boss", &p.kuznetsova).await);
+    assert!(
+        r.to_string().contains("no signer's certificate is bound"),
+        "{r}"
+    );
+    let state = register(&flow, sender.clone(), "boss", &p.boss)
+        .await
+        .unwrap();
+    assert_eq!(state.members["boss"].role, Role::Administrator);
+    let r = refusal(register(&flow, sender, "boss2", &p.boss).await);
+    assert!(matches!(r, Refusal::OrganisationExists(_)), "{r}");
+    let recipient = organisation(RECIPIENT, RECIPIENT_OGRN, "Vasilek");
+    register(&flow, recipient, "kuznetsova", &p.kuznetsova)
+        .await
+        .unwrap();
+    add_member(
+        &flow,
+        SENDER,
+        "boss",
+        &p.boss,
+        "ivanov",
+        Role::Signer,
+        None,
+        &p.ivanov,
+    )
+    .await
+    .unwrap();
+    add_member(
+        &flow,
+        RECIPIENT,
+        "kuznetsova",
+        &p.kuznetsova,
+        "petrova",
+        Role::Signer,
+        None,
+        &p.petrova,
+    )
+    .await
+    .unwrap();
+    send(&flow, "old-1", "ivanov", &p.ivanov).await.unwrap();
+    accept(&flow, "old-1", "petrova", &p.petrova).await.unwrap();
+    let doc = cosign(&flow, "old-1", "petrova", &p.petrova).await.unwrap();
+    assert_eq!(doc.status, Status::Archived);
+    let audit = flow.audit().await.unwrap();
+    assert!(audit.is_intact(), "{audit:?}");
+    assert_eq!(audit.unsigned, 6);
+    assert_eq!(audit.signed, 2 + 2 + 3);
+}
+
 macro_rules! store_suite {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1020,12 +2388,75 @@ store_suite!(
     signatures_refused,
     concurrent_writers,
     tampering_detected,
+    blobs_checked_on_every_read,
+    listings_are_projections,
+    steps_proven_by_their_members,
+    forged_events_found,
+    service_authentication,
+    migrated_from_schema_1,
 );
 
 #[cfg(not(feature = "postgres"))]
 #[test]
 fn postgres_suite_skipped_built_without_postgres_feature() {
     eprintln!("SKIPPED the PostgreSQL store suite: built without the `postgres` feature");
+}
+
+/// Where a store must already exist, it is not created; a PostgreSQL URL must name its
+/// database; a file that is not a whole store is corrupt, not empty.
+#[tokio::test]
+async fn store_locations() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let typo = path("typo.db");
+    assert!(matches!(
+        AnyStore::open_existing(&typo).await,
+        Err(StoreError::Missing(_))
+    ));
+    assert!(!std::path::Path::new(&typo).exists(), "nothing created");
+    std::fs::write(path("empty.db"), b"").unwrap();
+    std::fs::write(path("junk.db"), vec![b'x'; 4096]).unwrap();
+    for name in ["empty.db", "junk.db"] {
+        match AnyStore::open_existing(&path(name)).await {
+            Err(StoreError::Corrupt(m)) => eprintln!("{name}: {m}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    // A store whose table or head row was deleted.
+    for (sql, what) in [
+        ("DROP TABLE members", "members"),
+        ("DELETE FROM chain_head", "head"),
+    ] {
+        let p = path(&format!("{what}.db"));
+        let AnyStore::Sqlite(s) = AnyStore::open(&p).await.unwrap() else {
+            unreachable!()
+        };
+        sqlx::raw_sql(sql).execute(s.pool()).await.unwrap();
+        s.pool().close().await;
+        match AnyStore::open_existing(&p).await {
+            Err(StoreError::Corrupt(m)) => assert!(m.contains(what), "{m}"),
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    #[cfg(feature = "postgres")]
+    for url in [
+        "postgres://postgres@127.0.0.1:5432",
+        "postgres://postgres@127.0.0.1:5432/",
+        "postgresql://",
+        "postgres://127.0.0.1/?sslmode=disable",
+    ] {
+        for existing in [false, true] {
+            let r = if existing {
+                AnyStore::open_existing(url).await
+            } else {
+                AnyStore::open(url).await
+            };
+            assert!(
+                matches!(r, Err(StoreError::InvalidLocation { .. })),
+                "{url}: {r:?}"
+            );
+        }
+    }
 }
 
 // ---- crash safety (SQLite) ------------------------------------------------------------------
@@ -1040,13 +2471,14 @@ async fn crash_child() {
     ) else {
         return; // not in child mode
     };
-    let store = AnyStore::open(&path).await.unwrap();
+    let store = AnyStore::open_existing(&path).await.unwrap();
     let flow = Flow::new(store, SignatureCheck::TrustCaller).with_clock(at);
     for i in 0u64.. {
-        // 256 KiB versions, so that the kill often lands inside a transaction.
+        // 256 KiB versions, so that the kill often lands inside a transaction; each signed
+        // by the clerk.
         let mut content = vec![(i % 251) as u8; 256 * 1024];
         content[..8].copy_from_slice(&i.to_be_bytes());
-        flow.revise(&id, "clerk", content, "").await.unwrap();
+        revise(&flow, &id, "clerk", &content).await.unwrap();
     }
 }
 

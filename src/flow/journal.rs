@@ -6,8 +6,16 @@
 //!
 //! The store also keeps the head of the store-wide chain (last global sequence number and
 //! hash), so that deleting the newest events is noticed too. Whoever can rewrite the head *and*
-//! every hash after an edit can rewrite history undetected: publish [`AuditReport::head`]
-//! somewhere else (a signed receipt, another system) to anchor it.
+//! every hash after an edit can rewrite history undetected (for instance cut the tail and point
+//! the head back): publish [`AuditReport::head`] somewhere else (a signed receipt, another
+//! system) to anchor it.
+//!
+//! Since schema 2 every entry also carries how its actor was authenticated (JSON of
+//! [`super::model::Authentication`]); entries that carry it hash under the domain
+//! `signflow-journal-v2`, with that text as a last field. Entries from before (no
+//! authentication) keep their version-1 hashes, so existing journals still chain.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
@@ -18,8 +26,11 @@ use crate::pki::UnixTime;
 /// The hash before the first event (of a stream, or of the store).
 pub const GENESIS: [u8; 32] = [0; 32];
 
-/// Domain separation for the entry hash; bump it with any change of the hashed layout.
+/// Domain separation for the hash of entries without authentication (schema 1).
 const HASH_DOMAIN: &[u8] = b"signflow-journal-v1\0";
+/// Domain separation for the hash of entries with authentication; bump it with any change of
+/// the hashed layout.
+const HASH_DOMAIN_V2: &[u8] = b"signflow-journal-v2\0";
 
 /// One stored event, as the store holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +47,9 @@ pub struct JournalEntry {
     pub actor: String,
     /// The event as stored (JSON); the hash covers these exact bytes.
     pub event_json: String,
+    /// How the actor was authenticated, as stored (JSON of
+    /// [`super::model::Authentication`]); `None` for events from before steps were signed.
+    pub auth_json: Option<String>,
     /// Hash of the previous event of the stream ([`GENESIS`] for the first).
     pub prev_hash: [u8; 32],
     /// Hash of the previous event of the store ([`GENESIS`] for the first).
@@ -53,6 +67,20 @@ impl JournalEntry {
         serde_json::from_str(&self.event_json)
     }
 
+    /// How the actor was authenticated, parsed from the stored JSON (`None` for an entry from
+    /// before steps were signed).
+    ///
+    /// # Errors
+    /// If the stored text is not an authentication record.
+    pub fn authentication(
+        &self,
+    ) -> Result<Option<super::model::Authentication>, serde_json::Error> {
+        self.auth_json
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+    }
+
     /// The hash this entry should carry, recomputed from its fields.
     pub fn computed_hash(&self) -> [u8; 32] {
         entry_hash(
@@ -62,6 +90,7 @@ impl JournalEntry {
             self.at,
             &self.actor,
             &self.event_json,
+            self.auth_json.as_deref(),
             &self.prev_hash,
             &self.global_prev_hash,
         )
@@ -69,7 +98,9 @@ impl JournalEntry {
 }
 
 /// The hash of one entry: SHA-256 over a domain tag and every field, each variable-length
-/// field prefixed with its length, so no two different entries hash the same input.
+/// field prefixed with its length, so no two different entries hash the same input. An entry
+/// with an authentication record hashes under the version-2 domain with the record last; one
+/// without, exactly as schema 1 did.
 #[allow(clippy::too_many_arguments)]
 pub fn entry_hash(
     global_seq: u64,
@@ -78,6 +109,7 @@ pub fn entry_hash(
     at: UnixTime,
     actor: &str,
     event_json: &str,
+    auth_json: Option<&str>,
     prev_hash: &[u8; 32],
     global_prev_hash: &[u8; 32],
 ) -> [u8; 32] {
@@ -86,7 +118,11 @@ pub fn entry_hash(
         h.update(bytes);
     }
     let mut h = Sha256::new();
-    h.update(HASH_DOMAIN);
+    h.update(if auth_json.is_some() {
+        HASH_DOMAIN_V2
+    } else {
+        HASH_DOMAIN
+    });
     h.update(global_seq.to_be_bytes());
     field(&mut h, stream.as_bytes());
     h.update(seq.to_be_bytes());
@@ -95,6 +131,9 @@ pub fn entry_hash(
     field(&mut h, event_json.as_bytes());
     h.update(prev_hash);
     h.update(global_prev_hash);
+    if let Some(auth) = auth_json {
+        field(&mut h, auth.as_bytes());
+    }
     h.finalize().into()
 }
 
@@ -111,6 +150,8 @@ pub struct PendingEvents<'a> {
     pub at: UnixTime,
     /// The events, serialised.
     pub events: &'a [String],
+    /// How the actor was authenticated (JSON), recorded on every event of the append.
+    pub auth: Option<&'a str>,
 }
 
 /// Chains `pending` after the stream's last hash and the store's head: what a store inserts
@@ -136,6 +177,7 @@ pub fn chain(
                 pending.at,
                 pending.actor,
                 json,
+                pending.auth,
                 &prev,
                 &global_prev,
             );
@@ -146,6 +188,7 @@ pub fn chain(
                 at: pending.at,
                 actor: pending.actor.into(),
                 event_json: json.clone(),
+                auth_json: pending.auth.map(str::to_owned),
                 prev_hash: prev,
                 global_prev_hash: global_prev,
                 hash,
@@ -157,9 +200,31 @@ pub fn chain(
         .collect()
 }
 
+/// What kind of check an event failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum BreakKind {
+    /// The hash chains: an edited, deleted, inserted or reordered entry, or a rewritten head.
+    Chain,
+    /// The event does not replay, or is not what the step it records produces.
+    Event,
+    /// Its signature does not verify, or is not over what the step signs.
+    Signature,
+    /// Its signer's certificate is not the acting member's (or, for a registration, not the
+    /// organisation's), or the event carries no authentication where one is required.
+    Binding,
+    /// The actor did not hold the right at the time (or the step was not allowed then).
+    Right,
+    /// A blob it references is missing or does not match its key.
+    Blob,
+}
+
 /// The first broken link found by an audit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BrokenLink {
+    /// What kind of check failed.
+    pub kind: BreakKind,
     /// The global sequence number of the first event found broken (for a missing tail: the
     /// head's, which no stored event reaches).
     pub global_seq: u64,
@@ -171,8 +236,19 @@ pub struct BrokenLink {
     pub reason: String,
 }
 
-/// The outcome of an audit.
+/// A listing row that is not what the journal makes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ListingDifference {
+    /// The listing: `documents`, `organisations` or `members`.
+    pub listing: &'static str,
+    /// The row's key (document id, INN, or INN/user).
+    pub key: String,
+    /// What differs, in a sentence.
+    pub difference: String,
+}
+
+/// The outcome of an audit.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct AuditReport {
     /// Events checked.
     pub events: u64,
@@ -180,14 +256,34 @@ pub struct AuditReport {
     pub streams: u64,
     /// The hash of the last event, hex: publish it to anchor the journal.
     pub head: String,
-    /// The first broken event, if any.
+    /// The first event that fails a check (chain, replay, signature, binding, right or blob),
+    /// if any.
     pub broken: Option<BrokenLink>,
+    /// Every listing row that differs from the journal's projection (compared only when no
+    /// event is broken).
+    pub listings: Vec<ListingDifference>,
+    /// Whether the listings were compared with the journal.
+    pub listings_compared: bool,
+    /// Events whose actor's signature was checked.
+    pub signed: u64,
+    /// Whether those signatures were verified cryptographically (with certificate paths and
+    /// revocation), rather than only parsed and bound ([`super::SignatureCheck::TrustCaller`]).
+    pub signatures_verified: bool,
+    /// Events from before steps were signed (schema 1), kept as they were and not proven.
+    pub unsigned: u64,
+    /// Events whose actor a service authenticated, by the service's name.
+    pub service: BTreeMap<String, u64>,
+    /// Refused signing attempts (recorded under the name their caller gave, not proven).
+    pub attempts: u64,
+    /// Distinct blobs checked against their keys.
+    pub blobs: u64,
 }
 
 impl AuditReport {
-    /// Whether both chains hold from the first event to the head.
+    /// Whether nothing failed: both chains hold from the first event to the head, every event
+    /// checks out, and (when compared) every listing row matches the journal.
     pub fn is_intact(&self) -> bool {
-        self.broken.is_none()
+        self.broken.is_none() && self.listings.is_empty()
     }
 }
 
@@ -219,6 +315,7 @@ impl Auditor {
         self.events += 1;
         let mut fail = |reason: String| {
             self.broken = Some(BrokenLink {
+                kind: BreakKind::Chain,
                 global_seq: e.global_seq,
                 stream: e.stream.clone(),
                 seq: e.seq,
@@ -251,6 +348,9 @@ impl Auditor {
         if let Err(err) = e.event() {
             return fail(format!("its event is unreadable: {err}"));
         }
+        if let Err(err) = e.authentication() {
+            return fail(format!("its authentication record is unreadable: {err}"));
+        }
         self.global = (e.global_seq, e.hash);
         self.streams.insert(e.stream.clone(), (e.seq, e.hash));
     }
@@ -259,6 +359,7 @@ impl Auditor {
     pub fn finish(mut self, head: (u64, [u8; 32])) -> AuditReport {
         if self.broken.is_none() && head != self.global {
             self.broken = Some(BrokenLink {
+                kind: BreakKind::Chain,
                 global_seq: head.0,
                 stream: String::new(),
                 seq: 0,
@@ -274,6 +375,38 @@ impl Auditor {
             streams: self.streams.len() as u64,
             head: hex::encode(self.global.1),
             broken: self.broken,
+            ..AuditReport::default()
         }
     }
+}
+
+/// Checks the chain of one stream's entries as loaded (every read of a document or an
+/// organisation does): numbered from 1 without gaps, each hash recomputed from its fields and
+/// each linked to the previous entry of the stream. The store-wide links need the whole
+/// journal ([`Auditor`]).
+///
+/// # Errors
+/// The first entry that breaks the stream's chain.
+pub fn verify_stream(entries: &[JournalEntry]) -> Result<(), BrokenLink> {
+    let mut prev = GENESIS;
+    for (i, e) in entries.iter().enumerate() {
+        let fail = |reason: &str| BrokenLink {
+            kind: BreakKind::Chain,
+            global_seq: e.global_seq,
+            stream: e.stream.clone(),
+            seq: e.seq,
+            reason: reason.into(),
+        };
+        if e.seq != i as u64 + 1 {
+            return Err(fail("the stream's sequence has a gap (events missing)"));
+        }
+        if e.prev_hash != prev {
+            return Err(fail("does not chain to the previous event of its stream"));
+        }
+        if e.computed_hash() != e.hash {
+            return Err(fail("its content does not match its hash (edited)"));
+        }
+        prev = e.hash;
+    }
+    Ok(())
 }

@@ -7,38 +7,45 @@
 //! |---------------|------------------------------------------------------------------------|
 //! | [`model`]     | documents, versions, organisations, members, roles, rights             |
 //! | [`machine`]   | the pure state machine: [`machine::handle`], [`machine::apply`]        |
-//! | [`journal`]   | the hash-chained journal and its [`journal::Auditor`]                  |
-//! | [`signature`] | what each step signs, how it is checked, [`FlowSigner`]                |
+//! | [`journal`]   | the hash-chained journal, [`journal::Auditor`] and the audit report    |
+//! | [`notice`]    | the [`Notice`] a member signs for a step without a document signature  |
+//! | [`signature`] | what each step signs, how it is checked and bound, [`FlowSigner`]      |
 //! | [`store`]     | [`FlowStore`]: [`SqliteStore`], [`PgStore`], [`AnyStore`]              |
 //! | `service`     | [`Flow`]: the operations, over a store                                 |
+//! | `audit`       | the audit: chains, events re-derived and re-verified, blobs, listings  |
 //!
 //! Every change is an event appended to the document's (or organisation's) stream at the
 //! sequence number the caller loaded; of two concurrent changes one wins and the other gets
 //! [`FlowError::Conflict`]. Content and signatures go into the store in the same transaction
 //! as their event. Nothing is overwritten: a revision or a restored version is a new version.
 //!
+//! Every step is signed by the member who takes it, with the certificate they were bound to
+//! when added ([`model::MemberIdentity`]); every blob is checked against its key whenever it is
+//! read; the listings are projections of the journal that [`Flow::audit`] compares and
+//! [`Flow::rebuild_listings`] restores.
+//!
 //! See [`Flow`] for an example.
 
+mod admin;
+mod audit;
 pub mod journal;
 pub mod machine;
 pub mod model;
+pub mod notice;
 mod service;
 pub mod signature;
 pub mod store;
 
 pub use journal::{AuditReport, BrokenLink, JournalEntry};
 pub use machine::{CommandKind, DocumentState, Event, OrganisationState, Refusal};
-pub use service::{Flow, MAX_CONTENT_LEN, NewDocument, audit, replay};
-pub use signature::{FlowSigner, SignatureCheck, TrustMaterial, receipt};
+pub use notice::{Notice, Proof};
+pub use service::{Flow, MAX_CONTENT_LEN, NewDocument, NewMember, Step, audit, replay};
+pub use signature::{FlowSigner, SignatureCheck, TrustMaterial, bind_member, receipt};
 #[cfg(feature = "postgres")]
 pub use store::PgStore;
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 pub use store::{AnyStore, FlowStore, StoreError};
-
-/// The actor name for administration that is not done by a member (the CLI's `org add` and
-/// `member add`, a service's bootstrap).
-pub const SYSTEM_ACTOR: &str = "system";
 
 /// SHA-256 of `bytes`, lower-case hex: the key of a blob.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
@@ -79,6 +86,11 @@ pub enum FlowError {
     /// The journal holds events that do not replay.
     #[error("corrupt journal: {0}")]
     Corrupt(String),
+    /// Something read from the store is not what the journal says it is: a blob missing or
+    /// not matching its key (or its version's Streebog hash), a stream whose chain is broken.
+    /// Nothing proceeds on it.
+    #[error("integrity check failed: {0}")]
+    Integrity(String),
 }
 
 impl From<machine::Inapplicable> for FlowError {

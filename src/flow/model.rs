@@ -6,7 +6,8 @@ use core::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pki::UnixTime;
+use crate::pki::russian::RussianAttributes;
+use crate::pki::{Certificate, UnixTime};
 
 /// What a document is, as the parties classify it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -222,6 +223,101 @@ pub struct Member {
     pub until: Option<UnixTime>,
     /// Rights granted on top of the role, each with its own optional lapse time.
     pub grants: Vec<Grant>,
+    /// Whose certificate proves this member's steps; `None` for members added before steps
+    /// were signed (they must be added again with a certificate before they can act) or by a
+    /// service that authenticates users itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<MemberIdentity>,
+}
+
+/// Who a member is, fixed when they are added: every step they take must be signed with a
+/// certificate of this identity ([`super::signature::bind_member`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum MemberIdentity {
+    /// The person a qualified certificate names, by SNILS and personal INN: any qualified
+    /// certificate of theirs (a renewed one too) proves it.
+    Person {
+        /// СНИЛС, 11 digits.
+        snils: String,
+        /// ИНН ФЛ, 12 digits.
+        inn: String,
+    },
+    /// One certificate, by its SHA-256 fingerprint (lower-case hex): for certificates that are
+    /// not qualified or do not name the person by SNILS and INN.
+    Certificate {
+        /// SHA-256 of the certificate's DER.
+        sha256: String,
+    },
+}
+
+impl MemberIdentity {
+    /// The identity `certificate` establishes: the person (SNILS and 12-digit INN) of a
+    /// qualified certificate ([`RussianAttributes::is_qualified`]), else the certificate itself.
+    pub fn of(certificate: &Certificate) -> Self {
+        let attributes = RussianAttributes::from_certificate(certificate);
+        match (&attributes.snils, &attributes.inn) {
+            (Some(snils), Some(inn)) if attributes.is_qualified() && inn.len() == 12 => {
+                Self::Person {
+                    snils: snils.clone(),
+                    inn: inn.clone(),
+                }
+            }
+            _ => Self::Certificate {
+                sha256: hex::encode(certificate.fingerprint_sha256()),
+            },
+        }
+    }
+
+    /// Whether `certificate` proves this identity: a qualified certificate with the same SNILS
+    /// and INN, or the very certificate.
+    pub fn is_proven_by(&self, certificate: &Certificate) -> bool {
+        Self::of(certificate) == *self
+    }
+}
+
+impl fmt::Display for MemberIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Person { snils, inn } => write!(f, "the person with SNILS {snils} and INN {inn}"),
+            Self::Certificate { sha256 } => write!(f, "the certificate with SHA-256 {sha256}"),
+        }
+    }
+}
+
+/// A member as the members listing holds it: the organisation and the member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRow {
+    /// The organisation's INN.
+    pub organisation: String,
+    /// The member.
+    pub member: Member,
+}
+
+/// How the actor of a journal entry was authenticated, stored beside the event and covered
+/// by the entry's hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Authentication {
+    /// The actor signed: a detached CMS (blob `signature`) over the blob `signed` — the
+    /// version's content (send, sign), the receipt (accept) or the step's notice
+    /// ([`super::notice::Notice`], every other step).
+    Signature {
+        /// SHA-256 (hex) of the CMS blob.
+        signature: String,
+        /// SHA-256 (hex) of the blob it signs.
+        signed: String,
+        /// The signer whose certificate is the actor's.
+        signer: SignerRecord,
+    },
+    /// A service authenticated the actor itself and says so under its name; reported by the
+    /// audit and the history, never proven by the journal.
+    Service {
+        /// The service's name.
+        by: String,
+    },
+    /// Nothing proven: the record of a refused signing attempt, under the name its caller gave.
+    Attempt,
 }
 
 /// A right granted to a member beyond the role's.

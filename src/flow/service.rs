@@ -1,21 +1,23 @@
-//! [`Flow`]: the document flow over a [`FlowStore`] — loads a stream, asks the state machine,
-//! checks signatures, appends the events with the sequence number it loaded.
+//! [`Flow`]: the document flow over a [`FlowStore`] — loads a stream (checking its chain),
+//! asks the state machine, checks who signed, appends the events with the sequence numbers it
+//! loaded. The organisation steps are in `admin.rs`, the audit in `audit.rs`.
 
 use std::sync::Arc;
 
-use super::journal::{AuditReport, Auditor, JournalEntry};
+use super::journal::{self, AuditReport, JournalEntry};
 use super::machine::{
-    self, AcceptedSignature, Actor, Command, CommandKind, DocumentState, Event, NewContent,
-    OrganisationState, Refusal,
+    self, AcceptedSignature, Actor, Command, CommandKind, Creation, DocumentState, Event,
+    NewContent, OrganisationState, Refusal,
 };
 use super::model::{
-    DocumentFilter, DocumentKind, DocumentSummary, Organisation, Right, Role, Version,
+    Authentication, DocumentFilter, DocumentKind, DocumentSummary, Member, MemberIdentity,
+    MemberRow, Organisation, Version,
 };
-use super::signature::{SignatureCheck, receipt};
-use super::store::{AppendRequest, FlowStore, JOURNAL_PAGE, StoreError};
-use super::{FlowError, SYSTEM_ACTOR};
+use super::notice::{Notice, NoticeStep, Proof};
+use super::signature::{Expected, SignatureCheck, receipt, select};
+use super::store::{AppendRequest, FlowStore, StoreError};
+use super::{FlowError, sha256_hex};
 use crate::pki::UnixTime;
-use crate::requisites::{Inn, Kpp, Ogrn};
 
 /// Longest document content accepted, in bytes.
 pub const MAX_CONTENT_LEN: usize = 256 * 1024 * 1024;
@@ -27,50 +29,67 @@ type Clock = Arc<dyn Fn() -> UnixTime + Send + Sync>;
 /// are kept consistent by the store's optimistic concurrency: a caller that loses a race gets
 /// [`FlowError::Conflict`] and may reload and retry.
 ///
+/// Every step is taken by a named member and proven to be theirs: the signing steps (send,
+/// accept, sign) by their document signature, every other step by their signature over the
+/// step's [`Notice`] ([`Flow::notice`], [`super::FlowSigner::prove`]). A member is bound to a
+/// certificate identity when added; an organisation's first administrator is its director,
+/// whose certificate carries the organisation's INN and OGRN.
+///
 /// # Example
 /// ```
 /// # #[cfg(feature = "sqlite")]
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-/// use signflow::flow::{Flow, NewDocument, SignatureCheck, SqliteStore, SYSTEM_ACTOR};
+/// use signflow::flow::{Flow, NewDocument, NewMember, Proof, SignatureCheck, SqliteStore, Step};
 /// use signflow::flow::model::{DocumentKind, Organisation, Role, Status};
 ///
-/// let flow = Flow::new(SqliteStore::open(":memory:").await?, SignatureCheck::TrustCaller);
+/// // A service that authenticates its users itself says so, under its name; the journal
+/// // records it and the audit reports it. (Without this, every step must be signed.)
+/// let flow = Flow::new(SqliteStore::open(":memory:").await?, SignatureCheck::TrustCaller)
+///     .with_service_authentication("intranet-sso");
 /// for (inn, ogrn, name) in [("7707083893", "1027700132195", "Romashka"),
 ///                           ("5001007329", "1045000012342", "Vasilek")] {
 ///     let org = Organisation { inn: inn.into(), ogrn: ogrn.into(), kpp: None, name: name.into() };
-///     flow.register_organisation(SYSTEM_ACTOR, org).await?;
+///     flow.register_organisation("director", org, &Proof::Service).await?;
 /// }
-/// flow.add_member(SYSTEM_ACTOR, "7707083893", "ivanov", Role::Signer, None).await?;
-/// flow.add_member(SYSTEM_ACTOR, "7707083893", "clerk", Role::Operator, None).await?;
+/// let clerk = NewMember { user: "clerk".into(), role: Role::Operator, until: None, certificate: None };
+/// flow.add_member("director", "7707083893", &clerk, &Proof::Service).await?;
 /// let doc = flow.create("clerk", NewDocument {
+///     id: NewDocument::new_id(),
 ///     sender: "7707083893".into(), recipient: "5001007329".into(),
 ///     kind: DocumentKind::Contract, title: "Supply contract".into(),
 ///     content: b"...".to_vec(), media_type: "text/plain".into(),
-/// }).await?;
+/// }, &Proof::Service).await?;
 /// assert_eq!(doc.status, Status::Draft);
 /// // An operator may edit but not send:
-/// let err = flow.withdraw(&doc.id, "clerk").await.unwrap_err();
+/// let err = flow.withdraw(&doc.id, "clerk", &Proof::Service).await.unwrap_err();
 /// assert!(err.to_string().contains("Send"));
-/// assert!(flow.audit().await?.is_intact());
+/// let audit = flow.audit().await?;
+/// assert!(audit.is_intact());
+/// assert_eq!(audit.service["intranet-sso"], audit.events);
 /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
 /// ```
 pub struct Flow<S> {
-    store: S,
-    check: SignatureCheck,
+    pub(super) store: S,
+    pub(super) check: SignatureCheck,
     clock: Clock,
+    pub(super) service: Option<String>,
 }
 
 impl<S> core::fmt::Debug for Flow<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Flow")
             .field("check", &self.check)
+            .field("service", &self.service)
             .finish_non_exhaustive()
     }
 }
 
-/// A new document: parties, kind, title and the first version's content.
+/// A new document: its id, parties, kind, title and the first version's content.
 #[derive(Clone, Debug)]
 pub struct NewDocument {
+    /// The document's id, chosen before the creation notice is signed (it names it): 1 to 64
+    /// ASCII letters, digits, `-`, `_` or `.`; [`NewDocument::new_id`] makes a random UUID.
+    pub id: String,
     /// The sending organisation's INN (the creator must be its member with the edit right).
     pub sender: String,
     /// The receiving organisation's INN.
@@ -85,15 +104,107 @@ pub struct NewDocument {
     pub media_type: String,
 }
 
-fn stream_of_document(id: &str) -> String {
+impl NewDocument {
+    /// A fresh random document id (UUID v4).
+    pub fn new_id() -> String {
+        uuid::Uuid::new_v4().to_string()
+    }
+}
+
+/// A member to add: the user, role, lapse time and the certificate whose identity will prove
+/// their steps ([`MemberIdentity::of`]).
+#[derive(Clone, Debug)]
+pub struct NewMember {
+    /// The user's id.
+    pub user: String,
+    /// The role.
+    pub role: super::model::Role,
+    /// When the membership lapses.
+    pub until: Option<UnixTime>,
+    /// Their certificate (required unless the flow takes [`Proof::Service`]).
+    pub certificate: Option<crate::pki::Certificate>,
+}
+
+/// A step a member asks for, described before it is proven: what [`Flow::notice`] makes the
+/// notice of.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Step<'a> {
+    /// Register an organisation (the actor is its director).
+    RegisterOrganisation(&'a Organisation),
+    /// Add a member.
+    AddMember {
+        /// The organisation's INN.
+        organisation: &'a str,
+        /// The member.
+        member: &'a NewMember,
+    },
+    /// Grant a right.
+    Grant {
+        /// The organisation's INN.
+        organisation: &'a str,
+        /// The member.
+        user: &'a str,
+        /// The right.
+        right: super::model::Right,
+        /// When it lapses.
+        until: Option<UnixTime>,
+    },
+    /// Remove a member.
+    RemoveMember {
+        /// The organisation's INN.
+        organisation: &'a str,
+        /// The member.
+        user: &'a str,
+    },
+    /// Create a document.
+    Create(&'a NewDocument),
+    /// Add a version with new content.
+    Revise {
+        /// The document.
+        document: &'a str,
+        /// The content.
+        content: &'a [u8],
+        /// Its media type.
+        media_type: &'a str,
+    },
+    /// Add a version repeating an earlier one.
+    Restore {
+        /// The document.
+        document: &'a str,
+        /// The version to restore.
+        version: u32,
+    },
+    /// Return for corrections.
+    Return {
+        /// The document.
+        document: &'a str,
+        /// Why.
+        comment: &'a str,
+    },
+    /// Reject.
+    Reject {
+        /// The document.
+        document: &'a str,
+        /// Why.
+        comment: &'a str,
+    },
+    /// Withdraw.
+    Withdraw {
+        /// The document.
+        document: &'a str,
+    },
+}
+
+pub(super) fn stream_of_document(id: &str) -> String {
     format!("doc:{id}")
 }
 
-fn stream_of_organisation(inn: &str) -> String {
+pub(super) fn stream_of_organisation(inn: &str) -> String {
     format!("org:{inn}")
 }
 
-fn hash_content(content: &[u8], media_type: &str) -> Result<NewContent, FlowError> {
+pub(super) fn hash_content(content: &[u8], media_type: &str) -> Result<NewContent, FlowError> {
     use sha2::Digest as _;
     if content.len() > MAX_CONTENT_LEN {
         return Err(FlowError::ContentTooLarge {
@@ -113,13 +224,63 @@ fn hash_content(content: &[u8], media_type: &str) -> Result<NewContent, FlowErro
     })
 }
 
+/// Checks a blob read from the store against its key (and, for content, the version's
+/// Streebog hash and size).
+pub(super) fn verify_blob(
+    key: &str,
+    bytes: Option<Vec<u8>>,
+    what: &str,
+    version: Option<&Version>,
+) -> Result<Vec<u8>, String> {
+    use sha2::Digest as _;
+    let bytes = bytes.ok_or_else(|| format!("{what} (blob {key}) is missing from the store"))?;
+    let actual = sha256_hex(&bytes);
+    if actual != key {
+        return Err(format!(
+            "{what} (blob {key}) does not match its key: its SHA-256 is {actual}"
+        ));
+    }
+    if let Some(v) = version {
+        let streebog = hex::encode(streebog::Streebog256::digest(&bytes));
+        if streebog != v.streebog256 || bytes.len() as u64 != v.size {
+            return Err(format!(
+                "{what} (blob {key}) is not version {}'s: Streebog-256 {streebog} and {} bytes, \
+                 the version says {} and {} bytes",
+                v.number,
+                bytes.len(),
+                v.streebog256,
+                v.size
+            ));
+        }
+    }
+    Ok(bytes)
+}
+
+/// What a proof established: the record to journal, the blobs to store with it, and the
+/// signer's identity.
+pub(super) struct Proven {
+    pub auth: Authentication,
+    pub blobs: Vec<Vec<u8>>,
+    pub identity: Option<MemberIdentity>,
+}
+
+/// Whose certificate a notice must be signed with.
+#[derive(Clone, Copy)]
+pub(super) enum Signer<'a> {
+    /// The acting member's.
+    Member(&'a Member),
+    /// The organisation's (a director: the certificate carries its INN and OGRN).
+    Director(&'a Organisation),
+}
+
 /// An append of `events` with no blobs or listing rows (callers add those).
-fn request(
+pub(super) fn request(
     stream: String,
     expected_seq: u64,
     actor: &str,
     at: UnixTime,
     events: &[Event],
+    auth: &Authentication,
 ) -> AppendRequest {
     AppendRequest {
         stream,
@@ -134,16 +295,21 @@ fn request(
         blobs: Vec::new(),
         document: None,
         organisation: None,
+        members: Vec::new(),
+        auth: Some(serde_json::to_string(auth).unwrap_or_default()),
+        expect_also: Vec::new(),
     }
 }
 
 impl<S: FlowStore> Flow<S> {
-    /// A flow over `store`, checking signatures as `check` says, with the system clock.
+    /// A flow over `store`, checking signatures as `check` says, with the system clock. Every
+    /// step must be signed ([`Proof::Signed`]).
     pub fn new(store: S, check: SignatureCheck) -> Self {
         Self {
             store,
             check,
             clock: Arc::new(UnixTime::now),
+            service: None,
         }
     }
 
@@ -154,63 +320,125 @@ impl<S: FlowStore> Flow<S> {
         self
     }
 
+    /// Also accepts [`Proof::Service`]: the calling service, named `by`, vouches that it
+    /// authenticated the user itself. Each such step is journaled as
+    /// [`Authentication::Service`] and reported by the audit and the history; signed steps are
+    /// still checked as without it, and members may be added without a certificate.
+    #[must_use]
+    pub fn with_service_authentication(mut self, by: impl Into<String>) -> Self {
+        self.service = Some(by.into());
+        self
+    }
+
     /// The store.
     pub fn store(&self) -> &S {
         &self.store
     }
 
-    fn now(&self) -> UnixTime {
+    pub(super) fn now(&self) -> UnixTime {
         (self.clock)()
     }
 
-    async fn append(&self, request: AppendRequest) -> Result<Vec<JournalEntry>, FlowError> {
+    pub(super) async fn append(
+        &self,
+        request: AppendRequest,
+    ) -> Result<Vec<JournalEntry>, FlowError> {
         Ok(self.store.append(request).await?)
     }
 
-    // ---- organisations ----------------------------------------------------------------
+    /// A stream's entries, with its chain checked.
+    pub(super) async fn load(&self, stream: &str) -> Result<Vec<JournalEntry>, FlowError> {
+        let entries = self.store.load_stream(stream).await?;
+        journal::verify_stream(&entries).map_err(|b| {
+            FlowError::Integrity(format!(
+                "event {} of {} (store-wide {}) {}",
+                b.seq, b.stream, b.global_seq, b.reason
+            ))
+        })?;
+        Ok(entries)
+    }
 
-    /// Registers an organisation after validating its INN, OGRN (or OGRNIP) and KPP.
-    ///
-    /// # Errors
-    /// [`Refusal::Requisites`] for invalid requisites, [`Refusal::OrganisationExists`] if the
-    /// INN is registered already.
-    pub async fn register_organisation(
+    /// Checks `proof` that `actor` takes `step`, which follows position `seq` of its stream, at
+    /// `at`: a signed notice of exactly this step by `signer`'s certificate, or the service's
+    /// word when the flow takes it.
+    pub(super) fn authenticate(
         &self,
         actor: &str,
-        organisation: Organisation,
-    ) -> Result<OrganisationState, FlowError> {
-        let requisites = |e: crate::requisites::RequisiteError| Refusal::Requisites(e.to_string());
-        Inn::parse(&organisation.inn).map_err(requisites)?;
-        Ogrn::parse(&organisation.ogrn).map_err(requisites)?;
-        if let Some(kpp) = &organisation.kpp {
-            Kpp::parse(kpp).map_err(requisites)?;
-        }
-        if organisation.name.trim().is_empty() {
-            return Err(Refusal::Requisites("the organisation's name is empty".into()).into());
-        }
-        let inn = organisation.inn.clone();
-        let event = Event::OrganisationRegistered {
-            organisation: organisation.clone(),
+        seq: u64,
+        step: &NoticeStep,
+        proof: &Proof,
+        signer: Signer<'_>,
+        at: UnixTime,
+    ) -> Result<Proven, FlowError> {
+        let unproven = |reason: String| -> FlowError {
+            Refusal::Unauthenticated {
+                user: actor.into(),
+                reason,
+            }
+            .into()
         };
-        match self
-            .append(AppendRequest {
-                organisation: Some(organisation),
-                ..request(stream_of_organisation(&inn), 0, actor, self.now(), &[event])
-            })
-            .await
-        {
-            Err(FlowError::Conflict(_)) => Err(Refusal::OrganisationExists(inn).into()),
-            Err(e) => Err(e),
-            Ok(_) => self.organisation(&inn).await,
+        match proof {
+            Proof::Service => match &self.service {
+                Some(by) => Ok(Proven {
+                    auth: Authentication::Service { by: by.clone() },
+                    blobs: Vec::new(),
+                    identity: None,
+                }),
+                None => Err(unproven(
+                    "no signature: this flow takes signed steps only (sign the step's notice)"
+                        .into(),
+                )),
+            },
+            Proof::Signed { notice, signature } => {
+                let parsed = Notice::parse(notice).map_err(|e| unproven(e.to_string()))?;
+                if parsed.seq < seq && parsed.step.stream() == step.stream() {
+                    // Signed for an earlier state of the stream: reload, sign again.
+                    return Err(FlowError::Conflict(StoreError::Conflict {
+                        stream: step.stream(),
+                        expected: parsed.seq,
+                        actual: seq,
+                    }));
+                }
+                parsed.check(actor, seq, step, at).map_err(&unproven)?;
+                let signers = self
+                    .check
+                    .signers(signature, notice, at)
+                    .map_err(&unproven)?;
+                let expected = match signer {
+                    Signer::Member(m) => Expected {
+                        member: Some(m),
+                        organisation: None,
+                        exclude: &[],
+                    },
+                    Signer::Director(o) => Expected {
+                        member: None,
+                        organisation: Some(o),
+                        exclude: &[],
+                    },
+                };
+                let found = select(&signers, expected).map_err(unproven)?;
+                Ok(Proven {
+                    auth: Authentication::Signature {
+                        signature: sha256_hex(signature),
+                        signed: sha256_hex(notice),
+                        signer: found.record.clone(),
+                    },
+                    blobs: vec![notice.clone(), signature.clone()],
+                    identity: found.certificate.as_ref().map(MemberIdentity::of),
+                })
+            }
         }
     }
 
-    /// An organisation with its members.
+    // ---- reads -------------------------------------------------------------------------
+
+    /// An organisation with its members, replayed from its journal stream.
     ///
     /// # Errors
-    /// [`Refusal::UnknownOrganisation`] if it is not registered.
+    /// [`Refusal::UnknownOrganisation`] if it is not registered; [`FlowError::Integrity`] if
+    /// its stream's chain is broken.
     pub async fn organisation(&self, inn: &str) -> Result<OrganisationState, FlowError> {
-        let entries = self.store.load_stream(&stream_of_organisation(inn)).await?;
+        let entries = self.load(&stream_of_organisation(inn)).await?;
         let mut state = None;
         for e in &entries {
             let event = e
@@ -221,7 +449,7 @@ impl<S: FlowStore> Flow<S> {
         state.ok_or_else(|| Refusal::UnknownOrganisation(inn.into()).into())
     }
 
-    /// Every registered organisation.
+    /// Every registered organisation, as listed (a projection the audit checks).
     ///
     /// # Errors
     /// Store errors.
@@ -229,225 +457,127 @@ impl<S: FlowStore> Flow<S> {
         Ok(self.store.organisations().await?)
     }
 
-    async fn change_membership(
-        &self,
-        actor: &str,
-        inn: &str,
-        event: Event,
-    ) -> Result<OrganisationState, FlowError> {
-        let org = self.organisation(inn).await?;
-        let at = self.now();
-        if actor != SYSTEM_ACTOR {
-            let allowed = org
-                .members
-                .get(actor)
-                .is_some_and(|m| m.has_right(Right::Manage, at));
-            if !allowed {
-                return Err(Refusal::MayNot {
-                    user: actor.into(),
-                    action: "manage members",
-                    right: Right::Manage,
-                    organisation: inn.into(),
-                }
-                .into());
-            }
-        }
-        if let Event::RightGranted { user, .. } = &event
-            && !org.members.contains_key(user)
-        {
-            return Err(Refusal::NotMember {
-                user: user.clone(),
-                organisation: inn.into(),
-                side: "granting",
-            }
-            .into());
-        }
-        self.append(request(
-            stream_of_organisation(inn),
-            org.seq,
-            actor,
-            at,
-            &[event],
-        ))
-        .await?;
-        self.organisation(inn).await
-    }
-
-    /// Adds `user` to the organisation with `role` (replacing an earlier role), lapsing at
-    /// `until`. `actor` must hold the manage right there, or be [`SYSTEM_ACTOR`].
+    /// Members as listed, of one organisation (INN) or of all (a projection the audit checks).
     ///
     /// # Errors
-    /// [`Refusal::MissingRight`], [`Refusal::UnknownOrganisation`], [`FlowError::Conflict`].
-    pub async fn add_member(
-        &self,
-        actor: &str,
-        inn: &str,
-        user: &str,
-        role: Role,
-        until: Option<UnixTime>,
-    ) -> Result<OrganisationState, FlowError> {
-        let event = Event::MemberAdded {
-            user: user.into(),
-            role,
-            until,
-        };
-        self.change_membership(actor, inn, event).await
-    }
-
-    /// Grants `right` to member `user` beyond their role, lapsing at `until`.
-    ///
-    /// # Errors
-    /// As [`Flow::add_member`], and [`Refusal::NotMember`].
-    pub async fn grant(
-        &self,
-        actor: &str,
-        inn: &str,
-        user: &str,
-        right: Right,
-        until: Option<UnixTime>,
-    ) -> Result<OrganisationState, FlowError> {
-        let event = Event::RightGranted {
-            user: user.into(),
-            right,
-            until,
-        };
-        self.change_membership(actor, inn, event).await
-    }
-
-    /// Removes member `user`.
-    ///
-    /// # Errors
-    /// As [`Flow::add_member`].
-    pub async fn remove_member(
-        &self,
-        actor: &str,
-        inn: &str,
-        user: &str,
-    ) -> Result<OrganisationState, FlowError> {
-        let event = Event::MemberRemoved { user: user.into() };
-        self.change_membership(actor, inn, event).await
-    }
-
-    // ---- documents ---------------------------------------------------------------------
-
-    /// Creates a document in `draft` with version 1; `actor` must hold the edit right in the
-    /// sending organisation. Returns the new document (its id is a random UUID).
-    ///
-    /// # Errors
-    /// [`Refusal`]s for unknown organisations, missing rights, an empty or overlong title.
-    pub async fn create(&self, actor: &str, doc: NewDocument) -> Result<DocumentState, FlowError> {
-        if doc.sender == doc.recipient {
-            return Err(Refusal::SameOrganisation(doc.sender).into());
-        }
-        if doc.title.len() > machine::MAX_TITLE_LEN {
-            return Err(Refusal::TooLong {
-                field: "title",
-                max: machine::MAX_TITLE_LEN,
-            }
-            .into());
-        }
-        let sender = self.organisation(&doc.sender).await?;
-        self.organisation(&doc.recipient).await?;
-        let at = self.now();
-        let member = sender.members.get(actor);
-        if !member.is_some_and(|m| m.has_right(Right::Edit, at)) {
-            return Err(match member {
-                None => Refusal::NotMember {
-                    user: actor.into(),
-                    organisation: doc.sender.clone(),
-                    side: "sender",
-                },
-                Some(_) => Refusal::MayNot {
-                    user: actor.into(),
-                    action: "create documents",
-                    right: Right::Edit,
-                    organisation: doc.sender.clone(),
-                },
-            }
-            .into());
-        }
-        let content = hash_content(&doc.content, &doc.media_type)?;
-        let id = uuid::Uuid::new_v4().to_string();
-        let event = Event::DocumentCreated {
-            id: id.clone(),
-            kind: doc.kind,
-            title: doc.title,
-            sender: doc.sender,
-            recipient: doc.recipient,
-            version: Version {
-                number: 1,
-                sha256: content.sha256,
-                streebog256: content.streebog256,
-                size: content.size,
-                media_type: content.media_type,
-                author: actor.into(),
-                created_at: at,
-                restored_from: None,
-            },
-        };
-        let state = machine::apply(None, &event, 1, at)?;
-        self.append(AppendRequest {
-            blobs: vec![doc.content],
-            document: Some(state.summary()),
-            ..request(stream_of_document(&id), 0, actor, at, &[event])
-        })
-        .await?;
-        Ok(state)
+    /// Store errors.
+    pub async fn members(&self, organisation: Option<&str>) -> Result<Vec<MemberRow>, FlowError> {
+        Ok(self.store.members(organisation).await?)
     }
 
     /// A document as its journal left it.
     ///
     /// # Errors
-    /// [`FlowError::NotFound`] for an unknown id; [`FlowError::Corrupt`] if its stream does not
-    /// replay.
+    /// [`FlowError::NotFound`] for an unknown id; [`FlowError::Integrity`] if its stream's
+    /// chain is broken; [`FlowError::Corrupt`] if it does not replay.
     pub async fn document(&self, id: &str) -> Result<DocumentState, FlowError> {
-        let entries = self.store.load_stream(&stream_of_document(id)).await?;
+        let entries = self.load(&stream_of_document(id)).await?;
         replay(&entries)?.ok_or_else(|| FlowError::NotFound {
             what: "document",
             id: id.into(),
         })
     }
 
-    /// The journal entries of a document, in order.
+    /// The journal entries of a document, in order, with its chain checked.
     ///
     /// # Errors
-    /// Store errors.
+    /// Store errors, [`FlowError::Integrity`].
     pub async fn history(&self, id: &str) -> Result<Vec<JournalEntry>, FlowError> {
-        Ok(self.store.load_stream(&stream_of_document(id)).await?)
+        self.load(&stream_of_document(id)).await
     }
 
-    /// A version's content.
+    /// A version's content, checked against its SHA-256 key, its Streebog-256 hash and size.
     ///
     /// # Errors
-    /// [`FlowError::NotFound`] for a missing version or blob.
+    /// [`FlowError::NotFound`] for a missing version; [`FlowError::Integrity`] for a missing
+    /// or altered blob.
     pub async fn content(&self, doc: &DocumentState, version: u32) -> Result<Vec<u8>, FlowError> {
         let v = doc.version(version).ok_or_else(|| FlowError::NotFound {
             what: "version",
             id: format!("{} v{version}", doc.id),
         })?;
-        self.blob(&v.sha256).await
+        let bytes = self.store.blob(&v.sha256).await?;
+        verify_blob(
+            &v.sha256,
+            bytes,
+            &format!("the content of {} version {version}", doc.id),
+            Some(v),
+        )
+        .map_err(FlowError::Integrity)
     }
 
-    /// A stored blob (content, signature or receipt) by SHA-256 hex.
+    /// A stored blob (content, signature, receipt or notice) by SHA-256 hex, checked against
+    /// its key.
     ///
     /// # Errors
-    /// [`FlowError::NotFound`] if absent.
+    /// [`FlowError::Integrity`] if it is missing or does not match its key.
     pub async fn blob(&self, sha256: &str) -> Result<Vec<u8>, FlowError> {
-        self.store
-            .blob(sha256)
-            .await?
-            .ok_or_else(|| FlowError::NotFound {
-                what: "blob",
-                id: sha256.into(),
-            })
+        let bytes = self.store.blob(sha256).await?;
+        verify_blob(sha256, bytes, "a blob", None).map_err(FlowError::Integrity)
     }
 
-    /// Documents matching `filter`.
+    /// Documents matching `filter`, as listed (a projection the audit checks).
     ///
     /// # Errors
     /// Store errors.
     pub async fn list(&self, filter: &DocumentFilter) -> Result<Vec<DocumentSummary>, FlowError> {
         Ok(self.store.list(filter).await?)
+    }
+
+    // ---- documents ---------------------------------------------------------------------
+
+    /// Creates a document in `draft` with version 1; `actor` must hold the edit right in the
+    /// sending organisation and prove it is them with a signed notice of the creation.
+    ///
+    /// # Errors
+    /// [`Refusal`]s for unknown organisations, missing rights, an invalid id, an overlong
+    /// title, or an unproven actor ([`Refusal::Unauthenticated`]); [`FlowError::Conflict`].
+    pub async fn create(
+        &self,
+        actor: &str,
+        doc: NewDocument,
+        proof: &Proof,
+    ) -> Result<DocumentState, FlowError> {
+        let sender = self.organisation(&doc.sender).await?;
+        let recipient = self.organisation(&doc.recipient).await?;
+        let at = self.now();
+        let creation = Creation {
+            id: doc.id,
+            kind: doc.kind,
+            title: doc.title,
+            sender: doc.sender,
+            recipient: doc.recipient,
+            content: hash_content(&doc.content, &doc.media_type)?,
+        };
+        let member = sender.members.get(actor);
+        let events = machine::create(
+            &sender,
+            &recipient,
+            Actor {
+                user: actor,
+                member,
+            },
+            &creation,
+            at,
+        )?;
+        let stream = stream_of_document(&creation.id);
+        if !self.store.load_stream(&stream).await?.is_empty() {
+            return Err(Refusal::DocumentExists(creation.id).into());
+        }
+        let step = NoticeStep::for_creation(&creation);
+        let member = member.ok_or_else(|| FlowError::Corrupt("creator vanished".into()))?;
+        let proven = self.authenticate(actor, 0, &step, proof, Signer::Member(member), at)?;
+        let state = machine::apply(None, &events[0], 1, at)?;
+        let mut blobs = vec![doc.content];
+        blobs.extend(proven.blobs);
+        self.append(AppendRequest {
+            blobs,
+            document: Some(state.summary()),
+            expect_also: vec![(stream_of_organisation(&sender.organisation.inn), sender.seq)],
+            ..request(stream, 0, actor, at, &events, &proven.auth)
+        })
+        .await?;
+        Ok(state)
     }
 
     /// The organisation that must act on `kind` (its members decide who may).
@@ -460,32 +590,41 @@ impl<S: FlowStore> Flow<S> {
         self.organisation(state.organisation(side)).await
     }
 
-    /// Runs a non-signing command.
+    /// Runs a command proven by a notice: authorise, prove, append.
     async fn run(
         &self,
         id: &str,
         user: &str,
         command: Command,
-        blobs: Vec<Vec<u8>>,
+        proof: &Proof,
+        content: Option<Vec<u8>>,
     ) -> Result<DocumentState, FlowError> {
         let state = self.document(id).await?;
         let org = self.acting_organisation(&state, command.kind()).await?;
         let at = self.now();
-        let actor = Actor {
-            user,
-            member: org.members.get(user),
-        };
-        let events = machine::handle(&state, actor, &command, at)?;
-        self.commit(state, user, at, &events, blobs).await
+        let member = org.members.get(user);
+        let events = machine::handle(&state, Actor { user, member }, &command, at)?;
+        let step = NoticeStep::for_command(&state, &command)
+            .ok_or_else(|| FlowError::Corrupt(format!("{} takes no notice", command.kind())))?;
+        let member = member.ok_or_else(|| FlowError::Corrupt("actor vanished".into()))?;
+        let proven =
+            self.authenticate(user, state.seq, &step, proof, Signer::Member(member), at)?;
+        let mut blobs: Vec<Vec<u8>> = content.into_iter().collect();
+        blobs.extend(proven.blobs);
+        self.commit(state, &org, user, at, &events, blobs, &proven.auth)
+            .await
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn commit(
         &self,
         state: DocumentState,
+        org: &OrganisationState,
         user: &str,
         at: UnixTime,
         events: &[Event],
         blobs: Vec<Vec<u8>>,
+        auth: &Authentication,
     ) -> Result<DocumentState, FlowError> {
         let expected = state.seq;
         let mut next = state;
@@ -495,14 +634,22 @@ impl<S: FlowStore> Flow<S> {
         self.append(AppendRequest {
             blobs,
             document: Some(next.summary()),
-            ..request(stream_of_document(&next.id), expected, user, at, events)
+            expect_also: vec![(stream_of_organisation(&org.organisation.inn), org.seq)],
+            ..request(
+                stream_of_document(&next.id),
+                expected,
+                user,
+                at,
+                events,
+                auth,
+            )
         })
         .await?;
         Ok(next)
     }
 
     /// Adds a version with new `content` (from draft, or from returned, which makes it a draft
-    /// again). Needs the edit right in the sending organisation.
+    /// again). Needs the edit right in the sending organisation and a signed notice.
     ///
     /// # Errors
     /// [`Refusal`]s, [`FlowError::Conflict`].
@@ -512,10 +659,17 @@ impl<S: FlowStore> Flow<S> {
         user: &str,
         content: Vec<u8>,
         media_type: &str,
+        proof: &Proof,
     ) -> Result<DocumentState, FlowError> {
         let new = hash_content(&content, media_type)?;
-        self.run(id, user, Command::Revise { content: new }, vec![content])
-            .await
+        self.run(
+            id,
+            user,
+            Command::Revise { content: new },
+            proof,
+            Some(content),
+        )
+        .await
     }
 
     /// Adds a version repeating version `version`'s content.
@@ -527,8 +681,9 @@ impl<S: FlowStore> Flow<S> {
         id: &str,
         user: &str,
         version: u32,
+        proof: &Proof,
     ) -> Result<DocumentState, FlowError> {
-        self.run(id, user, Command::Restore { version }, Vec::new())
+        self.run(id, user, Command::Restore { version }, proof, None)
             .await
     }
 
@@ -541,11 +696,12 @@ impl<S: FlowStore> Flow<S> {
         id: &str,
         user: &str,
         comment: &str,
+        proof: &Proof,
     ) -> Result<DocumentState, FlowError> {
         let command = Command::Return {
             comment: comment.into(),
         };
-        self.run(id, user, command, Vec::new()).await
+        self.run(id, user, command, proof, None).await
     }
 
     /// Rejects the document for good (the recipient, with the sign right).
@@ -557,26 +713,33 @@ impl<S: FlowStore> Flow<S> {
         id: &str,
         user: &str,
         comment: &str,
+        proof: &Proof,
     ) -> Result<DocumentState, FlowError> {
         let command = Command::Reject {
             comment: comment.into(),
         };
-        self.run(id, user, command, Vec::new()).await
+        self.run(id, user, command, proof, None).await
     }
 
     /// Withdraws the document before acceptance (the sender, with the send right).
     ///
     /// # Errors
     /// [`Refusal`]s, [`FlowError::Conflict`].
-    pub async fn withdraw(&self, id: &str, user: &str) -> Result<DocumentState, FlowError> {
-        self.run(id, user, Command::Withdraw, Vec::new()).await
+    pub async fn withdraw(
+        &self,
+        id: &str,
+        user: &str,
+        proof: &Proof,
+    ) -> Result<DocumentState, FlowError> {
+        self.run(id, user, Command::Withdraw, proof, None).await
     }
 
     /// What the next signing step of `kind` signs, for the current state of `state`: the
-    /// version's content for send and sign, the [`receipt`] for accept.
+    /// version's content (checked against its hashes) for send and sign, the [`receipt`] for
+    /// accept.
     ///
     /// # Errors
-    /// [`FlowError::NotFound`] if the content is missing.
+    /// [`FlowError::Integrity`] if the content is missing or altered.
     pub async fn to_be_signed(
         &self,
         state: &DocumentState,
@@ -589,11 +752,13 @@ impl<S: FlowStore> Flow<S> {
     }
 
     /// Signs and sends the current version: `signature` is a detached CMS over its content by
-    /// a certificate bound to the sending organisation. Needs the send right.
+    /// the acting member's certificate, which must carry the sending organisation's INN and
+    /// OGRN. Needs the send right.
     ///
     /// # Errors
     /// [`Refusal::Signature`] (journaled as `signing_refused`) if the signature fails its
-    /// checks; other [`Refusal`]s; [`FlowError::Conflict`].
+    /// checks; other [`Refusal`]s; [`FlowError::Integrity`] if the content is altered;
+    /// [`FlowError::Conflict`].
     pub async fn send(
         &self,
         id: &str,
@@ -604,8 +769,8 @@ impl<S: FlowStore> Flow<S> {
             .await
     }
 
-    /// Accepts the current version: `signature` is a detached CMS over [`receipt`] by a
-    /// certificate bound to the receiving organisation. Needs the sign right.
+    /// Accepts the current version: `signature` is a detached CMS over [`receipt`] by the
+    /// acting member's certificate, bound to the receiving organisation. Needs the sign right.
     ///
     /// # Errors
     /// As [`Flow::send`].
@@ -619,8 +784,8 @@ impl<S: FlowStore> Flow<S> {
             .await
     }
 
-    /// Co-signs the accepted version: `signature` is the sender's detached CMS with the
-    /// recipient's SignerInfo added ([`super::FlowSigner::cosign`]). The document is archived
+    /// Co-signs the accepted version: `signature` is the sender's detached CMS with the acting
+    /// member's SignerInfo added ([`super::FlowSigner::cosign`]). The document is archived
     /// right after. Needs the sign right.
     ///
     /// # Errors
@@ -646,11 +811,10 @@ impl<S: FlowStore> Flow<S> {
         // One load of the acting organisation: its members authorise, its requisites bind.
         let org = self.acting_organisation(&state, kind).await?;
         let at = self.now();
-        let actor = Actor {
-            user,
-            member: org.members.get(user),
-        };
+        let member = org.members.get(user);
+        let actor = Actor { user, member };
         machine::authorize(&state, actor, kind, at)?;
+        let member = member.ok_or_else(|| FlowError::Corrupt("actor vanished".into()))?;
         let content = self.to_be_signed(&state, kind).await?;
         let version = state.current().number;
         // The co-signature must keep the sender's signer and add another one.
@@ -658,23 +822,41 @@ impl<S: FlowStore> Flow<S> {
             (CommandKind::Sign, Some(step)) => vec![step.signer.certificate_sha256.clone()],
             _ => Vec::new(),
         };
+        // A member bound to no certificate acts only on a service's word.
+        let service = member.identity.is_none() && self.service.is_some();
         let checked = self
             .check
-            .check(signature, &content, at, &org.organisation, &sender_signers)
-            .and_then(|c| {
-                if let Some(missing) = sender_signers.iter().find(|s| !c.signers.contains(s)) {
-                    Err(format!(
+            .signers(signature, &content, at)
+            .and_then(|signers| {
+                if let Some(missing) = sender_signers
+                    .iter()
+                    .find(|s| !signers.iter().any(|f| f.record.certificate_sha256 == **s))
+                {
+                    return Err(format!(
                         "the co-signature does not carry the sender's signature (certificate {missing})"
-                    ))
-                } else {
-                    Ok(c)
+                    ));
                 }
+                let expected = Expected {
+                    member: (!service).then_some(member),
+                    organisation: Some(&org.organisation),
+                    exclude: &sender_signers,
+                };
+                select(&signers, expected).map(|s| s.record.clone())
             });
-        let checked = match checked {
-            Ok(c) => c,
+        let record = match checked {
+            Ok(r) => r,
             Err(reason) => {
                 let event = machine::signing_refused(&state, kind, &reason);
-                self.commit(state, user, at, &[event], Vec::new()).await?;
+                self.commit(
+                    state,
+                    &org,
+                    user,
+                    at,
+                    &[event],
+                    Vec::new(),
+                    &Authentication::Attempt,
+                )
+                .await?;
                 return Err(Refusal::Signature {
                     command: kind,
                     reason,
@@ -682,9 +864,19 @@ impl<S: FlowStore> Flow<S> {
                 .into());
             }
         };
+        let blob = sha256_hex(signature);
+        let signed = sha256_hex(&content);
+        let auth = match (&self.service, service) {
+            (Some(by), true) => Authentication::Service { by: by.clone() },
+            _ => Authentication::Signature {
+                signature: blob.clone(),
+                signed: signed.clone(),
+                signer: record.clone(),
+            },
+        };
         let accepted = AcceptedSignature {
-            blob: super::sha256_hex(signature),
-            signer: checked.record,
+            blob,
+            signer: record,
         };
         let mut blobs = vec![signature.to_vec()];
         let command = match kind {
@@ -692,10 +884,9 @@ impl<S: FlowStore> Flow<S> {
                 signature: accepted,
             },
             CommandKind::Accept => {
-                let receipt = super::sha256_hex(&content);
                 blobs.push(content);
                 Command::Accept {
-                    receipt,
+                    receipt: signed,
                     signature: accepted,
                 }
             }
@@ -704,41 +895,62 @@ impl<S: FlowStore> Flow<S> {
             },
         };
         let events = machine::handle(&state, actor, &command, at)?;
-        self.commit(state, user, at, &events, blobs).await
+        self.commit(state, &org, user, at, &events, blobs, &auth)
+            .await
     }
 
     // ---- audit -------------------------------------------------------------------------
 
-    /// Recomputes both hash chains over the whole journal, page by page, and compares the end
-    /// with the recorded head.
+    /// Audits the whole store: recomputes both hash chains, replays every stream, re-verifies
+    /// every signed event (signature, the signer's binding to the member — or, for a
+    /// registration, to the organisation — and the right in force at the time), checks every
+    /// blob the journal references against its key, and compares the listings with the
+    /// journal's projections. Reports the first failing event and every listing difference.
     ///
     /// # Errors
-    /// Store errors (a broken chain is an `Ok` report that is not intact).
+    /// Store errors (a failed check is an `Ok` report that is not intact).
     pub async fn audit(&self) -> Result<AuditReport, FlowError> {
-        audit(&self.store).await
+        Ok(
+            super::audit::run(&self.store, &self.check, self.service.as_deref())
+                .await?
+                .0,
+        )
+    }
+
+    /// Restores the listings (documents, organisations, members) from the journal: audits
+    /// first, and rewrites them only when every event checks out. Returns that audit (its
+    /// `listings` are the differences that were repaired).
+    ///
+    /// # Errors
+    /// [`FlowError::Integrity`] if an event fails the audit (nothing is rewritten); store
+    /// errors.
+    pub async fn rebuild_listings(&self) -> Result<AuditReport, FlowError> {
+        let (report, listings) =
+            super::audit::run(&self.store, &self.check, self.service.as_deref()).await?;
+        match (&report.broken, listings) {
+            (None, Some(listings)) => {
+                self.store.replace_listings(listings).await?;
+                Ok(report)
+            }
+            (Some(b), _) => Err(FlowError::Integrity(format!(
+                "the journal fails its audit at event {} ({} {}): {}; listings left as they are",
+                b.global_seq, b.stream, b.seq, b.reason
+            ))),
+            (None, None) => Err(FlowError::Corrupt("the audit made no projections".into())),
+        }
     }
 }
 
-/// Audits `store` (see [`Flow::audit`]).
+/// Audits `store` (see [`Flow::audit`]), checking signatures with `check` and taking no
+/// service's word for who acted.
 ///
 /// # Errors
 /// Store errors.
-pub async fn audit<S: FlowStore>(store: &S) -> Result<AuditReport, FlowError> {
-    let head = store.head().await?;
-    let mut auditor = Auditor::new();
-    let mut after = 0;
-    loop {
-        let page = store.journal_page(after, JOURNAL_PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.global_seq;
-        for e in &page {
-            auditor.feed(e);
-        }
-        if auditor.is_broken() {
-            break;
-        }
-    }
-    Ok(auditor.finish(head))
+pub async fn audit<S: FlowStore>(
+    store: &S,
+    check: &SignatureCheck,
+) -> Result<AuditReport, FlowError> {
+    Ok(super::audit::run(store, check, None).await?.0)
 }
 
 /// Replays a document stream.

@@ -8,9 +8,13 @@
 //! | sign   | a co-signature: the sender's CMS plus the recipient's SignerInfo | both, in one CMS |
 //!
 //! A signature passes when the CMS verifies (every signer valid, certificates validated with
-//! revocation at the transition time, [`crate::cms::Verifier`]) *and* one of its signers'
+//! revocation at the transition time, [`crate::cms::Verifier`]), one of its signers'
 //! certificates carries the acting organisation's INN and OGRN
-//! ([`crate::pki::russian::RussianAttributes::check_organisation`]).
+//! ([`crate::pki::russian::RussianAttributes::check_organisation`]) *and* that certificate is
+//! the acting member's ([`bind_member`]). Every other step is proven by the member's signature
+//! over a [`super::notice::Notice`], checked the same way without the organisation binding
+//! (a registration instead needs the director's certificate to carry the organisation's INN
+//! and OGRN).
 
 use crate::cms::{Content, SignOptions, SignedData, Signer, Verifier, VerifyOptions};
 use crate::crypto::{CryptoProvider, SigningKey};
@@ -19,7 +23,8 @@ use crate::pki::{Certificate, Crl, Status, TrustStore, UnixTime};
 use crate::requisites::{Inn, Ogrn};
 
 use super::machine::DocumentState;
-use super::model::{Organisation, SignerRecord};
+use super::model::{Member, MemberIdentity, Organisation, SignerRecord};
+use super::notice::{Notice, Proof};
 
 /// How the flow checks signatures on signing steps.
 #[derive(Debug)]
@@ -60,24 +65,30 @@ pub fn receipt(state: &DocumentState) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A checked signer.
-pub(super) struct Checked {
+/// A signer of a CMS as the check found it, with its certificate.
+#[derive(Clone, Debug)]
+pub(super) struct FoundSigner {
+    /// What the journal records of it.
     pub record: SignerRecord,
-    /// SHA-256 fingerprints of every signer certificate in the CMS.
-    pub signers: Vec<String>,
+    /// Its certificate (`None` if the CMS and the trust material do not carry it).
+    pub certificate: Option<Certificate>,
 }
 
 impl SignatureCheck {
-    /// Checks `cms` (detached) over `content` at `at`: it must verify and one signer must be
-    /// bound to `organisation`, other than the signers in `exclude`. Returns that signer.
-    pub(super) fn check(
+    /// Whether signatures are verified cryptographically (not taken on trust).
+    pub fn verifies(&self) -> bool {
+        matches!(self, Self::Verify(_))
+    }
+
+    /// Checks the detached `cms` over `content` at `at`: under [`SignatureCheck::Verify`] every
+    /// signer must verify with a valid certificate path and revocation; under
+    /// [`SignatureCheck::TrustCaller`] the CMS is only parsed. Returns its signers.
+    pub(super) fn signers(
         &self,
         cms: &[u8],
         content: &[u8],
         at: UnixTime,
-        organisation: &Organisation,
-        exclude: &[String],
-    ) -> Result<Checked, String> {
+    ) -> Result<Vec<FoundSigner>, String> {
         let sd = SignedData::from_ber(cms).map_err(|e| format!("not a CMS signature: {e}"))?;
         if !sd.is_detached() {
             return Err("the CMS signature must be detached (the content is in the store)".into());
@@ -139,49 +150,130 @@ impl SignatureCheck {
                 })
                 .collect(),
         };
-        let inn = Inn::parse(&organisation.inn).map_err(|e| e.to_string())?;
-        let ogrn = Ogrn::parse(&organisation.ogrn).map_err(|e| e.to_string())?;
         let pool: Vec<&Certificate> = match self {
             Self::Verify(tm) => embedded.iter().chain(tm.certificates.iter()).collect(),
             Self::TrustCaller => embedded.iter().collect(),
         };
-        let mut mismatches = Vec::new();
-        for (fp, subject, algorithm) in &signers {
-            if exclude.contains(fp) {
-                continue;
-            }
-            let Some(cert) = pool
-                .iter()
-                .find(|c| hex::encode(c.fingerprint_sha256()) == *fp)
-            else {
-                continue;
-            };
-            match RussianAttributes::from_certificate(cert).check_organisation(&inn, &ogrn) {
-                Ok(()) => {
-                    return Ok(Checked {
-                        record: SignerRecord {
-                            subject: subject.clone(),
-                            certificate_sha256: fp.clone(),
-                            algorithm: algorithm.clone(),
-                            verified: matches!(self, Self::Verify(_)),
-                        },
-                        signers: signers.iter().map(|s| s.0.clone()).collect(),
-                    });
-                }
-                Err(e) => mismatches.push(format!("{subject}: {e}")),
-            }
+        Ok(signers
+            .into_iter()
+            .map(|(fp, subject, algorithm)| FoundSigner {
+                certificate: pool
+                    .iter()
+                    .find(|c| hex::encode(c.fingerprint_sha256()) == fp)
+                    .map(|c| (*c).clone()),
+                record: SignerRecord {
+                    subject,
+                    certificate_sha256: fp,
+                    algorithm,
+                    verified: self.verifies(),
+                },
+            })
+            .collect())
+    }
+}
+
+/// Checks that `certificate` proves `member`'s identity: the one place a signer is matched to
+/// the member whose step it signs.
+///
+/// # Errors
+/// A sentence saying why not (no identity bound, another person, another certificate).
+pub fn bind_member(member: &Member, certificate: &Certificate) -> Result<(), String> {
+    match &member.identity {
+        None => Err(format!(
+            "{} has no certificate bound (added before steps were signed, or by a service): an \
+             administrator must add them again with their certificate",
+            member.user
+        )),
+        Some(identity) if identity.is_proven_by(certificate) => Ok(()),
+        Some(identity) => Err(format!(
+            "{}'s steps are proven by {identity}, not by {}",
+            member.user,
+            MemberIdentity::of(certificate),
+        )),
+    }
+}
+
+/// Checks that `certificate` carries `organisation`'s INN (INNLE) and OGRN: the binding every
+/// signing step (send, accept, sign) and a director's registration need.
+///
+/// # Errors
+/// A sentence naming the attribute that is missing or differs.
+pub fn bind_organisation(
+    organisation: &Organisation,
+    certificate: &Certificate,
+) -> Result<(), String> {
+    let inn = Inn::parse(&organisation.inn).map_err(|e| e.to_string())?;
+    let ogrn = Ogrn::parse(&organisation.ogrn).map_err(|e| e.to_string())?;
+    RussianAttributes::from_certificate(certificate)
+        .check_organisation(&inn, &ogrn)
+        .map_err(|e| e.to_string())
+}
+
+/// Who a signature must be from.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Expected<'a> {
+    /// The acting member (`None`: any signer, e.g. a director registering).
+    pub member: Option<&'a Member>,
+    /// The organisation whose INN and OGRN the certificate must carry, if any.
+    pub organisation: Option<&'a Organisation>,
+    /// Fingerprints of signers that do not count (the sender's, in a co-signature).
+    pub exclude: &'a [String],
+}
+
+/// Picks the signer among `signers` that is what `expected` asks for.
+///
+/// # Errors
+/// A sentence naming each signer and why it does not fit.
+pub(super) fn select<'s>(
+    signers: &'s [FoundSigner],
+    expected: Expected<'_>,
+) -> Result<&'s FoundSigner, String> {
+    let mut not_organisation = Vec::new();
+    let mut not_member = Vec::new();
+    let candidates = signers
+        .iter()
+        .filter(|s| !expected.exclude.contains(&s.record.certificate_sha256));
+    for s in candidates {
+        let subject = &s.record.subject;
+        let Some(cert) = &s.certificate else {
+            not_organisation.push(format!(
+                "{subject}: the certificate is not in the signature"
+            ));
+            continue;
+        };
+        if let Some(org) = expected.organisation
+            && let Err(e) = bind_organisation(org, cert)
+        {
+            not_organisation.push(format!("{subject}: {e}"));
+            continue;
         }
-        Err(format!(
+        if let Some(member) = expected.member
+            && let Err(e) = bind_member(member, cert)
+        {
+            not_member.push(e);
+            continue;
+        }
+        return Ok(s);
+    }
+    match (expected.organisation, expected.member) {
+        (_, Some(member)) if !not_member.is_empty() => Err(format!(
+            "the signature is not {}'s: {}",
+            member.user,
+            not_member.join("; ")
+        )),
+        (Some(org), _) => Err(format!(
             "no signer's certificate is bound to organisation {} (INN {}, OGRN {}){}",
-            organisation.name,
-            organisation.inn,
-            organisation.ogrn,
-            if mismatches.is_empty() {
+            org.name,
+            org.inn,
+            org.ogrn,
+            if not_organisation.is_empty() {
                 String::new()
             } else {
-                format!(": {}", mismatches.join("; "))
+                format!(": {}", not_organisation.join("; "))
             }
-        ))
+        )),
+        _ if not_organisation.is_empty() => Err("the CMS names no signer".into()),
+        _ => Err(not_organisation.join("; ")),
     }
 }
 
@@ -232,6 +324,17 @@ impl FlowSigner<'_> {
             .signer()
             .sign(self.key, Content::Detached(&mut reader))?
             .into_der())
+    }
+
+    /// Signs `notice` (detached CMS over [`Notice::to_bytes`]): the proof of a step that
+    /// carries no document signature of its own.
+    ///
+    /// # Errors
+    /// As [`Signer::sign`].
+    pub fn prove(&self, notice: &Notice) -> Result<Proof, crate::cms::CmsError> {
+        let notice = notice.to_bytes();
+        let signature = self.sign(&notice)?;
+        Ok(Proof::Signed { notice, signature })
     }
 
     /// Adds this signer to the detached CMS `existing` over `content` (for sign).

@@ -1,29 +1,40 @@
 //! `signflow flow`: the document flow over a SQLite file or a PostgreSQL database.
 //!
-//! Exit statuses: 0 done (for `audit`: intact), 1 refused (for `audit`: tampered), 5 conflict
-//! (another writer got there first: run it again), and the common ones (2, 4, 64, 74).
+//! Every state-changing command is signed by the member it names: `--as NAME` and the
+//! member's signer (`--p12 FILE --password-env VAR|--password-file FILE`, or `--key FILE
+//! --cert FILE`). `org add` is signed by the organisation's director, whose certificate must
+//! carry its INN and OGRN; `member add` binds the new member to the certificate given with
+//! `--cert`.
+//!
+//! Exit statuses: 0 done (for `audit`: intact), 1 refused or found wrong (for `audit`: anything
+//! tampered; for `export`: a blob missing or altered), 5 conflict (another writer got there
+//! first: run it again), and the common ones (2, 4, 64 — e.g. a PostgreSQL URL without a
+//! database —, 74 — e.g. a SQLite store that does not exist).
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
-use signflow::crypto::CryptoProvider;
+use signflow::crypto::{CryptoProvider, PublicKeyInfo};
 use signflow::flow::model::{
-    DocumentFilter, DocumentKind, Organisation, Role, Status as DocStatus,
+    Authentication, DocumentFilter, DocumentKind, Organisation, Right, Role, Status as DocStatus,
 };
+use signflow::flow::store::StoreError;
 use signflow::flow::{
-    AnyStore, CommandKind, DocumentState, Flow, FlowError, FlowSigner, NewDocument, SYSTEM_ACTOR,
-    SignatureCheck, TrustMaterial,
+    AnyStore, AuditReport, CommandKind, DocumentState, Event, Flow, FlowError, FlowSigner,
+    NewDocument, NewMember, Proof, SignatureCheck, Step, TrustMaterial,
 };
-use signflow::pki::UnixTime;
+use signflow::pki::{Certificate, UnixTime};
 
 use crate::exit::{Failure, Status};
-use crate::identity::SignerArgs;
+use crate::identity::{Identity, SignerArgs};
 use crate::input::{self, TrustArgs};
+use crate::secrets::PasswordArgs;
 
 #[derive(Args, Debug)]
 pub struct FlowArgs {
-    /// The store: a SQLite file path or a postgres:// URL.
+    /// The store: a SQLite file path or a postgres:// URL naming its database. Only `init`
+    /// creates one.
     #[arg(long, value_name = "DB", default_value = "signflow.db")]
     db: String,
     #[command(flatten)]
@@ -50,31 +61,39 @@ enum FlowCommand {
     Accept(SignStepArgs),
     /// Co-sign the accepted version; the document is archived (recipient, sign right).
     Sign(SignStepArgs),
-    /// Return for corrections (recipient).
+    /// Return for corrections (recipient, sign right).
     Return(CommentArgs),
-    /// Reject for good (recipient).
+    /// Reject for good (recipient, sign right).
     Reject(CommentArgs),
     /// Add a version with new content (sender, edit right).
     Revise(ReviseArgs),
-    /// Add a version repeating an earlier version's content.
+    /// Add a version repeating an earlier version's content (sender, edit right).
     Restore(RestoreArgs),
     /// Withdraw before acceptance (sender, send right).
-    Withdraw(ActorArgs),
+    Withdraw(SignStepArgs),
     /// A document's state, versions and signatures.
     Show(IdArgs),
-    /// A document's journal.
+    /// A document's journal, with who proved each step and how.
     History(IdArgs),
     /// Documents, most recently changed first.
     List(ListArgs),
-    /// Write a version's content and signatures as files `openssl cms -verify` accepts.
+    /// Write a version's content, signatures and signed notices as files `openssl cms
+    /// -verify` accepts (every blob checked against its key first).
     Export(ExportArgs),
-    /// Recompute the journal's hash chains (exit 0 intact, 1 tampered).
+    /// Check everything against the journal: hash chains, every signed step (signature,
+    /// member binding, right at the time), every blob, the listings (exit 0 intact, 1 not).
     Audit,
+    /// Restore the listings (documents, organisations, members) from the journal, after an
+    /// audit of every event.
+    Rebuild,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum OrgCommand {
-    /// Register an organisation (requisites are validated).
+    /// Register an organisation, signed by its director (whose certificate carries its INN
+    /// and OGRN): the director becomes its first administrator.
     Add {
         /// ИНН.
         #[arg(long)]
@@ -88,6 +107,11 @@ enum OrgCommand {
         /// Name.
         #[arg(long)]
         name: String,
+        /// The director's user id.
+        #[arg(long, value_name = "NAME", default_value = "director")]
+        user: String,
+        #[command(flatten)]
+        signer: SignerArgs,
     },
     /// Registered organisations.
     List,
@@ -95,32 +119,94 @@ enum OrgCommand {
 
 #[derive(Subcommand, Debug)]
 enum MemberCommand {
-    /// Add a member with a role (administrator, signer, operator, accountant, observer).
-    Add {
+    /// Add a member with a role (administrator, signer, operator, accountant, observer), bound
+    /// to the identity of their certificate; signed by an administrator (manage right).
+    Add(MemberAddArgs),
+    /// Grant a right beyond the member's role (view, edit, send, sign, manage).
+    Grant {
         /// The organisation's INN.
         #[arg(long, value_name = "INN")]
         org: String,
-        /// The user's id.
-        #[arg(long, value_name = "ID")]
+        /// The member.
+        #[arg(long, value_name = "NAME")]
         user: String,
-        /// The role.
-        #[arg(long, value_name = "ROLE")]
-        role: Role,
-        /// When the membership lapses (RFC 3339).
+        /// The right.
+        #[arg(long)]
+        right: Right,
+        /// When it lapses (RFC 3339).
         #[arg(long, value_name = "RFC3339")]
         until: Option<String>,
-        /// Acting member (needs the manage right); default: the system administrator.
-        #[arg(long = "as", value_name = "USER")]
-        actor: Option<String>,
+        /// The acting administrator.
+        #[arg(long = "as", value_name = "ADMIN")]
+        actor: String,
+        #[command(flatten)]
+        signer: SignerArgs,
     },
+    /// Remove a member.
+    Remove {
+        /// The organisation's INN.
+        #[arg(long, value_name = "INN")]
+        org: String,
+        /// The member.
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        /// The acting administrator.
+        #[arg(long = "as", value_name = "ADMIN")]
+        actor: String,
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
+    /// Members as listed.
+    List {
+        /// Only this organisation's (INN).
+        #[arg(long, value_name = "INN")]
+        org: Option<String>,
+    },
+}
+
+/// `member add`: `--cert` is the new member's certificate; the administrator signs with
+/// `--p12` or with `--key` and a second `--cert` (the one that matches the key).
+#[derive(Args, Debug)]
+struct MemberAddArgs {
+    /// The organisation's INN.
+    #[arg(long, value_name = "INN")]
+    org: String,
+    /// The new member's user id.
+    #[arg(long, value_name = "NAME")]
+    user: String,
+    /// The role.
+    #[arg(long, value_name = "ROLE")]
+    role: Role,
+    /// The new member's certificate, PEM or DER: a qualified one binds the person (SNILS and
+    /// INN), any other the certificate itself. With --key, give the administrator's
+    /// certificate as a second --cert: the one matching --key is the signer's.
+    #[arg(long = "cert", value_name = "FILE", required = true)]
+    certs: Vec<PathBuf>,
+    /// When the membership lapses (RFC 3339).
+    #[arg(long, value_name = "RFC3339")]
+    until: Option<String>,
+    /// The acting administrator (manage right).
+    #[arg(long = "as", value_name = "ADMIN")]
+    actor: String,
+    /// The administrator's PKCS#12 file (password through --password-env or --password-file).
+    #[arg(long, value_name = "FILE", conflicts_with = "key")]
+    p12: Option<PathBuf>,
+    #[command(flatten)]
+    password: PasswordArgs,
+    /// The administrator's private key (with their certificate as a second --cert).
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// Certificates above the administrator's to embed (repeatable).
+    #[arg(long, value_name = "FILE")]
+    chain: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 struct ActorArgs {
     /// The document id.
     id: String,
-    /// The acting user.
-    #[arg(long = "as", value_name = "USER")]
+    /// The acting member.
+    #[arg(long = "as", value_name = "NAME")]
     actor: String,
 }
 
@@ -134,8 +220,8 @@ struct IdArgs {
 struct CreateArgs {
     /// The content of version 1.
     file: PathBuf,
-    /// The acting user (edit right in the sending organisation).
-    #[arg(long = "as", value_name = "USER")]
+    /// The acting member (edit right in the sending organisation).
+    #[arg(long = "as", value_name = "NAME")]
     actor: String,
     /// The sender's INN.
     #[arg(long, value_name = "INN")]
@@ -152,6 +238,8 @@ struct CreateArgs {
     /// The content's media type.
     #[arg(long, default_value = "application/octet-stream")]
     media_type: String,
+    #[command(flatten)]
+    signer: SignerArgs,
 }
 
 #[derive(Args, Debug)]
@@ -169,6 +257,8 @@ struct CommentArgs {
     /// Why (required).
     #[arg(long)]
     comment: String,
+    #[command(flatten)]
+    signer: SignerArgs,
 }
 
 #[derive(Args, Debug)]
@@ -180,6 +270,8 @@ struct ReviseArgs {
     /// Its media type.
     #[arg(long, default_value = "application/octet-stream")]
     media_type: String,
+    #[command(flatten)]
+    signer: SignerArgs,
 }
 
 #[derive(Args, Debug)]
@@ -189,6 +281,8 @@ struct RestoreArgs {
     /// The version to restore.
     #[arg(long)]
     version: u32,
+    #[command(flatten)]
+    signer: SignerArgs,
 }
 
 #[derive(Args, Debug)]
@@ -222,12 +316,22 @@ struct ExportArgs {
     output: PathBuf,
 }
 
+fn store_status(e: &StoreError) -> Status {
+    match e {
+        StoreError::Conflict { .. } => Status::Conflict,
+        StoreError::Corrupt(_) => Status::Invalid,
+        StoreError::InvalidLocation { .. } | StoreError::UnsupportedLocation(_) => Status::Usage,
+        _ => Status::Io,
+    }
+}
+
 fn flow_failure(e: FlowError) -> Failure {
     let status = match &e {
-        FlowError::Refused(_) => Status::Invalid,
+        FlowError::Refused(_) | FlowError::Integrity(_) | FlowError::Corrupt(_) => Status::Invalid,
         FlowError::Conflict(_) => Status::Conflict,
         FlowError::NotFound { .. } => Status::Usage,
         FlowError::ContentTooLarge { .. } => Status::Usage,
+        FlowError::Store(s) => store_status(s),
         _ => Status::Io,
     };
     Failure::new(status, e.to_string())
@@ -260,26 +364,70 @@ pub fn run(
     runtime.block_on(run_async(provider, args, json))
 }
 
+/// The signer of a step: key, certificate and chain, signing at the current time.
+fn flow_signer<'a>(provider: &'a CryptoProvider, id: &'a Identity) -> FlowSigner<'a> {
+    FlowSigner {
+        provider,
+        key: &*id.key,
+        certificate: &id.certificate,
+        chain: &id.chain,
+        at: UnixTime::now(),
+    }
+}
+
+fn cms_failure(e: signflow::cms::CmsError) -> Failure {
+    Failure::new(Status::KeyError, e.to_string())
+}
+
+/// Asks the flow for the notice of `step` by `actor`, and signs it with `signer`.
+async fn prove(
+    provider: &'static CryptoProvider,
+    flow: &Flow<AnyStore>,
+    actor: &str,
+    step: &Step<'_>,
+    signer: &SignerArgs,
+) -> Result<Proof, Failure> {
+    let id = signer.load(provider)?;
+    let notice = flow.notice(actor, step).await.map_err(flow_failure)?;
+    flow_signer(provider, &id)
+        .prove(&notice)
+        .map_err(cms_failure)
+}
+
+fn time_arg(t: Option<&String>) -> Result<Option<UnixTime>, Failure> {
+    t.map(|t| input::time(Some(t))).transpose()
+}
+
 async fn run_async(
     provider: &'static CryptoProvider,
     args: &FlowArgs,
     json: bool,
 ) -> Result<Status, Failure> {
-    let store = AnyStore::open(&args.db)
-        .await
-        .map_err(|e| Failure::new(Status::Io, format!("{}: {e}", args.db)))?;
-    let signing = matches!(
+    let open = if matches!(args.command, FlowCommand::Init) {
+        AnyStore::open(&args.db).await
+    } else {
+        AnyStore::open_existing(&args.db).await
+    };
+    let store = open.map_err(|e| Failure::new(store_status(&e), format!("{}: {e}", args.db)))?;
+    // Every step is checked against its signer's certificate path, and so is the audit.
+    let verifying = !matches!(
         args.command,
-        FlowCommand::Send(_) | FlowCommand::Accept(_) | FlowCommand::Sign(_)
+        FlowCommand::Init
+            | FlowCommand::Show(_)
+            | FlowCommand::History(_)
+            | FlowCommand::List(_)
+            | FlowCommand::Export(_)
+            | FlowCommand::Org(OrgCommand::List)
+            | FlowCommand::Member(MemberCommand::List { .. })
     );
-    if signing && args.material.trust.is_empty() {
+    if verifying && args.material.trust.is_empty() {
         return Err(Failure::new(
             Status::Usage,
-            "send, accept and sign check the signature: give the trust anchors with --trust \
-             (and --crl for revocation)",
+            "this command checks signatures: give the trust anchors with --trust (and --crl \
+             for revocation)",
         ));
     }
-    let check = if signing {
+    let check = if verifying {
         trust_material(provider, args)?
     } else {
         SignatureCheck::TrustCaller
@@ -304,6 +452,8 @@ async fn run_async(
             ogrn,
             kpp,
             name,
+            user,
+            signer,
         }) => {
             let org = Organisation {
                 inn: inn.clone(),
@@ -311,14 +461,22 @@ async fn run_async(
                 kpp: kpp.clone(),
                 name: name.clone(),
             };
+            let proof = prove(
+                provider,
+                &flow,
+                user,
+                &Step::RegisterOrganisation(&org),
+                signer,
+            )
+            .await?;
             let state = flow
-                .register_organisation(SYSTEM_ACTOR, org)
+                .register_organisation(user, org, &proof)
                 .await
                 .map_err(flow_failure)?;
             print(
                 json!(state),
                 format!(
-                    "registered {} (INN {})",
+                    "registered {} (INN {}), director {user}",
                     state.organisation.name, state.organisation.inn
                 ),
             );
@@ -332,43 +490,124 @@ async fn run_async(
                 .join("\n");
             print(json!(orgs), text);
         }
-        FlowCommand::Member(MemberCommand::Add {
+        FlowCommand::Member(MemberCommand::Add(a)) => {
+            let (certificate, id) = member_add_signer(provider, a)?;
+            let member = NewMember {
+                user: a.user.clone(),
+                role: a.role,
+                until: time_arg(a.until.as_ref())?,
+                certificate: Some(certificate),
+            };
+            let step = Step::AddMember {
+                organisation: &a.org,
+                member: &member,
+            };
+            let notice = flow.notice(&a.actor, &step).await.map_err(flow_failure)?;
+            let proof = flow_signer(provider, &id)
+                .prove(&notice)
+                .map_err(cms_failure)?;
+            let state = flow
+                .add_member(&a.actor, &a.org, &member, &proof)
+                .await
+                .map_err(flow_failure)?;
+            let added = state.members.get(&a.user);
+            print(
+                json!(added),
+                format!(
+                    "{} is {} of {}, proven by {}",
+                    a.user,
+                    a.role,
+                    state.organisation.name,
+                    added
+                        .and_then(|m| m.identity.as_ref())
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ),
+            );
+        }
+        FlowCommand::Member(MemberCommand::Grant {
             org,
             user,
-            role,
+            right,
             until,
             actor,
+            signer,
         }) => {
-            let until = until.as_deref().map(|t| input::time(Some(t))).transpose()?;
+            let step = Step::Grant {
+                organisation: org,
+                user,
+                right: *right,
+                until: time_arg(until.as_ref())?,
+            };
+            let proof = prove(provider, &flow, actor, &step, signer).await?;
+            let Step::Grant { until, .. } = step else {
+                unreachable!()
+            };
             let state = flow
-                .add_member(
-                    actor.as_deref().unwrap_or(SYSTEM_ACTOR),
-                    org,
-                    user,
-                    *role,
-                    until,
-                )
+                .grant(actor, org, user, *right, until, &proof)
                 .await
                 .map_err(flow_failure)?;
             print(
                 json!(state.members.get(user)),
-                format!("{user} is {role} of {}", state.organisation.name),
+                format!("{user} holds {right} in {}", state.organisation.name),
             );
         }
+        FlowCommand::Member(MemberCommand::Remove {
+            org,
+            user,
+            actor,
+            signer,
+        }) => {
+            let step = Step::RemoveMember {
+                organisation: org,
+                user,
+            };
+            let proof = prove(provider, &flow, actor, &step, signer).await?;
+            let state = flow
+                .remove_member(actor, org, user, &proof)
+                .await
+                .map_err(flow_failure)?;
+            print(
+                json!({"removed": user, "organisation": state.organisation.inn}),
+                format!(
+                    "{user} is no member of {} any more",
+                    state.organisation.name
+                ),
+            );
+        }
+        FlowCommand::Member(MemberCommand::List { org }) => {
+            let rows = flow.members(org.as_deref()).await.map_err(flow_failure)?;
+            let text = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}  {:<12} {:<13} {}",
+                        r.organisation,
+                        r.member.user,
+                        r.member.role,
+                        r.member
+                            .identity
+                            .as_ref()
+                            .map_or_else(|| "(no certificate bound)".into(), ToString::to_string)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(json!(rows), text);
+        }
         FlowCommand::Create(a) => {
-            let content = input::read(&a.file)?;
+            let doc = NewDocument {
+                id: NewDocument::new_id(),
+                sender: a.from.clone(),
+                recipient: a.to.clone(),
+                kind: a.kind,
+                title: a.title.clone(),
+                content: input::read(&a.file)?,
+                media_type: a.media_type.clone(),
+            };
+            let proof = prove(provider, &flow, &a.actor, &Step::Create(&doc), &a.signer).await?;
             let doc = flow
-                .create(
-                    &a.actor,
-                    NewDocument {
-                        sender: a.from.clone(),
-                        recipient: a.to.clone(),
-                        kind: a.kind,
-                        title: a.title.clone(),
-                        content,
-                        media_type: a.media_type.clone(),
-                    },
-                )
+                .create(&a.actor, doc, &proof)
                 .await
                 .map_err(flow_failure)?;
             print(json!(doc), doc.id.clone());
@@ -383,32 +622,64 @@ async fn run_async(
             print(json!(doc), describe(&doc));
         }
         FlowCommand::Return(a) | FlowCommand::Reject(a) => {
-            let doc = if matches!(args.command, FlowCommand::Return(_)) {
-                flow.return_for_correction(&a.who.id, &a.who.actor, &a.comment)
+            let (id, actor) = (&a.who.id, &a.who.actor);
+            let returning = matches!(args.command, FlowCommand::Return(_));
+            let step = if returning {
+                Step::Return {
+                    document: id,
+                    comment: &a.comment,
+                }
+            } else {
+                Step::Reject {
+                    document: id,
+                    comment: &a.comment,
+                }
+            };
+            let proof = prove(provider, &flow, actor, &step, &a.signer).await?;
+            let doc = if returning {
+                flow.return_for_correction(id, actor, &a.comment, &proof)
                     .await
             } else {
-                flow.reject(&a.who.id, &a.who.actor, &a.comment).await
+                flow.reject(id, actor, &a.comment, &proof).await
             }
             .map_err(flow_failure)?;
             print(json!(doc), describe(&doc));
         }
         FlowCommand::Revise(a) => {
             let content = input::read(&a.file)?;
+            let step = Step::Revise {
+                document: &a.who.id,
+                content: &content,
+                media_type: &a.media_type,
+            };
+            let proof = prove(provider, &flow, &a.who.actor, &step, &a.signer).await?;
             let doc = flow
-                .revise(&a.who.id, &a.who.actor, content, &a.media_type)
+                .revise(&a.who.id, &a.who.actor, content, &a.media_type, &proof)
                 .await
                 .map_err(flow_failure)?;
             print(json!(doc), describe(&doc));
         }
         FlowCommand::Restore(a) => {
+            let step = Step::Restore {
+                document: &a.who.id,
+                version: a.version,
+            };
+            let proof = prove(provider, &flow, &a.who.actor, &step, &a.signer).await?;
             let doc = flow
-                .restore(&a.who.id, &a.who.actor, a.version)
+                .restore(&a.who.id, &a.who.actor, a.version, &proof)
                 .await
                 .map_err(flow_failure)?;
             print(json!(doc), describe(&doc));
         }
         FlowCommand::Withdraw(a) => {
-            let doc = flow.withdraw(&a.id, &a.actor).await.map_err(flow_failure)?;
+            let step = Step::Withdraw {
+                document: &a.who.id,
+            };
+            let proof = prove(provider, &flow, &a.who.actor, &step, &a.signer).await?;
+            let doc = flow
+                .withdraw(&a.who.id, &a.who.actor, &proof)
+                .await
+                .map_err(flow_failure)?;
             print(json!(doc), describe(&doc));
         }
         FlowCommand::Show(a) => {
@@ -429,6 +700,7 @@ async fn run_async(
                         "at": e.at,
                         "actor": e.actor,
                         "event": serde_json::from_str::<Value>(&e.event_json).unwrap_or(Value::Null),
+                        "auth": e.auth_json.as_deref().and_then(|a| serde_json::from_str::<Value>(a).ok()),
                         "hash": hex::encode(e.hash),
                     })
                 })
@@ -437,7 +709,21 @@ async fn run_async(
                 .iter()
                 .map(|e| {
                     let name = e.event().map(|ev| ev.name()).unwrap_or("?");
-                    format!("{:>3}  {}  {:<10} {}", e.seq, e.at, e.actor, name)
+                    let auth = match e.authentication() {
+                        Ok(Some(Authentication::Signature { signer, .. })) => {
+                            format!("signed by {}", signer.subject)
+                        }
+                        Ok(Some(Authentication::Service { by })) => {
+                            format!("authenticated by service {by}, not signed")
+                        }
+                        Ok(Some(Authentication::Attempt)) => "refused attempt, unproven".into(),
+                        Ok(None) => "unsigned (before signed steps)".into(),
+                        Err(_) => "unreadable authentication".into(),
+                    };
+                    format!(
+                        "{:>3}  {}  {:<10} {:<16} {}",
+                        e.seq, e.at, e.actor, name, auth
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
@@ -448,16 +734,8 @@ async fn run_async(
                 organisation: a.org.clone(),
                 status: a.status,
                 kind: a.kind,
-                updated_from: a
-                    .since
-                    .as_deref()
-                    .map(|t| input::time(Some(t)))
-                    .transpose()?,
-                updated_to: a
-                    .before
-                    .as_deref()
-                    .map(|t| input::time(Some(t)))
-                    .transpose()?,
+                updated_from: time_arg(a.since.as_ref())?,
+                updated_to: time_arg(a.before.as_ref())?,
             };
             let docs = flow.list(&filter).await.map_err(flow_failure)?;
             let text = docs
@@ -483,25 +761,145 @@ async fn run_async(
         }
         FlowCommand::Audit => {
             let report = flow.audit().await.map_err(flow_failure)?;
-            let text = match &report.broken {
-                None => format!(
-                    "journal intact: {} events in {} streams, head {}",
-                    report.events, report.streams, report.head
-                ),
-                Some(b) => format!(
-                    "journal TAMPERED: first broken event {} (stream {}, seq {}): {}",
-                    b.global_seq, b.stream, b.seq, b.reason
-                ),
-            };
-            print(json!(report), text);
+            print(json!(report), audit_text(&report));
             return Ok(if report.is_intact() {
                 Status::Valid
             } else {
                 Status::Invalid
             });
         }
+        FlowCommand::Rebuild => {
+            let report = flow.rebuild_listings().await.map_err(flow_failure)?;
+            let text = if report.listings.is_empty() {
+                "listings already match the journal; rewritten from it".to_owned()
+            } else {
+                let mut t = format!(
+                    "listings restored from the journal ({} differences repaired):",
+                    report.listings.len()
+                );
+                for d in &report.listings {
+                    t += &format!("\n  {} {}: {}", d.listing, d.key, d.difference);
+                }
+                t
+            };
+            print(
+                json!({"repaired": report.listings, "events": report.events}),
+                text,
+            );
+        }
     }
     Ok(Status::Valid)
+}
+
+/// `member add`'s certificates: the new member's, and the administrator's identity (from
+/// `--p12`, or `--key` with the `--cert` whose public key matches it).
+fn member_add_signer(
+    provider: &'static CryptoProvider,
+    a: &MemberAddArgs,
+) -> Result<(Certificate, Identity), Failure> {
+    let usage = |m: &str| Failure::new(Status::Usage, m.to_owned());
+    let signer = |cert: Option<PathBuf>| SignerArgs {
+        p12: a.p12.clone(),
+        password: a.password.clone(),
+        key: a.key.clone(),
+        cert,
+        chain: a.chain.clone(),
+    };
+    let first =
+        |p: &Path| -> Result<Certificate, Failure> { Ok(input::certificates(p)?.remove(0)) };
+    match (&a.p12, &a.key, a.certs.as_slice()) {
+        (Some(_), _, [member]) => Ok((first(member)?, signer(None).load(provider)?)),
+        (Some(_), _, _) => Err(usage(
+            "member add with --p12 takes one --cert: the new member's certificate",
+        )),
+        (None, Some(key), [one, two]) => {
+            let own = |p: &Path| -> Result<bool, Failure> {
+                let cert = first(p)?;
+                let id = signer(Some(p.to_owned())).load(provider)?;
+                let cert_key = PublicKeyInfo::parse(cert.spki_der())?;
+                let key_key = PublicKeyInfo::parse(id.key.public_key_der())?;
+                Ok(cert_key.key == key_key.key)
+            };
+            match (own(one)?, own(two)?) {
+                (true, false) => Ok((first(two)?, signer(Some(one.clone())).load(provider)?)),
+                (false, true) => Ok((first(one)?, signer(Some(two.clone())).load(provider)?)),
+                _ => Err(Failure::new(
+                    Status::Usage,
+                    format!(
+                        "{}: exactly one of the two --cert files must match it (the \
+                         administrator's); the other is the new member's",
+                        key.display()
+                    ),
+                )),
+            }
+        }
+        (None, Some(_), _) => Err(usage(
+            "member add with --key takes two --cert: the new member's and the administrator's \
+             (the one matching --key)",
+        )),
+        (None, None, _) => Err(usage(
+            "give the administrator's signer: --p12 FILE (with --password-env/--password-file) \
+             or --key FILE with their certificate as a second --cert",
+        )),
+    }
+}
+
+fn audit_text(report: &AuditReport) -> String {
+    let mut out = match &report.broken {
+        None if report.listings.is_empty() => format!(
+            "journal intact: {} events in {} streams, head {}",
+            report.events, report.streams, report.head
+        ),
+        None => format!(
+            "journal intact ({} events, head {}), but the listings differ from it:",
+            report.events, report.head
+        ),
+        Some(b) => format!(
+            "journal TAMPERED: event {} (stream {}, seq {}) fails the {:?} check: {}",
+            b.global_seq, b.stream, b.seq, b.kind, b.reason
+        )
+        .replacen("Chain", "chain", 1)
+        .replacen("Event", "event", 1)
+        .replacen("Signature", "signature", 1)
+        .replacen("Binding", "binding", 1)
+        .replacen("Right", "right", 1)
+        .replacen("Blob", "blob", 1),
+    };
+    for d in &report.listings {
+        out += &format!("\n  {} {}: {}", d.listing, d.key, d.difference);
+    }
+    if !report.listings.is_empty() {
+        out += "\n(`signflow flow rebuild` restores the listings from the journal)";
+    }
+    if report.broken.is_none() {
+        out += &format!(
+            "\n{} signed steps re-verified ({}), {} blobs checked against their keys",
+            report.signed,
+            if report.signatures_verified {
+                "signature, certificate path and revocation at each step's time; the \
+                 signer bound to the member"
+            } else {
+                "parsed and bound only, not cryptographically verified"
+            },
+            report.blobs
+        );
+        if report.unsigned > 0 {
+            out += &format!(
+                "\n{} events from before steps were signed: kept as they were, not proven",
+                report.unsigned
+            );
+        }
+        for (by, n) in &report.service {
+            out += &format!("\n{n} steps authenticated by service {by}, not signed");
+        }
+        if report.attempts > 0 {
+            out += &format!(
+                "\n{} refused signing attempts (recorded under the name given, unproven)",
+                report.attempts
+            );
+        }
+    }
+    out
 }
 
 async fn signing_step(
@@ -512,15 +910,8 @@ async fn signing_step(
 ) -> Result<DocumentState, Failure> {
     let id = a.signer.load(provider)?;
     let doc = flow.document(&a.who.id).await.map_err(flow_failure)?;
-    let signer = FlowSigner {
-        provider,
-        key: &*id.key,
-        certificate: &id.certificate,
-        chain: &id.chain,
-        at: UnixTime::now(),
-    };
+    let signer = flow_signer(provider, &id);
     let content = flow.to_be_signed(&doc, kind).await.map_err(flow_failure)?;
-    let cms_failure = |e: signflow::cms::CmsError| Failure::new(Status::KeyError, e.to_string());
     let signature = match kind {
         CommandKind::Sign => {
             let version = doc.current().number;
@@ -589,26 +980,67 @@ fn show(doc: &DocumentState) -> String {
     out.trim_end().to_owned()
 }
 
+/// The version a notice-signed event concerns, and the name its files get.
+fn notice_of(event: &Event) -> Option<(u32, &'static str)> {
+    Some(match event {
+        Event::DocumentCreated { .. } => (1, "created"),
+        Event::VersionAdded { version } => (
+            version.number,
+            if version.restored_from.is_some() {
+                "restored"
+            } else {
+                "revised"
+            },
+        ),
+        Event::Returned { version, .. } => (*version, "returned"),
+        Event::Rejected { version, .. } => (*version, "rejected"),
+        Event::Withdrawn { version } => (*version, "withdrawn"),
+        _ => return None,
+    })
+}
+
 async fn export(flow: &Flow<AnyStore>, a: &ExportArgs) -> Result<Vec<PathBuf>, Failure> {
     let doc = flow.document(&a.id).await.map_err(flow_failure)?;
     let version = a.version.unwrap_or(doc.current().number);
-    let content = flow.content(&doc, version).await.map_err(flow_failure)?;
+    // Everything is read, and checked against its key, before anything is written.
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    out.push((
+        format!("v{version}.bin"),
+        flow.content(&doc, version).await.map_err(flow_failure)?,
+    ));
+    for s in doc.signatures.iter().filter(|s| s.version == version) {
+        let cms = flow.blob(&s.signature).await.map_err(flow_failure)?;
+        out.push((format!("v{version}.{}.p7s", s.step), cms));
+        if let Some(r) = &s.receipt {
+            let receipt = flow.blob(r).await.map_err(flow_failure)?;
+            out.push((format!("v{version}.receipt.txt"), receipt));
+        }
+    }
+    for e in flow.history(&a.id).await.map_err(flow_failure)? {
+        let (
+            Ok(event),
+            Ok(Some(Authentication::Signature {
+                signature, signed, ..
+            })),
+        ) = (e.event(), e.authentication())
+        else {
+            continue;
+        };
+        if let Some((v, name)) = notice_of(&event)
+            && v == version
+        {
+            let notice = flow.blob(&signed).await.map_err(flow_failure)?;
+            let cms = flow.blob(&signature).await.map_err(flow_failure)?;
+            out.push((format!("v{version}.{name}.notice.json"), notice));
+            out.push((format!("v{version}.{name}.notice.p7s"), cms));
+        }
+    }
     std::fs::create_dir_all(&a.output).map_err(|e| Failure::io(&a.output, e))?;
     let mut files = Vec::new();
-    let mut write = |name: String, bytes: &[u8]| -> Result<(), Failure> {
+    for (name, bytes) in out {
         let path = Path::new(&a.output).join(name);
         std::fs::write(&path, bytes).map_err(|e| Failure::io(&path, e))?;
         files.push(path);
-        Ok(())
-    };
-    write(format!("v{version}.bin"), &content)?;
-    for s in doc.signatures.iter().filter(|s| s.version == version) {
-        let cms = flow.blob(&s.signature).await.map_err(flow_failure)?;
-        write(format!("v{version}.{}.p7s", s.step), &cms)?;
-        if let Some(r) = &s.receipt {
-            let receipt = flow.blob(r).await.map_err(flow_failure)?;
-            write(format!("v{version}.receipt.txt"), &receipt)?;
-        }
     }
     Ok(files)
 }

@@ -7,11 +7,16 @@
 //! gets [`StoreError::Conflict`]), chains their hashes ([`super::journal`]) under a store-wide
 //! lock, and keeps content blobs and listing rows in the same transaction, so a failed or
 //! interrupted append leaves nothing behind. The rules live in [`super::machine`].
+//!
+//! The listings (documents, organisations, members) are projections of the journal, kept for
+//! searching: nothing the flow decides reads them, the audit recomputes and compares them, and
+//! [`FlowStore::replace_listings`] restores them (`flow rebuild`). Blobs are returned as
+//! stored; [`super::Flow`] checks each against its key on every read.
 
 use core::future::Future;
 
 use super::journal::JournalEntry;
-use super::model::{DocumentFilter, DocumentSummary, Organisation};
+use super::model::{DocumentFilter, DocumentSummary, Member, MemberRow, Organisation};
 use crate::pki::UnixTime;
 
 #[cfg(feature = "postgres")]
@@ -52,6 +57,17 @@ pub enum StoreError {
     /// The location names no supported store.
     #[error("unsupported store location {0:?} (expected a SQLite path, sqlite:…, or postgres://…)")]
     UnsupportedLocation(String),
+    /// The location is malformed or incomplete (e.g. a PostgreSQL URL without a database).
+    #[error("store location {location:?}: {reason}")]
+    InvalidLocation {
+        /// The location given.
+        location: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No store exists at the location (opening an existing store, not creating one).
+    #[error("no store at {0:?} (create one with `signflow flow init`)")]
+    Missing(String),
 }
 
 impl StoreError {
@@ -87,6 +103,37 @@ pub struct AppendRequest {
     pub document: Option<DocumentSummary>,
     /// The organisation's row, for its registration.
     pub organisation: Option<Organisation>,
+    /// Member listing rows these events change (an organisation stream's append).
+    pub members: Vec<MemberChange>,
+    /// How the actor was authenticated (JSON of [`super::model::Authentication`]), recorded
+    /// on every event of the append.
+    pub auth: Option<String>,
+    /// Other streams that must still be at these sequence numbers, checked under the same
+    /// lock (the acting organisation, whose membership authorised the step): otherwise
+    /// [`StoreError::Conflict`].
+    pub expect_also: Vec<(String, u64)>,
+}
+
+/// A change of one member listing row.
+#[derive(Clone, Debug)]
+pub struct MemberChange {
+    /// The organisation's INN.
+    pub organisation: String,
+    /// The user.
+    pub user: String,
+    /// The row after the change, `None` to delete it.
+    pub member: Option<Member>,
+}
+
+/// Every listing row, as [`FlowStore::replace_listings`] writes them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Listings {
+    /// Document rows.
+    pub documents: Vec<DocumentSummary>,
+    /// Organisation rows.
+    pub organisations: Vec<Organisation>,
+    /// Member rows.
+    pub members: Vec<MemberRow>,
 }
 
 /// The storage behind a [`super::Flow`]. Every method is one transaction.
@@ -128,6 +175,23 @@ pub trait FlowStore: Send + Sync {
 
     /// Every registered organisation, by INN.
     fn organisations(&self) -> impl Future<Output = Result<Vec<Organisation>, StoreError>> + Send;
+
+    /// Members as listed, of one organisation (INN) or of all, by organisation and user.
+    fn members(
+        &self,
+        organisation: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<MemberRow>, StoreError>> + Send;
+
+    /// The last global sequence number of the events written before steps were signed (0 for
+    /// a store created since): later events must all carry an authentication record.
+    fn unsigned_until(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Replaces every listing row with `listings`, in one transaction (rebuilding the
+    /// projections from the journal).
+    fn replace_listings(
+        &self,
+        listings: Listings,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// A store chosen at run time from a location: a SQLite path (or `sqlite:` URL, or
@@ -148,18 +212,43 @@ impl AnyStore {
     ///
     /// # Errors
     /// [`StoreError::UnsupportedLocation`] for a location whose store is not compiled in;
-    /// [`StoreError::Database`] if it cannot be opened.
+    /// [`StoreError::InvalidLocation`] for a PostgreSQL URL without a database name;
+    /// [`StoreError::Database`] if it cannot be opened; [`StoreError::Corrupt`] if what is
+    /// there is not a whole signflow store.
     pub async fn open(location: &str) -> Result<Self, StoreError> {
+        Self::open_as(location, true).await
+    }
+
+    /// Opens the store that exists at `location` (migrating it to the current schema), never
+    /// creating one: what every command but `init` uses, so a mistyped path is an error, not
+    /// an empty store.
+    ///
+    /// # Errors
+    /// [`StoreError::Missing`] if no SQLite file is there (or the PostgreSQL database holds no
+    /// store); otherwise as [`AnyStore::open`].
+    pub async fn open_existing(location: &str) -> Result<Self, StoreError> {
+        Self::open_as(location, false).await
+    }
+
+    async fn open_as(location: &str, create: bool) -> Result<Self, StoreError> {
         let postgres = location.starts_with("postgres://") || location.starts_with("postgresql://");
         #[cfg(feature = "postgres")]
         if postgres {
-            return Ok(Self::Postgres(PgStore::connect(location).await?));
+            return Ok(Self::Postgres(if create {
+                PgStore::connect(location).await?
+            } else {
+                PgStore::connect_existing(location).await?
+            }));
         }
         #[cfg(feature = "sqlite")]
         if !postgres {
-            return Ok(Self::Sqlite(SqliteStore::open(location).await?));
+            return Ok(Self::Sqlite(if create {
+                SqliteStore::open(location).await?
+            } else {
+                SqliteStore::open_existing(location).await?
+            }));
         }
-        let _ = postgres;
+        let _ = (postgres, create);
         Err(StoreError::UnsupportedLocation(location.into()))
     }
 }
@@ -199,6 +288,15 @@ impl FlowStore for AnyStore {
     async fn organisations(&self) -> Result<Vec<Organisation>, StoreError> {
         dispatch!(self, s => s.organisations().await)
     }
+    async fn members(&self, organisation: Option<&str>) -> Result<Vec<MemberRow>, StoreError> {
+        dispatch!(self, s => s.members(organisation).await)
+    }
+    async fn unsigned_until(&self) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.unsigned_until().await)
+    }
+    async fn replace_listings(&self, listings: Listings) -> Result<(), StoreError> {
+        dispatch!(self, s => s.replace_listings(listings).await)
+    }
 }
 
 /// Helpers both SQL stores share: row decoding and the checks done under the lock.
@@ -227,6 +325,7 @@ mod sql {
         at: i64,
         actor: String,
         event: String,
+        auth: Option<String>,
         prev: &[u8],
         gprev: &[u8],
         hash: &[u8],
@@ -238,6 +337,7 @@ mod sql {
             at: UnixTime(at),
             actor,
             event_json: event,
+            auth_json: auth,
             prev_hash: hash32(prev, "prev_hash")?,
             global_prev_hash: hash32(gprev, "global_prev_hash")?,
             hash: hash32(hash, "hash")?,
@@ -282,6 +382,90 @@ mod sql {
                 actual,
             })
         }
+    }
+
+    /// A member listing row from its columns.
+    pub(super) fn member_row(
+        organisation: String,
+        user: String,
+        role: String,
+        until: Option<i64>,
+        identity: Option<String>,
+        grants: String,
+    ) -> Result<MemberRow, StoreError> {
+        let corrupt = |what: &str, e: String| {
+            StoreError::Corrupt(format!("member {user} of {organisation}: {what}: {e}"))
+        };
+        let role = role
+            .parse::<crate::flow::model::Role>()
+            .map_err(|e| corrupt("role", e.to_string()))?;
+        let identity = identity
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| corrupt("identity", e.to_string()))?;
+        let grants = serde_json::from_str(&grants).map_err(|e| corrupt("grants", e.to_string()))?;
+        Ok(MemberRow {
+            member: Member {
+                user: user.clone(),
+                role,
+                until: until.map(UnixTime),
+                grants,
+                identity,
+            },
+            organisation,
+        })
+    }
+
+    /// The member listing rows of the organisation streams among `events` (stream, event
+    /// JSON), in journal order: how a store migrated to schema 2 fills its new listing.
+    pub(super) fn members_of(events: &[(String, String)]) -> Vec<MemberRow> {
+        let mut orgs: std::collections::BTreeMap<&str, Option<crate::flow::OrganisationState>> =
+            Default::default();
+        for (seq, (stream, json)) in events.iter().enumerate() {
+            let Some(inn) = stream.strip_prefix("org:") else {
+                continue;
+            };
+            let slot = orgs.entry(inn).or_insert(None);
+            // A journal that does not replay leaves that organisation unlisted; the audit
+            // reports the event.
+            let next = serde_json::from_str(json).ok().and_then(|event| {
+                crate::flow::machine::apply_organisation(slot.take(), &event, seq as u64 + 1).ok()
+            });
+            *slot = next;
+        }
+        orgs.into_iter()
+            .flat_map(|(inn, state)| {
+                state.into_iter().flat_map(move |s| {
+                    s.members.into_values().map(move |member| MemberRow {
+                        organisation: inn.to_owned(),
+                        member,
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// The database name a PostgreSQL URL names (its path, or a `dbname` parameter).
+    #[cfg(feature = "postgres")]
+    pub(super) fn postgres_database(url: &str) -> Option<String> {
+        let rest = url
+            .strip_prefix("postgres://")
+            .or_else(|| url.strip_prefix("postgresql://"))?;
+        let rest = rest.split('#').next().unwrap_or_default();
+        let (before_query, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let path = before_query
+            .split_once('/')
+            .map(|(_, p)| p.trim_matches('/'))
+            .unwrap_or_default();
+        if !path.is_empty() {
+            return Some(path.to_owned());
+        }
+        query
+            .split('&')
+            .filter_map(|kv| kv.strip_prefix("dbname="))
+            .find(|v| !v.is_empty())
+            .map(str::to_owned)
     }
 
     pub(super) fn i64_of(v: u64) -> Result<i64, StoreError> {

@@ -7,8 +7,15 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 
-/// Schema migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[include_str!("postgres/0001_journal.sql")];
+/// Schema migrations, applied in order; the index + 1 is the schema version. Never edit one
+/// that has shipped: add the next.
+const MIGRATIONS: &[&str] = &[
+    include_str!("postgres/0001_journal.sql"),
+    include_str!("postgres/0002_signed_steps.sql"),
+];
+
+/// The schema version that added the members listing (filled from the journal on migration).
+const MEMBERS_LISTING: i32 = 2;
 
 /// Arbitrary key of the advisory lock that serialises migrations between instances.
 const MIGRATION_LOCK: i64 = 0x5349_474e_464c_4f57; // "SIGNFLOW"
@@ -21,31 +28,65 @@ pub struct PgStore {
 
 impl PgStore {
     /// Connects to `url` (`postgres://user@host:port/db`) and migrates the database to the
-    /// current schema.
+    /// current schema (creating it in an empty database).
     ///
     /// # Errors
-    /// [`StoreError::Database`] if it cannot connect or migrate.
+    /// [`StoreError::InvalidLocation`] if the URL names no database (PostgreSQL would pick one
+    /// after the user's name); [`StoreError::Database`] if it cannot connect or migrate;
+    /// [`StoreError::Corrupt`] if tables of the schema or the journal's head are missing.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Self::connect_with(PgConnectOptions::from_str(url)?, 8).await
+        Self::connect_with(Self::options(url)?, 8).await
+    }
+
+    /// Connects to the store that exists in the database `url` names (migrating it), never
+    /// creating one in an empty database.
+    ///
+    /// # Errors
+    /// [`StoreError::Missing`] if the database holds no signflow store; otherwise as
+    /// [`PgStore::connect`].
+    pub async fn connect_existing(url: &str) -> Result<Self, StoreError> {
+        let store = Self::new_pool(Self::options(url)?, 8).await?;
+        if !store.has_schema().await? {
+            return Err(StoreError::Missing(url.into()));
+        }
+        store.migrate().await?;
+        store.check_schema().await?;
+        Ok(store)
+    }
+
+    fn options(url: &str) -> Result<PgConnectOptions, StoreError> {
+        if super::sql::postgres_database(url).is_none() {
+            return Err(StoreError::InvalidLocation {
+                location: url.into(),
+                reason: "the URL names no database (postgres://user@host:port/DATABASE)".into(),
+            });
+        }
+        Ok(PgConnectOptions::from_str(url)?)
     }
 
     /// Connects with `options` (e.g. a `search_path` per test schema) and at most
     /// `max_connections` connections, and migrates.
     ///
     /// # Errors
-    /// [`StoreError::Database`] if it cannot connect or migrate.
+    /// [`StoreError::Database`] if it cannot connect or migrate; [`StoreError::Corrupt`] if
+    /// tables of the schema or the journal's head are missing.
     pub async fn connect_with(
         options: PgConnectOptions,
         max_connections: u32,
     ) -> Result<Self, StoreError> {
+        let store = Self::new_pool(options, max_connections).await?;
+        store.migrate().await?;
+        store.check_schema().await?;
+        Ok(store)
+    }
+
+    async fn new_pool(options: PgConnectOptions, max_connections: u32) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;
-        let store = Self { pool };
-        store.migrate().await?;
-        Ok(store)
+        Ok(Self { pool })
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
@@ -70,6 +111,9 @@ impl PgStore {
                 continue;
             }
             sqlx::Executor::execute(&mut *tx, *migration).await?;
+            if version == MEMBERS_LISTING {
+                Self::fill_members(&mut tx).await?;
+            }
             sqlx::query("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)")
                 .bind(version)
                 .bind(crate::pki::UnixTime::now().0)
@@ -94,6 +138,10 @@ impl PgStore {
     /// Reads the chain head and locks its row until the transaction ends: the store-wide
     /// lock every append takes.
     const LOCK_HEAD: &str = "SELECT global_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE";
+
+    /// Whether a table exists in the schema the search path puts first (1 or 0).
+    const TABLE_EXISTS: &str = "SELECT COUNT(*) FROM information_schema.tables \
+                                WHERE table_schema = current_schema() AND table_name = $1";
 
     async fn begin_write(
         &self,

@@ -1,19 +1,148 @@
 //! The one implementation of [`FlowStore`] over SQL, shared by the SQLite and PostgreSQL
 //! stores: the statements use `$N` placeholders and upsert syntax that both dialects accept.
-//! Each store brings `begin_write` (its store-wide write lock and transaction) and
-//! `LOCK_HEAD` (the query that reads the chain head under that lock).
+//! Each store brings `begin_write` (its store-wide write lock and transaction), `LOCK_HEAD`
+//! (the query that reads the chain head under that lock) and `TABLE_EXISTS` (whether a table
+//! of the store's schema exists).
 
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty, $row:ty) => {
         use sqlx::Row as _;
 
         use $crate::flow::journal::{chain, JournalEntry, PendingEvents, GENESIS};
-        use $crate::flow::model::{DocumentFilter, DocumentSummary, Organisation};
+        use $crate::flow::model::{DocumentFilter, DocumentSummary, Member, MemberRow, Organisation};
         use $crate::flow::store::sql::{self, entry, expect, i64_of, sha256_hex};
-        use $crate::flow::store::{AppendRequest, FlowStore, StoreError};
+        use $crate::flow::store::{AppendRequest, FlowStore, Listings, StoreError};
 
         const ENTRY_COLUMNS: &str =
-            "global_seq, stream, seq, at, actor, event, prev_hash, global_prev_hash, hash";
+            "global_seq, stream, seq, at, actor, event, auth, prev_hash, global_prev_hash, hash";
+
+        /// Every table of the current schema.
+        const TABLES: [&str; 7] = [
+            "schema_version",
+            "events",
+            "chain_head",
+            "blobs",
+            "documents",
+            "organisations",
+            "members",
+        ];
+
+        impl $store {
+            /// Checks that every table of the schema and the chain head's row are there: a
+            /// store whose tables or head were deleted is corrupt, not merely empty.
+            async fn check_schema(&self) -> Result<(), StoreError> {
+                for table in TABLES {
+                    let n: i64 = sqlx::query_scalar(<$store>::TABLE_EXISTS)
+                        .bind(table)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    if n == 0 {
+                        return Err(StoreError::Corrupt(format!(
+                            "the table {table} is missing (deleted?)"
+                        )));
+                    }
+                }
+                let heads: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM chain_head WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?;
+                if heads != 1 {
+                    return Err(StoreError::Corrupt(
+                        "the journal's head row is missing (deleted?)".into(),
+                    ));
+                }
+                Ok(())
+            }
+
+            /// Whether the database holds a signflow schema at all.
+            async fn has_schema(&self) -> Result<bool, StoreError> {
+                let n: i64 = sqlx::query_scalar(<$store>::TABLE_EXISTS)
+                    .bind("schema_version")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(n > 0)
+            }
+
+            /// Fills the members listing added by schema 2 from the organisation streams.
+            async fn fill_members(
+                tx: &mut sqlx::Transaction<'static, $db>,
+            ) -> Result<(), StoreError> {
+                let events: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT stream, event FROM events WHERE stream LIKE 'org:%' ORDER BY global_seq",
+                )
+                .fetch_all(&mut **tx)
+                .await?;
+                for row in sql::members_of(&events) {
+                    insert_member(tx, &row.organisation, &row.member).await?;
+                }
+                Ok(())
+            }
+        }
+
+        async fn insert_member(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            organisation: &str,
+            m: &Member,
+        ) -> Result<(), StoreError> {
+            // Serialising our own plain structures cannot fail.
+            let identity = m
+                .identity
+                .as_ref()
+                .map(|i| serde_json::to_string(i).unwrap_or_default());
+            let grants = serde_json::to_string(&m.grants).unwrap_or_default();
+            sqlx::query(
+                "INSERT INTO members (organisation, user_id, role, until, identity, grants) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (organisation, user_id) DO UPDATE \
+                 SET role = excluded.role, until = excluded.until, identity = excluded.identity, \
+                 grants = excluded.grants",
+            )
+            .bind(organisation)
+            .bind(&m.user)
+            .bind(m.role.to_string())
+            .bind(m.until.map(|t| t.0))
+            .bind(identity)
+            .bind(grants)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn insert_document(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            d: &DocumentSummary,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO documents (id, kind, title, sender, recipient, status, version, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
+                 version = excluded.version, updated_at = excluded.updated_at",
+            )
+            .bind(&d.id)
+            .bind(d.kind.as_str())
+            .bind(&d.title)
+            .bind(&d.sender)
+            .bind(&d.recipient)
+            .bind(d.status.as_str())
+            .bind(i64::from(d.version))
+            .bind(d.created_at.0)
+            .bind(d.updated_at.0)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn insert_organisation(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            o: &Organisation,
+        ) -> Result<(), StoreError> {
+            sqlx::query("INSERT INTO organisations (inn, ogrn, kpp, name) VALUES ($1, $2, $3, $4)")
+                .bind(&o.inn)
+                .bind(&o.ogrn)
+                .bind(&o.kpp)
+                .bind(&o.name)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
 
         fn row_entry(r: &$row) -> Result<JournalEntry, StoreError> {
             entry(
@@ -23,9 +152,10 @@ macro_rules! impl_sql_store {
                 r.try_get(3)?,
                 r.try_get(4)?,
                 r.try_get(5)?,
-                r.try_get::<&[u8], _>(6)?,
+                r.try_get(6)?,
                 r.try_get::<&[u8], _>(7)?,
                 r.try_get::<&[u8], _>(8)?,
+                r.try_get::<&[u8], _>(9)?,
             )
         }
 
@@ -64,6 +194,15 @@ macro_rules! impl_sql_store {
                     None => (0, GENESIS),
                 };
                 expect(&request.stream, request.expected_seq, last_seq)?;
+                for (stream, expected) in &request.expect_also {
+                    let actual: i64 = sqlx::query_scalar(
+                        "SELECT COALESCE(MAX(seq), 0) FROM events WHERE stream = $1",
+                    )
+                    .bind(stream)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    expect(stream, *expected, sql::seq(actual, "sequence")?)?;
+                }
                 let entries = chain(
                     &PendingEvents {
                         stream: &request.stream,
@@ -71,6 +210,7 @@ macro_rules! impl_sql_store {
                         actor: &request.actor,
                         at: request.at,
                         events: &request.events,
+                        auth: request.auth.as_deref(),
                     },
                     last_hash,
                     head,
@@ -84,8 +224,9 @@ macro_rules! impl_sql_store {
                 }
                 for e in &entries {
                     let inserted = sqlx::query(
-                        "INSERT INTO events (global_seq, stream, seq, at, actor, event, prev_hash, \
-                         global_prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        "INSERT INTO events (global_seq, stream, seq, at, actor, event, auth, \
+                         prev_hash, global_prev_hash, hash) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                     )
                     .bind(i64_of(e.global_seq)?)
                     .bind(&e.stream)
@@ -93,6 +234,7 @@ macro_rules! impl_sql_store {
                     .bind(e.at.0)
                     .bind(&e.actor)
                     .bind(&e.event_json)
+                    .bind(&e.auth_json)
                     .bind(e.prev_hash.as_slice())
                     .bind(e.global_prev_hash.as_slice())
                     .bind(e.hash.as_slice())
@@ -117,32 +259,24 @@ macro_rules! impl_sql_store {
                         .await?;
                 }
                 if let Some(d) = &request.document {
-                    sqlx::query(
-                        "INSERT INTO documents (id, kind, title, sender, recipient, status, version, \
-                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                         ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
-                         version = excluded.version, updated_at = excluded.updated_at",
-                    )
-                    .bind(&d.id)
-                    .bind(d.kind.as_str())
-                    .bind(&d.title)
-                    .bind(&d.sender)
-                    .bind(&d.recipient)
-                    .bind(d.status.as_str())
-                    .bind(i64::from(d.version))
-                    .bind(d.created_at.0)
-                    .bind(d.updated_at.0)
-                    .execute(&mut *tx)
-                    .await?;
+                    insert_document(&mut tx, d).await?;
                 }
                 if let Some(o) = &request.organisation {
-                    sqlx::query("INSERT INTO organisations (inn, ogrn, kpp, name) VALUES ($1, $2, $3, $4)")
-                        .bind(&o.inn)
-                        .bind(&o.ogrn)
-                        .bind(&o.kpp)
-                        .bind(&o.name)
-                        .execute(&mut *tx)
-                        .await?;
+                    insert_organisation(&mut tx, o).await?;
+                }
+                for change in &request.members {
+                    match &change.member {
+                        Some(m) => insert_member(&mut tx, &change.organisation, m).await?,
+                        None => {
+                            sqlx::query(
+                                "DELETE FROM members WHERE organisation = $1 AND user_id = $2",
+                            )
+                            .bind(&change.organisation)
+                            .bind(&change.user)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
                 }
                 tx.commit().await?;
                 Ok(entries)
@@ -237,6 +371,59 @@ macro_rules! impl_sql_store {
                         name,
                     })
                     .collect())
+            }
+
+            async fn members(&self, organisation: Option<&str>) -> Result<Vec<MemberRow>, StoreError> {
+                type Row = (String, String, String, Option<i64>, Option<String>, String);
+                const COLUMNS: &str =
+                    "SELECT organisation, user_id, role, until, identity, grants FROM members";
+                let rows: Vec<Row> = match organisation {
+                    Some(inn) => {
+                        sqlx::query_as(&format!(
+                            "{COLUMNS} WHERE organisation = $1 ORDER BY user_id"
+                        ))
+                        .bind(inn)
+                        .fetch_all(&self.pool)
+                        .await?
+                    }
+                    None => {
+                        sqlx::query_as(&format!("{COLUMNS} ORDER BY organisation, user_id"))
+                            .fetch_all(&self.pool)
+                            .await?
+                    }
+                };
+                rows.into_iter()
+                    .map(|(o, u, r, t, i, g)| sql::member_row(o, u, r, t, i, g))
+                    .collect()
+            }
+
+            async fn unsigned_until(&self) -> Result<u64, StoreError> {
+                let v: i64 = sqlx::query_scalar("SELECT unsigned_until FROM chain_head WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?;
+                sql::seq(v, "unsigned_until")
+            }
+
+            async fn replace_listings(&self, listings: Listings) -> Result<(), StoreError> {
+                let (_writer, mut tx) = self.begin_write().await?;
+                // Under the journal's lock, so no append interleaves.
+                sqlx::query(<$store>::LOCK_HEAD).fetch_one(&mut *tx).await?;
+                for table in ["documents", "organisations", "members"] {
+                    sqlx::query(&format!("DELETE FROM {table}"))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for d in &listings.documents {
+                    insert_document(&mut tx, d).await?;
+                }
+                for o in &listings.organisations {
+                    insert_organisation(&mut tx, o).await?;
+                }
+                for m in &listings.members {
+                    insert_member(&mut tx, &m.organisation, &m.member).await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
         }
     };

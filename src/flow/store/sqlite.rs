@@ -15,8 +15,15 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 
-/// Schema migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[include_str!("sqlite/0001_journal.sql")];
+/// Schema migrations, applied in order; the index + 1 is the schema version. Never edit one
+/// that has shipped: add the next.
+const MIGRATIONS: &[&str] = &[
+    include_str!("sqlite/0001_journal.sql"),
+    include_str!("sqlite/0002_signed_steps.sql"),
+];
+
+/// The schema version that added the members listing (filled from the journal on migration).
+const MEMBERS_LISTING: i64 = 2;
 
 /// The SQLite store. Cloning shares the connection pool.
 #[derive(Clone, Debug)]
@@ -50,11 +57,33 @@ impl SqliteStore {
     /// or `:memory:` for a private in-memory database. Migrates it to the current schema.
     ///
     /// # Errors
-    /// [`StoreError::Database`] if it cannot be opened or migrated.
+    /// [`StoreError::Database`] if it cannot be opened or migrated; [`StoreError::Corrupt`] if
+    /// tables of the schema or the journal's head are missing.
     // Spelled out (not `async fn`) so that the future is checked `Send` here, where it is
     // defined: callers spawn it on multi-threaded runtimes.
     #[allow(clippy::manual_async_fn)]
     pub fn open(location: &str) -> impl Future<Output = Result<Self, StoreError>> + Send + '_ {
+        Self::open_as(location, true)
+    }
+
+    /// Opens the store in the existing file at `location` (migrating it), never creating one.
+    ///
+    /// # Errors
+    /// [`StoreError::Missing`] if there is no such file; [`StoreError::Corrupt`] if the file is
+    /// not a signflow store (not SQLite, no schema, tables or head missing); otherwise as
+    /// [`SqliteStore::open`].
+    #[allow(clippy::manual_async_fn)]
+    pub fn open_existing(
+        location: &str,
+    ) -> impl Future<Output = Result<Self, StoreError>> + Send + '_ {
+        Self::open_as(location, false)
+    }
+
+    #[allow(clippy::manual_async_fn)]
+    fn open_as(
+        location: &str,
+        create: bool,
+    ) -> impl Future<Output = Result<Self, StoreError>> + Send + '_ {
         async move {
             let memory = location == ":memory:" || location == "sqlite::memory:";
             let options = if memory {
@@ -64,8 +93,20 @@ impl SqliteStore {
             } else {
                 SqliteConnectOptions::new().filename(location)
             };
+            let existing = !create && !memory;
+            if existing && !std::path::Path::new(options.get_filename()).is_file() {
+                return Err(StoreError::Missing(location.into()));
+            }
+            // What an existing file's database says while it is opened and probed means the
+            // file is not a store (not SQLite, tables deleted…), not an I/O failure.
+            let not_a_store = |e: sqlx::Error| match e {
+                sqlx::Error::Database(db) if existing => {
+                    StoreError::Corrupt(format!("{location} is not a signflow store: {db}"))
+                }
+                e => e.into(),
+            };
             let options = options
-                .create_if_missing(true)
+                .create_if_missing(create)
                 .journal_mode(if memory {
                     SqliteJournalMode::Memory
                 } else {
@@ -81,7 +122,8 @@ impl SqliteStore {
                 .idle_timeout(None)
                 .max_lifetime(None)
                 .connect_with(options.clone())
-                .await?;
+                .await
+                .map_err(not_a_store)?;
             let file = (!memory).then(|| {
                 let path = PathBuf::from(options.get_filename());
                 path.canonicalize().unwrap_or(path)
@@ -90,7 +132,14 @@ impl SqliteStore {
                 pool,
                 writers: writer_lock(file),
             };
+            if existing && !store.has_schema().await? {
+                return Err(StoreError::Corrupt(format!(
+                    "{location} holds no signflow store (emptied, or another database); \
+                     `signflow flow init` creates one"
+                )));
+            }
             store.migrate().await?;
+            store.check_schema().await?;
             Ok(store)
         }
     }
@@ -115,6 +164,9 @@ impl SqliteStore {
                     continue;
                 }
                 sqlx::Executor::execute(&mut *tx, *migration).await?;
+                if version == MEMBERS_LISTING {
+                    Self::fill_members(&mut tx).await?;
+                }
                 sqlx::query("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)")
                     .bind(version)
                     .bind(crate::pki::UnixTime::now().0)
@@ -139,6 +191,10 @@ impl SqliteStore {
 
     /// Reads the chain head; `begin_write`'s transaction already holds the write lock.
     const LOCK_HEAD: &str = "SELECT global_seq, hash FROM chain_head WHERE id = 1";
+
+    /// Whether a table exists (1 or 0).
+    const TABLE_EXISTS: &str =
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1";
 
     /// This process's writer queue, then SQLite's write lock (`BEGIN IMMEDIATE`).
     async fn begin_write(

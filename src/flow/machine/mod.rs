@@ -15,15 +15,28 @@
 //! | sent, accepted | return (comment)     | recipient, sign          | returned            |
 //! | sent, accepted | reject (comment)     | recipient, sign          | rejected            |
 //!
-//! Anything else is a [`Refusal`] naming the state and the command.
+//! Anything else is a [`Refusal`] naming the state and the command. Creating a document
+//! ([`create`]) needs the edit right in the sending organisation; the organisation side —
+//! registration with the director as first administrator, members and grants by a member
+//! holding the manage right — is in [`handle_organisation`], [`register`] and [`adopt`].
+//!
+//! Who the actor *is* (the certificate behind the name) is checked before these functions
+//! run ([`super::signature::bind_member`]); they decide what the actor's membership allows.
 
 use serde::{Deserialize, Serialize};
 
 use super::model::{
-    DocumentKind, DocumentSummary, Grant, Member, Organisation, Right, Role, SignerRecord, Status,
-    Version,
+    DocumentKind, DocumentSummary, Member, MemberIdentity, Organisation, Right, Role, SignerRecord,
+    Status, Version,
 };
 use crate::pki::UnixTime;
+
+mod organisation;
+
+pub use organisation::{
+    Director, OrgCommand, OrganisationState, adopt, apply_organisation, handle_organisation,
+    register,
+};
 
 /// Longest comment accepted on return or rejection, in bytes.
 pub const MAX_COMMENT_LEN: usize = 4096;
@@ -42,7 +55,7 @@ pub enum Event {
         /// Its requisites and name.
         organisation: Organisation,
     },
-    /// A member was added (or their role and lapse time replaced).
+    /// A member was added (or their role, lapse time and identity replaced).
     MemberAdded {
         /// The user.
         user: String,
@@ -50,6 +63,10 @@ pub enum Event {
         role: Role,
         /// When the membership lapses.
         until: Option<UnixTime>,
+        /// The certificate identity that proves the member's steps (absent in events from
+        /// before steps were signed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identity: Option<MemberIdentity>,
     },
     /// A right was granted beyond the member's role.
     RightGranted {
@@ -317,7 +334,7 @@ pub enum Side {
 }
 
 /// Content of a new version, hashed by the caller.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewContent {
     /// SHA-256, hex.
     pub sha256: String,
@@ -436,6 +453,68 @@ pub enum Refusal {
     /// The requisites are invalid.
     #[error("invalid requisites: {0}")]
     Requisites(String),
+    /// The step is not proven to be the named member's: no signature, a signature that does
+    /// not verify, a certificate that is not theirs, or a notice that names another step.
+    #[error("{user} is not proven to take this step: {reason}")]
+    Unauthenticated {
+        /// The user named as the actor.
+        user: String,
+        /// What is missing or wrong.
+        reason: String,
+    },
+    /// The certificate identity is bound to another member of the organisation already.
+    #[error("{identity} is already bound to member {member} of organisation {organisation}")]
+    IdentityTaken {
+        /// The identity.
+        identity: String,
+        /// The member it is bound to.
+        member: String,
+        /// The organisation's INN.
+        organisation: String,
+    },
+    /// A document with this id exists already.
+    #[error("a document with id {0} exists already")]
+    DocumentExists(String),
+    /// A member must be added with the certificate that will prove their steps.
+    #[error("{0} must be added with their certificate (it proves the steps they take)")]
+    CertificateRequired(String),
+    /// A user id that is empty, too long or holds control characters.
+    #[error("invalid user id {0:?} (1 to {MAX_USER_LEN} bytes, no control characters)")]
+    InvalidUser(String),
+    /// A document id that is not 1 to 64 letters, digits, `-`, `_` or `.`.
+    #[error("invalid document id {0:?} (1 to 64 ASCII letters, digits, '-', '_' or '.')")]
+    InvalidId(String),
+}
+
+/// Longest user id accepted, in bytes.
+pub const MAX_USER_LEN: usize = 128;
+
+/// Checks a user id: 1 to [`MAX_USER_LEN`] bytes, no control characters.
+///
+/// # Errors
+/// [`Refusal::InvalidUser`].
+pub fn valid_user(user: &str) -> Result<(), Refusal> {
+    if user.is_empty() || user.len() > MAX_USER_LEN || user.chars().any(char::is_control) {
+        return Err(Refusal::InvalidUser(user.into()));
+    }
+    Ok(())
+}
+
+/// Checks a document id: 1 to 64 ASCII letters, digits, `-`, `_` or `.`.
+///
+/// # Errors
+/// [`Refusal::InvalidId`].
+pub fn valid_document_id(id: &str) -> Result<(), Refusal> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Refusal::InvalidId(id.into()))
+    }
 }
 
 /// A document as its events left it.
@@ -671,6 +750,91 @@ pub fn handle(
     })
 }
 
+/// A new document as its creator describes it: what [`create`] records as version 1.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Creation {
+    /// The document's id (see [`valid_document_id`]).
+    pub id: String,
+    /// Its kind.
+    pub kind: DocumentKind,
+    /// Its title.
+    pub title: String,
+    /// The sending organisation's INN.
+    pub sender: String,
+    /// The receiving organisation's INN.
+    pub recipient: String,
+    /// Version 1's content, hashed.
+    pub content: NewContent,
+}
+
+/// Decides whether `actor` may create the document `creation` between `sender` and
+/// `recipient` at `at`: a valid id, two different registered organisations, a title within
+/// [`MAX_TITLE_LEN`], and the edit right in the sending organisation.
+///
+/// # Errors
+/// [`Refusal::InvalidId`], [`Refusal::SameOrganisation`], [`Refusal::TooLong`],
+/// [`Refusal::NotMember`], [`Refusal::MayNot`].
+pub fn create(
+    sender: &OrganisationState,
+    recipient: &OrganisationState,
+    actor: Actor<'_>,
+    creation: &Creation,
+    at: UnixTime,
+) -> Result<Vec<Event>, Refusal> {
+    valid_document_id(&creation.id)?;
+    if creation.sender == creation.recipient {
+        return Err(Refusal::SameOrganisation(creation.sender.clone()));
+    }
+    if sender.organisation.inn != creation.sender {
+        return Err(Refusal::UnknownOrganisation(creation.sender.clone()));
+    }
+    if recipient.organisation.inn != creation.recipient {
+        return Err(Refusal::UnknownOrganisation(creation.recipient.clone()));
+    }
+    if creation.title.len() > MAX_TITLE_LEN {
+        return Err(Refusal::TooLong {
+            field: "title",
+            max: MAX_TITLE_LEN,
+        });
+    }
+    match actor.member {
+        None => {
+            return Err(Refusal::NotMember {
+                user: actor.user.into(),
+                organisation: creation.sender.clone(),
+                side: "sender",
+            });
+        }
+        Some(m) if !m.has_right(Right::Edit, at) => {
+            return Err(Refusal::MayNot {
+                user: actor.user.into(),
+                action: "create documents",
+                right: Right::Edit,
+                organisation: creation.sender.clone(),
+            });
+        }
+        Some(_) => {}
+    }
+    let c = &creation.content;
+    Ok(vec![Event::DocumentCreated {
+        id: creation.id.clone(),
+        kind: creation.kind,
+        title: creation.title.clone(),
+        sender: creation.sender.clone(),
+        recipient: creation.recipient.clone(),
+        version: Version {
+            number: 1,
+            sha256: c.sha256.clone(),
+            streebog256: c.streebog256.clone(),
+            size: c.size,
+            media_type: c.media_type.clone(),
+            author: actor.user.into(),
+            created_at: at,
+            restored_from: None,
+        },
+    }])
+}
+
 /// The event recording a signing attempt that failed its checks.
 pub fn signing_refused(state: &DocumentState, kind: CommandKind, reason: &str) -> Event {
     Event::SigningRefused {
@@ -814,77 +978,5 @@ pub fn apply(
     }
     s.seq = seq;
     s.updated_at = at;
-    Ok(s)
-}
-
-/// An organisation as its events left it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct OrganisationState {
-    /// Requisites and name.
-    pub organisation: Organisation,
-    /// Members by user id, in order of the user id.
-    pub members: std::collections::BTreeMap<String, Member>,
-    /// Sequence number of the last event applied.
-    pub seq: u64,
-}
-
-/// Folds an organisation stream's event into its state.
-///
-/// # Errors
-/// [`Inapplicable`] for an event that does not fit.
-pub fn apply_organisation(
-    state: Option<OrganisationState>,
-    event: &Event,
-    seq: u64,
-) -> Result<OrganisationState, Inapplicable> {
-    let bad = |reason: &str| Inapplicable {
-        seq,
-        event: event.name(),
-        reason: reason.into(),
-    };
-    let mut s = match (state, event) {
-        (None, Event::OrganisationRegistered { organisation }) => {
-            return Ok(OrganisationState {
-                organisation: organisation.clone(),
-                members: Default::default(),
-                seq,
-            });
-        }
-        (None, _) => {
-            return Err(bad(
-                "an organisation stream must start with its registration",
-            ));
-        }
-        (Some(s), _) => s,
-    };
-    match event {
-        Event::MemberAdded { user, role, until } => {
-            let grants = s.members.remove(user).map(|m| m.grants).unwrap_or_default();
-            s.members.insert(
-                user.clone(),
-                Member {
-                    user: user.clone(),
-                    role: *role,
-                    until: *until,
-                    grants,
-                },
-            );
-        }
-        Event::RightGranted { user, right, until } => {
-            let m = s
-                .members
-                .get_mut(user)
-                .ok_or_else(|| bad("a right granted to a non-member"))?;
-            m.grants.push(Grant {
-                right: *right,
-                until: *until,
-            });
-        }
-        Event::MemberRemoved { user } => {
-            s.members.remove(user);
-        }
-        _ => return Err(bad("a document event in an organisation stream")),
-    }
-    s.seq = seq;
     Ok(s)
 }
