@@ -1,28 +1,35 @@
 //! The document flow's pure state machine and journal, fed arbitrary sequences of commands,
 //! actors, times and membership changes. What must hold:
 //! - nothing panics;
+//! - a membership change is accepted only from a member holding the manage right, never binds
+//!   one certificate identity to two members, and applies;
+//! - the notice of every accepted notice-proven command survives its canonical round trip and
+//!   is checked against exactly its actor, position and step;
 //! - a refused command produces nothing, and agrees with `authorize`; a failed signature check
 //!   journals `signing_refused`, which changes nothing but the sequence number and the time;
 //! - an accepted command came from an allowed status, from a member holding the right, and
 //!   every event it produces applies; the resulting status is the command's (sign ends
 //!   archived, revise/restore add exactly the next version, …);
 //! - every event survives its JSON round trip, the document stream replays from its stored
-//!   JSON into the same state, and chaining everything with `journal::chain` gives an intact
-//!   audit;
-//! - flipping one byte of one stored event's JSON breaks the audit at exactly that event, and
-//!   dropping the newest event is noticed against the recorded head.
+//!   JSON into the same state, its chain verifies on its own, and chaining everything with
+//!   `journal::chain` (with and without authentication records) gives an intact audit;
+//! - flipping one byte of one stored event's JSON, or of its authentication record, breaks the
+//!   audit at exactly that event, and dropping the newest event is noticed against the
+//!   recorded head.
 #![no_main]
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use signflow::flow::journal::{self, Auditor, JournalEntry, PendingEvents};
 use signflow::flow::machine::{
-    self, AcceptedSignature, Actor, Command, CommandKind, DocumentState, Event, NewContent,
-    OrganisationState,
+    self, AcceptedSignature, Actor, Command, CommandKind, Creation, Director, DocumentState,
+    Event, NewContent, OrgCommand, OrganisationState,
 };
 use signflow::flow::model::{
-    DocumentKind, Organisation, Right, Role, SignerRecord, Status, Version,
+    Authentication, DocumentKind, MemberIdentity, Organisation, Right, Role, SignerRecord,
+    Status,
 };
+use signflow::flow::notice::{Notice, NoticeStep};
 use signflow::pki::UnixTime;
 
 const SENDER: &str = "7707083893";
@@ -59,7 +66,9 @@ impl Journal {
         actor: &str,
         at: UnixTime,
         events: &[Event],
+        auth: Option<&Authentication>,
     ) {
+        let auth = auth.map(|a| serde_json::to_string(a).expect("a record serialises"));
         let json: Vec<String> = events
             .iter()
             .map(|e| {
@@ -86,6 +95,7 @@ impl Journal {
             actor,
             at,
             events: &json,
+            auth: auth.as_deref(),
         };
         let new = journal::chain(&pending, last, self.head);
         assert_eq!(new.len(), events.len());
@@ -116,6 +126,33 @@ fn hexish(u: &mut Unstructured<'_>) -> Result<String> {
 
 fn hex_encode(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn identity(u: &mut Unstructured<'_>) -> Result<Option<MemberIdentity>> {
+    // Few distinct identities, so that the same one is offered for two members.
+    Ok(match u.int_in_range(0..=4u8)? {
+        0 => None,
+        1 | 2 => Some(MemberIdentity::Certificate {
+            sha256: format!("{:064x}", u.int_in_range(0..=3u8)?),
+        }),
+        _ => Some(MemberIdentity::Person {
+            snils: format!("{:011}", u.int_in_range(0..=3u8)?),
+            inn: "770312345678".into(),
+        }),
+    })
+}
+
+/// How the fuzzed journal says an append was authenticated: a service's word, or a signature.
+fn authentication(u: &mut Unstructured<'_>) -> Result<Option<Authentication>> {
+    Ok(match u.int_in_range(0..=2u8)? {
+        0 => None,
+        1 => Some(Authentication::Service { by: text(u, 8)? }),
+        _ => Some(Authentication::Signature {
+            signature: hexish(u)?,
+            signed: hexish(u)?,
+            signer: signature(u)?.signer,
+        }),
+    })
 }
 
 fn until(u: &mut Unstructured<'_>, now: i64) -> Result<Option<UnixTime>> {
@@ -185,14 +222,12 @@ fn command(u: &mut Unstructured<'_>) -> Result<Command> {
     })
 }
 
-fn organisation(inn: &str) -> Event {
-    Event::OrganisationRegistered {
-        organisation: Organisation {
-            inn: inn.into(),
-            ogrn: "1027700132195".into(),
-            kpp: None,
-            name: format!("Org {inn}"),
-        },
+fn organisation(inn: &str) -> Organisation {
+    Organisation {
+        inn: inn.into(),
+        ogrn: "1027700132195".into(),
+        kpp: None,
+        name: format!("Org {inn}"),
     }
 }
 
@@ -262,18 +297,33 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     let mut journal = Journal::default();
     let mut now: i64 = 1_800_000_000;
 
-    // The two organisations, and members from the input.
+    // The two organisations, each registered with its director (ivanov, petrova).
     let mut orgs: Vec<OrganisationState> = Vec::new();
-    for inn in [SENDER, RECIPIENT] {
-        let event = organisation(inn);
-        let org = machine::apply_organisation(None, &event, 1).expect("registration applies");
-        journal.append(&format!("org:{inn}"), 0, "system", UnixTime(now), &[event]);
+    for (inn, director) in [(SENDER, USERS[0]), (RECIPIENT, USERS[1])] {
+        let director = Director {
+            user: director.into(),
+            identity: identity(u)?,
+        };
+        let events = machine::register(&organisation(inn), &director).expect("registration");
+        let mut org = None;
+        for (i, e) in events.iter().enumerate() {
+            org = Some(machine::apply_organisation(org, e, i as u64 + 1).expect("applies"));
+        }
+        let org = org.expect("registered");
+        assert_eq!(org.members[director.user.as_str()].role, Role::Administrator);
+        assert!(machine::register(&organisation(inn), &Director {
+            user: "\u{7}".into(),
+            identity: None,
+        })
+        .is_err());
+        let auth = authentication(u)?;
+        journal.append(&format!("org:{inn}"), 0, &director.user, UnixTime(now), &events, auth.as_ref());
         orgs.push(org);
     }
 
-    // The document, created by the sender.
+    // The document, created by the sender's director.
     let id = "doc-1".to_string();
-    let created = Event::DocumentCreated {
+    let creation = Creation {
         id: id.clone(),
         kind: *u.choose(&[
             DocumentKind::Contract,
@@ -284,29 +334,39 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         title: text(u, 32)?,
         sender: SENDER.into(),
         recipient: RECIPIENT.into(),
-        version: Version {
-            number: 1,
+        content: NewContent {
             sha256: hexish(u)?,
             streebog256: hexish(u)?,
             size: u.arbitrary()?,
             media_type: "text/plain".into(),
-            author: USERS[0].into(),
-            created_at: UnixTime(now),
-            restored_from: None,
         },
     };
+    let creator = Actor {
+        user: USERS[0],
+        member: orgs[0].members.get(USERS[0]),
+    };
+    let made = machine::create(&orgs[0], &orgs[1], creator, &creation, UnixTime(now))
+        .expect("the director may create");
+    let created = made[0].clone();
+    let notice = Notice::new(USERS[0], 0, UnixTime(now), NoticeStep::for_creation(&creation));
+    assert_eq!(Notice::parse(&notice.to_bytes()).expect("canonical"), notice);
     let mut state = machine::apply(None, &created, 1, UnixTime(now)).expect("creation applies");
     let stream = format!("doc:{id}");
+    let auth = authentication(u)?;
     journal.append(
         &stream,
         0,
         USERS[0],
         UnixTime(now),
         std::slice::from_ref(&created),
+        auth.as_ref(),
     );
     assert_eq!(state.status, Status::Draft);
     assert!(machine::apply(Some(state.clone()), &created, 2, UnixTime(now)).is_err());
-    assert!(machine::apply(Some(state.clone()), &organisation(SENDER), 2, UnixTime(now)).is_err());
+    let registered = Event::OrganisationRegistered {
+        organisation: organisation(SENDER),
+    };
+    assert!(machine::apply(Some(state.clone()), &registered, 2, UnixTime(now)).is_err());
 
     for _ in 0..MAX_STEPS {
         if u.is_empty() {
@@ -316,35 +376,53 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         let at = UnixTime(now);
         let user = *u.choose(&USERS)?;
         match u.int_in_range(0..=9u8)? {
-            // Membership changes, in one of the two organisation streams.
+            // Membership changes by a user of one of the two organisations.
             0..=2 => {
                 let side = u.choose_index(2)?;
-                let event = match u.int_in_range(0..=2u8)? {
-                    0 => Event::MemberAdded {
-                        user: user.into(),
+                let subject = *u.choose(&USERS)?;
+                let command = match u.int_in_range(0..=2u8)? {
+                    0 => OrgCommand::AddMember {
+                        user: subject.into(),
                         role: *u.choose(&ROLES)?,
                         until: until(u, now)?,
+                        identity: identity(u)?,
                     },
-                    1 => Event::RightGranted {
-                        user: user.into(),
+                    1 => OrgCommand::Grant {
+                        user: subject.into(),
                         right: *u.choose(&RIGHTS)?,
                         until: until(u, now)?,
                     },
-                    _ => Event::MemberRemoved { user: user.into() },
+                    _ => OrgCommand::RemoveMember {
+                        user: subject.into(),
+                    },
                 };
-                let org = &orgs[side];
-                let seq = org.seq + 1;
-                match machine::apply_organisation(Some(org.clone()), &event, seq) {
-                    Ok(next) => {
+                let org = orgs[side].clone();
+                let member = org.members.get(user);
+                let actor = Actor { user, member };
+                match machine::handle_organisation(&org, actor, &command, at) {
+                    Err(_) => {}
+                    Ok(events) => {
+                        assert!(member.is_some_and(|m| m.has_right(Right::Manage, at)));
+                        let mut next = org.clone();
+                        for (i, e) in events.iter().enumerate() {
+                            next = machine::apply_organisation(Some(next), e, org.seq + 1 + i as u64)
+                                .expect("an accepted membership change applies");
+                        }
+                        let mut bound: Vec<&MemberIdentity> =
+                            next.members.values().filter_map(|m| m.identity.as_ref()).collect();
+                        let n = bound.len();
+                        bound.sort_by_key(|i| format!("{i:?}"));
+                        bound.dedup();
+                        assert_eq!(bound.len(), n, "one identity bound to two members");
                         let inn = org.organisation.inn.clone();
-                        journal.append(&format!("org:{inn}"), org.seq, "system", at, &[event]);
+                        let step = NoticeStep::for_org_command(&inn, &command);
+                        let notice = Notice::new(user, org.seq, at, step.clone());
+                        assert!(notice.check(user, org.seq, &step, at).is_ok());
+                        assert!(notice.check(user, org.seq + 1, &step, at).is_err());
+                        let auth = authentication(u)?;
+                        journal.append(&format!("org:{inn}"), org.seq, user, at, &events, auth.as_ref());
                         orgs[side] = next;
                     }
-                    Err(_) => assert!(
-                        matches!(event, Event::RightGranted { .. })
-                            && !org.members.contains_key(user),
-                        "only a grant to a non-member is refused"
-                    ),
                 }
             }
             // A document command, by a user looked up in the organisation that must act.
@@ -374,7 +452,14 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                     same.seq = before.seq;
                     same.updated_at = before.updated_at;
                     assert_eq!(same, before, "a refused signature changed the document");
-                    journal.append(&stream, state.seq, user, at, &[event]);
+                    journal.append(
+                        &stream,
+                        state.seq,
+                        user,
+                        at,
+                        &[event],
+                        Some(&Authentication::Attempt),
+                    );
                     state = next;
                     continue;
                 }
@@ -398,7 +483,19 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                                 });
                         }
                         check_outcome(&state, &next, &command, &events);
-                        journal.append(&stream, state.seq, user, at, &events);
+                        match NoticeStep::for_command(&state, &command) {
+                            Some(step) => {
+                                assert!(!signing, "{kind} takes no notice");
+                                let notice = Notice::new(user, state.seq, at, step.clone());
+                                let parsed = Notice::parse(&notice.to_bytes()).expect("canonical");
+                                assert_eq!(parsed, notice);
+                                assert!(parsed.check(user, state.seq, &step, at).is_ok());
+                                assert!(parsed.check("mallory", state.seq, &step, at).is_err());
+                            }
+                            None => assert!(signing, "{kind} needs a notice"),
+                        }
+                        let auth = authentication(u)?;
+                        journal.append(&stream, state.seq, user, at, &events, auth.as_ref());
                         state = next;
                     }
                 }
@@ -417,6 +514,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         .expect("the journal replays")
         .expect("a document");
     assert_eq!(replayed, state);
+    journal::verify_stream(&doc_entries).expect("the stream's chain verifies");
 
     // The whole journal audits intact.
     let report = audit(&journal.entries, journal.head);
@@ -429,10 +527,15 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     assert_eq!(report.streams, 3);
     assert_eq!(report.head, hex_encode(&journal.head.1));
 
-    // Tampering: one byte of one event's JSON.
+    // Tampering: one byte of one event's JSON, or of its authentication record.
     let i = u.choose_index(journal.entries.len()).unwrap_or(0);
     let mut tampered = journal.entries.clone();
-    let json = tampered[i].event_json.clone().into_bytes();
+    let in_auth = tampered[i].auth_json.is_some() && u.arbitrary().unwrap_or(false);
+    let json = if in_auth {
+        tampered[i].auth_json.clone().unwrap_or_default().into_bytes()
+    } else {
+        tampered[i].event_json.clone().into_bytes()
+    };
     let start = u.choose_index(json.len()).unwrap_or(0);
     let pos = (start..json.len())
         .chain(0..start)
@@ -441,7 +544,12 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     let mask = u.int_in_range(1..=0x7fu8).unwrap_or(1);
     let mut bytes = json;
     bytes[pos] ^= mask;
-    tampered[i].event_json = String::from_utf8(bytes).expect("ASCII stays UTF-8");
+    let bytes = String::from_utf8(bytes).expect("ASCII stays UTF-8");
+    if in_auth {
+        tampered[i].auth_json = Some(bytes);
+    } else {
+        tampered[i].event_json = bytes;
+    }
     let report = audit(&tampered, journal.head);
     let broken = report.broken.expect("a flipped byte went unnoticed");
     assert_eq!(
