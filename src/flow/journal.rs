@@ -410,3 +410,76 @@ pub fn verify_stream(entries: &[JournalEntry]) -> Result<(), BrokenLink> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending<'a>(events: &'a [String], auth: Option<&'a str>) -> PendingEvents<'a> {
+        PendingEvents {
+            stream: "doc:d",
+            expected_seq: 0,
+            actor: "clerk",
+            at: UnixTime(1_800_000_000),
+            events,
+            auth,
+        }
+    }
+
+    /// Schema-1 journals must keep chaining: an entry without authentication hashes exactly as
+    /// schema 1 laid it out, which this test spells out on its own.
+    #[test]
+    fn unauthenticated_entries_keep_the_schema_1_hash() {
+        let events = ["{\"type\":\"withdrawn\",\"version\":1}".to_owned()];
+        let e = &chain(&pending(&events, None), GENESIS, (7, [9; 32]))[0];
+        let mut h = Sha256::new();
+        h.update(b"signflow-journal-v1\0");
+        h.update(8u64.to_be_bytes());
+        h.update(5u64.to_be_bytes());
+        h.update(b"doc:d");
+        h.update(1u64.to_be_bytes());
+        h.update(1_800_000_000i64.to_be_bytes());
+        h.update(5u64.to_be_bytes());
+        h.update(b"clerk");
+        h.update((events[0].len() as u64).to_be_bytes());
+        h.update(events[0].as_bytes());
+        h.update(GENESIS);
+        h.update([9; 32]);
+        let v1: [u8; 32] = h.finalize().into();
+        assert_eq!(e.hash, v1);
+        assert_eq!(e.computed_hash(), v1);
+        // With an authentication record the domain and the layout change, and the record is
+        // covered: changing or dropping it changes the hash.
+        let auth = "{\"mode\":\"attempt\"}";
+        let signed = &chain(&pending(&events, Some(auth)), GENESIS, (7, [9; 32]))[0];
+        assert_ne!(signed.hash, v1);
+        let mut stripped = signed.clone();
+        stripped.auth_json = None;
+        assert_ne!(stripped.computed_hash(), signed.hash);
+        let mut edited = signed.clone();
+        edited.auth_json = Some("{\"mode\":\"service\",\"by\":\"x\"}".into());
+        assert_ne!(edited.computed_hash(), signed.hash);
+    }
+
+    #[test]
+    fn verify_stream_names_the_broken_entry() {
+        let events: Vec<String> = (1..=4)
+            .map(|v| format!("{{\"type\":\"withdrawn\",\"version\":{v}}}"))
+            .collect();
+        let entries = chain(&pending(&events, Some("{}")), GENESIS, (0, GENESIS));
+        assert!(verify_stream(&entries).is_ok());
+        let mut edited = entries.clone();
+        edited[2].actor = "mallory".into();
+        let b = verify_stream(&edited).unwrap_err();
+        assert_eq!((b.seq, b.kind), (3, BreakKind::Chain));
+        assert!(b.reason.contains("edited"), "{b:?}");
+        let mut gap = entries.clone();
+        gap.remove(1);
+        assert_eq!(verify_stream(&gap).unwrap_err().seq, 3);
+        let mut rehashed = entries.clone();
+        rehashed[1].event_json = "{\"type\":\"withdrawn\",\"version\":9}".into();
+        rehashed[1].hash = rehashed[1].computed_hash();
+        let b = verify_stream(&rehashed).unwrap_err();
+        assert_eq!(b.seq, 3, "the next entry no longer links: {b:?}");
+    }
+}

@@ -416,3 +416,47 @@ pub struct DocumentFilter {
     /// Documents that changed before this time.
     pub updated_to: Option<UnixTime>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(rel: &str) -> Certificate {
+        let path = format!("{}/testdata/{rel}", env!("CARGO_MANIFEST_DIR"));
+        Certificate::all_from_pem_or_der(&std::fs::read(path).unwrap()).unwrap()[0].clone()
+    }
+
+    #[test]
+    fn identities_of_certificates() {
+        // A qualified certificate binds the person its subject names.
+        let director = cert("flow/director-romashka.pem");
+        let attributes = RussianAttributes::from_certificate(&director);
+        assert!(attributes.is_qualified());
+        let person = MemberIdentity::of(&director);
+        assert_eq!(
+            person,
+            MemberIdentity::Person {
+                snils: attributes.snils.clone().unwrap(),
+                inn: attributes.inn.clone().unwrap(),
+            }
+        );
+        assert!(person.is_proven_by(&director));
+        // Another person's qualified certificate does not prove it.
+        assert!(!person.is_proven_by(&cert("flow/stranger.pem")));
+        // A certificate that is not qualified binds itself, even with SNILS and INN in it.
+        let deputy = cert("flow/deputy-romashka.pem");
+        let plain = RussianAttributes::from_certificate(&deputy);
+        assert!(!plain.is_qualified() && plain.snils.is_some() && plain.inn.is_some());
+        let itself = MemberIdentity::of(&deputy);
+        assert_eq!(
+            itself,
+            MemberIdentity::Certificate {
+                sha256: hex::encode(deputy.fingerprint_sha256())
+            }
+        );
+        assert!(itself.is_proven_by(&deputy));
+        assert!(!itself.is_proven_by(&cert("pki/leaf-russian.pem")));
+        assert!(person.to_string().contains("SNILS"), "{person}");
+        assert!(itself.to_string().contains("SHA-256"), "{itself}");
+    }
+}

@@ -472,3 +472,27 @@ mod sql {
         i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("sequence {v} out of range")))
     }
 }
+
+#[cfg(all(test, feature = "postgres"))]
+mod tests {
+    #[test]
+    fn postgres_urls_name_their_database() {
+        use super::sql::postgres_database as db;
+        assert_eq!(db("postgres://u@h:5432/flow").as_deref(), Some("flow"));
+        assert_eq!(
+            db("postgresql://h/flow?sslmode=disable").as_deref(),
+            Some("flow")
+        );
+        assert_eq!(db("postgres://h/?dbname=flow").as_deref(), Some("flow"));
+        for url in [
+            "postgres://",
+            "postgres://u@h:5432",
+            "postgres://u@h:5432/",
+            "postgres://h/?dbname=",
+            "postgres://h?sslmode=disable",
+            "sqlite:flow.db",
+        ] {
+            assert_eq!(db(url), None, "{url}");
+        }
+    }
+}
