@@ -65,7 +65,8 @@ type Clock = Arc<dyn Fn() -> UnixTime + Send + Sync>;
 /// assert!(err.to_string().contains("Send"));
 /// let audit = flow.audit().await?;
 /// assert!(audit.is_intact());
-/// assert_eq!(audit.service["intranet-sso"], audit.events);
+/// // Four steps on the service's word: two registrations, a member, a creation.
+/// assert_eq!(audit.service["intranet-sso"], 4);
 /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
 /// ```
 pub struct Flow<S> {
