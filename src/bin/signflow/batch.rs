@@ -81,7 +81,8 @@ pub fn run(
         follow_symlinks: args.follow_symlinks,
         max_depth: args.max_depth,
     };
-    let found = discover_with(&args.paths, &walk).map_err(|e| Failure::io(&e.path, e.source))?;
+    let found = discover_with(&args.paths, &walk)
+        .map_err(|e| Failure::io_doing(&e.path, "cannot walk it", e.source))?;
     report_skipped(&found.skipped, json)?;
     let inputs = found.inputs;
     if inputs.is_empty() {

@@ -133,7 +133,7 @@ fn cms_failure(e: CmsError, what: &Path) -> Failure {
 
 /// Opens a document that is streamed (detached content: any size).
 fn open(path: &Path) -> Result<File, Failure> {
-    File::open(path).map_err(|e| Failure::io(path, e))
+    File::open(path).map_err(|e| Failure::io_doing(path, "cannot open the document", e))
 }
 
 /// Reads and parses a CMS signature file, naming the file and what it holds when it is not one.
@@ -234,7 +234,8 @@ pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result
     } else {
         signed.der().to_vec()
     };
-    std::fs::write(&args.output, &bytes).map_err(|e| Failure::io(&args.output, e))?;
+    std::fs::write(&args.output, &bytes)
+        .map_err(|e| Failure::io_doing(&args.output, "cannot write the signature", e))?;
     let alg = signer
         .algorithm()
         .map(|a| a.to_string())
@@ -329,7 +330,8 @@ pub fn verify(
     if let Some(out) = &args.output_content {
         match (report.status, signed.content()) {
             (Status::Valid, Some(content)) => {
-                std::fs::write(out, content).map_err(|e| Failure::io(out, e))?;
+                std::fs::write(out, content)
+                    .map_err(|e| Failure::io_doing(out, "cannot write the content", e))?;
             }
             _ => warn(format_args!(
                 "{} not written: the signature is not valid",

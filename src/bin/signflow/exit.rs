@@ -54,6 +54,11 @@ impl Failure {
         Self::new(Status::Io, format!("{}: {e}", path.display()))
     }
 
+    /// Doing `what` with `path` failed ("cannot write the signature"): 74.
+    pub fn io_doing(path: &std::path::Path, what: &str, e: std::io::Error) -> Self {
+        Self::new(Status::Io, format!("{}: {what}: {e}", path.display()))
+    }
+
     /// Writing standard output failed: 74, quietly when the reader went away.
     pub fn output(e: std::io::Error) -> Self {
         Self {

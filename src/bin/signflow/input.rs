@@ -172,7 +172,8 @@ pub fn trust_material(
 /// [`TrustStore::add_path`] takes them, but each file read within the `--max-input` cap and
 /// failures given the contract's statuses (74 unreadable, 2 not certificates).
 fn add_trust(store: &mut TrustStore, path: &Path) -> Result<(), Failure> {
-    let meta = std::fs::metadata(path).map_err(|e| Failure::io(path, e))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Failure::io_doing(path, "cannot read the trust anchors", e))?;
     if !meta.is_dir() {
         self::certificates(path)?
             .into_iter()
@@ -181,8 +182,9 @@ fn add_trust(store: &mut TrustStore, path: &Path) -> Result<(), Failure> {
     }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
         .and_then(|rd| rd.map(|e| e.map(|e| e.path())).collect())
-        .map_err(|e| Failure::io(path, e))?;
+        .map_err(|e| Failure::io_doing(path, "cannot list the trust anchors' directory", e))?;
     entries.sort();
+    let mut found = 0;
     for p in entries {
         let ext = p
             .extension()
@@ -204,7 +206,10 @@ fn add_trust(store: &mut TrustStore, path: &Path) -> Result<(), Failure> {
             );
             if obj.label.is_none() || is_cert_label {
                 match Certificate::from_der(&obj.der) {
-                    Ok(c) => store.add(c),
+                    Ok(c) => {
+                        store.add(c);
+                        found += 1;
+                    }
                     Err(e) if is_cert_label => {
                         return Err(format_error(&p, "a certificate file", &bytes, e));
                     }
@@ -212,6 +217,17 @@ fn add_trust(store: &mut TrustStore, path: &Path) -> Result<(), Failure> {
                 }
             }
         }
+    }
+    if found == 0 {
+        // Validation would only say "no path to a trust anchor" for every certificate.
+        return Err(Failure::new(
+            Status::FormatError,
+            format!(
+                "{}: read as a directory of trust anchors: no certificate in its .pem, .crt, \
+                 .cer or .der files",
+                path.display()
+            ),
+        ));
     }
     Ok(())
 }

@@ -190,7 +190,8 @@ pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result
         }
         status => Failure::new(status, format!("{}: {e}", args.input.display())),
     })?;
-    std::fs::write(&args.output, &signed).map_err(|e| Failure::io(&args.output, e))?;
+    std::fs::write(&args.output, &signed)
+        .map_err(|e| Failure::io_doing(&args.output, "cannot write the signed document", e))?;
     let layout = if args.enveloping {
         "enveloping"
     } else {
@@ -290,7 +291,8 @@ pub fn verify(
     if let Some(path) = &args.output_signed {
         match (result.status, result.references.first()) {
             (Status::Valid, Some(r)) => {
-                std::fs::write(path, &r.canonical).map_err(|e| Failure::io(path, e))?;
+                std::fs::write(path, &r.canonical)
+                    .map_err(|e| Failure::io_doing(path, "cannot write the signed bytes", e))?;
             }
             _ => warn(format_args!(
                 "{} not written: the signature is not valid",
