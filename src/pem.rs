@@ -212,6 +212,26 @@ impl std::fmt::Display for ObjectKind {
     }
 }
 
+/// BER that the DER reader refuses (indefinite or non-minimal lengths): CMS and PKCS#12 from
+/// other tools. Their first element — the content type, the PFX version — says which.
+fn identify_ber(input: &[u8]) -> ObjectKind {
+    let [0x30, len, rest @ ..] = input else {
+        return ObjectKind::Unknown;
+    };
+    let first = match len {
+        0x00..=0x80 => rest,
+        0x81..=0x84 => rest.get(usize::from(len - 0x80)..).unwrap_or_default(),
+        _ => return ObjectKind::Unknown,
+    };
+    match first {
+        [0x06, 0x09, oid @ ..] if oid.starts_with(SIGNED_DATA_OID) => ObjectKind::CmsSignedData,
+        // Another PKCS #7 content type (1.2.840.113549.1.7.x).
+        [0x06, 0x09, oid @ ..] if oid.starts_with(&SIGNED_DATA_OID[..8]) => ObjectKind::CmsOther,
+        [0x02, 0x01, 0x03, 0x30, ..] => ObjectKind::Pkcs12,
+        _ => ObjectKind::Unknown,
+    }
+}
+
 /// The first elements of a SEQUENCE (at most [`IDENTIFY_MAX_ELEMENTS`]: the shapes
 /// [`identify`] knows need no more, and a hostile SEQUENCE of millions of elements costs
 /// nothing), or `None` if it is not a SEQUENCE or an element header is malformed.
@@ -255,18 +275,8 @@ const SIGNED_DATA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07,
 pub fn identify(input: &[u8]) -> ObjectKind {
     use der::Tag;
 
-    // BER with an indefinite outer length: CMS and PKCS#12 from other tools; their first
-    // element (the content type, the PFX version) says which.
-    if let [0x30, 0x80, first @ ..] = input {
-        return match first {
-            [0x06, 0x09, oid @ ..] if oid.starts_with(SIGNED_DATA_OID) => ObjectKind::CmsSignedData,
-            [0x06, ..] => ObjectKind::CmsOther,
-            [0x02, 0x01, 0x03, 0x30, ..] => ObjectKind::Pkcs12,
-            _ => ObjectKind::Unknown,
-        };
-    }
     let Some(outer) = AnyRef::from_der(input).ok().and_then(elements) else {
-        return ObjectKind::Unknown;
+        return identify_ber(input);
     };
     let tags: Vec<Tag> = outer.iter().map(|a| a.tag()).collect();
     let integer = |a: &AnyRef<'_>, v: u8| a.tag() == Tag::Integer && a.value() == [v];
