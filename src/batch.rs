@@ -606,3 +606,75 @@ impl BatchVerifier {
         Ok((v.status.into(), reasons, signers))
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A tree with a link loop, a diamond, a device link and a deep branch.
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::write(root.join("a/b/s.p7s"), b"x").unwrap();
+        std::fs::write(root.join("top.xml"), b"x").unwrap();
+        symlink("../..", root.join("a/b/loop")).unwrap();
+        symlink("a", root.join("diamond")).unwrap();
+        symlink("/dev/null", root.join("null.p7s")).unwrap();
+        dir
+    }
+
+    #[test]
+    fn links_are_reported_not_followed_by_default() {
+        let dir = tree();
+        let d = discover_with(&[dir.path().to_path_buf()], &WalkOptions::default()).unwrap();
+        assert_eq!(d.inputs.len(), 2, "{d:?}");
+        let links = d.skipped.iter().filter(|s| s.reason == SkipReason::Symlink);
+        assert_eq!(links.count(), 3, "{d:?}");
+    }
+
+    #[test]
+    fn followed_links_visit_each_directory_once() {
+        let dir = tree();
+        let options = WalkOptions {
+            follow_symlinks: true,
+            ..WalkOptions::default()
+        };
+        let d = discover_with(&[dir.path().to_path_buf()], &options).unwrap();
+        // s.p7s once (the diamond and the loop lead back to walked directories).
+        assert_eq!(d.inputs.len(), 2, "{d:?}");
+        let again = d
+            .skipped
+            .iter()
+            .filter(|s| s.reason == SkipReason::AlreadyWalked);
+        assert_eq!(again.count(), 2, "{d:?}");
+        assert!(
+            d.skipped.iter().any(|s| s.reason
+                == SkipReason::NotRegular {
+                    what: "a character device"
+                }),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn depth_is_bounded_and_missing_paths_are_errors() {
+        let dir = tree();
+        let options = WalkOptions {
+            max_depth: 0,
+            ..WalkOptions::default()
+        };
+        let d = discover_with(&[dir.path().to_path_buf()], &options).unwrap();
+        assert_eq!(d.inputs.len(), 1, "only top.xml: {d:?}");
+        assert!(matches!(
+            d.skipped[0].reason,
+            SkipReason::TooDeep { max_depth: 0 }
+        ));
+        let missing = dir.path().join("missing");
+        let err = discover_with(&[missing.clone()], &WalkOptions::default()).unwrap_err();
+        assert_eq!(err.path, missing);
+        // discover() leaves such paths out.
+        assert!(discover(&[missing]).is_empty());
+    }
+}
