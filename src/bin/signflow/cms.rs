@@ -14,13 +14,13 @@ use signflow::cms::{
 use signflow::crypto::{
     CryptoProvider, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm, SigningKey,
 };
+use signflow::limits::InputKind;
 use signflow::pki::{RevocationMode, Status, UnixTime};
 
 use crate::exit::{Failure, Status as Exit};
 use crate::identity::SignerArgs;
 use crate::input::{self, TrustArgs};
 use crate::out::{Out, warn};
-use signflow::limits::InputKind;
 
 #[derive(Args, Debug)]
 pub struct SignCmsArgs {
@@ -244,14 +244,14 @@ pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result
     let mut out = Out::stdout();
     if json {
         out.json(&json!({
-                "command": "sign cms",
-                "status": "signed",
-                "output": args.output.display().to_string(),
-                "format": if args.pem { "PEM" } else { "DER" },
-                "detached": signed.is_detached(),
-                "signers": signed.signer_count(),
-                "signer": id.certificate.subject().to_string(),
-                "algorithm": alg,
+            "command": "sign cms",
+            "status": "signed",
+            "output": args.output.display().to_string(),
+            "format": if args.pem { "PEM" } else { "DER" },
+            "detached": signed.is_detached(),
+            "signers": signed.signer_count(),
+            "signer": id.certificate.subject().to_string(),
+            "algorithm": alg,
             "cades_bes": !args.no_signing_certificate,
         }))?;
     } else {

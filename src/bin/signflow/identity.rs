@@ -84,16 +84,8 @@ impl SignerArgs {
         };
         let key_bytes = input::read_secret(key_path, InputKind::PrivateKey)?;
         let unusable = |e: &dyn std::fmt::Display| {
-            let holds = signflow::pem::decode_objects(&key_bytes)
-                .ok()
-                .and_then(|o| o.into_iter().next())
-                .map(|o| {
-                    o.label
-                        .as_deref()
-                        .and_then(ObjectKind::from_label)
-                        .unwrap_or_else(|| signflow::pem::identify(&o.der))
-                })
-                .filter(|k| *k != ObjectKind::Unknown && *k != ObjectKind::PrivateKey)
+            let holds = input::structure_of(&key_bytes)
+                .filter(|k| *k != ObjectKind::PrivateKey)
                 .map_or(String::new(), |k| {
                     format!(" (its structure is that of {k})")
                 });

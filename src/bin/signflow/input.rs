@@ -60,6 +60,21 @@ pub fn read_secret(path: &Path, kind: InputKind) -> Result<zeroize::Zeroizing<Ve
     Ok(limits().read_secret(path, kind)?)
 }
 
+/// What the first object of a PEM or DER file is, by its label or its structure, when that is
+/// one [`signflow::pem::identify`] knows.
+pub fn structure_of(bytes: &[u8]) -> Option<ObjectKind> {
+    let obj = signflow::pem::decode_objects(bytes)
+        .ok()?
+        .into_iter()
+        .next()?;
+    let kind = obj
+        .label
+        .as_deref()
+        .and_then(ObjectKind::from_label)
+        .unwrap_or_else(|| signflow::pem::identify(&obj.der));
+    (kind != ObjectKind::Unknown).then_some(kind)
+}
+
 /// "PATH: read as a certificate file (its structure is that of a CMS SignedData): REASON": a
 /// format error
 /// (exit 2) naming the file, what it was read as, and what it holds when that can be told.
@@ -69,22 +84,9 @@ pub fn format_error(
     bytes: &[u8],
     reason: impl std::fmt::Display,
 ) -> Failure {
-    let holds = match signflow::pem::decode_objects(bytes)
-        .ok()
-        .and_then(|o| o.into_iter().next())
-    {
-        Some(obj) => obj
-            .label
-            .as_deref()
-            .and_then(ObjectKind::from_label)
-            .unwrap_or_else(|| signflow::pem::identify(&obj.der)),
-        None => ObjectKind::Unknown,
-    };
-    let holds = if holds == ObjectKind::Unknown {
-        String::new()
-    } else {
-        format!(" (its structure is that of {holds})")
-    };
+    let holds = structure_of(bytes).map_or(String::new(), |k| {
+        format!(" (its structure is that of {k})")
+    });
     Failure::new(
         Status::FormatError,
         format!("{}: read as {what}{holds}: {reason}", path.display()),

@@ -10,6 +10,7 @@ use signflow::crypto::{
     CryptoProvider, EcdsaEncoding, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm,
     SigningKey,
 };
+use signflow::limits::InputKind;
 use signflow::pki::{RevocationMode, Status, ValidationOptions};
 use signflow::xmldsig::{
     C14nMethod, Layout, Placement, SignError, SignOptions, VerifyOptions, XmlError, XmlVerification,
@@ -19,7 +20,6 @@ use crate::exit::{Failure, Status as Exit};
 use crate::identity::SignerArgs;
 use crate::input::{self, TrustArgs};
 use crate::out::{Out, warn};
-use signflow::limits::InputKind;
 
 #[derive(Args, Debug)]
 pub struct SignXmlArgs {
@@ -205,15 +205,15 @@ pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result
     let mut out = Out::stdout();
     if json {
         out.json(&json!({
-                "command": "sign xml",
-                "status": "signed",
-                "output": args.output.display().to_string(),
-                "layout": layout,
-                "reference": if args.enveloping { "#signflow-object".to_owned() } else { reference },
-                "c14n": options.c14n.uri(),
-                "algorithm": alg.to_string(),
-                "signer": id.certificate.subject().to_string(),
-                "chain_in_key_info": id.chain.len(),
+            "command": "sign xml",
+            "status": "signed",
+            "output": args.output.display().to_string(),
+            "layout": layout,
+            "reference": if args.enveloping { "#signflow-object".to_owned() } else { reference },
+            "c14n": options.c14n.uri(),
+            "algorithm": alg.to_string(),
+            "signer": id.certificate.subject().to_string(),
+            "chain_in_key_info": id.chain.len(),
         }))?;
     } else {
         out.line(format_args!(
