@@ -672,7 +672,8 @@ mod tests {
             SkipReason::TooDeep { max_depth: 0 }
         ));
         let missing = dir.path().join("missing");
-        let err = discover_with(&[missing.clone()], &WalkOptions::default()).unwrap_err();
+        let err =
+            discover_with(std::slice::from_ref(&missing), &WalkOptions::default()).unwrap_err();
         assert_eq!(err.path, missing);
         // discover() leaves such paths out.
         assert!(discover(&[missing]).is_empty());
