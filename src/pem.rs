@@ -212,8 +212,9 @@ impl std::fmt::Display for ObjectKind {
     }
 }
 
-/// BER that the DER reader refuses (indefinite or non-minimal lengths): CMS and PKCS#12 from
-/// other tools. Their first element — the content type, the PFX version — says which.
+/// BER that the DER reader refuses (indefinite or non-minimal lengths, outside or inside): CMS
+/// and PKCS#12 from other tools. Their first element — the content type, the PFX version —
+/// says which.
 fn identify_ber(input: &[u8]) -> ObjectKind {
     let [0x30, len, rest @ ..] = input else {
         return ObjectKind::Unknown;
@@ -234,7 +235,9 @@ fn identify_ber(input: &[u8]) -> ObjectKind {
 
 /// The first elements of a SEQUENCE (at most [`IDENTIFY_MAX_ELEMENTS`]: the shapes
 /// [`identify`] knows need no more, and a hostile SEQUENCE of millions of elements costs
-/// nothing), or `None` if it is not a SEQUENCE or an element header is malformed.
+/// nothing), up to the first that does not decode — parsers ignore what follows the fields
+/// they know (x509-parser takes a tbsCertificate with trailing bytes), so the sniff must not
+/// call such an object unknown; `None` if it is not a SEQUENCE.
 fn elements(seq: AnyRef<'_>) -> Option<Vec<AnyRef<'_>>> {
     use der::Reader as _;
     if seq.tag() != der::Tag::Sequence {
@@ -243,7 +246,10 @@ fn elements(seq: AnyRef<'_>) -> Option<Vec<AnyRef<'_>>> {
     let mut reader = der::SliceReader::new(seq.value()).ok()?;
     let mut out = Vec::new();
     while !reader.is_finished() && out.len() < IDENTIFY_MAX_ELEMENTS {
-        out.push(AnyRef::decode(&mut reader).ok()?);
+        match AnyRef::decode(&mut reader) {
+            Ok(element) => out.push(element),
+            Err(_) => break,
+        }
     }
     Some(out)
 }
@@ -273,10 +279,18 @@ const SIGNED_DATA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07,
 /// # Ok::<(), signflow::pem::PemError>(())
 /// ```
 pub fn identify(input: &[u8]) -> ObjectKind {
+    match identify_der(input) {
+        ObjectKind::Unknown => identify_ber(input),
+        kind => kind,
+    }
+}
+
+/// [`identify`] for input whose outer SEQUENCE is DER.
+fn identify_der(input: &[u8]) -> ObjectKind {
     use der::Tag;
 
     let Some(outer) = AnyRef::from_der(input).ok().and_then(elements) else {
-        return identify_ber(input);
+        return ObjectKind::Unknown;
     };
     let tags: Vec<Tag> = outer.iter().map(|a| a.tag()).collect();
     let integer = |a: &AnyRef<'_>, v: u8| a.tag() == Tag::Integer && a.value() == [v];
@@ -285,7 +299,7 @@ pub fn identify(input: &[u8]) -> ObjectKind {
     use Tag::{BitString, Integer, ObjectIdentifier, OctetString, Sequence};
     match tags.as_slice() {
         // Certificate, CRL and certificate request: to-be-signed, algorithm, signature.
-        [Sequence, Sequence, BitString] => {
+        [Sequence, Sequence, BitString, ..] => {
             let Some(tbs) = elements(outer[0]) else {
                 return ObjectKind::Unknown;
             };
@@ -307,10 +321,8 @@ pub fn identify(input: &[u8]) -> ObjectKind {
             }
         }
         // PFX: version 3, authSafe ContentInfo, macData.
-        [Integer, Sequence] | [Integer, Sequence, Sequence] if integer(&outer[0], 3) => {
-            ObjectKind::Pkcs12
-        }
-        [ObjectIdentifier, x] if context(x, 0) => {
+        [Integer, Sequence, ..] if integer(&outer[0], 3) => ObjectKind::Pkcs12,
+        [ObjectIdentifier, x, ..] if context(x, 0) => {
             if outer[0].value() == SIGNED_DATA_OID {
                 ObjectKind::CmsSignedData
             } else {
@@ -405,6 +417,21 @@ mod tests {
         for (der, kind) in cases {
             assert_eq!(identify(der), kind, "{:02x?}", &der[..der.len().min(8)]);
         }
+        // Bytes after the fields a tbsCertificate needs, which x509-parser ignores (found by
+        // fuzz/inspect_sniff): still a certificate.
+        let leaf = include_bytes!("../testdata/pki/leaf-rsa.der");
+        let (outer_len, tbs_len) = (
+            usize::from(u16::from_be_bytes([leaf[2], leaf[3]])),
+            usize::from(u16::from_be_bytes([leaf[6], leaf[7]])),
+        );
+        let mut odd = vec![0x30, 0x82];
+        odd.extend(u16::try_from(outer_len + 2).unwrap().to_be_bytes());
+        odd.extend([0x30, 0x82]);
+        odd.extend(u16::try_from(tbs_len + 2).unwrap().to_be_bytes());
+        odd.extend(&leaf[8..8 + tbs_len]);
+        odd.extend([0x71, 0x01]);
+        odd.extend(&leaf[8 + tbs_len..]);
+        assert_eq!(identify(&odd), ObjectKind::Certificate);
         // A SEQUENCE of a million elements costs no more than its first sixteen.
         let mut big = vec![0x30, 0x83, 0x1e, 0x84, 0x80];
         big.extend(std::iter::repeat_n([0x05, 0x00], 1_000_000).flatten());
