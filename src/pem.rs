@@ -261,11 +261,13 @@ const IDENTIFY_MAX_ELEMENTS: usize = 16;
 const SIGNED_DATA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 
 /// Tells what a DER (or BER: CMS from other tools often uses indefinite lengths) object is by
-/// the tags of its outer SEQUENCE and of the first element's, never by parsing it whole:
-/// callers then parse it with the right parser and can say what it was meant to be when that
-/// fails. Anything else, malformed input included, is [`ObjectKind::Unknown`]; it never
-/// panics, and it reads the headers of the outer SEQUENCE's elements and of the first
-/// element's only.
+/// the tags of its outer SEQUENCE and of the first element's, so that callers parse it with the
+/// right parser and can say what it was meant to be when that fails. It reads the headers of
+/// the outer SEQUENCE's first elements and of the first element's. Only when that structure
+/// is none it knows does it try the certificate and CRL parsers, which are more lenient than
+/// DER in places (x509-parser does not check the class of the outer SEQUENCE tag): what the
+/// rest of signflow takes as a certificate or CRL is never called something else. Anything
+/// else, malformed input included, is [`ObjectKind::Unknown`]; it never panics.
 ///
 /// # Example
 /// ```
@@ -280,7 +282,13 @@ const SIGNED_DATA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07,
 /// ```
 pub fn identify(input: &[u8]) -> ObjectKind {
     match identify_der(input) {
-        ObjectKind::Unknown => identify_ber(input),
+        ObjectKind::Unknown => match identify_ber(input) {
+            ObjectKind::Unknown if crate::pki::Certificate::from_der(input).is_ok() => {
+                ObjectKind::Certificate
+            }
+            ObjectKind::Unknown if crate::pki::Crl::from_der(input).is_ok() => ObjectKind::Crl,
+            kind => kind,
+        },
         kind => kind,
     }
 }
@@ -432,6 +440,13 @@ mod tests {
         odd.extend([0x71, 0x01]);
         odd.extend(&leaf[8 + tbs_len..]);
         assert_eq!(identify(&odd), ObjectKind::Certificate);
+        // A CRL whose outer tag is [16] rather than SEQUENCE, which x509-parser takes (found by
+        // fuzz/inspect_sniff): a CRL as far as signflow is concerned.
+        let mut crl = include_bytes!("../testdata/pki/root-ca.crl.der").to_vec();
+        crl[0] = 0xb0;
+        if crate::pki::Crl::from_der(&crl).is_ok() {
+            assert_eq!(identify(&crl), ObjectKind::Crl);
+        }
         // A SEQUENCE of a million elements costs no more than its first sixteen.
         let mut big = vec![0x30, 0x83, 0x1e, 0x84, 0x80];
         big.extend(std::iter::repeat_n([0x05, 0x00], 1_000_000).flatten());
