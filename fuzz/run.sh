@@ -51,6 +51,9 @@ crypto_seed ed448 300506032b6571 "$keys/eddsa/eddsa-ed448-pubkey.der" 114
 crypto_seed ml-dsa-44 300b0609608648016503040311 "$keys/ml-dsa/ml-dsa-44-pubkey.der" 2420
 crypto_seed slh-dsa-sha2-128f 300b0609608648016503040315 \
   "$keys/slh-dsa/slh-dsa-sha2-128f-pubkey.der" 17088
+# inspect_sniff: every kind inspect names, PEM and DER (BER CMS included), and XML.
+seed inspect_sniff testdata/pki/*.pem testdata/pki/*.der testdata/pki/*.p12 testdata/cms/*.der \
+  testdata/cms/*.pem testdata/gost/*.pub.pem testdata/gost/*.key.pem testdata/xmldsig/*.xml
 # flow_machine decodes its input into commands: any bytes will do as a start.
 seed flow_machine testdata/gost/message.txt testdata/cms/content.txt
 

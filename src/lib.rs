@@ -12,6 +12,7 @@
 //! | [`cms`]    | CMS/PKCS#7 SignedData: verify (DER/BER, streamed), sign, CAdES-BES      |
 //! | [`xmldsig`] | XML signatures: parsing (no DTDs), C14N 1.0 / exclusive C14N, verification |
 //! | [`pem`]    | PEM/DER input: several objects per file, as the CLI accepts them       |
+//! | [`limits`] | input-size caps: every file read whole stops one byte past its cap     |
 //! | [`error`]  | the crate's error enum                                                  |
 //!
 //! ## Cargo features
@@ -33,6 +34,7 @@ pub mod cms;
 pub mod crypto;
 pub mod error;
 pub mod flow;
+pub mod limits;
 pub mod pem;
 pub mod pki;
 pub mod requisites;

@@ -37,11 +37,22 @@ impl TrustStore {
     }
 
     /// Adds the certificates of a file, or the certificates found in the `.pem`, `.crt`, `.cer`
-    /// and `.der` files of a directory (not recursive; keys and CRLs there are skipped).
+    /// and `.der` files of a directory (not recursive; keys and CRLs there are skipped). Each
+    /// file is read within the default cap for certificate files
+    /// ([`InputKind::Certificate`](crate::limits::InputKind::Certificate)).
     ///
     /// # Errors
-    /// [`PkiError::Io`] for unreadable paths, or the file's parse error naming it.
+    /// [`PkiError::Io`] for unreadable paths or files over the cap, or the file's parse error
+    /// naming it.
     pub fn add_path(&mut self, path: &Path) -> Result<usize, PkiError> {
+        let read = |p: &Path| {
+            crate::limits::InputLimits::default()
+                .read_file(p, crate::limits::InputKind::Certificate)
+                .map_err(|e| PkiError::Io {
+                    path: p.display().to_string(),
+                    reason: e.reason(),
+                })
+        };
         let io = |e: std::io::Error| PkiError::Io {
             path: path.display().to_string(),
             reason: e.to_string(),
@@ -64,7 +75,7 @@ impl TrustStore {
                     continue;
                 }
                 // A directory may also hold keys and CRLs: take the certificates only.
-                let bytes = std::fs::read(&p).map_err(io)?;
+                let bytes = read(&p)?;
                 let Ok(objects) = crate::pem::decode_objects(&bytes) else {
                     continue;
                 };
@@ -92,7 +103,7 @@ impl TrustStore {
             }
             Ok(n)
         } else {
-            let bytes = std::fs::read(path).map_err(io)?;
+            let bytes = read(path)?;
             self.add_pem_or_der(&bytes).map_err(|e| PkiError::Io {
                 path: path.display().to_string(),
                 reason: e.to_string(),

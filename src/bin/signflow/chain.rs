@@ -9,6 +9,7 @@ use signflow::pki::{ANY_POLICY, KeyUsage, Status, ValidationOptions, Validator};
 
 use crate::exit::{Failure, Status as Exit};
 use crate::input::{self, TrustArgs};
+use crate::out::Out;
 
 #[derive(Args, Debug)]
 pub struct VerifyChainArgs {
@@ -117,9 +118,9 @@ pub fn run(provider: &CryptoProvider, args: &VerifyChainArgs, json: bool) -> Res
         let mut value =
             serde_json::to_value(&report).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
         value["command"] = "verify-chain".into();
-        println!("{value}");
+        Out::stdout().json(&value)?;
     } else {
-        print!("{report}");
+        Out::stdout().text(&report)?;
     }
     Ok(match report.status {
         Status::Valid => Exit::Valid,

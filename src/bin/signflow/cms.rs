@@ -2,7 +2,7 @@
 //! detached, CAdES-BES, co-signing; verification with the exit statuses of the CLI conventions.
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -14,11 +14,13 @@ use signflow::cms::{
 use signflow::crypto::{
     CryptoProvider, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm, SigningKey,
 };
+use signflow::limits::InputKind;
 use signflow::pki::{RevocationMode, Status, UnixTime};
 
 use crate::exit::{Failure, Status as Exit};
 use crate::identity::SignerArgs;
 use crate::input::{self, TrustArgs};
+use crate::out::{Out, warn};
 
 #[derive(Args, Debug)]
 pub struct SignCmsArgs {
@@ -107,8 +109,8 @@ pub struct VerifyCmsArgs {
     output_content: Option<PathBuf>,
 }
 
-fn cms_failure(e: CmsError, what: &Path) -> Failure {
-    let status = match &e {
+fn cms_status(e: &CmsError) -> Exit {
+    match e {
         e if e.is_format_error() => Exit::FormatError,
         CmsError::ContentRequired | CmsError::ContentConflict | CmsError::NoSuchSigner { .. } => {
             Exit::Usage
@@ -117,17 +119,30 @@ fn cms_failure(e: CmsError, what: &Path) -> Failure {
         CmsError::KeyMismatch => Exit::KeyError,
         CmsError::Crypto(c) => Failure::from(c.clone()).status,
         _ => Exit::FormatError,
-    };
+    }
+}
+
+fn cms_failure(e: CmsError, what: &Path) -> Failure {
     let hint = match e {
         CmsError::ContentRequired => " (give the document with --content FILE)",
         CmsError::ContentConflict => " (leave out --content)",
         _ => "",
     };
-    Failure::new(status, format!("{}: {e}{hint}", what.display()))
+    Failure::new(cms_status(&e), format!("{}: {e}{hint}", what.display()))
 }
 
+/// Opens a document that is streamed (detached content: any size).
 fn open(path: &Path) -> Result<File, Failure> {
-    File::open(path).map_err(|e| Failure::io(path, e))
+    File::open(path).map_err(|e| Failure::io_doing(path, "cannot open the document", e))
+}
+
+/// Reads and parses a CMS signature file, naming the file and what it holds when it is not one.
+fn read_signed_data(path: &Path) -> Result<SignedData, Failure> {
+    let bytes = input::read_as(path, InputKind::Cms)?;
+    SignedData::from_pem_or_ber(&bytes).map_err(|e| match cms_status(&e) {
+        Exit::FormatError => input::format_error(path, "a CMS signature", &bytes, e),
+        _ => cms_failure(e, path),
+    })
 }
 
 /// The signature algorithm from the key and --pss/--hash.
@@ -171,8 +186,7 @@ pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result
     let signer = Signer::new(provider, &id.certificate, &id.chain, options);
     let signed = match &args.cosign {
         Some(existing_path) => {
-            let existing = SignedData::from_pem_or_ber(&input::read(existing_path)?)
-                .map_err(|e| cms_failure(e, existing_path))?;
+            let existing = read_signed_data(existing_path)?;
             if args.detached && !existing.is_detached() {
                 return Err(Failure::new(
                     Exit::Usage,
@@ -220,32 +234,28 @@ pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result
     } else {
         signed.der().to_vec()
     };
-    std::fs::write(&args.output, &bytes).map_err(|e| Failure::io(&args.output, e))?;
+    std::fs::write(&args.output, &bytes)
+        .map_err(|e| Failure::io_doing(&args.output, "cannot write the signature", e))?;
     let alg = signer
         .algorithm()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    // Output errors (a closed pipe) do not change the verdict: ignore them.
-    let mut out = std::io::stdout().lock();
+    // The signature is written; a report that cannot be is still exit 74.
+    let mut out = Out::stdout();
     if json {
-        let _ = writeln!(
-            out,
-            "{}",
-            json!({
-                "command": "sign cms",
-                "status": "signed",
-                "output": args.output.display().to_string(),
-                "format": if args.pem { "PEM" } else { "DER" },
-                "detached": signed.is_detached(),
-                "signers": signed.signer_count(),
-                "signer": id.certificate.subject().to_string(),
-                "algorithm": alg,
-                "cades_bes": !args.no_signing_certificate,
-            })
-        );
+        out.json(&json!({
+            "command": "sign cms",
+            "status": "signed",
+            "output": args.output.display().to_string(),
+            "format": if args.pem { "PEM" } else { "DER" },
+            "detached": signed.is_detached(),
+            "signers": signed.signer_count(),
+            "signer": id.certificate.subject().to_string(),
+            "algorithm": alg,
+            "cades_bes": !args.no_signing_certificate,
+        }))?;
     } else {
-        let _ = writeln!(
-            out,
+        out.line(format_args!(
             "signed: {} ({}, {} signer(s), {}{}) by {}",
             args.output.display(),
             if signed.is_detached() {
@@ -261,7 +271,7 @@ pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result
                 ", CAdES-BES"
             },
             id.certificate.subject()
-        );
+        ))?;
     }
     Ok(Exit::Valid)
 }
@@ -292,8 +302,7 @@ pub fn verify(
 
     let (trust, certificates, crls) = args.material.load()?;
 
-    let signed = SignedData::from_pem_or_ber(&input::read(&args.signature)?)
-        .map_err(|e| cms_failure(e, &args.signature))?;
+    let signed = read_signed_data(&args.signature)?;
     if args.output_content.is_some() && signed.is_detached() {
         return Err(Failure::new(
             Exit::Usage,
@@ -314,19 +323,20 @@ pub fn verify(
         let mut value =
             serde_json::to_value(&report).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
         value["command"] = "verify cms".into();
-        let _ = writeln!(std::io::stdout().lock(), "{value}");
+        Out::stdout().json(&value)?;
     } else {
-        let _ = write!(std::io::stdout().lock(), "{report}");
+        Out::stdout().text(&report)?;
     }
     if let Some(out) = &args.output_content {
         match (report.status, signed.content()) {
             (Status::Valid, Some(content)) => {
-                std::fs::write(out, content).map_err(|e| Failure::io(out, e))?;
+                std::fs::write(out, content)
+                    .map_err(|e| Failure::io_doing(out, "cannot write the content", e))?;
             }
-            _ => eprintln!(
-                "signflow: {} not written: the signature is not valid",
+            _ => warn(format_args!(
+                "{} not written: the signature is not valid",
                 out.display()
-            ),
+            )),
         }
     }
     Ok(match report.status {

@@ -15,6 +15,7 @@ use signflow::pki::{
 };
 
 use crate::exit::{Failure, Status};
+use crate::out::Out;
 
 mod flow_steps;
 
@@ -65,9 +66,14 @@ struct Step {
     detail: String,
 }
 
+/// The demo's steps, printed as they are made (without `--json`) through [`Out`]. A step that
+/// cannot be printed keeps the first output error, which ends the demo with exit 74 once the
+/// running part is done; nothing more is printed after it.
 struct Report {
     json: bool,
     steps: Vec<Step>,
+    out: Out,
+    output_failure: Option<Failure>,
 }
 
 impl Report {
@@ -79,9 +85,23 @@ impl Report {
         };
         if !self.json {
             let mark = if step.ok { "ok  " } else { "FAIL" };
-            println!("[{mark}] {}: {}", step.name, step.detail);
+            self.print(format_args!("[{mark}] {}: {}", step.name, step.detail));
         }
         self.steps.push(step);
+    }
+
+    /// Prints a line unless an earlier one failed.
+    fn print(&mut self, line: impl std::fmt::Display) {
+        if self.output_failure.is_none()
+            && let Err(f) = self.out.line(line)
+        {
+            self.output_failure = Some(f);
+        }
+    }
+
+    /// The first output error, if any: the demo's result then is exit 74.
+    fn finish(&mut self) -> Result<(), Failure> {
+        self.output_failure.take().map_or(Ok(()), Err)
     }
 }
 
@@ -132,14 +152,18 @@ pub fn run(
     let mut report = Report {
         json,
         steps: Vec::new(),
+        out: Out::stdout(),
+        output_failure: None,
     };
     if !json {
-        println!(
+        report.print(format_args!(
             "signflow demo: backend {}, working in {}",
             provider.name,
             dir.display()
-        );
+        ));
     }
+    // Stop at once if standard output is already gone: nothing of the demo could be seen.
+    report.finish()?;
 
     let root = certificate(pki::ROOT)?;
     let intermediate = certificate(pki::INTERMEDIATE)?;
@@ -198,7 +222,7 @@ pub fn run(
             format!("{alg}, {} bytes -> {}", sig.len(), sig_path.display()),
         );
 
-        let signed = std::fs::read(&doc_path).map_err(|e| Failure::io(&doc_path, e))?;
+        let signed = crate::input::read(&doc_path)?;
         let verified = provider.verify(&alg, cert.spki_der(), &signed, &sig);
         all_ok &= verified.is_ok();
         report.step(
@@ -235,9 +259,10 @@ pub fn run(
             .iter()
             .map(|s| serde_json::json!({"step": s.name, "ok": s.ok, "detail": s.detail}))
             .collect();
-        let out = serde_json::json!({"command": "demo", "backend": provider.name, "ok": all_ok, "steps": steps});
-        println!("{out}");
+        let value = serde_json::json!({"command": "demo", "backend": provider.name, "ok": all_ok, "steps": steps});
+        report.out.json(&value)?;
     }
+    report.finish()?;
     Ok(if all_ok {
         Status::Valid
     } else {
@@ -288,7 +313,7 @@ fn cms_steps(
         ),
     );
 
-    let document = std::fs::read(doc_path).map_err(|e| Failure::io(doc_path, e))?;
+    let document = crate::input::read(doc_path)?;
     let signer = Signer::new(provider, &cert, &chain, SignOptions::at(UnixTime::now()));
     let mut content: &[u8] = &document;
     let signed = signer

@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use signflow::limits::InputError;
+
 /// What a `signflow` run concluded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -9,10 +11,9 @@ pub enum Status {
     Valid = 0,
     /// 1: a signature is invalid.
     Invalid = 1,
-    /// 2: the input is not what it claims to be.
+    /// 2: the input is not what it claims to be (or is larger than its `--max-input` cap).
     FormatError = 2,
     /// 3: no conclusion could be reached (e.g. revocation status unknown).
-    #[allow(dead_code)] // used by the verify commands of later issues
     Indeterminate = 3,
     /// 4: wrong password or unusable key.
     KeyError = 4,
@@ -20,7 +21,7 @@ pub enum Status {
     Conflict = 5,
     /// 64: the command line is wrong (EX_USAGE).
     Usage = 64,
-    /// 74: reading or writing a file failed (EX_IOERR).
+    /// 74: reading or writing a file, or writing standard output, failed (EX_IOERR).
     Io = 74,
 }
 
@@ -35,6 +36,8 @@ impl From<Status> for ExitCode {
 pub struct Failure {
     pub status: Status,
     pub message: String,
+    /// Print no message: standard output's reader went away (`| head`), nobody is listening.
+    pub quiet: bool,
 }
 
 impl Failure {
@@ -42,11 +45,40 @@ impl Failure {
         Self {
             status,
             message: message.into(),
+            quiet: false,
         }
     }
 
+    /// Opening, reading or writing `path` failed: 74.
     pub fn io(path: &std::path::Path, e: std::io::Error) -> Self {
         Self::new(Status::Io, format!("{}: {e}", path.display()))
+    }
+
+    /// Doing `what` with `path` failed ("cannot write the signature"): 74.
+    pub fn io_doing(path: &std::path::Path, what: &str, e: std::io::Error) -> Self {
+        Self::new(Status::Io, format!("{}: {what}: {e}", path.display()))
+    }
+
+    /// Writing standard output failed: 74, quietly when the reader went away.
+    pub fn output(e: std::io::Error) -> Self {
+        Self {
+            quiet: e.kind() == std::io::ErrorKind::BrokenPipe,
+            ..Self::new(Status::Io, format!("standard output: {e}"))
+        }
+    }
+}
+
+impl From<InputError> for Failure {
+    /// A file that cannot be read is 74; one over its cap is 2 (a format refusal: no file of
+    /// that kind is that large), with the option that raises the cap.
+    fn from(e: InputError) -> Self {
+        match &e {
+            InputError::TooLarge { kind, .. } => Self::new(
+                Status::FormatError,
+                format!("{e} (--max-input {}=SIZE raises the cap)", kind.name()),
+            ),
+            _ => Self::new(Status::Io, e.to_string()),
+        }
     }
 }
 

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use signflow::crypto::{CryptoProvider, SigningKey};
+use signflow::limits::InputKind;
+use signflow::pem::ObjectKind;
 use signflow::pki::Certificate;
 
 use crate::exit::{Failure, Status};
@@ -43,26 +45,17 @@ impl SignerArgs {
     /// malformed file, 64 when no signer was given).
     pub fn load(&self, provider: &CryptoProvider) -> Result<Identity, Failure> {
         if let Some(p12) = &self.p12 {
-            use signflow::pki::pkcs12::{Pkcs12, Pkcs12Error};
+            use signflow::pki::pkcs12::Pkcs12;
             let password = self.password.read()?.ok_or_else(|| {
                 Failure::new(
                     Status::Usage,
                     "--p12 needs the password through --password-env VAR or --password-file FILE",
                 )
             })?;
-            let der = input::read(p12)?;
-            let p12_failure = |e: Pkcs12Error| {
-                let status = match e {
-                    Pkcs12Error::Malformed { .. }
-                    | Pkcs12Error::UnsupportedAlgorithm { .. }
-                    | Pkcs12Error::LimitExceeded { .. } => Status::FormatError,
-                    _ => Status::KeyError,
-                };
-                Failure::new(status, format!("{}: {e}", p12.display()))
-            };
+            let der = input::read_as(p12, InputKind::Pkcs12)?;
             let id = Pkcs12::from_der(&der, &password)
                 .and_then(|p| p.identity(provider))
-                .map_err(p12_failure)?;
+                .map_err(|e| crate::p12::failure(p12, &der, e))?;
             let cert = |der: &[u8]| {
                 Certificate::from_der(der).map_err(|e| {
                     Failure::new(Status::FormatError, format!("{}: {e}", p12.display()))
@@ -89,19 +82,30 @@ impl SignerArgs {
                  --key FILE --cert FILE",
             ));
         };
-        let key_bytes = zeroize::Zeroizing::new(input::read(key_path)?);
+        let key_bytes = input::read_secret(key_path, InputKind::PrivateKey)?;
+        let unusable = |e: &dyn std::fmt::Display| {
+            let holds = input::structure_of(&key_bytes)
+                .filter(|k| *k != ObjectKind::PrivateKey)
+                .map_or(String::new(), |k| {
+                    format!(" (its structure is that of {k})")
+                });
+            Failure::new(
+                Status::KeyError,
+                format!(
+                    "{}: not a usable PKCS#8 private key{holds}: {e}",
+                    key_path.display()
+                ),
+            )
+        };
         let key = if key_bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
-            let text = std::str::from_utf8(&key_bytes).map_err(|_| {
-                Failure::new(
-                    Status::KeyError,
-                    format!("{}: not a PEM key", key_path.display()),
-                )
-            })?;
-            provider.load_private_key_pem(text)
+            match std::str::from_utf8(&key_bytes) {
+                Ok(text) => provider.load_private_key_pem(text),
+                Err(_) => return Err(unusable(&"PEM text that is not UTF-8")),
+            }
         } else {
             provider.load_private_key_der(&key_bytes)
         }
-        .map_err(|e| Failure::new(Status::KeyError, format!("{}: {e}", key_path.display())))?;
+        .map_err(|e| unusable(&e))?;
         let mut certs = input::certificates(cert_path)?;
         let certificate = certs.remove(0);
         let mut chain = certs;

@@ -1,38 +1,58 @@
-//! `signflow inspect`: what a certificate, CRL or PKCS#12 file holds.
+//! `signflow inspect`: what a file is and what it holds — certificates, CRLs, PKCS#12 files,
+//! CMS SignedData, PKCS#8 and public keys, certificate requests, XML documents — or that it is
+//! none of these.
+//!
+//! The kind comes from the PEM label, or for DER from the structure ([`signflow::pem::identify`]),
+//! never from trying parsers in turn: a CMS signature is called a CMS signature, and a file that
+//! is a certificate but does not parse is called a malformed certificate.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::{Value, json};
+use signflow::cms::SignedData;
 use signflow::crypto::{CryptoProvider, PublicKeyInfo};
+use signflow::limits::InputKind;
+use signflow::pem::{ObjectKind, PemObject};
 use signflow::pki::{Certificate, Crl};
 
 use crate::exit::{Failure, Status};
 use crate::input;
+use crate::out::Out;
 use crate::secrets::PasswordArgs;
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// A certificate, CRL (PEM or DER) or PKCS#12 file.
+    /// A certificate, CRL, PKCS#12 file, CMS signature, key (PKCS#8 or public), certificate
+    /// request or XML document; PEM (several objects) or DER.
     file: PathBuf,
     #[command(flatten)]
     password: PasswordArgs,
 }
+
+/// What `inspect` recognises, for the message when a file is none of them.
+const RECOGNISED: &str = "a certificate, CRL, PKCS#12 file, CMS signature, PKCS#8 or public \
+                          key, certificate request or XML document";
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Key type in words: "RSA-2048", "ECDSA P-256", ...
+fn kind_description(kind: signflow::crypto::KeyKind) -> String {
+    match kind {
+        signflow::crypto::KeyKind::Rsa { bits, .. } => format!("RSA-{bits}"),
+        k @ signflow::crypto::KeyKind::Gost { params, .. } => {
+            format!("{}, parameter set {}", k.name(), params.name())
+        }
+        k => k.name().to_owned(),
+    }
+}
+
+/// A SubjectPublicKeyInfo's key type in words.
 fn key_description(spki: &[u8]) -> String {
     match PublicKeyInfo::parse(spki) {
-        Ok(info) => match info.kind {
-            signflow::crypto::KeyKind::Rsa { bits, .. } => format!("RSA-{bits}"),
-            k @ signflow::crypto::KeyKind::Gost { params, .. } => {
-                format!("{}, parameter set {}", k.name(), params.name())
-            }
-            k => k.name().to_owned(),
-        },
+        Ok(info) => kind_description(info.kind),
         Err(e) => format!("unknown ({e})"),
     }
 }
@@ -82,16 +102,144 @@ pub fn crl_json(c: &Crl) -> Value {
     })
 }
 
-fn print_human(v: &Value) {
-    let Some(obj) = v.as_object() else { return };
-    for (k, val) in obj {
+fn cms_json(sd: &SignedData) -> Value {
+    let certificates: Vec<Value> = sd
+        .certificates_der()
+        .map(|der| match Certificate::from_der(der) {
+            Ok(c) => c.subject().to_string().into(),
+            Err(e) => json!({"error": e.to_string()}),
+        })
+        .collect();
+    json!({
+        "type": "cms_signed_data",
+        "version": sd.version(),
+        "content_type": sd.content_type().to_string(),
+        "detached": sd.is_detached(),
+        "content_bytes": sd.content().map(<[u8]>::len),
+        "signers": sd.signer_count(),
+        "certificates": certificates,
+        "crls": sd.crls_der().count(),
+    })
+}
+
+/// The XML document's root and signatures, if `bytes` is XML (after an optional byte order mark
+/// and white space, it starts with `<`).
+fn xml_json(path: &Path, bytes: &[u8]) -> Option<Result<Value, Failure>> {
+    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if !text.trim_ascii_start().starts_with(b"<") {
+        return None;
+    }
+    const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
+    Some(match signflow::xmldsig::Document::parse(bytes) {
+        Ok(doc) => {
+            let root = doc.element(doc.root()).map(|e| e.name().to_owned());
+            let signatures = doc
+                .nodes()
+                .filter_map(|(id, _)| doc.element(id))
+                .filter(|e| {
+                    e.local_name() == "Signature"
+                        && doc.lookup_namespace(e.id(), e.prefix()) == Some(DSIG)
+                })
+                .count();
+            Ok(json!({"type": "xml", "root": root, "xml_signatures": signatures}))
+        }
+        Err(e) => Err(input::format_error(path, "an XML document", bytes, e)),
+    })
+}
+
+/// One PEM block or DER object.
+fn object_json(
+    provider: &CryptoProvider,
+    path: &Path,
+    obj: &PemObject,
+    password: &PasswordArgs,
+) -> Result<Value, Failure> {
+    let kind = match obj.label.as_deref() {
+        Some(label) => ObjectKind::from_label(label).ok_or_else(|| {
+            Failure::new(
+                Status::FormatError,
+                format!(
+                    "{}: a \"{label}\" PEM block, which is not {RECOGNISED}",
+                    path.display()
+                ),
+            )
+        })?,
+        None => signflow::pem::identify(&obj.der),
+    };
+    let malformed = |e: &dyn std::fmt::Display| {
+        Failure::new(
+            Status::FormatError,
+            format!("{}: {kind} that does not parse: {e}", path.display()),
+        )
+    };
+    Ok(match kind {
+        ObjectKind::Certificate => {
+            certificate_json(&Certificate::from_der(&obj.der).map_err(|e| malformed(&e))?)
+        }
+        ObjectKind::Crl => crl_json(&Crl::from_der(&obj.der).map_err(|e| malformed(&e))?),
+        ObjectKind::Pkcs12 => crate::p12::inspect(provider, path, &obj.der, password)?,
+        ObjectKind::CmsSignedData => {
+            cms_json(&SignedData::from_ber(&obj.der).map_err(|e| malformed(&e))?)
+        }
+        ObjectKind::PrivateKey => {
+            // Loading the key is the one way to tell its algorithm for every kind signflow
+            // signs with; nothing of the key is printed.
+            let key: Value = match provider.load_private_key_der(&obj.der) {
+                Ok(key) => kind_description(key.kind()).into(),
+                Err(e) => format!("not usable by signflow ({e})").into(),
+            };
+            json!({"type": "private_key", "format": "PKCS#8", "key": key})
+        }
+        ObjectKind::PublicKey => json!({"type": "public_key", "key": key_description(&obj.der)}),
+        other => {
+            let Some(name) = (match other {
+                ObjectKind::CertificateRequest => Some("certificate_request"),
+                ObjectKind::EncryptedPrivateKey => Some("encrypted_private_key"),
+                ObjectKind::RsaPrivateKey => Some("pkcs1_rsa_private_key"),
+                ObjectKind::EcPrivateKey => Some("sec1_ec_private_key"),
+                ObjectKind::CmsOther => Some("cms_content_info"),
+                _ => None,
+            }) else {
+                return Err(Failure::new(
+                    Status::FormatError,
+                    format!(
+                        "{}: signflow recognises none of {RECOGNISED} in it",
+                        path.display()
+                    ),
+                ));
+            };
+            let note = match other {
+                ObjectKind::RsaPrivateKey | ObjectKind::EcPrivateKey => Some(
+                    "OpenSSL's traditional format: signflow signs with PKCS#8 keys \
+                     (openssl pkcs8 -topk8 -nocrypt converts it)",
+                ),
+                ObjectKind::EncryptedPrivateKey => {
+                    Some("signflow signs with unencrypted PKCS#8 keys or PKCS#12 files")
+                }
+                _ => None,
+            };
+            json!({"type": name, "description": kind.description(), "note": note})
+        }
+    })
+}
+
+fn print_human(out: &mut Out, v: &Value) -> Result<(), Failure> {
+    let Some(obj) = v.as_object() else {
+        return Ok(());
+    };
+    // What the object is first, then the rest by name.
+    let first = obj.get_key_value("type");
+    for (k, val) in first
+        .into_iter()
+        .chain(obj.iter().filter(|(k, _)| *k != "type"))
+    {
         match val {
             Value::Null => {}
-            Value::String(s) => println!("{k:>22}: {s}"),
-            other => println!("{k:>22}: {other}"),
+            Value::String(s) => out.line(format_args!("{k:>22}: {s}"))?,
+            other => out.line(format_args!("{k:>22}: {other}"))?,
         }
     }
-    println!();
+    out.line("")
 }
 
 pub fn run(
@@ -99,48 +247,35 @@ pub fn run(
     args: &InspectArgs,
     json_out: bool,
 ) -> Result<Status, Failure> {
-    let bytes = input::read(&args.file)?;
-    let objects = signflow::pem::decode_objects(&bytes)
-        .map_err(|e| Failure::new(Status::FormatError, format!("{}: {e}", args.file.display())))?;
-    let mut out = Vec::new();
-    for obj in &objects {
-        let value = match obj.label.as_deref() {
-            Some("CERTIFICATE") | Some("X509 CERTIFICATE") | Some("TRUSTED CERTIFICATE") => {
-                certificate_json(
-                    &Certificate::from_der(&obj.der)
-                        .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?,
-                )
-            }
-            Some("X509 CRL") => crl_json(
-                &Crl::from_der(&obj.der)
-                    .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?,
-            ),
-            Some("PKCS12") | None => {
-                match (Certificate::from_der(&obj.der), Crl::from_der(&obj.der)) {
-                    (Ok(c), _) => certificate_json(&c),
-                    (_, Ok(c)) => crl_json(&c),
-                    _ => crate::p12::inspect(provider, &obj.der, &args.password)?,
-                }
-            }
-            Some(other) => {
-                return Err(Failure::new(
+    let path = &args.file;
+    let bytes = input::read_as(path, InputKind::Any)?;
+    let values = match xml_json(path, &bytes) {
+        Some(xml) => vec![xml?],
+        None => {
+            let objects = signflow::pem::decode_objects(&bytes).map_err(|e| {
+                Failure::new(
                     Status::FormatError,
                     format!(
-                        "{}: cannot inspect a \"{other}\" PEM block",
-                        args.file.display()
+                        "{}: signflow recognises none of {RECOGNISED} in it ({e})",
+                        path.display()
                     ),
-                ));
-            }
-        };
-        out.push(value);
-    }
+                )
+            })?;
+            objects
+                .iter()
+                .map(|obj| object_json(provider, path, obj, &args.password))
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
+    let mut out = Out::stdout();
     if json_out {
-        println!(
-            "{}",
-            json!({"command": "inspect", "file": args.file.display().to_string(), "objects": out})
-        );
+        out.json(
+            &json!({"command": "inspect", "file": path.display().to_string(), "objects": values}),
+        )?;
     } else {
-        out.iter().for_each(print_human);
+        for v in &values {
+            print_human(&mut out, v)?;
+        }
     }
     Ok(Status::Valid)
 }

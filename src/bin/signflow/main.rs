@@ -3,9 +3,10 @@
 //! Conventions shared by every command (README, "CLI conventions"): exit statuses 0 valid,
 //! 1 invalid (or refused), 2 format error, 3 indeterminate, 4 wrong password or unusable key,
 //! 5 conflict (flow: another writer was first), 64 usage,
-//! 74 I/O; `--json` prints a machine-readable report on stdout; passwords only through
-//! `--password-env` or `--password-file`; PEM or DER inputs; `--at RFC3339` for the validation
-//! time.
+//! 74 I/O (standard output included: a closed pipe or a full disk is 74, never a panic);
+//! `--json` prints a machine-readable report on stdout; passwords only through
+//! `--password-env` or `--password-file`; PEM or DER inputs, each read within its
+//! `--max-input` cap (2 when over it); `--at RFC3339` for the validation time.
 
 mod batch;
 mod chain;
@@ -16,6 +17,7 @@ mod flow;
 mod identity;
 mod input;
 mod inspect;
+mod out;
 mod p12;
 mod secrets;
 mod xml;
@@ -40,6 +42,11 @@ struct Cli {
     /// Print a machine-readable JSON report on stdout.
     #[arg(long, global = true)]
     json: bool,
+    /// Cap on the size of each file read whole: SIZE for every kind, or KIND=SIZE for one
+    /// (certificate, crl, key, password, pkcs12, cms, xml, document, any); SIZE in bytes or
+    /// with K, M, G (powers of 1024). Repeatable. A file over its cap is exit 2.
+    #[arg(long, global = true, value_name = "[KIND=]SIZE")]
+    max_input: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -54,7 +61,7 @@ enum Command {
     Flow(flow::FlowArgs),
     /// Verify many CMS and XML signature files in parallel: summary table or JSON lines.
     VerifyBatch(batch::VerifyBatchArgs),
-    /// Tell what a certificate, CRL or PKCS#12 file holds.
+    /// Tell what a file is and holds: certificate, CRL, PKCS#12, CMS signature, key, XML.
     Inspect(inspect::InspectArgs),
     /// Sign a document.
     #[command(subcommand)]
@@ -129,9 +136,8 @@ fn main() -> ExitCode {
             };
         }
     };
-    let result = cli
-        .backend
-        .provider()
+    let result = input::configure(&cli.max_input)
+        .and_then(|()| cli.backend.provider())
         .and_then(|provider| match &cli.command {
             Command::Demo(args) => demo::run(provider, args, cli.json),
             Command::VerifyChain(args) => chain::run(provider, args, cli.json),
@@ -146,7 +152,9 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => status.into(),
         Err(f) => {
-            eprintln!("signflow: {}", f.message);
+            if !f.quiet {
+                out::warn(&f.message);
+            }
             f.status.into()
         }
     }

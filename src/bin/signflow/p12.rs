@@ -1,5 +1,7 @@
 //! PKCS#12 in the CLI: opening files with the password conventions, and `inspect`.
 
+use std::path::Path;
+
 use serde_json::{Value, json};
 use signflow::crypto::CryptoProvider;
 use signflow::pki::Certificate;
@@ -8,33 +10,37 @@ use signflow::pki::pkcs12::{Pkcs12, Pkcs12Error};
 use crate::exit::{Failure, Status};
 use crate::secrets::PasswordArgs;
 
-/// Maps PKCS#12 errors to the CLI's exit statuses: wrong password and unusable keys are 4,
-/// everything about the file itself is a format error.
-pub fn failure(e: Pkcs12Error) -> Failure {
-    let status = match e {
+/// Maps PKCS#12 errors to the CLI's exit statuses: a wrong password and a file that holds no
+/// usable key and certificate are 4, everything about the file's encoding is a format error
+/// (2), named with what the file's structure is when it is not PKCS#12.
+pub fn failure(path: &Path, der: &[u8], e: Pkcs12Error) -> Failure {
+    match e {
         Pkcs12Error::WrongPassword
         | Pkcs12Error::NoPrivateKey
+        | Pkcs12Error::NoCertificate
         | Pkcs12Error::NoMatchingCertificate
-        | Pkcs12Error::UnusableKey { .. } => Status::KeyError,
-        _ => Status::FormatError,
-    };
-    Failure::new(status, format!("PKCS#12: {e}"))
+        | Pkcs12Error::UnusableKey { .. } => {
+            Failure::new(Status::KeyError, format!("{}: {e}", path.display()))
+        }
+        _ => crate::input::format_error(path, "a PKCS#12 file", der, e),
+    }
 }
 
 /// Opens a PKCS#12 file with the password from `--password-env`/`--password-file` (the empty
 /// password when neither is given).
-pub fn open(der: &[u8], password: &PasswordArgs) -> Result<Pkcs12, Failure> {
+pub fn open(path: &Path, der: &[u8], password: &PasswordArgs) -> Result<Pkcs12, Failure> {
     let pw = password.read()?;
-    Pkcs12::from_der(der, pw.as_ref().map_or("", |p| p.as_str())).map_err(failure)
+    Pkcs12::from_der(der, pw.as_ref().map_or("", |p| p.as_str())).map_err(|e| failure(path, der, e))
 }
 
 /// Describes a PKCS#12 file for `inspect`.
 pub fn inspect(
     provider: &CryptoProvider,
+    path: &Path,
     der: &[u8],
     password: &PasswordArgs,
 ) -> Result<Value, Failure> {
-    let p12 = open(der, password)?;
+    let p12 = open(path, der, password)?;
     let certificates: Vec<Value> = p12
         .certificates()
         .iter()

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use signflow::limits::InputKind;
 use zeroize::Zeroizing;
 
 use crate::exit::{Failure, Status};
@@ -21,20 +22,38 @@ pub struct PasswordArgs {
 
 impl PasswordArgs {
     /// The password, if one was given; `Ok(None)` when neither option was used.
+    ///
+    /// A password file is read within its cap (64 KiB unless `--max-input password=SIZE`
+    /// says otherwise); its first line is the password (a trailing newline is not part of
+    /// it). A password that is not UTF-8 text (file or variable) is exit 4, "wrong password or
+    /// unusable key": the file was read, and it is the credentials that cannot be used
+    /// (PKCS#12 passwords are Unicode text), not the document or the signature (2) nor the
+    /// disk (74).
     pub fn read(&self) -> Result<Option<Zeroizing<String>>, Failure> {
         if let Some(var) = &self.password_env {
-            return std::env::var(var)
-                .map(|v| Some(Zeroizing::new(v)))
-                .map_err(|_| {
-                    Failure::new(
-                        Status::Usage,
-                        format!("environment variable {var} is not set"),
-                    )
-                });
+            return match std::env::var(var) {
+                Ok(v) => Ok(Some(Zeroizing::new(v))),
+                Err(std::env::VarError::NotPresent) => Err(Failure::new(
+                    Status::Usage,
+                    format!("environment variable {var} is not set"),
+                )),
+                Err(std::env::VarError::NotUnicode(_)) => Err(Failure::new(
+                    Status::KeyError,
+                    format!("environment variable {var}: the password is not UTF-8 text"),
+                )),
+            };
         }
         if let Some(path) = &self.password_file {
-            let text =
-                Zeroizing::new(std::fs::read_to_string(path).map_err(|e| Failure::io(path, e))?);
+            let bytes = crate::input::read_secret(path, InputKind::Password)?;
+            let text = std::str::from_utf8(&bytes).map_err(|_| {
+                Failure::new(
+                    Status::KeyError,
+                    format!(
+                        "{}: the password file is not UTF-8 text, so it holds no usable password",
+                        path.display()
+                    ),
+                )
+            })?;
             let line = text.lines().next().unwrap_or("");
             return Ok(Some(Zeroizing::new(line.to_owned())));
         }

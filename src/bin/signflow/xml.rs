@@ -2,7 +2,6 @@
 //! default, enveloping or over one element; verification with the exit statuses of the CLI
 //! conventions and, on request, the canonical bytes of what was signed.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -11,6 +10,7 @@ use signflow::crypto::{
     CryptoProvider, EcdsaEncoding, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm,
     SigningKey,
 };
+use signflow::limits::InputKind;
 use signflow::pki::{RevocationMode, Status, ValidationOptions};
 use signflow::xmldsig::{
     C14nMethod, Layout, Placement, SignError, SignOptions, VerifyOptions, XmlError, XmlVerification,
@@ -19,6 +19,7 @@ use signflow::xmldsig::{
 use crate::exit::{Failure, Status as Exit};
 use crate::identity::SignerArgs;
 use crate::input::{self, TrustArgs};
+use crate::out::{Out, warn};
 
 #[derive(Args, Debug)]
 pub struct SignXmlArgs {
@@ -140,15 +141,14 @@ fn algorithm(key: &dyn SigningKey, args: &SignXmlArgs) -> Result<SignatureAlgori
     }
 }
 
-fn sign_failure(e: SignError, what: &Path) -> Failure {
-    let status = match &e {
+fn sign_status(e: &SignError) -> Exit {
+    match e {
         SignError::KeyMismatch => Exit::KeyError,
         SignError::Crypto(c) => Failure::from(c.clone()).status,
         SignError::NoSuchId(_) | SignError::UnsupportedAlgorithm(_) => Exit::Usage,
         SignError::Xml(XmlError::Io(_)) => Exit::Io,
         _ => Exit::FormatError,
-    };
-    Failure::new(status, format!("{}: {e}", what.display()))
+    }
 }
 
 pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result<Exit, Failure> {
@@ -175,7 +175,7 @@ pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result
         },
         ..SignOptions::default()
     };
-    let document = input::read(&args.input)?;
+    let document = input::read_as(&args.input, InputKind::Xml)?;
     let signed = signflow::xmldsig::sign(
         provider,
         &*id.key,
@@ -184,8 +184,14 @@ pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result
         &document,
         &options,
     )
-    .map_err(|e| sign_failure(e, &args.input))?;
-    std::fs::write(&args.output, &signed).map_err(|e| Failure::io(&args.output, e))?;
+    .map_err(|e| match sign_status(&e) {
+        Exit::FormatError => {
+            input::format_error(&args.input, "an XML document it can sign", &document, e)
+        }
+        status => Failure::new(status, format!("{}: {e}", args.input.display())),
+    })?;
+    std::fs::write(&args.output, &signed)
+        .map_err(|e| Failure::io_doing(&args.output, "cannot write the signed document", e))?;
     let layout = if args.enveloping {
         "enveloping"
     } else {
@@ -195,27 +201,22 @@ pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result
         .reference_id
         .as_ref()
         .map_or(String::new(), |id| format!("#{id}"));
-    // Output errors (a closed pipe) do not change the verdict: ignore them.
-    let mut out = std::io::stdout().lock();
+    // The document is written; a report that cannot be is still exit 74.
+    let mut out = Out::stdout();
     if json {
-        let _ = writeln!(
-            out,
-            "{}",
-            json!({
-                "command": "sign xml",
-                "status": "signed",
-                "output": args.output.display().to_string(),
-                "layout": layout,
-                "reference": if args.enveloping { "#signflow-object".to_owned() } else { reference },
-                "c14n": options.c14n.uri(),
-                "algorithm": alg.to_string(),
-                "signer": id.certificate.subject().to_string(),
-                "chain_in_key_info": id.chain.len(),
-            })
-        );
+        out.json(&json!({
+            "command": "sign xml",
+            "status": "signed",
+            "output": args.output.display().to_string(),
+            "layout": layout,
+            "reference": if args.enveloping { "#signflow-object".to_owned() } else { reference },
+            "c14n": options.c14n.uri(),
+            "algorithm": alg.to_string(),
+            "signer": id.certificate.subject().to_string(),
+            "chain_in_key_info": id.chain.len(),
+        }))?;
     } else {
-        let _ = writeln!(
-            out,
+        out.line(format_args!(
             "signed: {} ({layout}{}, {}, {}) by {}",
             args.output.display(),
             if reference.is_empty() {
@@ -226,7 +227,7 @@ pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result
             alg,
             options.c14n.uri(),
             id.certificate.subject()
-        );
+        ))?;
     }
     Ok(Exit::Valid)
 }
@@ -274,25 +275,29 @@ pub fn verify(
             .push((uri.to_owned(), input::read(Path::new(file))?));
     }
     let (trust, certificates, crls) = args.material.load()?;
-    let xml = input::read(&args.file)?;
+    let xml = input::read_as(&args.file, InputKind::Xml)?;
     let result = signflow::xmldsig::verify(provider, &xml, &trust, &certificates, &crls, &options)
-        .map_err(|e| xml_failure(e, &args.file))?;
+        .map_err(|e| match e {
+            XmlError::Io(_) => xml_failure(e, &args.file),
+            e => input::format_error(&args.file, "an XML signature", &xml, e),
+        })?;
 
-    let mut out = std::io::stdout().lock();
+    let mut out = Out::stdout();
     if json {
-        let _ = writeln!(out, "{}", report_json(&result));
+        out.json(&report_json(&result))?;
     } else {
-        let _ = write!(out, "{}", report_text(&result));
+        out.text(report_text(&result))?;
     }
     if let Some(path) = &args.output_signed {
         match (result.status, result.references.first()) {
             (Status::Valid, Some(r)) => {
-                std::fs::write(path, &r.canonical).map_err(|e| Failure::io(path, e))?;
+                std::fs::write(path, &r.canonical)
+                    .map_err(|e| Failure::io_doing(path, "cannot write the signed bytes", e))?;
             }
-            _ => eprintln!(
-                "signflow: {} not written: the signature is not valid",
+            _ => warn(format_args!(
+                "{} not written: the signature is not valid",
                 path.display()
-            ),
+            )),
         }
     }
     Ok(match result.status {
