@@ -13,7 +13,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 const SENDER: &str = "7707083893";
 const SENDER_OGRN: &str = "1027700132195";
@@ -100,6 +100,20 @@ impl Cli {
     }
 
     fn run_on<S: AsRef<str>>(&self, db: &str, args: &[S]) -> Output {
+        self.command(db, args).output().expect("binary runs")
+    }
+
+    /// Runs `args` with standard output sent to `stdout` (stderr captured).
+    fn run_with_stdout<S: AsRef<str>>(&self, args: &[S], stdout: Stdio) -> Output {
+        let mut cmd = self.command(&self.db, args);
+        cmd.stdout(stdout).stderr(Stdio::piped());
+        cmd.spawn()
+            .expect("binary runs")
+            .wait_with_output()
+            .expect("binary ends")
+    }
+
+    fn command<S: AsRef<str>>(&self, db: &str, args: &[S]) -> Command {
         let t = |rel: &str| path(rel);
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_signflow"));
         cmd.args(["flow", "--db", db])
@@ -112,7 +126,7 @@ impl Cli {
                 "SIGNFLOW_TEST_PW",
                 String::from_utf8(common::read("pki/PASSWORD")).unwrap(),
             );
-        cmd.output().expect("binary runs")
+        cmd
     }
 
     fn ok<S: AsRef<str>>(&self, args: &[S]) -> String {
@@ -888,4 +902,51 @@ fn attacks(cli: &Cli) {
     );
     cli.sql("DELETE FROM chain_head");
     expect(&audit, 1, "head");
+}
+
+#[test]
+fn closed_or_full_standard_output_is_exit_74_for_flow_commands() {
+    on_both_stores("stdout", stdout_errors);
+}
+
+/// Every printing flow command, with standard output closed and full: exit 74 and no panic
+/// (issue #18: `flow history … | head -c 10` panicked).
+fn stdout_errors(cli: &Cli) {
+    setup(cli);
+    let id = create(cli, "Supply contract, stdout");
+    let commands: Vec<Vec<String>> = [
+        vec!["history", id.as_str()],
+        vec!["show", id.as_str()],
+        vec!["list"],
+        vec!["org", "list"],
+        vec!["audit"],
+    ]
+    .into_iter()
+    .flat_map(|a| {
+        let plain: Vec<String> = a.iter().map(|s| (*s).to_owned()).collect();
+        let mut json = plain.clone();
+        json.push("--json".to_owned());
+        [plain, json]
+    })
+    .collect();
+    for args in commands {
+        let out = cli.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?} works with its output");
+        let closed = || {
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            Stdio::from(writer)
+        };
+        let full = || Stdio::from(std::fs::File::create("/dev/full").unwrap());
+        for (what, stdout) in [("closed", closed()), ("full", full())] {
+            let out = cli.run_with_stdout(&args, stdout);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(74),
+                "{args:?}, stdout {what}: {err}"
+            );
+            assert!(!err.contains("panicked"), "{args:?}, stdout {what}: {err}");
+        }
+    }
 }

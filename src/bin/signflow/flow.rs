@@ -28,6 +28,7 @@ use signflow::pki::{Certificate, UnixTime};
 
 use crate::exit::{Failure, Status};
 use crate::identity::{Identity, SignerArgs};
+use crate::out::Out;
 
 mod output;
 use crate::input::{self, TrustArgs};
@@ -436,19 +437,16 @@ async fn run_async(
         SignatureCheck::TrustCaller
     };
     let flow = Flow::new(store, check);
-    let print = |v: Value, text: String| {
-        if json {
-            println!("{v}");
-        } else {
-            println!("{text}");
-        }
+    let mut out = Out::stdout();
+    let mut print = |v: Value, text: String| -> Result<(), Failure> {
+        if json { out.json(&v) } else { out.line(text) }
     };
     match &args.command {
         FlowCommand::Init => {
             print(
                 json!({"db": args.db, "ok": true}),
                 format!("store ready: {}", args.db),
-            );
+            )?;
         }
         FlowCommand::Org(OrgCommand::Add {
             inn,
@@ -482,7 +480,7 @@ async fn run_async(
                     "registered {} (INN {}), director {user}",
                     state.organisation.name, state.organisation.inn
                 ),
-            );
+            )?;
         }
         FlowCommand::Org(OrgCommand::List) => {
             let orgs = flow.organisations().await.map_err(flow_failure)?;
@@ -491,7 +489,7 @@ async fn run_async(
                 .map(|o| format!("{}  {}  {}", o.inn, o.ogrn, o.name))
                 .collect::<Vec<_>>()
                 .join("\n");
-            print(json!(orgs), text);
+            print(json!(orgs), text)?;
         }
         FlowCommand::Member(MemberCommand::Add(a)) => {
             let (certificate, id) = member_add_signer(provider, a)?;
@@ -526,7 +524,7 @@ async fn run_async(
                         .map(ToString::to_string)
                         .unwrap_or_default()
                 ),
-            );
+            )?;
         }
         FlowCommand::Member(MemberCommand::Grant {
             org,
@@ -553,7 +551,7 @@ async fn run_async(
             print(
                 json!(state.members.get(user)),
                 format!("{user} holds {right} in {}", state.organisation.name),
-            );
+            )?;
         }
         FlowCommand::Member(MemberCommand::Remove {
             org,
@@ -576,7 +574,7 @@ async fn run_async(
                     "{user} is no member of {} any more",
                     state.organisation.name
                 ),
-            );
+            )?;
         }
         FlowCommand::Member(MemberCommand::List { org }) => {
             let rows = flow.members(org.as_deref()).await.map_err(flow_failure)?;
@@ -596,7 +594,7 @@ async fn run_async(
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            print(json!(rows), text);
+            print(json!(rows), text)?;
         }
         FlowCommand::Create(a) => {
             let doc = NewDocument {
@@ -613,7 +611,7 @@ async fn run_async(
                 .create(&a.actor, doc, &proof)
                 .await
                 .map_err(flow_failure)?;
-            print(json!(doc), doc.id.clone());
+            print(json!(doc), doc.id.clone())?;
         }
         FlowCommand::Send(a) | FlowCommand::Accept(a) | FlowCommand::Sign(a) => {
             let kind = match &args.command {
@@ -622,7 +620,7 @@ async fn run_async(
                 _ => CommandKind::Sign,
             };
             let doc = signing_step(provider, &flow, a, kind).await?;
-            print(json!(doc), describe(&doc));
+            print(json!(doc), describe(&doc))?;
         }
         FlowCommand::Return(a) | FlowCommand::Reject(a) => {
             let (id, actor) = (&a.who.id, &a.who.actor);
@@ -646,7 +644,7 @@ async fn run_async(
                 flow.reject(id, actor, &a.comment, &proof).await
             }
             .map_err(flow_failure)?;
-            print(json!(doc), describe(&doc));
+            print(json!(doc), describe(&doc))?;
         }
         FlowCommand::Revise(a) => {
             let content = input::read(&a.file)?;
@@ -660,7 +658,7 @@ async fn run_async(
                 .revise(&a.who.id, &a.who.actor, content, &a.media_type, &proof)
                 .await
                 .map_err(flow_failure)?;
-            print(json!(doc), describe(&doc));
+            print(json!(doc), describe(&doc))?;
         }
         FlowCommand::Restore(a) => {
             let step = Step::Restore {
@@ -672,7 +670,7 @@ async fn run_async(
                 .restore(&a.who.id, &a.who.actor, a.version, &proof)
                 .await
                 .map_err(flow_failure)?;
-            print(json!(doc), describe(&doc));
+            print(json!(doc), describe(&doc))?;
         }
         FlowCommand::Withdraw(a) => {
             let step = Step::Withdraw {
@@ -683,11 +681,11 @@ async fn run_async(
                 .withdraw(&a.who.id, &a.who.actor, &proof)
                 .await
                 .map_err(flow_failure)?;
-            print(json!(doc), describe(&doc));
+            print(json!(doc), describe(&doc))?;
         }
         FlowCommand::Show(a) => {
             let doc = flow.document(&a.id).await.map_err(flow_failure)?;
-            print(json!(doc), show(&doc));
+            print(json!(doc), show(&doc))?;
         }
         FlowCommand::History(a) => {
             let entries = flow.history(&a.id).await.map_err(flow_failure)?;
@@ -708,7 +706,7 @@ async fn run_async(
                     })
                 })
                 .collect();
-            print(json!(rows), output::history(&entries));
+            print(json!(rows), output::history(&entries))?;
         }
         FlowCommand::List(a) => {
             let filter = DocumentFilter {
@@ -729,7 +727,7 @@ async fn run_async(
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            print(json!(docs), text);
+            print(json!(docs), text)?;
         }
         FlowCommand::Export(a) => {
             let files = export(&flow, a).await?;
@@ -738,11 +736,11 @@ async fn run_async(
                 .map(|f| f.display().to_string())
                 .collect::<Vec<_>>()
                 .join("\n");
-            print(json!({"files": files}), text);
+            print(json!({"files": files}), text)?;
         }
         FlowCommand::Audit => {
             let report = flow.audit().await.map_err(flow_failure)?;
-            print(json!(report), audit_text(&report));
+            print(json!(report), audit_text(&report))?;
             return Ok(if report.is_intact() {
                 Status::Valid
             } else {
@@ -766,7 +764,7 @@ async fn run_async(
             print(
                 json!({"repaired": report.listings, "events": report.events}),
                 text,
-            );
+            )?;
         }
     }
     Ok(Status::Valid)
