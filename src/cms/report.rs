@@ -134,6 +134,13 @@ pub enum CmsFinding {
         #[serde(skip)]
         report: Box<ValidationReport>,
     },
+    /// The SignedData has more SignerInfos than the verifier checks
+    /// ([`super::VerifyOptions::max_signers`], counter-signatures included): this one was not
+    /// checked.
+    TooManySigners {
+        /// The bound.
+        limit: usize,
+    },
 }
 
 impl CmsFinding {
@@ -147,7 +154,8 @@ impl CmsFinding {
             Self::SignerCertificateNotFound { .. }
             | Self::UnsupportedAlgorithm { .. }
             | Self::ContentNotBuffered { .. }
-            | Self::CertificateIndeterminate { .. } => Some(Status::Indeterminate),
+            | Self::CertificateIndeterminate { .. }
+            | Self::TooManySigners { .. } => Some(Status::Indeterminate),
             _ => Some(Status::Invalid),
         }
     }
@@ -212,6 +220,10 @@ impl CmsFinding {
             Self::CertificateIndeterminate { report } => format!(
                 "the signer certificate's validity is unknown: {}",
                 first_reasons(report)
+            ),
+            Self::TooManySigners { limit } => format!(
+                "not checked: the signature has more than {limit} signers and \
+                 counter-signers, the most this verification checks"
             ),
         }
     }

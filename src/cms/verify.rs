@@ -22,6 +22,8 @@
 //! digest the signers need: memory does not grow with the content.
 
 use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::io::Read;
 
 use const_oid::ObjectIdentifier;
@@ -38,8 +40,8 @@ use crate::crypto::{
     oid as crypto_oid,
 };
 use crate::pki::{
-    Certificate, ChainCache, Crl, DistinguishedName, Status, TrustStore, UnixTime,
-    ValidationOptions, Validator,
+    Certificate, ChainCache, Crl, DistinguishedName, Status, TimeAssurance, TrustStore, UnixTime,
+    ValidationOptions, ValidationReport, Validator,
 };
 
 /// Most certificates tried as the signer's for one SignerInfo (several may carry its issuer and
@@ -67,16 +69,23 @@ pub struct VerifyOptions {
     /// Most bytes of detached content buffered for a signer that needs the content itself
     /// (Ed25519 without signed attributes); beyond it that signer is indeterminate.
     pub max_buffered_content: usize,
+    /// Most SignerInfos (counter-signatures included, in document order) whose signatures are
+    /// checked and certificates validated; each one beyond is indeterminate with
+    /// [`CmsFinding::TooManySigners`]. Bounds the work of one message: each signer may cost a
+    /// path validation. (Parsing accepts up to [`super::MAX_SIGNERS`].)
+    pub max_signers: usize,
 }
 
 impl VerifyOptions {
     /// Defaults for verifying at `time`: a signer's certificate checks
-    /// ([`ValidationOptions::at`], revocation required), the given time, 64 MiB of buffering.
+    /// ([`ValidationOptions::at`], revocation required), the given time, 64 MiB of buffering,
+    /// 16 signers.
     pub fn at(time: UnixTime) -> Self {
         Self {
             validation: ValidationOptions::at(time),
             time: ValidationTime::Given,
             max_buffered_content: 64 * 1024 * 1024,
+            max_signers: 16,
         }
     }
 }
@@ -214,7 +223,15 @@ struct Env<'e> {
     pool: Vec<&'e Certificate>,
     content_type: ObjectIdentifier,
     options: &'e VerifyOptions,
+    /// SignerInfos seen so far (counter-signatures included), against `max_signers`.
+    signers_seen: Cell<usize>,
+    /// Path validations of this message by (certificate fingerprint, time, assurance): the
+    /// validator's inputs are the same for every signer of one message, so a certificate that
+    /// signs several times (duplicate SignerInfos) is validated once.
+    validations: RefCell<HashMap<PathKey, ValidationReport>>,
 }
+
+type PathKey = ([u8; 32], UnixTime, TimeAssurance);
 
 /// The sid, decoded for matching.
 enum SidKey {
@@ -340,6 +357,8 @@ impl<'a> Verifier<'a> {
             pool,
             content_type: sd.content_type(),
             options,
+            signers_seen: Cell::new(0),
+            validations: RefCell::new(HashMap::new()),
         };
 
         let mut needs = Needs::default();
@@ -420,6 +439,14 @@ impl<'a> Verifier<'a> {
             certificate: None,
             counter_signatures: Vec::new(),
         };
+        env.signers_seen.set(env.signers_seen.get() + 1);
+        if env.signers_seen.get() > env.options.max_signers {
+            r.add(CmsFinding::TooManySigners {
+                limit: env.options.max_signers,
+            });
+            r.status = Status::Indeterminate;
+            return r;
+        }
         if let Err(detail) = &digest {
             r.add(CmsFinding::UnsupportedAlgorithm {
                 detail: detail.clone(),
@@ -484,6 +511,8 @@ impl<'a> Verifier<'a> {
         }
         let signature = sd.bytes(&si.signature);
         let mut chosen: Option<&Certificate> = None;
+        // Whether the signature was checked and did not verify (with any candidate).
+        let mut refuted = false;
         if let Some(alg) = &sig_alg {
             let mut first_failure = None;
             for cand in &candidates {
@@ -504,6 +533,10 @@ impl<'a> Verifier<'a> {
                 }
             }
             if let Some(f) = first_failure {
+                refuted = matches!(
+                    f,
+                    CmsFinding::BadSignature | CmsFinding::UnusableSignerKey { .. }
+                );
                 r.add(f);
             }
         }
@@ -521,23 +554,26 @@ impl<'a> Verifier<'a> {
                     && let Some(t) = r.signing_time
                 {
                     opts.time = t;
+                    // Nothing vouches for the signer's own date (see TimeAssurance).
+                    opts.time_assurance = TimeAssurance::Claimed;
                     r.validation_time = t;
                     r.validation_time_source = TimeSource::ClaimedSigningTime;
                 }
-                let report = match self.cache {
-                    Some(cache) => cache.validate(&env.validator, cert, &opts),
-                    None => env.validator.validate(cert, &opts),
-                };
-                match report.status {
-                    Status::Valid => {}
-                    Status::Invalid => r.add(CmsFinding::CertificateInvalid {
-                        report: Box::new(report.clone()),
-                    }),
-                    Status::Indeterminate => r.add(CmsFinding::CertificateIndeterminate {
-                        report: Box::new(report.clone()),
-                    }),
+                // A signature that does not verify says nothing about its certificate: its
+                // path is not validated (a forged path must not cost a validation).
+                if !refuted {
+                    let report = self.validate_path(env, cert, &opts);
+                    match report.status {
+                        Status::Valid => {}
+                        Status::Invalid => r.add(CmsFinding::CertificateInvalid {
+                            report: Box::new(report.clone()),
+                        }),
+                        Status::Indeterminate => r.add(CmsFinding::CertificateIndeterminate {
+                            report: Box::new(report.clone()),
+                        }),
+                    }
+                    r.certificate = Some(report);
                 }
-                r.certificate = Some(report);
             }
         }
 
@@ -555,6 +591,26 @@ impl<'a> Verifier<'a> {
             .max()
             .unwrap_or(Status::Valid);
         r
+    }
+
+    /// Validates `cert`'s path with `opts`, once per message for each (certificate, time,
+    /// assurance), through the chain cache when there is one.
+    fn validate_path(
+        &self,
+        env: &Env<'_>,
+        cert: &Certificate,
+        opts: &ValidationOptions,
+    ) -> ValidationReport {
+        let key = (cert.fingerprint_sha256(), opts.time, opts.time_assurance);
+        if let Some(report) = env.validations.borrow().get(&key) {
+            return report.clone();
+        }
+        let report = match self.cache {
+            Some(cache) => cache.validate(&env.validator, cert, opts),
+            None => env.validator.validate(cert, opts),
+        };
+        env.validations.borrow_mut().insert(key, report.clone());
+        report
     }
 
     /// Checks the signature; `Ok(true)` when it verified only over the DER re-encoding of the
