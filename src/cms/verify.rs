@@ -234,13 +234,13 @@ struct Env<'e> {
 type PathKey = ([u8; 32], UnixTime, TimeAssurance);
 
 /// The sid, decoded for matching.
-enum SidKey {
+pub(super) enum SidKey {
     IssuerSerial(Option<DistinguishedName>, Vec<u8>),
     KeyId(Vec<u8>),
 }
 
 impl SidKey {
-    fn matches(&self, cert: &Certificate) -> bool {
+    pub(super) fn matches(&self, cert: &Certificate) -> bool {
         match self {
             Self::IssuerSerial(Some(issuer), serial) => {
                 uint_digits(cert.serial()) == serial.as_slice() && cert.issuer() == issuer
@@ -879,7 +879,7 @@ fn crypto_finding(e: CryptoError) -> CmsFinding {
     }
 }
 
-fn single_value<'s>(
+pub(super) fn single_value<'s>(
     sd: &'s SignedData,
     attr: &Attribute,
     name: &str,
@@ -895,7 +895,7 @@ fn single_value<'s>(
         .map_err(|e| e.to_string())
 }
 
-fn sid_key(sd: &SignedData, sid: &Sid) -> SidKey {
+pub(super) fn sid_key(sd: &SignedData, sid: &Sid) -> SidKey {
     match sid {
         Sid::IssuerSerial { issuer, serial } => SidKey::IssuerSerial(
             DistinguishedName::from_der(sd.bytes(issuer)).ok(),
@@ -921,7 +921,7 @@ fn describe_sid(sd: &SignedData, sid: &Sid) -> String {
 
 /// The signer's SubjectPublicKeyInfo, with DSA domain parameters inherited from the issuer
 /// when the certificate omits them (RFC 3279 §2.3.2).
-fn effective_spki<'c>(cert: &'c Certificate, pool: &[&Certificate]) -> Cow<'c, [u8]> {
+pub(super) fn effective_spki<'c>(cert: &'c Certificate, pool: &[&Certificate]) -> Cow<'c, [u8]> {
     let mut current = cert;
     for _ in 0..4 {
         let Some(issuer) = pool
@@ -940,7 +940,7 @@ fn effective_spki<'c>(cert: &'c Certificate, pool: &[&Certificate]) -> Cow<'c, [
     Cow::Borrowed(cert.spki_der())
 }
 
-fn digest_algorithm(der: &[u8]) -> Result<HashAlgorithm, String> {
+pub(super) fn digest_algorithm(der: &[u8]) -> Result<HashAlgorithm, String> {
     let ai = AlgorithmIdentifierRef::from_der(der)
         .map_err(|_| "the digest AlgorithmIdentifier is not valid DER".to_owned())?;
     HashAlgorithm::from_algorithm_identifier(&ai).map_err(|e| e.to_string())
@@ -949,7 +949,7 @@ fn digest_algorithm(der: &[u8]) -> Result<HashAlgorithm, String> {
 /// A SignerInfo's signature algorithm. Besides the X.509 identifiers, CMS signers write the bare
 /// key algorithm with the digest in digestAlgorithm: `rsaEncryption` (RFC 3370 §3.2), `id-dsa`,
 /// `id-ecPublicKey` and the GOST R 34.10-2012 key identifiers.
-fn cms_signature_algorithm(
+pub(super) fn cms_signature_algorithm(
     der: &[u8],
     digest: Option<HashAlgorithm>,
 ) -> Result<SignatureAlgorithm, String> {

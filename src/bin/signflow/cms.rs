@@ -110,9 +110,12 @@ pub struct VerifyCmsArgs {
 fn cms_failure(e: CmsError, what: &Path) -> Failure {
     let status = match &e {
         e if e.is_format_error() => Exit::FormatError,
-        CmsError::ContentRequired | CmsError::ContentConflict | CmsError::NoSuchSigner { .. } => {
-            Exit::Usage
-        }
+        CmsError::ContentRequired
+        | CmsError::ContentConflict
+        | CmsError::NoSuchSigner { .. }
+        // Co-signing another document than the signed one: as for attached content below.
+        | CmsError::CosignContentMismatch { .. }
+        | CmsError::CosignContentUnconfirmed => Exit::Usage,
         CmsError::Io(_) => Exit::Io,
         CmsError::KeyMismatch => Exit::KeyError,
         CmsError::Crypto(c) => Failure::from(c.clone()).status,
