@@ -54,8 +54,11 @@ const MAX_SIGNER_CANDIDATES: usize = 4;
 pub enum ValidationTime {
     /// [`ValidationOptions::time`] (the caller's; default now).
     Given,
-    /// The signing-time the signer claims in its signed attributes, where there is one (else
-    /// the given time). Nothing vouches for it: the report says so.
+    /// The signing-time the signer claims in its signed attributes, where there is one and it
+    /// is not later than the given time (else the given time: a signature cannot be younger
+    /// than its verification). Nothing vouches for it: the report says so, and the path is
+    /// validated with [`TimeAssurance::Claimed`], so a certificate revoked after the claimed
+    /// time is never valid at it.
     ClaimedSigningTime,
 }
 
@@ -552,6 +555,7 @@ impl<'a> Verifier<'a> {
                 let mut opts = env.options.validation.clone();
                 if env.options.time == ValidationTime::ClaimedSigningTime
                     && let Some(t) = r.signing_time
+                    && t <= opts.time
                 {
                     opts.time = t;
                     // Nothing vouches for the signer's own date (see TimeAssurance).
