@@ -174,7 +174,7 @@ pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result
     let signer = Signer::new(provider, &id.certificate, &id.chain, options);
     let signed = match &args.cosign {
         Some(existing_path) => {
-            let existing = SignedData::from_pem_or_ber(&input::read(existing_path)?)
+            let existing = SignedData::from_pem_or_ber_vec(input::read(existing_path)?)
                 .map_err(|e| cms_failure(e, existing_path))?;
             if args.detached && !existing.is_detached() {
                 return Err(Failure::new(
@@ -295,7 +295,8 @@ pub fn verify(
 
     let (trust, certificates, crls) = args.material.load()?;
 
-    let signed = SignedData::from_pem_or_ber(&input::read(&args.signature)?)
+    // By value: a DER signature is verified where it was read, not copied (issue #18).
+    let signed = SignedData::from_pem_or_ber_vec(input::read(&args.signature)?)
         .map_err(|e| cms_failure(e, &args.signature))?;
     if args.output_content.is_some() && signed.is_detached() {
         return Err(Failure::new(
