@@ -594,6 +594,18 @@ per_provider! {
             Finding::RevokedAfterClaimedTime { claimed_time, .. } if *claimed_time == claimed
         )), "{r}");
         assert!(r.to_string().contains("nothing proves it"), "{r}");
+        // A claimed time later than the verification cannot be: the given time is used.
+        // (leaf-not-yet-valid is valid only in 2040: a signature claiming 2040-06-01, verified
+        // in 2027, was made before its certificate was valid.)
+        let future = cert("leaf-not-yet-valid");
+        let fk = key(provider(), "leaf-not-yet-valid");
+        let sd = Signer::new(provider(), &future, &chain, SignOptions::at(UnixTime::from_utc(2040, 6, 1, 0, 0, 0)))
+            .sign(&*fk, Content::Attached(b"antedated act"))
+            .unwrap();
+        let r = verifier.verify(&sd, None, &options).unwrap();
+        assert_eq!(r.status, Status::Invalid, "{r}");
+        assert_eq!(r.signers[0].validation_time, UnixTime::from_utc(2027, 1, 1, 0, 0, 0));
+        assert!(has_cert_finding(&r, |f| matches!(f, Finding::NotYetValid { .. })), "{r}");
         // The caller's own time (its clock, or a time it has proof of) is trusted: valid then.
         let mut at_claimed = ValidationOptions::at(claimed);
         assert_eq!(validate(provider(), &revoked, chain.clone(), &at_claimed).status, Status::Valid);
@@ -643,4 +655,132 @@ per_provider! {
         assert_eq!(check(&superseded, between, TimeAssurance::Claimed).status, Status::Indeterminate);
         assert_eq!(check(&superseded, UnixTime::from_utc(2027, 1, 1, 0, 0, 0), TimeAssurance::Trusted).status, Status::Invalid);
     }
+}
+
+/// Writes the attacking inputs of issue #18 (PKI part) as files, for measuring the release CLI
+/// before and after (`benches/README.md`, "Hostile input"):
+/// `SIGNFLOW_HARDENING_OUT=DIR cargo test --test hardening_pki -- --ignored write_attack_inputs`.
+#[test]
+#[ignore = "writes files for the CLI measurements; run on request"]
+fn write_attack_inputs() {
+    let Ok(dir) = std::env::var("SIGNFLOW_HARDENING_OUT") else {
+        eprintln!("SKIPPED: set SIGNFLOW_HARDENING_OUT");
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).unwrap();
+    let pem = |certs: &[Certificate]| -> Vec<u8> {
+        certs
+            .iter()
+            .map(|c| {
+                der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, c.der()).unwrap()
+            })
+            .collect::<String>()
+            .into_bytes()
+    };
+    let provider = CryptoProvider::all_compiled()[0];
+
+    // 1. The policy bomb, forged: verify-chain and CMS.
+    let (leaf, cas) = policy_bomb(provider, None);
+    write("policy-leaf.pem", &pem(&[leaf.clone()]));
+    write("policy-cas.pem", &pem(&cas));
+    write("policy.p7s", sign_cms(provider, &leaf, &cas, 1).der());
+
+    // 2. The name-constraint bomb, forged: verify-chain, CMS, and 64 SignerInfos.
+    let (leaf, ca) = name_constraint_bomb(provider, None, 6_000, 6_500, false);
+    write("nc-leaf.pem", &pem(&[leaf.clone()]));
+    write("nc-ca.pem", &pem(&[ca.clone()]));
+    write("nc.p7s", sign_cms(provider, &leaf, &[ca.clone()], 1).der());
+    write("nc-64.p7s", sign_cms(provider, &leaf, &[ca], 64).der());
+
+    // 3. PKCS#12: 20 shrouded key bags of 10,000,000 PBKDF2 iterations that decrypt with the
+    // password "pw" (one derivation made here, the bag repeated), no MAC.
+    write("p12-20x10M.p12", &p12_bomb(20, 10_000_000, "pw"));
+
+    // 4. A signature by the keyCompromise-revoked leaf claiming June 2026 (revoked November).
+    let revoked = cert("leaf-revoked");
+    let k = key(provider, "leaf-revoked");
+    let chain = vec![cert("intermediate-ca")];
+    let claimed = UnixTime::from_utc(2026, 6, 1, 0, 0, 0);
+    let sd = Signer::new(provider, &revoked, &chain, SignOptions::at(claimed))
+        .sign(&*k, Content::Attached(b"backdated act"))
+        .unwrap();
+    write("revoked-backdated.p7s", sd.der());
+
+    // 5. Co-signing: a detached signature over doc.txt, and another document.
+    write("doc.txt", b"Act of acceptance no. 18");
+    write("other.txt", b"Act of acceptance no. 19");
+    let rsa = cert("leaf-rsa");
+    let rk = key(provider, "leaf-rsa");
+    let sd = Signer::new(provider, &rsa, &chain, SignOptions::at(claimed))
+        .sign(
+            &*rk,
+            Content::Detached(&mut &b"Act of acceptance no. 18"[..]),
+        )
+        .unwrap();
+    write("doc.p7s", sd.der());
+}
+
+/// A PKCS#12 file without MAC: one plain part with `bags` copies of a pkcs8ShroudedKeyBag
+/// (PBES2, PBKDF2-HMAC-SHA256 with `iterations`, AES-256-CBC) holding the P-256 test key
+/// encrypted under `password`.
+fn p12_bomb(bags: usize, iterations: u32, password: &str) -> Vec<u8> {
+    use cbc::cipher::{BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
+    use der::Encode;
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        let len = content.len();
+        if len < 0x80 {
+            out.push(len as u8);
+        } else {
+            let bytes: Vec<u8> = len
+                .to_be_bytes()
+                .into_iter()
+                .skip_while(|&b| b == 0)
+                .collect();
+            out.push(0x80 | bytes.len() as u8);
+            out.extend(bytes);
+        }
+        out.extend_from_slice(content);
+        out
+    }
+    let seq = |parts: &[Vec<u8>]| tlv(0x30, &parts.concat());
+    let oid = |d: &str| {
+        const_oid::ObjectIdentifier::new(d)
+            .unwrap()
+            .to_der()
+            .unwrap()
+    };
+    let int = |n: u32| {
+        let mut v: Vec<u8> = n
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|&b| b == 0)
+            .collect();
+        if v.first().is_none_or(|b| b & 0x80 != 0) {
+            v.insert(0, 0);
+        }
+        tlv(0x02, &v)
+    };
+    let (_, pkcs8) = der::pem::decode_vec(&common::read("pki/leaf-ecdsa-p256.key.pem")).unwrap();
+    let salt = [1u8; 16];
+    let mut key = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.as_bytes(), &salt, iterations, &mut key);
+    let ciphertext = cbc::Encryptor::<aes::Aes256>::new_from_slices(&key, &[0; 16])
+        .unwrap()
+        .encrypt_padded_vec::<Pkcs7>(&pkcs8);
+    let hmac_sha256 = seq(&[oid("1.2.840.113549.2.9"), tlv(0x05, &[])]);
+    let kdf = seq(&[
+        oid("1.2.840.113549.1.5.12"),
+        seq(&[tlv(0x04, &salt), int(iterations), hmac_sha256]),
+    ]);
+    let aes = seq(&[oid("2.16.840.1.101.3.4.1.42"), tlv(0x04, &[0; 16])]);
+    let alg = seq(&[oid("1.2.840.113549.1.5.13"), seq(&[kdf, aes])]);
+    let bag = seq(&[
+        oid("1.2.840.113549.1.12.10.1.2"),
+        tlv(0xA0, &seq(&[alg, tlv(0x04, &ciphertext)])),
+    ]);
+    let data = |content: &[u8]| seq(&[oid("1.2.840.113549.1.7.1"), tlv(0xA0, &tlv(0x04, content))]);
+    seq(&[tlv(0x02, &[3]), data(&seq(&[data(&seq(&vec![bag; bags]))]))])
 }
