@@ -683,15 +683,18 @@ fn write_attack_inputs() {
 
     // 1. The policy bomb, forged: verify-chain and CMS.
     let (leaf, cas) = policy_bomb(provider, None);
-    write("policy-leaf.pem", &pem(&[leaf.clone()]));
+    write("policy-leaf.pem", &pem(std::slice::from_ref(&leaf)));
     write("policy-cas.pem", &pem(&cas));
     write("policy.p7s", sign_cms(provider, &leaf, &cas, 1).der());
 
     // 2. The name-constraint bomb, forged: verify-chain, CMS, and 64 SignerInfos.
     let (leaf, ca) = name_constraint_bomb(provider, None, 6_000, 6_500, false);
-    write("nc-leaf.pem", &pem(&[leaf.clone()]));
-    write("nc-ca.pem", &pem(&[ca.clone()]));
-    write("nc.p7s", sign_cms(provider, &leaf, &[ca.clone()], 1).der());
+    write("nc-leaf.pem", &pem(std::slice::from_ref(&leaf)));
+    write("nc-ca.pem", &pem(std::slice::from_ref(&ca)));
+    write(
+        "nc.p7s",
+        sign_cms(provider, &leaf, std::slice::from_ref(&ca), 1).der(),
+    );
     write("nc-64.p7s", sign_cms(provider, &leaf, &[ca], 64).der());
 
     // 3. PKCS#12: 20 shrouded key bags of 10,000,000 PBKDF2 iterations that decrypt with the

@@ -64,7 +64,8 @@ pub enum CmsFinding {
         detail: String,
     },
     /// A weak hash is used and the caller does not accept it: SHA-1 without
-    /// [`ValidationOptions::allow_sha1`], MD5 without [`ValidationOptions::allow_md5`].
+    /// [`crate::pki::ValidationOptions::allow_sha1`], MD5 without
+    /// [`crate::pki::ValidationOptions::allow_md5`].
     AlgorithmNotAllowed {
         /// The algorithm.
         algorithm: String,
