@@ -329,7 +329,10 @@ pub struct ValidationReport {
     pub time: UnixTime,
     /// The chosen path, end-entity first, trust anchor last (if one was reached).
     pub path: Vec<CertificateReport>,
-    /// The user-constrained policy set (RFC 5280 §6.1.6), dotted OIDs.
+    /// The user-constrained policy set, dotted OIDs, as RFC 9618 computes it (§6.1.5 (g)):
+    /// policies of the trust anchor's domain, named as first asserted under anyPolicy (before
+    /// any policy mapping renamed them). Empty when a signature failed or the work budget ran
+    /// out before policies were processed.
     pub policies: Vec<String>,
 }
 
