@@ -797,6 +797,31 @@ per_provider! {
         let digests: Vec<&str> = r.signers.iter().map(|s| s.digest_algorithm.as_str()).collect();
         assert!(digests.contains(&"SHA-256") && digests.contains(&"SHA-512"), "{digests:?}");
 
+        // Issue #18: co-signing a detached signature over another document is refused (it
+        // succeeded, and the result could never verify); so is one no signer can confirm.
+        let mut other = content.clone();
+        other[0] ^= 1;
+        let cosigners: [(&Signer, &dyn signflow::crypto::SigningKey); 2] =
+            [(&ed_signer, &*ed.key), (&ec_signer, &*ec.key)];
+        for (cosigner, key) in cosigners {
+            match cosigner.cosign(key, &first, Some(&mut other.as_slice())) {
+                Err(e @ CmsError::CosignContentMismatch { signer: 1 }) => {
+                    assert!(e.to_string().contains("not the document"), "{e}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Without signed attributes the existing signature itself is checked.
+        let noattr = SignedData::from_ber(&common::read("cms/ecdsa-noattr-detached.der")).unwrap();
+        assert!(matches!(
+            rsa_signer.cosign(&*rsa.key, &noattr, Some(&mut other.as_slice())),
+            Err(CmsError::CosignContentMismatch { signer: 1 })
+        ));
+        let both = rsa_signer
+            .cosign(&*rsa.key, &noattr, Some(&mut content.as_slice()))
+            .unwrap();
+        assert_eq!(verify_with(&v, &both, Some(&content)).unwrap().status, Status::Valid);
+
         // Co-signing OpenSSL's BER file keeps the first signature intact.
         let ber = SignedData::from_ber(&common::read("cms/ber-attached.der")).unwrap();
         let both = ec_signer.cosign(&*ec.key, &ber, None).unwrap();
@@ -1189,6 +1214,33 @@ fn cli_sign_and_verify_cms() {
     assert_eq!(code(&out), Some(0), "{}", explain(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["signers"].as_array().unwrap().len(), 2);
+    // Co-signing the detached signature over another document: refused (64, as for an
+    // attached one), nothing written.
+    std::fs::write(p("other.txt"), b"Act no. 18").unwrap();
+    let out = run(
+        &[
+            "sign",
+            "cms",
+            &p("other.txt"),
+            "-o",
+            &p("d3.der"),
+            "--key",
+            &td("pki/leaf-rsa.key.pem"),
+            "--cert",
+            &td("pki/leaf-rsa.pem"),
+            "--cosign",
+            &p("d.der"),
+        ]
+        .map(String::from),
+        &[],
+    );
+    assert_eq!(code(&out), Some(64), "{}", explain(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not the document"),
+        "{}",
+        explain(&out)
+    );
+    assert!(!std::path::Path::new(&p("d3.der")).exists());
 
     // Exit statuses: wrong password 4, altered content 1, no content 64, truncated 2,
     // no CRLs 3 (revocation unknown), expired signer 1.

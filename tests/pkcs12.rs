@@ -609,6 +609,50 @@ mod crafted {
         seq(&[oid("1.2.840.113549.1.12.10.1.6"), tlv(0xA0, &seq(bags))])
     }
 
+    /// A minimal positive INTEGER.
+    pub fn int(n: u32) -> Vec<u8> {
+        let mut v: Vec<u8> = n
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|&b| b == 0)
+            .collect();
+        if v.first().is_none_or(|b| b & 0x80 != 0) {
+            v.insert(0, 0);
+        }
+        tlv(0x02, &v)
+    }
+
+    /// PBES2 with PBKDF2-HMAC-SHA256 (`iterations`, a fixed salt) and AES-256-CBC (zero IV).
+    pub fn pbes2_sha256_aes256(iterations: u32) -> Vec<u8> {
+        let hmac_sha256 = seq(&[oid("1.2.840.113549.2.9"), tlv(0x05, &[])]);
+        let pbkdf2 = seq(&[
+            oid("1.2.840.113549.1.5.12"),
+            seq(&[tlv(0x04, &[1; 16]), int(iterations), hmac_sha256]),
+        ]);
+        let aes = seq(&[oid("2.16.840.1.101.3.4.1.42"), tlv(0x04, &[0; 16])]);
+        seq(&[oid("1.2.840.113549.1.5.13"), seq(&[pbkdf2, aes])])
+    }
+
+    /// A pkcs8ShroudedKeyBag under [`pbes2_sha256_aes256`] with `ciphertext`.
+    pub fn shrouded_key_bag(iterations: u32, ciphertext: &[u8]) -> Vec<u8> {
+        let epki = seq(&[pbes2_sha256_aes256(iterations), tlv(0x04, ciphertext)]);
+        seq(&[oid("1.2.840.113549.1.12.10.1.2"), tlv(0xA0, &epki)])
+    }
+
+    /// An encryptedData part holding `safe_contents`, really encrypted under
+    /// [`pbes2_sha256_aes256`] with one iteration and `password`.
+    pub fn encrypted_pbes2(safe_contents: &[u8], password: &str) -> Vec<u8> {
+        use cbc::cipher::{BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
+        let mut key = [0u8; 32];
+        pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.as_bytes(), &[1; 16], 1, &mut key);
+        let ciphertext = cbc::Encryptor::<aes::Aes256>::new_from_slices(&key, &[0; 16])
+            .unwrap()
+            .encrypt_padded_vec::<Pkcs7>(safe_contents);
+        let eci = seq(&[oid(DATA), pbes2_sha256_aes256(1), tlv(0x80, &ciphertext)]);
+        let encrypted_data = seq(&[tlv(0x02, &[0]), eci]);
+        seq(&[oid(ENCRYPTED_DATA), tlv(0xA0, &encrypted_data)])
+    }
+
     /// An encryptedData part under pbeWithSHAAnd3-KeyTripleDES-CBC with `iterations`.
     pub fn encrypted_3des(iterations: u32) -> Vec<u8> {
         let params = seq(&[tlv(0x04, &[7; 8]), {
@@ -697,6 +741,43 @@ fn key_derivation_work_is_budgeted() {
         Pkcs12::from_der(&pfx(&[encrypted_3des(1)]), ""),
         Err(Pkcs12Error::WrongPassword)
     ));
+}
+
+/// Issue #18: 20 shrouded key bags at 10,000,000 iterations each used to cost two full
+/// derivations (3.6 s) before the budget refused the third; the work they announce is now added
+/// up first, and the file refused before any key is derived.
+#[test]
+fn announced_key_derivation_work_is_refused_before_any_is_done() {
+    use crafted::*;
+    let over_budget = |bags: Vec<Vec<u8>>| match Pkcs12::from_der(&pfx(&[data(&seq(&bags))]), "pw")
+    {
+        Err(e @ Pkcs12Error::LimitExceeded { .. }) => e.to_string(),
+        other => panic!("{other:?}"),
+    };
+    let started = std::time::Instant::now();
+    let message = over_budget(vec![shrouded_key_bag(10_000_000, &[0; 32]); 20]);
+    assert!(message.contains("key-derivation work"), "{message}");
+    // Three bags of 7,000,000: each under the per-derivation cap, together over the budget.
+    over_budget(vec![shrouded_key_bag(7_000_000, &[0; 32]); 3]);
+    // The same bags revealed by an encrypted part (which the password opens): refused once
+    // they are seen, before the first of them is derived.
+    let hidden = seq(&vec![shrouded_key_bag(10_000_000, &[0; 32]); 20]);
+    match Pkcs12::from_der(&pfx(&[encrypted_pbes2(&hidden, "pw")]), "pw") {
+        Err(Pkcs12Error::LimitExceeded { what }) => {
+            assert!(what.starts_with("key-derivation work"), "{what}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let elapsed = started.elapsed();
+    assert!(elapsed < std::time::Duration::from_secs(1), "{elapsed:?}");
+    // Within the budget the bags are read (and, here, fail to decrypt: a wrong password).
+    assert!(matches!(
+        Pkcs12::from_der(&pfx(&[data(&seq(&[shrouded_key_bag(1, &[0; 32])]))]), "pw"),
+        Err(Pkcs12Error::WrongPassword)
+    ));
+    let revealed = seq(&[secret_bag()]);
+    let p12 = Pkcs12::from_der(&pfx(&[encrypted_pbes2(&revealed, "pw")]), "pw").unwrap();
+    assert_eq!(p12.info().skipped_bags, 1);
 }
 
 #[test]

@@ -71,7 +71,7 @@ per_provider! {
         let date = report
             .findings()
             .find_map(|(_, f)| match f {
-                Finding::Revoked { reason: RevocationReason::KeyCompromise, revocation_date } => Some(*revocation_date),
+                Finding::Revoked { reason: RevocationReason::KeyCompromise, revocation_date, .. } => Some(*revocation_date),
                 _ => None,
             })
             .expect("revoked for keyCompromise");

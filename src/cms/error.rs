@@ -54,6 +54,25 @@ pub enum CmsError {
         /// How many signers there are.
         count: usize,
     },
+    /// Co-signing: the content given is not what the existing signer number `signer` (from 1)
+    /// signed — its message-digest (or, without signed attributes, its signature) does not
+    /// match. Adding a signature over other content would make the whole SignedData invalid.
+    #[error(
+        "the content is not the document the existing signature covers (signer {signer}'s \
+         digest does not match it)"
+    )]
+    CosignContentMismatch {
+        /// The existing signer, counted from 1.
+        signer: usize,
+    },
+    /// Co-signing: no existing signer could be checked against the content (no
+    /// message-digest attribute, and no embedded certificate or supported algorithm to check
+    /// the signature itself with), so the content cannot be confirmed.
+    #[error(
+        "the content cannot be confirmed: no existing signer carries a message-digest or a \
+         signature that can be checked here"
+    )]
+    CosignContentUnconfirmed,
     /// The private key does not belong to the signer certificate.
     #[error("the private key does not match the signer certificate's public key")]
     KeyMismatch,

@@ -6,7 +6,8 @@
 //! | `ber`         | BER → DER normalization (indefinite lengths, chunked OCTET STRINGs)    |
 //! | `der`         | the raw TLV reader and writer the rest is built on                     |
 //! | `signed_data` | [`SignedData`]: parsed once, every element located in its DER          |
-//! | [`verify`]    | [`Verifier`], [`VerifyOptions`], [`VerifyReport`], [`CmsFinding`]      |
+//! | [`verify`]    | [`Verifier`], [`VerifyOptions`]                                        |
+//! | `report`      | [`VerifyReport`], [`SignerReport`], [`CmsFinding`] (re-exported by [`verify`]) |
 //! | [`sign`]      | [`Signer`], [`SignOptions`], [`ToBeSigned`]: sign, co-sign, counter-sign |
 //! | `error`       | [`CmsError`]: format errors and failed calls, apart from verdicts      |
 //!
@@ -52,6 +53,7 @@
 mod ber;
 mod der;
 mod error;
+mod report;
 pub mod sign;
 mod signed_data;
 pub mod verify;

@@ -421,9 +421,16 @@ impl<'a> Signer<'a> {
     /// content, or `detached` for a detached one. The certificates are merged and the digest
     /// algorithm added to digestAlgorithms.
     ///
+    /// The content is first checked against the existing signers, in the same single read:
+    /// each signer's message-digest attribute must match it (a signer without signed
+    /// attributes: its signature, with its embedded certificate's key). A co-signature over
+    /// other content would leave a SignedData that can never verify.
+    ///
     /// # Errors
     /// [`CmsError::ContentRequired`] / [`CmsError::ContentConflict`] when `detached` does not
-    /// fit `existing`; otherwise as [`Signer::prepare`].
+    /// fit `existing`; [`CmsError::CosignContentMismatch`] when the content is not what an
+    /// existing signer signed, [`CmsError::CosignContentUnconfirmed`] when no existing signer
+    /// can be checked; otherwise as [`Signer::prepare`].
     pub fn prepare_cosign<'c>(
         &self,
         algorithm: Option<SignatureAlgorithm>,
@@ -432,12 +439,32 @@ impl<'a> Signer<'a> {
     ) -> Result<ToBeSigned<'c>, CmsError> {
         let alg = self.resolve(algorithm)?;
         let digest = Self::digest_for(&alg);
-        let d = match (existing.content(), detached) {
+        let mut hashes = vec![digest];
+        for si in &existing.signers {
+            if let Some(h) = cosign::hash_needed(existing, si)
+                && !hashes.contains(&h)
+            {
+                hashes.push(h);
+            }
+        }
+        let digests = match (existing.content(), detached) {
             (Some(_), Some(_)) => return Err(CmsError::ContentConflict),
             (None, None) => return Err(CmsError::ContentRequired),
-            (Some(c), None) => self.provider.digest(digest, c)?,
-            (None, Some(r)) => digest_reader(self.provider, digest, r)?,
+            (Some(c), None) => hashes
+                .iter()
+                .map(|h| self.provider.digest(*h, c))
+                .collect::<Result<Vec<Digest>, _>>()?,
+            (None, Some(r)) => digest_reader_all(self.provider, &hashes, r)?,
         };
+        cosign::check_content(self.provider, existing, &digests)?;
+        let d = digests
+            .into_iter()
+            .find(|d| d.algorithm() == digest)
+            .ok_or_else(|| {
+                CmsError::Crypto(crate::crypto::CryptoError::UnsupportedAlgorithm(format!(
+                    "{digest}"
+                )))
+            })?;
         self.to_be_signed(
             alg,
             digest,
@@ -663,15 +690,104 @@ fn digest_reader(
     h: HashAlgorithm,
     reader: &mut dyn Read,
 ) -> Result<Digest, CmsError> {
-    let mut hasher = provider.digests.hasher(h)?;
+    let mut digests = digest_reader_all(provider, &[h], reader)?;
+    Ok(digests.remove(0))
+}
+
+/// Reads `reader` once in [`CHUNK_SIZE`] chunks through a hasher for each of `hashes`.
+fn digest_reader_all(
+    provider: &CryptoProvider,
+    hashes: &[HashAlgorithm],
+    reader: &mut dyn Read,
+) -> Result<Vec<Digest>, CmsError> {
+    let mut hashers = hashes
+        .iter()
+        .map(|h| provider.digests.hasher(*h))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut buf = vec![0u8; CHUNK_SIZE];
     loop {
         match reader.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => hasher.update(&buf[..n]),
+            Ok(n) => hashers.iter_mut().for_each(|h| h.update(&buf[..n])),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(CmsError::Io(e)),
         }
     }
-    Ok(hasher.finalize())
+    Ok(hashers.into_iter().map(|h| h.finalize()).collect())
+}
+
+/// Co-signing's check that the content is the one the existing signers signed.
+mod cosign {
+    use super::super::der::OCTET_STRING;
+    use super::super::signed_data::{SignedData, SignerInfo};
+    use super::super::verify::{
+        cms_signature_algorithm, digest_algorithm, effective_spki, sid_key, single_value,
+    };
+    use super::super::{CmsError, oid};
+    use crate::crypto::{CryptoProvider, Digest, HashAlgorithm};
+    use crate::pki::Certificate;
+
+    /// The hash the content must be digested with to check `si`.
+    pub(super) fn hash_needed(sd: &SignedData, si: &SignerInfo) -> Option<HashAlgorithm> {
+        let digest = digest_algorithm(sd.bytes(&si.digest_algorithm)).ok();
+        if si.signed_attrs.is_some() {
+            return digest;
+        }
+        cms_signature_algorithm(sd.bytes(&si.signature_algorithm), digest)
+            .ok()?
+            .hash()
+    }
+
+    /// Compares every existing signer that can be checked with the content's `digests`.
+    pub(super) fn check_content(
+        provider: &CryptoProvider,
+        sd: &SignedData,
+        digests: &[Digest],
+    ) -> Result<(), CmsError> {
+        let embedded: Vec<Certificate> = sd
+            .certificates_der()
+            .filter_map(|der| Certificate::from_der(der).ok())
+            .collect();
+        let pool: Vec<&Certificate> = embedded.iter().collect();
+        let mut checked = 0usize;
+        for (i, si) in sd.signers.iter().enumerate() {
+            let Some(h) = hash_needed(sd, si) else {
+                continue;
+            };
+            let Some(digest) = digests.iter().find(|d| d.algorithm() == h) else {
+                continue;
+            };
+            let matches = if si.signed_attrs.is_some() {
+                let Some(attr) = si.signed_attr(oid::MESSAGE_DIGEST).next() else {
+                    continue;
+                };
+                match single_value(sd, attr, "message-digest") {
+                    Ok(v) if v.tag == OCTET_STRING => v.value == digest.as_ref(),
+                    _ => continue,
+                }
+            } else {
+                // No signed attributes: the signature covers the content's digest itself.
+                let alg = cms_signature_algorithm(
+                    sd.bytes(&si.signature_algorithm),
+                    digest_algorithm(sd.bytes(&si.digest_algorithm)).ok(),
+                );
+                let sid = sid_key(sd, &si.sid);
+                let (Ok(alg), Some(cert)) = (alg, pool.iter().find(|c| sid.matches(c))) else {
+                    continue;
+                };
+                let spki = effective_spki(cert, &pool);
+                provider
+                    .verify_prehashed(&alg, &spki, digest.as_ref(), sd.bytes(&si.signature))
+                    .is_ok()
+            };
+            if !matches {
+                return Err(CmsError::CosignContentMismatch { signer: i + 1 });
+            }
+            checked += 1;
+        }
+        if checked == 0 {
+            return Err(CmsError::CosignContentUnconfirmed);
+        }
+        Ok(())
+    }
 }

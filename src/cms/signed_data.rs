@@ -184,10 +184,26 @@ impl SignedData {
     /// [`CmsError::Pem`] for bad PEM framing or another label, [`CmsError::Malformed`] for
     /// several blocks, otherwise as [`SignedData::from_ber`].
     pub fn from_pem_or_ber(input: &[u8]) -> Result<Self, CmsError> {
-        let text = input.trim_ascii_start();
-        if !text.starts_with(b"-----BEGIN ") {
+        if !is_pem(input) {
             return Self::from_ber(input);
         }
+        Self::from_pem(input)
+    }
+
+    /// As [`SignedData::from_pem_or_ber`], taking ownership: DER input (as `openssl cms -sign`
+    /// writes it) becomes the SignedData without a copy, so verifying a large attached
+    /// signature holds it in memory once. (BER input is normalized into a new buffer.)
+    ///
+    /// # Errors
+    /// As [`SignedData::from_pem_or_ber`].
+    pub fn from_pem_or_ber_vec(input: Vec<u8>) -> Result<Self, CmsError> {
+        if !is_pem(&input) {
+            return Self::from_ber_vec(input);
+        }
+        Self::from_pem(&input)
+    }
+
+    fn from_pem(input: &[u8]) -> Result<Self, CmsError> {
         let mut blocks = crate::pem::decode_labelled(input, &PEM_LABELS, "a CMS signature")?;
         if blocks.len() != 1 {
             return Err(malformed(format!(
@@ -346,6 +362,10 @@ impl SignedData {
     pub(crate) fn bytes(&self, r: &Range<usize>) -> &[u8] {
         &self.der[r.clone()]
     }
+}
+
+fn is_pem(input: &[u8]) -> bool {
+    input.trim_ascii_start().starts_with(b"-----BEGIN ")
 }
 
 fn check_len(len: usize) -> Result<(), CmsError> {

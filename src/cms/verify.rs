@@ -21,17 +21,18 @@
 //! Detached content is read once, in [`CHUNK_SIZE`] chunks, through every
 //! digest the signers need: memory does not grow with the content.
 
-use core::fmt;
 use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::io::Read;
 
 use const_oid::ObjectIdentifier;
 use der::Decode;
-use serde::Serialize;
 use spki::AlgorithmIdentifierRef;
 
 use super::der::{self as tlv, OCTET_STRING, Reader, SEQUENCE, SET, oid_name, uint_digits};
 use super::error::CmsError;
+pub use super::report::{CmsFinding, ReportedCmsFinding, SignerReport, TimeSource, VerifyReport};
 use super::signed_data::{Attribute, Sid, SignedData, SignerInfo};
 use super::{CHUNK_SIZE, MAX_NESTING, oid};
 use crate::crypto::{
@@ -39,7 +40,7 @@ use crate::crypto::{
     oid as crypto_oid,
 };
 use crate::pki::{
-    Certificate, ChainCache, Crl, DistinguishedName, Status, TrustStore, UnixTime,
+    Certificate, ChainCache, Crl, DistinguishedName, Status, TimeAssurance, TrustStore, UnixTime,
     ValidationOptions, ValidationReport, Validator,
 };
 
@@ -53,18 +54,11 @@ const MAX_SIGNER_CANDIDATES: usize = 4;
 pub enum ValidationTime {
     /// [`ValidationOptions::time`] (the caller's; default now).
     Given,
-    /// The signing-time the signer claims in its signed attributes, where there is one (else
-    /// the given time). Nothing vouches for it: the report says so.
-    ClaimedSigningTime,
-}
-
-/// Where a signer's validation time came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimeSource {
-    /// The caller's time.
-    Given,
-    /// The signer's own signing-time attribute (unverified: no timestamp vouches for it).
+    /// The signing-time the signer claims in its signed attributes, where there is one and it
+    /// is not later than the given time (else the given time: a signature cannot be younger
+    /// than its verification). Nothing vouches for it: the report says so, and the path is
+    /// validated with [`TimeAssurance::Claimed`], so a certificate revoked after the claimed
+    /// time is never valid at it.
     ClaimedSigningTime,
 }
 
@@ -78,413 +72,25 @@ pub struct VerifyOptions {
     /// Most bytes of detached content buffered for a signer that needs the content itself
     /// (Ed25519 without signed attributes); beyond it that signer is indeterminate.
     pub max_buffered_content: usize,
+    /// Most SignerInfos (counter-signatures included, in document order) whose signatures are
+    /// checked and certificates validated; each one beyond is indeterminate with
+    /// [`CmsFinding::TooManySigners`]. Bounds the work of one message: each signer may cost a
+    /// path validation. (Parsing accepts up to [`super::MAX_SIGNERS`].)
+    pub max_signers: usize,
 }
 
 impl VerifyOptions {
     /// Defaults for verifying at `time`: a signer's certificate checks
-    /// ([`ValidationOptions::at`], revocation required), the given time, 64 MiB of buffering.
+    /// ([`ValidationOptions::at`], revocation required), the given time, 64 MiB of buffering,
+    /// 16 signers.
     pub fn at(time: UnixTime) -> Self {
         Self {
             validation: ValidationOptions::at(time),
             time: ValidationTime::Given,
             max_buffered_content: 64 * 1024 * 1024,
+            max_signers: 16,
         }
     }
-}
-
-/// One thing found wrong (or unknowable, or worth knowing) about a signature.
-/// [`CmsFinding::status`] says whether it makes the result invalid or indeterminate.
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum CmsFinding {
-    /// The SignedData has no SignerInfo: nothing is signed.
-    NoSigners,
-    /// An embedded certificate could not be parsed and was not used.
-    IgnoredCertificate {
-        /// Its position among the embedded certificates.
-        index: usize,
-        /// Why.
-        reason: String,
-    },
-    /// An embedded CRL could not be parsed and was not used.
-    IgnoredCrl {
-        /// Its position among the embedded CRLs.
-        index: usize,
-        /// Why.
-        reason: String,
-    },
-    /// No certificate matches the SignerInfo's sid (RFC 5652 §5.3): neither embedded nor given.
-    SignerCertificateNotFound {
-        /// How the SignerInfo names its certificate.
-        signer: String,
-    },
-    /// RFC 5652 §11.2: the message-digest attribute differs from the content's digest.
-    DigestMismatch {
-        /// The digest algorithm.
-        algorithm: String,
-    },
-    /// RFC 5652 §5.6: the signature does not verify with the signer certificate's key.
-    BadSignature,
-    /// The signer certificate's key cannot check this signature (wrong key type, bad key).
-    UnusableSignerKey {
-        /// Why.
-        detail: String,
-    },
-    /// A digest or signature algorithm (or its parameters) is not supported.
-    UnsupportedAlgorithm {
-        /// What, with the OID.
-        detail: String,
-    },
-    /// A weak hash is used and the caller does not accept it: SHA-1 without
-    /// [`ValidationOptions::allow_sha1`], MD5 without [`ValidationOptions::allow_md5`].
-    AlgorithmNotAllowed {
-        /// The algorithm.
-        algorithm: String,
-    },
-    /// SHA-1 is used: accepted for verification of old signatures (the caller allows it),
-    /// reported.
-    WeakAlgorithm {
-        /// The algorithm.
-        algorithm: String,
-    },
-    /// RFC 5652 §5.3: a required signed attribute is absent.
-    MissingAttribute {
-        /// Its name.
-        attribute: String,
-    },
-    /// RFC 5652 §11: an attribute that may appear once appears several times.
-    DuplicateAttribute {
-        /// Its name.
-        attribute: String,
-    },
-    /// A signed attribute's value is not what its definition says.
-    MalformedAttribute {
-        /// Its name.
-        attribute: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// An attribute that must not be present here is (content-type in a counter-signature).
-    ForbiddenAttribute {
-        /// Its name.
-        attribute: String,
-        /// The rule.
-        reason: String,
-    },
-    /// RFC 5652 §11.1: the content-type attribute differs from eContentType.
-    ContentTypeMismatch {
-        /// eContentType.
-        expected: String,
-        /// The attribute's value.
-        found: String,
-    },
-    /// RFC 2634 §5.4 / RFC 5035 §3: the signing-certificate(-v2) attribute names another
-    /// certificate than the one the signature was checked with.
-    SigningCertificateMismatch {
-        /// Which attribute.
-        attribute: String,
-    },
-    /// The signed attributes are not DER as received; the signature verified over their DER
-    /// re-encoding (RFC 5652 §5.4 requires DER).
-    SignedAttributesNotDer,
-    /// The signature covers the content itself (Ed25519 without signed attributes) and the
-    /// detached content was larger than the buffering limit.
-    ContentNotBuffered {
-        /// The limit in bytes.
-        limit: usize,
-    },
-    /// The signer certificate's path is invalid at the validation time (see the signer's
-    /// `certificate` report for every finding).
-    CertificateInvalid {
-        /// The path validation report.
-        #[serde(skip)]
-        report: Box<ValidationReport>,
-    },
-    /// The signer certificate's path could not be decided (revocation unknown, say).
-    CertificateIndeterminate {
-        /// The path validation report.
-        #[serde(skip)]
-        report: Box<ValidationReport>,
-    },
-}
-
-impl CmsFinding {
-    /// Whether this finding makes the result invalid or indeterminate (`None`: advisory).
-    pub fn status(&self) -> Option<Status> {
-        match self {
-            Self::IgnoredCertificate { .. }
-            | Self::IgnoredCrl { .. }
-            | Self::WeakAlgorithm { .. }
-            | Self::SignedAttributesNotDer => None,
-            Self::SignerCertificateNotFound { .. }
-            | Self::UnsupportedAlgorithm { .. }
-            | Self::ContentNotBuffered { .. }
-            | Self::CertificateIndeterminate { .. } => Some(Status::Indeterminate),
-            _ => Some(Status::Invalid),
-        }
-    }
-
-    /// A sentence for people.
-    pub fn sentence(&self) -> String {
-        match self {
-            Self::NoSigners => "the SignedData has no signers".into(),
-            Self::IgnoredCertificate { index, reason } => {
-                format!("embedded certificate {index} ignored: {reason}")
-            }
-            Self::IgnoredCrl { index, reason } => format!("embedded CRL {index} ignored: {reason}"),
-            Self::SignerCertificateNotFound { signer } => {
-                format!("the signer certificate ({signer}) is neither embedded nor given")
-            }
-            Self::DigestMismatch { algorithm } => format!(
-                "the content's {algorithm} digest differs from the signed message-digest: \
-                 the content was altered"
-            ),
-            Self::BadSignature => "the signature does not verify with the signer's key".into(),
-            Self::UnusableSignerKey { detail } => {
-                format!("the signer certificate's key cannot check this signature: {detail}")
-            }
-            Self::UnsupportedAlgorithm { detail } => format!("unsupported algorithm: {detail}"),
-            Self::WeakAlgorithm { algorithm } => format!("weak algorithm {algorithm}"),
-            Self::AlgorithmNotAllowed { algorithm } => {
-                format!("{algorithm} is not allowed (SHA-1 is refused unless allowed)")
-            }
-            Self::MissingAttribute { attribute } => {
-                format!("the signed attribute {attribute} is missing")
-            }
-            Self::DuplicateAttribute { attribute } => {
-                format!("the signed attribute {attribute} appears more than once")
-            }
-            Self::MalformedAttribute { attribute, reason } => {
-                format!("the signed attribute {attribute} is malformed: {reason}")
-            }
-            Self::ForbiddenAttribute { attribute, reason } => {
-                format!("the attribute {attribute} must not be present: {reason}")
-            }
-            Self::ContentTypeMismatch { expected, found } => {
-                format!("the signed content-type is {found}, but the content is of type {expected}")
-            }
-            Self::SigningCertificateMismatch { attribute } => format!(
-                "the {attribute} attribute names another certificate than the signer's: \
-                 the certificate was swapped"
-            ),
-            Self::SignedAttributesNotDer => {
-                "the signed attributes are not DER-encoded; the signature covers their DER form"
-                    .into()
-            }
-            Self::ContentNotBuffered { limit } => format!(
-                "the signature covers the content itself and the content exceeds the \
-                 {limit}-byte buffer"
-            ),
-            Self::CertificateInvalid { report } => {
-                format!(
-                    "the signer certificate is invalid: {}",
-                    first_reasons(report)
-                )
-            }
-            Self::CertificateIndeterminate { report } => format!(
-                "the signer certificate's validity is unknown: {}",
-                first_reasons(report)
-            ),
-        }
-    }
-}
-
-fn first_reasons(report: &ValidationReport) -> String {
-    let reasons: Vec<String> = report
-        .findings()
-        .filter(|(_, f)| f.status().is_some())
-        .map(|(i, f)| {
-            let who = report.path.get(i).map_or("", |c| c.subject.as_str());
-            format!("{} ({who})", f.sentence())
-        })
-        .collect();
-    if reasons.is_empty() {
-        report.status.to_string()
-    } else {
-        reasons.join("; ")
-    }
-}
-
-/// A finding with its sentence, as serialized.
-#[derive(Clone, Debug, Serialize)]
-pub struct ReportedCmsFinding {
-    /// The finding.
-    #[serde(flatten)]
-    pub finding: CmsFinding,
-    /// A sentence for people.
-    pub message: String,
-}
-
-impl From<CmsFinding> for ReportedCmsFinding {
-    fn from(finding: CmsFinding) -> Self {
-        let message = finding.sentence();
-        Self { finding, message }
-    }
-}
-
-/// The verdict on one SignerInfo (or counter-signature).
-#[derive(Clone, Debug, Serialize)]
-pub struct SignerReport {
-    /// This signer's status: its own findings and its certificate's (counter-signatures are
-    /// judged separately, in `counter_signatures`).
-    pub status: Status,
-    /// How the SignerInfo names its certificate.
-    pub signer: String,
-    /// The signer certificate's subject, if the certificate was found.
-    pub subject: Option<String>,
-    /// SHA-256 fingerprint of the signer certificate, hex.
-    pub certificate_sha256: Option<String>,
-    /// The digest algorithm's name (or OID).
-    pub digest_algorithm: String,
-    /// The signature algorithm's name (or OID).
-    pub signature_algorithm: String,
-    /// The digest algorithm, if supported.
-    #[serde(skip)]
-    pub digest: Option<HashAlgorithm>,
-    /// The signature algorithm, if supported.
-    #[serde(skip)]
-    pub signature: Option<SignatureAlgorithm>,
-    /// The signing-time the signer claims (signed, but not vouched for by anyone else).
-    pub signing_time: Option<UnixTime>,
-    /// The time the certificate was validated at.
-    pub validation_time: UnixTime,
-    /// Where that time came from.
-    pub validation_time_source: TimeSource,
-    /// The signed attributes present, by name.
-    pub signed_attributes: Vec<String>,
-    /// Whether a signing-certificate(-v2) attribute binds the certificate (CAdES-BES) and
-    /// matched it.
-    pub signing_certificate_bound: bool,
-    /// Findings, in the order they were made.
-    pub findings: Vec<ReportedCmsFinding>,
-    /// The signer certificate's path validation, if the certificate was found.
-    pub certificate: Option<ValidationReport>,
-    /// Counter-signatures on this signer's signature (RFC 5652 §11.4).
-    pub counter_signatures: Vec<SignerReport>,
-}
-
-impl SignerReport {
-    /// Whether a finding matches `pred`.
-    pub fn has(&self, pred: impl Fn(&CmsFinding) -> bool) -> bool {
-        self.findings.iter().any(|f| pred(&f.finding))
-    }
-
-    fn add(&mut self, finding: CmsFinding) {
-        self.findings.push(finding.into());
-    }
-
-    fn worst(&self) -> Status {
-        self.counter_signatures
-            .iter()
-            .map(SignerReport::worst)
-            .fold(self.status, Status::max)
-    }
-}
-
-/// The result of verifying a SignedData.
-#[derive(Clone, Debug, Serialize)]
-pub struct VerifyReport {
-    /// Overall: valid only if every signer and counter-signer is valid; otherwise the worst.
-    pub status: Status,
-    /// eContentType, by name.
-    pub content_type: String,
-    /// Whether the content was given separately.
-    pub detached: bool,
-    /// Bytes of content digested.
-    pub content_length: u64,
-    /// Findings about the message as a whole.
-    pub findings: Vec<ReportedCmsFinding>,
-    /// One report per SignerInfo, in the order of the SignedData.
-    pub signers: Vec<SignerReport>,
-}
-
-impl VerifyReport {
-    /// Whether the message or any signer has a finding matching `pred`.
-    pub fn has(&self, pred: impl Fn(&CmsFinding) -> bool) -> bool {
-        self.findings.iter().any(|f| pred(&f.finding)) || self.signers.iter().any(|s| s.has(&pred))
-    }
-}
-
-impl fmt::Display for VerifyReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{}: {} signer(s), {} content ({}, {} bytes)",
-            self.status,
-            self.signers.len(),
-            if self.detached {
-                "detached"
-            } else {
-                "attached"
-            },
-            self.content_type,
-            self.content_length
-        )?;
-        for finding in &self.findings {
-            writeln!(f, "  - {}", finding.message)?;
-        }
-        for (i, s) in self.signers.iter().enumerate() {
-            write_signer(f, s, &format!("signer {}", i + 1), "  ")?;
-        }
-        Ok(())
-    }
-}
-
-fn write_signer(
-    f: &mut fmt::Formatter<'_>,
-    s: &SignerReport,
-    title: &str,
-    indent: &str,
-) -> fmt::Result {
-    writeln!(
-        f,
-        "{indent}{title}: {} — {}",
-        s.status,
-        s.subject.as_deref().unwrap_or(&s.signer)
-    )?;
-    writeln!(
-        f,
-        "{indent}  {} (digest {})",
-        s.signature_algorithm, s.digest_algorithm
-    )?;
-    if let Some(t) = s.signing_time {
-        writeln!(f, "{indent}  signing time (claimed by the signer): {t}")?;
-    }
-    let source = match s.validation_time_source {
-        TimeSource::Given => "",
-        TimeSource::ClaimedSigningTime => " (the claimed signing time)",
-    };
-    writeln!(
-        f,
-        "{indent}  certificate validated at {}{source}",
-        s.validation_time
-    )?;
-    for finding in &s.findings {
-        writeln!(f, "{indent}  - {}", finding.message)?;
-    }
-    if let Some(report) = &s.certificate {
-        for c in &report.path {
-            let role = if c.trust_anchor {
-                " (trust anchor)"
-            } else {
-                ""
-            };
-            writeln!(f, "{indent}    {}{role}", c.subject)?;
-            for finding in &c.findings {
-                writeln!(f, "{indent}      - {}", finding.message)?;
-            }
-        }
-    }
-    for (i, cs) in s.counter_signatures.iter().enumerate() {
-        write_signer(
-            f,
-            cs,
-            &format!("counter-signature {}", i + 1),
-            &format!("{indent}  "),
-        )?;
-    }
-    Ok(())
 }
 
 /// Verifies SignedData against a trust store, with untrusted certificates and CRLs to build
@@ -620,16 +226,24 @@ struct Env<'e> {
     pool: Vec<&'e Certificate>,
     content_type: ObjectIdentifier,
     options: &'e VerifyOptions,
+    /// SignerInfos seen so far (counter-signatures included), against `max_signers`.
+    signers_seen: Cell<usize>,
+    /// Path validations of this message by (certificate fingerprint, time, assurance): the
+    /// validator's inputs are the same for every signer of one message, so a certificate that
+    /// signs several times (duplicate SignerInfos) is validated once.
+    validations: RefCell<HashMap<PathKey, ValidationReport>>,
 }
 
+type PathKey = ([u8; 32], UnixTime, TimeAssurance);
+
 /// The sid, decoded for matching.
-enum SidKey {
+pub(super) enum SidKey {
     IssuerSerial(Option<DistinguishedName>, Vec<u8>),
     KeyId(Vec<u8>),
 }
 
 impl SidKey {
-    fn matches(&self, cert: &Certificate) -> bool {
+    pub(super) fn matches(&self, cert: &Certificate) -> bool {
         match self {
             Self::IssuerSerial(Some(issuer), serial) => {
                 uint_digits(cert.serial()) == serial.as_slice() && cert.issuer() == issuer
@@ -746,6 +360,8 @@ impl<'a> Verifier<'a> {
             pool,
             content_type: sd.content_type(),
             options,
+            signers_seen: Cell::new(0),
+            validations: RefCell::new(HashMap::new()),
         };
 
         let mut needs = Needs::default();
@@ -826,6 +442,14 @@ impl<'a> Verifier<'a> {
             certificate: None,
             counter_signatures: Vec::new(),
         };
+        env.signers_seen.set(env.signers_seen.get() + 1);
+        if env.signers_seen.get() > env.options.max_signers {
+            r.add(CmsFinding::TooManySigners {
+                limit: env.options.max_signers,
+            });
+            r.status = Status::Indeterminate;
+            return r;
+        }
         if let Err(detail) = &digest {
             r.add(CmsFinding::UnsupportedAlgorithm {
                 detail: detail.clone(),
@@ -890,6 +514,8 @@ impl<'a> Verifier<'a> {
         }
         let signature = sd.bytes(&si.signature);
         let mut chosen: Option<&Certificate> = None;
+        // Whether the signature was checked and did not verify (with any candidate).
+        let mut refuted = false;
         if let Some(alg) = &sig_alg {
             let mut first_failure = None;
             for cand in &candidates {
@@ -910,6 +536,10 @@ impl<'a> Verifier<'a> {
                 }
             }
             if let Some(f) = first_failure {
+                refuted = matches!(
+                    f,
+                    CmsFinding::BadSignature | CmsFinding::UnusableSignerKey { .. }
+                );
                 r.add(f);
             }
         }
@@ -925,25 +555,29 @@ impl<'a> Verifier<'a> {
                 let mut opts = env.options.validation.clone();
                 if env.options.time == ValidationTime::ClaimedSigningTime
                     && let Some(t) = r.signing_time
+                    && t <= opts.time
                 {
                     opts.time = t;
+                    // Nothing vouches for the signer's own date (see TimeAssurance).
+                    opts.time_assurance = TimeAssurance::Claimed;
                     r.validation_time = t;
                     r.validation_time_source = TimeSource::ClaimedSigningTime;
                 }
-                let report = match self.cache {
-                    Some(cache) => cache.validate(&env.validator, cert, &opts),
-                    None => env.validator.validate(cert, &opts),
-                };
-                match report.status {
-                    Status::Valid => {}
-                    Status::Invalid => r.add(CmsFinding::CertificateInvalid {
-                        report: Box::new(report.clone()),
-                    }),
-                    Status::Indeterminate => r.add(CmsFinding::CertificateIndeterminate {
-                        report: Box::new(report.clone()),
-                    }),
+                // A signature that does not verify says nothing about its certificate: its
+                // path is not validated (a forged path must not cost a validation).
+                if !refuted {
+                    let report = self.validate_path(env, cert, &opts);
+                    match report.status {
+                        Status::Valid => {}
+                        Status::Invalid => r.add(CmsFinding::CertificateInvalid {
+                            report: Box::new(report.clone()),
+                        }),
+                        Status::Indeterminate => r.add(CmsFinding::CertificateIndeterminate {
+                            report: Box::new(report.clone()),
+                        }),
+                    }
+                    r.certificate = Some(report);
                 }
-                r.certificate = Some(report);
             }
         }
 
@@ -961,6 +595,26 @@ impl<'a> Verifier<'a> {
             .max()
             .unwrap_or(Status::Valid);
         r
+    }
+
+    /// Validates `cert`'s path with `opts`, once per message for each (certificate, time,
+    /// assurance), through the chain cache when there is one.
+    fn validate_path(
+        &self,
+        env: &Env<'_>,
+        cert: &Certificate,
+        opts: &ValidationOptions,
+    ) -> ValidationReport {
+        let key = (cert.fingerprint_sha256(), opts.time, opts.time_assurance);
+        if let Some(report) = env.validations.borrow().get(&key) {
+            return report.clone();
+        }
+        let report = match self.cache {
+            Some(cache) => cache.validate(&env.validator, cert, opts),
+            None => env.validator.validate(cert, opts),
+        };
+        env.validations.borrow_mut().insert(key, report.clone());
+        report
     }
 
     /// Checks the signature; `Ok(true)` when it verified only over the DER re-encoding of the
@@ -1229,7 +883,7 @@ fn crypto_finding(e: CryptoError) -> CmsFinding {
     }
 }
 
-fn single_value<'s>(
+pub(super) fn single_value<'s>(
     sd: &'s SignedData,
     attr: &Attribute,
     name: &str,
@@ -1245,7 +899,7 @@ fn single_value<'s>(
         .map_err(|e| e.to_string())
 }
 
-fn sid_key(sd: &SignedData, sid: &Sid) -> SidKey {
+pub(super) fn sid_key(sd: &SignedData, sid: &Sid) -> SidKey {
     match sid {
         Sid::IssuerSerial { issuer, serial } => SidKey::IssuerSerial(
             DistinguishedName::from_der(sd.bytes(issuer)).ok(),
@@ -1271,7 +925,7 @@ fn describe_sid(sd: &SignedData, sid: &Sid) -> String {
 
 /// The signer's SubjectPublicKeyInfo, with DSA domain parameters inherited from the issuer
 /// when the certificate omits them (RFC 3279 §2.3.2).
-fn effective_spki<'c>(cert: &'c Certificate, pool: &[&Certificate]) -> Cow<'c, [u8]> {
+pub(super) fn effective_spki<'c>(cert: &'c Certificate, pool: &[&Certificate]) -> Cow<'c, [u8]> {
     let mut current = cert;
     for _ in 0..4 {
         let Some(issuer) = pool
@@ -1290,7 +944,7 @@ fn effective_spki<'c>(cert: &'c Certificate, pool: &[&Certificate]) -> Cow<'c, [
     Cow::Borrowed(cert.spki_der())
 }
 
-fn digest_algorithm(der: &[u8]) -> Result<HashAlgorithm, String> {
+pub(super) fn digest_algorithm(der: &[u8]) -> Result<HashAlgorithm, String> {
     let ai = AlgorithmIdentifierRef::from_der(der)
         .map_err(|_| "the digest AlgorithmIdentifier is not valid DER".to_owned())?;
     HashAlgorithm::from_algorithm_identifier(&ai).map_err(|e| e.to_string())
@@ -1299,7 +953,7 @@ fn digest_algorithm(der: &[u8]) -> Result<HashAlgorithm, String> {
 /// A SignerInfo's signature algorithm. Besides the X.509 identifiers, CMS signers write the bare
 /// key algorithm with the digest in digestAlgorithm: `rsaEncryption` (RFC 3370 §3.2), `id-dsa`,
 /// `id-ecPublicKey` and the GOST R 34.10-2012 key identifiers.
-fn cms_signature_algorithm(
+pub(super) fn cms_signature_algorithm(
     der: &[u8],
     digest: Option<HashAlgorithm>,
 ) -> Result<SignatureAlgorithm, String> {

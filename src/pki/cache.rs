@@ -41,7 +41,7 @@ struct Inner {
 /// intermediates, CRLs: their SHA-256 fingerprints) and the validation options — and it holds
 /// the window of times in which the same inputs must give the same verdict: inside every path
 /// certificate's validity, inside every CRL's thisUpdate..nextUpdate, and before the revocation
-/// date of any CRL entry naming a path certificate. A lookup at a time outside the window, a
+/// date (or earlier invalidityDate) of any CRL entry naming a path certificate. A lookup at a time outside the window, a
 /// new CRL, another trust store or other options misses, and the validation runs in full.
 /// Only *valid* results are cached: invalid and indeterminate ones are always recomputed.
 ///
@@ -230,7 +230,7 @@ fn window(
         until = until.min(UnixTime(cert.not_after().0.saturating_add(1)));
         for crl in validator.crls() {
             if let Some(e) = crl.lookup(cert.issuer(), cert.serial()) {
-                until = until.min(e.revocation_date);
+                until = until.min(super::revocation::effective_revocation(e));
             }
         }
     }

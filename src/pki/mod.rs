@@ -7,8 +7,9 @@
 //! | `crl`           | [`Crl`]: parsed once, entries indexed by serial             |
 //! | `name`          | distinguished and general names, name-constraint matching  |
 //! | `trust`         | [`TrustStore`]                                             |
-//! | `validate`      | [`Validator`]: path building, §6.1 validation, §6.3 CRLs    |
-//! | `policy`        | the valid_policy_tree                                      |
+//! | `validate`      | [`Validator`]: path building, §6.1 validation               |
+//! | `revocation`    | §6.3: CRL scope, usability, status                         |
+//! | `policy`        | the valid_policy_graph (RFC 9618)                          |
 //! | `report`        | [`ValidationReport`], [`Finding`], [`Status`]              |
 //! | `pkcs12`        | PKCS#12 import                                             |
 //! | [`russian`]     | INN/OGRN/SNILS attributes, qualified marks, binding        |
@@ -24,6 +25,7 @@ mod name;
 pub mod pkcs12;
 mod policy;
 mod report;
+mod revocation;
 pub mod russian;
 mod serial_index;
 mod time;
@@ -41,4 +43,4 @@ pub use name::{DistinguishedName, GeneralName};
 pub use report::{CertificateReport, Finding, ReportedFinding, Status, ValidationReport};
 pub use time::UnixTime;
 pub use trust::TrustStore;
-pub use validate::{RevocationMode, ValidationOptions, Validator};
+pub use validate::{RevocationMode, TimeAssurance, ValidationOptions, Validator};

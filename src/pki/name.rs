@@ -2,6 +2,7 @@
 //! name-constraint matching of RFC 5280 §4.2.1.10.
 
 use core::fmt;
+use std::collections::HashMap;
 
 use x509_parser::der_parser::asn1_rs::{Any, Tag};
 use x509_parser::x509::X509Name;
@@ -235,23 +236,32 @@ impl GeneralName {
 }
 
 fn dns_within(name: &str, base: &str) -> bool {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    let base = base.trim_end_matches('.').to_ascii_lowercase();
+    let name = name.trim_end_matches('.');
+    let base = base.trim_end_matches('.');
     if base.is_empty() {
         return true;
     }
     if let Some(suffix) = base.strip_prefix('.') {
-        return name.ends_with(&format!(".{suffix}"));
+        return ends_with_label(name, suffix);
     }
-    name == base || name.ends_with(&format!(".{base}"))
+    name.eq_ignore_ascii_case(base) || ends_with_label(name, base)
+}
+
+/// Whether `name` ends with `.suffix`, ASCII case-insensitively (no allocation: constraints are
+/// compared many times).
+fn ends_with_label(name: &str, suffix: &str) -> bool {
+    let (n, s) = (name.as_bytes(), suffix.as_bytes());
+    n.len() > s.len()
+        && n[n.len() - s.len() - 1] == b'.'
+        && n[n.len() - s.len()..].eq_ignore_ascii_case(s)
 }
 
 fn host_within(host: &str, base: &str) -> bool {
-    let host = host.to_ascii_lowercase();
-    let base = base.to_ascii_lowercase();
-    match base.strip_prefix('.') {
-        Some(_) => host.ends_with(&base),
-        None => host == base,
+    let (h, b) = (host.as_bytes(), base.as_bytes());
+    if b.first() == Some(&b'.') {
+        h.len() >= b.len() && h[h.len() - b.len()..].eq_ignore_ascii_case(b)
+    } else {
+        h.eq_ignore_ascii_case(b)
     }
 }
 
@@ -289,6 +299,95 @@ fn ip_within(addr: &[u8], constraint: &[u8]) -> bool {
         .zip(net)
         .zip(mask)
         .all(|((a, n), m)| a & m == n & m)
+}
+
+/// The permitted and excluded subtrees gathered along a path (RFC 5280 §6.1.2 (b), (c)),
+/// grouped by name form: checking a name compares it with the subtrees of its own form only,
+/// and the number of those comparisons is known before they are made.
+#[derive(Debug, Default)]
+pub(crate) struct NameConstraints {
+    /// Per certificate with permittedSubtrees, its subtrees by [`GeneralName::kind`]: a name
+    /// must lie in each list that has subtrees of its form.
+    permitted: Vec<HashMap<u8, Vec<GeneralName>>>,
+    /// Excluded subtrees by [`GeneralName::kind`].
+    excluded: HashMap<u8, Vec<GeneralName>>,
+}
+
+fn by_kind(names: &[GeneralName]) -> HashMap<u8, Vec<GeneralName>> {
+    let mut map: HashMap<u8, Vec<GeneralName>> = HashMap::new();
+    for n in names {
+        map.entry(n.kind()).or_default().push(n.clone());
+    }
+    map
+}
+
+impl NameConstraints {
+    /// Adds a certificate's (or the trust anchor's) nameConstraints.
+    pub(crate) fn add(&mut self, permitted: Option<&[GeneralName]>, excluded: &[GeneralName]) {
+        if let Some(p) = permitted {
+            self.permitted.push(by_kind(p));
+        }
+        for (kind, names) in by_kind(excluded) {
+            self.excluded.entry(kind).or_default().extend(names);
+        }
+    }
+
+    /// How many subtree comparisons checking `name` makes.
+    pub(crate) fn cost(&self, name: &GeneralName) -> u64 {
+        let kind = name.kind();
+        let excluded = self.excluded.get(&kind).map_or(0, Vec::len);
+        let permitted: usize = self
+            .permitted
+            .iter()
+            .map(|p| p.get(&kind).map_or(0, Vec::len))
+            .sum();
+        (excluded + permitted) as u64
+    }
+
+    /// Whether `name` lies within every permitted list that constrains its form and in no
+    /// excluded subtree.
+    pub(crate) fn permits(&self, name: &GeneralName) -> bool {
+        let kind = name.kind();
+        let excluded = self.excluded.get(&kind).map_or(&[][..], Vec::as_slice);
+        let mut permitted = self.permitted.iter().filter_map(|p| p.get(&kind));
+        // Forms signflow cannot compare (otherName, x400Address, ...): a constraint of that
+        // form must be processed or the certificate rejected (RFC 5280 §4.2.1.10).
+        if matches!(name, GeneralName::Other(_)) {
+            return excluded.is_empty() && permitted.next().is_none();
+        }
+        !excluded.iter().any(|base| name.within(base) == Some(true))
+            && permitted.all(|subtrees| subtrees.iter().any(|b| name.within(b) == Some(true)))
+    }
+}
+
+/// The names of a certificate that name constraints apply to (RFC 5280 §6.1.3 (b)): the
+/// subject (when not empty), the subject alternative names and, as rfc822Names, the legacy
+/// emailAddress attributes of the subject.
+pub(crate) fn constrained_names(
+    subject: &DistinguishedName,
+    alt_names: &[GeneralName],
+) -> Vec<GeneralName> {
+    let mut names: Vec<GeneralName> = Vec::new();
+    if !subject.is_empty() {
+        names.push(GeneralName::Directory(subject.clone()));
+    }
+    names.extend(alt_names.iter().cloned());
+    for email in subject.attribute_texts(EMAIL_ADDRESS_OID) {
+        names.push(GeneralName::Rfc822(email.to_owned()));
+    }
+    names
+}
+
+/// A name for a finding: its form and value.
+pub(crate) fn describe(name: &GeneralName) -> String {
+    match name {
+        GeneralName::Rfc822(s) => format!("rfc822Name {s}"),
+        GeneralName::Dns(s) => format!("dNSName {s}"),
+        GeneralName::Directory(d) => format!("directoryName \"{d}\""),
+        GeneralName::Uri(s) => format!("URI {s}"),
+        GeneralName::Ip(b) => format!("iPAddress {}", super::certificate::hex(b)),
+        GeneralName::Other(t) => format!("GeneralName of type {t}"),
+    }
 }
 
 #[cfg(test)]

@@ -36,8 +36,11 @@
 //! than [`MAX_FILE_SIZE`], holds more than [`MAX_BAGS`] bags (or more than [`MAX_BAGS`] parts in
 //! its AuthenticatedSafe), nests safeContentsBags deeper than [`MAX_SAFE_CONTENTS_DEPTH`], names
 //! an iteration count above [`MAX_ITERATIONS`], or when its key derivations together would run
-//! more than [`ITERATION_BUDGET`] hash-chain iterations. Nothing in this module panics on any
-//! input.
+//! more than [`ITERATION_BUDGET`] hash-chain iterations. The work a file announces in the clear
+//! (its MAC, its encrypted parts, the shrouded key bags of its plain parts) is added up before
+//! the first key is derived, and so is that of the bags an encrypted part reveals, before
+//! theirs: a file over the budget is refused without spending it. Nothing in this module
+//! panics on any input.
 //!
 //! # Encoding
 //!
@@ -394,6 +397,10 @@ impl Pkcs12 {
         let auth_safe = auth_safe.as_bytes();
 
         let mut reader = Pkcs12Reader::new(password);
+        check_announced(
+            announced_in_file(pfx.mac_data.as_ref(), auth_safe),
+            reader.budget,
+        )?;
         if let Some(mac_data) = &pfx.mac_data {
             reader.verify_mac(mac_data, auth_safe)?;
         }
@@ -1060,6 +1067,8 @@ impl Pkcs12Reader {
                     EncryptedPartKind::SafeContents,
                     safe_contents_shape_ok,
                 )?;
+                // The bags just revealed announce their work: refuse before deriving any.
+                check_announced(announced_in_safe_contents(&plain, 1, &mut 0), self.budget)?;
                 self.read_safe_contents(&plain, 1)
             }
             Content::Other if ci.content_type == ID_ENVELOPED_DATA => Err(unsupported(
@@ -1295,13 +1304,116 @@ fn check_iterations_u64(n: u64, what: &str) -> Result<u32, Pkcs12Error> {
     check_iterations(i64::try_from(n).unwrap_or(i64::MAX), what)
 }
 
+/// The bound [`ITERATION_BUDGET`] names in [`Pkcs12Error::LimitExceeded`].
+const BUDGET_EXCEEDED: Pkcs12Error = Pkcs12Error::LimitExceeded {
+    what: "key-derivation work (at most 20,000,000 iterations per file)",
+};
+
 /// Takes `iterations × blocks` from the budget.
 fn charge(budget: &mut u64, iterations: u32, blocks: usize) -> Result<(), Pkcs12Error> {
-    let cost = u64::from(iterations).saturating_mul(u64::try_from(blocks).unwrap_or(u64::MAX));
-    *budget = budget.checked_sub(cost).ok_or(Pkcs12Error::LimitExceeded {
-        what: "key-derivation work (at most 20,000,000 iterations per file)",
-    })?;
+    take(
+        budget,
+        u64::from(iterations).saturating_mul(u64::try_from(blocks).unwrap_or(u64::MAX)),
+    )
+}
+
+/// Takes `cost` iterations from the budget.
+fn take(budget: &mut u64, cost: u64) -> Result<(), Pkcs12Error> {
+    *budget = budget.checked_sub(cost).ok_or(BUDGET_EXCEEDED)?;
     Ok(())
+}
+
+/// Refuses, before any key is derived, work announced in the clear that the budget cannot
+/// cover: a file of 20 bags at 10,000,000 iterations each is refused at once, not after two of
+/// them have been derived.
+fn check_announced(announced: u64, budget: u64) -> Result<(), Pkcs12Error> {
+    if announced > budget {
+        Err(BUDGET_EXCEEDED)
+    } else {
+        Ok(())
+    }
+}
+
+/// The key-derivation work a SafeContents announces before anything in it is decrypted: one
+/// attempt (one password form) for each pkcs8ShroudedKeyBag, through plain safeContentsBags. A
+/// lower bound of the work to come; what cannot be decoded counts nothing here (reading it
+/// reports the error).
+fn announced_in_safe_contents(bytes: &[u8], depth: usize, bags: &mut usize) -> u64 {
+    if depth > MAX_SAFE_CONTENTS_DEPTH {
+        return 0;
+    }
+    let mut total = 0u64;
+    let _ = for_each_element(bytes, "a SafeContents", |r| {
+        *bags += 1;
+        if *bags > MAX_BAGS {
+            return Err(malformed("too many bags"));
+        }
+        let bag = SafeBag::decode(r).map_err(|_| malformed("undecodable bag"))?;
+        match bag.bag_id {
+            pkcs12::PKCS_12_PKCS8_KEY_BAG_OID => {
+                let epki: Option<pkcs12::pbe_params::EncryptedPrivateKeyInfo> =
+                    decode_any(&bag.bag_value, "").ok();
+                if let Some(scheme) = epki.and_then(|e| Scheme::parse(&e.encryption_algorithm).ok())
+                {
+                    total = total.saturating_add(scheme.cost());
+                }
+            }
+            pkcs12::PKCS_12_SAFE_CONTENTS_BAG_OID => {
+                if let Ok(inner) = bag.bag_value.to_der() {
+                    total =
+                        total.saturating_add(announced_in_safe_contents(&inner, depth + 1, bags));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    });
+    total
+}
+
+/// The key-derivation work a file announces in the clear: the MAC's, each encrypted part's and
+/// each shroudedKeyBag of the plain parts (one password form each).
+fn announced_in_file(mac_data: Option<&pkcs12::MacData>, auth_safe: &[u8]) -> u64 {
+    let mut total = mac_data.map_or(0, mac_cost);
+    let mut bags = 0usize;
+    let mut parts = 0usize;
+    let _ = for_each_element(auth_safe, "the AuthenticatedSafe", |r| {
+        parts += 1;
+        if parts > MAX_BAGS {
+            return Err(malformed("too many parts"));
+        }
+        let ci = ContentInfo::decode(r).map_err(|_| malformed("undecodable part"))?;
+        let work = match ci.content {
+            Content::Data(data) => announced_in_safe_contents(data.as_bytes(), 1, &mut bags),
+            Content::EncryptedData(ed) => Scheme::parse(&ed.enc_content_info.content_enc_alg)
+                .map_or(0, |scheme| scheme.cost()),
+            Content::Other => 0,
+        };
+        total = total.saturating_add(work);
+        Ok(())
+    });
+    total
+}
+
+/// The MAC key derivation's work (one password form), 0 when its parameters do not parse.
+fn mac_cost(mac_data: &pkcs12::MacData) -> u64 {
+    let alg = &mac_data.mac.algorithm;
+    if alg.oid != ID_PBMAC1 {
+        return u64::from(mac_data.iterations.max(0).unsigned_abs());
+    }
+    let params = alg
+        .parameters
+        .as_ref()
+        .and_then(|p| decode_any::<pkcs12::pbe_params::Pbes2Params>(p, "").ok());
+    let Some(kdf) = params.and_then(|p| Pbkdf2::parse(&p.kdf, "PBMAC1").ok()) else {
+        return 0;
+    };
+    let blocks = kdf
+        .key_length
+        .unwrap_or(0)
+        .clamp(1, 64)
+        .div_ceil(kdf.prf.output_len());
+    u64::from(kdf.iterations).saturating_mul(blocks as u64)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1711,6 +1823,24 @@ impl Scheme {
         matches!(self, Self::Pkcs12 { .. })
     }
 
+    /// Hash-chain iterations one decryption attempt costs: PBKDF2 runs one chain per output
+    /// block of its PRF; the RFC 7292 KDF (SHA-1, 20-byte blocks) one per key block and one
+    /// for the IV.
+    fn cost(&self) -> u64 {
+        let (iterations, blocks) = match self {
+            Self::Pbes2 {
+                prf,
+                iterations,
+                cipher,
+                ..
+            } => (*iterations, cipher.key_len().div_ceil(prf.output_len())),
+            Self::Pkcs12 {
+                pbe, iterations, ..
+            } => (*iterations, pbe.key_len().div_ceil(20) + 1),
+        };
+        u64::from(iterations).saturating_mul(blocks as u64)
+    }
+
     fn block_len(&self) -> usize {
         match self {
             Self::Pbes2 { cipher, .. } => cipher.block_len(),
@@ -1746,8 +1876,7 @@ impl Scheme {
                 cipher,
                 iv,
             } => {
-                let blocks = cipher.key_len().div_ceil(prf.output_len());
-                charge(budget, *iterations, blocks)?;
+                take(budget, self.cost())?;
                 let mut key = Zeroizing::new(vec![0u8; cipher.key_len()]);
                 prf.pbkdf2(secret, salt, *iterations, &mut key);
                 Ok(cipher.decrypt(&key, iv, data))
@@ -1759,8 +1888,7 @@ impl Scheme {
             } => {
                 use pkcs12::kdf::{Pkcs12KeyType, derive_key};
                 let key_len = pbe.key_len();
-                // SHA-1 gives 20 bytes a block: the key takes one or two blocks, the IV one.
-                charge(budget, *iterations, key_len.div_ceil(20) + 1)?;
+                take(budget, self.cost())?;
                 let rounds = i32::try_from(*iterations).unwrap_or(i32::MAX);
                 let key = Zeroizing::new(derive_key::<sha1::Sha1>(
                     secret,

@@ -51,12 +51,31 @@ pub enum Finding {
         /// Validation time.
         time: UnixTime,
     },
-    /// RFC 5280 §6.1.3 (a)(3): revoked at the validation time.
+    /// RFC 5280 §6.1.3 (a)(3): revoked at the validation time — its revocation date, or the
+    /// entry's earlier invalidityDate, is not after it.
     Revoked {
         /// Reason code.
         reason: RevocationReason,
         /// Revocation date.
         revocation_date: UnixTime,
+        /// The entry's invalidityDate (RFC 5280 §5.3.2), if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        invalidity_date: Option<UnixTime>,
+    },
+    /// Revoked after the validation time, but that time is only claimed (the signer's own
+    /// signing-time, [`super::TimeAssurance::Claimed`]): nothing shows the signature was made
+    /// before the revocation, so the path cannot be valid — indeterminate until a proof of the
+    /// time (a timestamp) settles it.
+    RevokedAfterClaimedTime {
+        /// Reason code.
+        reason: RevocationReason,
+        /// Revocation date.
+        revocation_date: UnixTime,
+        /// The entry's invalidityDate (RFC 5280 §5.3.2), if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        invalidity_date: Option<UnixTime>,
+        /// The claimed time the path was validated at.
+        claimed_time: UnixTime,
     },
     /// No path reaches a trust anchor: the top certificate's issuer is not trusted.
     UntrustedRoot {
@@ -143,6 +162,14 @@ pub enum Finding {
     },
     /// The path-building or signature-check budget ran out (hostile or pathological input).
     BudgetExceeded,
+    /// The validation's work budget ([`super::ValidationOptions::max_work`]) ran out on
+    /// name constraints or certificate policies (hostile or pathological input).
+    WorkLimitExceeded {
+        /// What was being done: "name constraints" or "certificate policies".
+        work: String,
+        /// The budget, in units of work.
+        limit: u64,
+    },
     /// The certificate is malformed in a way validation detected.
     Malformed {
         /// What is wrong.
@@ -155,7 +182,10 @@ impl Finding {
     pub fn status(&self) -> Option<Status> {
         match self {
             Self::WeakAlgorithm { .. } | Self::ValidityPeriodIgnored { .. } => None,
-            Self::RevocationUnknown { .. } | Self::BudgetExceeded => Some(Status::Indeterminate),
+            Self::RevocationUnknown { .. }
+            | Self::BudgetExceeded
+            | Self::WorkLimitExceeded { .. }
+            | Self::RevokedAfterClaimedTime { .. } => Some(Status::Indeterminate),
             _ => Some(Status::Invalid),
         }
     }
@@ -180,9 +210,27 @@ impl Finding {
             Self::Revoked {
                 reason,
                 revocation_date,
-            } => {
-                format!("the certificate was revoked at {revocation_date} (reason: {reason:?})")
-            }
+                invalidity_date,
+            } => match invalidity_date {
+                Some(d) if d < revocation_date => format!(
+                    "the certificate was revoked at {revocation_date} (reason: {reason:?}), \
+                     invalid since {d}"
+                ),
+                _ => {
+                    format!("the certificate was revoked at {revocation_date} (reason: {reason:?})")
+                }
+            },
+            Self::RevokedAfterClaimedTime {
+                reason,
+                revocation_date,
+                invalidity_date,
+                claimed_time,
+            } => format!(
+                "the certificate was revoked at {revocation_date} (reason: {reason:?}{}); the \
+                 signature claims to be older ({claimed_time}), but nothing proves it: it may \
+                 have been made after the revocation",
+                invalidity_date.map_or_else(String::new, |d| format!(", invalid since {d}"))
+            ),
             Self::UntrustedRoot { issuer } => format!("no trust anchor for issuer \"{issuer}\""),
             Self::BadSignature => "the signature does not verify with the issuer's key".into(),
             Self::UnsupportedAlgorithm { detail } => format!("unsupported algorithm: {detail}"),
@@ -214,6 +262,9 @@ impl Finding {
             Self::InvalidPolicyMapping => "a policy mapping maps anyPolicy".into(),
             Self::RevocationUnknown { reason } => format!("revocation status unknown: {reason}"),
             Self::BudgetExceeded => "gave up: path building budget exhausted".into(),
+            Self::WorkLimitExceeded { work, limit } => format!(
+                "gave up: work limit exceeded on {work} (more than {limit} steps; hostile input?)"
+            ),
             Self::Malformed { reason } => format!("malformed: {reason}"),
         }
     }
@@ -278,7 +329,10 @@ pub struct ValidationReport {
     pub time: UnixTime,
     /// The chosen path, end-entity first, trust anchor last (if one was reached).
     pub path: Vec<CertificateReport>,
-    /// The user-constrained policy set (RFC 5280 §6.1.6), dotted OIDs.
+    /// The user-constrained policy set, dotted OIDs, as RFC 9618 computes it (§6.1.5 (g)):
+    /// policies of the trust anchor's domain, named as first asserted under anyPolicy (before
+    /// any policy mapping renamed them). Empty when a signature failed or the work budget ran
+    /// out before policies were processed.
     pub policies: Vec<String>,
 }
 

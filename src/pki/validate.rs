@@ -1,13 +1,15 @@
-//! Path building and path validation per RFC 5280 §6.1, with CRL revocation per §6.3.
+//! Path building and path validation per RFC 5280 §6.1 (policies per RFC 9618), with CRL
+//! revocation per §6.3 (`revocation`).
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
 
 use super::certificate::{ANY_EXTENDED_KEY_USAGE, ANY_POLICY, Certificate, KeyUsage};
-use super::crl::{Crl, RevocationReason, RevokedEntry, cmp_uint};
-use super::name::{DistinguishedName, EMAIL_ADDRESS_OID, GeneralName};
-use super::policy::PolicyTree;
+use super::crl::Crl;
+use super::name::{DistinguishedName, NameConstraints, constrained_names, describe};
+use super::policy::PolicyGraph;
 use super::report::{CertificateReport, Finding, Status, ValidationReport};
+use super::revocation::RevocationStatus;
 use super::time::UnixTime;
 use super::trust::TrustStore;
 use crate::crypto::{CryptoProvider, HashAlgorithm};
@@ -29,11 +31,39 @@ pub enum RevocationMode {
     Off,
 }
 
+/// What vouches for [`ValidationOptions::time`]: whether a certificate revoked *after* it may
+/// still be judged valid then.
+///
+/// A revocation says that from some moment on the key must not be trusted; a signature dated
+/// before that moment is good only if something other than the signer proves the date. A date
+/// the signer wrote itself (CMS signing-time) proves nothing: whoever holds the key — the
+/// thief, after a key compromise, or the former holder, after any revocation — can write any
+/// date. So with [`TimeAssurance::Claimed`] a path certificate revoked after the time is never
+/// valid: it gets [`Finding::RevokedAfterClaimedTime`], indeterminate (as ETSI EN 319 102-1's
+/// REVOKED_NO_POE: a later proof of existence, such as a timestamp, may still settle it). This
+/// holds for every reason code, `unspecified` and `superseded` included: the CRL does not say
+/// that the key stayed safe. (RFC 5280 §5.3.2's invalidityDate, when present, moves the
+/// revocation earlier for every assurance: at or after it the certificate is revoked.)
+///
+/// A time proven by a timestamp will be [`TimeAssurance::Trusted`] too once timestamps are
+/// verified (issue #20).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeAssurance {
+    /// The caller vouches for the time: its clock, or a time it has proof of.
+    #[default]
+    Trusted,
+    /// The time is a claim nothing proves (a signer's own signing-time attribute).
+    Claimed,
+}
+
 /// What the caller asks of a validation (RFC 5280 §6.1.1 inputs and signflow's limits).
 #[derive(Clone, Debug)]
 pub struct ValidationOptions {
     /// The time at which the certificate must be valid.
     pub time: UnixTime,
+    /// What vouches for [`ValidationOptions::time`] (default: the caller).
+    pub time_assurance: TimeAssurance,
     /// user-initial-policy-set (dotted OIDs; `anyPolicy` by default).
     pub initial_policy_set: BTreeSet<String>,
     /// initial-explicit-policy.
@@ -78,6 +108,12 @@ pub struct ValidationOptions {
     pub max_signature_checks: usize,
     /// Budget of path-building steps for one validation.
     pub max_path_steps: usize,
+    /// Budget of the rest of one validation's work that input can amplify: each comparison
+    /// of a name with a name-constraint subtree, and each node, parent edge and expected
+    /// policy of the policy graphs (RFC 9618) costs one unit. Beyond it the validation gives
+    /// up with [`Finding::WorkLimitExceeded`] (indeterminate). The default, 1,000,000, is a
+    /// few tenths of a second at most; real paths use a few hundred units.
+    pub max_work: u64,
 }
 
 impl ValidationOptions {
@@ -85,6 +121,7 @@ impl ValidationOptions {
     pub fn at(time: UnixTime) -> Self {
         Self {
             time,
+            time_assurance: TimeAssurance::Trusted,
             initial_policy_set: BTreeSet::from([ANY_POLICY.to_owned()]),
             require_explicit_policy: false,
             inhibit_policy_mapping: false,
@@ -101,6 +138,7 @@ impl ValidationOptions {
             min_rsa_bits: 2048,
             max_signature_checks: 200,
             max_path_steps: 2_000,
+            max_work: 1_000_000,
         }
     }
 
@@ -136,10 +174,6 @@ fn check_validity(cert: &Certificate, opts: &ValidationOptions, report: &mut Cer
     });
 }
 
-/// Every ReasonFlags bit (keyCompromise (1) ... aACompromise (8)).
-const ALL_REASONS: u16 = 0b1_1111_1110;
-const MAX_CRL_SIGNER_RECURSION: usize = 2;
-
 /// Validates certificates against a trust store, with intermediates and CRLs.
 ///
 /// # Example
@@ -164,25 +198,37 @@ const MAX_CRL_SIGNER_RECURSION: usize = 2;
 /// ```
 #[derive(Debug)]
 pub struct Validator<'a> {
-    provider: &'a CryptoProvider,
-    trust: &'a TrustStore,
-    intermediates: Vec<Certificate>,
-    crls: Vec<Crl>,
+    pub(super) provider: &'a CryptoProvider,
+    pub(super) trust: &'a TrustStore,
+    pub(super) intermediates: Vec<Certificate>,
+    pub(super) crls: Vec<Crl>,
 }
 
-struct Budget {
+pub(super) struct Budget {
     signatures: Cell<usize>,
     steps: Cell<usize>,
+    /// Units of [`ValidationOptions::max_work`] left.
+    work: Cell<u64>,
     /// CRL signer certificates whose own validation is under way (cycle breaker: a CRL signer
     /// may be covered by the very CRL it signs, PKITS 4.14.30).
-    signers_in_progress: std::cell::RefCell<Vec<Vec<u8>>>,
+    pub(super) signers_in_progress: std::cell::RefCell<Vec<Vec<u8>>>,
 }
 
 impl Budget {
-    fn take_signature(&self) -> bool {
+    pub(super) fn take_signature(&self) -> bool {
         match self.signatures.get().checked_sub(1) {
             Some(v) => {
                 self.signatures.set(v);
+                true
+            }
+            None => false,
+        }
+    }
+    /// Takes `units` of work; `false` (taking nothing) when fewer are left.
+    fn take_work(&self, units: u64) -> bool {
+        match self.work.get().checked_sub(units) {
+            Some(v) => {
+                self.work.set(v);
                 true
             }
             None => false,
@@ -203,12 +249,6 @@ impl Budget {
 struct Candidate<'c> {
     certs: Vec<&'c Certificate>,
     anchor: Option<&'c Certificate>,
-}
-
-enum RevocationStatus {
-    Good,
-    Revoked(RevokedEntry),
-    Unknown(String),
 }
 
 impl<'a> Validator<'a> {
@@ -252,12 +292,13 @@ impl<'a> Validator<'a> {
         let budget = Budget {
             signatures: Cell::new(options.max_signature_checks),
             steps: Cell::new(options.max_path_steps),
+            work: Cell::new(options.max_work),
             signers_in_progress: std::cell::RefCell::new(Vec::new()),
         };
         self.validate_with(end_entity, options, &budget, 0, None)
     }
 
-    fn validate_with(
+    pub(super) fn validate_with(
         &self,
         end_entity: &Certificate,
         options: &ValidationOptions,
@@ -376,6 +417,12 @@ impl<'a> Validator<'a> {
     }
 
     /// RFC 5280 §6.1 on one candidate path.
+    ///
+    /// Every certificate signature of the path is checked first (RFC 9618 §5.1): a path with a
+    /// signature that does not verify is reported with the cheap checks only — never the CRLs,
+    /// name constraints or policies, whose work forged certificates could otherwise multiply.
+    /// Name-constraint comparisons and policy-graph work are charged to the validation's
+    /// [`ValidationOptions::max_work`].
     fn check_path(
         &self,
         cand: &Candidate<'_>,
@@ -404,10 +451,30 @@ impl<'a> Validator<'a> {
         };
         let report_idx = |i: usize| n - 1 - i; // path index -> reports index
 
+        // (a)(1) every signature, before anything that costs more.
+        let signatures_ok = {
+            let mut key: std::borrow::Cow<'_, [u8]> = anchor.spki_der().into();
+            let mut ok = true;
+            for (i, cert) in path.iter().enumerate() {
+                let r = report_idx(i);
+                if let Some(f) = self.check_signature(cert, &key, budget, opts, &mut reports[r]) {
+                    reports[r].add(f);
+                    ok = false;
+                    break;
+                }
+                // §6.1.4 (d)-(f): a DSA key without parameters inherits the issuer's.
+                key = match crate::crypto::inherit_dsa_parameters(cert.spki_der(), &key) {
+                    Some(completed) => completed.into(),
+                    None => cert.spki_der().into(),
+                };
+            }
+            ok
+        };
+
         // §6.1.2 initialization.
-        let mut tree = PolicyTree::new();
-        let mut permitted: Vec<Vec<GeneralName>> = Vec::new();
-        let mut excluded: Vec<GeneralName> = Vec::new();
+        let mut graph = PolicyGraph::new();
+        let mut policy_work = graph.work();
+        let mut constraints = NameConstraints::default();
         let init = |flag: bool| if flag { 0 } else { n + 1 };
         let mut explicit_policy = init(opts.require_explicit_policy);
         let mut inhibit_any = init(opts.inhibit_any_policy);
@@ -420,10 +487,7 @@ impl<'a> Validator<'a> {
         self.check_anchor(anchor, opts, &mut anchor_report);
         if let Some((permitted_sub, excluded_sub)) = &anchor.extensions().name_constraints {
             // RFC 5937: the anchor's own name constraints bind the path.
-            if let Some(p) = permitted_sub {
-                permitted.push(p.clone());
-            }
-            excluded.extend(excluded_sub.iter().cloned());
+            constraints.add(permitted_sub.as_deref(), excluded_sub);
         }
         // Self-issued intermediates do not count (as for pathLenConstraint, §6.1.4 (l)).
         let depth = path
@@ -436,17 +500,14 @@ impl<'a> Validator<'a> {
                 max_depth: opts.max_depth,
             });
         }
+        // The expensive steps run only on a path whose signatures verify, and stop for good
+        // once the work budget is spent.
+        let mut expensive = signatures_ok;
 
         for (i, cert) in path.iter().enumerate() {
             let r = report_idx(i);
             let is_last = i + 1 == n;
             let self_issued = cert.is_self_issued();
-            // (a)(1) signature
-            if let Some(f) =
-                self.check_signature(cert, &working_spki, budget, opts, &mut reports[r])
-            {
-                reports[r].add(f);
-            }
             check_key(cert, opts, &mut reports[r]);
             if opts.strict {
                 check_profile(cert, false, &mut reports[r]);
@@ -471,8 +532,9 @@ impl<'a> Validator<'a> {
                 reports[r].add(Finding::NameChaining);
             }
             // (a)(3) revocation
-            if opts.revocation == RevocationMode::Required
-                || (opts.revocation == RevocationMode::EndEntityOnly && is_last)
+            if expensive
+                && (opts.revocation == RevocationMode::Required
+                    || (opts.revocation == RevocationMode::EndEntityOnly && is_last))
             {
                 match self.revocation_status(
                     cert,
@@ -487,16 +549,34 @@ impl<'a> Validator<'a> {
                     RevocationStatus::Revoked(e) => reports[r].add(Finding::Revoked {
                         reason: e.reason,
                         revocation_date: e.revocation_date,
+                        invalidity_date: e.invalidity_date,
                     }),
+                    RevocationStatus::RevokedAfterClaimedTime(e) => {
+                        reports[r].add(Finding::RevokedAfterClaimedTime {
+                            reason: e.reason,
+                            revocation_date: e.revocation_date,
+                            invalidity_date: e.invalidity_date,
+                            claimed_time: opts.time,
+                        })
+                    }
                     RevocationStatus::Unknown(reason) => {
                         reports[r].add(Finding::RevocationUnknown { reason })
                     }
                 }
             }
             // (b), (c) name constraints
-            if !self_issued || is_last {
-                for name in constrained_names(cert) {
-                    if !name_permitted(&name, &permitted, &excluded) {
+            if expensive && (!self_issued || is_last) {
+                for name in constrained_names(cert.subject(), &cert.extensions().subject_alt_names)
+                {
+                    if !budget.take_work(constraints.cost(&name)) {
+                        reports[r].add(Finding::WorkLimitExceeded {
+                            work: "name constraints".into(),
+                            limit: opts.max_work,
+                        });
+                        expensive = false;
+                        break;
+                    }
+                    if !constraints.permits(&name) {
                         reports[r].add(Finding::NameConstraintViolation {
                             name: describe(&name),
                         });
@@ -504,17 +584,26 @@ impl<'a> Validator<'a> {
                 }
             }
             // (d), (e) policies
-            match &cert.extensions().policies {
-                Some(policies) if !tree.is_null() => {
-                    let any_allowed = inhibit_any > 0 || (!is_last && self_issued);
-                    tree.process_certificate(policies, any_allowed);
+            if expensive {
+                match &cert.extensions().policies {
+                    Some(policies) if !graph.is_null() => {
+                        let any_allowed = inhibit_any > 0 || (!is_last && self_issued);
+                        graph.process_certificate(policies, any_allowed);
+                    }
+                    Some(_) => {}
+                    None => graph.set_null(),
                 }
-                Some(_) => {}
-                None => tree.set_null(),
-            }
-            // (f)
-            if explicit_policy == 0 && tree.is_null() {
-                reports[r].add(Finding::PolicyNotAcceptable);
+                if !charge_policy_work(&graph, &mut policy_work, budget) {
+                    reports[r].add(Finding::WorkLimitExceeded {
+                        work: "certificate policies".into(),
+                        limit: opts.max_work,
+                    });
+                    expensive = false;
+                }
+                // (f)
+                if expensive && explicit_policy == 0 && graph.is_null() {
+                    reports[r].add(Finding::PolicyNotAcceptable);
+                }
             }
 
             if is_last {
@@ -527,8 +616,15 @@ impl<'a> Validator<'a> {
                     .any(|(a, b)| a == ANY_POLICY || b == ANY_POLICY)
                 {
                     reports[r].add(Finding::InvalidPolicyMapping);
-                } else {
-                    tree.apply_mappings(mappings, policy_mapping > 0);
+                } else if expensive {
+                    graph.apply_mappings(mappings, policy_mapping > 0);
+                    if !charge_policy_work(&graph, &mut policy_work, budget) {
+                        reports[r].add(Finding::WorkLimitExceeded {
+                            work: "certificate policies".into(),
+                            limit: opts.max_work,
+                        });
+                        expensive = false;
+                    }
                 }
             }
             working_issuer = cert.subject();
@@ -540,10 +636,7 @@ impl<'a> Validator<'a> {
                 };
             working_issuer_cert = cert;
             if let Some((permitted_sub, excluded_sub)) = &cert.extensions().name_constraints {
-                if let Some(p) = permitted_sub {
-                    permitted.push(p.clone());
-                }
-                excluded.extend(excluded_sub.iter().cloned());
+                constraints.add(permitted_sub.as_deref(), excluded_sub);
             }
             if !self_issued {
                 explicit_policy = explicit_policy.saturating_sub(1);
@@ -599,11 +692,18 @@ impl<'a> Validator<'a> {
             for oid in &ee.extensions().unknown_critical {
                 reports[r].add(Finding::UnknownCriticalExtension { oid: oid.clone() });
             }
-            let user_set = tree.intersect(&opts.initial_policy_set);
-            if explicit_policy == 0 && user_set.is_empty() {
-                reports[r].add(Finding::PolicyNotAcceptable);
+            if expensive {
+                let user_set = graph.user_constrained_policy_set(&opts.initial_policy_set);
+                if !charge_policy_work(&graph, &mut policy_work, budget) {
+                    reports[r].add(Finding::WorkLimitExceeded {
+                        work: "certificate policies".into(),
+                        limit: opts.max_work,
+                    });
+                } else if explicit_policy == 0 && user_set.is_empty() {
+                    reports[r].add(Finding::PolicyNotAcceptable);
+                }
+                policies_out = user_set.into_iter().collect();
             }
-            policies_out = user_set.into_iter().collect();
             if !opts.end_entity_key_usage.is_empty()
                 && let Some(ku) = ee.extensions().key_usage
                 && !opts.end_entity_key_usage.iter().any(|b| ku.allows(*b))
@@ -707,204 +807,6 @@ impl<'a> Validator<'a> {
             Err(_) => Some(Finding::BadSignature),
         }
     }
-
-    /// RFC 5280 §6.3: the revocation status of `cert`, issued by `issuer`, from the CRLs.
-    #[allow(clippy::too_many_arguments)]
-    fn revocation_status(
-        &self,
-        cert: &Certificate,
-        issuer: &Certificate,
-        issuer_spki: &[u8],
-        anchor: &Certificate,
-        opts: &ValidationOptions,
-        budget: &Budget,
-        recursion: usize,
-    ) -> RevocationStatus {
-        let default_dp = [super::certificate::DistributionPoint {
-            full_name: Vec::new(),
-            relative_name: None,
-            reasons: None,
-            crl_issuer: Vec::new(),
-        }];
-        let dps: &[_] = if cert.extensions().crl_distribution_points.is_empty() {
-            &default_dp
-        } else {
-            &cert.extensions().crl_distribution_points
-        };
-        let mut mask = 0u16;
-        let mut notes: Vec<String> = Vec::new();
-        for crl in self.crls.iter().filter(|c| c.delta_base().is_none()) {
-            for dp in dps {
-                if !in_scope(cert, dp, crl) {
-                    continue;
-                }
-                let idp_reasons = crl
-                    .issuing_distribution_point()
-                    .and_then(|i| i.only_some_reasons)
-                    .unwrap_or(ALL_REASONS);
-                let interim = idp_reasons & dp.reasons.unwrap_or(ALL_REASONS) & ALL_REASONS;
-                if interim & !mask == 0 {
-                    continue;
-                }
-                if let Err(note) =
-                    self.usable_crl(crl, issuer, issuer_spki, anchor, opts, budget, recursion)
-                {
-                    notes.push(note);
-                    continue;
-                }
-                // Delta CRLs for this complete CRL.
-                let deltas: Vec<&Crl> = self
-                    .crls
-                    .iter()
-                    .filter(|d| d.delta_base().is_some() && d.issuer() == crl.issuer())
-                    .filter(|d| match (d.delta_base(), crl.number()) {
-                        (Some(base), Some(num)) => cmp_uint(base, num).is_le(),
-                        _ => false,
-                    })
-                    .filter(|d| in_scope(cert, dp, d))
-                    .filter(|d| {
-                        self.usable_crl(d, issuer, issuer_spki, anchor, opts, budget, recursion)
-                            .is_ok()
-                    })
-                    .collect();
-                let entry_issuer = cert.issuer();
-                let mut entry = crl.lookup(entry_issuer, cert.serial()).copied();
-                for d in &deltas {
-                    if let Some(e) = d.lookup(entry_issuer, cert.serial()) {
-                        entry = if e.reason == RevocationReason::RemoveFromCrl {
-                            None
-                        } else {
-                            Some(*e)
-                        };
-                    }
-                }
-                if let Some(e) = entry
-                    && e.reason != RevocationReason::RemoveFromCrl
-                    && e.revocation_date <= opts.time
-                {
-                    return RevocationStatus::Revoked(e);
-                }
-                mask |= interim;
-            }
-        }
-        if mask & ALL_REASONS == ALL_REASONS {
-            RevocationStatus::Good
-        } else if notes.is_empty() {
-            RevocationStatus::Unknown(format!(
-                "no CRL from \"{}\" covers the certificate",
-                cert.issuer()
-            ))
-        } else {
-            RevocationStatus::Unknown(notes.join("; "))
-        }
-    }
-
-    /// Checks a CRL's freshness, extensions and signature (finding a signer per §6.3.3 (f)).
-    #[allow(clippy::too_many_arguments)]
-    fn usable_crl(
-        &self,
-        crl: &Crl,
-        issuer: &Certificate,
-        issuer_spki: &[u8],
-        anchor: &Certificate,
-        opts: &ValidationOptions,
-        budget: &Budget,
-        recursion: usize,
-    ) -> Result<(), String> {
-        // A CRL issued after the validation time is newer knowledge about that time and is
-        // used (entries revoked after the validation time are then ignored, §6.3 (a)(3) of
-        // historical validation); a CRL whose nextUpdate has passed is stale.
-        if let Some(next) = crl.next_update()
-            && next < opts.time
-            && !opts.accept_stale_crls
-        {
-            return Err(format!(
-                "the CRL from \"{}\" expired at {next}",
-                crl.issuer()
-            ));
-        }
-        if let Some(oid) = crl.unknown_critical().first() {
-            return Err(format!(
-                "the CRL has an unsupported critical extension {oid}"
-            ));
-        }
-        if opts.strict && crl.number_nonconformant() {
-            return Err("the CRL's cRLNumber is missing or critical (RFC 5280 §5.2.3)".into());
-        }
-        let Ok(alg) = crl.signature_algorithm() else {
-            return Err("the CRL's signature algorithm is not supported".into());
-        };
-        if alg.hash().is_some_and(|h| !opts.allows_hash(h)) {
-            return Err(format!(
-                "the CRL is signed with {alg}, which is not allowed"
-            ));
-        }
-        let crl_sign_ok = |c: &Certificate| {
-            c.extensions()
-                .key_usage
-                .is_none_or(|ku| ku.allows(KeyUsage::CRL_SIGN))
-        };
-        let verifies = |spki: &[u8]| {
-            if crl.verified_by(spki) {
-                return true;
-            }
-            let ok = budget.take_signature()
-                && self
-                    .provider
-                    .verify(&alg, spki, crl.tbs_der(), crl.signature())
-                    .is_ok();
-            if ok {
-                crl.remember_verified_by(spki);
-            }
-            ok
-        };
-        // The certificate's issuer, when it issued the CRL too.
-        if crl.issuer() == issuer.subject() && verifies(issuer_spki) {
-            return if crl_sign_ok(issuer) {
-                Ok(())
-            } else {
-                Err("the CRL issuer's key usage lacks cRLSign".into())
-            };
-        }
-        // Another certificate of the same anchor that carries the CRL key.
-        if recursion >= MAX_CRL_SIGNER_RECURSION {
-            return Err("CRL signer path too deep".into());
-        }
-        let pool = self.intermediates.iter().chain(self.trust.anchors());
-        for signer in pool.filter(|c| c.subject() == crl.issuer() && c.der() != issuer.der()) {
-            if !crl_sign_ok(signer) || !verifies(signer.spki_der()) {
-                continue;
-            }
-            if signer.der() == anchor.der()
-                || budget
-                    .signers_in_progress
-                    .borrow()
-                    .iter()
-                    .any(|d| d == signer.der())
-            {
-                return Ok(());
-            }
-            let mut signer_opts = opts.clone();
-            signer_opts.end_entity_key_usage = vec![KeyUsage::CRL_SIGN];
-            signer_opts.required_eku.clear();
-            signer_opts.initial_policy_set = BTreeSet::from([ANY_POLICY.to_owned()]);
-            signer_opts.require_explicit_policy = false;
-            budget
-                .signers_in_progress
-                .borrow_mut()
-                .push(signer.der().to_vec());
-            let report =
-                self.validate_with(signer, &signer_opts, budget, recursion + 1, Some(anchor));
-            budget.signers_in_progress.borrow_mut().pop();
-            if report.status == Status::Valid {
-                return Ok(());
-            }
-        }
-        Err(format!(
-            "no valid signer for the CRL from \"{}\"",
-            crl.issuer()
-        ))
-    }
 }
 
 /// The key of `cert` is strong enough (RSA size; strict: a whole number of bytes).
@@ -965,10 +867,20 @@ fn check_profile(cert: &Certificate, is_anchor: bool, report: &mut CertificateRe
     }
 }
 
-/// Orders failing reports: prefer paths that reached an anchor, then fewer findings.
-fn rank(r: &ValidationReport) -> (Status, bool, usize) {
+/// Orders failing reports: prefer paths that reached an anchor, then paths whose signatures
+/// verify (a path with a bad signature was checked no further, so it has fewer findings), then
+/// fewer findings.
+fn rank(r: &ValidationReport) -> (Status, bool, bool, usize) {
     let reached = r.path.last().is_some_and(|c| c.trust_anchor);
-    (r.status, !reached, r.findings().count())
+    let forged = r.has(|f| matches!(f, Finding::BadSignature));
+    (r.status, !reached, forged, r.findings().count())
+}
+
+/// Charges the policy graph's work since the last charge; `false` once the budget is spent.
+fn charge_policy_work(graph: &PolicyGraph, charged: &mut u64, budget: &Budget) -> bool {
+    let spent = graph.work().saturating_sub(*charged);
+    *charged = graph.work();
+    budget.take_work(spent)
 }
 
 fn finish(
@@ -1001,111 +913,4 @@ fn key_id_compatible(child: &Certificate, issuer: &Certificate) -> bool {
         (Some(a), Some(s)) => a == s,
         _ => true,
     }
-}
-
-/// The names of a certificate that name constraints apply to (§6.1.3 (b)).
-fn constrained_names(cert: &Certificate) -> Vec<GeneralName> {
-    let mut names: Vec<GeneralName> = Vec::new();
-    if !cert.subject().is_empty() {
-        names.push(GeneralName::Directory(cert.subject().clone()));
-    }
-    let sans = &cert.extensions().subject_alt_names;
-    names.extend(sans.iter().cloned());
-    // Legacy e-mail addresses in the subject DN count as rfc822Names.
-    for email in cert.subject().attribute_texts(EMAIL_ADDRESS_OID) {
-        names.push(GeneralName::Rfc822(email.to_owned()));
-    }
-    names
-}
-
-fn name_permitted(
-    name: &GeneralName,
-    permitted: &[Vec<GeneralName>],
-    excluded: &[GeneralName],
-) -> bool {
-    // Forms signflow cannot compare (otherName, x400Address, ...): a constraint of that form
-    // must be processed or the certificate rejected (RFC 5280 §4.2.1.10).
-    if matches!(name, GeneralName::Other(_))
-        && excluded
-            .iter()
-            .chain(permitted.iter().flatten())
-            .any(|b| b.kind() == name.kind())
-    {
-        return false;
-    }
-    if excluded.iter().any(|base| name.within(base) == Some(true)) {
-        return false;
-    }
-    permitted.iter().all(|subtrees| {
-        let same_kind: Vec<&GeneralName> = subtrees
-            .iter()
-            .filter(|b| b.kind() == name.kind())
-            .collect();
-        same_kind.is_empty() || same_kind.iter().any(|b| name.within(b) == Some(true))
-    })
-}
-
-fn describe(name: &GeneralName) -> String {
-    match name {
-        GeneralName::Rfc822(s) => format!("rfc822Name {s}"),
-        GeneralName::Dns(s) => format!("dNSName {s}"),
-        GeneralName::Directory(d) => format!("directoryName \"{d}\""),
-        GeneralName::Uri(s) => format!("URI {s}"),
-        GeneralName::Ip(b) => format!("iPAddress {}", super::certificate::hex(b)),
-        GeneralName::Other(t) => format!("GeneralName of type {t}"),
-    }
-}
-
-/// RFC 5280 §6.3.3 (b): whether `crl` covers `cert` for distribution point `dp`.
-fn in_scope(cert: &Certificate, dp: &super::certificate::DistributionPoint, crl: &Crl) -> bool {
-    let dir_names = |names: &[GeneralName]| -> Vec<DistinguishedName> {
-        names
-            .iter()
-            .filter_map(|g| {
-                if let GeneralName::Directory(d) = g {
-                    Some(d.clone())
-                } else {
-                    None
-                }
-            })
-            .collect()
-    };
-    let idp = crl.issuing_distribution_point();
-    // (b)(1) issuer
-    if dp.crl_issuer.is_empty() {
-        if crl.issuer() != cert.issuer() {
-            return false;
-        }
-    } else {
-        if !idp.is_some_and(|i| i.indirect) {
-            return false;
-        }
-        if !dir_names(&dp.crl_issuer).iter().any(|d| d == crl.issuer()) {
-            return false;
-        }
-    }
-    let Some(idp) = idp else { return true };
-    // (b)(2)(i) names
-    if !idp.names.is_empty() {
-        let mut dp_names: Vec<GeneralName> = dp.full_name.clone();
-        if let Some(rel) = &dp.relative_name {
-            dp_names.push(GeneralName::Directory(rel.clone()));
-        }
-        let candidates = if dp_names.is_empty() {
-            dp.crl_issuer.clone()
-        } else {
-            dp_names
-        };
-        if !idp.names.iter().any(|n| candidates.contains(n)) {
-            return false;
-        }
-    }
-    // (b)(2)(ii)-(iv)
-    if idp.only_user_certs && cert.is_ca() {
-        return false;
-    }
-    if idp.only_ca_certs && !cert.is_ca() {
-        return false;
-    }
-    !idp.only_attribute_certs
 }

@@ -112,9 +112,12 @@ pub struct VerifyCmsArgs {
 fn cms_status(e: &CmsError) -> Exit {
     match e {
         e if e.is_format_error() => Exit::FormatError,
-        CmsError::ContentRequired | CmsError::ContentConflict | CmsError::NoSuchSigner { .. } => {
-            Exit::Usage
-        }
+        CmsError::ContentRequired
+        | CmsError::ContentConflict
+        | CmsError::NoSuchSigner { .. }
+        // Co-signing another document than the signed one: as for attached content below.
+        | CmsError::CosignContentMismatch { .. }
+        | CmsError::CosignContentUnconfirmed => Exit::Usage,
         CmsError::Io(_) => Exit::Io,
         CmsError::KeyMismatch => Exit::KeyError,
         CmsError::Crypto(c) => Failure::from(c.clone()).status,
@@ -137,10 +140,15 @@ fn open(path: &Path) -> Result<File, Failure> {
 }
 
 /// Reads and parses a CMS signature file, naming the file and what it holds when it is not one.
+/// Reads a CMS signature by value: a DER signature is verified where it was read, not copied
+/// (issue #18). On a format error the file is read again to say what it holds instead.
 fn read_signed_data(path: &Path) -> Result<SignedData, Failure> {
     let bytes = input::read_as(path, InputKind::Cms)?;
-    SignedData::from_pem_or_ber(&bytes).map_err(|e| match cms_status(&e) {
-        Exit::FormatError => input::format_error(path, "a CMS signature", &bytes, e),
+    SignedData::from_pem_or_ber_vec(bytes).map_err(|e| match cms_status(&e) {
+        Exit::FormatError => match input::read_as(path, InputKind::Cms) {
+            Ok(bytes) => input::format_error(path, "a CMS signature", &bytes, e),
+            Err(failure) => failure,
+        },
         _ => cms_failure(e, path),
     })
 }
