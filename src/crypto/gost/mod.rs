@@ -93,8 +93,12 @@ pub(crate) use with_curve;
 
 mod arith;
 mod error;
+mod field;
 mod keys;
 mod params;
+mod point;
+#[cfg(test)]
+mod reference;
 mod sign;
 mod streebog;
 
