@@ -45,8 +45,9 @@ const fn adc(a: u64, b: u64, carry: u64) -> (u64, u64) {
 /// `a − b − borrow`, returning the low word and the borrow (0 or 1).
 #[inline(always)]
 const fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
-    let t = (a as u128).wrapping_sub(b as u128 + borrow as u128);
-    (t as u64, (t >> 127) as u64)
+    let (d1, b1) = a.overflowing_sub(b);
+    let (d2, b2) = d1.overflowing_sub(borrow);
+    (d2, (b1 | b2) as u64)
 }
 
 /// `acc + a·b + carry`, returning the low word and the high word.
@@ -150,47 +151,61 @@ const fn mul_wide<const N: usize>(a: &[u64; N], b: &[u64; N]) -> [u64; 2 * MAX_L
     t
 }
 
-/// The full square `a²` into `t[..2N]`: the cross products once, doubled, plus the squares.
-#[inline(always)]
-const fn sqr_wide<const N: usize>(a: &[u64; N]) -> [u64; 2 * MAX_LIMBS] {
-    let mut t = [0u64; 2 * MAX_LIMBS];
-    let mut i = 0;
-    while i < N {
-        let mut carry = 0;
-        let mut j = i + 1;
-        while j < N {
-            (t[i + j], carry) = mac(t[i + j], a[i], a[j], carry);
-            j += 1;
-        }
-        t[i + N] = carry;
-        i += 1;
-    }
-    // Double the cross products.
-    let mut top = 0;
-    i = 0;
-    while i < 2 * N {
-        let w = t[i];
-        t[i] = (w << 1) | top;
-        top = w >> 63;
-        i += 1;
-    }
-    // Add the squares a[i]² at position 2i.
-    let mut carry = 0;
-    i = 0;
-    while i < N {
-        let sq = (a[i] as u128) * (a[i] as u128);
-        (t[2 * i], carry) = adc(t[2 * i], sq as u64, carry);
-        (t[2 * i + 1], carry) = adc(t[2 * i + 1], (sq >> 64) as u64, carry);
-        i += 1;
-    }
-    t
-}
-
 /// Montgomery reduction of `t[..2N]` (`t < p·2^(64N)`): `t·2^(−64N) mod p`, fully reduced.
 #[inline(always)]
-fn redc<const N: usize>(t: [u64; 2 * MAX_LIMBS], p: &[u64; N], pinv: u64) -> [u64; N] {
-    let (r, d, take_d) = redc_parts(t, p, pinv);
-    select(&r, &d, barrier(take_d))
+fn redc<const N: usize>(mut t: [u64; 2 * MAX_LIMBS], p: &[u64; N], pinv: u64) -> [u64; N] {
+    let mut top = 0;
+    let mut row = |i: usize| {
+        if i < N {
+            let m = t[i].wrapping_mul(pinv);
+            let mut carry = 0;
+            for j in 0..N {
+                (t[i + j], carry) = mac(t[i + j], m, p[j], carry);
+            }
+            (t[i + N], top) = adc(t[i + N], carry, top);
+        }
+    };
+    row(0);
+    row(1);
+    row(2);
+    row(3);
+    row(4);
+    row(5);
+    row(6);
+    row(7);
+    let mut r = [0u64; N];
+    let mut d = [0u64; N];
+    let mut borrow = 0;
+    for i in 0..N {
+        r[i] = t[N + i];
+        (d[i], borrow) = sbb(r[i], p[i], borrow);
+    }
+    select(&r, &d, barrier(top | (borrow ^ 1)))
+}
+
+/// The full product `a·b` into `t[..2N]` (rows written out so that the compiler unrolls
+/// all of them).
+#[inline(always)]
+fn mul_wide_rt<const N: usize>(a: &[u64; N], b: &[u64; N]) -> [u64; 2 * MAX_LIMBS] {
+    let mut t = [0u64; 2 * MAX_LIMBS];
+    let mut row = |i: usize| {
+        if i < N {
+            let mut carry = 0;
+            for j in 0..N {
+                (t[i + j], carry) = mac(t[i + j], a[i], b[j], carry);
+            }
+            t[i + N] = carry;
+        }
+    };
+    row(0);
+    row(1);
+    row(2);
+    row(3);
+    row(4);
+    row(5);
+    row(6);
+    row(7);
+    t
 }
 
 /// Montgomery reduction without the final select: `(r, r − p, 1 if r − p is the result)`.
@@ -224,6 +239,42 @@ const fn redc_parts<const N: usize>(
         i += 1;
     }
     (r, d, top | (borrow ^ 1))
+}
+
+/// The full square `a²` into `t[..2N]`: cross products row by row (rows written out so that
+/// the compiler unrolls all of them), doubled, plus the squares.
+#[inline(always)]
+fn sqr_wide_rt<const N: usize>(a: &[u64; N]) -> [u64; 2 * MAX_LIMBS] {
+    let mut t = [0u64; 2 * MAX_LIMBS];
+    let mut row = |i: usize| {
+        if i + 1 < N {
+            let mut carry = 0;
+            for j in i + 1..N {
+                (t[i + j], carry) = mac(t[i + j], a[i], a[j], carry);
+            }
+            t[i + N] = carry;
+        }
+    };
+    row(0);
+    row(1);
+    row(2);
+    row(3);
+    row(4);
+    row(5);
+    row(6);
+    let mut top = 0;
+    for w in t.iter_mut().take(2 * N) {
+        let v = *w;
+        *w = (v << 1) | top;
+        top = v >> 63;
+    }
+    let mut carry = 0;
+    for i in 0..N {
+        let sq = (a[i] as u128) * (a[i] as u128);
+        (t[2 * i], carry) = adc(t[2 * i], sq as u64, carry);
+        (t[2 * i + 1], carry) = adc(t[2 * i + 1], (sq >> 64) as u64, carry);
+    }
+    t
 }
 
 /// Reduction of `t[..2N]` modulo `p = 2^(64N) − c`: `lo + c·hi`, folded twice, then one
@@ -346,6 +397,15 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
         }
     }
 
+    /// From an integer known to be below `p` (constant time: no range check).
+    fn from_canonical_ct(x: &[u64; N]) -> Self {
+        if F::C != 0 {
+            Self::from_raw(*x)
+        } else {
+            Self::from_raw(redc(mul_wide_rt(x, &F::R2), &F::P, F::PINV))
+        }
+    }
+
     /// From an integer (little-endian limbs), or `None` unless it is below `p`.
     pub fn from_limbs_vartime(x: &[u64; N]) -> Option<Self> {
         lt(x, &F::P).then(|| Self::from_canonical(x))
@@ -375,6 +435,15 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
         for i in 0..N {
             (s[i], carry) = adc(self.limbs[i], rhs.limbs[i], carry);
         }
+        if F::C != 0 {
+            // s + c − 2^(64N) = s − p: taken if the sum carried or s + c carries.
+            let mut d = [0u64; N];
+            let mut c2 = F::C;
+            for i in 0..N {
+                (d[i], c2) = adc(s[i], 0, c2);
+            }
+            return Self::from_raw(select(&s, &d, barrier(carry | c2)));
+        }
         let mut d = [0u64; N];
         let mut borrow = 0;
         for i in 0..N {
@@ -391,8 +460,16 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
         for i in 0..N {
             (d[i], borrow) = sbb(self.limbs[i], rhs.limbs[i], borrow);
         }
-        // Add p back if it borrowed.
         let mask = barrier(borrow);
+        if F::C != 0 {
+            // Adding p modulo 2^(64N) is subtracting c.
+            let mut b2 = F::C & mask;
+            for i in 0..N {
+                (d[i], b2) = sbb(d[i], 0, b2);
+            }
+            return Self::from_raw(d);
+        }
+        // Add p back if it borrowed.
         let mut carry = 0;
         for i in 0..N {
             (d[i], carry) = adc(d[i], F::P[i] & mask, carry);
@@ -415,14 +492,14 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
     /// `self·rhs`.
     #[inline(always)]
     pub fn mul(&self, rhs: &Self) -> Self {
-        let t = mul_wide(&self.limbs, &rhs.limbs);
+        let t = mul_wide_rt(&self.limbs, &rhs.limbs);
         Self::reduce(&t)
     }
 
     /// `self²`.
     #[inline(always)]
     pub fn square(&self) -> Self {
-        let t = sqr_wide(&self.limbs);
+        let t = sqr_wide_rt(&self.limbs);
         Self::reduce(&t)
     }
 
@@ -436,6 +513,7 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
     }
 
     /// `self^(2^k)`.
+    #[cfg(any(test, not(target_pointer_width = "64")))]
     pub fn square_n(&self, k: usize) -> Self {
         let mut x = *self;
         for _ in 0..k {
@@ -444,9 +522,30 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
         x
     }
 
+    /// The inverse for nonzero elements (0 for 0), in constant time: `crypto-bigint`'s
+    /// constant-time safegcd (Bernstein–Yang) where its words are 64-bit, else
+    /// [`Fe::invert_fermat`].
+    pub fn invert(&self) -> Self {
+        #[cfg(target_pointer_width = "64")]
+        {
+            use crypto_bigint::{Odd, Uint};
+            let mut x = Uint::<N>::from_words(self.to_limbs());
+            let p = Odd::new(Uint::<N>::from_words(F::P)).expect("the modulus is odd");
+            let inv = x.invert_odd_mod(&p).unwrap_or(Uint::ZERO);
+            zeroize::Zeroize::zeroize(&mut x);
+            let mut limbs = inv.to_words();
+            let out = Self::from_canonical_ct(&limbs);
+            zeroize::Zeroize::zeroize(&mut limbs);
+            out
+        }
+        #[cfg(not(target_pointer_width = "64"))]
+        self.invert_fermat()
+    }
+
     /// `self^(p−2)`, the inverse for nonzero elements (0 for 0), in constant time: Fermat's
     /// little theorem with fixed 4-bit windows over the public exponent.
-    pub fn invert(&self) -> Self {
+    #[cfg(any(test, not(target_pointer_width = "64")))]
+    pub fn invert_fermat(&self) -> Self {
         let mut table = [Self::ONE; 16];
         for i in 1..16 {
             table[i] = table[i - 1].mul(self);

@@ -92,6 +92,8 @@ macro_rules! with_curve {
 pub(crate) use with_curve;
 
 mod arith;
+#[cfg(test)]
+mod arith_tests;
 mod error;
 mod field;
 mod keys;

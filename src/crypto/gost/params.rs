@@ -461,44 +461,30 @@ impl fmt::Display for ParamSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::gost::arith::Point;
-    use crypto_bigint::Uint;
+    use crate::crypto::gost::point::{mul_base_ct, mul_vartime, projective_to_affine_ct};
 
-    fn check<const L: usize>(name: ParamSet, c: &CurveDef<L>) {
+    fn check<const N: usize, C: CurveSpec<N>>() {
+        let (gx, gy) = (C::GX_INT, C::GY_INT);
         assert!(
-            c.is_on_curve(&c.gx, &c.gy),
-            "{name}: base point is not on the curve"
+            Affine::<N, C>::from_limbs_vartime(&gx, &gy).is_some(),
+            "base point is not on the curve"
         );
-        let g = c.generator();
-        let qg = c.mul_vartime(&g, c.q_uint());
-        assert!(bool::from(qg.is_identity()), "{name}: q·G != O");
-        // (q-1)·G = -G: same x, and the constant-time ladder agrees with the variable-time one.
-        let q1 = c.q_uint().wrapping_sub(&Uint::ONE);
-        let a = c.mul_ct(&g, &q1);
-        let b = c.mul_vartime(&g, &q1);
-        assert!(bool::from(a.ct_equals(&b)), "{name}: ladders disagree");
-        let (x, _) = a.affine_vartime().unwrap();
-        assert_eq!(x, c.gx.retrieve(), "{name}: (q-1)·G has another x than G");
-        // 2·G by doubling and by (complete) addition agree.
-        assert!(
-            bool::from(c.double(&g).ct_equals(&c.add(&g, &g))),
-            "{name}: 2G"
-        );
-        assert!(
-            bool::from(c.add(&g, &Point::identity(c)).ct_equals(&g)),
-            "{name}: G + O"
-        );
-        assert_eq!(name.order_be().len(), name.coordinate_len());
+        assert!(mul_vartime(&C::G, &C::Q).is_identity_vartime(), "q·G != O");
+        // (q − 1)·G = −G: same x, and y = p − y(G).
+        let mut q1 = C::Q;
+        q1[0] -= 1;
+        let (x, y) = projective_to_affine_ct(&mut mul_base_ct::<N, C>(&q1)).unwrap();
+        assert_eq!(x, gx, "(q − 1)·G has another x than G");
+        assert_ne!(y, gy);
     }
 
     #[test]
     fn every_base_point_is_on_its_curve_and_has_order_q() {
         for ps in ParamSet::ALL {
-            match ps.curve() {
-                Curve::W256(c) => check(ps, c),
-                Curve::W512(c) => check(ps, c),
-            }
+            dispatch!(ps, check());
             assert_eq!(ParamSet::from_oid(&ps.oid()).unwrap(), ps);
+            assert_eq!(ps.order_be().len(), ps.coordinate_len());
+            assert_eq!(ps.modulus_be().len(), ps.coordinate_len());
         }
     }
 

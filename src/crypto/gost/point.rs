@@ -113,11 +113,16 @@ impl<const N: usize, C: CurveSpec<N>> Affine<N, C> {
         (y.square() == rhs).then_some(Self { x, y })
     }
 
-    fn neg(&self) -> Self {
+    pub(crate) fn neg(&self) -> Self {
         Self {
             x: self.x,
             y: self.y.neg(),
         }
+    }
+
+    fn zeroize(&mut self) {
+        self.x.zeroize();
+        self.y.zeroize();
     }
 
     /// The affine coordinates as little-endian limbs.
@@ -136,13 +141,13 @@ pub(crate) struct Jacobian<const N: usize, C: CurveSpec<N>> {
 }
 
 impl<const N: usize, C: CurveSpec<N>> Jacobian<N, C> {
-    const IDENTITY: Self = Self {
+    pub(crate) const IDENTITY: Self = Self {
         x: Fe::ONE,
         y: Fe::ONE,
         z: Fe::ZERO,
     };
 
-    fn from_affine(p: &Affine<N, C>) -> Self {
+    pub(crate) fn from_affine(p: &Affine<N, C>) -> Self {
         Self {
             x: p.x,
             y: p.y,
@@ -155,7 +160,7 @@ impl<const N: usize, C: CurveSpec<N>> Jacobian<N, C> {
         self.z.is_zero_vartime()
     }
 
-    fn neg(&self) -> Self {
+    pub(crate) fn neg(&self) -> Self {
         Self {
             x: self.x,
             y: self.y.neg(),
@@ -164,7 +169,7 @@ impl<const N: usize, C: CurveSpec<N>> Jacobian<N, C> {
     }
 
     /// `2·P` (variable time only in the identity check; correct for every input).
-    fn double(&self) -> Self {
+    pub(crate) fn double(&self) -> Self {
         if self.is_identity_vartime() {
             return *self;
         }
@@ -202,7 +207,7 @@ impl<const N: usize, C: CurveSpec<N>> Jacobian<N, C> {
     }
 
     /// `P + Q` (add-2007-bl: 11M + 5S), with the exceptional cases checked (variable time).
-    fn add(&self, other: &Self) -> Self {
+    pub(crate) fn add(&self, other: &Self) -> Self {
         if self.is_identity_vartime() {
             return *other;
         }
@@ -238,7 +243,7 @@ impl<const N: usize, C: CurveSpec<N>> Jacobian<N, C> {
     }
 
     /// `P + Q` for an affine `Q` (madd-2007-bl: 7M + 4S), exceptions checked (variable time).
-    fn add_affine(&self, other: &Affine<N, C>) -> Self {
+    pub(crate) fn add_affine(&self, other: &Affine<N, C>) -> Self {
         if self.is_identity_vartime() {
             return Self::from_affine(other);
         }
@@ -266,6 +271,44 @@ impl<const N: usize, C: CurveSpec<N>> Jacobian<N, C> {
             y: y3,
             z: z3,
         }
+    }
+
+    /// `P + Q` for an affine `Q` by madd-2007-bl without any check (constant time): correct
+    /// unless `P` is the identity or `P = ±Q`, which the caller rules out or handles.
+    #[inline(always)]
+    fn add_affine_unchecked(&self, other: &Affine<N, C>) -> Self {
+        let z1z1 = self.z.square();
+        let u2 = other.x.mul(&z1z1);
+        let s2 = other.y.mul(&self.z).mul(&z1z1);
+        let h = u2.sub(&self.x);
+        let r = s2.sub(&self.y).double();
+        let hh = h.square();
+        let i = hh.double().double();
+        let j = h.mul(&i);
+        let v = self.x.mul(&i);
+        let x3 = r.square().sub(&j).sub(&v.double());
+        let y3 = r.mul(&v.sub(&x3)).sub(&self.y.mul(&j).double());
+        let z3 = self.z.add(&h).square().sub(&z1z1).sub(&hh);
+        Self {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    #[inline(always)]
+    fn select(&self, other: &Self, mask: u64) -> Self {
+        Self {
+            x: self.x.select(&other.x, mask),
+            y: self.y.select(&other.y, mask),
+            z: self.z.select(&other.z, mask),
+        }
+    }
+
+    fn zeroize(&mut self) {
+        self.x.zeroize();
+        self.y.zeroize();
+        self.z.zeroize();
     }
 
     /// Whether two points are equal (variable time).
@@ -308,12 +351,6 @@ pub(crate) struct Projective<const N: usize, C: CurveSpec<N>> {
 }
 
 impl<const N: usize, C: CurveSpec<N>> Projective<N, C> {
-    const IDENTITY: Self = Self {
-        x: Fe::ZERO,
-        y: Fe::ONE,
-        z: Fe::ZERO,
-    };
-
     /// `P + Q` for an affine `Q`, complete (constant time): Renes–Costello–Batina 2016,
     /// Algorithm 1 with `Z₂ = 1` (11M + 3·a + 2·3b).
     #[inline(always)]
@@ -360,35 +397,61 @@ impl<const N: usize, C: CurveSpec<N>> Projective<N, C> {
     }
 }
 
-/// The comb table: row `i` holds `j·16^i·G` for `j = 1..8`, for `i = 0..=16N` (the last row
-/// takes the recoding's final carry).
-pub(crate) struct CombTable<const N: usize, C: CurveSpec<N>> {
-    rows: Vec<[Affine<N, C>; 8]>,
+/// Bits per digit of the comb.
+const COMB_W: usize = 5;
+/// Entries per row of the comb table: `j·32^i·G` for `j = 1..16`.
+const COMB_ROW: usize = 1 << (COMB_W - 1);
+
+/// Number of signed radix-32 digits of an `N`-limb scalar: enough windows to cover `64N + 1`
+/// bits, so that the recoding's carry out of the top window is always zero.
+const fn comb_digits(n: usize) -> usize {
+    (64 * n + 1).div_ceil(COMB_W)
 }
 
-/// Number of signed radix-16 digits of an `N`-limb scalar: `16N` nibbles and a carry.
-const fn comb_digits(n: usize) -> usize {
-    16 * n + 1
+/// Bit length of an `N`-limb integer (compile time).
+const fn bit_length<const N: usize>(x: &[u64; N]) -> usize {
+    let mut i = N;
+    while i > 0 {
+        i -= 1;
+        if x[i] != 0 {
+            return 64 * i + 64 - x[i].leading_zeros() as usize;
+        }
+    }
+    0
+}
+
+/// The comb table: row `i` holds `j·32^i·G` for `j = 1..16`, affine, for every digit `i`.
+pub(crate) struct CombTable<const N: usize, C: CurveSpec<N>> {
+    rows: Vec<[Affine<N, C>; COMB_ROW]>,
 }
 
 impl<const N: usize, C: CurveSpec<N>> CombTable<N, C> {
+    /// How many low digits are summed with the incomplete Jacobian mixed addition: those `i`
+    /// with `5(i + 1) ≤ bits(q) − 1`. Before digit `i` the sum is `Sᵢ·G` with
+    /// `|Sᵢ| < (16/31)·32^i`, and the digit adds `dᵢ·32^i·G` with `1 ≤ |dᵢ| ≤ 16`; the
+    /// addition is exceptional only if `Sᵢ ∓ dᵢ·32^i ≡ 0 (mod q)`, but that integer is nonzero
+    /// (`|Sᵢ| < 32^i`) and below `17·32^i ≤ 32^(i+1) ≤ 2^(bits(q)−1) < q` in absolute value.
+    /// (A zero sum, the identity, is handled by a select.) The remaining top digits use the
+    /// complete formula.
+    const SAFE_DIGITS: usize = (bit_length(&C::Q) - 1) / COMB_W;
+
     /// Builds the table (variable time: public points only).
     pub fn build() -> Self {
-        let mut points = Vec::with_capacity(8 * comb_digits(N));
+        let mut points = Vec::with_capacity(COMB_ROW * comb_digits(N));
         let mut base = Jacobian::from_affine(&C::G);
         for _ in 0..comb_digits(N) {
             let mut acc = base;
             points.push(acc);
-            for _ in 1..8 {
+            for _ in 1..COMB_ROW {
                 acc = acc.add(&base);
                 points.push(acc);
             }
-            // 16·base = 2·(8·base).
+            // 32·base = 2·(16·base).
             base = acc.double();
         }
         let affine = normalize_all(&points);
         let rows = affine
-            .chunks_exact(8)
+            .chunks_exact(COMB_ROW)
             .map(|c| core::array::from_fn(|j| c[j]))
             .collect();
         Self { rows }
@@ -434,17 +497,49 @@ fn normalize_all<const N: usize, C: CurveSpec<N>>(points: &[Jacobian<N, C>]) -> 
     out
 }
 
-/// Signed radix-16 digits of `k < 2^(64N)` (constant time): `k = Σ dᵢ·16^i`, `dᵢ ∈ [−8, 7]`
-/// for `i < 16N` and the last digit 0 or 1. Returned as `i64` in `[−8, 8]`.
-fn recode_signed_16<const N: usize>(k: &[u64; N], out: &mut [i64]) {
-    let mut carry = 0u64;
-    for (i, d) in out.iter_mut().enumerate().take(16 * N) {
-        let nibble = (k[i / 16] >> (4 * (i % 16))) & 15;
-        let v = nibble + carry;
-        carry = (v + 8) >> 4;
-        *d = v as i64 - (carry << 4) as i64;
+/// Bits `[pos, pos + COMB_W)` of `k` (positions are public).
+fn window<const N: usize>(k: &[u64; N], pos: usize) -> u64 {
+    let (limb, off) = (pos / 64, pos % 64);
+    let mut w = k.get(limb).map_or(0, |l| l >> off);
+    if off + COMB_W > 64 {
+        w |= k.get(limb + 1).map_or(0, |l| l << (64 - off));
     }
-    out[16 * N] = carry as i64;
+    w & ((1 << COMB_W) - 1)
+}
+
+/// Signed radix-32 digits of `k < 2^(64N)` (constant time): `k = Σ dᵢ·32^i`,
+/// `dᵢ ∈ [−16, 15]`, into `out[..comb_digits(N)]`.
+fn recode_signed<const N: usize>(k: &[u64; N], out: &mut [i64]) {
+    let mut carry = 0u64;
+    for (i, d) in out.iter_mut().enumerate().take(comb_digits(N)) {
+        let v = window(k, COMB_W * i) + carry;
+        carry = (v + (1 << (COMB_W - 1))) >> COMB_W;
+        *d = v as i64 - (carry << COMB_W) as i64;
+    }
+    debug_assert_eq!(carry, 0, "the top window cannot carry");
+}
+
+/// The entry `|d|·32^i·G` of `row` with `y` negated if `d < 0`, read in constant time (every
+/// entry is read; masks pick one). For `d = 0` it returns some entry; callers discard it.
+/// Also returns a mask of all ones if `d = 0`.
+#[inline(always)]
+fn lookup<const N: usize, C: CurveSpec<N>>(
+    row: &[Affine<N, C>; COMB_ROW],
+    d: i64,
+) -> (Affine<N, C>, u64) {
+    let sign = (d >> 63) as u64; // all ones if negative
+    let abs = ((d as u64) ^ sign).wrapping_sub(sign);
+    let mut pt = row[0];
+    for (j, entry) in row.iter().enumerate().skip(1) {
+        let diff = abs ^ (j as u64 + 1);
+        let mask = barrier(((diff | diff.wrapping_neg()) >> 63) ^ 1);
+        pt = Affine {
+            x: pt.x.select(&entry.x, mask),
+            y: pt.y.select(&entry.y, mask),
+        };
+    }
+    pt.y = pt.y.select(&pt.y.neg(), barrier(sign & 1));
+    (pt, barrier(((abs | abs.wrapping_neg()) >> 63) ^ 1))
 }
 
 /// `k·G` in constant time with respect to `k` (see the module documentation), in homogeneous
@@ -453,35 +548,52 @@ fn recode_signed_16<const N: usize>(k: &[u64; N], out: &mut [i64]) {
 pub(crate) fn mul_base_ct<const N: usize, C: CurveSpec<N>>(k: &[u64; N]) -> Projective<N, C> {
     let table = C::comb();
     let mut digits = [0i64; comb_digits(8)];
-    recode_signed_16(k, &mut digits);
-    let mut acc = Projective::<N, C>::IDENTITY;
-    for (row, &d) in table.rows.iter().zip(&digits[..comb_digits(N)]) {
-        // |d| and the sign, without branches.
-        let sign = (d >> 63) as u64; // all ones if negative
-        let abs = ((d as u64) ^ sign).wrapping_sub(sign);
-        let mut pt = row[0];
-        for (j, entry) in row.iter().enumerate().skip(1) {
-            let diff = abs ^ (j as u64 + 1);
-            let mask = barrier(((diff | diff.wrapping_neg()) >> 63) ^ 1);
-            pt = Affine {
-                x: pt.x.select(&entry.x, mask),
-                y: pt.y.select(&entry.y, mask),
-            };
-        }
-        pt.y = pt.y.select(&pt.y.neg(), barrier(sign & 1));
-        let sum = acc.add_affine_complete(&pt);
-        let zero = barrier(((abs | abs.wrapping_neg()) >> 63) ^ 1);
+    recode_signed(k, &mut digits);
+    let safe = CombTable::<N, C>::SAFE_DIGITS;
+
+    // Low digits: Jacobian mixed additions (no exceptional case can occur, see SAFE_DIGITS),
+    // the identity as a starting point handled by a select.
+    let mut acc = Jacobian::<N, C>::IDENTITY;
+    for (row, &d) in table.rows.iter().zip(&digits).take(safe) {
+        let (mut pt, zero) = lookup(row, d);
+        let sum = acc.add_affine_unchecked(&pt);
+        let from_identity = Jacobian {
+            x: pt.x,
+            y: pt.y,
+            z: Fe::ONE,
+        };
+        let sum = sum.select(&from_identity, barrier(acc.z.is_zero_bit()));
         acc = sum.select(&acc, zero);
-        pt.x.zeroize();
-        pt.y.zeroize();
+        pt.zeroize();
+    }
+
+    // Top digits: complete additions in homogeneous coordinates, (X·Z : Y : Z³).
+    let z2 = acc.z.square();
+    let mut proj = Projective {
+        x: acc.x.mul(&acc.z),
+        y: acc.y,
+        z: z2.mul(&acc.z),
+    };
+    acc.zeroize();
+    for (row, &d) in table
+        .rows
+        .iter()
+        .zip(&digits)
+        .take(comb_digits(N))
+        .skip(safe)
+    {
+        let (mut pt, zero) = lookup(row, d);
+        let sum = proj.add_affine_complete(&pt);
+        proj = sum.select(&proj, zero);
+        pt.zeroize();
     }
     zeroize::Zeroize::zeroize(&mut digits[..]);
-    acc
+    proj
 }
 
-/// The affine coordinates of a projective point in constant time (Fermat inversion), or
-/// `None` for the identity (whether it is the identity is not secret: it happens only for
-/// scalars ≡ 0 mod q, which callers exclude).
+/// The affine coordinates of a projective point in constant time, or `None` for the identity
+/// (whether it is the identity is not secret: it happens only for scalars ≡ 0 mod q, which
+/// callers exclude).
 pub(crate) fn projective_to_affine_ct<const N: usize, C: CurveSpec<N>>(
     p: &mut Projective<N, C>,
 ) -> Option<([u64; N], [u64; N])> {

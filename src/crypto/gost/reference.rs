@@ -45,13 +45,11 @@ pub(crate) struct RefCurve<const L: usize> {
     pub gx: Fe<L>,
     /// Base point, affine `y`.
     pub gy: Fe<L>,
-    /// Number of points on the curve divided by `q` (1 or 4).
-    pub cofactor: u32,
 }
 
 impl<const L: usize> RefCurve<L> {
     /// Builds a curve from big-endian hex parameters, in the order RFC 4357 §11.4 lists them.
-    pub const fn new(hex: &[&str; 6], cofactor: u32) -> Self {
+    pub const fn new(hex: &[&str; 6]) -> Self {
         let [p, a, b, q, x, y] = *hex;
         let pu = be_hex::<L>(p);
         let qu = be_hex::<L>(q);
@@ -66,7 +64,6 @@ impl<const L: usize> RefCurve<L> {
             b3: bm.add(&bm).add(&bm),
             gx: Fe::new(&be_hex::<L>(x), &pp),
             gy: Fe::new(&be_hex::<L>(y), &pp),
-            cofactor,
         }
     }
 
@@ -245,34 +242,10 @@ impl<const L: usize> Point<L> {
         !self.z.as_montgomery().is_nonzero()
     }
 
-    /// The affine `x` coordinate as an integer, in constant time; `None` for the identity.
-    pub fn affine_x_ct(&self) -> Option<Uint<L>> {
-        let zinv = self.z.invert().into_option()?;
-        Some(self.x.mul(&zinv).retrieve())
-    }
-
-    /// The affine coordinates as integers, in constant time; `None` for the identity. (The
-    /// projective `Z` of a secret multiple must not leak through a variable-time inversion.)
-    pub fn affine_ct(&self) -> Option<(Uint<L>, Uint<L>)> {
-        let zinv = self.z.invert().into_option()?;
-        Some((self.x.mul(&zinv).retrieve(), self.y.mul(&zinv).retrieve()))
-    }
-
     /// The affine coordinates as integers, in variable time; `None` for the identity.
     pub fn affine_vartime(&self) -> Option<(Uint<L>, Uint<L>)> {
         let zinv = self.z.invert_vartime().into_option()?;
         Some((self.x.mul(&zinv).retrieve(), self.y.mul(&zinv).retrieve()))
-    }
-
-    /// Whether two points are equal (projective comparison, constant time).
-    #[cfg(test)]
-    pub fn ct_equals(&self, other: &Self) -> Choice {
-        use crypto_bigint::CtEq;
-        let x = self.x.mul(&other.z).ct_eq(&other.x.mul(&self.z));
-        let y = self.y.mul(&other.z).ct_eq(&other.y.mul(&self.z));
-        let both_id = self.is_identity() & other.is_identity();
-        let neither_id = !self.is_identity() & !other.is_identity();
-        both_id | (neither_id & x & y)
     }
 }
 
