@@ -22,6 +22,10 @@
 //! primes. The operations are checked against `crypto-bigint` on random values of every field
 //! in this module's tests.
 
+// Limb loops index several arrays in step (`a[i]`, `b[i]`, `p[i]`, carries): indices read
+// more plainly than zipped iterators here, and the compiler unrolls either.
+#![allow(clippy::needless_range_loop)]
+
 use core::fmt;
 use core::marker::PhantomData;
 
@@ -412,7 +416,7 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
     }
 
     /// The integer value, little-endian limbs.
-    pub fn to_limbs(&self) -> [u64; N] {
+    pub fn to_limbs(self) -> [u64; N] {
         if F::C != 0 {
             self.limbs
         } else {

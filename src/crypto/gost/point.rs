@@ -127,7 +127,7 @@ impl<const N: usize, C: CurveSpec<N>> Affine<N, C> {
 
     /// The affine coordinates as little-endian limbs.
     #[cfg(test)]
-    pub fn to_limbs(&self) -> ([u64; N], [u64; N]) {
+    pub fn to_limbs(self) -> ([u64; N], [u64; N]) {
         (self.x.to_limbs(), self.y.to_limbs())
     }
 }
@@ -328,7 +328,7 @@ impl<const N: usize, C: CurveSpec<N>> Jacobian<N, C> {
 
     /// The affine point, `None` for the identity (variable time).
     #[cfg(test)]
-    pub fn to_affine_vartime(&self) -> Option<Affine<N, C>> {
+    pub fn to_affine_vartime(self) -> Option<Affine<N, C>> {
         if self.is_identity_vartime() {
             return None;
         }
