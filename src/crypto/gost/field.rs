@@ -19,8 +19,8 @@
 //! Written here rather than taken from a crate: `crypto-bigint`'s `ConstMontyForm` keeps the
 //! modulus constant but is generic Montgomery only (no pseudo-Mersenne reduction, which nearly
 //! halves the 512-bit multiplication) and fiat-crypto style crates exist for none of the GOST
-//! primes. The operations are checked against `crypto-bigint` on random values of every field
-//! in this module's tests.
+//! primes. The operations are checked against `crypto-bigint` on edge and random values of
+//! every field in `arith_tests.rs`.
 
 // Limb loops index several arrays in step (`a[i]`, `b[i]`, `p[i]`, carries): indices read
 // more plainly than zipped iterators here, and the compiler unrolls either.
