@@ -20,12 +20,13 @@
 //!   `md_gost12_512` on a `PKey` parsed once; `.../openssl-parse-spki` parses the SPKI DER per
 //!   call, as signflow's API does.
 //! - `gost-sign/<key>/...`: one signature, keys loaded once; nonces random on both sides.
-//! - `gost-digest/streebog256-1MiB/...`: Streebog-256 of 1 MiB (signflow
-//!   `CryptoProvider::digest(Streebog256, ..)`, OpenSSL `openssl::hash::hash(md_gost12_256)`).
+//! - `gost-digest/streebog256-1MiB/...`, `gost-digest/streebog512-1MiB/...`: Streebog-256 and
+//!   Streebog-512 of 1 MiB (signflow `CryptoProvider::digest(Streebog256/512, ..)`, OpenSSL
+//!   `openssl::hash::hash(md_gost12_256/512)`).
 //!
 //! Before measuring: both sides derive the same public key, every implementation's signature
 //! verifies under every other, a tampered message is refused by all, and the digests are equal
-//! (and Streebog-256 matches RFC 6986's example M1).
+//! (and both Streebog sizes match RFC 6986's example M1).
 //!
 //! Run: `cargo bench --bench gost -- --warm-up-time 1 --measurement-time 3` in this folder,
 //! then `python3 table.py`.
@@ -228,39 +229,48 @@ fn bench_gost(c: &mut Criterion) {
         group.finish();
     }
 
-    // RFC 6986 §10.1, example M1 (the digest below is in the usual byte order).
+    // RFC 6986 §10.1, example M1 (the digests below are in the usual byte order: the RFC's
+    // hex numbers reversed).
     let m1 = b"012345678901234567890123456789012345678901234567890123456789012";
-    let m1_256 = "9d151eefd8590b89daa6ba6cb74af9275dd051026bb149a452fd84e5e57b5500";
     let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    let streebog = md("md_gost12_256");
-    assert_eq!(
-        hex(&openssl::hash::hash(streebog, m1).expect("hash")),
-        m1_256
-    );
     let data: Vec<u8> = (0..1usize << 20).map(|i| (i % 251) as u8).collect();
-    let expected = openssl::hash::hash(streebog, &data).expect("Streebog-256");
-    let mut group = c.benchmark_group("gost-digest/streebog256-1MiB");
-    group.throughput(Throughput::Bytes(data.len() as u64));
-    for (name, p) in SIGNFLOW {
-        let d = p
-            .digest(HashAlgorithm::Streebog256, m1)
-            .expect("Streebog-256");
-        assert_eq!(hex(d.as_ref()), m1_256, "{name}: RFC 6986 M1");
-        let d = p
-            .digest(HashAlgorithm::Streebog256, &data)
-            .expect("Streebog-256");
-        assert_eq!(d.as_ref(), &expected[..], "{name} Streebog-256 = OpenSSL's");
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                p.digest(HashAlgorithm::Streebog256, black_box(&data))
-                    .expect("Streebog-256")
+    for (alg, md_name, label, m1_digest) in [
+        (
+            HashAlgorithm::Streebog256,
+            "md_gost12_256",
+            "streebog256-1MiB",
+            "9d151eefd8590b89daa6ba6cb74af9275dd051026bb149a452fd84e5e57b5500",
+        ),
+        (
+            HashAlgorithm::Streebog512,
+            "md_gost12_512",
+            "streebog512-1MiB",
+            "1b54d01a4af5b9d5cc3d86d68d285462b19abc2475222f35c085122be4ba1ffa\
+             00ad30f8767b3a82384c6574f024c311e2a481332b08ef7f41797891c1646f48",
+        ),
+    ] {
+        let streebog = md(md_name);
+        assert_eq!(
+            hex(&openssl::hash::hash(streebog, m1).expect("hash")),
+            m1_digest
+        );
+        let expected = openssl::hash::hash(streebog, &data).expect("Streebog");
+        let mut group = c.benchmark_group(format!("gost-digest/{label}"));
+        group.throughput(Throughput::Bytes(data.len() as u64));
+        for (name, p) in SIGNFLOW {
+            let d = p.digest(alg, m1).expect("Streebog");
+            assert_eq!(hex(d.as_ref()), m1_digest, "{name}: RFC 6986 M1");
+            let d = p.digest(alg, &data).expect("Streebog");
+            assert_eq!(d.as_ref(), &expected[..], "{name} {label} = OpenSSL's");
+            group.bench_function(name, |b| {
+                b.iter(|| p.digest(alg, black_box(&data)).expect("Streebog"));
             });
+        }
+        group.bench_function("openssl", |b| {
+            b.iter(|| openssl::hash::hash(streebog, black_box(&data)).expect("Streebog"));
         });
+        group.finish();
     }
-    group.bench_function("openssl", |b| {
-        b.iter(|| openssl::hash::hash(streebog, black_box(&data)).expect("Streebog-256"));
-    });
-    group.finish();
 }
 
 criterion_group!(benches, bench_gost);

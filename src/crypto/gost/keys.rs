@@ -10,7 +10,7 @@ use pkcs8::PrivateKeyInfoRef;
 use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 use zeroize::{Zeroize, Zeroizing};
 
-use super::arith::{CurveDef, Fe, Point};
+use super::arith::{CurveDef, Scalar};
 use super::params::{KeySize, ParamSet, oid};
 use super::sign::{self, Signature, uint_be, uint_to_be};
 use super::{GostError, streebog256, streebog512};
@@ -225,34 +225,6 @@ fn uint_le<const L: usize>(bytes: &[u8]) -> Uint<L> {
     uint_be(&be[..bytes.len()])
 }
 
-fn decode_point<const L: usize>(
-    c: &CurveDef<L>,
-    n: usize,
-    xy_le: &[u8],
-) -> Result<Point<L>, GostError> {
-    let (x, y) = xy_le.split_at(n);
-    let x = c.fe(&uint_le::<L>(x)).ok_or(GostError::InvalidPublicKey(
-        "x is not below the field modulus p",
-    ))?;
-    let y = c.fe(&uint_le::<L>(y)).ok_or(GostError::InvalidPublicKey(
-        "y is not below the field modulus p",
-    ))?;
-    if !c.is_on_curve(&x, &y) {
-        return Err(GostError::InvalidPublicKey("the point is not on the curve"));
-    }
-    Ok(Point::from_affine(c, &x, &y))
-}
-
-fn check_point<const L: usize>(c: &CurveDef<L>, n: usize, xy_le: &[u8]) -> Result<(), GostError> {
-    let point = decode_point(c, n, xy_le)?;
-    if c.cofactor != 1 && !bool::from(c.mul_vartime(&point, c.q_uint()).is_identity()) {
-        return Err(GostError::InvalidPublicKey(
-            "the point is not in the subgroup of order q",
-        ));
-    }
-    Ok(())
-}
-
 /// A GOST R 34.10 public key: a curve point `Q` on a [`ParamSet`], checked to be on the curve
 /// and (for the cofactor-4 curves) in the subgroup of order `q`.
 ///
@@ -306,7 +278,7 @@ impl PublicKey {
                 actual: xy_le.len(),
             });
         }
-        super::with_curve!(params, |c| check_point(c, n, xy_le))?;
+        super::point::check_public(params, xy_le)?;
         Ok(Self {
             algorithm,
             params,
@@ -412,8 +384,7 @@ impl PublicKey {
             });
         }
         super::with_curve!(self.params, |c| {
-            let point = decode_point(c, n, &self.xy_le)?;
-            sign::verify_generic(c, self.params, &point, digest, signature)
+            sign::verify_generic(c, self.params, &self.xy_le, digest, signature)
         })
     }
 
@@ -498,23 +469,21 @@ impl PrivateKey {
     ) -> Result<Self, GostError> {
         algorithm.check_params(params)?;
         let n = params.coordinate_len();
-        let xy_le = super::with_curve!(params, |c| {
+        super::with_curve!(params, |c| {
             let d = Zeroizing::new(uint_be(&d_be[..n]));
             if !sign::scalar_in_range(c, &d) {
                 return Err(GostError::InvalidPrivateKey("d must satisfy 0 < d < q"));
             }
-            let mut point = c.mul_ct(&c.generator(), &d);
-            let (x, y) = point
-                .affine_ct()
-                .ok_or(GostError::InvalidPrivateKey("d·P is the identity"))?;
-            point.zeroize();
-            let mut xy = uint_to_be(&x, n);
-            xy.reverse();
-            let mut y = uint_to_be(&y, n);
-            y.reverse();
-            xy.extend_from_slice(&y);
-            xy
-        });
+            Ok(())
+        })?;
+        // d·P: public, so the coordinates need no zeroizing.
+        let mut xy_le = vec![0u8; 2 * n];
+        let (x, y) = xy_le.split_at_mut(n);
+        if !super::point::base_mul(params, &d_be[..n], x, y) {
+            return Err(GostError::InvalidPrivateKey("d·P is the identity"));
+        }
+        x.reverse();
+        y.reverse();
         Ok(Self {
             algorithm,
             params,
@@ -710,9 +679,9 @@ fn unmask_product<'a, const L: usize>(
     masks: impl Iterator<Item = &'a [u8]>,
     out: &mut [u8],
 ) {
-    let mut acc = Fe::new(&uint_le::<L>(first).rem(c.q_nz()), &c.q);
+    let mut acc = Scalar::new(&uint_le::<L>(first).rem(c.q_nz()), &c.q);
     for mask in masks {
-        let mut m = Fe::new(&uint_le::<L>(mask).rem(c.q_nz()), &c.q);
+        let mut m = Scalar::new(&uint_le::<L>(mask).rem(c.q_nz()), &c.q);
         acc = acc.mul(&m);
         m.zeroize();
     }

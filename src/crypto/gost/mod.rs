@@ -1,9 +1,15 @@
 //! GOST R 34.10-2012 signatures and GOST R 34.11-2012 (Streebog) digests, natively.
 //!
-//! Both crypto backends delegate GOST to this module: the elliptic-curve arithmetic runs on
-//! `crypto-bigint` Montgomery forms (see `arith.rs` for the formulas and the constant-time
-//! ladder used for signing), Streebog is the RustCrypto `streebog` crate, and randomness comes
-//! from the caller's [`SecureRandom`] (normally `CryptoProvider.random`).
+//! Both crypto backends delegate GOST to this module. The point arithmetic runs on fields
+//! specialised per curve at compile time (`field.rs`: pseudo-Mersenne reduction for
+//! `2^256 − 617` and `2^512 − 569`, Montgomery for the other primes); signing and key
+//! derivation use a constant-time fixed-base comb over a table built once per curve,
+//! verification a wNAF/Straus combination in Jacobian coordinates (`point.rs`); integers
+//! modulo the group order `q` stay on `crypto-bigint` (`arith.rs`). Streebog is implemented
+//! here (`streebog.rs`). Randomness comes from the caller's [`SecureRandom`] (normally
+//! `CryptoProvider.random`). The previous generic arithmetic is kept, for tests only, as the
+//! reference the new one is checked against on every parameter set (`reference.rs`,
+//! `arith_tests.rs`).
 //!
 //! | item | what |
 //! |---|---|
@@ -92,9 +98,15 @@ macro_rules! with_curve {
 pub(crate) use with_curve;
 
 mod arith;
+#[cfg(test)]
+mod arith_tests;
 mod error;
+mod field;
 mod keys;
 mod params;
+mod point;
+#[cfg(test)]
+mod reference;
 mod sign;
 mod streebog;
 

@@ -17,8 +17,12 @@ use core::fmt;
 use const_oid::ObjectIdentifier as Oid;
 use crypto_bigint::{U256, U512};
 
+use std::sync::OnceLock;
+
 use super::GostError;
 use super::arith::CurveDef;
+use super::field::{FieldSpec, limbs_from_hex};
+use super::point::{Affine, CombTable, CurveSpec, ODD_G, build_odd_multiples};
 
 /// Object identifiers of GOST algorithms, parameter sets and digests.
 pub mod oid {
@@ -131,128 +135,198 @@ impl KeySize {
 pub(crate) const L256: usize = U256::LIMBS;
 pub(crate) const L512: usize = U512::LIMBS;
 
-/// A curve of either size, for dispatching to the generic arithmetic.
+/// A curve's scalar side (`q`) of either size, for dispatching to the generic code.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Curve {
     W256(&'static CurveDef<L256>),
     W512(&'static CurveDef<L512>),
 }
 
-// RFC 4357 §11.4 / GOST R 34.10-2012 §A.1. Argument order: p, a, b, q, x, y, cofactor.
-static TEST_256: CurveDef<L256> = CurveDef::new(
-    "8000000000000000000000000000000000000000000000000000000000000431",
-    "7",
-    "5FBFF498AA938CE739B8E022FBAFEF40563F6E6A3472FC2A514C0CE9DAE23B7E",
-    "8000000000000000000000000000000150FE8A1892976154C59CFC193ACCF5B3",
-    "2",
-    "08E2A8A0E65147D4BD6316030E16D19C85C97F0A9CA267122B96ABBCEA7E8FC8",
-    1,
-);
+/// Defines one curve from its hex parameters: the static [`CurveDef`] of its scalars, and a
+/// marker type implementing [`FieldSpec`] and [`CurveSpec`] (the specialised point
+/// arithmetic), whose tables live in `OnceLock`s built on first use.
+macro_rules! curve {
+    (
+        $marker:ident, $def:ident, $n:literal, $l:ident,
+        p: $p:expr, a: $a:expr, b: $b:expr, q: $q:expr, x: $x:expr, y: $y:expr,
+        cofactor: $cofactor:expr,
+    ) => {
+        static $def: CurveDef<$l> = CurveDef::new($p, $q, $cofactor);
 
-static CRYPTOPRO_A: CurveDef<L256> = CurveDef::new(
-    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
-    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD94",
-    "A6",
-    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF6C611070995AD10045841B09B761B893",
-    "1",
-    "8D91E471E0989CDA27DF505A453F2B7635294F2DDF23E3B122ACC99C9E9F1E14",
-    1,
-);
+        #[doc = concat!("The curve of [`ParamSet::", stringify!($marker), "`] and its field.")]
+        #[derive(Clone, Copy, Debug)]
+        pub(crate) struct $marker;
 
-static CRYPTOPRO_B: CurveDef<L256> = CurveDef::new(
-    "8000000000000000000000000000000000000000000000000000000000000C99",
-    "8000000000000000000000000000000000000000000000000000000000000C96",
-    "3E1AF419A269A5F866A7D3C25C3DF80AE979259373FF2B182F49D4CE7E1BBC8B",
-    "800000000000000000000000000000015F700CFFF1A624E5E497161BCC8A198F",
-    "1",
-    "3FA8124359F96680B83D1C3EB2C070E5C545C9858D03ECFB744BF8D717717EFC",
-    1,
-);
+        impl FieldSpec<$n> for $marker {
+            const P: [u64; $n] = limbs_from_hex($p);
+        }
 
-static CRYPTOPRO_C: CurveDef<L256> = CurveDef::new(
-    "9B9F605F5A858107AB1EC85E6B41C8AACF846E86789051D37998F7B9022D759B",
-    "9B9F605F5A858107AB1EC85E6B41C8AACF846E86789051D37998F7B9022D7598",
-    "805A",
-    "9B9F605F5A858107AB1EC85E6B41C8AA582CA3511EDDFB74F02F3A6598980BB9",
-    "0",
-    "41ECE55743711A8C3CBF3783CD08C0EE4D4DC440D4641A8F366E550DFDB3BB67",
-    1,
-);
+        impl CurveSpec<$n> for $marker {
+            const A_INT: [u64; $n] = limbs_from_hex($a);
+            const B_INT: [u64; $n] = limbs_from_hex($b);
+            const GX_INT: [u64; $n] = limbs_from_hex($x);
+            const GY_INT: [u64; $n] = limbs_from_hex($y);
+            const Q: [u64; $n] = limbs_from_hex($q);
+            const COFACTOR: u32 = $cofactor;
+            #[cfg(test)]
+            const HEX: [&'static str; 6] = [$p, $a, $b, $q, $x, $y];
+
+            fn comb() -> &'static CombTable<$n, Self> {
+                static TABLE: OnceLock<CombTable<$n, $marker>> = OnceLock::new();
+                TABLE.get_or_init(CombTable::build)
+            }
+
+            fn odd_multiples() -> &'static [Affine<$n, Self>; ODD_G] {
+                static TABLE: OnceLock<[Affine<$n, $marker>; ODD_G]> = OnceLock::new();
+                TABLE.get_or_init(build_odd_multiples)
+            }
+        }
+    };
+}
+
+/// Calls the generic function `$f::<N, Curve>` for the parameter set's curve.
+macro_rules! dispatch {
+    ($params:expr, $f:ident($($arg:expr),* $(,)?)) => {{
+        use $crate::crypto::gost::params as ps;
+        match $params {
+            ps::ParamSet::Test256 => $f::<4, ps::Test256>($($arg),*),
+            ps::ParamSet::CryptoProA => $f::<4, ps::CryptoProA>($($arg),*),
+            ps::ParamSet::CryptoProB => $f::<4, ps::CryptoProB>($($arg),*),
+            ps::ParamSet::CryptoProC => $f::<4, ps::CryptoProC>($($arg),*),
+            ps::ParamSet::Tc26_256A => $f::<4, ps::Tc26_256A>($($arg),*),
+            ps::ParamSet::Test512 => $f::<8, ps::Test512>($($arg),*),
+            ps::ParamSet::Tc26_512A => $f::<8, ps::Tc26_512A>($($arg),*),
+            ps::ParamSet::Tc26_512B => $f::<8, ps::Tc26_512B>($($arg),*),
+            ps::ParamSet::Tc26_512C => $f::<8, ps::Tc26_512C>($($arg),*),
+        }
+    }};
+}
+pub(crate) use dispatch;
+
+// RFC 4357 §11.4 / GOST R 34.10-2012 §A.1.
+curve! {
+    Test256, TEST_256, 4, L256,
+    p: "8000000000000000000000000000000000000000000000000000000000000431",
+    a: "7",
+    b: "5FBFF498AA938CE739B8E022FBAFEF40563F6E6A3472FC2A514C0CE9DAE23B7E",
+    q: "8000000000000000000000000000000150FE8A1892976154C59CFC193ACCF5B3",
+    x: "2",
+    y: "08E2A8A0E65147D4BD6316030E16D19C85C97F0A9CA267122B96ABBCEA7E8FC8",
+    cofactor: 1,
+}
+
+curve! {
+    CryptoProA, CRYPTOPRO_A, 4, L256,
+    p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
+    a: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD94",
+    b: "A6",
+    q: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF6C611070995AD10045841B09B761B893",
+    x: "1",
+    y: "8D91E471E0989CDA27DF505A453F2B7635294F2DDF23E3B122ACC99C9E9F1E14",
+    cofactor: 1,
+}
+
+curve! {
+    CryptoProB, CRYPTOPRO_B, 4, L256,
+    p: "8000000000000000000000000000000000000000000000000000000000000C99",
+    a: "8000000000000000000000000000000000000000000000000000000000000C96",
+    b: "3E1AF419A269A5F866A7D3C25C3DF80AE979259373FF2B182F49D4CE7E1BBC8B",
+    q: "800000000000000000000000000000015F700CFFF1A624E5E497161BCC8A198F",
+    x: "1",
+    y: "3FA8124359F96680B83D1C3EB2C070E5C545C9858D03ECFB744BF8D717717EFC",
+    cofactor: 1,
+}
+
+curve! {
+    CryptoProC, CRYPTOPRO_C, 4, L256,
+    p: "9B9F605F5A858107AB1EC85E6B41C8AACF846E86789051D37998F7B9022D759B",
+    a: "9B9F605F5A858107AB1EC85E6B41C8AACF846E86789051D37998F7B9022D7598",
+    b: "805A",
+    q: "9B9F605F5A858107AB1EC85E6B41C8AA582CA3511EDDFB74F02F3A6598980BB9",
+    x: "0",
+    y: "41ECE55743711A8C3CBF3783CD08C0EE4D4DC440D4641A8F366E550DFDB3BB67",
+    cofactor: 1,
+}
 
 // RFC 7836 §A.1 (Weierstrass form of the twisted Edwards curve).
-static TC26_256_A: CurveDef<L256> = CurveDef::new(
-    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
-    "C2173F1513981673AF4892C23035A27CE25E2013BF95AA33B22C656F277E7335",
-    "295F9BAE7428ED9CCC20E7C359A9D41A22FCCD9108E17BF7BA9337A6F8AE9513",
-    "400000000000000000000000000000000FD8CDDFC87B6635C115AF556C360C67",
-    "91E38443A5E82C0D880923425712B2BB658B9196932E02C78B2582FE742DAA28",
-    "32879423AB1A0375895786C4BB46E9565FDE0B5344766740AF268ADB32322E5C",
-    4,
-);
+curve! {
+    Tc26_256A, TC26_256_A, 4, L256,
+    p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
+    a: "C2173F1513981673AF4892C23035A27CE25E2013BF95AA33B22C656F277E7335",
+    b: "295F9BAE7428ED9CCC20E7C359A9D41A22FCCD9108E17BF7BA9337A6F8AE9513",
+    q: "400000000000000000000000000000000FD8CDDFC87B6635C115AF556C360C67",
+    x: "91E38443A5E82C0D880923425712B2BB658B9196932E02C78B2582FE742DAA28",
+    y: "32879423AB1A0375895786C4BB46E9565FDE0B5344766740AF268ADB32322E5C",
+    cofactor: 4,
+}
 
 // GOST R 34.10-2012 §A.2 (RFC 7091 §A.2).
-static TEST_512: CurveDef<L512> = CurveDef::new(
-    "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15D\
+curve! {
+    Test512, TEST_512, 8, L512,
+    p: "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15D\
      F1D852741AF4704A0458047E80E4546D35B8336FAC224DD81664BBF528BE6373",
-    "7",
-    "1CFF0806A31116DA29D8CFA54E57EB748BC5F377E49400FDD788B649ECA1AC43\
+    a: "7",
+    b: "1CFF0806A31116DA29D8CFA54E57EB748BC5F377E49400FDD788B649ECA1AC43\
      61834013B2AD7322480A89CA58E0CF74BC9E540C2ADD6897FAD0A3084F302ADC",
-    "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15D\
+    q: "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15D\
      A82F2D7ECB1DBAC719905C5EECC423F1D86E25EDBE23C595D644AAF187E6E6DF",
-    "24D19CC64572EE30F396BF6EBBFD7A6C5213B3B3D7057CC825F91093A68CD762\
+    x: "24D19CC64572EE30F396BF6EBBFD7A6C5213B3B3D7057CC825F91093A68CD762\
      FD60611262CD838DC6B60AA7EEE804E28BC849977FAC33B4B530F1B120248A9A",
-    "2BB312A43BD2CE6E0D020613C857ACDDCFBF061E91E5F2C3F32447C259F39B2C\
+    y: "2BB312A43BD2CE6E0D020613C857ACDDCFBF061E91E5F2C3F32447C259F39B2C\
      83AB156D77F1496BF7EB3351E1EE4E43DC1A18B91B24640B6DBB92CB1ADD371E",
-    1,
-);
+    cofactor: 1,
+}
 
 // RFC 7836 §A.1.
-static TC26_512_A: CurveDef<L512> = CurveDef::new(
-    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
+curve! {
+    Tc26_512A, TC26_512_A, 8, L512,
+    p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
      FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
-    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
+    a: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
      FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC4",
-    "E8C2505DEDFC86DDC1BD0B2B6667F1DA34B82574761CB0E879BD081CFD0B6265\
+    b: "E8C2505DEDFC86DDC1BD0B2B6667F1DA34B82574761CB0E879BD081CFD0B6265\
      EE3CB090F30D27614CB4574010DA90DD862EF9D4EBEE4761503190785A71C760",
-    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
+    q: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
      27E69532F48D89116FF22B8D4E0560609B4B38ABFAD2B85DCACDB1411F10B275",
-    "3",
-    "7503CFE87A836AE3A61B8816E25450E6CE5E1C93ACF1ABC1778064FDCBEFA921\
+    x: "3",
+    y: "7503CFE87A836AE3A61B8816E25450E6CE5E1C93ACF1ABC1778064FDCBEFA921\
      DF1626BE4FD036E93D75E6A50E3A41E98028FE5FC235F5B889A589CB5215F2A4",
-    1,
-);
+    cofactor: 1,
+}
 
-static TC26_512_B: CurveDef<L512> = CurveDef::new(
-    "8000000000000000000000000000000000000000000000000000000000000000\
+curve! {
+    Tc26_512B, TC26_512_B, 8, L512,
+    p: "8000000000000000000000000000000000000000000000000000000000000000\
      000000000000000000000000000000000000000000000000000000000000006F",
-    "8000000000000000000000000000000000000000000000000000000000000000\
+    a: "8000000000000000000000000000000000000000000000000000000000000000\
      000000000000000000000000000000000000000000000000000000000000006C",
-    "687D1B459DC841457E3E06CF6F5E2517B97C7D614AF138BCBF85DC806C4B289F\
+    b: "687D1B459DC841457E3E06CF6F5E2517B97C7D614AF138BCBF85DC806C4B289F\
      3E965D2DB1416D217F8B276FAD1AB69C50F78BEE1FA3106EFB8CCBC7C5140116",
-    "8000000000000000000000000000000000000000000000000000000000000001\
+    q: "8000000000000000000000000000000000000000000000000000000000000001\
      49A1EC142565A545ACFDB77BD9D40CFA8B996712101BEA0EC6346C54374F25BD",
-    "2",
-    "1A8F7EDA389B094C2C071E3647A8940F3C123B697578C213BE6DD9E6C8EC7335\
+    x: "2",
+    y: "1A8F7EDA389B094C2C071E3647A8940F3C123B697578C213BE6DD9E6C8EC7335\
      DCB228FD1EDF4A39152CBCAAF8C0398828041055F94CEEEC7E21340780FE41BD",
-    1,
-);
+    cofactor: 1,
+}
 
 // RFC 7836 §A.1 (Weierstrass form of the twisted Edwards curve).
-static TC26_512_C: CurveDef<L512> = CurveDef::new(
-    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
+curve! {
+    Tc26_512C, TC26_512_C, 8, L512,
+    p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
      FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
-    "DC9203E514A721875485A529D2C722FB187BC8980EB866644DE41C68E1430645\
+    a: "DC9203E514A721875485A529D2C722FB187BC8980EB866644DE41C68E1430645\
      46E861C0E2C9EDD92ADE71F46FCF50FF2AD97F951FDA9F2A2EB6546F39689BD3",
-    "B4C4EE28CEBC6C2C8AC12952CF37F16AC7EFB6A9F69F4B57FFDA2E4F0DE5ADE0\
+    b: "B4C4EE28CEBC6C2C8AC12952CF37F16AC7EFB6A9F69F4B57FFDA2E4F0DE5ADE0\
      38CBC2FFF719D2C18DE0284B8BFEF3B52B8CC7A5F5BF0A3C8D2319A5312557E1",
-    "3FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
+    q: "3FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
      C98CDBA46506AB004C33A9FF5147502CC8EDA9E7A769A12694623CEF47F023ED",
-    "E2E31EDFC23DE7BDEBE241CE593EF5DE2295B7A9CBAEF021D385F7074CEA043A\
+    x: "E2E31EDFC23DE7BDEBE241CE593EF5DE2295B7A9CBAEF021D385F7074CEA043A\
      A27272A7AE602BF2A7B9033DB9ED3610C6FB85487EAE97AAC5BC7928C1950148",
-    "F5CE40D95B5EB899ABBCCFF5911CB8577939804D6527378B8C108C3D2090FF9B\
+    y: "F5CE40D95B5EB899ABBCCFF5911CB8577939804D6527378B8C108C3D2090FF9B\
      E18E2D33E3021ED2EF32D85822423B6304F726AA854BAE07D0396E9A9ADDC40F",
-    4,
-);
+    cofactor: 4,
+}
 
 impl ParamSet {
     /// Every parameter set, in a stable order.
@@ -387,44 +461,30 @@ impl fmt::Display for ParamSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::gost::arith::Point;
-    use crypto_bigint::Uint;
+    use crate::crypto::gost::point::{mul_base_ct, mul_vartime, projective_to_affine_ct};
 
-    fn check<const L: usize>(name: ParamSet, c: &CurveDef<L>) {
+    fn check<const N: usize, C: CurveSpec<N>>() {
+        let (gx, gy) = (C::GX_INT, C::GY_INT);
         assert!(
-            c.is_on_curve(&c.gx, &c.gy),
-            "{name}: base point is not on the curve"
+            Affine::<N, C>::from_limbs_vartime(&gx, &gy).is_some(),
+            "base point is not on the curve"
         );
-        let g = c.generator();
-        let qg = c.mul_vartime(&g, c.q_uint());
-        assert!(bool::from(qg.is_identity()), "{name}: q·G != O");
-        // (q-1)·G = -G: same x, and the constant-time ladder agrees with the variable-time one.
-        let q1 = c.q_uint().wrapping_sub(&Uint::ONE);
-        let a = c.mul_ct(&g, &q1);
-        let b = c.mul_vartime(&g, &q1);
-        assert!(bool::from(a.ct_equals(&b)), "{name}: ladders disagree");
-        let (x, _) = a.affine_vartime().unwrap();
-        assert_eq!(x, c.gx.retrieve(), "{name}: (q-1)·G has another x than G");
-        // 2·G by doubling and by (complete) addition agree.
-        assert!(
-            bool::from(c.double(&g).ct_equals(&c.add(&g, &g))),
-            "{name}: 2G"
-        );
-        assert!(
-            bool::from(c.add(&g, &Point::identity(c)).ct_equals(&g)),
-            "{name}: G + O"
-        );
-        assert_eq!(name.order_be().len(), name.coordinate_len());
+        assert!(mul_vartime(&C::G, &C::Q).is_identity_vartime(), "q·G != O");
+        // (q − 1)·G = −G: same x, and y = p − y(G).
+        let mut q1 = C::Q;
+        q1[0] -= 1;
+        let (x, y) = projective_to_affine_ct(&mut mul_base_ct::<N, C>(&q1)).unwrap();
+        assert_eq!(x, gx, "(q − 1)·G has another x than G");
+        assert_ne!(y, gy);
     }
 
     #[test]
     fn every_base_point_is_on_its_curve_and_has_order_q() {
         for ps in ParamSet::ALL {
-            match ps.curve() {
-                Curve::W256(c) => check(ps, c),
-                Curve::W512(c) => check(ps, c),
-            }
+            dispatch!(ps, check());
             assert_eq!(ParamSet::from_oid(&ps.oid()).unwrap(), ps);
+            assert_eq!(ps.order_be().len(), ps.coordinate_len());
+            assert_eq!(ps.modulus_be().len(), ps.coordinate_len());
         }
     }
 

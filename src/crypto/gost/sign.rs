@@ -4,8 +4,9 @@ use crypto_bigint::{CtLt, CtSelect, Uint};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::GostError;
-use super::arith::{CurveDef, Fe, Point};
+use super::arith::{CurveDef, Scalar};
 use super::params::ParamSet;
+use super::point;
 use crate::crypto::SecureRandom;
 
 /// How many nonces to draw before concluding that the random generator is broken. A healthy
@@ -104,7 +105,7 @@ fn digest_to_e<const L: usize>(
     c: &CurveDef<L>,
     params: ParamSet,
     digest: &[u8],
-) -> Result<Fe<L>, GostError> {
+) -> Result<Scalar<L>, GostError> {
     let n = params.coordinate_len();
     if digest.len() != n {
         return Err(GostError::BadLength {
@@ -116,7 +117,7 @@ fn digest_to_e<const L: usize>(
     let alpha = Uint::<L>::from_le_slice(digest);
     let e = alpha.rem(c.q_nz());
     let e = e.ct_select(&Uint::ONE, !e.is_nonzero());
-    Ok(Fe::new(&e, &c.q))
+    Ok(Scalar::new(&e, &c.q))
 }
 
 /// Reads a big-endian coordinate_len-byte integer into a `Uint`.
@@ -135,11 +136,12 @@ pub(crate) fn uint_to_be<const L: usize>(v: &Uint<L>, len: usize) -> Vec<u8> {
     bytes.as_ref()[Uint::<L>::BYTES - len..].to_vec()
 }
 
-/// Verification, GOST R 34.10-2012 §6.2, on a validated public key point.
+/// Verification, GOST R 34.10-2012 §6.2, with a validated public key point `x ‖ y`
+/// (little-endian coordinates).
 pub(crate) fn verify_generic<const L: usize>(
     c: &CurveDef<L>,
     params: ParamSet,
-    q_point: &Point<L>,
+    xy_le: &[u8],
     digest: &[u8],
     sig: &Signature,
 ) -> Result<(), GostError> {
@@ -161,14 +163,12 @@ pub(crate) fn verify_generic<const L: usize>(
         .into_option()
         .ok_or(GostError::BadSignature)?;
     // Step 5: z1 = s·v, z2 = −r·v (mod q).
-    let z1 = Fe::new(&s, &c.q).mul(&v).retrieve();
-    let z2 = Fe::new(&r, &c.q).mul(&v).neg().retrieve();
-    // Step 6: C = z1·P + z2·Q, R = x_C mod q.
-    let point = c.lincomb_vartime(&c.generator(), &z1, q_point, &z2);
-    let (x, _) = point.affine_vartime().ok_or(GostError::BadSignature)?;
-    let big_r = x.rem_vartime(c.q_nz());
-    // Step 7.
-    if big_r == r {
+    let z1 = Scalar::new(&s, &c.q).mul(&v).retrieve();
+    let z2 = Scalar::new(&r, &c.q).mul(&v).neg().retrieve();
+    // Steps 6–7: C = z1·P + z2·Q, R = x_C mod q, R = r?
+    let n = params.coordinate_len();
+    let (z1, z2) = (uint_to_be(&z1, n), uint_to_be(&z2, n));
+    if point::verify_combination(params, xy_le, &z1, &z2, sig.r())? {
         Ok(())
     } else {
         Err(GostError::BadSignature)
@@ -179,22 +179,29 @@ pub(crate) fn verify_generic<const L: usize>(
 /// Returns `None` if `r` or `s` comes out zero (the caller draws another `k`).
 fn sign_with_nonce<const L: usize>(
     c: &CurveDef<L>,
+    params: ParamSet,
     d: &Uint<L>,
-    e: &Fe<L>,
+    e: &Scalar<L>,
     k: &Uint<L>,
 ) -> Option<(Uint<L>, Uint<L>)> {
     // Step 4: C = k·P, r = x_C mod q.
-    let mut point = c.mul_ct(&c.generator(), k);
-    let x = point.affine_x_ct();
-    point.zeroize();
-    let r = x?.rem(c.q_nz());
+    let n = params.coordinate_len();
+    let k_be = Zeroizing::new(uint_to_be(k, n));
+    let mut xy = Zeroizing::new([0u8; 128]);
+    let (x_be, y_be) = xy.split_at_mut(64);
+    if !point::base_mul(params, &k_be, &mut x_be[..n], &mut y_be[..n]) {
+        return None;
+    }
+    let mut x = uint_be::<L>(&x_be[..n]);
+    let r = x.rem(c.q_nz());
+    x.zeroize();
     if r.is_zero_vartime() {
         return None;
     }
     // Step 5: s = (r·d + k·e) mod q.
-    let mut dm = Fe::new(d, &c.q);
-    let mut km = Fe::new(k, &c.q);
-    let rm = Fe::new(&r, &c.q);
+    let mut dm = Scalar::new(d, &c.q);
+    let mut km = Scalar::new(k, &c.q);
+    let rm = Scalar::new(&r, &c.q);
     let mut rd = rm.mul(&dm);
     let mut ke = km.mul(e);
     let s = rd.add(&ke).retrieve();
@@ -252,7 +259,7 @@ pub(crate) fn sign_generic<const L: usize>(
     let d = Zeroizing::new(uint_be::<L>(d_be));
     for _ in 0..MAX_NONCE_DRAWS {
         let k = random_scalar(c, rng)?;
-        if let Some((r, s)) = sign_with_nonce(c, &d, &e, &k) {
+        if let Some((r, s)) = sign_with_nonce(c, params, &d, &e, &k) {
             return finish(params, &r, &s);
         }
     }
@@ -284,7 +291,7 @@ pub(crate) fn sign_with_k_generic<const L: usize>(
             "the nonce k must satisfy 0 < k < q",
         ));
     }
-    let (r, s) = sign_with_nonce(c, &d, &e, &k).ok_or(GostError::InvalidPrivateKey(
+    let (r, s) = sign_with_nonce(c, params, &d, &e, &k).ok_or(GostError::InvalidPrivateKey(
         "this nonce gives r = 0 or s = 0",
     ))?;
     finish(params, &r, &s)
