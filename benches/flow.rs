@@ -55,12 +55,12 @@ fn check(verify: bool) -> SignatureCheck {
     trust.add_pem_or_der(&testdata("pki/root-ca.pem")).unwrap();
     let mut crls = Crl::all_from_pem_or_der(&testdata("pki/root-ca.crl.pem")).unwrap();
     crls.extend(Crl::all_from_pem_or_der(&testdata("pki/intermediate-ca.crl.pem")).unwrap());
-    SignatureCheck::Verify(Box::new(TrustMaterial {
+    SignatureCheck::verify(TrustMaterial {
         provider: provider(),
         trust,
         certificates: vec![cert("pki/intermediate-ca.pem")],
         crls,
-    }))
+    })
 }
 
 /// Where a store lives: every `open` is a new pool on the same database.

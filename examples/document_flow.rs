@@ -58,12 +58,12 @@ async fn main() -> Result<(), Error> {
     crls.extend(Crl::all_from_pem_or_der(&read(
         "pki/intermediate-ca.crl.pem",
     )?)?);
-    let check = SignatureCheck::Verify(Box::new(TrustMaterial {
+    let check = SignatureCheck::verify(TrustMaterial {
         provider,
         trust,
         certificates: chain.clone(),
         crls,
-    }));
+    });
     let flow = Flow::new(SqliteStore::open(":memory:").await?, check);
     let boss = Party::load(provider, "flow/director-romashka")?;
     let kuznetsova = Party::load(provider, "flow/director-vasilek")?;

@@ -1,19 +1,32 @@
 //! # signflow
 //!
 //! Electronic signatures and document exchange for Rust services: load a signer's key, check
-//! certificates, sign and verify CMS and XMLDSig documents with RSA, ECDSA, Ed25519 and (in
-//! progress) GOST R 34.10-2012, and move documents through a versioned, journaled flow.
+//! certificates (validity, chain, revocation), sign and verify CMS/CAdES and XMLDSig documents
+//! with RSA, ECDSA, Ed25519 and GOST R 34.10-2012 / Streebog, and move documents through a
+//! versioned flow (draft → sent → accepted → signed → archived) whose journal nobody can
+//! rewrite unnoticed.
 //!
-//! This release provides the foundation every other part builds on:
+//! ## How data flows
 //!
-//! | module     | holds                                                                  |
-//! |------------|------------------------------------------------------------------------|
-//! | [`crypto`] | the provider boundary (bytes in, bytes out) and its two backends       |
-//! | [`cms`]    | CMS/PKCS#7 SignedData: verify (DER/BER, streamed), sign, CAdES-BES      |
-//! | [`xmldsig`] | XML signatures: parsing (no DTDs), C14N 1.0 / exclusive C14N, verification |
-//! | [`pem`]    | PEM/DER input: several objects per file, as the CLI accepts them       |
-//! | [`limits`] | input-size caps: every file read whole stops one byte past its cap     |
-//! | [`error`]  | the crate's error enum                                                  |
+//! bytes → parse ([`pem`], [`pki::Certificate`], [`pki::Crl`], [`cms::SignedData`],
+//! [`xmldsig`]'s tree) → trust material ([`pki::TrustStore`], intermediates, CRLs, optional
+//! [`pki::ChainCache`]) → path ([`pki::Validator`], RFC 5280 §6) → signature checks through the
+//! [`crypto`] provider → report (matchable findings, JSON) → [`flow`] (signed steps, journal).
+//! Every reader of untrusted bytes is bounded: input sizes by [`limits`], the work that input
+//! can amplify by budgets in the parsers and the validator.
+//!
+//! | module          | owns                                                                         |
+//! |-----------------|------------------------------------------------------------------------------|
+//! | [`crypto`]      | the provider boundary (bytes in, bytes out), its backends, native GOST      |
+//! | [`pki`]         | certificates, CRLs, trust stores, path validation, PKCS#12, Russian attributes |
+//! | [`cms`]         | CMS/PKCS#7 SignedData: verify (DER/BER, streamed), sign, co-sign, CAdES-BES  |
+//! | [`xmldsig`]     | XML signatures: safe parsing, C14N, transforms, verification, signing       |
+//! | [`batch`]       | many signature files verified in parallel                                   |
+//! | [`flow`]        | the document flow: state machine, signed steps, journal, stores, audit      |
+//! | [`requisites`]  | INN, OGRN, OGRNIP, KPP, SNILS checked by their published rules              |
+//! | [`pem`]         | PEM/DER input, several objects per file, kinds told apart by structure      |
+//! | [`limits`]      | input-size caps: every file read whole stops one byte past its cap          |
+//! | [`error`]       | the crate's error enum                                                      |
 //!
 //! ## Cargo features
 //!
@@ -21,6 +34,8 @@
 //! |--------------|---------|---------------------------------------------------------------|
 //! | `aws-lc-rs`  | yes     | crypto backend on AWS-LC                                      |
 //! | `rustcrypto` | no      | pure-Rust crypto backend                                      |
+//! | `sqlite`     | yes     | the flow's store on embedded SQLite                           |
+//! | `postgres`   | no      | the flow's store on PostgreSQL                                |
 //! | `cli`        | no      | the `signflow` binary                                         |
 //!
 //! With exactly one backend enabled, [`crypto::CryptoProvider::get_default`] returns it; with

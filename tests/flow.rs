@@ -313,7 +313,7 @@ impl Clock {
 
 async fn flow_on(store: AnyStore, clock: &Clock) -> Flow<AnyStore> {
     let c = clock.0.clone();
-    Flow::new(store, SignatureCheck::Verify(Box::new(trust_material())))
+    Flow::new(store, SignatureCheck::verify(trust_material()))
         .with_clock(move || UnixTime(c.load(Ordering::SeqCst)))
 }
 

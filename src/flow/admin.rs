@@ -153,14 +153,16 @@ impl<S: FlowStore> Flow<S> {
         if existing.is_empty() {
             // Requisites first: an invalid registration is refused before any proof is read.
             machine::register(&organisation, &unbound)?;
-            let proven = self.authenticate(
-                director,
-                0,
-                &step,
-                proof,
-                Signer::Director(&organisation),
-                at,
-            )?;
+            let proven = self
+                .authenticate(
+                    director,
+                    0,
+                    &step,
+                    proof,
+                    Signer::Director(&organisation),
+                    at,
+                )
+                .await?;
             let bound = Director {
                 identity: proven.identity,
                 ..unbound
@@ -181,14 +183,16 @@ impl<S: FlowStore> Flow<S> {
         {
             return Err(Refusal::OrganisationExists(organisation.inn).into());
         }
-        let proven = self.authenticate(
-            director,
-            state.seq,
-            &step,
-            proof,
-            Signer::Director(&state.organisation),
-            at,
-        )?;
+        let proven = self
+            .authenticate(
+                director,
+                state.seq,
+                &step,
+                proof,
+                Signer::Director(&state.organisation),
+                at,
+            )
+            .await?;
         let bound = Director {
             identity: proven.identity,
             ..unbound
@@ -223,7 +227,9 @@ impl<S: FlowStore> Flow<S> {
         )?;
         let step = NoticeStep::for_org_command(inn, &command);
         let member = member.ok_or_else(|| FlowError::Corrupt("administrator vanished".into()))?;
-        let proven = self.authenticate(actor, org.seq, &step, proof, Signer::Member(member), at)?;
+        let proven = self
+            .authenticate(actor, org.seq, &step, proof, Signer::Member(member), at)
+            .await?;
         let user = match &command {
             OrgCommand::AddMember { user, .. }
             | OrgCommand::Grant { user, .. }

@@ -356,8 +356,9 @@ impl Audit<'_> {
                         organisation: Some(organisation),
                         exclude: &[],
                     };
-                    let found =
-                        self.notice_signer(e, auth, &notice, &bytes, &cms, &step, expected)?;
+                    let found = self
+                        .notice_signer(e, auth, &notice, &bytes, &cms, &step, expected)
+                        .await?;
                     found.certificate.as_ref().map(MemberIdentity::of)
                 }
                 _ => None,
@@ -419,7 +420,9 @@ impl Audit<'_> {
                 organisation: Some(&state.organisation),
                 exclude: &[],
             };
-            let found = self.notice_signer(e, auth, &notice, &bytes, &cms, &step, expected)?;
+            let found = self
+                .notice_signer(e, auth, &notice, &bytes, &cms, &step, expected)
+                .await?;
             let director = Director {
                 user: e.actor.clone(),
                 identity: found.certificate.as_ref().map(MemberIdentity::of),
@@ -439,7 +442,8 @@ impl Audit<'_> {
         .map_err(refused)?;
         let member = member.ok_or_else(|| fail(e, BreakKind::Right, "not a member"))?;
         let step = NoticeStep::for_org_command(inn, &command);
-        self.notice_signer(e, auth, &notice, &bytes, &cms, &step, member_signer(member))?;
+        self.notice_signer(e, auth, &notice, &bytes, &cms, &step, member_signer(member))
+            .await?;
         Ok(events)
     }
 
@@ -498,7 +502,8 @@ impl Audit<'_> {
             if let (Authentication::Signature { .. }, Some(member)) = (auth, member) {
                 let (notice, bytes, cms) = self.notice(store, e, auth).await?;
                 let step = NoticeStep::for_creation(&creation);
-                self.notice_signer(e, auth, &notice, &bytes, &cms, &step, member_signer(member))?;
+                self.notice_signer(e, auth, &notice, &bytes, &cms, &step, member_signer(member))
+                    .await?;
             }
             return Ok(events);
         };
@@ -539,7 +544,8 @@ impl Audit<'_> {
                 let (notice, bytes, cms) = self.notice(store, e, auth).await?;
                 let step = NoticeStep::for_command(&state, &command)
                     .ok_or_else(|| fail(e, BreakKind::Event, "a step without a notice"))?;
-                self.notice_signer(e, auth, &notice, &bytes, &cms, &step, member_signer(member))?;
+                self.notice_signer(e, auth, &notice, &bytes, &cms, &step, member_signer(member))
+                    .await?;
             }
             _ => {}
         }
@@ -584,9 +590,10 @@ impl Audit<'_> {
         let cms = self
             .blob(store, e, &signature.blob, "the signature")
             .await?;
-        let signers = self
-            .check
-            .signers(&cms, &signed, e.at)
+        let checked = self.check.signers_off_executor(&cms, signed, e.at).await;
+        let signed = checked.content;
+        let signers = checked
+            .result
             .map_err(|x| fail(e, BreakKind::Signature, x))?;
         let sender: Vec<String> = match (command, state.step("sent", state.current().number)) {
             (Command::Sign { .. }, Some(step)) => vec![step.signer.certificate_sha256.clone()],
@@ -680,7 +687,7 @@ impl Audit<'_> {
     /// and that `cms` over it verifies by the signer `expected` asks for — the one the
     /// journal names.
     #[allow(clippy::too_many_arguments)]
-    fn notice_signer(
+    async fn notice_signer(
         &self,
         e: &JournalEntry,
         auth: &Authentication,
@@ -692,10 +699,12 @@ impl Audit<'_> {
     ) -> Result<FoundSigner, BrokenLink> {
         notice
             .check(&e.actor, e.seq.saturating_sub(1), step, e.at)
-            .map_err(|x| fail(e, BreakKind::Signature, x))?;
+            .map_err(|x| fail(e, BreakKind::Signature, x.to_string()))?;
         let signers = self
             .check
-            .signers(cms, bytes, e.at)
+            .signers_off_executor(cms, bytes.to_vec(), e.at)
+            .await
+            .result
             .map_err(|x| fail(e, BreakKind::Signature, x))?;
         let found = select(&signers, expected).map_err(|x| fail(e, BreakKind::Binding, x))?;
         if let Authentication::Signature { signer, .. } = auth

@@ -38,9 +38,12 @@ pub mod store;
 
 pub use journal::{AuditReport, BrokenLink, JournalEntry};
 pub use machine::{CommandKind, DocumentState, Event, OrganisationState, Refusal};
-pub use notice::{Notice, Proof};
+pub use notice::{Notice, NoticeMismatch, Proof};
 pub use service::{Flow, MAX_CONTENT_LEN, NewDocument, NewMember, Step, audit, replay};
-pub use signature::{FlowSigner, SignatureCheck, TrustMaterial, bind_member, receipt};
+pub use signature::{
+    BindingError, FlowSigner, SignatureCheck, TrustMaterial, bind_member, bind_organisation,
+    receipt,
+};
 #[cfg(feature = "postgres")]
 pub use store::PgStore;
 #[cfg(feature = "sqlite")]

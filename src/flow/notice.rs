@@ -336,44 +336,81 @@ impl Notice {
     /// within [`NOTICE_WINDOW`] of `now`.
     ///
     /// # Errors
-    /// A sentence naming the first field that differs.
+    /// [`NoticeMismatch`] naming the first field that differs.
     pub fn check(
         &self,
         actor: &str,
         seq: u64,
         step: &NoticeStep,
         now: UnixTime,
-    ) -> Result<(), String> {
+    ) -> Result<(), NoticeMismatch> {
         if self.actor != actor {
-            return Err(format!(
-                "the notice names {:?} as the actor, not {actor:?}",
-                self.actor
-            ));
+            return Err(NoticeMismatch::Actor {
+                named: self.actor.clone(),
+                acting: actor.to_owned(),
+            });
         }
         if self.step != *step {
-            return Err(format!(
-                "the notice is for another step ({} {}) than the one taken ({} {})",
-                self.step.action(),
-                self.step.stream(),
-                step.action(),
-                step.stream()
-            ));
+            return Err(NoticeMismatch::Step {
+                named: format!("{} {}", self.step.action(), self.step.stream()),
+                taken: format!("{} {}", step.action(), step.stream()),
+            });
         }
         if self.seq != seq {
-            return Err(format!(
-                "the notice follows position {} of {}, which is at {seq}",
-                self.seq,
-                step.stream()
-            ));
+            return Err(NoticeMismatch::Position {
+                named: self.seq,
+                stream: step.stream().to_string(),
+                actual: seq,
+            });
         }
         if (self.at.0 - now.0).abs() > NOTICE_WINDOW {
-            return Err(format!(
-                "the notice's time {} is more than {NOTICE_WINDOW} s from the step's time {now}",
-                self.at
-            ));
+            return Err(NoticeMismatch::Time {
+                named: self.at,
+                step: now,
+            });
         }
         Ok(())
     }
+}
+
+/// How a well-formed notice differs from the step it is presented for ([`Notice::check`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NoticeMismatch {
+    /// Another actor.
+    #[error("the notice names {named:?} as the actor, not {acting:?}")]
+    Actor {
+        /// The actor the notice names.
+        named: String,
+        /// The member taking the step.
+        acting: String,
+    },
+    /// Another step (action, document or version).
+    #[error("the notice is for another step ({named}) than the one taken ({taken})")]
+    Step {
+        /// The step the notice names (action and stream).
+        named: String,
+        /// The step taken.
+        taken: String,
+    },
+    /// Another position in the stream (a replay or a race).
+    #[error("the notice follows position {named} of {stream}, which is at {actual}")]
+    Position {
+        /// The position the notice follows.
+        named: u64,
+        /// The stream.
+        stream: String,
+        /// Where the stream is.
+        actual: u64,
+    },
+    /// Made too long before or after the step.
+    #[error("the notice's time {named} is more than {NOTICE_WINDOW} s from the step's time {step}")]
+    Time {
+        /// The notice's time.
+        named: UnixTime,
+        /// The step's time.
+        step: UnixTime,
+    },
 }
 
 #[cfg(test)]
@@ -431,20 +468,21 @@ mod tests {
             n.check("petrova", 2, &n.step, UnixTime(at.0 + NOTICE_WINDOW))
                 .is_ok()
         );
-        let e = n.check("eve", 2, &n.step, at).unwrap_err();
+        let e = n.check("eve", 2, &n.step, at).unwrap_err().to_string();
         assert!(e.contains("eve"), "{e}");
-        let e = n.check("petrova", 3, &n.step, at).unwrap_err();
+        let e = n.check("petrova", 3, &n.step, at).unwrap_err().to_string();
         assert!(e.contains("position 2"), "{e}");
         let e = n
             .check("petrova", 2, &n.step, UnixTime(at.0 + NOTICE_WINDOW + 1))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("time"), "{e}");
         let other = NoticeStep::Return {
             document: "d-1".into(),
             version: 1,
             comment: "we never ordered \"this\" — нет".into(),
         };
-        let e = n.check("petrova", 2, &other, at).unwrap_err();
+        let e = n.check("petrova", 2, &other, at).unwrap_err().to_string();
         assert!(e.contains("reject") && e.contains("return"), "{e}");
     }
 }

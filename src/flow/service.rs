@@ -14,7 +14,7 @@ use super::model::{
     MemberRow, Organisation, Version,
 };
 use super::notice::{Notice, NoticeStep, Proof};
-use super::signature::{Expected, SignatureCheck, receipt, select};
+use super::signature::{Checked, Expected, SignatureCheck, receipt, select};
 use super::store::{AppendRequest, FlowStore, StoreError};
 use super::{FlowError, sha256_hex};
 use crate::pki::UnixTime;
@@ -34,6 +34,16 @@ type Clock = Arc<dyn Fn() -> UnixTime + Send + Sync>;
 /// step's [`Notice`] ([`Flow::notice`], [`super::FlowSigner::prove`]). A member is bound to a
 /// certificate identity when added; an organisation's first administrator is its director,
 /// whose certificate carries the organisation's INN and OGRN.
+///
+/// **CPU work stays off the async executor.** Under [`SignatureCheck::Verify`] every signature
+/// a method checks (the step's CMS or notice signature, its certificate path and CRLs:
+/// milliseconds each) is verified on tokio's blocking pool (`spawn_blocking`), with the trust
+/// material shared, not copied; the method's future only waits for it. This holds for every
+/// state-changing method (`create`, `revise`, `restore`, `return_for_correction`, `reject`,
+/// `withdraw`, `send`, `accept`, `sign`, the organisation and member steps) and for
+/// [`Flow::audit`], which re-verifies every signed event. Reads do no verification beyond
+/// hashing the blobs they return. Called outside a tokio runtime, the verification runs on the
+/// caller's thread.
 ///
 /// # Example
 /// ```
@@ -361,8 +371,9 @@ impl<S: FlowStore> Flow<S> {
 
     /// Checks `proof` that `actor` takes `step`, which follows position `seq` of its stream, at
     /// `at`: a signed notice of exactly this step by `signer`'s certificate, or the service's
-    /// word when the flow takes it.
-    pub(super) fn authenticate(
+    /// word when the flow takes it. The signature is verified off the async executor
+    /// ([`SignatureCheck`]'s blocking pool).
+    pub(super) async fn authenticate(
         &self,
         actor: &str,
         seq: u64,
@@ -400,10 +411,14 @@ impl<S: FlowStore> Flow<S> {
                         actual: seq,
                     }));
                 }
-                parsed.check(actor, seq, step, at).map_err(&unproven)?;
+                parsed
+                    .check(actor, seq, step, at)
+                    .map_err(|e| unproven(e.to_string()))?;
                 let signers = self
                     .check
-                    .signers(signature, notice, at)
+                    .signers_off_executor(signature, notice.clone(), at)
+                    .await
+                    .result
                     .map_err(&unproven)?;
                 let expected = match signer {
                     Signer::Member(m) => Expected {
@@ -567,7 +582,9 @@ impl<S: FlowStore> Flow<S> {
         }
         let step = NoticeStep::for_creation(&creation);
         let member = member.ok_or_else(|| FlowError::Corrupt("creator vanished".into()))?;
-        let proven = self.authenticate(actor, 0, &step, proof, Signer::Member(member), at)?;
+        let proven = self
+            .authenticate(actor, 0, &step, proof, Signer::Member(member), at)
+            .await?;
         let state = machine::apply(None, &events[0], 1, at)?;
         let mut blobs = vec![doc.content];
         blobs.extend(proven.blobs);
@@ -608,8 +625,9 @@ impl<S: FlowStore> Flow<S> {
         let step = NoticeStep::for_command(&state, &command)
             .ok_or_else(|| FlowError::Corrupt(format!("{} takes no notice", command.kind())))?;
         let member = member.ok_or_else(|| FlowError::Corrupt("actor vanished".into()))?;
-        let proven =
-            self.authenticate(user, state.seq, &step, proof, Signer::Member(member), at)?;
+        let proven = self
+            .authenticate(user, state.seq, &step, proof, Signer::Member(member), at)
+            .await?;
         let mut blobs: Vec<Vec<u8>> = content.into_iter().collect();
         blobs.extend(proven.blobs);
         self.commit(state, &org, user, at, &events, blobs, &proven.auth)
@@ -825,25 +843,29 @@ impl<S: FlowStore> Flow<S> {
         };
         // A member bound to no certificate acts only on a service's word.
         let service = member.identity.is_none() && self.service.is_some();
-        let checked = self
+        let Checked {
+            result: checked,
+            content,
+        } = self
             .check
-            .signers(signature, &content, at)
-            .and_then(|signers| {
-                if let Some(missing) = sender_signers
-                    .iter()
-                    .find(|s| !signers.iter().any(|f| f.record.certificate_sha256 == **s))
-                {
-                    return Err(format!(
-                        "the co-signature does not carry the sender's signature (certificate {missing})"
-                    ));
-                }
-                let expected = Expected {
-                    member: (!service).then_some(member),
-                    organisation: Some(&org.organisation),
-                    exclude: &sender_signers,
-                };
-                select(&signers, expected).map(|s| s.record.clone())
-            });
+            .signers_off_executor(signature, content, at)
+            .await;
+        let checked = checked.and_then(|signers| {
+            if let Some(missing) = sender_signers
+                .iter()
+                .find(|s| !signers.iter().any(|f| f.record.certificate_sha256 == **s))
+            {
+                return Err(format!(
+                    "the co-signature does not carry the sender's signature (certificate {missing})"
+                ));
+            }
+            let expected = Expected {
+                member: (!service).then_some(member),
+                organisation: Some(&org.organisation),
+                exclude: &sender_signers,
+            };
+            select(&signers, expected).map(|s| s.record.clone())
+        });
         let record = match checked {
             Ok(r) => r,
             Err(reason) => {

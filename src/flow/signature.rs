@@ -16,6 +16,8 @@
 //! (a registration instead needs the director's certificate to carry the organisation's INN
 //! and OGRN).
 
+use std::sync::Arc;
+
 use crate::cms::{Content, SignOptions, SignedData, Signer, Verifier, VerifyOptions};
 use crate::crypto::{CryptoProvider, SigningKey};
 use crate::pki::russian::RussianAttributes;
@@ -27,12 +29,13 @@ use super::model::{Member, MemberIdentity, Organisation, SignerRecord};
 use super::notice::{Notice, Proof};
 
 /// How the flow checks signatures on signing steps.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SignatureCheck {
     /// Verify every signature and its certificate path, and bind the certificate to the
-    /// organisation. What a service must use.
-    Verify(Box<TrustMaterial>),
+    /// organisation. What a service must use. Shared (`Arc`): the flow hands it to the
+    /// blocking pool for each verification without copying the trust material.
+    Verify(Arc<TrustMaterial>),
     /// Record signatures as given (still parsed, still bound to the organisation by the
     /// certificate's INN/OGRN, but not cryptographically verified), marked `verified: false` in
     /// the journal. For benchmarks and for deployments that verify before the flow sees the
@@ -74,7 +77,50 @@ pub(super) struct FoundSigner {
     pub certificate: Option<Certificate>,
 }
 
+/// Bytes a verification on the blocking pool takes and gives back (so the caller keeps them
+/// without a copy).
+pub(super) struct Checked {
+    /// The signers found, or why the signature does not count.
+    pub result: Result<Vec<FoundSigner>, String>,
+    /// The signed content, as given.
+    pub content: Vec<u8>,
+}
+
 impl SignatureCheck {
+    /// Verify with `material` ([`SignatureCheck::Verify`]).
+    pub fn verify(material: TrustMaterial) -> Self {
+        Self::Verify(Arc::new(material))
+    }
+
+    /// [`Self::signers`] off the async executor: under [`SignatureCheck::Verify`] the
+    /// verification (CMS signature, certificate path, CRLs: milliseconds of CPU) runs on
+    /// tokio's blocking pool when called inside a tokio runtime, so that a flow's async methods
+    /// never hold a worker thread for it; outside a runtime, and for
+    /// [`SignatureCheck::TrustCaller`] (a parse only), it runs here.
+    pub(super) async fn signers_off_executor(
+        &self,
+        cms: &[u8],
+        content: Vec<u8>,
+        at: UnixTime,
+    ) -> Checked {
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        if self.verifies() && tokio::runtime::Handle::try_current().is_ok() {
+            let check = self.clone();
+            let cms = cms.to_vec();
+            let joined = tokio::task::spawn_blocking(move || {
+                let result = check.signers(&cms, &content, at);
+                Checked { result, content }
+            })
+            .await;
+            return joined.unwrap_or_else(|e| Checked {
+                result: Err(format!("the verification did not finish: {e}")),
+                content: Vec::new(),
+            });
+        }
+        let result = self.signers(cms, &content, at);
+        Checked { result, content }
+    }
+
     /// Whether signatures are verified cryptographically (not taken on trust).
     pub fn verifies(&self) -> bool {
         matches!(self, Self::Verify(_))
@@ -172,24 +218,56 @@ impl SignatureCheck {
     }
 }
 
+/// Why a certificate does not prove a member's or an organisation's identity
+/// ([`bind_member`], [`bind_organisation`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BindingError {
+    /// The member was added without a certificate identity (before steps were signed, or by a
+    /// service), so nothing can prove their steps.
+    #[error(
+        "{user} has no certificate bound (added before steps were signed, or by a service): an \
+         administrator must add them again with their certificate"
+    )]
+    NoIdentity {
+        /// The member.
+        user: String,
+    },
+    /// The certificate is another person's (or another certificate than the one bound).
+    #[error("{user}'s steps are proven by {bound}, not by {presented}")]
+    OtherIdentity {
+        /// The member.
+        user: String,
+        /// The identity bound to the member.
+        bound: String,
+        /// The identity of the certificate presented.
+        presented: String,
+    },
+    /// The organisation's own INN or OGRN in the store is not a valid requisite.
+    #[error("the organisation's requisites are invalid: {0}")]
+    OrganisationRequisites(String),
+    /// The certificate does not carry the organisation's INN (INNLE) and OGRN.
+    #[error("{0}")]
+    OtherOrganisation(String),
+}
+
 /// Checks that `certificate` proves `member`'s identity: the one place a signer is matched to
 /// the member whose step it signs.
 ///
 /// # Errors
-/// A sentence saying why not (no identity bound, another person, another certificate).
-pub fn bind_member(member: &Member, certificate: &Certificate) -> Result<(), String> {
+/// [`BindingError::NoIdentity`] when no identity is bound, [`BindingError::OtherIdentity`]
+/// when the certificate is another person's or another certificate.
+pub fn bind_member(member: &Member, certificate: &Certificate) -> Result<(), BindingError> {
     match &member.identity {
-        None => Err(format!(
-            "{} has no certificate bound (added before steps were signed, or by a service): an \
-             administrator must add them again with their certificate",
-            member.user
-        )),
+        None => Err(BindingError::NoIdentity {
+            user: member.user.clone(),
+        }),
         Some(identity) if identity.is_proven_by(certificate) => Ok(()),
-        Some(identity) => Err(format!(
-            "{}'s steps are proven by {identity}, not by {}",
-            member.user,
-            MemberIdentity::of(certificate),
-        )),
+        Some(identity) => Err(BindingError::OtherIdentity {
+            user: member.user.clone(),
+            bound: identity.to_string(),
+            presented: MemberIdentity::of(certificate).to_string(),
+        }),
     }
 }
 
@@ -197,16 +275,20 @@ pub fn bind_member(member: &Member, certificate: &Certificate) -> Result<(), Str
 /// signing step (send, accept, sign) and a director's registration need.
 ///
 /// # Errors
-/// A sentence naming the attribute that is missing or differs.
+/// [`BindingError::OtherOrganisation`] naming the attribute that is missing or differs;
+/// [`BindingError::OrganisationRequisites`] when the stored organisation's own requisites are
+/// not valid.
 pub fn bind_organisation(
     organisation: &Organisation,
     certificate: &Certificate,
-) -> Result<(), String> {
-    let inn = Inn::parse(&organisation.inn).map_err(|e| e.to_string())?;
-    let ogrn = Ogrn::parse(&organisation.ogrn).map_err(|e| e.to_string())?;
+) -> Result<(), BindingError> {
+    let requisites =
+        |e: &dyn std::fmt::Display| BindingError::OrganisationRequisites(e.to_string());
+    let inn = Inn::parse(&organisation.inn).map_err(|e| requisites(&e))?;
+    let ogrn = Ogrn::parse(&organisation.ogrn).map_err(|e| requisites(&e))?;
     RussianAttributes::from_certificate(certificate)
         .check_organisation(&inn, &ogrn)
-        .map_err(|e| e.to_string())
+        .map_err(|e| BindingError::OtherOrganisation(e.to_string()))
 }
 
 /// Who a signature must be from.
@@ -250,7 +332,7 @@ pub(super) fn select<'s>(
         if let Some(member) = expected.member
             && let Err(e) = bind_member(member, cert)
         {
-            not_member.push(e);
+            not_member.push(e.to_string());
             continue;
         }
         return Ok(s);

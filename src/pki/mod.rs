@@ -41,6 +41,6 @@ pub use error::PkiError;
 pub use expiry::{Expiry, expiring};
 pub use name::{DistinguishedName, GeneralName};
 pub use report::{CertificateReport, Finding, ReportedFinding, Status, ValidationReport};
-pub use time::UnixTime;
+pub use time::{TimeParseError, UnixTime};
 pub use trust::TrustStore;
 pub use validate::{RevocationMode, TimeAssurance, ValidationOptions, Validator};

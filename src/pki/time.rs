@@ -39,11 +39,13 @@ impl UnixTime {
     /// fractional seconds are truncated). A bare date `2027-01-01` means its midnight UTC.
     ///
     /// # Errors
-    /// A message naming what is wrong with the text.
-    pub fn parse_rfc3339(s: &str) -> Result<Self, String> {
-        let bad = || format!("not an RFC 3339 time: {s:?} (expected e.g. 2027-01-01T00:00:00Z)");
+    /// [`TimeParseError`], naming the text, when it is not such a time.
+    pub fn parse_rfc3339(s: &str) -> Result<Self, TimeParseError> {
+        let bad = || TimeParseError {
+            text: s.chars().take(64).collect(),
+        };
         let b = s.as_bytes();
-        let num = |r: core::ops::Range<usize>| -> Result<u32, String> {
+        let num = |r: core::ops::Range<usize>| -> Result<u32, TimeParseError> {
             let part = b.get(r).ok_or_else(bad)?;
             if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
                 return Err(bad());
@@ -129,10 +131,29 @@ impl fmt::Display for UnixTime {
     }
 }
 
-impl TryFrom<String> for UnixTime {
-    type Error = String;
+/// A text that is not an RFC 3339 time ([`UnixTime::parse_rfc3339`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeParseError {
+    /// The text (its first 64 characters).
+    pub text: String,
+}
 
-    fn try_from(s: String) -> Result<Self, String> {
+impl fmt::Display for TimeParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "not an RFC 3339 time: {:?} (expected e.g. 2027-01-01T00:00:00Z)",
+            self.text
+        )
+    }
+}
+
+impl std::error::Error for TimeParseError {}
+
+impl TryFrom<String> for UnixTime {
+    type Error = TimeParseError;
+
+    fn try_from(s: String) -> Result<Self, TimeParseError> {
         Self::parse_rfc3339(&s)
     }
 }

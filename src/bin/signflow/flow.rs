@@ -346,12 +346,12 @@ fn trust_material(
     args: &FlowArgs,
 ) -> Result<SignatureCheck, Failure> {
     let (trust, certificates, crls) = args.material.load()?;
-    Ok(SignatureCheck::Verify(Box::new(TrustMaterial {
+    Ok(SignatureCheck::verify(TrustMaterial {
         provider,
         trust,
         certificates,
         crls,
-    })))
+    }))
 }
 
 /// Runs `signflow flow …`.

@@ -48,9 +48,10 @@ pub enum StoreError {
         /// The stream's actual last sequence number.
         actual: u64,
     },
-    /// The database said no.
+    /// The database said no; the driver's error is kept as the source (for `sqlx::Error`,
+    /// `downcast_ref` it to tell a refused connection from a failed statement).
     #[error("database: {0}")]
-    Database(String),
+    Database(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     /// The database holds something no append of ours writes.
     #[error("corrupt store: {0}")]
     Corrupt(String),
@@ -80,7 +81,7 @@ impl StoreError {
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Database(e.to_string())
+        Self::Database(Box::new(e))
     }
 }
 

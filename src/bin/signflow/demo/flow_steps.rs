@@ -110,10 +110,7 @@ async fn steps(
     let store = SqliteStore::open(&db.to_string_lossy())
         .await
         .map_err(|e| Failure::new(Status::Io, format!("{}: {e}", db.display())))?;
-    let flow = Flow::new(
-        store,
-        SignatureCheck::Verify(Box::new(trust_material(provider)?)),
-    );
+    let flow = Flow::new(store, SignatureCheck::verify(trust_material(provider)?));
     let party = |k| Party::load(provider, k);
     let (boss, kuznetsova, ivanov) = (
         party(keys::BOSS)?,
