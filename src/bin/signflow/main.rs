@@ -19,6 +19,7 @@ mod input;
 mod inspect;
 mod out;
 mod p12;
+mod policy;
 mod secrets;
 mod xml;
 
