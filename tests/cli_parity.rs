@@ -104,7 +104,7 @@ fn russian_attributes_print_by_name_in_text_and_json() {
     let out = signflow(&["inspect", &leaf, "--json"]);
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let subject = v["subject"].as_str().unwrap();
+    let subject = v["objects"][0]["subject"].as_str().unwrap();
     // The values testdata/pki/generate.sh put in the subject (testdata/README.md).
     for want in [
         "INN=771234567859",
@@ -158,7 +158,7 @@ fn russian_attributes_print_by_name_in_text_and_json() {
     let out = signflow(&["inspect", &td("flow/director-romashka.pem"), "--json"]);
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let names: Vec<&str> = v["extensions"]
+    let names: Vec<&str> = v["objects"][0]["extensions"]
         .as_array()
         .unwrap()
         .iter()
@@ -167,7 +167,10 @@ fn russian_attributes_print_by_name_in_text_and_json() {
     for want in ["subjectSignTool", "issuerSignTool"] {
         assert!(names.contains(&want), "{want} not in {names:?}");
     }
-    assert_eq!(v["russian"]["subject_sign_tool"], "Signflow Test CSP 1.0");
+    assert_eq!(
+        v["objects"][0]["russian"]["subject_sign_tool"],
+        "Signflow Test CSP 1.0"
+    );
 }
 
 #[cfg(not(feature = "postgres"))]
