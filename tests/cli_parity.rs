@@ -188,3 +188,48 @@ fn a_postgres_store_without_the_feature_names_the_feature() {
         }
     }
 }
+
+/// The policy flags reach `verify-batch`'s CMS and XML verifications (through
+/// `BatchVerifier::with_validation`): without CRLs both files are indeterminate (3), with
+/// `--no-revocation` both valid (0).
+#[test]
+fn policy_flags_reach_verify_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to) in [
+        ("cms/rsa-attached.der", "a.p7s"),
+        ("xmldsig/xmlsec1-signed-rsa.xml", "c.xml"),
+    ] {
+        std::fs::copy(td(from), dir.path().join(to)).unwrap();
+    }
+    let run = |extra: &[&str]| {
+        let (root, ca) = (td("pki/root-ca.pem"), td("pki/intermediate-ca.pem"));
+        let mut a = vec![
+            "verify-batch",
+            dir.path().to_str().unwrap(),
+            "--trust",
+            &root,
+            "--untrusted",
+            &ca,
+            "--at",
+            "2027-01-01T00:00:00Z",
+            "--json",
+        ];
+        a.extend_from_slice(extra);
+        let out = signflow(&a);
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (out.status.code(), lines)
+    };
+    let (code, lines) = run(&[]);
+    assert_eq!(code, Some(3), "{lines:?}");
+    assert_eq!(
+        lines.last().unwrap()["summary"]["indeterminate"],
+        2,
+        "{lines:?}"
+    );
+    let (code, lines) = run(&["--no-revocation"]);
+    assert_eq!(code, Some(0), "{lines:?}");
+    assert_eq!(lines.last().unwrap()["summary"]["valid"], 2, "{lines:?}");
+}
