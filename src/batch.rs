@@ -53,7 +53,7 @@ use serde::Serialize;
 use crate::cms::{SignedData, Verifier, VerifyOptions};
 use crate::crypto::CryptoProvider;
 use crate::limits::{InputError, InputKind, InputLimits, read_capped_into};
-use crate::pki::{Certificate, Crl, Status, TrustStore, UnixTime};
+use crate::pki::{Certificate, Crl, Status, TrustStore, UnixTime, ValidationOptions};
 
 /// Largest file a batch reads by default, in bytes (larger files are format errors): the
 /// default cap of [`InputKind::Cms`]; XML documents have their own, smaller cap
@@ -416,7 +416,7 @@ pub struct BatchVerifier {
     trust: TrustStore,
     certificates: Vec<Certificate>,
     crls: Vec<Crl>,
-    time: UnixTime,
+    validation: ValidationOptions,
     limits: InputLimits,
 }
 
@@ -483,9 +483,19 @@ impl BatchVerifier {
             trust,
             certificates,
             crls,
-            time,
+            validation: ValidationOptions::at(time),
             limits: InputLimits::default(),
         }
+    }
+
+    /// This verifier validating certificates as `validation` says (its time included)
+    /// instead of [`ValidationOptions::at`] the time given to [`BatchVerifier::new`]. Its
+    /// `allow_sha1` and `allow_md5` also admit those hashes in XML digests and signature
+    /// methods, as they do in CMS.
+    #[must_use]
+    pub fn with_validation(mut self, validation: ValidationOptions) -> Self {
+        self.validation = validation;
+        self
     }
 
     /// This verifier reading each file within `limits` (CMS signatures as
@@ -546,7 +556,8 @@ impl BatchVerifier {
     ) -> Result<(Outcome, Vec<String>, Vec<String>), String> {
         let sd = SignedData::from_ber_vec(read(signature, InputKind::Cms, &self.limits)?)
             .map_err(|e| e.to_string())?;
-        let options = VerifyOptions::at(self.time);
+        let mut options = VerifyOptions::at(self.validation.time);
+        options.validation = self.validation.clone();
         let report = match (sd.is_detached(), content) {
             (false, _) => verifier.verify(&sd, None, &options),
             (true, Some(c)) => {
@@ -583,7 +594,10 @@ impl BatchVerifier {
 
     fn xml(&self, path: &Path) -> Result<(Outcome, Vec<String>, Vec<String>), String> {
         let bytes = read(path, InputKind::Xml, &self.limits)?;
-        let options = crate::xmldsig::VerifyOptions::at(self.time);
+        let mut options = crate::xmldsig::VerifyOptions::at(self.validation.time);
+        options.allow_sha1 = self.validation.allow_sha1;
+        options.allow_md5 = self.validation.allow_md5;
+        options.validation = self.validation.clone();
         let v = crate::xmldsig::verify(
             self.provider,
             &bytes,

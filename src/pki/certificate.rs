@@ -526,6 +526,20 @@ fn parse_extensions(
         out.profile_violations
             .push("cA asserted but keyUsage lacks keyCertSign (RFC 5280 §4.2.1.3, CA/B 7.1.2)");
     }
+    if out.name_constraints.as_ref().is_some_and(|(p, e)| {
+        p.iter()
+            .flatten()
+            .chain(e)
+            .any(|g| matches!(g, GeneralName::Dns(d) if !super::name::is_dns_constraint(d)))
+    }) {
+        // "www.host.com" and "host.com", never ".host.com" or "*.host.com" (limbo
+        // rfc5280::nc::invalid-dnsname-leading-period); outside strict mode a leading period
+        // still means "subdomains only", as OpenSSL reads it.
+        out.profile_violations.push(
+            "nameConstraints dNSName is not a host name (leading period, wildcard or bad \
+             label; RFC 5280 §4.2.1.10)",
+        );
+    }
     if out.name_constraints.is_some() && !is_ca {
         out.profile_violations
             .push("nameConstraints in an end-entity certificate (RFC 5280 §4.2.1.10)");

@@ -55,6 +55,37 @@ impl fmt::Display for DistinguishedName {
     }
 }
 
+/// Attributes named in a DN's text beyond x509-parser's own: the Russian qualified-certificate
+/// subject attributes (FSB Order 795), under the short names OpenSSL and CryptoPro print.
+const EXTRA_ATTRIBUTE_NAMES: [(&[u64], &str, &str); 5] = [
+    (&[1, 2, 643, 3, 131, 1, 1], "INN", "INN of a person (ИНН)"),
+    (
+        &[1, 2, 643, 100, 4],
+        "INNLE",
+        "INN of a legal entity (ИНН ЮЛ)",
+    ),
+    (&[1, 2, 643, 100, 1], "OGRN", "OGRN (ОГРН)"),
+    (&[1, 2, 643, 100, 5], "OGRNIP", "OGRNIP (ОГРНИП)"),
+    (&[1, 2, 643, 100, 3], "SNILS", "SNILS (СНИЛС)"),
+];
+
+/// The names a DN's text gives its attribute types: x509-parser's registry (what its own
+/// `Display` uses) plus [`EXTRA_ATTRIBUTE_NAMES`], so that a Russian subject reads
+/// `OGRN=1027700132195` rather than `OID(1.2.643.100.1)=1027700132195`.
+fn display_registry() -> &'static x509_parser::oid_registry::OidRegistry<'static> {
+    use x509_parser::oid_registry::{Oid, OidEntry, OidRegistry};
+    static REGISTRY: std::sync::OnceLock<OidRegistry<'static>> = std::sync::OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut registry = OidRegistry::default().with_all_crypto().with_x509();
+        for (arcs, short, description) in EXTRA_ATTRIBUTE_NAMES {
+            if let Ok(oid) = Oid::from(arcs) {
+                registry.insert(oid, OidEntry::new(short, description));
+            }
+        }
+        registry
+    })
+}
+
 fn normalize_text(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
@@ -110,7 +141,9 @@ impl DistinguishedName {
         Self {
             der: name.as_raw().to_vec(),
             rdns,
-            display: name.to_string(),
+            display: name
+                .to_string_with_registry(display_registry())
+                .unwrap_or_else(|_| name.to_string()),
         }
     }
 
@@ -222,6 +255,40 @@ impl GeneralName {
         }
     }
 
+    /// Whether `self` (a name from a certificate) may name something within the excluded
+    /// subtree `base`: [`GeneralName::within`], except that a wildcard dNSName (`*.example.com`)
+    /// stands for every name it matches, so it is excluded when any of them is
+    /// (CVE-2025-61727: `*.example.com` under an excluded `bar.example.com`).
+    fn may_be_within(&self, base: &GeneralName) -> Option<bool> {
+        match (self, base) {
+            (Self::Dns(n), Self::Dns(b)) => Some(match n.strip_prefix("*.") {
+                Some(rest) => wildcard_may_match(rest, b),
+                None => dns_within(n, b),
+            }),
+            _ => self.within(base),
+        }
+    }
+
+    /// Whether `self` (a name from a certificate) is well formed for its kind, so that
+    /// comparing it with a constraint means something: a dNSName in preferred name syntax (a
+    /// leading `*` label allowed), an rfc822Name `local@host` with one unquoted `@`, an
+    /// iPAddress of 4 or 16 bytes. Other forms are not checked here.
+    fn is_well_formed(&self) -> bool {
+        match self {
+            Self::Dns(n) => is_host_name(n.strip_prefix("*.").unwrap_or(n)),
+            Self::Rfc822(n) => match n.rsplit_once('@') {
+                Some((local, host)) => {
+                    !local.is_empty()
+                        && (local.starts_with('"') || !local.contains('@'))
+                        && is_host_name(host)
+                }
+                None => false,
+            },
+            Self::Ip(b) => matches!(b.len(), 4 | 16),
+            _ => true,
+        }
+    }
+
     /// A number per kind, to group constraints by type.
     pub(crate) fn kind(&self) -> u8 {
         match self {
@@ -233,6 +300,43 @@ impl GeneralName {
             Self::Other(t) => 100 + t,
         }
     }
+}
+
+/// Whether `name` is a host name in preferred name syntax (RFC 1034 §3.5 as RFC 5280
+/// §4.2.1.6 asks, digits allowed first as RFC 1123 does): dot-separated labels of letters,
+/// digits and inner hyphens, at most 63 bytes each, one final dot allowed.
+fn is_host_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            let b = label.as_bytes();
+            !b.is_empty()
+                && b.len() <= 63
+                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+                && b.first() != Some(&b'-')
+                && b.last() != Some(&b'-')
+        })
+}
+
+/// Whether `name` is a dNSName constraint as RFC 5280 §4.2.1.10 writes them: a host name
+/// (subdomains are implied, so no leading period or wildcard), or empty (every name).
+pub(crate) fn is_dns_constraint(name: &str) -> bool {
+    name.is_empty() || is_host_name(name)
+}
+
+/// Whether some name `*.rest` matches (one label in place of `*`) lies within `base`.
+fn wildcard_may_match(rest: &str, base: &str) -> bool {
+    let rest = rest.trim_end_matches('.');
+    let base = base.trim_end_matches('.');
+    if let Some(domain) = base.strip_prefix('.') {
+        // Subdomains of `domain`: `x.rest` is one when `rest` is `domain` or below it.
+        return rest.eq_ignore_ascii_case(domain) || ends_with_label(rest, domain);
+    }
+    // `base` and below: every `x.rest` when `rest` is within `base`; otherwise only `base`
+    // itself, when it is one label above `rest`.
+    dns_within(rest, base)
+        || (ends_with_label(base, rest) && !base[..base.len() - rest.len() - 1].contains('.'))
 }
 
 fn dns_within(name: &str, base: &str) -> bool {
@@ -355,7 +459,14 @@ impl NameConstraints {
         if matches!(name, GeneralName::Other(_)) {
             return excluded.is_empty() && permitted.next().is_none();
         }
-        !excluded.iter().any(|base| name.within(base) == Some(true))
+        // A malformed name cannot be shown to lie inside (or outside) a subtree of its form
+        // (limbo rfc5280::nc::nc-permits-invalid-dns-san, -email-san).
+        if !name.is_well_formed() {
+            return excluded.is_empty() && permitted.next().is_none();
+        }
+        !excluded
+            .iter()
+            .any(|base| name.may_be_within(base) == Some(true))
             && permitted.all(|subtrees| subtrees.iter().any(|b| name.within(b) == Some(true)))
     }
 }
@@ -412,6 +523,54 @@ mod tests {
         assert!(ip_within(&[10, 1, 2, 3], &[10, 0, 0, 0, 255, 0, 0, 0]));
         assert!(!ip_within(&[11, 1, 2, 3], &[10, 0, 0, 0, 255, 0, 0, 0]));
         assert!(!ip_within(&[10, 1, 2, 3], &[10; 32]));
+    }
+
+    #[test]
+    fn wildcards_are_excluded_when_any_name_they_match_is() {
+        let wildcard = GeneralName::Dns("*.example.com".into());
+        let dns = |s: &str| GeneralName::Dns(s.into());
+        for (base, excluded) in [
+            ("bar.example.com", true),
+            ("example.com", true),
+            ("com", true),
+            ("a.bar.example.com", false),
+            ("example.org", false),
+            (".example.com", true),
+            (".com", true),
+            (".bar.example.com", false),
+        ] {
+            assert_eq!(
+                wildcard.may_be_within(&dns(base)),
+                Some(excluded),
+                "*.example.com against excluded {base}"
+            );
+        }
+        // Against a permitted subtree the wildcard must lie inside as written.
+        assert_eq!(wildcard.within(&dns("bar.example.com")), Some(false));
+        assert_eq!(wildcard.within(&dns("example.com")), Some(true));
+    }
+
+    #[test]
+    fn malformed_names_are_never_within_a_subtree() {
+        let mut nc = NameConstraints::default();
+        let permitted = [
+            GeneralName::Dns("example.com".into()),
+            GeneralName::Rfc822("example.com".into()),
+        ];
+        nc.add(Some(&permitted), &[]);
+        assert!(nc.permits(&GeneralName::Dns("foo.example.com".into())));
+        assert!(nc.permits(&GeneralName::Dns("*.example.com".into())));
+        assert!(!nc.permits(&GeneralName::Dns(".example.com".into())));
+        assert!(!nc.permits(&GeneralName::Dns("foo..example.com".into())));
+        assert!(nc.permits(&GeneralName::Rfc822("user@example.com".into())));
+        assert!(!nc.permits(&GeneralName::Rfc822("invalid@address@example.com".into())));
+        assert!(!nc.permits(&GeneralName::Rfc822("@example.com".into())));
+        // Without a constraint of its form a malformed name is not this check's business.
+        assert!(NameConstraints::default().permits(&GeneralName::Dns(".example.com".into())));
+        assert!(is_dns_constraint("example.com"));
+        assert!(is_dns_constraint(""));
+        assert!(!is_dns_constraint(".example.com"));
+        assert!(!is_dns_constraint("*.example.com"));
     }
 
     #[test]

@@ -24,8 +24,9 @@ use signflow::batch::{
 use signflow::crypto::CryptoProvider;
 
 use crate::exit::{Failure, Status};
-use crate::input::{self, TrustArgs};
+use crate::input;
 use crate::out::Out;
+use crate::policy::VerifyPolicyArgs;
 
 #[derive(Args, Debug)]
 pub struct VerifyBatchArgs {
@@ -34,10 +35,7 @@ pub struct VerifyBatchArgs {
     #[arg(required = true, value_name = "DIR|FILE")]
     paths: Vec<PathBuf>,
     #[command(flatten)]
-    material: TrustArgs,
-    /// Validation time, RFC 3339 (default: now).
-    #[arg(long, value_name = "RFC3339")]
-    at: Option<String>,
+    policy: VerifyPolicyArgs,
     /// Worker threads, 1 to four per core (default: one per core).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
@@ -75,8 +73,8 @@ pub fn run(
         Some(n) => n,
         None => max / 4,
     };
-    let (trust, certificates, crls) = args.material.load()?;
-    let time = input::time(args.at.as_deref())?;
+    let validation = args.policy.validation()?;
+    let (trust, certificates, crls) = args.policy.material.load()?;
     let walk = WalkOptions {
         follow_symlinks: args.follow_symlinks,
         max_depth: args.max_depth,
@@ -91,8 +89,9 @@ pub fn run(
             "no signature files found (*.p7s, *.p7m, *.sig, *.cms, *.xml)",
         ));
     }
-    let verifier =
-        BatchVerifier::new(provider, trust, certificates, crls, time).with_limits(input::limits());
+    let verifier = BatchVerifier::new(provider, trust, certificates, crls, validation.time)
+        .with_validation(validation)
+        .with_limits(input::limits());
     let bar = (!json && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(inputs.len() as u64);
         bar.set_style(

@@ -8,24 +8,16 @@ use signflow::crypto::CryptoProvider;
 use signflow::pki::{ANY_POLICY, KeyUsage, Status, ValidationOptions, Validator};
 
 use crate::exit::{Failure, Status as Exit};
-use crate::input::{self, TrustArgs};
+use crate::input;
 use crate::out::Out;
+use crate::policy::VerifyPolicyArgs;
 
 #[derive(Args, Debug)]
 pub struct VerifyChainArgs {
     /// The certificate to validate (PEM or DER; the first certificate of a PEM file).
     cert: PathBuf,
     #[command(flatten)]
-    material: TrustArgs,
-    /// Skip revocation checking.
-    #[arg(long)]
-    no_revocation: bool,
-    /// Accept CRLs whose nextUpdate has passed.
-    #[arg(long)]
-    accept_stale_crls: bool,
-    /// Validation time, RFC 3339 (default: now).
-    #[arg(long, value_name = "RFC3339")]
-    at: Option<String>,
+    policy: VerifyPolicyArgs,
     /// Acceptable certificate policy OID (repeatable; default anyPolicy).
     #[arg(long = "policy", value_name = "OID")]
     policies: Vec<String>,
@@ -43,7 +35,7 @@ pub struct VerifyChainArgs {
     eku: Vec<String>,
     /// Key usage the end certificate must allow, RFC 5280 name such as digitalSignature or
     /// nonRepudiation (repeatable: all must be allowed). Default: digitalSignature or
-    /// nonRepudiation, as for a signer.
+    /// nonRepudiation, as for a signer; `any` alone: no key-usage requirement.
     #[arg(long = "key-usage", value_name = "NAME")]
     key_usage: Vec<String>,
     /// Maximum number of certificates below the trust anchor.
@@ -52,7 +44,7 @@ pub struct VerifyChainArgs {
 }
 
 pub fn options(args: &VerifyChainArgs) -> Result<ValidationOptions, Failure> {
-    let mut opts = ValidationOptions::at(input::time(args.at.as_deref())?);
+    let mut opts = args.policy.validation()?;
     if !args.policies.is_empty() {
         for p in &args.policies {
             if const_oid::ObjectIdentifier::new(p).is_err() {
@@ -78,14 +70,16 @@ pub fn options(args: &VerifyChainArgs) -> Result<ValidationOptions, Failure> {
         }
     }
     opts.required_eku = args.eku.clone();
-    if !args.key_usage.is_empty() {
+    if args.key_usage.len() == 1 && args.key_usage[0] == "any" {
+        opts.end_entity_key_usage.clear();
+    } else if !args.key_usage.is_empty() {
         let mut mask = 0u16;
         for name in &args.key_usage {
             mask |= KeyUsage::bit_from_name(name).ok_or_else(|| {
                 Failure::new(
                     Exit::Usage,
                     format!(
-                        "--key-usage {name}: expected one of {}",
+                        "--key-usage {name}: expected one of {} (or any, alone)",
                         KeyUsage::NAMES.join(", ")
                     ),
                 )
@@ -96,23 +90,14 @@ pub fn options(args: &VerifyChainArgs) -> Result<ValidationOptions, Failure> {
     if let Some(d) = args.max_depth {
         opts.max_depth = d;
     }
-    if args.no_revocation {
-        opts.revocation = signflow::pki::RevocationMode::Off;
-    }
-    opts.accept_stale_crls = args.accept_stale_crls;
     Ok(opts)
 }
 
 pub fn run(provider: &CryptoProvider, args: &VerifyChainArgs, json: bool) -> Result<Exit, Failure> {
-    if args.material.trust.is_empty() {
-        return Err(Failure::new(
-            Exit::Usage,
-            "at least one --trust FILE|DIR is required",
-        ));
-    }
+    args.policy.require_trust()?;
     let opts = options(args)?;
     let cert = input::certificates(&args.cert)?.remove(0);
-    let (trust, intermediates, crls) = args.material.load()?;
+    let (trust, intermediates, crls) = args.policy.material.load()?;
     let report = Validator::new(provider, &trust, intermediates, crls).validate(&cert, &opts);
     if json {
         let mut value =

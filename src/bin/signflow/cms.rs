@@ -9,18 +9,19 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use signflow::cms::{
     CmsError, Content, SignOptions, SignedData, Signer, SignerIdentifierKind, ValidationTime,
-    Verifier, VerifyOptions,
+    Verifier,
 };
 use signflow::crypto::{
     CryptoProvider, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm, SigningKey,
 };
 use signflow::limits::InputKind;
-use signflow::pki::{RevocationMode, Status, UnixTime};
+use signflow::pki::{Status, UnixTime};
 
 use crate::exit::{Failure, Status as Exit};
 use crate::identity::SignerArgs;
-use crate::input::{self, TrustArgs};
+use crate::input;
 use crate::out::{Out, warn};
+use crate::policy::VerifyPolicyArgs;
 
 #[derive(Args, Debug)]
 pub struct SignCmsArgs {
@@ -83,27 +84,11 @@ pub struct VerifyCmsArgs {
     #[arg(long, value_name = "FILE")]
     content: Option<PathBuf>,
     #[command(flatten)]
-    material: TrustArgs,
-    /// Validation time, RFC 3339 (default: now).
-    #[arg(long, value_name = "RFC3339")]
-    at: Option<String>,
+    policy: VerifyPolicyArgs,
     /// Validate each signer's certificate at the signing time it claims (unverified; reported
     /// as such), falling back to --at.
     #[arg(long)]
     at_signing_time: bool,
-    /// Skip revocation checking.
-    #[arg(long)]
-    no_revocation: bool,
-    /// Accept CRLs whose nextUpdate has passed.
-    #[arg(long)]
-    accept_stale_crls: bool,
-    /// Accept SHA-1 signatures (old documents; reported as weak).
-    #[arg(long)]
-    allow_sha1: bool,
-    /// Accept MD5 digests and MD5-signed certificates (broken: only for old archives trusted
-    /// by other means; reported as weak).
-    #[arg(long)]
-    allow_md5: bool,
     /// Write the attached content to FILE when the signature is valid.
     #[arg(long, value_name = "FILE")]
     output_content: Option<PathBuf>,
@@ -289,26 +274,13 @@ pub fn verify(
     args: &VerifyCmsArgs,
     json: bool,
 ) -> Result<Exit, Failure> {
-    if args.material.trust.is_empty() {
-        return Err(Failure::new(
-            Exit::Usage,
-            "at least one --trust FILE|DIR is required",
-        ));
-    }
-    let mut validation = signflow::pki::ValidationOptions::at(input::time(args.at.as_deref())?);
-    if args.no_revocation {
-        validation.revocation = RevocationMode::Off;
-    }
-    validation.accept_stale_crls = args.accept_stale_crls;
-    validation.allow_sha1 = args.allow_sha1;
-    validation.allow_md5 = args.allow_md5;
-    let mut options = VerifyOptions::at(validation.time);
-    options.validation = validation;
+    args.policy.require_trust()?;
+    let mut options = args.policy.cms()?;
     if args.at_signing_time {
         options.time = ValidationTime::ClaimedSigningTime;
     }
 
-    let (trust, certificates, crls) = args.material.load()?;
+    let (trust, certificates, crls) = args.policy.material.load()?;
 
     let signed = read_signed_data(&args.signature)?;
     if args.output_content.is_some() && signed.is_detached() {

@@ -329,6 +329,23 @@ fn store_status(e: &StoreError) -> Status {
     }
 }
 
+/// A `postgres://` (or `postgresql://`) store on a binary built without the `postgres`
+/// feature: a usage error (64) that says how to get one, rather than "unsupported location".
+fn missing_store_feature(location: &str) -> Result<(), Failure> {
+    // The same test as `AnyStore::open`.
+    let postgres = location.starts_with("postgres://") || location.starts_with("postgresql://");
+    if postgres && !cfg!(feature = "postgres") {
+        return Err(Failure::new(
+            Status::Usage,
+            format!(
+                "{location}: a PostgreSQL store, but this signflow was built without the \
+                 `postgres` feature (rebuild with `cargo build --features cli,postgres`)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn flow_failure(e: FlowError) -> Failure {
     let status = match &e {
         FlowError::Refused(_) | FlowError::Integrity(_) | FlowError::Corrupt(_) => Status::Invalid,
@@ -407,6 +424,7 @@ async fn run_async(
     args: &FlowArgs,
     json: bool,
 ) -> Result<Status, Failure> {
+    missing_store_feature(&args.db)?;
     let open = if matches!(args.command, FlowCommand::Init) {
         AnyStore::open(&args.db).await
     } else {

@@ -135,7 +135,7 @@ pub struct TrustArgs {
     #[arg(long, value_name = "FILE")]
     pub untrusted: Vec<PathBuf>,
     /// CRLs (repeatable). Without a CRL covering each certificate, revocation is unknown and
-    /// the result indeterminate (unless the command offers --no-revocation).
+    /// the result indeterminate (unless --no-revocation, where the command offers it).
     #[arg(long, value_name = "FILE")]
     pub crl: Vec<PathBuf>,
 }

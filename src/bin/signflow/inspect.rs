@@ -57,6 +57,35 @@ fn key_description(spki: &[u8]) -> String {
     }
 }
 
+/// The name of a certificate extension, for those RFC 5280 and the Russian qualified-certificate
+/// rules (FSB Order 795) define.
+fn extension_name(oid: &str) -> Option<&'static str> {
+    use signflow::pki::russian::oid as ru;
+    Some(match oid {
+        ru::SUBJECT_SIGN_TOOL => "subjectSignTool",
+        ru::ISSUER_SIGN_TOOL => "issuerSignTool",
+        "2.5.29.14" => "subjectKeyIdentifier",
+        "2.5.29.15" => "keyUsage",
+        "2.5.29.17" => "subjectAltName",
+        "2.5.29.18" => "issuerAltName",
+        "2.5.29.19" => "basicConstraints",
+        "2.5.29.30" => "nameConstraints",
+        "2.5.29.31" => "cRLDistributionPoints",
+        "2.5.29.32" => "certificatePolicies",
+        "2.5.29.33" => "policyMappings",
+        "2.5.29.35" => "authorityKeyIdentifier",
+        "2.5.29.36" => "policyConstraints",
+        "2.5.29.37" => "extKeyUsage",
+        "2.5.29.46" => "freshestCRL",
+        "2.5.29.54" => "inhibitAnyPolicy",
+        "2.5.29.16" => "privateKeyUsagePeriod",
+        "1.3.6.1.5.5.7.1.1" => "authorityInfoAccess",
+        "1.3.6.1.5.5.7.1.11" => "subjectInfoAccess",
+        "1.3.6.1.5.5.7.1.3" => "qcStatements",
+        _ => return None,
+    })
+}
+
 pub fn certificate_json(c: &Certificate) -> Value {
     let ext = c.extensions();
     let russian = signflow::pki::russian::RussianAttributes::from_certificate(c);
@@ -84,7 +113,7 @@ pub fn certificate_json(c: &Certificate) -> Value {
         "key_usage": ext.key_usage.map(|k| k.names()),
         "extended_key_usage": ext.extended_key_usage,
         "policies": ext.policies,
-        "extensions": ext.present.iter().map(|(oid, critical)| json!({"oid": oid, "critical": critical})).collect::<Vec<_>>(),
+        "extensions": ext.present.iter().map(|(oid, critical)| json!({"oid": oid, "name": extension_name(oid), "critical": critical})).collect::<Vec<_>>(),
     })
 }
 

@@ -6,7 +6,9 @@
 //! 74 I/O (standard output included: a closed pipe or a full disk is 74, never a panic);
 //! `--json` prints a machine-readable report on stdout; passwords only through
 //! `--password-env` or `--password-file`; PEM or DER inputs, each read within its
-//! `--max-input` cap (2 when over it); `--at RFC3339` for the validation time.
+//! `--max-input` cap (2 when over it); the verifying commands share one set of trust and
+//! policy flags (`--trust --untrusted --crl --at --no-revocation --accept-stale-crls
+//! --allow-sha1 --allow-md5 --strict`, policy.rs).
 
 mod batch;
 mod chain;
@@ -19,6 +21,7 @@ mod input;
 mod inspect;
 mod out;
 mod p12;
+mod policy;
 mod secrets;
 mod xml;
 

@@ -11,15 +11,16 @@ use signflow::crypto::{
     SigningKey,
 };
 use signflow::limits::InputKind;
-use signflow::pki::{RevocationMode, Status, ValidationOptions};
+use signflow::pki::Status;
 use signflow::xmldsig::{
-    C14nMethod, Layout, Placement, SignError, SignOptions, VerifyOptions, XmlError, XmlVerification,
+    C14nMethod, Layout, Placement, SignError, SignOptions, XmlError, XmlVerification,
 };
 
 use crate::exit::{Failure, Status as Exit};
 use crate::identity::SignerArgs;
-use crate::input::{self, TrustArgs};
+use crate::input;
 use crate::out::{Out, warn};
+use crate::policy::VerifyPolicyArgs;
 
 #[derive(Args, Debug)]
 pub struct SignXmlArgs {
@@ -80,25 +81,9 @@ pub struct VerifyXmlArgs {
     /// The signed XML document.
     file: PathBuf,
     /// --trust (at least one), --untrusted (intermediates, or the signer's certificate when
-    /// KeyInfo leaves it out or only names it), --crl.
+    /// KeyInfo leaves it out or only names it), --crl, and the policy flags.
     #[command(flatten)]
-    material: TrustArgs,
-    /// Validation time, RFC 3339 (default: now).
-    #[arg(long, value_name = "RFC3339")]
-    at: Option<String>,
-    /// Skip revocation checking.
-    #[arg(long)]
-    no_revocation: bool,
-    /// Accept CRLs whose nextUpdate has passed.
-    #[arg(long)]
-    accept_stale_crls: bool,
-    /// Accept SHA-1 digests and signatures (old documents; reported as weak).
-    #[arg(long)]
-    allow_sha1: bool,
-    /// Accept MD5 digests, HMAC and signatures, and MD5-signed certificates (broken: only for
-    /// old archives trusted by other means; reported as weak).
-    #[arg(long)]
-    allow_md5: bool,
+    policy: VerifyPolicyArgs,
     /// Content of a detached reference: URI=FILE (repeatable). Nothing is ever fetched.
     #[arg(long, value_name = "URI=FILE")]
     detached: Vec<String>,
@@ -245,23 +230,8 @@ pub fn verify(
     args: &VerifyXmlArgs,
     json: bool,
 ) -> Result<Exit, Failure> {
-    if args.material.trust.is_empty() {
-        return Err(Failure::new(
-            Exit::Usage,
-            "at least one --trust FILE|DIR is required",
-        ));
-    }
-    let mut validation = ValidationOptions::at(input::time(args.at.as_deref())?);
-    if args.no_revocation {
-        validation.revocation = RevocationMode::Off;
-    }
-    validation.accept_stale_crls = args.accept_stale_crls;
-    validation.allow_sha1 = args.allow_sha1;
-    validation.allow_md5 = args.allow_md5;
-    let mut options = VerifyOptions::at(validation.time);
-    options.validation = validation;
-    options.allow_sha1 = args.allow_sha1;
-    options.allow_md5 = args.allow_md5;
+    args.policy.require_trust()?;
+    let mut options = args.policy.xml()?;
     options.relationship_legacy = args.relationship_legacy;
     for d in &args.detached {
         let Some((uri, file)) = d.split_once('=') else {
@@ -274,7 +244,7 @@ pub fn verify(
             .detached
             .push((uri.to_owned(), input::read(Path::new(file))?));
     }
-    let (trust, certificates, crls) = args.material.load()?;
+    let (trust, certificates, crls) = args.policy.material.load()?;
     let xml = input::read_as(&args.file, InputKind::Xml)?;
     let result = signflow::xmldsig::verify(provider, &xml, &trust, &certificates, &crls, &options)
         .map_err(|e| match e {

@@ -1,0 +1,84 @@
+//! The trust and policy flags every verifying command takes (`verify-chain`, `verify cms`,
+//! `verify xml`, `verify-batch`), parsed by one clap struct and mapped to the library's options
+//! here only (README, "CLI conventions").
+
+use signflow::pki::{RevocationMode, ValidationOptions};
+
+use crate::exit::{Failure, Status};
+use crate::input::{self, TrustArgs};
+
+/// `--trust --untrusted --crl --at --no-revocation --accept-stale-crls --allow-sha1
+/// --allow-md5 --strict`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct VerifyPolicyArgs {
+    /// --trust (at least one), --untrusted, --crl.
+    #[command(flatten)]
+    pub material: TrustArgs,
+    /// Validation time, RFC 3339 (default: now).
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Skip revocation checking.
+    #[arg(long)]
+    pub no_revocation: bool,
+    /// Accept CRLs whose nextUpdate has passed.
+    #[arg(long)]
+    pub accept_stale_crls: bool,
+    /// Accept SHA-1 in certificate, CRL and document signatures and digests (and RIPEMD-160
+    /// in XML): old documents and PKIs; reported as weak.
+    #[arg(long)]
+    pub allow_sha1: bool,
+    /// Accept MD5 digests, HMAC and signatures, and MD5-signed certificates (broken: only for
+    /// old archives trusted by other means; reported as weak).
+    #[arg(long)]
+    pub allow_md5: bool,
+    /// Enforce the RFC 5280 certificate profile as well as its path validation (critical
+    /// basicConstraints on CAs, key identifiers, cRLNumber, ...), like OpenSSL's
+    /// `-x509_strict`.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+impl VerifyPolicyArgs {
+    /// Usage error (64) unless at least one `--trust` is given.
+    pub fn require_trust(&self) -> Result<(), Failure> {
+        if self.material.trust.is_empty() {
+            return Err(Failure::new(
+                Status::Usage,
+                "at least one --trust FILE|DIR is required",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The path-validation options these flags ask for (the one place they are mapped).
+    pub fn validation(&self) -> Result<ValidationOptions, Failure> {
+        let mut v = ValidationOptions::at(input::time(self.at.as_deref())?);
+        if self.no_revocation {
+            v.revocation = RevocationMode::Off;
+        }
+        v.accept_stale_crls = self.accept_stale_crls;
+        v.allow_sha1 = self.allow_sha1;
+        v.allow_md5 = self.allow_md5;
+        v.strict = self.strict;
+        Ok(v)
+    }
+
+    /// CMS verification options around [`VerifyPolicyArgs::validation`].
+    pub fn cms(&self) -> Result<signflow::cms::VerifyOptions, Failure> {
+        let validation = self.validation()?;
+        let mut options = signflow::cms::VerifyOptions::at(validation.time);
+        options.validation = validation;
+        Ok(options)
+    }
+
+    /// XMLDSig verification options around [`VerifyPolicyArgs::validation`]: the SHA-1 and MD5
+    /// switches cover the document's digests and signature method as well.
+    pub fn xml(&self) -> Result<signflow::xmldsig::VerifyOptions, Failure> {
+        let validation = self.validation()?;
+        let mut options = signflow::xmldsig::VerifyOptions::at(validation.time);
+        options.allow_sha1 = validation.allow_sha1;
+        options.allow_md5 = validation.allow_md5;
+        options.validation = validation;
+        Ok(options)
+    }
+}
