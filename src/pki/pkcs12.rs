@@ -14,7 +14,7 @@
 //! | integrity, PBMAC1 ([RFC 9579]) | PBKDF2 (HMAC-SHA1/224/256/384/512) keying HMAC-SHA1/224/256/384/512 (OpenSSL 3.4's `-pbmac1_pbkdf2`) |
 //! | encryption, PBES2 ([RFC 8018]) | PBKDF2 with HMAC-SHA1/224/256/384/512 and AES-128/192/256-CBC or DES-EDE3-CBC |
 //! | encryption, RFC 7292 Appendix C | `pbeWithSHAAnd3-KeyTripleDES-CBC`, `pbeWithSHAAnd2-KeyTripleDES-CBC`, `pbeWithSHAAnd128BitRC2-CBC`, `pbeWithSHAAnd40BitRC2-CBC` |
-//! | GOST ([RFC 9548], Р 50.1.112-2016, OpenSSL's GOST engine; `pkcs12_gost.rs`) | MAC HMAC-Streebog-256/512 keyed by the last 32 of 96 bytes of PBKDF2-HMAC-Streebog over the UTF-8 password; PBES2 with PBKDF2-HMAC-Streebog-256/512 (or the SHA PRFs) and GOST 28147-89 CFB (S-boxes Test, CryptoPro-A…D, TC26-Z; CryptoPro key meshing), Kuznyechik or Magma CTR-ACPKM and CTR-ACPKM-OMAC |
+//! | GOST ([RFC 9548], Р 50.1.112-2016, OpenSSL's GOST engine; `pkcs12_gost.rs`) | MAC HMAC-Streebog-256/512 keyed by the last 32 of 96 bytes of PBKDF2-HMAC-Streebog over the UTF-8 password; PBES2 with PBKDF2-HMAC-Streebog-256/512 (or the SHA PRFs) and GOST 28147-89 CFB (S-boxes Test, CryptoPro-A/B/C, TC26-Z; not CryptoPro-D; CryptoPro key meshing), Kuznyechik or Magma CTR-ACPKM and CTR-ACPKM-OMAC |
 //! | bags | keyBag, pkcs8ShroudedKeyBag, certBag (X.509), safeContentsBag; CRL, secret and unknown bags are counted and skipped |
 //!
 //! [`to_der_gost`] writes the TC26 profile (`pkcs12_gost_write.rs`).

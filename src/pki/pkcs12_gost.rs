@@ -46,7 +46,6 @@ pub(super) enum Sbox {
     CryptoProA,
     CryptoProB,
     CryptoProC,
-    CryptoProD,
     Tc26Z,
 }
 
@@ -57,7 +56,9 @@ impl Sbox {
             "1.2.643.2.2.31.1" => Self::CryptoProA,
             "1.2.643.2.2.31.2" => Self::CryptoProB,
             "1.2.643.2.2.31.3" => Self::CryptoProC,
-            "1.2.643.2.2.31.4" => Self::CryptoProD,
+            // CryptoPro-D (1.2.643.2.2.31.4) is refused as unsupported: the `magma` crate's
+            // CryptoPro-D S-box does not decrypt the GOST engine's CryptoPro-D files (A, B, C
+            // and Z do), and which side differs is not settled.
             "1.2.643.7.1.2.5.1.1" => Self::Tc26Z,
             _ => return None,
         })
@@ -69,7 +70,6 @@ impl Sbox {
             Self::CryptoProA => "CryptoPro-A",
             Self::CryptoProB => "CryptoPro-B",
             Self::CryptoProC => "CryptoPro-C",
-            Self::CryptoProD => "CryptoPro-D",
             Self::Tc26Z => "TC26-Z",
         }
     }
@@ -384,7 +384,6 @@ fn gost89_cfb(sbox: Sbox, key: &[u8; 32], iv: &[u8; 8], data: &mut [u8], encrypt
         Sbox::CryptoProA => cfb::<magma::Gost89CryptoProA>(key, iv, data, m, encrypt),
         Sbox::CryptoProB => cfb::<magma::Gost89CryptoProB>(key, iv, data, m, encrypt),
         Sbox::CryptoProC => cfb::<magma::Gost89CryptoProC>(key, iv, data, m, encrypt),
-        Sbox::CryptoProD => cfb::<magma::Gost89CryptoProD>(key, iv, data, m, encrypt),
         Sbox::Tc26Z => cfb::<magma::Magma>(key, iv, data, m, encrypt),
     }
 }
