@@ -397,9 +397,8 @@ fn bump_iterations(der: &[u8], from: u32, to: u32) -> Vec<u8> {
             let body = &data[i + 1 + hl..i + 1 + hl + len];
             let constructed = tag & 0x20 != 0;
             // OCTET STRINGs that hold DER (the authSafe and its safe contents) are walked too.
-            let inner = if constructed {
-                walk(body, from, to)
-            } else if tag == 0x04 && body.first() == Some(&0x30) && parses(body) {
+            let holds_der = tag == 0x04 && body.first() == Some(&0x30) && parses(body);
+            let inner = if constructed || holds_der {
                 walk(body, from, to)
             } else if tag == 0x02 && body == from {
                 to.to_vec()
