@@ -19,6 +19,14 @@ seed crypto_inputs testdata/openssl/*.sig
 seed pki_parsing testdata/pki/*.der testdata/pki/*.crl.der testdata/pkits/certs/GoodCACert.crt \
   testdata/pkits/crls/GoodCACRL.crl
 seed pkcs12_import testdata/pki/*.p12
+# pkcs12_gost: the first byte picks the password (even: the engine files', odd: the RFC's).
+mkdir -p fuzz/corpus/pkcs12_gost
+for f in testdata/gost-pkcs12/*.p12; do
+  { printf '\0'; cat "$f"; } >"fuzz/corpus/pkcs12_gost/$(basename "$f")"
+done
+for f in testdata/gost-pkcs12/vectors/*.p12; do
+  { printf '\1'; cat "$f"; } >"fuzz/corpus/pkcs12_gost/$(basename "$f")"
+done
 seed cms_verify testdata/cms/*.der
 # crl_lookup: CRLs as they are, and any non-DER bytes as a recipe for a CRL it builds itself.
 seed crl_lookup testdata/pki/*.crl.der testdata/pkits/crls/*.crl testdata/cms/content.txt

@@ -14,15 +14,19 @@
 //! | integrity, PBMAC1 ([RFC 9579]) | PBKDF2 (HMAC-SHA1/224/256/384/512) keying HMAC-SHA1/224/256/384/512 (OpenSSL 3.4's `-pbmac1_pbkdf2`) |
 //! | encryption, PBES2 ([RFC 8018]) | PBKDF2 with HMAC-SHA1/224/256/384/512 and AES-128/192/256-CBC or DES-EDE3-CBC |
 //! | encryption, RFC 7292 Appendix C | `pbeWithSHAAnd3-KeyTripleDES-CBC`, `pbeWithSHAAnd2-KeyTripleDES-CBC`, `pbeWithSHAAnd128BitRC2-CBC`, `pbeWithSHAAnd40BitRC2-CBC` |
+//! | GOST ([RFC 9548], Р 50.1.112-2016, OpenSSL's GOST engine; `pkcs12_gost.rs`) | MAC HMAC-Streebog-256/512 keyed by the last 32 of 96 bytes of PBKDF2-HMAC-Streebog over the UTF-8 password; PBES2 with PBKDF2-HMAC-Streebog-256/512 (or the SHA PRFs) and GOST 28147-89 CFB (S-boxes Test, CryptoPro-A/B/C, TC26-Z; not CryptoPro-D; CryptoPro key meshing), Kuznyechik or Magma CTR-ACPKM and CTR-ACPKM-OMAC |
 //! | bags | keyBag, pkcs8ShroudedKeyBag, certBag (X.509), safeContentsBag; CRL, secret and unknown bags are counted and skipped |
+//!
+//! [`to_der_gost`] writes the TC26 profile (`pkcs12_gost_write.rs`).
 //!
 //! Not supported (refused with [`Pkcs12Error::UnsupportedAlgorithm`] naming the OID): public-key
 //! integrity and privacy modes (`signedData` / `envelopedData`), the RC4 PBEs, PKCS#5 v1.5
-//! PBES1, scrypt, RC2, DES or GOST ciphers under PBES2, GOST (Streebog) MACs, SHA-3 MACs.
+//! PBES1, scrypt, RC2 or DES under PBES2, GOST R 34.11-94 MACs, SHA-3 MACs, CryptoPro's own
+//! key bag (1.2.840.113549.1.12.1.80).
 //!
 //! # Passwords
 //!
-//! PBES2 and PBMAC1 derive keys from the password's UTF-8 bytes. The RFC 7292 MAC and PBEs use
+//! PBES2, PBMAC1 and the GOST MAC derive keys from the password's UTF-8 bytes. The RFC 7292 MAC and PBEs use
 //! the password as a BMPString: UTF-16BE followed by two zero bytes (characters outside the BMP
 //! as surrogate pairs, as OpenSSL does). The empty password is therefore the two bytes `00 00`,
 //! as OpenSSL writes it; since some tools use zero bytes instead, both are tried. For a
@@ -51,6 +55,7 @@
 //! [RFC 7292]: https://www.rfc-editor.org/rfc/rfc7292
 //! [RFC 8018]: https://www.rfc-editor.org/rfc/rfc8018
 //! [RFC 9579]: https://www.rfc-editor.org/rfc/rfc9579
+//! [RFC 9548]: https://www.rfc-editor.org/rfc/rfc9548
 
 use core::fmt;
 
@@ -66,6 +71,13 @@ use x509_cert::attr::Attribute;
 use zeroize::Zeroizing;
 
 use crate::crypto::{CryptoError, CryptoProvider, PublicKeyInfo, SigningKey};
+
+#[path = "pkcs12_gost.rs"]
+mod gost;
+#[path = "pkcs12_gost_write.rs"]
+mod gost_write;
+
+pub use gost_write::{GostPbeCipher, to_der_gost};
 
 /// Largest file accepted: 16 MiB.
 pub const MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
@@ -973,12 +985,18 @@ impl Pkcs12Reader {
         });
         let mut tried: Vec<&[u8]> = Vec::new();
         for (i, form) in self.forms.iter().enumerate() {
-            if tried.contains(&form.bmp.as_slice()) {
+            // The GOST MAC key comes from PBKDF2 over the UTF-8 password (RFC 9548 §5).
+            let secret = if hash.is_gost() {
+                &form.utf8
+            } else {
+                &form.bmp
+            };
+            if tried.contains(&secret.as_slice()) {
                 continue;
             }
-            tried.push(&form.bmp);
-            charge(&mut self.budget, iterations, 1)?;
-            if hash.verify_pkcs12_mac(&form.bmp, salt, iterations, auth_safe, expected) {
+            tried.push(secret);
+            charge(&mut self.budget, iterations, hash.mac_key_blocks())?;
+            if hash.verify_pkcs12_mac(secret, salt, iterations, auth_safe, expected) {
                 self.mac_form = Some(i);
                 return Ok(());
             }
@@ -1399,7 +1417,8 @@ fn announced_in_file(mac_data: Option<&pkcs12::MacData>, auth_safe: &[u8]) -> u6
 fn mac_cost(mac_data: &pkcs12::MacData) -> u64 {
     let alg = &mac_data.mac.algorithm;
     if alg.oid != ID_PBMAC1 {
-        return u64::from(mac_data.iterations.max(0).unsigned_abs());
+        let blocks = Hash::from_digest_oid(&alg.oid).map_or(1, Hash::mac_key_blocks);
+        return u64::from(mac_data.iterations.max(0).unsigned_abs()).saturating_mul(blocks as u64);
     }
     let params = alg
         .parameters
@@ -1428,9 +1447,23 @@ enum Hash {
     Sha256,
     Sha384,
     Sha512,
+    /// HMAC-Streebog (GOST R 34.11-2012), in `pkcs12_gost.rs`.
+    Streebog(gost::Streebog),
 }
 
 impl Hash {
+    fn is_gost(self) -> bool {
+        matches!(self, Self::Streebog(_))
+    }
+
+    /// PBKDF2 output blocks the MAC key takes (RFC 7292's KDF: one; GOST: 96 bytes' worth).
+    fn mac_key_blocks(self) -> usize {
+        match self {
+            Self::Streebog(s) => s.mac_key_blocks(),
+            _ => 1,
+        }
+    }
+
     fn from_digest_oid(oid: &ObjectIdentifier) -> Option<Self> {
         use const_oid::db::rfc5912::{ID_SHA_1, ID_SHA_224, ID_SHA_256, ID_SHA_384, ID_SHA_512};
         Some(match *oid {
@@ -1439,6 +1472,8 @@ impl Hash {
             ID_SHA_256 => Self::Sha256,
             ID_SHA_384 => Self::Sha384,
             ID_SHA_512 => Self::Sha512,
+            gost::STREEBOG_256 => Self::Streebog(gost::Streebog::B256),
+            gost::STREEBOG_512 => Self::Streebog(gost::Streebog::B512),
             _ => return None,
         })
     }
@@ -1456,6 +1491,8 @@ impl Hash {
             HMAC_SHA256 => Self::Sha256,
             HMAC_SHA384 => Self::Sha384,
             HMAC_SHA512 => Self::Sha512,
+            gost::HMAC_STREEBOG_256 => Self::Streebog(gost::Streebog::B256),
+            gost::HMAC_STREEBOG_512 => Self::Streebog(gost::Streebog::B512),
             _ => return None,
         })
     }
@@ -1467,6 +1504,7 @@ impl Hash {
             Self::Sha256 => "SHA256",
             Self::Sha384 => "SHA384",
             Self::Sha512 => "SHA512",
+            Self::Streebog(s) => s.name(),
         }
     }
 
@@ -1477,10 +1515,12 @@ impl Hash {
             Self::Sha256 => 32,
             Self::Sha384 => 48,
             Self::Sha512 => 64,
+            Self::Streebog(s) => s.output_len(),
         }
     }
 
-    /// RFC 7292 §5 / Appendix B.4: HMAC keyed by the Appendix B KDF (ID 3) with this hash.
+    /// RFC 7292 §5 / Appendix B.4: HMAC keyed by the Appendix B KDF (ID 3) with this hash;
+    /// with Streebog, keyed as RFC 9548 §5 says (then `bmp_password` is the UTF-8 password).
     fn verify_pkcs12_mac(
         self,
         bmp_password: &[u8],
@@ -1510,6 +1550,7 @@ impl Hash {
             Self::Sha256 => kdf::<sha2::Sha256>(bmp_password, salt, iterations),
             Self::Sha384 => kdf::<sha2::Sha384>(bmp_password, salt, iterations),
             Self::Sha512 => kdf::<sha2::Sha512>(bmp_password, salt, iterations),
+            Self::Streebog(s) => s.mac_key(bmp_password, salt, iterations),
         };
         self.hmac_verify(&key, data, expected)
     }
@@ -1530,6 +1571,7 @@ impl Hash {
             Self::Sha256 => run::<sha2::Sha256>(key, data, expected),
             Self::Sha384 => run::<sha2::Sha384>(key, data, expected),
             Self::Sha512 => run::<sha2::Sha512>(key, data, expected),
+            Self::Streebog(s) => s.hmac_verify(key, data, expected),
         }
     }
 
@@ -1541,6 +1583,7 @@ impl Hash {
             Self::Sha256 => pbkdf2_hmac::<sha2::Sha256>(password, salt, iterations, out),
             Self::Sha384 => pbkdf2_hmac::<sha2::Sha384>(password, salt, iterations, out),
             Self::Sha512 => pbkdf2_hmac::<sha2::Sha512>(password, salt, iterations, out),
+            Self::Streebog(s) => s.pbkdf2(password, salt, iterations, out),
         }
     }
 }
@@ -1737,6 +1780,13 @@ enum Scheme {
         salt: Vec<u8>,
         iterations: u32,
     },
+    /// PBES2 with a GOST cipher (`pkcs12_gost.rs`).
+    Gost {
+        prf: Hash,
+        salt: Vec<u8>,
+        iterations: u32,
+        cipher: gost::GostCipher,
+    },
 }
 
 impl Scheme {
@@ -1769,6 +1819,21 @@ impl Scheme {
                 &params.kdf.oid,
                 "PBES2 key derivation function",
             ));
+        }
+        if let Some(cipher) = gost::GostCipher::parse(&params.encryption)? {
+            let kdf = Pbkdf2::parse(&params.kdf, "PBES2")?;
+            if kdf.key_length.is_some_and(|len| len != cipher.key_len()) {
+                return Err(malformed(format!(
+                    "PBKDF2 keyLength does not fit {}",
+                    cipher.name()
+                )));
+            }
+            return Ok(Self::Gost {
+                prf: kdf.prf,
+                salt: kdf.salt,
+                iterations: kdf.iterations,
+                cipher,
+            });
         }
         let cipher = Pbes2Cipher::from_oid(&params.encryption.oid)
             .ok_or_else(|| unsupported(&params.encryption.oid, "PBES2 cipher"))?;
@@ -1810,12 +1875,17 @@ impl Scheme {
                 format!("PBES2 PBKDF2-HMAC-{} {}", prf.name(), cipher.name())
             }
             Self::Pkcs12 { pbe, .. } => pbe.name().to_owned(),
+            Self::Gost { prf, cipher, .. } => {
+                format!("PBES2 PBKDF2-HMAC-{} {}", prf.name(), cipher.name())
+            }
         }
     }
 
     fn iterations(&self) -> u32 {
         match self {
-            Self::Pbes2 { iterations, .. } | Self::Pkcs12 { iterations, .. } => *iterations,
+            Self::Pbes2 { iterations, .. }
+            | Self::Pkcs12 { iterations, .. }
+            | Self::Gost { iterations, .. } => *iterations,
         }
     }
 
@@ -1837,6 +1907,12 @@ impl Scheme {
             Self::Pkcs12 {
                 pbe, iterations, ..
             } => (*iterations, pbe.key_len().div_ceil(20) + 1),
+            Self::Gost {
+                prf,
+                iterations,
+                cipher,
+                ..
+            } => (*iterations, cipher.key_len().div_ceil(prf.output_len())),
         };
         u64::from(iterations).saturating_mul(blocks as u64)
     }
@@ -1845,11 +1921,23 @@ impl Scheme {
         match self {
             Self::Pbes2 { cipher, .. } => cipher.block_len(),
             Self::Pkcs12 { .. } => 8,
+            // Stream modes: any length.
+            Self::Gost { .. } => 1,
         }
     }
 
     /// A ciphertext that is empty or not whole blocks is corrupt whatever the password.
     fn check_ciphertext(&self, data: &[u8], part: EncryptedPartKind) -> Result<(), Pkcs12Error> {
+        if let Self::Gost { cipher, .. } = self
+            && data.len() < cipher.min_len()
+        {
+            return Err(malformed(format!(
+                "the {part}'s ciphertext is {} bytes long, shorter than {}'s {}",
+                data.len(),
+                cipher.name(),
+                cipher.min_len()
+            )));
+        }
         let bs = self.block_len();
         if data.is_empty() || !data.len().is_multiple_of(bs) {
             return Err(malformed(format!(
@@ -1899,6 +1987,17 @@ impl Scheme {
                 ));
                 let iv = derive_key::<sha1::Sha1>(secret, salt, Pkcs12KeyType::Iv, rounds, 8);
                 Ok(pbe.decrypt(&key, &iv, data))
+            }
+            Self::Gost {
+                prf,
+                salt,
+                iterations,
+                cipher,
+            } => {
+                take(budget, self.cost())?;
+                let mut key = Zeroizing::new(vec![0u8; cipher.key_len()]);
+                prf.pbkdf2(secret, salt, *iterations, &mut key);
+                Ok(cipher.decrypt(&key, data))
             }
         }
     }
