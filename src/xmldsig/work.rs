@@ -80,3 +80,22 @@ pub(crate) fn work_limit(e: &std::io::Error) -> Option<WorkLimitExceeded> {
         .and_then(|inner| inner.downcast_ref::<WorkLimitExceeded>())
         .copied()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charges_up_to_the_limit_then_refuses_and_keeps_refusing() {
+        let w = Work::new(10);
+        assert!(w.charge(4).is_ok() && w.charge(6).is_ok());
+        assert_eq!(w.used(), 10);
+        assert_eq!(w.charge(1), Err(WorkLimitExceeded { limit: 10 }));
+        assert!(w.charge(0).is_err());
+        let io = w.charge_io(1).unwrap_err();
+        assert_eq!(work_limit(&io), Some(WorkLimitExceeded { limit: 10 }));
+        assert_eq!(work_limit(&std::io::Error::other("disk full")), None);
+        assert!(io.to_string().contains("work limit exceeded"), "{io}");
+        assert!(Work::unlimited().charge(u64::MAX).is_ok());
+    }
+}
