@@ -6,10 +6,12 @@
 //!
 //! Output goes straight into a [`std::io::Write`] (a hasher, say): no intermediate string.
 
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use super::filter2::Membership;
 use super::tree::{Document, NodeId, NodeKind, XML_NAMESPACE, escape, split_qname};
+use super::work::Work;
 
 /// Canonical XML 1.0.
 pub const C14N: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
@@ -137,38 +139,61 @@ impl NodeSet<'_> {
     }
 }
 
-/// Namespace bindings, prefix → URI (`""` is the default namespace). Elements declare few, so
-/// a short list scanned linearly beats a tree map: most look-ups are of `""`.
-#[derive(Clone, Debug, Default)]
-struct NsMap<'d>(Vec<(&'d str, &'d str)>);
+/// Namespace bindings, prefix → URI (`""` is the default namespace), scoped: a hash map of the
+/// bindings now in force and an undo log of what each change replaced. An element's changes
+/// are undone when its end tag is written, so entering and leaving an element costs what it
+/// declares (or renders), never a copy of everything in scope.
+#[derive(Debug, Default)]
+struct Scoped<'d> {
+    map: HashMap<&'d str, &'d str>,
+    undo: Vec<(&'d str, Option<&'d str>)>,
+}
 
-impl<'d> NsMap<'d> {
-    fn new() -> Self {
-        Self(Vec::new())
-    }
-
+impl<'d> Scoped<'d> {
     fn get(&self, prefix: &str) -> Option<&'d str> {
-        self.get_key_value(prefix).map(|(_, uri)| uri)
+        self.map.get(prefix).copied()
     }
 
     /// The binding of `prefix`, with the map's own copy of the prefix.
     fn get_key_value(&self, prefix: &str) -> Option<(&'d str, &'d str)> {
-        self.0.iter().copied().find(|(p, _)| same(p, prefix))
+        self.map.get_key_value(prefix).map(|(k, v)| (*k, *v))
     }
 
     fn insert(&mut self, prefix: &'d str, uri: &'d str) {
-        match self.0.iter_mut().find(|(p, _)| same(p, prefix)) {
-            Some(binding) => binding.1 = uri,
-            None => self.0.push((prefix, uri)),
+        let old = self.map.insert(prefix, uri);
+        self.undo.push((prefix, old));
+    }
+
+    fn remove(&mut self, prefix: &'d str) {
+        if let Some(old) = self.map.remove(prefix) {
+            self.undo.push((prefix, Some(old)));
         }
     }
 
-    fn remove(&mut self, prefix: &str) {
-        self.0.retain(|(p, _)| !same(p, prefix));
+    fn len(&self) -> usize {
+        self.map.len()
     }
 
     fn prefixes(&self) -> impl Iterator<Item = &'d str> + '_ {
-        self.0.iter().map(|(p, _)| *p)
+        self.map.keys().copied()
+    }
+
+    /// Where the undo log stands (to [`Scoped::rollback`] to).
+    fn mark(&self) -> usize {
+        self.undo.len()
+    }
+
+    /// Undoes every change made since `mark`.
+    fn rollback(&mut self, mark: usize) {
+        while self.undo.len() > mark {
+            let Some((prefix, old)) = self.undo.pop() else {
+                break;
+            };
+            match old {
+                Some(uri) => self.map.insert(prefix, uri),
+                None => self.map.remove(prefix),
+            };
+        }
     }
 }
 
@@ -179,6 +204,9 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 /// Canonicalizes `set` of `doc` with `method` into `out`.
+///
+/// Namespace rendering is linear in the output: an element's declarations are compared with
+/// what its parent rendered, not everything in scope (that is done once, at an apex).
 ///
 /// # Errors
 /// Those of `out`; [`io::ErrorKind::InvalidInput`] if `set.apex` is not a node of `doc`.
@@ -199,6 +227,21 @@ pub fn canonicalize<W: Write + ?Sized>(
     set: NodeSet<'_>,
     out: &mut W,
 ) -> io::Result<()> {
+    canonicalize_within(doc, method, set, &Work::unlimited(), out)
+}
+
+/// [`canonicalize`], charging `work` for what input can amplify beyond the output: the
+/// namespaces in scope at each apex, the namespace and attribute nodes of elements outside a
+/// node-set, the ancestors' `xml:*` attributes inherited at each apex, each InclusiveNamespaces
+/// prefix looked up. The work limit is an I/O error that [`super::work::work_limit`]
+/// recognizes.
+pub(crate) fn canonicalize_within<W: Write + ?Sized>(
+    doc: &Document,
+    method: &C14nMethod,
+    set: NodeSet<'_>,
+    work: &Work,
+    out: &mut W,
+) -> io::Result<()> {
     if set.apex.is_some_and(|a| !doc.contains(a)) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -210,6 +253,9 @@ pub fn canonicalize<W: Write + ?Sized>(
         method,
         set,
         out,
+        work,
+        inscope: Scoped::default(),
+        rendered: Scoped::default(),
     };
     match set.apex {
         None => {
@@ -217,7 +263,7 @@ pub fn canonicalize<W: Write + ?Sized>(
             for &child in doc.children() {
                 match &doc.node(child).kind {
                     NodeKind::Element(_) => {
-                        c.element(child, &NsMap::new(), &NsMap::new(), true)?;
+                        c.element(child, true)?;
                         after_root = true;
                     }
                     NodeKind::Comment(_) if !method.comments() => {}
@@ -226,7 +272,7 @@ pub fn canonicalize<W: Write + ?Sized>(
                         if after_root {
                             c.out.write_all(b"\n")?;
                         }
-                        c.node(child, &NsMap::new(), &NsMap::new())?;
+                        c.node(child)?;
                         if !after_root {
                             c.out.write_all(b"\n")?;
                         }
@@ -246,7 +292,7 @@ pub fn canonicalize<W: Write + ?Sized>(
                 up = doc.parent(a);
             }
             if doc.element(apex).is_none() {
-                return c.node(apex, &NsMap::new(), &NsMap::new());
+                return c.node(apex);
             }
             // Namespaces in scope at the apex from its ancestors.
             let mut chain = Vec::new();
@@ -255,15 +301,15 @@ pub fn canonicalize<W: Write + ?Sized>(
                 chain.push(p);
                 cur = doc.parent(p);
             }
-            let mut inscope = NsMap::new();
             for &a in chain.iter().rev() {
                 if let Some(e) = doc.element(a) {
+                    work.charge_io(1 + e.namespaces().len() as u64)?;
                     for d in e.namespaces() {
-                        inscope.insert(d.prefix, d.uri.as_ref());
+                        c.inscope.insert(d.prefix, d.uri.as_ref());
                     }
                 }
             }
-            c.element(apex, &inscope, &NsMap::new(), true)
+            c.element(apex, true)
         }
     }
 }
@@ -273,6 +319,11 @@ struct Canonicalizer<'d, 'm, W: Write + ?Sized> {
     method: &'m C14nMethod,
     set: NodeSet<'m>,
     out: &'m mut W,
+    work: &'m Work,
+    /// The namespaces in scope at the element being written.
+    inscope: Scoped<'d>,
+    /// What the nearest output ancestor's rendering leaves in force for its descendants.
+    rendered: Scoped<'d>,
 }
 
 impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
@@ -305,11 +356,13 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
     /// The namespace nodes and attributes in the set of element `id`, which is not: written
     /// bare, as C14N 1.0 §2.3 processes them (merlin-c14n-three's examples do this). For
     /// exclusive C14N only the InclusiveNamespaces prefixes, which follow the inclusive rules.
-    fn orphans(&mut self, id: NodeId, inscope: &NsMap<'d>, rendered: &NsMap<'d>) -> io::Result<()> {
+    fn orphans(&mut self, id: NodeId) -> io::Result<()> {
         let doc = self.doc;
         let Some(e) = doc.element(id) else {
             return Ok(());
         };
+        self.work
+            .charge_io((self.inscope.len() + e.attributes().len()) as u64)?;
         let listed = match self.method {
             C14nMethod::Exclusive {
                 inclusive_prefixes, ..
@@ -317,13 +370,13 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             _ => None,
         };
         let mut decls: Vec<(&'d str, &'d str)> = Vec::new();
-        for p in inscope.prefixes() {
-            let u = inscope.get(p).unwrap_or("");
+        for p in self.inscope.prefixes() {
+            let u = self.inscope.get(p).unwrap_or("");
             if p == "xml"
                 || u.is_empty()
                 || listed.is_some_and(|l| !l.iter().any(|q| q == p))
                 || !self.namespace_member(id, p)
-                || rendered.get(p).is_some_and(|r| same(r, u))
+                || self.rendered.get(p).is_some_and(|r| same(r, u))
             {
                 continue;
             }
@@ -333,7 +386,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         let mut attrs: Vec<(&str, &str, &str, &str)> = Vec::new();
         for (i, a) in e.attributes().iter().enumerate() {
             if self.attribute_member(id, i) {
-                attrs.push(attribute_key(a.name, a.value.as_ref(), inscope));
+                attrs.push(attribute_key(a.name, a.value.as_ref(), &self.inscope));
             }
         }
         sort_attributes(&mut attrs);
@@ -341,7 +394,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         write_attributes(self.out, &attrs)
     }
 
-    fn node(&mut self, id: NodeId, inscope: &NsMap<'d>, rendered: &NsMap<'d>) -> io::Result<()> {
+    fn node(&mut self, id: NodeId) -> io::Result<()> {
         if self.set.exclude.contains(&id) {
             return Ok(());
         }
@@ -350,7 +403,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         }
         let doc = self.doc;
         match &doc.node(id).kind {
-            NodeKind::Element(_) => self.element(id, inscope, rendered, false),
+            NodeKind::Element(_) => self.element(id, false),
             NodeKind::Text(t) => t.write_canonical(self.out),
             NodeKind::Comment(t) => {
                 if self.method.comments() {
@@ -372,30 +425,27 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         }
     }
 
-    fn element(
-        &mut self,
-        id: NodeId,
-        parent_inscope: &NsMap<'d>,
-        rendered: &NsMap<'d>,
-        apex: bool,
-    ) -> io::Result<()> {
+    /// Element `id` and its content; `apex` when nothing above it was written (the scoped
+    /// maps are restored before returning).
+    fn element(&mut self, id: NodeId, apex: bool) -> io::Result<()> {
         if self.set.exclude.contains(&id) {
             return Ok(());
         }
+        let (inscope_mark, rendered_mark) = (self.inscope.mark(), self.rendered.mark());
+        let result = self.element_scoped(id, apex);
+        self.inscope.rollback(inscope_mark);
+        self.rendered.rollback(rendered_mark);
+        result
+    }
+
+    fn element_scoped(&mut self, id: NodeId, apex: bool) -> io::Result<()> {
         let doc = self.doc;
         let Some(e) = doc.element(id) else {
             return Ok(());
         };
-        let mut own_inscope;
-        let inscope = if e.namespaces().is_empty() {
-            parent_inscope
-        } else {
-            own_inscope = parent_inscope.clone();
-            for d in e.namespaces() {
-                own_inscope.insert(d.prefix, d.uri.as_ref());
-            }
-            &own_inscope
-        };
+        for d in e.namespaces() {
+            self.inscope.insert(d.prefix, d.uri.as_ref());
+        }
 
         if !self.member(id) {
             // Not written (but its namespace nodes and attributes may be); its children still
@@ -406,13 +456,13 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
                 .members
                 .is_some_and(|m| m.has_namespace_detail() || m.has_attribute_detail())
             {
-                self.orphans(id, inscope, rendered)?;
+                self.orphans(id)?;
             }
             for child in e.children() {
                 if doc.element(child).is_some() {
-                    self.element(child, inscope, rendered, true)?;
+                    self.element(child, true)?;
                 } else {
-                    self.node(child, inscope, rendered)?;
+                    self.node(child)?;
                 }
             }
             return Ok(());
@@ -420,45 +470,65 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
 
         // Namespace declarations to render: (prefix, uri), sorted by prefix ("" first).
         let mut decls: Vec<(&'d str, &'d str)> = Vec::new();
-        let consider = |p: &'d str, decls: &mut Vec<(&'d str, &'d str)>| {
-            if p == "xml" || decls.iter().any(|(q, _)| same(q, p)) {
-                return;
-            }
-            // A namespace node outside the set is not rendered; the default one then counts
-            // as absent (xmlns="" when an output ancestor has a default).
-            let u = if self.namespace_member(id, p) {
-                inscope.get(p).unwrap_or("")
-            } else {
-                ""
-            };
-            let shown = rendered.get(p);
-            if p.is_empty() {
-                if !same(u, shown.unwrap_or("")) {
+        let mut considered: HashSet<&'d str> = HashSet::new();
+        let detail = self.namespace_detail();
+        {
+            let inscope = &self.inscope;
+            let rendered = &self.rendered;
+            let mut consider = |p: &'d str| {
+                if p == "xml" || !considered.insert(p) {
+                    return;
+                }
+                // A namespace node outside the set is not rendered; the default one then
+                // counts as absent (xmlns="" when an output ancestor has a default).
+                let u = if self.namespace_member(id, p) {
+                    inscope.get(p).unwrap_or("")
+                } else {
+                    ""
+                };
+                let shown = rendered.get(p);
+                if p.is_empty() {
+                    if !same(u, shown.unwrap_or("")) {
+                        decls.push((p, u));
+                    }
+                } else if !u.is_empty() && !shown.is_some_and(|s| same(s, u)) {
                     decls.push((p, u));
                 }
-            } else if !u.is_empty() && !shown.is_some_and(|s| same(s, u)) {
-                decls.push((p, u));
-            }
-        };
-        match self.method {
-            C14nMethod::Inclusive { .. } | C14nMethod::Inclusive11 { .. } => {
-                for p in inscope.prefixes() {
-                    consider(p, &mut decls);
-                }
-            }
-            C14nMethod::Exclusive {
-                inclusive_prefixes, ..
-            } => {
-                consider(e.prefix(), &mut decls);
-                for (i, a) in e.attributes().iter().enumerate() {
-                    let (p, _) = split_qname(a.name);
-                    if !p.is_empty() && self.attribute_member(id, i) {
-                        consider(p, &mut decls);
+            };
+            match self.method {
+                C14nMethod::Inclusive { .. } | C14nMethod::Inclusive11 { .. } => {
+                    if apex || detail {
+                        // Everything in scope may differ from what was rendered (nothing, at
+                        // an apex).
+                        self.work.charge_io(inscope.len() as u64)?;
+                        for p in inscope.prefixes() {
+                            consider(p);
+                        }
+                    } else {
+                        // The parent was written with every namespace in its scope rendered
+                        // (or already in force): only this element's declarations can differ.
+                        for d in e.namespaces() {
+                            if let Some((k, _)) = inscope.get_key_value(d.prefix) {
+                                consider(k);
+                            }
+                        }
                     }
                 }
-                for p in inclusive_prefixes {
-                    if let Some((k, _)) = inscope.get_key_value(p.as_str()) {
-                        consider(k, &mut decls);
+                C14nMethod::Exclusive {
+                    inclusive_prefixes, ..
+                } => {
+                    self.work.charge_io(inclusive_prefixes.len() as u64)?;
+                    consider(e.prefix());
+                    for (i, a) in e.attributes().iter().enumerate() {
+                        let (p, _) = split_qname(a.name);
+                        if !p.is_empty() && self.attribute_member(id, i) {
+                            consider(p);
+                        }
+                    }
+                    for p in inclusive_prefixes {
+                        if let Some((k, _)) = inscope.get_key_value(p.as_str()) {
+                            consider(k);
+                        }
                     }
                 }
             }
@@ -466,19 +536,6 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         if decls.len() > 1 {
             decls.sort_unstable();
         }
-        let mut own_rendered;
-        let child_rendered = if self.namespace_detail() {
-            own_rendered = self.rendered_below(id, e, inscope, rendered);
-            &own_rendered
-        } else if decls.is_empty() {
-            rendered
-        } else {
-            own_rendered = rendered.clone();
-            for &(p, u) in &decls {
-                own_rendered.insert(p, u);
-            }
-            &own_rendered
-        };
 
         // Attributes, with xml:* ones inherited at the apex of an inclusive subset, as
         // (namespace URI, local name, qualified name, value).
@@ -487,7 +544,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         let mut attrs: Vec<(&str, &str, &str, &str)> = Vec::new();
         for (i, a) in e.attributes().iter().enumerate() {
             if self.attribute_member(id, i) {
-                attrs.push(attribute_key(a.name, a.value.as_ref(), inscope));
+                attrs.push(attribute_key(a.name, a.value.as_ref(), &self.inscope));
             }
         }
         if apex && !matches!(self.method, C14nMethod::Exclusive { .. }) {
@@ -500,6 +557,8 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
                 cur.filter(|&a| !c14n11 || self.set.members.is_none() || !self.member(a))
             {
                 if let Some(ae) = doc.element(a) {
+                    self.work
+                        .charge_io(1 + (ae.attributes().len() * (1 + attrs.len())) as u64)?;
                     for at in ae.attributes() {
                         let (n, v) = (at.name, at.value.as_ref());
                         let Some(l) = n.strip_prefix("xml:") else {
@@ -541,8 +600,32 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         write_namespaces(self.out, &decls)?;
         write_attributes(self.out, &attrs)?;
         self.out.write_all(b">")?;
+
+        // What the children see as rendered.
+        if detail {
+            let below = self.rendered_below(id, e)?;
+            self.work
+                .charge_io((self.rendered.len() + below.len()) as u64)?;
+            let stale: Vec<&'d str> = self
+                .rendered
+                .prefixes()
+                .filter(|p| !below.contains_key(p))
+                .collect();
+            for p in stale {
+                self.rendered.remove(p);
+            }
+            for (p, u) in below {
+                if self.rendered.get(p) != Some(u) {
+                    self.rendered.insert(p, u);
+                }
+            }
+        } else {
+            for &(p, u) in &decls {
+                self.rendered.insert(p, u);
+            }
+        }
         for child in e.children() {
-            self.node(child, inscope, child_rendered)?;
+            self.node(child)?;
         }
         self.out.write_all(b"</")?;
         self.out.write_all(e.name().as_bytes())?;
@@ -560,10 +643,9 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         &self,
         id: NodeId,
         e: super::tree::Element<'_, 'd>,
-        inscope: &NsMap<'d>,
-        rendered: &NsMap<'d>,
-    ) -> NsMap<'d> {
-        let own = |p: &'d str, map: &mut NsMap<'d>| {
+    ) -> io::Result<HashMap<&'d str, &'d str>> {
+        let inscope = &self.inscope;
+        let own = |p: &'d str, map: &mut HashMap<&'d str, &'d str>| {
             let u = inscope.get(p).unwrap_or("");
             if !u.is_empty() && self.namespace_member(id, p) {
                 map.insert(p, u);
@@ -573,9 +655,10 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
                 map.remove(p);
             }
         };
-        match self.method {
+        Ok(match self.method {
             C14nMethod::Inclusive { .. } | C14nMethod::Inclusive11 { .. } => {
-                let mut map = NsMap::new();
+                self.work.charge_io(inscope.len() as u64)?;
+                let mut map = HashMap::new();
                 own("", &mut map);
                 for p in inscope.prefixes().filter(|p| *p != "xml") {
                     own(p, &mut map);
@@ -585,7 +668,10 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
             C14nMethod::Exclusive {
                 inclusive_prefixes, ..
             } => {
-                let mut map = rendered.clone();
+                self.work.charge_io(
+                    (self.rendered.len() + inclusive_prefixes.len() + e.attributes().len()) as u64,
+                )?;
+                let mut map = self.rendered.map.clone();
                 own(e.prefix(), &mut map);
                 for (i, a) in e.attributes().iter().enumerate() {
                     let (p, _) = split_qname(a.name);
@@ -600,7 +686,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
                 }
                 map
             }
-        }
+        })
     }
 }
 
@@ -608,7 +694,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
 fn attribute_key<'v>(
     name: &'v str,
     value: &'v str,
-    inscope: &NsMap<'v>,
+    inscope: &Scoped<'v>,
 ) -> (&'v str, &'v str, &'v str, &'v str) {
     let (p, l) = split_qname(name);
     let ns = if p.is_empty() {

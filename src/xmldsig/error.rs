@@ -57,6 +57,13 @@ pub enum SignError {
     /// XMLDSig has no URI for the algorithm, or it is not used for signing (SHA-1).
     #[error("unsupported for XML signing: {0}")]
     UnsupportedAlgorithm(String),
+    /// The signed document would exceed a parsing limit ([`super::SignOptions::limits`], by
+    /// default the verifier's): it would not verify, so it is not written.
+    #[error(
+        "the signed document would exceed the verifier's limit on {0}; it would not verify \
+         (raise the limit on both sides, or sign less)"
+    )]
+    ExceedsLimits(&'static str),
     /// The key could not sign (or a digest was unavailable).
     #[error("signing failed: {0}")]
     Crypto(#[from] crate::crypto::CryptoError),

@@ -18,6 +18,8 @@
 use std::collections::HashMap;
 
 use super::tree::{Document, NodeId};
+use super::work::{Work, WorkLimitExceeded};
+use super::xpath::XPathError;
 
 /// Namespace of the XPath Filter 2.0 `XPath` elements.
 pub const FILTER2_NS: &str = "http://www.w3.org/2002/06/xmldsig-filter2";
@@ -67,7 +69,9 @@ impl Membership {
 
     /// Records the namespace-node flags of element `id`, by prefix (kept only where they
     /// differ from the element's own flag).
-    pub(crate) fn set_namespaces(&mut self, id: NodeId, flags: Vec<(String, bool)>) {
+    pub(crate) fn set_namespaces(&mut self, id: NodeId, mut flags: Vec<(String, bool)>) {
+        // Sorted by prefix: looked up by binary search.
+        flags.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         if flags.iter().any(|(_, f)| *f != self.contains(id)) {
             self.namespaces.insert(id.0, flags);
         }
@@ -90,7 +94,9 @@ impl Membership {
     /// is in the set.
     pub fn contains_namespace(&self, id: NodeId, prefix: &str) -> bool {
         match self.namespaces.get(&id.0) {
-            Some(flags) => flags.iter().any(|(p, f)| *f && p == prefix),
+            Some(flags) => flags
+                .binary_search_by(|(p, _)| p.as_str().cmp(prefix))
+                .is_ok_and(|i| flags[i].1),
             None => self.contains(id),
         }
     }
@@ -170,7 +176,13 @@ struct Step<'x> {
 /// # Errors
 /// A description of what is not supported (an expression beyond location paths of names, an
 /// unknown `Filter`, an unbound prefix, no `XPath` element).
-pub(crate) fn evaluate(doc: &Document, transform: NodeId) -> Result<Membership, String> {
+/// [`XPathError::Work`] when `work` runs out (each node a location path visits costs a unit,
+/// plus the namespace declarations looked at).
+pub(crate) fn evaluate(
+    doc: &Document,
+    transform: NodeId,
+    work: &Work,
+) -> Result<Membership, XPathError> {
     let xpaths: Vec<NodeId> = doc
         .element(transform)
         .map(|t| {
@@ -180,7 +192,9 @@ pub(crate) fn evaluate(doc: &Document, transform: NodeId) -> Result<Membership, 
         })
         .unwrap_or_default();
     if xpaths.is_empty() {
-        return Err("XPath Filter 2.0 transform without an XPath element".into());
+        return Err(XPathError::Unsupported(
+            "XPath Filter 2.0 transform without an XPath element".into(),
+        ));
     }
     let mut filter = Membership::all(doc);
     for x in xpaths {
@@ -190,18 +204,29 @@ pub(crate) fn evaluate(doc: &Document, transform: NodeId) -> Result<Membership, 
             .unwrap_or_default();
         let expression = doc.text(x);
         // Location paths of names the quick way; anything else through the XPath evaluator.
-        let selected = match select(doc, x, expression.trim()) {
+        work.charge(expression.len() as u64)?;
+        let selected = match select(doc, x, expression.trim(), work)? {
             Some(s) => s,
-            None => super::xpath::select_from_root(doc, x)
-                .map_err(|what| format!("XPath Filter 2.0: {what}"))?,
+            None => super::xpath::select_from_root(doc, x, work).map_err(|e| match e {
+                XPathError::Unsupported(what) => {
+                    XPathError::Unsupported(format!("XPath Filter 2.0: {what}"))
+                }
+                work => work,
+            })?,
         };
+        // Expanding to subtrees and combining visit every node.
+        work.charge(doc.node_count() as u64)?;
         let subtrees = expand(doc, &selected);
         for (f, s) in filter.nodes.iter_mut().zip(&subtrees) {
             match op {
                 "intersect" => *f &= *s,
                 "subtract" => *f &= !*s,
                 "union" => *f |= *s,
-                other => return Err(format!("XPath Filter 2.0 Filter={other:?}")),
+                other => {
+                    return Err(XPathError::Unsupported(format!(
+                        "XPath Filter 2.0 Filter={other:?}"
+                    )));
+                }
             }
         }
     }
@@ -210,7 +235,13 @@ pub(crate) fn evaluate(doc: &Document, transform: NodeId) -> Result<Membership, 
 
 /// What the union of location paths `expression` selects: element ids, and whether the
 /// document node (`/`) is among them. `None` when the expression is outside the grammar.
-fn select(doc: &Document, context: NodeId, expression: &str) -> Option<(Vec<NodeId>, bool)> {
+/// Each node visited is charged to `work`, with the namespace declarations looked at.
+fn select(
+    doc: &Document,
+    context: NodeId,
+    expression: &str,
+    work: &Work,
+) -> Result<Option<(Vec<NodeId>, bool)>, WorkLimitExceeded> {
     let mut elements = Vec::new();
     let mut document = false;
     for path in expression.split('|') {
@@ -219,7 +250,9 @@ fn select(doc: &Document, context: NodeId, expression: &str) -> Option<(Vec<Node
             document = true;
             continue;
         }
-        let steps = parse_path(doc, context, path)?;
+        let Some(steps) = parse_path(doc, context, path) else {
+            return Ok(None);
+        };
         // Start at the document node: its children are the document-level nodes.
         let mut current: Vec<NodeId> = Vec::new();
         let mut at_document = true;
@@ -236,11 +269,16 @@ fn select(doc: &Document, context: NodeId, expression: &str) -> Option<(Vec<Node
             };
             let mut stack: Vec<NodeId> = starts.into_iter().rev().collect();
             while let Some(n) = stack.pop() {
+                work.charge(1)?;
                 let Some(e) = doc.element(n) else { continue };
                 let matches = match step.name {
                     None => true,
                     Some((ns, local)) => {
-                        e.local_name() == local && doc.lookup_namespace(n, e.prefix()) == ns
+                        e.local_name() == local && {
+                            let (uri, looked_at) = doc.lookup_namespace_counted(n, e.prefix());
+                            work.charge(looked_at as u64)?;
+                            uri == ns
+                        }
                     }
                 };
                 if matches {
@@ -258,7 +296,7 @@ fn select(doc: &Document, context: NodeId, expression: &str) -> Option<(Vec<Node
         }
         elements.extend(current);
     }
-    Some((elements, document))
+    Ok(Some((elements, document)))
 }
 
 /// Parses `/a//b:c`-style paths; prefixes resolve in the scope of `context` (the `XPath`

@@ -33,6 +33,7 @@ mod opc;
 mod sign;
 mod tree;
 mod verify;
+mod work;
 mod xpath;
 
 pub use c14n::{
@@ -53,6 +54,8 @@ pub use tree::{
     Node, NodeId, NodeKind, ParseLimits, Text, XML_NAMESPACE,
 };
 pub use verify::{
-    BASE64, DSIG_NS, ENVELOPED_SIGNATURE, HmacKey, KeySource, MAX_REFERENCES, VerifiedReference,
-    VerifyOptions, XPATH, XmlFinding, XmlVerification, verify,
+    BASE64, DSIG_NS, ENVELOPED_SIGNATURE, HmacKey, KeySource, MAX_REFERENCES,
+    UNVERIFIED_WORK_SHARE, VerifiedReference, VerifyOptions, XPATH, XmlFinding, XmlVerification,
+    verify,
 };
+pub use work::WorkLimitExceeded;

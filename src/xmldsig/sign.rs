@@ -60,7 +60,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
 use super::c14n::{C14nMethod, NodeSet, canonicalize};
-use super::error::SignError;
+use super::error::{SignError, XmlError};
 use super::tree::{Document, NodeId, ParseLimits};
 use super::verify::{
     DSIG_NS, ENVELOPED_SIGNATURE, EXC_C14N_NS, digest_method_uri, signature_method_uri,
@@ -139,7 +139,10 @@ pub struct SignOptions {
     /// Put the chain given to [`sign`] into KeyInfo after the signer's certificate. Default:
     /// yes.
     pub include_chain: bool,
-    /// Parsing limits for the input.
+    /// Parsing limits for the input and for the signed result: a result beyond them (a
+    /// document just under the size or node limit, plus the Signature) is refused with
+    /// [`SignError::ExceedsLimits`], as the verifier with the same limits would refuse it.
+    /// Default: the verifier's defaults.
     pub limits: ParseLimits,
 }
 
@@ -272,11 +275,12 @@ pub fn sign(
     };
 
     // Parse the result: digests and SignedInfo come from the document as a verifier sees it.
-    let limits = ParseLimits {
-        max_size: options.limits.max_size.max(out.len()),
-        ..options.limits
-    };
-    let mut doc = Document::parse_with(&out, &limits)?;
+    // With the verifier's limits: what is signed here must verify ([`SignOptions::limits`]
+    // are the verifier's defaults unless the caller changed them).
+    let mut doc = Document::parse_with(&out, &options.limits).map_err(|e| match e {
+        XmlError::Limit(what) => SignError::ExceedsLimits(what),
+        other => SignError::Xml(other),
+    })?;
     let signature = doc
         .nodes()
         .map(|(id, _)| id)

@@ -35,16 +35,28 @@ pub struct ParseLimits {
     pub max_attributes: usize,
     /// Most nodes (elements, text, comments, processing instructions) in the document.
     pub max_nodes: usize,
+    /// Most units of work one verification of the document may spend on what input can
+    /// amplify: XPath evaluation (each expression evaluated, node visited, namespace
+    /// declaration looked at, character of a string-value built or compared, pair of strings
+    /// a node-set comparison compares) and canonicalization's namespace work beyond what it
+    /// writes. Beyond it the Reference is given up with
+    /// [`XmlFinding::WorkLimitExceeded`](super::XmlFinding::WorkLimitExceeded)
+    /// (indeterminate). Ordinary documents spend a few thousand units; xmlsec's whole suite at
+    /// most a few hundred thousand per document. The default, 10 million, is about a tenth of a
+    /// second of XPath evaluation in a release build.
+    pub max_work: u64,
 }
 
 impl Default for ParseLimits {
-    /// 64 MiB, depth 256, 256 attributes per element, 8 million nodes.
+    /// 64 MiB, depth 256, 256 attributes per element, 8 million nodes, 10 million units of
+    /// work.
     fn default() -> Self {
         Self {
             max_size: 64 * 1024 * 1024,
             max_depth: 256,
             max_attributes: 256,
             max_nodes: 8_000_000,
+            max_work: 10_000_000,
         }
     }
 }
@@ -808,20 +820,43 @@ impl<'a> Document<'a> {
     /// Names: every element and attribute name is a QName (Namespaces in XML 1.0 §4: NCNames
     /// around at most one colon) whose prefix is declared (§5), and every declared prefix is an
     /// NCName. The tokenizer checks none of this (`<<//>` is to it an element named `<`).
+    ///
+    /// One walk in document order with a scoped map of the prefixes declared (and an undo log
+    /// per element): linear in the names and declarations, however deep the declarations are.
     fn check_names(&self) -> Result<(), XmlError> {
-        for (id, _) in self.nodes() {
+        use std::collections::HashMap;
+        // Prefix -> whether it is bound to a namespace (`xmlns:p=""` unbinds, in XML 1.1).
+        let mut bound: HashMap<&str, bool> = HashMap::new();
+        let mut undo: Vec<(&str, Option<bool>)> = Vec::new();
+        // Open elements, with the undo log's length when each was entered.
+        let mut open: Vec<(NodeId, usize)> = Vec::new();
+        for (id, node) in self.nodes() {
+            let parent = node.parent();
+            while let Some(&(top, mark)) = open.last() {
+                if Some(top) == parent {
+                    break;
+                }
+                open.pop();
+                for (prefix, old) in undo.drain(mark..).rev() {
+                    match old {
+                        Some(b) => bound.insert(prefix, b),
+                        None => bound.remove(prefix),
+                    };
+                }
+            }
             let Some(e) = self.element(id) else {
                 continue;
             };
-            if let Some(d) = e
-                .namespaces()
-                .iter()
-                .find(|d| !d.prefix.is_empty() && !is_ncname(d.prefix))
-            {
-                return Err(XmlError::Malformed(format!(
-                    "the namespace prefix {:?} is not an NCName",
-                    d.prefix
-                )));
+            open.push((id, undo.len()));
+            for d in e.namespaces() {
+                if !d.prefix.is_empty() && !is_ncname(d.prefix) {
+                    return Err(XmlError::Malformed(format!(
+                        "the namespace prefix {:?} is not an NCName",
+                        d.prefix
+                    )));
+                }
+                let old = bound.insert(d.prefix, !d.uri.is_empty());
+                undo.push((d.prefix, old));
             }
             let names = std::iter::once(e.name()).chain(e.attributes().iter().map(|a| a.name));
             for name in names {
@@ -831,7 +866,7 @@ impl<'a> Document<'a> {
                         "the name {name:?} is not a QName"
                     )));
                 }
-                if !p.is_empty() && self.lookup_namespace(id, p).is_none() {
+                if !p.is_empty() && p != "xml" && bound.get(p) != Some(&true) {
                     return Err(XmlError::Malformed(format!(
                         "the prefix {p:?} of {name:?} is not declared"
                     )));
@@ -904,42 +939,65 @@ impl<'a> Document<'a> {
     /// Resolves `prefix` (`""` = default namespace) in the scope of element `id`; the default
     /// namespace unset or undeclared gives `None`.
     pub fn lookup_namespace(&self, id: NodeId, prefix: &str) -> Option<&str> {
+        self.lookup_namespace_counted(id, prefix).0
+    }
+
+    /// [`Document::lookup_namespace`], and how many declarations it looked at (callers with a
+    /// work budget charge them).
+    pub(crate) fn lookup_namespace_counted(
+        &self,
+        id: NodeId,
+        prefix: &str,
+    ) -> (Option<&str>, usize) {
         if prefix == "xml" {
-            return Some(XML_NAMESPACE);
+            return (Some(XML_NAMESPACE), 0);
         }
+        let mut looked_at = 0;
         let mut cur = Some(id);
         while let Some(c) = cur {
-            if let Some(e) = self.element(c)
-                && let Some(d) = e.namespaces().iter().find(|d| d.prefix == prefix)
-            {
-                return if d.uri.is_empty() { None } else { Some(&d.uri) };
+            looked_at += 1;
+            if let Some(e) = self.element(c) {
+                for d in e.namespaces() {
+                    looked_at += 1;
+                    if d.prefix == prefix {
+                        let uri = if d.uri.is_empty() {
+                            None
+                        } else {
+                            Some(&*d.uri)
+                        };
+                        return (uri, looked_at);
+                    }
+                }
             }
             cur = self.parent(c);
         }
-        None
+        (None, looked_at)
     }
 
     /// The namespace nodes of element `id` in the XPath data model: each prefix in scope with
     /// its URI, sorted by prefix (`""`, the default namespace, first), `xml` included, a
-    /// default namespace undeclared (`xmlns=""`) or never declared left out. Empty for a node
-    /// that is not an element.
-    pub(crate) fn in_scope_namespaces(&self, id: NodeId) -> Vec<(&str, &str)> {
-        let mut out: Vec<(&str, &str)> = vec![("xml", XML_NAMESPACE)];
+    /// default namespace undeclared (`xmlns=""`) or never declared left out (empty for a node
+    /// that is not an element); and how many declarations it looked at (callers with a work
+    /// budget charge them).
+    pub(crate) fn in_scope_namespaces_counted(&self, id: NodeId) -> (Vec<(&str, &str)>, usize) {
         if self.element(id).is_none() {
-            return Vec::new();
+            return (Vec::new(), 0);
         }
+        let mut out: Vec<(&str, &str)> = vec![("xml", XML_NAMESPACE)];
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        seen.insert("xml");
+        let mut looked_at = 0;
         let mut cur = Some(id);
-        let mut undeclared_default = false;
         while let Some(c) = cur {
+            looked_at += 1;
             if let Some(e) = self.element(c) {
                 for d in e.namespaces() {
-                    if d.prefix == "xml" || out.iter().any(|(p, _)| *p == d.prefix) {
+                    looked_at += 1;
+                    // The nearest declaration of a prefix wins; `xmlns=""` hides outer defaults.
+                    if !seen.insert(d.prefix) {
                         continue;
                     }
-                    if d.prefix.is_empty() && d.uri.is_empty() {
-                        undeclared_default = true;
-                    }
-                    if !(d.prefix.is_empty() && undeclared_default) {
+                    if !(d.prefix.is_empty() && d.uri.is_empty()) {
                         out.push((d.prefix, &d.uri));
                     }
                 }
@@ -947,7 +1005,12 @@ impl<'a> Document<'a> {
             cur = self.parent(c);
         }
         out.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        out
+        (out, looked_at)
+    }
+
+    /// How many nodes (elements, text, comments, processing instructions) the document has.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
     }
 
     /// The namespace URI and local name of element `id`.

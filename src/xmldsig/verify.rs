@@ -7,7 +7,8 @@
 //!    invalid** (signature wrapping relies on a second element with the signed element's Id);
 //! 2. canonicalizes `SignedInfo` with its CanonicalizationMethod and checks SignatureValue over
 //!    it with the SignatureMethod and the key of the signer's certificate;
-//! 3. for each Reference (same-document: `""`, `#id`, `#xpointer(/)`, `#xpointer(id('id'))`;
+//! 3. for each Reference — after the signature check, and with a 64th of the work budget
+//!    ([`ParseLimits::max_work`], [`UNVERIFIED_WORK_SHARE`]) when it failed — (same-document: `""`, `#id`, `#xpointer(/)`, `#xpointer(id('id'))`;
 //!    or detached content the caller supplies, never fetched), applies the transforms —
 //!    enveloped-signature, base64, XPath 1.0 filters (a subset, see the `xpath` module's
 //!    documentation) and XPath Filter 2.0, then at most one canonicalization (default:
@@ -31,13 +32,15 @@ use std::io::{self, Write};
 use base64::Engine;
 use serde::Serialize;
 
-use super::c14n::{C14nMethod, NodeSet, canonicalize};
+use super::c14n::{C14nMethod, NodeSet, canonicalize, canonicalize_within};
 use super::enckey::KeyDecryptionKey;
 use super::error::XmlError;
 use super::opc::{
     RELATIONSHIP_TRANSFORM, RelationshipMode, RelationshipSelection, relationship_transform,
 };
 use super::tree::{Document, NodeId, NodeKind, ParseLimits};
+use super::work::{Work, WorkLimitExceeded, work_limit};
+use super::xpath::XPathError;
 use crate::crypto::{
     CryptoError, CryptoProvider, EcdsaEncoding, HashAlgorithm, Hasher, MlDsaLevel, PssParams,
     SignatureAlgorithm, SlhDsaSet,
@@ -599,6 +602,17 @@ pub enum XmlFinding {
         /// How many others.
         count: usize,
     },
+    /// The verification's work budget ([`ParseLimits::max_work`]) ran out while a Reference's
+    /// transforms or canonicalization ran (XPath over hostile input, say): the Reference was
+    /// given up, and with it the verdict (indeterminate).
+    WorkLimitExceeded {
+        /// Position of the Reference in SignedInfo.
+        reference: usize,
+        /// Its URI.
+        uri: String,
+        /// The budget, in units of work.
+        limit: u64,
+    },
 }
 
 impl XmlFinding {
@@ -612,9 +626,10 @@ impl XmlFinding {
             | Self::HmacOutputLength { .. }
             | Self::NoSignerCertificate => Some(Status::Invalid),
             Self::WeakAlgorithm { allowed: false, .. } => Some(Status::Invalid),
-            Self::Unsupported { .. } | Self::NoKey | Self::KeyDecryptionFailed { .. } => {
-                Some(Status::Indeterminate)
-            }
+            Self::Unsupported { .. }
+            | Self::NoKey
+            | Self::KeyDecryptionFailed { .. }
+            | Self::WorkLimitExceeded { .. } => Some(Status::Indeterminate),
             Self::CertificateNotValid { status } => Some(*status),
             Self::WeakAlgorithm { allowed: true, .. }
             | Self::CallerTrustedKey
@@ -673,6 +688,15 @@ impl fmt::Display for XmlFinding {
             Self::KeyDecryptionFailed { reason } => {
                 write!(f, "the encrypted HMAC key could not be decrypted: {reason}")
             }
+            Self::WorkLimitExceeded {
+                reference,
+                uri,
+                limit,
+            } => write!(
+                f,
+                "reference {reference} ({uri:?}): gave up, work limit exceeded (more than \
+                 {limit} units of work; hostile input?)"
+            ),
         }
     }
 }
@@ -823,22 +847,6 @@ pub fn verify<'a>(
     if reference_els.len() > MAX_REFERENCES {
         return Err(XmlError::Limit("references per signature"));
     }
-    let mut references = Vec::new();
-    for (i, &r) in reference_els.iter().enumerate() {
-        if let Some(v) = reference(
-            provider,
-            &doc,
-            &ids,
-            signature,
-            i,
-            r,
-            options,
-            &mut findings,
-        )? {
-            references.push(v);
-        }
-    }
-
     let (mut signer, mut certificate) = (None, None);
     match (&c14n_method, signature_algorithm) {
         (None, _) => findings.push(XmlFinding::Unsupported {
@@ -896,6 +904,54 @@ pub fn verify<'a>(
                     options,
                     &mut findings,
                 )?;
+            }
+        }
+    }
+
+    // References last: when the signature over SignedInfo failed, the document is invalid
+    // whatever its references hold, so they get only a sliver of the work budget
+    // ([`UNVERIFIED_WORK_SHARE`]): enough for every ordinary reference (the report says what
+    // it always said: digest mismatches, unsupported transforms), nothing for hostile ones.
+    let signature_failed = findings.iter().any(|f| {
+        matches!(
+            f,
+            XmlFinding::SignatureMismatch | XmlFinding::NoSignerCertificate
+        )
+    });
+    let budget = if signature_failed {
+        options.limits.max_work / UNVERIFIED_WORK_SHARE
+    } else {
+        options.limits.max_work
+    };
+    let mut references = Vec::new();
+    {
+        let work = Work::new(budget);
+        for (i, &r) in reference_els.iter().enumerate() {
+            let found = reference(
+                provider,
+                &doc,
+                &ids,
+                signature,
+                i,
+                r,
+                options,
+                &work,
+                &mut findings,
+            );
+            match found {
+                Ok(Some(v)) => references.push(v),
+                Ok(None) => {}
+                Err(Refused::Xml(e)) => return Err(e),
+                Err(Refused::Work(WorkLimitExceeded { limit })) => {
+                    let uri = doc.element(r).and_then(|e| e.attribute("URI"));
+                    findings.push(XmlFinding::WorkLimitExceeded {
+                        reference: i,
+                        uri: uri.unwrap_or_default().to_owned(),
+                        limit,
+                    });
+                    // Every later Reference would find the budget spent too.
+                    break;
+                }
             }
         }
     }
@@ -1390,6 +1446,35 @@ fn same_name(a: &str, b: &str) -> bool {
     parts(a) == parts(b)
 }
 
+/// The share of [`ParseLimits::max_work`] the references of a signature whose value did not
+/// verify get: one 64th (156,250 units by default).
+pub const UNVERIFIED_WORK_SHARE: u64 = 64;
+
+/// Why a Reference was given up with an error rather than a finding.
+#[derive(Debug)]
+enum Refused {
+    /// The signature cannot be read (malformed Transform, say).
+    Xml(XmlError),
+    /// The work budget ran out.
+    Work(WorkLimitExceeded),
+}
+
+impl From<XmlError> for Refused {
+    fn from(e: XmlError) -> Self {
+        Self::Xml(e)
+    }
+}
+
+impl From<io::Error> for Refused {
+    /// Canonicalization's errors: the work limit, or writing failed.
+    fn from(e: io::Error) -> Self {
+        match work_limit(&e) {
+            Some(w) => Self::Work(w),
+            None => Self::Xml(XmlError::Io(e)),
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn reference(
     provider: &CryptoProvider,
@@ -1399,8 +1484,9 @@ fn reference(
     index: usize,
     r: NodeId,
     options: &VerifyOptions,
+    work: &Work,
     findings: &mut Vec<XmlFinding>,
-) -> Result<Option<VerifiedReference>, XmlError> {
+) -> Result<Option<VerifiedReference>, Refused> {
     let Some(uri) = doc.element(r).and_then(|e| e.attribute("URI")) else {
         findings.push(XmlFinding::Unsupported {
             what: format!("reference {index} without a URI (application-defined data)"),
@@ -1430,7 +1516,7 @@ fn reference(
 
     if !uri.is_empty() && !uri.starts_with('#') {
         return detached_reference(
-            provider, doc, index, r, uri, hash, &expected, options, findings,
+            provider, doc, index, r, uri, hash, &expected, options, work, findings,
         );
     }
 
@@ -1503,26 +1589,28 @@ fn reference(
                     .filter(|&id| doc.expanded_name(id) == Some((Some(DSIG_NS), "Signature"))),
             );
         } else if alg == XPATH && !seen_c14n {
-            match xpath_transform(doc, t, doc, true) {
+            match xpath_transform(doc, t, doc, true, work) {
                 Ok(m) => match &mut members {
                     Some(all) => all.intersect(&m),
                     None => members = Some(m),
                 },
-                Err(what) => {
+                Err(XPathError::Unsupported(what)) => {
                     findings.push(XmlFinding::Unsupported { what });
                     return Ok(None);
                 }
+                Err(XPathError::Work(w)) => return Err(Refused::Work(w)),
             }
         } else if alg == super::XPATH_FILTER2 && !seen_c14n {
-            match super::filter2::evaluate(doc, t) {
+            match super::filter2::evaluate(doc, t, work) {
                 Ok(m) => match &mut members {
                     Some(all) => all.intersect(&m),
                     None => members = Some(m),
                 },
-                Err(what) => {
+                Err(XPathError::Unsupported(what)) => {
                     findings.push(XmlFinding::Unsupported { what });
                     return Ok(None);
                 }
+                Err(XPathError::Work(w)) => return Err(Refused::Work(w)),
             }
         } else if let Some(m) = c14n_method_of(doc, t, alg)
             && !seen_c14n
@@ -1574,7 +1662,7 @@ fn reference(
         exclude: &exclude,
         members: members.as_ref(),
     };
-    canonicalize(doc, &method, set, &mut sink)?;
+    canonicalize_within(doc, &method, set, work, &mut sink)?;
     let (digest, canonical) = sink.finish();
     let digest_matches = digest == expected;
     if !digest_matches {
@@ -1604,8 +1692,9 @@ fn detached_reference(
     hash: HashAlgorithm,
     expected: &[u8],
     options: &VerifyOptions,
+    work: &Work,
     findings: &mut Vec<XmlFinding>,
-) -> Result<Option<VerifiedReference>, XmlError> {
+) -> Result<Option<VerifiedReference>, Refused> {
     let Some((_, content)) = options.detached.iter().find(|(u, _)| *u == uri) else {
         findings.push(XmlFinding::Unsupported {
             what: format!("reference {index} to {uri:?}: external content not supplied"),
@@ -1630,14 +1719,15 @@ fn detached_reference(
             .ok()
             .and_then(decode_base64)
             .ok_or(XmlError::Base64("base64 transform input"))?,
-        _ => match detached_xml(doc, &transforms, content, options)? {
+        _ => match detached_xml(doc, &transforms, content, options, work)? {
             Ok(canonical) => canonical,
-            Err(what) => {
+            Err(XPathError::Unsupported(what)) => {
                 findings.push(XmlFinding::Unsupported {
                     what: format!("reference {index} to {uri:?}: {what}"),
                 });
                 return Ok(None);
             }
+            Err(XPathError::Work(w)) => return Err(Refused::Work(w)),
         },
     };
     let mut hasher = provider.digests.hasher(hash).map_err(to_io)?;
@@ -1751,12 +1841,13 @@ fn xpath_transform(
     t: NodeId,
     target: &Document,
     same_document: bool,
-) -> Result<super::Membership, String> {
+    work: &Work,
+) -> Result<super::Membership, XPathError> {
     let mut xpaths = doc.children_named(t, DSIG_NS, "XPath");
     let (Some(x), None) = (xpaths.next(), xpaths.next()) else {
         return Err("an XPath transform needs exactly one XPath element".into());
     };
-    super::xpath::evaluate(doc, x, target, same_document)
+    super::xpath::evaluate(doc, x, target, same_document, work)
 }
 
 /// Detached content transformed as XML (XMLDSig §4.4.3.2: octets parsed into a node-set when
@@ -1771,17 +1862,22 @@ fn detached_xml(
     transforms: &[NodeId],
     content: &[u8],
     options: &VerifyOptions,
-) -> Result<Result<Vec<u8>, String>, XmlError> {
+    work: &Work,
+) -> Result<Result<Vec<u8>, XPathError>, Refused> {
     let Some((&first, rest)) = transforms.split_first() else {
         return Ok(Err("an empty Transforms element".into()));
     };
     if algorithm(doc, first)? != RELATIONSHIP_TRANSFORM {
-        return detached_node_set(doc, transforms, content, options);
+        return detached_node_set(doc, transforms, content, options, work);
     }
-    let selection = RelationshipSelection::from_transform(doc, first)?;
+    let selection = RelationshipSelection::from_transform(doc, first).map_err(XmlError::from)?;
     let part = match Document::parse_with(content, &options.limits) {
         Ok(p) => p,
-        Err(e) => return Ok(Err(format!("the content is not XML signflow reads: {e}"))),
+        Err(e) => {
+            return Ok(Err(
+                format!("the content is not XML signflow reads: {e}").into()
+            ));
+        }
     };
     let mode = if options.relationship_legacy {
         RelationshipMode::Legacy
@@ -1790,12 +1886,12 @@ fn detached_xml(
     };
     let output = match relationship_transform(&part, &selection, mode) {
         Ok(o) => o,
-        Err(e) => return Ok(Err(e.to_string())),
+        Err(e) => return Ok(Err(e.to_string().into())),
     };
     if rest.is_empty() {
         return Ok(Ok(output.into_bytes()));
     }
-    detached_node_set(doc, rest, output.as_bytes(), options)
+    detached_node_set(doc, rest, output.as_bytes(), options, work)
 }
 
 /// [`detached_xml`] after the Relationships transform: XPath filters and a canonicalization
@@ -1805,29 +1901,34 @@ fn detached_node_set(
     transforms: &[NodeId],
     content: &[u8],
     options: &VerifyOptions,
-) -> Result<Result<Vec<u8>, String>, XmlError> {
+    work: &Work,
+) -> Result<Result<Vec<u8>, XPathError>, Refused> {
     let target = match Document::parse_with(content, &options.limits) {
         Ok(t) => t,
-        Err(e) => return Ok(Err(format!("the content is not XML signflow reads: {e}"))),
+        Err(e) => {
+            return Ok(Err(
+                format!("the content is not XML signflow reads: {e}").into()
+            ));
+        }
     };
     let mut members: Option<super::Membership> = None;
     let mut method = C14nMethod::Inclusive { comments: false };
     for (i, &t) in transforms.iter().enumerate() {
         let alg = algorithm(doc, t)?;
         if alg == XPATH {
-            match xpath_transform(doc, t, &target, false) {
+            match xpath_transform(doc, t, &target, false, work) {
                 Ok(m) => match &mut members {
                     Some(all) => all.intersect(&m),
                     None => members = Some(m),
                 },
-                Err(what) => return Ok(Err(what)),
+                Err(e) => return Ok(Err(e)),
             }
         } else if let Some(m) = c14n_method_of(doc, t, alg)
             && i + 1 == transforms.len()
         {
             method = m;
         } else {
-            return Ok(Err(format!("transform {alg} on detached XML")));
+            return Ok(Err(format!("transform {alg} on detached XML").into()));
         }
     }
     let set = NodeSet {
@@ -1836,7 +1937,7 @@ fn detached_node_set(
         members: members.as_ref(),
     };
     let mut canonical = Vec::with_capacity(content.len());
-    canonicalize(&target, &method, set, &mut canonical)?;
+    canonicalize_within(&target, &method, set, work, &mut canonical)?;
     Ok(Ok(canonical))
 }
 

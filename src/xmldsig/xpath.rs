@@ -23,14 +23,49 @@
 //! Anything else — the `following`/`preceding` axes, other functions, variables — is refused
 //! with a message naming it, never guessed at.
 //!
-//! Evaluation is bounded: an expression has at most [`MAX_TOKENS`] tokens, and each transform
-//! may visit at most [`MAX_STEPS`] nodes in total.
+//! Evaluation is bounded: an expression has at most [`MAX_TOKENS`] tokens, and everything its
+//! evaluation does that input can amplify is charged to the verification's [`Work`] budget
+//! ([`super::ParseLimits::max_work`]): each expression evaluated (once per context node, once
+//! per node a predicate filters), each node an axis or a string-value visits, each namespace
+//! declaration looked at, each character of a string-value built, and each pair of strings a
+//! node-set comparison compares (`//text() = //@b` is |A| × |B| comparisons).
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use super::filter2::Membership;
 use super::tree::{Document, NodeId, NodeKind};
+use super::work::{Work, WorkLimitExceeded};
 
-/// Most axis nodes one XPath transform may visit, over all context nodes.
-pub const MAX_STEPS: u64 = 50_000_000;
+/// Why an XPath expression was not evaluated.
+#[derive(Debug)]
+pub(crate) enum XPathError {
+    /// Outside the subset, malformed, or of the wrong type (the message names it).
+    Unsupported(String),
+    /// The verification's work budget ran out.
+    Work(WorkLimitExceeded),
+}
+
+impl From<String> for XPathError {
+    fn from(s: String) -> Self {
+        Self::Unsupported(s)
+    }
+}
+
+impl From<&str> for XPathError {
+    fn from(s: &str) -> Self {
+        Self::Unsupported(s.to_owned())
+    }
+}
+
+impl From<WorkLimitExceeded> for XPathError {
+    fn from(e: WorkLimitExceeded) -> Self {
+        Self::Work(e)
+    }
+}
+
+/// In-scope namespaces of one element, `(prefix, URI)` sorted by prefix.
+type InScope<'d> = Rc<Vec<(&'d str, &'d str)>>;
 
 /// Most tokens in one expression (which bounds the depth of its syntax tree, hence the
 /// recursion of evaluation).
@@ -602,11 +637,14 @@ enum Value {
     Str(String),
 }
 
-/// What an expression is evaluated in: the document, `here()`, the step budget.
-struct Eval<'d, 'a> {
+/// What an expression is evaluated in: the document, `here()`, the work budget, and the
+/// in-scope namespaces of the element last asked about (namespace nodes are asked about
+/// element by element).
+struct Eval<'d, 'a, 'w> {
     doc: &'d Document<'a>,
     here: Option<XNode>,
-    steps: u64,
+    work: &'w Work,
+    namespaces: RefCell<Option<(NodeId, InScope<'d>)>>,
 }
 
 #[derive(Clone, Copy)]
@@ -616,14 +654,31 @@ struct Context {
     size: usize,
 }
 
-impl Eval<'_, '_> {
-    fn tick(&mut self, n: usize) -> Result<(), String> {
-        self.steps += n as u64;
-        if self.steps > MAX_STEPS {
-            Err(format!("more than {MAX_STEPS} node visits"))
-        } else {
-            Ok(())
+impl<'d> Eval<'d, '_, '_> {
+    fn tick(&self, n: usize) -> Result<(), XPathError> {
+        Ok(self.work.charge(n as u64)?)
+    }
+
+    /// The in-scope namespaces of element `id` ([`Document::in_scope_namespaces_counted`]), charged
+    /// by the declarations looked at; the last element's are kept.
+    fn in_scope(&self, id: NodeId) -> Result<InScope<'d>, XPathError> {
+        if let Some((cached, list)) = &*self.namespaces.borrow()
+            && *cached == id
+        {
+            return Ok(Rc::clone(list));
         }
+        let (list, looked_at) = self.doc.in_scope_namespaces_counted(id);
+        self.tick(looked_at + list.len())?;
+        let list = Rc::new(list);
+        *self.namespaces.borrow_mut() = Some((id, Rc::clone(&list)));
+        Ok(list)
+    }
+
+    /// [`Document::lookup_namespace`], charged by the declarations looked at.
+    fn lookup(&self, id: NodeId, prefix: &str) -> Result<Option<&'d str>, XPathError> {
+        let (uri, looked_at) = self.doc.lookup_namespace_counted(id, prefix);
+        self.tick(looked_at)?;
+        Ok(uri)
     }
 
     fn parent(&self, n: XNode) -> Option<XNode> {
@@ -651,25 +706,28 @@ impl Eval<'_, '_> {
         }
     }
 
-    fn descendants(&self, n: XNode, out: &mut Vec<XNode>) {
+    /// The descendants of `n` in document order, each visit charged.
+    fn descendants(&self, n: XNode, out: &mut Vec<XNode>) -> Result<(), XPathError> {
         let mut stack: Vec<XNode> = self.children(n).into_iter().rev().collect();
         while let Some(c) = stack.pop() {
+            self.tick(1)?;
             out.push(c);
             stack.extend(self.children(c).into_iter().rev());
         }
+        Ok(())
     }
 
     /// The nodes of `axis` from `n`, in axis order (nearest first on reverse axes).
-    fn axis(&mut self, axis: Axis, n: XNode) -> Result<Vec<XNode>, String> {
+    fn axis(&mut self, axis: Axis, n: XNode) -> Result<Vec<XNode>, XPathError> {
         let mut out = Vec::new();
         match axis {
             Axis::Itself => out.push(n),
             Axis::Parent => out.extend(self.parent(n)),
             Axis::Child => out = self.children(n),
-            Axis::Descendant => self.descendants(n, &mut out),
+            Axis::Descendant => self.descendants(n, &mut out)?,
             Axis::DescendantOrSelf => {
                 out.push(n);
-                self.descendants(n, &mut out);
+                self.descendants(n, &mut out)?;
             }
             Axis::Ancestor | Axis::AncestorOrSelf => {
                 if axis == Axis::AncestorOrSelf {
@@ -689,8 +747,10 @@ impl Eval<'_, '_> {
                 }
             }
             Axis::Namespace => {
-                if let XNode::Node(id) = n {
-                    let count = self.doc.in_scope_namespaces(id).len() as u32;
+                if let XNode::Node(id) = n
+                    && self.doc.element(id).is_some()
+                {
+                    let count = self.in_scope(id)?.len() as u32;
                     out.extend((0..count).map(|i| XNode::Ns(id, i)));
                 }
             }
@@ -699,6 +759,7 @@ impl Eval<'_, '_> {
                     && let Some(p) = self.parent(n)
                 {
                     let siblings = self.children(p);
+                    self.tick(siblings.len())?;
                     if let Some(i) = siblings.iter().position(|&s| s == n) {
                         if axis == Axis::FollowingSibling {
                             out.extend(&siblings[i + 1..]);
@@ -713,9 +774,9 @@ impl Eval<'_, '_> {
         Ok(out)
     }
 
-    fn matches(&self, axis: Axis, test: &Test, n: XNode) -> bool {
+    fn matches(&self, axis: Axis, test: &Test, n: XNode) -> Result<bool, XPathError> {
         let element = |id: NodeId| self.doc.element(id);
-        match test {
+        Ok(match test {
             Test::Node => true,
             Test::Text => {
                 matches!(n, XNode::Node(id) if matches!(self.doc.node(id).kind, NodeKind::Text(_)))
@@ -734,16 +795,21 @@ impl Eval<'_, '_> {
                     (Axis::Attribute, XNode::Attr(e, i)) => {
                         let Some(a) = element(e).and_then(|el| el.attributes().get(i as usize))
                         else {
-                            return false;
+                            return Ok(false);
                         };
                         let (prefix, l) = a.name.split_once(':').unwrap_or(("", a.name));
+                        if local.is_some_and(|want| want != l) {
+                            return Ok(false);
+                        }
+                        if ns.is_none() && local.is_none() {
+                            return Ok(true);
+                        }
                         let a_ns = if prefix.is_empty() {
                             None
                         } else {
-                            self.doc.lookup_namespace(e, prefix)
+                            self.lookup(e, prefix)?
                         };
-                        local.is_none_or(|want| want == l)
-                            && (ns.is_none() && local.is_none() || a_ns == ns.as_deref())
+                        a_ns == ns.as_deref()
                     }
                     (Axis::Attribute, _) => false,
                     // A namespace node's name is its prefix, in no namespace.
@@ -752,31 +818,39 @@ impl Eval<'_, '_> {
                         Test::Name(ns, l) => {
                             ns.is_none()
                                 && self
-                                    .doc
-                                    .in_scope_namespaces(e)
+                                    .in_scope(e)?
                                     .get(i as usize)
                                     .is_some_and(|(p, _)| p == l)
                         }
                         _ => false,
                     },
                     (Axis::Namespace, _) => false,
-                    (_, XNode::Node(id)) => self.doc.expanded_name(id).is_some_and(|(e_ns, l)| {
-                        local.is_none_or(|want| want == l)
-                            && (ns.is_none() && local.is_none() || e_ns == ns.as_deref())
-                    }),
+                    (_, XNode::Node(id)) => {
+                        let Some(e) = element(id) else {
+                            return Ok(false);
+                        };
+                        if local.is_some_and(|want| want != e.local_name()) {
+                            return Ok(false);
+                        }
+                        ns.is_none() && local.is_none()
+                            || self.lookup(id, e.prefix())? == ns.as_deref()
+                    }
                     _ => false,
                 }
             }
-        }
+        })
     }
 
-    fn eval(&mut self, e: &Expr, ctx: Context) -> Result<Value, String> {
+    fn eval(&mut self, e: &Expr, ctx: Context) -> Result<Value, XPathError> {
+        // Every expression evaluated costs a unit: an expression per context node, a
+        // predicate per node it filters.
+        self.tick(1)?;
         Ok(match e {
             Expr::Or(a, b) => Value::Bool(self.boolean(a, ctx)? || self.boolean(b, ctx)?),
             Expr::And(a, b) => Value::Bool(self.boolean(a, ctx)? && self.boolean(b, ctx)?),
             Expr::Compare(op, a, b) => {
                 let (a, b) = (self.eval(a, ctx)?, self.eval(b, ctx)?);
-                Value::Bool(self.compare(*op, &a, &b))
+                Value::Bool(self.compare(*op, &a, &b)?)
             }
             Expr::Union(a, b) => {
                 let (Value::Nodes(mut x), Value::Nodes(y)) =
@@ -785,16 +859,16 @@ impl Eval<'_, '_> {
                     return Err("a union of values that are not node-sets".into());
                 };
                 x.extend(y);
-                sort_nodes(&mut x);
+                self.sort_nodes(&mut x)?;
                 Value::Nodes(x)
             }
             Expr::Negate(a) => {
                 let v = self.eval(a, ctx)?;
-                Value::Num(-self.number(&v))
+                Value::Num(-self.number(&v)?)
             }
             Expr::Arith(op, a, b) => {
                 let (a, b) = (self.eval(a, ctx)?, self.eval(b, ctx)?);
-                let (x, y) = (self.number(&a), self.number(&b));
+                let (x, y) = (self.number(&a)?, self.number(&b)?);
                 Value::Num(match op {
                     Arith::Add => x + y,
                     Arith::Sub => x - y,
@@ -805,7 +879,10 @@ impl Eval<'_, '_> {
                 })
             }
             Expr::Number(n) => Value::Num(*n),
-            Expr::Literal(s) => Value::Str(s.clone()),
+            Expr::Literal(s) => {
+                self.tick(s.len())?;
+                Value::Str(s.clone())
+            }
             Expr::Call(f, args) => self.call(*f, args, ctx)?,
             Expr::Path(start, steps) => {
                 let mut set = match start {
@@ -819,11 +896,12 @@ impl Eval<'_, '_> {
                 for step in steps {
                     let mut next = Vec::new();
                     for &n in &set {
-                        let mut selected: Vec<XNode> = self
-                            .axis(step.axis, n)?
-                            .into_iter()
-                            .filter(|&c| self.matches(step.axis, &step.test, c))
-                            .collect();
+                        let mut selected = Vec::new();
+                        for c in self.axis(step.axis, n)? {
+                            if self.matches(step.axis, &step.test, c)? {
+                                selected.push(c);
+                            }
+                        }
                         for p in &step.predicates {
                             let size = selected.len();
                             let mut kept = Vec::with_capacity(size);
@@ -845,7 +923,7 @@ impl Eval<'_, '_> {
                         }
                         next.extend(selected);
                     }
-                    sort_nodes(&mut next);
+                    self.sort_nodes(&mut next)?;
                     set = next;
                 }
                 Value::Nodes(set)
@@ -853,8 +931,8 @@ impl Eval<'_, '_> {
         })
     }
 
-    fn call(&mut self, f: Func, args: &[Expr], ctx: Context) -> Result<Value, String> {
-        let arg = |this: &mut Self, i: usize| -> Result<Value, String> {
+    fn call(&mut self, f: Func, args: &[Expr], ctx: Context) -> Result<Value, XPathError> {
+        let arg = |this: &mut Self, i: usize| -> Result<Value, XPathError> {
             match args.get(i) {
                 Some(a) => this.eval(a, ctx),
                 None => Ok(Value::Nodes(vec![ctx.node])),
@@ -873,35 +951,46 @@ impl Eval<'_, '_> {
             Func::Last => Value::Num(ctx.size as f64),
             Func::String => {
                 let v = arg(self, 0)?;
-                Value::Str(self.string(&v))
+                Value::Str(self.string(&v)?)
             }
             Func::Number => {
                 let v = arg(self, 0)?;
-                Value::Num(self.number(&v))
+                Value::Num(self.number(&v)?)
             }
             Func::Name | Func::LocalName | Func::NamespaceUri => {
                 let first = match arg(self, 0)? {
                     Value::Nodes(n) => n.first().copied(),
                     _ => return Err("a name function of a value that is not a node-set".into()),
                 };
-                Value::Str(first.map(|n| self.name_of(f, n)).unwrap_or_default())
+                match first {
+                    Some(n) => Value::Str(self.name_of(f, n)?),
+                    None => Value::Str(String::new()),
+                }
             }
             Func::Id => {
                 // XPath 1.0 §4.1 over the attributes signflow takes as IDs (Id, ID, id,
                 // xml:id: there is no DTD to declare others).
                 let tokens: Vec<String> = match self.eval(&args[0], ctx)? {
-                    Value::Nodes(n) => n.iter().map(|&x| self.string_value(x)).collect(),
-                    v => vec![self.string(&v)],
+                    Value::Nodes(n) => {
+                        let mut t = Vec::with_capacity(n.len());
+                        for &x in &n {
+                            t.push(self.string_value(x)?);
+                        }
+                        t
+                    }
+                    v => vec![self.string(&v)?],
                 };
-                let wanted: Vec<&str> = tokens.iter().flat_map(|t| t.split_whitespace()).collect();
-                self.tick(wanted.len().max(1))?;
+                let wanted: std::collections::HashSet<&str> =
+                    tokens.iter().flat_map(|t| t.split_whitespace()).collect();
+                // The look-up walks the whole document.
+                self.tick(wanted.len().max(1) + self.doc.node_count())?;
                 let mut found: Vec<XNode> = self
                     .doc
                     .id_attributes()
                     .filter(|(value, _)| wanted.contains(value))
                     .map(|(_, id)| XNode::Node(id))
                     .collect();
-                sort_nodes(&mut found);
+                self.sort_nodes(&mut found)?;
                 Value::Nodes(found)
             }
             Func::Here => match self.here {
@@ -911,7 +1000,7 @@ impl Eval<'_, '_> {
         })
     }
 
-    fn boolean(&mut self, e: &Expr, ctx: Context) -> Result<bool, String> {
+    fn boolean(&mut self, e: &Expr, ctx: Context) -> Result<bool, XPathError> {
         let v = self.eval(e, ctx)?;
         Ok(self.truth(&v))
     }
@@ -925,43 +1014,46 @@ impl Eval<'_, '_> {
         }
     }
 
-    fn number(&self, v: &Value) -> f64 {
-        match v {
+    fn number(&self, v: &Value) -> Result<f64, XPathError> {
+        Ok(match v {
             Value::Num(n) => *n,
             Value::Bool(b) => f64::from(u8::from(*b)),
-            other => to_number(&self.string(other)),
-        }
+            other => to_number(&self.string(other)?),
+        })
     }
 
-    fn string(&self, v: &Value) -> String {
-        match v {
-            Value::Str(s) => s.clone(),
+    fn string(&self, v: &Value) -> Result<String, XPathError> {
+        Ok(match v {
+            Value::Str(s) => {
+                self.tick(s.len())?;
+                s.clone()
+            }
             Value::Bool(b) => b.to_string(),
             Value::Num(n) => format_number(*n),
-            Value::Nodes(n) => n.first().map(|&x| self.string_value(x)).unwrap_or_default(),
-        }
+            Value::Nodes(n) => match n.first() {
+                Some(&x) => self.string_value(x)?,
+                None => String::new(),
+            },
+        })
     }
 
     /// `name()`, `local-name()` or `namespace-uri()` of `n` (XPath 1.0 §4.1): an element's or
     /// attribute's qualified name as written, a namespace node's prefix (in no namespace), a
     /// processing instruction's target; the empty string for other nodes.
-    fn name_of(&self, f: Func, n: XNode) -> String {
+    fn name_of(&self, f: Func, n: XNode) -> Result<String, XPathError> {
         let (qname, ns): (&str, Option<&str>) = match n {
             XNode::Root => ("", None),
             XNode::Node(id) => match &self.doc.node(id).kind {
                 NodeKind::Element(_) => match self.doc.element(id) {
-                    Some(e) => (e.name(), self.doc.lookup_namespace(id, e.prefix())),
+                    Some(e) => (e.name(), self.lookup(id, e.prefix())?),
                     None => ("", None),
                 },
                 NodeKind::Pi { target, .. } => (target, None),
                 _ => ("", None),
             },
             XNode::Ns(e, i) => {
-                let prefix = self
-                    .doc
-                    .in_scope_namespaces(e)
-                    .get(i as usize)
-                    .map_or("", |(p, _)| *p);
+                let list = self.in_scope(e)?;
+                let prefix = list.get(i as usize).map_or("", |(p, _)| *p);
                 (prefix, None)
             }
             XNode::Attr(e, i) => {
@@ -975,7 +1067,7 @@ impl Eval<'_, '_> {
                         let ns = if prefix.is_empty() {
                             None
                         } else {
-                            self.doc.lookup_namespace(e, prefix)
+                            self.lookup(e, prefix)?
                         };
                         (a.name, ns)
                     }
@@ -983,25 +1075,25 @@ impl Eval<'_, '_> {
                 }
             }
         };
-        match f {
+        Ok(match f {
             Func::LocalName => qname.rsplit(':').next().unwrap_or("").to_owned(),
             Func::NamespaceUri => ns.unwrap_or("").to_owned(),
             _ => qname.to_owned(),
-        }
+        })
     }
 
     /// XPath 1.0 §5: an element's (or the document's) text descendants concatenated, an
-    /// attribute's value, a text node's characters, a comment's or PI's content.
-    fn string_value(&self, n: XNode) -> String {
-        match n {
+    /// attribute's value, a text node's characters, a comment's or PI's content; each
+    /// character (and each node visited) charged.
+    fn string_value(&self, n: XNode) -> Result<String, XPathError> {
+        let s = match n {
             XNode::Attr(e, i) => self
                 .doc
                 .element(e)
                 .and_then(|el| el.attributes().get(i as usize).map(|a| a.value.to_string()))
                 .unwrap_or_default(),
             XNode::Ns(e, i) => self
-                .doc
-                .in_scope_namespaces(e)
+                .in_scope(e)?
                 .get(i as usize)
                 .map(|(_, u)| (*u).to_owned())
                 .unwrap_or_default(),
@@ -1009,39 +1101,52 @@ impl Eval<'_, '_> {
                 NodeKind::Text(t) => t.as_str().into_owned(),
                 NodeKind::Comment(c) => c.to_string(),
                 NodeKind::Pi { data, .. } => data.to_string(),
-                NodeKind::Element(_) => self.text_below(n),
+                NodeKind::Element(_) => return self.text_below(n),
             },
-            XNode::Root => self.text_below(n),
-        }
+            XNode::Root => return self.text_below(n),
+        };
+        self.tick(s.len().max(1))?;
+        Ok(s)
     }
 
-    fn text_below(&self, n: XNode) -> String {
+    fn text_below(&self, n: XNode) -> Result<String, XPathError> {
         let mut all = Vec::new();
-        self.descendants(n, &mut all);
-        all.into_iter()
-            .filter_map(|d| match d {
-                XNode::Node(id) => match &self.doc.node(id).kind {
-                    NodeKind::Text(t) => Some(t.as_str().into_owned()),
-                    _ => None,
-                },
-                _ => None,
-            })
-            .collect()
+        self.descendants(n, &mut all)?;
+        let mut out = String::new();
+        for d in all {
+            if let XNode::Node(id) = d
+                && let NodeKind::Text(t) = &self.doc.node(id).kind
+            {
+                let t = t.as_str();
+                self.tick(t.len())?;
+                out.push_str(&t);
+            }
+        }
+        Ok(out)
     }
 
-    /// XPath 1.0 §3.4.
-    fn compare(&self, op: Cmp, a: &Value, b: &Value) -> bool {
+    /// XPath 1.0 §3.4. Each string-value is built once per operand node; each pair compared
+    /// costs a unit plus the characters compared.
+    fn compare(&self, op: Cmp, a: &Value, b: &Value) -> Result<bool, XPathError> {
+        let strings = |nodes: &[XNode]| -> Result<Vec<Value>, XPathError> {
+            let mut out = Vec::with_capacity(nodes.len());
+            for &n in nodes {
+                out.push(Value::Str(self.string_value(n)?));
+            }
+            Ok(out)
+        };
         match (a, b) {
-            (Value::Nodes(x), Value::Nodes(y)) => x.iter().any(|&m| {
-                let sm = self.string_value(m);
-                y.iter().any(|&n| {
-                    self.compare_atoms(
-                        op,
-                        &Value::Str(sm.clone()),
-                        &Value::Str(self.string_value(n)),
-                    )
-                })
-            }),
+            (Value::Nodes(x), Value::Nodes(y)) => {
+                let (xs, ys) = (strings(x)?, strings(y)?);
+                for sx in &xs {
+                    for sy in &ys {
+                        if self.compare_atoms(op, sx, sy)? {
+                            return Ok(true);
+                        }
+                    }
+                }
+                Ok(false)
+            }
             (Value::Nodes(x), Value::Bool(_)) | (Value::Bool(_), Value::Nodes(x)) => {
                 let nb = Value::Bool(!x.is_empty());
                 if matches!(a, Value::Nodes(_)) {
@@ -1050,28 +1155,46 @@ impl Eval<'_, '_> {
                     self.compare_atoms(op, a, &nb)
                 }
             }
-            (Value::Nodes(x), other) => x
-                .iter()
-                .any(|&n| self.compare_atoms(op, &Value::Str(self.string_value(n)), other)),
-            (other, Value::Nodes(y)) => y
-                .iter()
-                .any(|&n| self.compare_atoms(op, other, &Value::Str(self.string_value(n)))),
+            (Value::Nodes(x), other) => {
+                for n in x {
+                    let s = Value::Str(self.string_value(*n)?);
+                    if self.compare_atoms(op, &s, other)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            (other, Value::Nodes(y)) => {
+                for n in y {
+                    let s = Value::Str(self.string_value(*n)?);
+                    if self.compare_atoms(op, other, &s)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
             _ => self.compare_atoms(op, a, b),
         }
     }
 
-    fn compare_atoms(&self, op: Cmp, a: &Value, b: &Value) -> bool {
-        match op {
+    fn compare_atoms(&self, op: Cmp, a: &Value, b: &Value) -> Result<bool, XPathError> {
+        let len = |v: &Value| match v {
+            Value::Str(s) => s.len(),
+            _ => 0,
+        };
+        self.tick(1 + len(a).min(len(b)))?;
+        Ok(match op {
             Cmp::Eq | Cmp::Ne => {
                 let equal = match (a, b) {
                     (Value::Bool(_), _) | (_, Value::Bool(_)) => self.truth(a) == self.truth(b),
-                    (Value::Num(_), _) | (_, Value::Num(_)) => self.number(a) == self.number(b),
-                    _ => self.string(a) == self.string(b),
+                    (Value::Num(_), _) | (_, Value::Num(_)) => self.number(a)? == self.number(b)?,
+                    (Value::Str(x), Value::Str(y)) => x == y,
+                    _ => self.string(a)? == self.string(b)?,
                 };
                 equal == (op == Cmp::Eq)
             }
             _ => {
-                let (x, y) = (self.number(a), self.number(b));
+                let (x, y) = (self.number(a)?, self.number(b)?);
                 match op {
                     Cmp::Lt => x < y,
                     Cmp::Le => x <= y,
@@ -1079,13 +1202,16 @@ impl Eval<'_, '_> {
                     _ => x >= y,
                 }
             }
-        }
+        })
     }
-}
 
-fn sort_nodes(v: &mut Vec<XNode>) {
-    v.sort_unstable_by_key(|n| n.order());
-    v.dedup();
+    /// Sorts `v` into document order without duplicates, charging its length.
+    fn sort_nodes(&self, v: &mut Vec<XNode>) -> Result<(), XPathError> {
+        self.tick(v.len())?;
+        v.sort_unstable_by_key(|n| n.order());
+        v.dedup();
+        Ok(())
+    }
 }
 
 fn to_number(s: &str) -> f64 {
@@ -1110,23 +1236,38 @@ fn format_number(n: f64) -> String {
     }
 }
 
-/// An error message naming the expression.
-type Failure = Box<dyn Fn(String) -> String>;
+/// Names the expression in an error message.
+struct Failure(String);
+
+impl Failure {
+    fn unsupported(&self, what: &str) -> XPathError {
+        XPathError::Unsupported(format!("XPath expression {:?}: {what}", self.0))
+    }
+
+    /// The message of an unsupported form names the expression; the work limit passes as is.
+    fn named(&self, e: XPathError) -> XPathError {
+        match e {
+            XPathError::Unsupported(what) => self.unsupported(&what),
+            work => work,
+        }
+    }
+}
 
 /// Parses the expression of `xpath` (prefixes resolved in its scope) and sets up its
-/// evaluation over `target`.
-fn prepare<'d, 'a>(
+/// evaluation over `target`, charging `work`.
+fn prepare<'d, 'a, 'w>(
     sig_doc: &Document,
     xpath: NodeId,
     target: &'d Document<'a>,
     same_document: bool,
-) -> Result<(Expr, Eval<'d, 'a>, Failure), String> {
-    let expression = sig_doc.text(xpath).trim().to_owned();
-    let fail: Failure = Box::new(move |what| format!("XPath expression {expression:?}: {what}"));
+    work: &'w Work,
+) -> Result<(Expr, Eval<'d, 'a, 'w>, Failure), XPathError> {
     let text = sig_doc.text(xpath);
-    let toks = tokenize(text.trim()).map_err(|w| fail(format!("unsupported: {w}")))?;
+    let fail = Failure(text.trim().to_owned());
+    work.charge(text.len() as u64)?;
+    let toks = tokenize(text.trim()).map_err(|w| fail.unsupported(&format!("unsupported: {w}")))?;
     if toks.len() > MAX_TOKENS {
-        return Err(fail(format!("more than {MAX_TOKENS} tokens")));
+        return Err(fail.unsupported(&format!("more than {MAX_TOKENS} tokens")));
     }
     let resolve = |prefix: &str| sig_doc.lookup_namespace(xpath, prefix).map(str::to_owned);
     let mut parser = Parser {
@@ -1137,9 +1278,9 @@ fn prepare<'d, 'a>(
     };
     let expr = parser
         .expr()
-        .map_err(|w| fail(format!("unsupported: {w}")))?;
+        .map_err(|w| fail.unsupported(&format!("unsupported: {w}")))?;
     if parser.pos != toks.len() {
-        return Err(fail("unsupported: trailing tokens".into()));
+        return Err(fail.unsupported("unsupported: trailing tokens"));
     }
     // here(): the text node holding the expression (XMLDSig §6.6.3.1), else the element.
     let here = same_document.then(|| {
@@ -1152,7 +1293,8 @@ fn prepare<'d, 'a>(
     let eval = Eval {
         doc: target,
         here,
-        steps: 0,
+        work,
+        namespaces: RefCell::new(None),
     };
     Ok((expr, eval, fail))
 }
@@ -1162,22 +1304,27 @@ fn prepare<'d, 'a>(
 /// expression is true. `target` is the signature's own document when `same_document`.
 ///
 /// # Errors
-/// A description of what is not supported or malformed (naming the expression).
+/// [`XPathError::Unsupported`] describing what is not supported or malformed (naming the
+/// expression); [`XPathError::Work`] when `work` runs out.
 pub(crate) fn evaluate(
     sig_doc: &Document,
     xpath: NodeId,
     target: &Document,
     same_document: bool,
-) -> Result<Membership, String> {
-    let (expr, mut eval, fail) = prepare(sig_doc, xpath, target, same_document)?;
+    work: &Work,
+) -> Result<Membership, XPathError> {
+    let (expr, mut eval, fail) = prepare(sig_doc, xpath, target, same_document, work)?;
     let ctx = |n| Context {
         node: n,
         position: 1,
         size: 1,
     };
-    let mut flags = Vec::with_capacity(target.nodes().count());
+    let mut flags = Vec::with_capacity(target.node_count());
     for (id, _) in target.nodes() {
-        flags.push(eval.boolean(&expr, ctx(XNode::Node(id))).map_err(&fail)?);
+        flags.push(
+            eval.boolean(&expr, ctx(XNode::Node(id)))
+                .map_err(|e| fail.named(e))?,
+        );
     }
     let mut set = Membership::from_flags(flags);
     // Each element's namespace nodes and attributes are nodes of their own.
@@ -1189,20 +1336,21 @@ pub(crate) fn evaluate(
         for i in 0..e.attributes().len() as u32 {
             attributes.push(
                 eval.boolean(&expr, ctx(XNode::Attr(id, i)))
-                    .map_err(&fail)?,
+                    .map_err(|e| fail.named(e))?,
             );
         }
         set.set_attributes(id, attributes);
         let mut namespaces = Vec::new();
-        for (i, (prefix, _)) in target.in_scope_namespaces(id).into_iter().enumerate() {
-            if prefix == "xml" {
+        let in_scope = eval.in_scope(id)?;
+        for (i, (prefix, _)) in in_scope.iter().enumerate() {
+            if *prefix == "xml" {
                 // Never rendered by canonicalization.
                 continue;
             }
             let keep = eval
                 .boolean(&expr, ctx(XNode::Ns(id, i as u32)))
-                .map_err(&fail)?;
-            namespaces.push((prefix.to_owned(), keep));
+                .map_err(|e| fail.named(e))?;
+            namespaces.push(((*prefix).to_owned(), keep));
         }
         set.set_namespaces(id, namespaces);
     }
@@ -1215,21 +1363,22 @@ pub(crate) fn evaluate(
 /// document node itself is among them.
 ///
 /// # Errors
-/// A description of what is not supported (naming the expression), a result that is not a
-/// node-set, or one holding attribute nodes (which a [`Membership`] does not separate from
-/// their element).
+/// [`XPathError::Unsupported`]: what is not supported (naming the expression), a result that
+/// is not a node-set, or one holding attribute nodes (which a [`Membership`] does not separate
+/// from their element); [`XPathError::Work`] when `work` runs out.
 pub(crate) fn select_from_root(
     doc: &Document,
     xpath: NodeId,
-) -> Result<(Vec<NodeId>, bool), String> {
-    let (expr, mut eval, fail) = prepare(doc, xpath, doc, true)?;
+    work: &Work,
+) -> Result<(Vec<NodeId>, bool), XPathError> {
+    let (expr, mut eval, fail) = prepare(doc, xpath, doc, true, work)?;
     let root = Context {
         node: XNode::Root,
         position: 1,
         size: 1,
     };
-    let Value::Nodes(nodes) = eval.eval(&expr, root).map_err(&fail)? else {
-        return Err(fail("unsupported: the result is not a node-set".into()));
+    let Value::Nodes(nodes) = eval.eval(&expr, root).map_err(|e| fail.named(e))? else {
+        return Err(fail.unsupported("unsupported: the result is not a node-set"));
     };
     let mut out = Vec::with_capacity(nodes.len());
     let mut document = false;
@@ -1238,9 +1387,9 @@ pub(crate) fn select_from_root(
             XNode::Root => document = true,
             XNode::Node(id) => out.push(id),
             XNode::Attr(..) | XNode::Ns(..) => {
-                return Err(fail(
-                    "unsupported: it selects attribute or namespace nodes".into(),
-                ));
+                return Err(
+                    fail.unsupported("unsupported: it selects attribute or namespace nodes")
+                );
             }
         }
     }
@@ -1256,7 +1405,8 @@ mod tests {
         let escaped = expr.replace('&', "&amp;").replace('<', "&lt;");
         let sig = format!(r#"<XPath xmlns:p="urn:p">{escaped}</XPath>"#);
         let sig_doc = Document::parse(sig.as_bytes()).unwrap();
-        let m = evaluate(&sig_doc, sig_doc.root(), &doc, false)?;
+        let m = evaluate(&sig_doc, sig_doc.root(), &doc, false, &Work::unlimited())
+            .map_err(|e| format!("{e:?}"))?;
         Ok(doc
             .nodes()
             .filter(|(id, _)| m.contains(*id))
@@ -1304,7 +1454,7 @@ mod tests {
         let run = |expr: &str| {
             let sig = format!(r#"<XPath>{expr}</XPath>"#);
             let sig_doc = Document::parse(sig.as_bytes()).unwrap();
-            evaluate(&sig_doc, sig_doc.root(), &doc, false).unwrap()
+            evaluate(&sig_doc, sig_doc.root(), &doc, false, &Work::unlimited()).unwrap()
         };
         let named = |local: &str| {
             doc.nodes()
@@ -1347,7 +1497,7 @@ mod tests {
    count(id("E3")|ancestor-or-self::node()) = count(ancestor-or-self::node())
 </XPath>"#;
         let sig_doc = Document::parse(sig.as_bytes()).unwrap();
-        let m = evaluate(&sig_doc, sig_doc.root(), &doc, false).unwrap();
+        let m = evaluate(&sig_doc, sig_doc.root(), &doc, false, &Work::unlimited()).unwrap();
         let set = NodeSet {
             apex: None,
             exclude: &[],
