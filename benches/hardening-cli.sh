@@ -13,21 +13,15 @@ bin=$(realpath "$1")
 pki=$(realpath "$(dirname "$0")/../testdata/pki")
 cms=$(realpath "$(dirname "$0")/../testdata/cms")
 work=$(mktemp -d)
+out=$work
 trap 'rm -rf "$work"' EXIT
 trust=(--trust "$pki/root-ca.pem")
 material=(--untrusted "$pki/intermediate-ca.pem" --crl "$pki/root-ca.crl.pem"
   --crl "$pki/intermediate-ca.crl.pem" --at 2027-01-01T00:00:00Z)
 
-run() { # label, command...
-  local label=$1; shift
-  (ulimit -v 8388608; timeout 20 /usr/bin/time -v "$@") >"$work/stdout" 2>"$work/time"
-  local status=$?
-  local rss wall
-  rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f MB", $2/1024}' "$work/time")
-  wall=$(awk -F': ' '/Elapsed \(wall/ {print $2}' "$work/time")
-  [ "$status" = 124 ] && wall="killed at 20 s"
-  printf '%-52s exit %-3s %-16s %s\n' "$label" "$status" "${wall:-?}" "${rss:-?}"
-}
+BOUND_KB=8388608
+# shellcheck source=bounded-run.sh
+source "$(dirname "$0")/bounded-run.sh"
 
 z=/dev/zero
 run "verify cms /dev/zero" "$bin" verify cms "$z" "${trust[@]}"

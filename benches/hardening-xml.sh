@@ -17,16 +17,8 @@ at=(--at 2027-01-01T00:00:00Z)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-run() { # label, command...
-  local label=$1; shift
-  (ulimit -v 4194304; timeout 20 /usr/bin/time -v "$@") >"$out/stdout" 2>"$out/time"
-  local status=$?
-  local rss wall
-  rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f MB", $2/1024}' "$out/time")
-  wall=$(awk -F': ' '/Elapsed \(wall/ {print $2}' "$out/time")
-  [ "$status" = 124 ] && wall="killed at 20 s"
-  printf '%-44s exit %-3s %-16s %s\n' "$label" "$status" "${wall:-?}" "${rss:-?}"
-}
+# shellcheck source=bounded-run.sh
+source "$(dirname "$0")/bounded-run.sh"
 
 cd "$dir" || exit 74
 for f in xpath-compare-300 xpath-compare-1000 xpath-string-10000 xpath-64-transforms \

@@ -471,6 +471,22 @@ fn signflow(args: &[&str], pw: &str) -> std::process::Output {
         .unwrap()
 }
 
+/// `signflow sign cms MESSAGE -o SIG --p12 P12 --password-env …` with `password`.
+fn sign_cms_with_p12(
+    message: &str,
+    sig: &str,
+    p12: &str,
+    password: &str,
+    detached: bool,
+) -> std::process::Output {
+    let mut args = vec!["sign", "cms", message, "-o", sig, "--p12", p12];
+    args.extend(["--password-env", "SIGNFLOW_TEST_PW"]);
+    if detached {
+        args.push("--detached");
+    }
+    signflow(&args, password)
+}
+
 fn td(rel: &str) -> String {
     common::testdata(rel).to_str().unwrap().to_owned()
 }
@@ -524,41 +540,14 @@ fn cli_inspect_and_sign_with_gost_pkcs12() {
 
         let sig = dir.path().join("sig.p7s");
         let sig = sig.to_str().unwrap();
-        let out = signflow(
-            &[
-                "sign",
-                "cms",
-                &message,
-                "-o",
-                sig,
-                "--p12",
-                &p12,
-                "--password-env",
-                "SIGNFLOW_TEST_PW",
-                "--detached",
-            ],
-            pw,
-        );
+        let out = sign_cms_with_p12(&message, sig, &p12, pw, true);
         assert_eq!(
             out.status.code(),
             Some(0),
             "{file}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let out = signflow(
-            &[
-                "sign",
-                "cms",
-                &message,
-                "-o",
-                sig,
-                "--p12",
-                &p12,
-                "--password-env",
-                "SIGNFLOW_TEST_PW",
-            ],
-            "wrong",
-        );
+        let out = sign_cms_with_p12(&message, sig, &p12, "wrong", false);
         assert_eq!(out.status.code(), Some(4), "{file}");
     }
     // A corrupt file: exit 2.
@@ -777,21 +766,7 @@ fn cli_inspect_and_sign_with_a_written_file() {
     let sig = dir.path().join("sig.p7s");
     let sig = sig.to_str().unwrap();
     let message = td("gost/message.txt");
-    let out = signflow(
-        &[
-            "sign",
-            "cms",
-            &message,
-            "-o",
-            sig,
-            "--p12",
-            p12,
-            "--password-env",
-            "SIGNFLOW_TEST_PW",
-            "--detached",
-        ],
-        PASSWORD,
-    );
+    let out = sign_cms_with_p12(&message, sig, p12, PASSWORD, true);
     assert_eq!(
         out.status.code(),
         Some(0),

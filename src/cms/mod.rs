@@ -51,7 +51,7 @@
 //! ```
 
 mod ber;
-mod der;
+pub(crate) mod der;
 mod error;
 mod report;
 pub mod sign;

@@ -1557,20 +1557,12 @@ impl Hash {
 
     /// HMAC with this hash over `data`, compared with `expected` in constant time.
     fn hmac_verify(self, key: &[u8], data: &[u8], expected: &[u8]) -> bool {
-        fn run<D: hmac::EagerHash>(key: &[u8], data: &[u8], expected: &[u8]) -> bool {
-            use hmac::{KeyInit, Mac};
-            let Ok(mut mac) = <hmac::Hmac<D> as KeyInit>::new_from_slice(key) else {
-                return false;
-            };
-            mac.update(data);
-            mac.verify_slice(expected).is_ok()
-        }
         match self {
-            Self::Sha1 => run::<sha1::Sha1>(key, data, expected),
-            Self::Sha224 => run::<sha2::Sha224>(key, data, expected),
-            Self::Sha256 => run::<sha2::Sha256>(key, data, expected),
-            Self::Sha384 => run::<sha2::Sha384>(key, data, expected),
-            Self::Sha512 => run::<sha2::Sha512>(key, data, expected),
+            Self::Sha1 => hmac_verify_with::<sha1::Sha1>(key, data, expected),
+            Self::Sha224 => hmac_verify_with::<sha2::Sha224>(key, data, expected),
+            Self::Sha256 => hmac_verify_with::<sha2::Sha256>(key, data, expected),
+            Self::Sha384 => hmac_verify_with::<sha2::Sha384>(key, data, expected),
+            Self::Sha512 => hmac_verify_with::<sha2::Sha512>(key, data, expected),
             Self::Streebog(s) => s.hmac_verify(key, data, expected),
         }
     }
@@ -2001,6 +1993,21 @@ impl Scheme {
             }
         }
     }
+}
+
+/// HMAC with hash `D` over `data`, compared with `expected` in constant time (the MACs of
+/// every PKCS#12 profile, GOST's included).
+pub(super) fn hmac_verify_with<D: hmac::EagerHash>(
+    key: &[u8],
+    data: &[u8],
+    expected: &[u8],
+) -> bool {
+    use hmac::{KeyInit, Mac};
+    let Ok(mut mac) = <hmac::Hmac<D> as KeyInit>::new_from_slice(key) else {
+        return false;
+    };
+    mac.update(data);
+    mac.verify_slice(expected).is_ok()
 }
 
 #[cfg(test)]

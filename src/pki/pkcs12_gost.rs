@@ -105,17 +105,9 @@ impl Streebog {
 
     /// HMAC-Streebog over `data`, compared with `expected` in constant time.
     pub(super) fn hmac_verify(self, key: &[u8], data: &[u8], expected: &[u8]) -> bool {
-        fn run<D: hmac::EagerHash>(key: &[u8], data: &[u8], expected: &[u8]) -> bool {
-            use hmac::Mac;
-            let Ok(mut mac) = <hmac::Hmac<D> as KeyInit>::new_from_slice(key) else {
-                return false;
-            };
-            mac.update(data);
-            mac.verify_slice(expected).is_ok()
-        }
         match self {
-            Self::B256 => run::<streebog::Streebog256>(key, data, expected),
-            Self::B512 => run::<streebog::Streebog512>(key, data, expected),
+            Self::B256 => super::hmac_verify_with::<streebog::Streebog256>(key, data, expected),
+            Self::B512 => super::hmac_verify_with::<streebog::Streebog512>(key, data, expected),
         }
     }
 

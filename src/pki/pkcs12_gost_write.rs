@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 use super::gost::{self, Cipher2015, GostCipher, Streebog};
 use super::{MAX_ITERATIONS, Pkcs12Error, malformed};
+use crate::cms::der::tlv;
 use crate::crypto::SecureRandom;
 
 /// The cipher of a GOST PKCS#12 file written by [`to_der_gost`](super::to_der_gost).
@@ -180,21 +181,6 @@ fn encrypt(
 }
 
 // Minimal DER writing: every length is known, nothing is indefinite.
-
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-    out
-}
 
 fn seq(parts: &[Vec<u8>]) -> Vec<u8> {
     tlv(0x30, &parts.concat())
