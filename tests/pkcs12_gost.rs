@@ -593,7 +593,12 @@ fn cli_inspect_and_sign_with_gost_pkcs12() {
 
 /// Writes a GOST file from testdata/gost/ with `cipher`.
 fn write(stem: &str, cipher: signflow::pki::pkcs12::GostPbeCipher, password: &str) -> Vec<u8> {
-    let provider = signflow::crypto::CryptoProvider::get_default().expect("a provider");
+    // Only the provider's random source is used: any compiled backend will do (with both,
+    // none is the default).
+    #[cfg(feature = "aws-lc-rs")]
+    let provider = &signflow::crypto::aws_lc::DEFAULT_PROVIDER;
+    #[cfg(not(feature = "aws-lc-rs"))]
+    let provider = &signflow::crypto::rustcrypto::DEFAULT_PROVIDER;
     let key = pem_der(&format!("gost/{stem}.key.pem"));
     let cert = pem_der(&format!("gost/{stem}.cert.pem"));
     let extra = pem_der("gost/gost2012_512-B.cert.pem");
