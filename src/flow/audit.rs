@@ -106,6 +106,19 @@ pub(super) async fn run<S: FlowStore>(
 }
 
 /// An event the step before it also made, still to come (in the same append).
+/// A notice read back from its blob, with the blob and the CMS over it.
+struct SignedNotice {
+    notice: Notice,
+    bytes: Vec<u8>,
+    cms: Vec<u8>,
+}
+
+/// The organisation on whose behalf a step was taken, and the member who took it.
+struct ActingFor<'a> {
+    org: &'a OrganisationState,
+    member: Option<&'a Member>,
+}
+
 struct Pending {
     stream: String,
     at: crate::pki::UnixTime,
@@ -347,7 +360,7 @@ impl Audit<'_> {
             };
             let identity = match auth {
                 Authentication::Signature { .. } => {
-                    let (notice, bytes, cms) = self.notice(store, e, auth).await?;
+                    let notice = self.notice(store, e, auth).await?;
                     let step = NoticeStep::RegisterOrganisation {
                         organisation: organisation.clone(),
                     };
@@ -357,7 +370,7 @@ impl Audit<'_> {
                         exclude: &[],
                     };
                     let found = self
-                        .notice_signer(e, auth, &notice, &bytes, &cms, &step, expected)
+                        .notice_signer(e, auth, &notice, &step, expected)
                         .await?;
                     found.certificate.as_ref().map(MemberIdentity::of)
                 }
@@ -409,8 +422,8 @@ impl Audit<'_> {
             )
             .map_err(refused);
         };
-        let (notice, bytes, cms) = self.notice(store, e, auth).await?;
-        if let NoticeStep::RegisterOrganisation { .. } = notice.step {
+        let notice = self.notice(store, e, auth).await?;
+        if let NoticeStep::RegisterOrganisation { .. } = notice.notice.step {
             // A director established over an organisation registered before steps were signed.
             let step = NoticeStep::RegisterOrganisation {
                 organisation: state.organisation.clone(),
@@ -421,7 +434,7 @@ impl Audit<'_> {
                 exclude: &[],
             };
             let found = self
-                .notice_signer(e, auth, &notice, &bytes, &cms, &step, expected)
+                .notice_signer(e, auth, &notice, &step, expected)
                 .await?;
             let director = Director {
                 user: e.actor.clone(),
@@ -442,7 +455,7 @@ impl Audit<'_> {
         .map_err(refused)?;
         let member = member.ok_or_else(|| fail(e, BreakKind::Right, "not a member"))?;
         let step = NoticeStep::for_org_command(inn, &command);
-        self.notice_signer(e, auth, &notice, &bytes, &cms, &step, member_signer(member))
+        self.notice_signer(e, auth, &notice, &step, member_signer(member))
             .await?;
         Ok(events)
     }
@@ -500,9 +513,9 @@ impl Audit<'_> {
                 .map_err(refused)?;
             self.content(store, e, id, version).await?;
             if let (Authentication::Signature { .. }, Some(member)) = (auth, member) {
-                let (notice, bytes, cms) = self.notice(store, e, auth).await?;
+                let notice = self.notice(store, e, auth).await?;
                 let step = NoticeStep::for_creation(&creation);
-                self.notice_signer(e, auth, &notice, &bytes, &cms, &step, member_signer(member))
+                self.notice_signer(e, auth, &notice, &step, member_signer(member))
                     .await?;
             }
             return Ok(events);
@@ -537,14 +550,21 @@ impl Audit<'_> {
         }
         match (&command, auth, member) {
             (Command::Send { .. } | Command::Accept { .. } | Command::Sign { .. }, _, _) => {
-                self.signing(store, e, &state, &org, member, &command, auth)
-                    .await?;
+                self.signing(
+                    store,
+                    e,
+                    &state,
+                    ActingFor { org: &org, member },
+                    &command,
+                    auth,
+                )
+                .await?;
             }
             (_, Authentication::Signature { .. }, Some(member)) => {
-                let (notice, bytes, cms) = self.notice(store, e, auth).await?;
+                let notice = self.notice(store, e, auth).await?;
                 let step = NoticeStep::for_command(&state, &command)
                     .ok_or_else(|| fail(e, BreakKind::Event, "a step without a notice"))?;
-                self.notice_signer(e, auth, &notice, &bytes, &cms, &step, member_signer(member))
+                self.notice_signer(e, auth, &notice, &step, member_signer(member))
                     .await?;
             }
             _ => {}
@@ -555,17 +575,16 @@ impl Audit<'_> {
     /// Re-verifies a signing step: the CMS over the content (send, sign) or the receipt
     /// (accept) at the event's time, its signer bound to the organisation and — when the step
     /// was signed, not vouched for — to the member, and the authentication record agreeing.
-    #[allow(clippy::too_many_arguments)]
     async fn signing<S: FlowStore>(
         &mut self,
         store: &S,
         e: &JournalEntry,
         state: &DocumentState,
-        org: &OrganisationState,
-        member: Option<&Member>,
+        acting: ActingFor<'_>,
         command: &Command,
         auth: &Authentication,
     ) -> Result<(), BrokenLink> {
+        let ActingFor { org, member } = acting;
         let (signature, signed) = match command {
             Command::Send { signature } | Command::Sign { signature } => {
                 let content = self.content(store, e, &state.id, state.current()).await?;
@@ -667,7 +686,7 @@ impl Audit<'_> {
         store: &S,
         e: &JournalEntry,
         auth: &Authentication,
-    ) -> Result<(Notice, Vec<u8>, Vec<u8>), BrokenLink> {
+    ) -> Result<SignedNotice, BrokenLink> {
         let Authentication::Signature {
             signature, signed, ..
         } = auth
@@ -680,23 +699,21 @@ impl Audit<'_> {
             .await?;
         let notice = Notice::parse(&bytes)
             .map_err(|x| fail(e, BreakKind::Signature, format!("its notice: {x}")))?;
-        Ok((notice, bytes, cms))
+        Ok(SignedNotice { notice, bytes, cms })
     }
 
     /// Checks that `notice` is exactly `step` by the entry's actor at its position and time,
     /// and that `cms` over it verifies by the signer `expected` asks for — the one the
     /// journal names.
-    #[allow(clippy::too_many_arguments)]
     async fn notice_signer(
         &self,
         e: &JournalEntry,
         auth: &Authentication,
-        notice: &Notice,
-        bytes: &[u8],
-        cms: &[u8],
+        signed: &SignedNotice,
         step: &NoticeStep,
         expected: Expected<'_>,
     ) -> Result<FoundSigner, BrokenLink> {
+        let SignedNotice { notice, bytes, cms } = signed;
         notice
             .check(&e.actor, e.seq.saturating_sub(1), step, e.at)
             .map_err(|x| fail(e, BreakKind::Signature, x.to_string()))?;

@@ -81,60 +81,49 @@ impl JournalEntry {
             .transpose()
     }
 
-    /// The hash this entry should carry, recomputed from its fields.
+    /// The hash this entry should carry, recomputed from its fields: SHA-256 over a domain tag
+    /// and every field but `hash`, each variable-length field prefixed with its length, so no
+    /// two different entries hash the same input. An entry with an authentication record
+    /// hashes under the version-2 domain with the record last; one without, exactly as schema 1
+    /// did.
     pub fn computed_hash(&self) -> [u8; 32] {
-        entry_hash(
-            self.global_seq,
-            &self.stream,
-            self.seq,
-            self.at,
-            &self.actor,
-            &self.event_json,
-            self.auth_json.as_deref(),
-            &self.prev_hash,
-            &self.global_prev_hash,
-        )
+        let Self {
+            global_seq,
+            stream,
+            seq,
+            at,
+            actor,
+            event_json,
+            auth_json,
+            prev_hash,
+            global_prev_hash,
+            hash: _,
+        } = self;
+        let auth_json = auth_json.as_deref();
+        let (global_seq, seq) = (*global_seq, *seq);
+        fn field(h: &mut Sha256, bytes: &[u8]) {
+            h.update((bytes.len() as u64).to_be_bytes());
+            h.update(bytes);
+        }
+        let mut h = Sha256::new();
+        h.update(if auth_json.is_some() {
+            HASH_DOMAIN_V2
+        } else {
+            HASH_DOMAIN
+        });
+        h.update(global_seq.to_be_bytes());
+        field(&mut h, stream.as_bytes());
+        h.update(seq.to_be_bytes());
+        h.update(at.0.to_be_bytes());
+        field(&mut h, actor.as_bytes());
+        field(&mut h, event_json.as_bytes());
+        h.update(prev_hash);
+        h.update(global_prev_hash);
+        if let Some(auth) = auth_json {
+            field(&mut h, auth.as_bytes());
+        }
+        h.finalize().into()
     }
-}
-
-/// The hash of one entry: SHA-256 over a domain tag and every field, each variable-length
-/// field prefixed with its length, so no two different entries hash the same input. An entry
-/// with an authentication record hashes under the version-2 domain with the record last; one
-/// without, exactly as schema 1 did.
-#[allow(clippy::too_many_arguments)]
-pub fn entry_hash(
-    global_seq: u64,
-    stream: &str,
-    seq: u64,
-    at: UnixTime,
-    actor: &str,
-    event_json: &str,
-    auth_json: Option<&str>,
-    prev_hash: &[u8; 32],
-    global_prev_hash: &[u8; 32],
-) -> [u8; 32] {
-    fn field(h: &mut Sha256, bytes: &[u8]) {
-        h.update((bytes.len() as u64).to_be_bytes());
-        h.update(bytes);
-    }
-    let mut h = Sha256::new();
-    h.update(if auth_json.is_some() {
-        HASH_DOMAIN_V2
-    } else {
-        HASH_DOMAIN
-    });
-    h.update(global_seq.to_be_bytes());
-    field(&mut h, stream.as_bytes());
-    h.update(seq.to_be_bytes());
-    h.update(at.0.to_be_bytes());
-    field(&mut h, actor.as_bytes());
-    field(&mut h, event_json.as_bytes());
-    h.update(prev_hash);
-    h.update(global_prev_hash);
-    if let Some(auth) = auth_json {
-        field(&mut h, auth.as_bytes());
-    }
-    h.finalize().into()
 }
 
 /// What an append adds: events of one stream, made by one actor at one time.
@@ -170,18 +159,7 @@ pub fn chain(
         .map(|json| {
             global_seq += 1;
             seq += 1;
-            let hash = entry_hash(
-                global_seq,
-                pending.stream,
-                seq,
-                pending.at,
-                pending.actor,
-                json,
-                pending.auth,
-                &prev,
-                &global_prev,
-            );
-            let e = JournalEntry {
+            let mut e = JournalEntry {
                 global_seq,
                 stream: pending.stream.into(),
                 seq,
@@ -191,8 +169,10 @@ pub fn chain(
                 auth_json: pending.auth.map(str::to_owned),
                 prev_hash: prev,
                 global_prev_hash: global_prev,
-                hash,
+                hash: [0; 32],
             };
+            let hash = e.computed_hash();
+            e.hash = hash;
             prev = hash;
             global_prev = hash;
             e

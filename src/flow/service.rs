@@ -136,6 +136,14 @@ pub struct NewMember {
     pub certificate: Option<crate::pki::Certificate>,
 }
 
+/// What one step appends: its events, by whom, when and how authenticated.
+struct StepRecord<'a> {
+    user: &'a str,
+    at: UnixTime,
+    events: &'a [Event],
+    auth: &'a Authentication,
+}
+
 /// A step a member asks for, described before it is proven: what [`Flow::notice`] makes the
 /// notice of.
 #[derive(Clone, Copy, Debug)]
@@ -630,21 +638,30 @@ impl<S: FlowStore> Flow<S> {
             .await?;
         let mut blobs: Vec<Vec<u8>> = content.into_iter().collect();
         blobs.extend(proven.blobs);
-        self.commit(state, &org, user, at, &events, blobs, &proven.auth)
-            .await
+        let step = StepRecord {
+            user,
+            at,
+            events: &events,
+            auth: &proven.auth,
+        };
+        self.commit(state, &org, step, blobs).await
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Appends `step`'s events to the document's stream (with `blobs`), expecting the
+    /// document and the acting organisation `org` as they were read.
     async fn commit(
         &self,
         state: DocumentState,
         org: &OrganisationState,
-        user: &str,
-        at: UnixTime,
-        events: &[Event],
+        step: StepRecord<'_>,
         blobs: Vec<Vec<u8>>,
-        auth: &Authentication,
     ) -> Result<DocumentState, FlowError> {
+        let StepRecord {
+            user,
+            at,
+            events,
+            auth,
+        } = step;
         let expected = state.seq;
         let mut next = state;
         for (i, e) in events.iter().enumerate() {
@@ -870,16 +887,13 @@ impl<S: FlowStore> Flow<S> {
             Ok(r) => r,
             Err(reason) => {
                 let event = machine::signing_refused(&state, kind, &reason);
-                self.commit(
-                    state,
-                    &org,
+                let step = StepRecord {
                     user,
                     at,
-                    &[event],
-                    Vec::new(),
-                    &Authentication::Attempt,
-                )
-                .await?;
+                    events: &[event],
+                    auth: &Authentication::Attempt,
+                };
+                self.commit(state, &org, step, Vec::new()).await?;
                 return Err(Refusal::Signature {
                     command: kind,
                     reason,
@@ -918,8 +932,13 @@ impl<S: FlowStore> Flow<S> {
             },
         };
         let events = machine::handle(&state, actor, &command, at)?;
-        self.commit(state, &org, user, at, &events, blobs, &auth)
-            .await
+        let step = StepRecord {
+            user,
+            at,
+            events: &events,
+            auth: &auth,
+        };
+        self.commit(state, &org, step, blobs).await
     }
 
     // ---- audit -------------------------------------------------------------------------
