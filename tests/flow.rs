@@ -200,19 +200,21 @@ impl Db {
     }
 
     async fn open(&self) -> AnyStore {
+        self.try_open().await.unwrap()
+    }
+
+    async fn try_open(&self) -> Result<AnyStore, StoreError> {
         match &self.kind {
-            DbKind::Sqlite { path, .. } => AnyStore::open(path).await.unwrap(),
+            DbKind::Sqlite { path, .. } => AnyStore::open(path).await,
             #[cfg(feature = "postgres")]
             DbKind::Postgres { url, schema } => {
                 use std::str::FromStr as _;
                 let options = sqlx::postgres::PgConnectOptions::from_str(url)
                     .unwrap()
                     .options([("search_path", schema.as_str())]);
-                AnyStore::Postgres(
-                    signflow::flow::PgStore::connect_with(options, 2)
-                        .await
-                        .unwrap(),
-                )
+                Ok(AnyStore::Postgres(
+                    signflow::flow::PgStore::connect_with(options, 2).await?,
+                ))
             }
         }
     }
@@ -2356,6 +2358,49 @@ async fn migrated_from_schema_1(db: Db) {
     assert_eq!(audit.signed, 2 + 2 + 3);
 }
 
+/// sqlx's migrator keeps the schema: a store newer than this build, a shipped migration that
+/// differs from the one applied, or a pre-sqlx store newer than this build are refused as
+/// corrupt, and a refused migration leaves the store as it was.
+async fn schema_versions_checked(db: Db) {
+    let store = db.open().await;
+    drop(store);
+    let corrupt = |r: Result<AnyStore, StoreError>, what: &str| match r {
+        Err(StoreError::Corrupt(m)) => assert!(m.contains(what), "{m}"),
+        other => panic!("{what}: {:?}", other.map(|_| "opened")),
+    };
+    db.raw(&format!(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
+         execution_time) VALUES (99, 'future', TRUE, {}, 0)",
+        db.bytes(&[0; 48])
+    ))
+    .await;
+    corrupt(db.try_open().await, "newer than this signflow knows");
+    db.raw(&format!(
+        "DELETE FROM _sqlx_migrations WHERE version = 99; \
+         UPDATE _sqlx_migrations SET checksum = {} WHERE version = 1",
+        db.bytes(&[1; 48])
+    ))
+    .await;
+    corrupt(db.try_open().await, "differs");
+    // A store from before sqlx's migrator (schema_version), newer than this build: refused,
+    // and the refused adoption leaves no migrations table behind.
+    db.raw(
+        "DROP TABLE _sqlx_migrations; \
+         CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL); \
+         INSERT INTO schema_version (version, applied_at) VALUES (1, 0), (2, 0), (7, 0)",
+    )
+    .await;
+    corrupt(db.try_open().await, "schema version 7 is newer");
+    db.raw("INSERT INTO schema_version (version, applied_at) VALUES (8, 0)")
+        .await;
+    corrupt(db.try_open().await, "schema version 8 is newer");
+    // Back to the versions this build knows: adopted, and the store opens with its journal.
+    db.raw("DELETE FROM schema_version WHERE version > 2").await;
+    let store = db.open().await;
+    let flow = flow_on(store, &Clock::new()).await;
+    assert!(flow.audit().await.unwrap().is_intact());
+}
+
 macro_rules! store_suite {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -2394,6 +2439,7 @@ store_suite!(
     forged_events_found,
     service_authentication,
     migrated_from_schema_1,
+    schema_versions_checked,
 );
 
 #[cfg(not(feature = "postgres"))]

@@ -304,7 +304,6 @@ impl FlowStore for AnyStore {
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql {
     use super::*;
-    use crate::flow::model::{DocumentKind, Status};
 
     pub(super) fn hash32(bytes: &[u8], what: &str) -> Result<[u8; 32], StoreError> {
         bytes
@@ -317,60 +316,6 @@ mod sql {
     }
 
     pub(super) use crate::flow::sha256_hex;
-
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn entry(
-        global_seq: i64,
-        stream: String,
-        seq_: i64,
-        at: i64,
-        actor: String,
-        event: String,
-        auth: Option<String>,
-        prev: &[u8],
-        gprev: &[u8],
-        hash: &[u8],
-    ) -> Result<JournalEntry, StoreError> {
-        Ok(JournalEntry {
-            global_seq: seq(global_seq, "global sequence")?,
-            stream,
-            seq: seq(seq_, "sequence")?,
-            at: UnixTime(at),
-            actor,
-            event_json: event,
-            auth_json: auth,
-            prev_hash: hash32(prev, "prev_hash")?,
-            global_prev_hash: hash32(gprev, "global_prev_hash")?,
-            hash: hash32(hash, "hash")?,
-        })
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn summary(
-        id: String,
-        kind: String,
-        title: String,
-        sender: String,
-        recipient: String,
-        status: String,
-        version: i64,
-        created_at: i64,
-        updated_at: i64,
-    ) -> Result<DocumentSummary, StoreError> {
-        let corrupt = |e: crate::flow::model::UnknownName| StoreError::Corrupt(e.to_string());
-        Ok(DocumentSummary {
-            id,
-            kind: kind.parse::<DocumentKind>().map_err(corrupt)?,
-            title,
-            sender,
-            recipient,
-            status: status.parse::<Status>().map_err(corrupt)?,
-            version: u32::try_from(version)
-                .map_err(|_| StoreError::Corrupt(format!("version {version}")))?,
-            created_at: UnixTime(created_at),
-            updated_at: UnixTime(updated_at),
-        })
-    }
 
     /// The check made under the store-wide lock before inserting.
     pub(super) fn expect(stream: &str, expected: u64, actual: u64) -> Result<(), StoreError> {
@@ -471,6 +416,31 @@ mod sql {
 
     pub(super) fn i64_of(v: u64) -> Result<i64, StoreError> {
         i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("sequence {v} out of range")))
+    }
+
+    /// A store whose schema is newer than the migrations this build embeds.
+    pub(super) fn newer_schema(version: i64, known: i64) -> StoreError {
+        StoreError::Corrupt(format!(
+            "schema version {version} is newer than this signflow knows ({known})"
+        ))
+    }
+
+    /// What sqlx's migrator refused, as the store error that says why: a schema newer than
+    /// this build, a shipped migration that differs from the one applied, or one left half
+    /// applied are corrupt stores; the rest are database failures (source kept).
+    pub(super) fn migrate_error(e: sqlx::migrate::MigrateError) -> StoreError {
+        use sqlx::migrate::MigrateError as M;
+        match e {
+            M::VersionMissing(v) => StoreError::Corrupt(format!(
+                "schema version {v} is newer than this signflow knows"
+            )),
+            M::VersionMismatch(v) => StoreError::Corrupt(format!(
+                "migration {v} applied to this store differs from this signflow's (edited?)"
+            )),
+            M::Dirty(v) => StoreError::Corrupt(format!("migration {v} was left half applied")),
+            M::Execute(e) | M::ExecuteMigration(e, _) => e.into(),
+            e => StoreError::Database(Box::new(e)),
+        }
     }
 }
 

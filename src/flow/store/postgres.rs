@@ -5,17 +5,20 @@
 use core::str::FromStr;
 use std::time::Duration;
 
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 
-/// Schema migrations, applied in order; the index + 1 is the schema version. Never edit one
-/// that has shipped: add the next.
-const MIGRATIONS: &[&str] = &[
-    include_str!("postgres/0001_journal.sql"),
-    include_str!("postgres/0002_signed_steps.sql"),
-];
+/// The schema's migrations (`src/flow/store/postgres/NNNN_*.sql`, embedded by `sqlx::migrate!`),
+/// run by sqlx's migrator under this store's own lock ([`PgStore::begin_migration`]), not the
+/// migrator's session lock. Never edit one that has shipped: add the next.
+fn migrator() -> Migrator {
+    let mut migrator = sqlx::migrate!("src/flow/store/postgres");
+    migrator.set_locking(false);
+    migrator
+}
 
 /// The schema version that added the members listing (filled from the journal on migration).
-const MEMBERS_LISTING: i32 = 2;
+const MEMBERS_LISTING: i64 = 2;
 
 /// Arbitrary key of the advisory lock that serialises migrations between instances.
 const MIGRATION_LOCK: i64 = 0x5349_474e_464c_4f57; // "SIGNFLOW"
@@ -89,45 +92,16 @@ impl PgStore {
         Ok(Self { pool })
     }
 
-    async fn migrate(&self) -> Result<(), StoreError> {
+    /// A transaction holding the advisory lock that serialises migrations between instances.
+    async fn begin_migration(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(MIGRATION_LOCK)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, \
-             applied_at BIGINT NOT NULL)",
-        )
-        .execute(&mut *tx)
-        .await?;
-        let current: i32 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-                .fetch_one(&mut *tx)
-                .await?;
-        for (i, migration) in MIGRATIONS.iter().enumerate() {
-            let version = i as i32 + 1;
-            if version <= current {
-                continue;
-            }
-            sqlx::Executor::execute(&mut *tx, *migration).await?;
-            if version == MEMBERS_LISTING {
-                Self::fill_members(&mut tx).await?;
-            }
-            sqlx::query("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)")
-                .bind(version)
-                .bind(crate::pki::UnixTime::now().0)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if current > MIGRATIONS.len() as i32 {
-            return Err(StoreError::Corrupt(format!(
-                "schema version {current} is newer than this signflow knows ({})",
-                MIGRATIONS.len()
-            )));
-        }
-        tx.commit().await?;
-        Ok(())
+        Ok(tx)
     }
 
     /// The connection pool, for tools and tests that need raw SQL (e.g. tampering tests).

@@ -1,8 +1,11 @@
 //! The one implementation of [`FlowStore`] over SQL, shared by the SQLite and PostgreSQL
 //! stores: the statements use `$N` placeholders and upsert syntax that both dialects accept.
 //! Each store brings `begin_write` (its store-wide write lock and transaction), `LOCK_HEAD`
-//! (the query that reads the chain head under that lock) and `TABLE_EXISTS` (whether a table
-//! of the store's schema exists).
+//! (the query that reads the chain head under that lock), `TABLE_EXISTS` (whether a table
+//! of the store's schema exists), `begin_migration` (a transaction under the lock that
+//! serialises migrations), and, in its module, `migrator()` (sqlx's migrator over its
+//! `sqlx::migrate!`-embedded SQL) and `MEMBERS_LISTING` (the version that added the members
+//! listing).
 
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty, $row:ty) => {
@@ -10,7 +13,7 @@ macro_rules! impl_sql_store {
 
         use $crate::flow::journal::{chain, JournalEntry, PendingEvents, GENESIS};
         use $crate::flow::model::{DocumentFilter, DocumentSummary, Member, MemberRow, Organisation};
-        use $crate::flow::store::sql::{self, entry, expect, i64_of, sha256_hex};
+        use $crate::flow::store::sql::{self, expect, i64_of, sha256_hex};
         use $crate::flow::store::{AppendRequest, FlowStore, Listings, StoreError};
 
         const ENTRY_COLUMNS: &str =
@@ -18,7 +21,7 @@ macro_rules! impl_sql_store {
 
         /// Every table of the current schema.
         const TABLES: [&str; 7] = [
-            "schema_version",
+            "_sqlx_migrations",
             "events",
             "chain_head",
             "blobs",
@@ -53,13 +56,74 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
-            /// Whether the database holds a signflow schema at all.
+            /// Whether the database holds a signflow schema at all (sqlx's migrations table, or
+            /// the `schema_version` table of the stores written before signflow used sqlx's
+            /// migrator).
             async fn has_schema(&self) -> Result<bool, StoreError> {
-                let n: i64 = sqlx::query_scalar(<$store>::TABLE_EXISTS)
-                    .bind("schema_version")
-                    .fetch_one(&self.pool)
+                for table in ["_sqlx_migrations", "schema_version"] {
+                    let n: i64 = sqlx::query_scalar(<$store>::TABLE_EXISTS)
+                        .bind(table)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    if n > 0 {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+
+            /// Brings the schema to the current version with sqlx's migrator, in one
+            /// transaction under the store's migration lock: the migrations (each a savepoint of
+            /// that transaction), the members listing schema 2 added filled from the journal,
+            /// and, for a store written before signflow used sqlx's migrator, its
+            /// `schema_version` record carried over. A failure leaves the store as it was.
+            async fn migrate(&self) -> Result<(), StoreError> {
+                use sqlx::migrate::Migrate as _;
+                let migrator = migrator();
+                let mut tx = self.begin_migration().await?;
+                let exists = |table: &'static str| {
+                    sqlx::query_scalar::<_, i64>(<$store>::TABLE_EXISTS).bind(table)
+                };
+                let legacy = exists("schema_version").fetch_one(&mut *tx).await? > 0;
+                let adopted = exists("_sqlx_migrations").fetch_one(&mut *tx).await? > 0;
+                tx.ensure_migrations_table().await.map_err(sql::migrate_error)?;
+                if legacy && !adopted {
+                    let current: i64 = sqlx::query_scalar(
+                        "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_version",
+                    )
+                    .fetch_one(&mut *tx)
                     .await?;
-                Ok(n > 0)
+                    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+                    if current > known {
+                        return Err(sql::newer_schema(current, known));
+                    }
+                    // The rows sqlx's migrator writes when it applies a migration itself.
+                    for m in migrator.iter().filter(|m| m.version <= current) {
+                        sqlx::query(
+                            "INSERT INTO _sqlx_migrations \
+                             (version, description, success, checksum, execution_time) \
+                             VALUES ($1, $2, TRUE, $3, 0)",
+                        )
+                        .bind(m.version)
+                        .bind(&*m.description)
+                        .bind(&*m.checksum)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    sqlx::query("DROP TABLE schema_version").execute(&mut *tx).await?;
+                }
+                let applied: Vec<i64> =
+                    sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
+                        .fetch_all(&mut *tx)
+                        .await?;
+                // `run_direct`, not `run`: `run`'s `Acquire` bound makes the store's open future
+                // fail the `Send` check (sqlx's own note on `run_direct`).
+                migrator.run_direct(&mut *tx).await.map_err(sql::migrate_error)?;
+                if !applied.contains(&MEMBERS_LISTING) {
+                    Self::fill_members(&mut tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
 
             /// Fills the members listing added by schema 2 from the organisation streams.
@@ -145,32 +209,35 @@ macro_rules! impl_sql_store {
         }
 
         fn row_entry(r: &$row) -> Result<JournalEntry, StoreError> {
-            entry(
-                r.try_get(0)?,
-                r.try_get(1)?,
-                r.try_get(2)?,
-                r.try_get(3)?,
-                r.try_get(4)?,
-                r.try_get(5)?,
-                r.try_get(6)?,
-                r.try_get::<&[u8], _>(7)?,
-                r.try_get::<&[u8], _>(8)?,
-                r.try_get::<&[u8], _>(9)?,
-            )
+            Ok(JournalEntry {
+                global_seq: sql::seq(r.try_get(0)?, "global sequence")?,
+                stream: r.try_get(1)?,
+                seq: sql::seq(r.try_get(2)?, "sequence")?,
+                at: $crate::pki::UnixTime(r.try_get(3)?),
+                actor: r.try_get(4)?,
+                event_json: r.try_get(5)?,
+                auth_json: r.try_get(6)?,
+                prev_hash: sql::hash32(r.try_get(7)?, "prev_hash")?,
+                global_prev_hash: sql::hash32(r.try_get(8)?, "global_prev_hash")?,
+                hash: sql::hash32(r.try_get(9)?, "hash")?,
+            })
         }
 
         fn row_summary(r: &$row) -> Result<DocumentSummary, StoreError> {
-            sql::summary(
-                r.try_get(0)?,
-                r.try_get(1)?,
-                r.try_get(2)?,
-                r.try_get(3)?,
-                r.try_get(4)?,
-                r.try_get(5)?,
-                r.try_get(6)?,
-                r.try_get(7)?,
-                r.try_get(8)?,
-            )
+            let corrupt = |e: $crate::flow::model::UnknownName| StoreError::Corrupt(e.to_string());
+            let version: i64 = r.try_get(6)?;
+            Ok(DocumentSummary {
+                id: r.try_get(0)?,
+                kind: r.try_get::<&str, _>(1)?.parse().map_err(corrupt)?,
+                title: r.try_get(2)?,
+                sender: r.try_get(3)?,
+                recipient: r.try_get(4)?,
+                status: r.try_get::<&str, _>(5)?.parse().map_err(corrupt)?,
+                version: u32::try_from(version)
+                    .map_err(|_| StoreError::Corrupt(format!("version {version}")))?,
+                created_at: $crate::pki::UnixTime(r.try_get(7)?),
+                updated_at: $crate::pki::UnixTime(r.try_get(8)?),
+            })
         }
 
         impl FlowStore for $store {

@@ -10,17 +10,18 @@ use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::Duration;
 
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
 
-/// Schema migrations, applied in order; the index + 1 is the schema version. Never edit one
-/// that has shipped: add the next.
-const MIGRATIONS: &[&str] = &[
-    include_str!("sqlite/0001_journal.sql"),
-    include_str!("sqlite/0002_signed_steps.sql"),
-];
+/// The schema's migrations (`src/flow/store/sqlite/NNNN_*.sql`, embedded by `sqlx::migrate!`),
+/// run by sqlx's migrator inside this store's `BEGIN IMMEDIATE` transaction
+/// ([`SqliteStore::begin_migration`]). Never edit one that has shipped: add the next.
+fn migrator() -> Migrator {
+    sqlx::migrate!("src/flow/store/sqlite")
+}
 
 /// The schema version that added the members listing (filled from the journal on migration).
 const MEMBERS_LISTING: i64 = 2;
@@ -144,44 +145,12 @@ impl SqliteStore {
         }
     }
 
-    #[allow(clippy::manual_async_fn)]
-    fn migrate(&self) -> impl Future<Output = Result<(), StoreError>> + Send + '_ {
-        async move {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            sqlx::query(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, \
-                 applied_at INTEGER NOT NULL)",
-            )
-            .execute(&mut *tx)
-            .await?;
-            let current: i64 =
-                sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-                    .fetch_one(&mut *tx)
-                    .await?;
-            for (i, migration) in MIGRATIONS.iter().enumerate() {
-                let version = i as i64 + 1;
-                if version <= current {
-                    continue;
-                }
-                sqlx::Executor::execute(&mut *tx, *migration).await?;
-                if version == MEMBERS_LISTING {
-                    Self::fill_members(&mut tx).await?;
-                }
-                sqlx::query("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)")
-                    .bind(version)
-                    .bind(crate::pki::UnixTime::now().0)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if current > MIGRATIONS.len() as i64 {
-                return Err(StoreError::Corrupt(format!(
-                    "schema version {current} is newer than this signflow knows ({})",
-                    MIGRATIONS.len()
-                )));
-            }
-            tx.commit().await?;
-            Ok(())
-        }
+    /// A transaction holding SQLite's write lock, which serialises migrations between
+    /// processes.
+    async fn begin_migration(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// The connection pool, for tools and tests that need raw SQL (e.g. tampering tests).
