@@ -23,9 +23,8 @@ use signflow::crypto::CryptoProvider;
 use signflow::flow::model::{DocumentKind, Organisation, Role};
 use signflow::flow::{
     AnyStore, CommandKind, Flow, FlowSigner, NewDocument, NewMember, Proof, SignatureCheck,
-    TrustMaterial,
 };
-use signflow::pki::{Certificate, Crl, TrustStore, UnixTime};
+use signflow::pki::{Certificate, TrustContext, UnixTime};
 
 const SENDER: &str = "7707083893";
 const RECIPIENT: &str = "5001007329";
@@ -51,16 +50,15 @@ fn check(verify: bool) -> SignatureCheck {
     if !verify {
         return SignatureCheck::TrustCaller;
     }
-    let mut trust = TrustStore::new();
-    trust.add_pem_or_der(&testdata("pki/root-ca.pem")).unwrap();
-    let mut crls = Crl::all_from_pem_or_der(&testdata("pki/root-ca.crl.pem")).unwrap();
-    crls.extend(Crl::all_from_pem_or_der(&testdata("pki/intermediate-ca.crl.pem")).unwrap());
-    SignatureCheck::verify(TrustMaterial {
-        provider: provider(),
-        trust,
-        certificates: vec![cert("pki/intermediate-ca.pem")],
-        crls,
-    })
+    let context = TrustContext::builder()
+        .provider(provider())
+        .anchors_pem_or_der(&testdata("pki/root-ca.pem"))
+        .and_then(|b| b.crls_pem_or_der(&testdata("pki/root-ca.crl.pem")))
+        .and_then(|b| b.crls_pem_or_der(&testdata("pki/intermediate-ca.crl.pem")))
+        .unwrap()
+        .intermediates([cert("pki/intermediate-ca.pem")])
+        .build();
+    SignatureCheck::verify(context)
 }
 
 /// Where a store lives: every `open` is a new pool on the same database.

@@ -12,9 +12,8 @@ use signflow::crypto::{CryptoProvider, SigningKey};
 use signflow::flow::model::{Authentication, DocumentKind, Organisation, Role};
 use signflow::flow::{
     CommandKind, Flow, FlowSigner, NewDocument, NewMember, SignatureCheck, SqliteStore, Step,
-    TrustMaterial,
 };
-use signflow::pki::{Certificate, Crl, TrustStore, UnixTime};
+use signflow::pki::{Certificate, TrustContext, UnixTime};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -51,19 +50,16 @@ impl Party {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let provider = CryptoProvider::all_compiled()[0];
-    let mut trust = TrustStore::new();
-    trust.add_pem_or_der(&read("pki/root-ca.pem")?)?;
     let chain = Certificate::all_from_pem_or_der(&read("pki/intermediate-ca.pem")?)?;
-    let mut crls = Crl::all_from_pem_or_der(&read("pki/root-ca.crl.pem")?)?;
-    crls.extend(Crl::all_from_pem_or_der(&read(
-        "pki/intermediate-ca.crl.pem",
-    )?)?);
-    let check = SignatureCheck::verify(TrustMaterial {
-        provider,
-        trust,
-        certificates: chain.clone(),
-        crls,
-    });
+    // Built once, shared by every verification the flow makes (an Arc inside).
+    let context = TrustContext::builder()
+        .provider(provider)
+        .anchors_pem_or_der(&read("pki/root-ca.pem")?)?
+        .crls_pem_or_der(&read("pki/root-ca.crl.pem")?)?
+        .crls_pem_or_der(&read("pki/intermediate-ca.crl.pem")?)?
+        .intermediates(chain.clone())
+        .build();
+    let check = SignatureCheck::verify(context);
     let flow = Flow::new(SqliteStore::open(":memory:").await?, check);
     let boss = Party::load(provider, "flow/director-romashka")?;
     let kuznetsova = Party::load(provider, "flow/director-vasilek")?;

@@ -53,7 +53,7 @@ use serde::Serialize;
 use crate::cms::{SignedData, Verifier, VerifyOptions};
 use crate::crypto::CryptoProvider;
 use crate::limits::{InputError, InputKind, InputLimits, read_capped_into};
-use crate::pki::{Certificate, Crl, Status, TrustStore, UnixTime, ValidationOptions};
+use crate::pki::{Certificate, Crl, Status, TrustContext, TrustStore, UnixTime, ValidationOptions};
 
 /// Largest file a batch reads by default, in bytes (larger files are format errors): the
 /// default cap of [`InputKind::Cms`]; XML documents have their own, smaller cap
@@ -412,10 +412,7 @@ fn special_file_kind(_ft: &std::fs::FileType) -> &'static str {
 /// Verifies many files against one set of trust material, in parallel.
 #[derive(Debug)]
 pub struct BatchVerifier {
-    provider: &'static CryptoProvider,
-    trust: TrustStore,
-    certificates: Vec<Certificate>,
-    crls: Vec<Crl>,
+    context: TrustContext,
     validation: ValidationOptions,
     limits: InputLimits,
 }
@@ -478,12 +475,22 @@ impl BatchVerifier {
         crls: Vec<Crl>,
         time: UnixTime,
     ) -> Self {
+        let context = TrustContext::builder()
+            .provider(provider)
+            .anchors(trust)
+            .intermediates(certificates)
+            .crls(crls)
+            .build();
+        Self::from_context(context, time)
+    }
+
+    /// A verifier over `context` (shared, not copied), checking at `time` with the context's
+    /// policy ([`TrustContext::validation_at`]) and answering from its chain cache when it
+    /// keeps one.
+    pub fn from_context(context: TrustContext, time: UnixTime) -> Self {
         Self {
-            provider,
-            trust,
-            certificates,
-            crls,
-            validation: ValidationOptions::at(time),
+            validation: context.validation_at(time),
+            context,
             limits: InputLimits::default(),
         }
     }
@@ -513,12 +520,7 @@ impl BatchVerifier {
         inputs: &[BatchInput],
         each: impl Fn(&BatchResult) + Sync,
     ) -> Vec<BatchResult> {
-        let cms = Verifier::new(
-            self.provider,
-            &self.trust,
-            self.certificates.clone(),
-            self.crls.clone(),
-        );
+        let cms = Verifier::from_context(&self.context);
         inputs
             .par_iter()
             .map(|input| {
@@ -599,11 +601,11 @@ impl BatchVerifier {
         options.allow_md5 = self.validation.allow_md5;
         options.validation = self.validation.clone();
         let v = crate::xmldsig::verify(
-            self.provider,
+            self.context.provider(),
             &bytes,
-            &self.trust,
-            &self.certificates,
-            &self.crls,
+            self.context.anchors(),
+            self.context.intermediates(),
+            self.context.crls(),
             &options,
         )
         .map_err(|e| e.to_string())?;

@@ -9,8 +9,9 @@
 //! ## How data flows
 //!
 //! bytes → parse ([`pem`], [`pki::Certificate`], [`pki::Crl`], [`cms::SignedData`],
-//! [`xmldsig`]'s tree) → trust material ([`pki::TrustStore`], intermediates, CRLs, optional
-//! [`pki::ChainCache`]) → path ([`pki::Validator`], RFC 5280 §6) → signature checks through the
+//! [`xmldsig`]'s tree) → trust context ([`pki::TrustContext`]: provider, anchors,
+//! intermediates, CRLs, policy, optional [`pki::ChainCache`]; built once, an `Arc` shared by
+//! every verifier) → path ([`pki::Validator`], RFC 5280 §6) → signature checks through the
 //! [`crypto`] provider → report (matchable findings, JSON) → [`flow`] (signed steps, journal).
 //! Every reader of untrusted bytes is bounded: input sizes by [`limits`], the work that input
 //! can amplify by budgets in the parsers and the validator.
@@ -26,7 +27,7 @@
 //! | [`requisites`]  | INN, OGRN, OGRNIP, KPP, SNILS checked by their published rules              |
 //! | [`pem`]         | PEM/DER input, several objects per file, kinds told apart by structure      |
 //! | [`limits`]      | input-size caps: every file read whole stops one byte past its cap          |
-//! | [`error`]       | the crate's error enum                                                      |
+//! | [`error`]       | the crate's error enum, which every module's error converts into            |
 //!
 //! ## Cargo features
 //!

@@ -142,3 +142,80 @@ fn verify_path_allocations_stay_within_budget() {
     // certificates and building the report still allocate.
     assert!(warm < cold, "cached {warm} vs cold {cold}");
 }
+
+/// A verifier made from a [`TrustContext`] borrows the context's certificates and CRLs: what
+/// one verification allocates does not depend on how many the context holds (issue #25).
+#[test]
+fn verification_allocations_do_not_grow_with_the_trust_context() {
+    use signflow::pki::TrustContext;
+    let provider = CryptoProvider::all_compiled()[0];
+    let (trust, inter, crls) = setup();
+    let key = provider
+        .load_private_key_pem(
+            &String::from_utf8(common::read("pki/leaf-ecdsa-p256.key.pem")).unwrap(),
+        )
+        .unwrap();
+    let cert = Certificate::all_from_pem_or_der(&common::read("pki/leaf-ecdsa-p256.pem")).unwrap();
+    let at = UnixTime::from_utc(2027, 1, 1, 0, 0, 0);
+    let content = b"Act of acceptance".to_vec();
+    let mut r: &[u8] = &content;
+    let sd = Signer::new(provider, &cert[0], &inter, SignOptions::at(at))
+        .sign(&*key, Content::Detached(&mut r))
+        .unwrap();
+    // Unrelated material the context also holds: PKITS certificates and CRLs.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/pkits");
+    let mut names: Vec<_> = std::fs::read_dir(dir.join("certs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let other_certs: Vec<Certificate> = names
+        .iter()
+        .take(200)
+        .filter_map(|p| Certificate::from_der(&std::fs::read(p).unwrap()).ok())
+        .collect();
+    let mut names: Vec<_> = std::fs::read_dir(dir.join("crls"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let other_crls: Vec<Crl> = names
+        .iter()
+        .take(100)
+        .filter_map(|p| Crl::from_der(&std::fs::read(p).unwrap()).ok())
+        .collect();
+    assert!(other_certs.len() > 150 && other_crls.len() > 50);
+    let options = VerifyOptions::at(at);
+    let mut counts = Vec::new();
+    for extra in [0, 10, 200] {
+        let context = TrustContext::builder()
+            .provider(provider)
+            .anchors(trust.clone())
+            .intermediates(inter.iter().cloned())
+            .intermediates(other_certs.iter().take(extra).cloned())
+            .crls(crls.iter().cloned())
+            .crls(other_crls.iter().take(extra / 2).cloned())
+            .build();
+        let verifier = Verifier::from_context(&context);
+        // Once first: one-time initialisations are not the verification's.
+        verifier
+            .verify_detached_bytes(&sd, &content, &options)
+            .unwrap();
+        let (report, allocs, _) = counted(|| {
+            verifier
+                .verify_detached_bytes(&sd, &content, &options)
+                .unwrap()
+        });
+        assert_eq!(report.status, Status::Valid, "{report}");
+        eprintln!(
+            "{} intermediates, {} CRLs in the context: {allocs} allocations",
+            context.intermediates().len(),
+            context.crls().len()
+        );
+        counts.push(allocs);
+    }
+    assert!(
+        counts.iter().all(|&c| c == counts[0]),
+        "allocations grew with the context: {counts:?}"
+    );
+}

@@ -28,12 +28,38 @@ const COMMON_FLAGS: [&str; 9] = [
     "--strict",
 ];
 
-const VERIFYING: [&[&str]; 4] = [
+const VERIFYING: [&[&str]; 5] = [
     &["verify-chain"],
     &["verify", "cms"],
     &["verify", "xml"],
     &["verify-batch"],
+    &["flow"],
 ];
+
+/// The flow validates each step at its own time: `--at` is a usage error there, not ignored.
+#[test]
+fn flow_refuses_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("flow.db");
+    let db = db.to_str().unwrap();
+    let out = signflow(&["flow", "--db", db, "init"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = signflow(&[
+        "flow",
+        "--db",
+        db,
+        "--trust",
+        &td("pki/root-ca.pem"),
+        "--at",
+        "2027-01-01T00:00:00Z",
+        "audit",
+    ]);
+    assert_eq!(out.status.code(), Some(64), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--at does not apply"),
+        "{out:?}"
+    );
+}
 
 #[test]
 fn every_verifying_command_takes_the_common_flags() {

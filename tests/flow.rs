@@ -26,9 +26,9 @@ use signflow::flow::model::{
 use signflow::flow::store::{AppendRequest, StoreError};
 use signflow::flow::{
     AnyStore, AuditReport, CommandKind, DocumentState, Flow, FlowError, FlowSigner, FlowStore,
-    NewDocument, NewMember, Proof, Refusal, SignatureCheck, Step, TrustMaterial,
+    NewDocument, NewMember, Proof, Refusal, SignatureCheck, Step,
 };
-use signflow::pki::{Certificate, Crl, TrustStore, UnixTime};
+use signflow::pki::{Certificate, TrustContext, UnixTime};
 
 const SENDER: &str = "7707083893";
 const SENDER_OGRN: &str = "1027700132195";
@@ -52,19 +52,17 @@ fn key(rel: &str) -> Box<dyn SigningKey> {
     provider().load_private_key_pem(&pem).unwrap()
 }
 
-fn trust_material() -> TrustMaterial {
-    let mut trust = TrustStore::new();
-    trust
-        .add_pem_or_der(&common::read("pki/root-ca.pem"))
-        .unwrap();
-    let mut crls = Crl::all_from_pem_or_der(&common::read("pki/root-ca.crl.pem")).unwrap();
-    crls.extend(Crl::all_from_pem_or_der(&common::read("pki/intermediate-ca.crl.pem")).unwrap());
-    TrustMaterial {
-        provider: provider(),
-        trust,
-        certificates: vec![cert("pki/intermediate-ca.pem")],
-        crls,
-    }
+fn trust_context() -> TrustContext {
+    TrustContext::builder()
+        .provider(provider())
+        .anchors_pem_or_der(&common::read("pki/root-ca.pem"))
+        .unwrap()
+        .crls_pem_or_der(&common::read("pki/root-ca.crl.pem"))
+        .unwrap()
+        .crls_pem_or_der(&common::read("pki/intermediate-ca.crl.pem"))
+        .unwrap()
+        .intermediates([cert("pki/intermediate-ca.pem")])
+        .build()
 }
 
 /// A key with its certificate.
@@ -315,7 +313,7 @@ impl Clock {
 
 async fn flow_on(store: AnyStore, clock: &Clock) -> Flow<AnyStore> {
     let c = clock.0.clone();
-    Flow::new(store, SignatureCheck::verify(trust_material()))
+    Flow::new(store, SignatureCheck::verify(trust_context()))
         .with_clock(move || UnixTime(c.load(Ordering::SeqCst)))
 }
 
@@ -624,8 +622,8 @@ async fn happy_path(db: Db) {
         .await
         .unwrap();
     let sd = SignedData::from_ber(&cms).unwrap();
-    let tm = trust_material();
-    let verifier = Verifier::new(tm.provider, &tm.trust, tm.certificates, tm.crls);
+    let context = trust_context();
+    let verifier = Verifier::from_context(&context);
     let mut reader: &[u8] = content;
     let report = verifier
         .verify(&sd, Some(&mut reader), &VerifyOptions::at(at()))

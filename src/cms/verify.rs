@@ -40,8 +40,8 @@ use crate::crypto::{
     oid as crypto_oid,
 };
 use crate::pki::{
-    Certificate, ChainCache, Crl, DistinguishedName, Status, TimeAssurance, TrustStore, UnixTime,
-    ValidationOptions, ValidationReport, Validator,
+    Certificate, ChainCache, Crl, DistinguishedName, Status, TimeAssurance, TrustContext,
+    TrustStore, UnixTime, ValidationOptions, ValidationReport, Validator,
 };
 
 /// Most certificates tried as the signer's for one SignerInfo (several may carry its issuer and
@@ -91,6 +91,15 @@ impl VerifyOptions {
             max_signers: 16,
         }
     }
+
+    /// [`VerifyOptions::at`]`(validation.time)` validating certificates as `validation` says
+    /// (e.g. a [`TrustContext`]'s policy: [`TrustContext::validation_at`]).
+    pub fn with_validation(validation: ValidationOptions) -> Self {
+        Self {
+            validation,
+            ..Self::at(UnixTime(0))
+        }
+    }
 }
 
 /// Verifies SignedData against a trust store, with untrusted certificates and CRLs to build
@@ -101,8 +110,8 @@ impl VerifyOptions {
 pub struct Verifier<'a> {
     provider: &'a CryptoProvider,
     trust: &'a TrustStore,
-    certificates: Vec<Certificate>,
-    crls: Vec<Crl>,
+    certificates: Cow<'a, [Certificate]>,
+    crls: Cow<'a, [Crl]>,
     cache: Option<&'a ChainCache>,
 }
 
@@ -270,9 +279,23 @@ impl<'a> Verifier<'a> {
         Self {
             provider,
             trust,
-            certificates,
-            crls,
+            certificates: Cow::Owned(certificates),
+            crls: Cow::Owned(crls),
             cache: None,
+        }
+    }
+
+    /// A verifier over `context`'s provider, anchors, intermediates and CRLs, answering from
+    /// its chain cache when it keeps one — borrowed, nothing copied. Verify with options from
+    /// [`VerifyOptions::with_validation`]`(context.validation_at(time))` to apply the context's
+    /// policy.
+    pub fn from_context(context: &'a TrustContext) -> Self {
+        Self {
+            provider: context.provider(),
+            trust: context.anchors(),
+            certificates: Cow::Borrowed(context.intermediates()),
+            crls: Cow::Borrowed(context.crls()),
+            cache: context.chain_cache(),
         }
     }
 
@@ -338,25 +361,27 @@ impl<'a> Verifier<'a> {
                 }),
             }
         }
-        let mut crls = self.crls.clone();
+        let mut message_crls = Vec::new();
         for (index, der) in sd.crls_der().enumerate() {
             match Crl::from_der(der) {
-                Ok(c) => crls.push(c),
+                Ok(c) => message_crls.push(c),
                 Err(e) => findings.push(CmsFinding::IgnoredCrl {
                     index,
                     reason: e.to_string(),
                 }),
             }
         }
-        let mut intermediates = self.certificates.clone();
-        intermediates.extend(embedded.iter().cloned());
+        // The verifier's certificates and CRLs stay borrowed; the message's own are added.
+        let validator =
+            Validator::borrowed(self.provider, self.trust, &self.certificates, &self.crls)
+                .with_message_material(embedded.clone(), message_crls);
         let pool: Vec<&Certificate> = embedded
             .iter()
-            .chain(&self.certificates)
+            .chain(self.certificates.iter())
             .chain(self.trust.anchors())
             .collect();
         let env = Env {
-            validator: Validator::new(self.provider, self.trust, intermediates, crls),
+            validator,
             pool,
             content_type: sd.content_type(),
             options,

@@ -41,8 +41,7 @@ pub use machine::{CommandKind, DocumentState, Event, OrganisationState, Refusal}
 pub use notice::{Notice, NoticeMismatch, Proof};
 pub use service::{Flow, MAX_CONTENT_LEN, NewDocument, NewMember, Step, audit, replay};
 pub use signature::{
-    BindingError, FlowSigner, SignatureCheck, TrustMaterial, bind_member, bind_organisation,
-    receipt,
+    BindingError, FlowSigner, SignatureCheck, bind_member, bind_organisation, receipt,
 };
 #[cfg(feature = "postgres")]
 pub use store::PgStore;

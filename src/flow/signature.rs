@@ -16,12 +16,10 @@
 //! (a registration instead needs the director's certificate to carry the organisation's INN
 //! and OGRN).
 
-use std::sync::Arc;
-
 use crate::cms::{Content, SignOptions, SignedData, Signer, Verifier, VerifyOptions};
 use crate::crypto::{CryptoProvider, SigningKey};
 use crate::pki::russian::RussianAttributes;
-use crate::pki::{Certificate, Crl, Status, TrustStore, UnixTime};
+use crate::pki::{Certificate, Status, TrustContext, UnixTime};
 use crate::requisites::{Inn, Ogrn};
 
 use super::machine::DocumentState;
@@ -32,29 +30,17 @@ use super::notice::{Notice, Proof};
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum SignatureCheck {
-    /// Verify every signature and its certificate path, and bind the certificate to the
-    /// organisation. What a service must use. Shared (`Arc`): the flow hands it to the
-    /// blocking pool for each verification without copying the trust material.
-    Verify(Arc<TrustMaterial>),
+    /// Verify every signature and its certificate path with the context's material and
+    /// policy (revocation required by default: a signer without current revocation
+    /// information is indeterminate, and refused), and bind the certificate to the
+    /// organisation. What a service must use. The context is shared (an `Arc` inside): the
+    /// flow hands it to the blocking pool for each verification without copying it.
+    Verify(TrustContext),
     /// Record signatures as given (still parsed, still bound to the organisation by the
     /// certificate's INN/OGRN, but not cryptographically verified), marked `verified: false` in
     /// the journal. For benchmarks and for deployments that verify before the flow sees the
     /// signature.
     TrustCaller,
-}
-
-/// What signatures are verified with.
-#[derive(Debug)]
-pub struct TrustMaterial {
-    /// The crypto backend.
-    pub provider: &'static CryptoProvider,
-    /// Trust anchors.
-    pub trust: TrustStore,
-    /// Untrusted intermediates.
-    pub certificates: Vec<Certificate>,
-    /// CRLs (revocation is required: a signer without current revocation information is
-    /// indeterminate, and refused).
-    pub crls: Vec<Crl>,
 }
 
 /// The receipt a recipient signs to accept a version: a short UTF-8 text naming the document,
@@ -87,9 +73,9 @@ pub(super) struct Checked {
 }
 
 impl SignatureCheck {
-    /// Verify with `material` ([`SignatureCheck::Verify`]).
-    pub fn verify(material: TrustMaterial) -> Self {
-        Self::Verify(Arc::new(material))
+    /// Verify with `context` ([`SignatureCheck::Verify`]).
+    pub fn verify(context: TrustContext) -> Self {
+        Self::Verify(context)
     }
 
     /// [`Self::signers`] off the async executor: under [`SignatureCheck::Verify`] the
@@ -145,15 +131,10 @@ impl SignatureCheck {
             .collect();
         // (certificate fingerprint, subject, algorithm) of each signer.
         let signers: Vec<(String, String, String)> = match self {
-            Self::Verify(tm) => {
-                let verifier = Verifier::new(
-                    tm.provider,
-                    &tm.trust,
-                    tm.certificates.clone(),
-                    tm.crls.clone(),
-                );
-                let report = verifier
-                    .verify_detached_bytes(&sd, content, &VerifyOptions::at(at))
+            Self::Verify(context) => {
+                let options = VerifyOptions::with_validation(context.validation_at(at));
+                let report = Verifier::from_context(context)
+                    .verify_detached_bytes(&sd, content, &options)
                     .map_err(|e| format!("the CMS signature cannot be verified: {e}"))?;
                 if report.status != Status::Valid {
                     let mut reasons: Vec<String> =
@@ -197,7 +178,7 @@ impl SignatureCheck {
                 .collect(),
         };
         let pool: Vec<&Certificate> = match self {
-            Self::Verify(tm) => embedded.iter().chain(tm.certificates.iter()).collect(),
+            Self::Verify(context) => embedded.iter().chain(context.intermediates()).collect(),
             Self::TrustCaller => embedded.iter().collect(),
         };
         Ok(signers

@@ -185,18 +185,21 @@ fn key(
     let mut h = Sha256::new();
     h.update(b"signflow-chain-cache-v1\0");
     h.update(end_entity.fingerprint_sha256());
-    for (tag, certs) in [
-        (b'T', validator.trust().anchors()),
-        (b'I', validator.intermediates()),
-    ] {
+    fn fingerprints<'c>(
+        h: &mut Sha256,
+        tag: u8,
+        certs: impl Iterator<Item = &'c Certificate> + Clone,
+    ) {
         h.update([tag]);
-        h.update((certs.len() as u64).to_be_bytes());
+        h.update((certs.clone().count() as u64).to_be_bytes());
         for c in certs {
             h.update(c.fingerprint_sha256());
         }
     }
+    fingerprints(&mut h, b'T', validator.trust().anchors().iter());
+    fingerprints(&mut h, b'I', validator.intermediates());
     h.update([b'C']);
-    h.update((validator.crls().len() as u64).to_be_bytes());
+    h.update((validator.crls().count() as u64).to_be_bytes());
     for crl in validator.crls() {
         h.update(crl.fingerprint_sha256());
     }

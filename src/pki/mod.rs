@@ -18,6 +18,7 @@
 
 mod cache;
 mod certificate;
+mod context;
 mod crl;
 mod error;
 mod expiry;
@@ -36,6 +37,7 @@ pub use cache::{CacheStats, ChainCache};
 pub use certificate::{
     ANY_EXTENDED_KEY_USAGE, ANY_POLICY, Certificate, DistributionPoint, Extensions, KeyUsage,
 };
+pub use context::{TrustContext, TrustContextBuilder};
 pub use crl::{Crl, IssuingDistributionPoint, RevocationReason, RevokedEntry};
 pub use error::PkiError;
 pub use expiry::{Expiry, expiring};

@@ -57,7 +57,7 @@ impl Validator<'_> {
         };
         let mut mask = 0u16;
         let mut notes: Vec<String> = Vec::new();
-        for crl in self.crls.iter().filter(|c| c.delta_base().is_none()) {
+        for crl in self.crls().filter(|c| c.delta_base().is_none()) {
             for dp in dps {
                 if !in_scope(cert, dp, crl) {
                     continue;
@@ -78,8 +78,7 @@ impl Validator<'_> {
                 }
                 // Delta CRLs for this complete CRL.
                 let deltas: Vec<&Crl> = self
-                    .crls
-                    .iter()
+                    .crls()
                     .filter(|d| d.delta_base().is_some() && d.issuer() == crl.issuer())
                     .filter(|d| match (d.delta_base(), crl.number()) {
                         (Some(base), Some(num)) => cmp_uint(base, num).is_le(),
@@ -198,7 +197,7 @@ impl Validator<'_> {
         if recursion >= MAX_CRL_SIGNER_RECURSION {
             return Err("CRL signer path too deep".into());
         }
-        let pool = self.intermediates.iter().chain(self.trust.anchors());
+        let pool = self.intermediates().chain(self.trust.anchors());
         for signer in pool.filter(|c| c.subject() == crl.issuer() && c.der() != issuer.der()) {
             if !crl_sign_ok(signer) || !verifies(signer.spki_der()) {
                 continue;

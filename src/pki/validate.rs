@@ -1,6 +1,7 @@
 //! Path building and path validation per RFC 5280 §6.1 (policies per RFC 9618), with CRL
 //! revocation per §6.3 (`revocation`).
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::BTreeSet;
 
@@ -200,8 +201,12 @@ fn check_validity(cert: &Certificate, opts: &ValidationOptions, report: &mut Cer
 pub struct Validator<'a> {
     pub(super) provider: &'a CryptoProvider,
     pub(super) trust: &'a TrustStore,
-    pub(super) intermediates: Vec<Certificate>,
-    pub(super) crls: Vec<Crl>,
+    pub(super) intermediates: Cow<'a, [Certificate]>,
+    pub(super) crls: Cow<'a, [Crl]>,
+    /// Certificates one message carries, searched after `intermediates`.
+    pub(super) message_certificates: Vec<Certificate>,
+    /// CRLs one message carries, searched after `crls`.
+    pub(super) message_crls: Vec<Crl>,
 }
 
 pub(super) struct Budget {
@@ -262,9 +267,39 @@ impl<'a> Validator<'a> {
         Self {
             provider,
             trust,
-            intermediates,
-            crls,
+            intermediates: Cow::Owned(intermediates),
+            crls: Cow::Owned(crls),
+            message_certificates: Vec::new(),
+            message_crls: Vec::new(),
         }
+    }
+
+    /// A validator over `trust`, borrowing the untrusted `intermediates` and the `crls`
+    /// (a [`super::TrustContext`]'s: [`super::TrustContext::validator`]) instead of owning
+    /// copies.
+    pub fn borrowed(
+        provider: &'a CryptoProvider,
+        trust: &'a TrustStore,
+        intermediates: &'a [Certificate],
+        crls: &'a [Crl],
+    ) -> Self {
+        Self {
+            provider,
+            trust,
+            intermediates: Cow::Borrowed(intermediates),
+            crls: Cow::Borrowed(crls),
+            message_certificates: Vec::new(),
+            message_crls: Vec::new(),
+        }
+    }
+
+    /// This validator also building paths from `certificates` and checking `crls` that one
+    /// message carries (a SignedData's, a KeyInfo's), beside its own — which stay borrowed.
+    #[must_use]
+    pub fn with_message_material(mut self, certificates: Vec<Certificate>, crls: Vec<Crl>) -> Self {
+        self.message_certificates = certificates;
+        self.message_crls = crls;
+        self
     }
 
     /// The trust anchors.
@@ -272,14 +307,15 @@ impl<'a> Validator<'a> {
         self.trust
     }
 
-    /// The untrusted certificates paths may be built from.
-    pub fn intermediates(&self) -> &[Certificate] {
-        &self.intermediates
+    /// The untrusted certificates paths may be built from: the validator's, then the
+    /// message's ([`Validator::with_message_material`]).
+    pub fn intermediates(&self) -> impl Iterator<Item = &Certificate> + Clone {
+        self.intermediates.iter().chain(&self.message_certificates)
     }
 
-    /// The CRLs.
-    pub fn crls(&self) -> &[Crl] {
-        &self.crls
+    /// The CRLs: the validator's, then the message's.
+    pub fn crls(&self) -> impl Iterator<Item = &Crl> + Clone {
+        self.crls.iter().chain(&self.message_crls)
     }
 
     /// Validates `end_entity` at `options.time`: builds candidate paths to a trust anchor and
@@ -391,8 +427,7 @@ impl<'a> Validator<'a> {
             return;
         }
         let mut issuers: Vec<&Certificate> = self
-            .intermediates
-            .iter()
+            .intermediates()
             .filter(|c| c.subject() == top.issuer() && key_id_compatible(top, c))
             .filter(|c| !chain.iter().any(|x| x.der() == c.der()))
             .collect();

@@ -22,16 +22,17 @@ use signflow::flow::model::{
 use signflow::flow::store::StoreError;
 use signflow::flow::{
     AnyStore, CommandKind, DocumentState, Flow, FlowError, FlowSigner, NewDocument, NewMember,
-    Proof, SignatureCheck, Step, TrustMaterial,
+    Proof, SignatureCheck, Step,
 };
-use signflow::pki::{Certificate, UnixTime};
+use signflow::pki::{Certificate, TrustContext, UnixTime};
 
 use crate::exit::{Failure, Status};
 use crate::identity::{Identity, SignerArgs};
 use crate::out::Out;
 
 mod output;
-use crate::input::{self, TrustArgs};
+use crate::input;
+use crate::policy::VerifyPolicyArgs;
 use crate::secrets::PasswordArgs;
 use output::{audit_text, describe, export, show};
 
@@ -41,8 +42,10 @@ pub struct FlowArgs {
     /// creates one.
     #[arg(long, value_name = "DB", default_value = "signflow.db")]
     db: String,
+    /// The trust material and policy signatures are checked with (every step at its own
+    /// time: `--at` does not apply).
     #[command(flatten)]
-    material: TrustArgs,
+    policy: VerifyPolicyArgs,
     #[command(subcommand)]
     command: FlowCommand,
 }
@@ -362,13 +365,21 @@ fn trust_material(
     provider: &'static CryptoProvider,
     args: &FlowArgs,
 ) -> Result<SignatureCheck, Failure> {
-    let (trust, certificates, crls) = args.material.load()?;
-    Ok(SignatureCheck::verify(TrustMaterial {
-        provider,
-        trust,
-        certificates,
-        crls,
-    }))
+    if args.policy.at.is_some() {
+        return Err(Failure::new(
+            Status::Usage,
+            "flow steps are checked at their own times: --at does not apply to `flow`",
+        ));
+    }
+    let (trust, certificates, crls) = args.policy.material.load()?;
+    let context = TrustContext::builder()
+        .provider(provider)
+        .anchors(trust)
+        .intermediates(certificates)
+        .crls(crls)
+        .policy(args.policy.validation()?)
+        .build();
+    Ok(SignatureCheck::verify(context))
 }
 
 /// Runs `signflow flow …`.
@@ -442,7 +453,7 @@ async fn run_async(
             | FlowCommand::Org(OrgCommand::List)
             | FlowCommand::Member(MemberCommand::List { .. })
     );
-    if verifying && args.material.trust.is_empty() {
+    if verifying && args.policy.material.trust.is_empty() {
         return Err(Failure::new(
             Status::Usage,
             "this command checks signatures: give the trust anchors with --trust (and --crl \

@@ -10,9 +10,9 @@ use signflow::crypto::{CryptoProvider, SigningKey};
 use signflow::flow::model::{Authentication, DocumentKind, Organisation, Role};
 use signflow::flow::{
     CommandKind, Flow, FlowError, FlowSigner, NewDocument, NewMember, Proof, SignatureCheck,
-    SqliteStore, Step, TrustMaterial,
+    SqliteStore, Step,
 };
-use signflow::pki::{Certificate, Crl, TrustStore, UnixTime};
+use signflow::pki::{Certificate, TrustContext, UnixTime};
 
 use super::{Report, certificate, pki};
 use crate::exit::{Failure, Status};
@@ -48,18 +48,16 @@ fn cms(e: signflow::cms::CmsError) -> Failure {
     Failure::new(Status::KeyError, e.to_string())
 }
 
-fn trust_material(provider: &'static CryptoProvider) -> Result<TrustMaterial, Failure> {
+fn trust_context(provider: &'static CryptoProvider) -> Result<TrustContext, Failure> {
     let format = |e: signflow::pki::PkiError| Failure::new(Status::FormatError, e.to_string());
-    let mut trust = TrustStore::new();
-    trust.add_pem_or_der(pki::ROOT).map_err(format)?;
-    let mut crls = Crl::all_from_pem_or_der(pki::ROOT_CRL).map_err(format)?;
-    crls.extend(Crl::all_from_pem_or_der(pki::INTERMEDIATE_CRL).map_err(format)?);
-    Ok(TrustMaterial {
-        provider,
-        trust,
-        certificates: vec![certificate(pki::INTERMEDIATE)?],
-        crls,
-    })
+    Ok(TrustContext::builder()
+        .provider(provider)
+        .anchors_pem_or_der(pki::ROOT)
+        .and_then(|b| b.crls_pem_or_der(pki::ROOT_CRL))
+        .and_then(|b| b.crls_pem_or_der(pki::INTERMEDIATE_CRL))
+        .map_err(format)?
+        .intermediates([certificate(pki::INTERMEDIATE)?])
+        .build())
 }
 
 struct Party {
@@ -110,7 +108,7 @@ async fn steps(
     let store = SqliteStore::open(&db.to_string_lossy())
         .await
         .map_err(|e| Failure::new(Status::Io, format!("{}: {e}", db.display())))?;
-    let flow = Flow::new(store, SignatureCheck::verify(trust_material(provider)?));
+    let flow = Flow::new(store, SignatureCheck::verify(trust_context(provider)?));
     let party = |k| Party::load(provider, k);
     let (boss, kuznetsova, ivanov) = (
         party(keys::BOSS)?,
