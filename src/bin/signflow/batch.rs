@@ -74,7 +74,7 @@ pub fn run(
         None => max / 4,
     };
     let validation = args.policy.validation()?;
-    let (trust, certificates, crls) = args.policy.material.load()?;
+    let context = args.policy.context(provider)?;
     let walk = WalkOptions {
         follow_symlinks: args.follow_symlinks,
         max_depth: args.max_depth,
@@ -89,9 +89,8 @@ pub fn run(
             "no signature files found (*.p7s, *.p7m, *.sig, *.cms, *.xml)",
         ));
     }
-    let verifier = BatchVerifier::new(provider, trust, certificates, crls, validation.time)
-        .with_validation(validation)
-        .with_limits(input::limits());
+    let verifier =
+        BatchVerifier::from_context(context, validation.time).with_limits(input::limits());
     let bar = (!json && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(inputs.len() as u64);
         bar.set_style(

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use signflow::crypto::CryptoProvider;
-use signflow::pki::{ANY_POLICY, KeyUsage, Status, ValidationOptions, Validator};
+use signflow::pki::{ANY_POLICY, KeyUsage, Status, ValidationOptions};
 
 use crate::exit::{Failure, Status as Exit};
 use crate::input;
@@ -93,12 +93,16 @@ pub fn options(args: &VerifyChainArgs) -> Result<ValidationOptions, Failure> {
     Ok(opts)
 }
 
-pub fn run(provider: &CryptoProvider, args: &VerifyChainArgs, json: bool) -> Result<Exit, Failure> {
+pub fn run(
+    provider: &'static CryptoProvider,
+    args: &VerifyChainArgs,
+    json: bool,
+) -> Result<Exit, Failure> {
     args.policy.require_trust()?;
     let opts = options(args)?;
     let cert = input::certificates(&args.cert)?.remove(0);
-    let (trust, intermediates, crls) = args.policy.material.load()?;
-    let report = Validator::new(provider, &trust, intermediates, crls).validate(&cert, &opts);
+    let context = args.policy.context(provider)?;
+    let report = context.validator().validate(&cert, &opts);
     if json {
         let mut value =
             serde_json::to_value(&report).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;

@@ -270,7 +270,7 @@ pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result
 }
 
 pub fn verify(
-    provider: &CryptoProvider,
+    provider: &'static CryptoProvider,
     args: &VerifyCmsArgs,
     json: bool,
 ) -> Result<Exit, Failure> {
@@ -280,7 +280,7 @@ pub fn verify(
         options.time = ValidationTime::ClaimedSigningTime;
     }
 
-    let (trust, certificates, crls) = args.policy.material.load()?;
+    let context = args.policy.context(provider)?;
 
     let signed = read_signed_data(&args.signature)?;
     if args.output_content.is_some() && signed.is_detached() {
@@ -289,7 +289,7 @@ pub fn verify(
             "--output-content: the signature is detached and holds no content",
         ));
     }
-    let verifier = Verifier::new(provider, &trust, certificates, crls);
+    let verifier = Verifier::from_context(&context);
     let mut file = match &args.content {
         Some(path) => Some(open(path)?),
         None => None,

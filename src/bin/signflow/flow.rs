@@ -24,7 +24,7 @@ use signflow::flow::{
     AnyStore, CommandKind, DocumentState, Flow, FlowError, FlowSigner, NewDocument, NewMember,
     Proof, SignatureCheck, Step,
 };
-use signflow::pki::{Certificate, TrustContext, UnixTime};
+use signflow::pki::{Certificate, UnixTime};
 
 use crate::exit::{Failure, Status};
 use crate::identity::{Identity, SignerArgs};
@@ -371,15 +371,7 @@ fn trust_material(
             "flow steps are checked at their own times: --at does not apply to `flow`",
         ));
     }
-    let (trust, certificates, crls) = args.policy.material.load()?;
-    let context = TrustContext::builder()
-        .provider(provider)
-        .anchors(trust)
-        .intermediates(certificates)
-        .crls(crls)
-        .policy(args.policy.validation()?)
-        .build();
-    Ok(SignatureCheck::verify(context))
+    Ok(SignatureCheck::verify(args.policy.context(provider)?))
 }
 
 /// Runs `signflow flow …`.

@@ -2,7 +2,8 @@
 //! `verify xml`, `verify-batch`), parsed by one clap struct and mapped to the library's options
 //! here only (README, "CLI conventions").
 
-use signflow::pki::{RevocationMode, ValidationOptions};
+use signflow::crypto::CryptoProvider;
+use signflow::pki::{RevocationMode, TrustContext, ValidationOptions};
 
 use crate::exit::{Failure, Status};
 use crate::input::{self, TrustArgs};
@@ -61,6 +62,19 @@ impl VerifyPolicyArgs {
         v.allow_md5 = self.allow_md5;
         v.strict = self.strict;
         Ok(v)
+    }
+
+    /// The trust context these flags name: `--trust`, `--untrusted` and `--crl` loaded, the
+    /// policy of [`VerifyPolicyArgs::validation`], the commands' one provider.
+    pub fn context(&self, provider: &'static CryptoProvider) -> Result<TrustContext, Failure> {
+        let (trust, certificates, crls) = self.material.load()?;
+        Ok(TrustContext::builder()
+            .provider(provider)
+            .anchors(trust)
+            .intermediates(certificates)
+            .crls(crls)
+            .policy(self.validation()?)
+            .build())
     }
 
     /// CMS verification options around [`VerifyPolicyArgs::validation`].
