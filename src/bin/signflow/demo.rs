@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use signflow::crypto::{CryptoError, CryptoProvider};
-use signflow::pki::{
-    Certificate, Crl, TrustStore, UnixTime, ValidationOptions, ValidationReport, Validator,
-};
+use signflow::pki::{Certificate, TrustContext, UnixTime, ValidationOptions, ValidationReport};
 
 use crate::exit::{Failure, Status};
 use crate::out::Out;
@@ -165,18 +163,16 @@ pub fn run(
     // Stop at once if standard output is already gone: nothing of the demo could be seen.
     report.finish()?;
 
-    let root = certificate(pki::ROOT)?;
-    let intermediate = certificate(pki::INTERMEDIATE)?;
-    let mut trust = TrustStore::new();
-    trust.add(root);
-    let mut crls = Crl::all_from_pem_or_der(pki::ROOT_CRL)
-        .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?;
-    crls.extend(
-        Crl::all_from_pem_or_der(pki::INTERMEDIATE_CRL)
-            .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?,
-    );
-    let cms_inputs = (vec![intermediate.clone()], crls.clone());
-    let validator = Validator::new(provider, &trust, vec![intermediate], crls);
+    // One trust context, built once and shared by every check below.
+    let context = TrustContext::builder()
+        .provider(provider)
+        .anchor(certificate(pki::ROOT)?)
+        .intermediates([certificate(pki::INTERMEDIATE)?])
+        .crls_pem_or_der(pki::ROOT_CRL)
+        .and_then(|b| b.crls_pem_or_der(pki::INTERMEDIATE_CRL))
+        .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?
+        .build();
+    let validator = context.validator();
     let options = ValidationOptions::at(UnixTime::now());
     report.step(
         "trust",
@@ -251,7 +247,7 @@ pub fn run(
             },
         );
     }
-    all_ok &= cms_steps(provider, &trust, cms_inputs, &dir, &doc_path, &mut report)?;
+    all_ok &= cms_steps(provider, &context, &dir, &doc_path, &mut report)?;
     all_ok &= flow_steps::run(provider, &dir, &mut report)?;
     if json {
         let steps: Vec<_> = report
@@ -274,8 +270,7 @@ pub fn run(
 /// CMS, verify it (signature, attributes, path, revocation), and show a tampered copy failing.
 fn cms_steps(
     provider: &CryptoProvider,
-    trust: &TrustStore,
-    (intermediates, crls): (Vec<Certificate>, Vec<Crl>),
+    context: &TrustContext,
     dir: &Path,
     doc_path: &Path,
     report: &mut Report,
@@ -332,7 +327,7 @@ fn cms_steps(
     );
 
     let options = VerifyOptions::at(UnixTime::now());
-    let verifier = signflow::cms::Verifier::new(provider, trust, intermediates, crls);
+    let verifier = signflow::cms::Verifier::from_context(context);
     let check = |content: &[u8]| {
         let mut reader = content;
         signflow::cms::SignedData::from_ber(signed.der())
