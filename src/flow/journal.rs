@@ -54,7 +54,7 @@ pub struct JournalEntry {
     pub prev_hash: [u8; 32],
     /// Hash of the previous event of the store ([`GENESIS`] for the first).
     pub global_prev_hash: [u8; 32],
-    /// This entry's hash ([`entry_hash`]).
+    /// This entry's hash ([`JournalEntry::computed_hash`]).
     pub hash: [u8; 32],
 }
 

@@ -1,29 +1,5 @@
 //! The trust context: everything a verification trusts and checks against, built once and
 //! shared by every verifier (path validation, CMS, batch, the document flow).
-//!
-//! A [`TrustContext`] holds the crypto provider, the trust anchors, the untrusted intermediates
-//! paths may be built from, the CRLs, the default validation policy and, optionally, a
-//! [`ChainCache`]. It is an `Arc` inside: cloning it is a reference-count increment, it is
-//! `Send + Sync + 'static`, and a service keeps one in its state and hands it to each request
-//! without copying certificates. Verifiers borrow it ([`TrustContext::validator`],
-//! [`crate::cms::Verifier::from_context`]).
-//!
-//! ```
-//! use signflow::pki::{Certificate, TrustContext, UnixTime};
-//!
-//! let context = TrustContext::builder()
-//!     .anchors_pem_or_der(include_bytes!("../../testdata/pki/root-ca.pem"))?
-//!     .intermediates_pem_or_der(include_bytes!("../../testdata/pki/intermediate-ca.pem"))?
-//!     .crls_pem_or_der(include_bytes!("../../testdata/pki/root-ca.crl.pem"))?
-//!     .crls_pem_or_der(include_bytes!("../../testdata/pki/intermediate-ca.crl.pem"))?
-//!     .chain_cache(1024)
-//!     .build();
-//! let leaf = Certificate::from_pem_or_der(include_bytes!("../../testdata/pki/leaf-rsa.pem"))?;
-//! let shared = context.clone(); // an Arc: no certificate is copied
-//! let report = shared.validator().validate(&leaf, &shared.validation_at(UnixTime::now()));
-//! assert_eq!(report.status, signflow::pki::Status::Valid, "{report}");
-//! # Ok::<(), signflow::pki::PkiError>(())
-//! ```
 
 use std::sync::Arc;
 
@@ -33,8 +9,31 @@ use super::{
     Certificate, ChainCache, Crl, PkiError, TrustStore, UnixTime, ValidationOptions, Validator,
 };
 
-/// The trust material and policy every verification of a service shares (see the
-/// [module documentation](self)). Cheap to clone (an `Arc`).
+/// The trust material and policy every verification of a service shares.
+///
+/// A [`TrustContext`] holds the crypto provider, the trust anchors, the untrusted intermediates
+/// paths may be built from, the CRLs, the default validation policy and, optionally, a
+/// [`ChainCache`]. It is an `Arc` inside: cloning it is a reference-count increment, it is
+/// `Send + Sync + 'static`, and a service keeps one in its state and hands it to each request
+/// without copying certificates. Verifiers borrow it ([`TrustContext::validator`],
+/// [`crate::cms::Verifier::from_context`]).
+///
+/// ```
+/// use signflow::pki::{Certificate, TrustContext, UnixTime};
+///
+/// let context = TrustContext::builder()
+///     .anchors_pem_or_der(include_bytes!("../../testdata/pki/root-ca.pem"))?
+///     .intermediates_pem_or_der(include_bytes!("../../testdata/pki/intermediate-ca.pem"))?
+///     .crls_pem_or_der(include_bytes!("../../testdata/pki/root-ca.crl.pem"))?
+///     .crls_pem_or_der(include_bytes!("../../testdata/pki/intermediate-ca.crl.pem"))?
+///     .chain_cache(1024)
+///     .build();
+/// let leaf = Certificate::all_from_pem_or_der(include_bytes!("../../testdata/pki/leaf-rsa.pem"))?.remove(0);
+/// let shared = context.clone(); // an Arc: no certificate is copied
+/// let report = shared.validator().validate(&leaf, &shared.validation_at(UnixTime::now()));
+/// assert_eq!(report.status, signflow::pki::Status::Valid, "{report}");
+/// # Ok::<(), signflow::pki::PkiError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct TrustContext {
     inner: Arc<Material>,
