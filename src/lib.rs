@@ -27,6 +27,7 @@
 //! | [`requisites`]  | INN, OGRN, OGRNIP, KPP, SNILS checked by their published rules              |
 //! | [`pem`]         | PEM/DER input, several objects per file, kinds told apart by structure      |
 //! | [`limits`]      | input-size caps: every file read whole stops one byte past its cap          |
+//! | [`prelude`]     | the names most callers need, in one import                                  |
 //! | [`error`]       | the crate's error enum, which every module's error converts into            |
 //!
 //! ## Cargo features
@@ -53,6 +54,7 @@ pub mod flow;
 pub mod limits;
 pub mod pem;
 pub mod pki;
+pub mod prelude;
 pub mod requisites;
 pub mod xmldsig;
 
