@@ -34,6 +34,15 @@ pub enum XmlError {
     Relationship(#[from] super::opc::RelationshipError),
 }
 
+impl XmlError {
+    /// Whether the error says the input is not an XML signature signflow can read (every
+    /// variant but [`XmlError::Io`], an output failure): [`crate::cms::CmsError::is_format_error`]'s
+    /// counterpart. The CLI maps these to exit status 2.
+    pub fn is_format_error(&self) -> bool {
+        !matches!(self, Self::Io(_))
+    }
+}
+
 /// Why a document could not be signed.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -67,6 +76,21 @@ pub enum SignError {
     /// The key could not sign (or a digest was unavailable).
     #[error("signing failed: {0}")]
     Crypto(#[from] crate::crypto::CryptoError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::XmlError;
+
+    #[test]
+    fn format_errors_are_told_from_output_failures() {
+        let doc = crate::xmldsig::Document::parse(b"<a><b></a>");
+        let malformed = doc.err().expect("malformed XML is refused");
+        assert!(malformed.is_format_error(), "{malformed}");
+        assert!(XmlError::Doctype.is_format_error());
+        let io = XmlError::Io(std::io::Error::other("closed"));
+        assert!(!io.is_format_error());
+    }
 }
 
 impl From<std::io::Error> for SignError {

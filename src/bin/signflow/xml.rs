@@ -218,9 +218,10 @@ pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result
 }
 
 fn xml_failure(e: XmlError, what: &Path) -> Failure {
-    let status = match e {
-        XmlError::Io(_) => Exit::Io,
-        _ => Exit::FormatError,
+    let status = if e.is_format_error() {
+        Exit::FormatError
+    } else {
+        Exit::Io
     };
     Failure::new(status, format!("{}: {e}", what.display()))
 }
