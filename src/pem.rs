@@ -235,9 +235,9 @@ fn identify_ber(input: &[u8]) -> ObjectKind {
 
 /// The first elements of a SEQUENCE (at most [`IDENTIFY_MAX_ELEMENTS`]: the shapes
 /// [`identify`] knows need no more, and a hostile SEQUENCE of millions of elements costs
-/// nothing), up to the first that does not decode — parsers ignore what follows the fields
-/// they know (x509-parser takes a tbsCertificate with trailing bytes), so the sniff must not
-/// call such an object unknown; `None` if it is not a SEQUENCE.
+/// nothing), up to the first that does not decode — other tools' parsers ignore what follows
+/// the fields they know (x509-parser takes a tbsCertificate with trailing bytes), so the sniff
+/// must not call such an object unknown; `None` if it is not a SEQUENCE.
 fn elements(seq: AnyRef<'_>) -> Option<Vec<AnyRef<'_>>> {
     use der::Reader as _;
     if seq.tag() != der::Tag::Sequence {
@@ -264,9 +264,8 @@ const SIGNED_DATA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07,
 /// the tags of its outer SEQUENCE and of the first element's, so that callers parse it with the
 /// right parser and can say what it was meant to be when that fails. It reads the headers of
 /// the outer SEQUENCE's first elements and of the first element's. Only when that structure
-/// is none it knows does it try the certificate and CRL parsers, which are more lenient than
-/// DER in places (x509-parser does not check the class of the outer SEQUENCE tag): what the
-/// rest of signflow takes as a certificate or CRL is never called something else. Anything
+/// is none it knows does it try the certificate and CRL parsers, so that what the rest of
+/// signflow takes as a certificate or CRL is never called something else. Anything
 /// else, malformed input included, is [`ObjectKind::Unknown`]; it never panics.
 ///
 /// # Example

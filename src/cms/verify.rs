@@ -32,6 +32,7 @@ use spki::AlgorithmIdentifierRef;
 
 use super::der::{self as tlv, OCTET_STRING, Reader, SEQUENCE, SET, oid_name, uint_digits};
 use super::error::CmsError;
+use crate::der_util::hex;
 pub use super::report::{CmsFinding, ReportedCmsFinding, SignerReport, TimeSource, VerifyReport};
 use super::signed_data::{Attribute, Sid, SignedData, SignerInfo};
 use super::{CHUNK_SIZE, MAX_NESTING, oid};
@@ -252,10 +253,6 @@ impl SidKey {
             Self::KeyId(id) => cert.extensions().subject_key_id.as_deref() == Some(id.as_slice()),
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl<'a> Verifier<'a> {
