@@ -314,7 +314,9 @@ pub(crate) fn der_u32(tlv: &Tlv<'_>, tag: u8, what: &str) -> Result<u32, DerErro
     if tlv.tag != tag || !minimal || digits.len() > 4 {
         return Err(err(format!("{what} is not a non-negative 32-bit integer")));
     }
-    Ok(digits.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
+    Ok(digits
+        .iter()
+        .fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
 }
 
 /// A BOOLEAN in DER (0x00 or 0xFF).
@@ -334,7 +336,10 @@ pub(crate) fn bit_string<'a>(value: &'a [u8], what: &str) -> Result<&'a [u8], De
     if unused > 7 || (bits.is_empty() && unused != 0) {
         return Err(bad());
     }
-    if bits.last().is_some_and(|last| last & ((1u8 << unused) - 1) != 0) {
+    if bits
+        .last()
+        .is_some_and(|last| last & ((1u8 << unused) - 1) != 0)
+    {
         return Err(bad());
     }
     Ok(bits)
@@ -550,7 +555,10 @@ mod tests {
             assert!(read_tlv(bad).is_err(), "{bad:02x?}");
         }
         // Long forms where the short one fits: BER takes them, DER does not.
-        for long in [&[0x04u8, 0x81, 0x01, 0x00][..], &[0x04, 0x82, 0x00, 0x01, 0x00]] {
+        for long in [
+            &[0x04u8, 0x81, 0x01, 0x00][..],
+            &[0x04, 0x82, 0x00, 0x01, 0x00],
+        ] {
             assert!(read_tlv(long).is_ok());
             assert!(Reader::der(long).any("x").is_err(), "{long:02x?}");
         }

@@ -10,8 +10,9 @@ use core::ops::Range;
 
 use super::error::CmsError;
 pub(crate) use crate::der_util::{
-    DerError, INTEGER, OCTET_STRING, OID, Reader, SEQUENCE, SET, Tlv, cons, encode_oid, encode_small_uint, encode_time, len_len, oid, oid_name, pem_encode, prim,
-    push_len, set_of, small_uint, time, tlv, tlv_parts, uint_digits,
+    DerError, INTEGER, OCTET_STRING, OID, Reader, SEQUENCE, SET, Tlv, cons, encode_oid,
+    encode_small_uint, encode_time, len_len, oid, oid_name, pem_encode, prim, push_len, set_of,
+    small_uint, time, tlv, tlv_parts, uint_digits,
 };
 
 impl From<DerError> for CmsError {

@@ -32,7 +32,6 @@ use spki::AlgorithmIdentifierRef;
 
 use super::der::{self as tlv, OCTET_STRING, Reader, SEQUENCE, SET, oid_name, uint_digits};
 use super::error::CmsError;
-use crate::der_util::hex;
 pub use super::report::{CmsFinding, ReportedCmsFinding, SignerReport, TimeSource, VerifyReport};
 use super::signed_data::{Attribute, Sid, SignedData, SignerInfo};
 use super::{CHUNK_SIZE, MAX_NESTING, oid};
@@ -40,6 +39,7 @@ use crate::crypto::{
     CryptoError, CryptoProvider, Digest, EcdsaEncoding, HashAlgorithm, SignatureAlgorithm,
     oid as crypto_oid,
 };
+use crate::der_util::hex;
 use crate::pki::{
     Certificate, ChainCache, Crl, DistinguishedName, Status, TimeAssurance, TrustStore, UnixTime,
     ValidationOptions, ValidationReport, Validator,

@@ -345,7 +345,9 @@ fn parse_certificate(der: &[u8]) -> Result<Certificate, String> {
     let subject = DistinguishedName::decode(&subject, &t).map_err(bad)?;
     let spki = t.expect(SEQUENCE, "subjectPublicKeyInfo").map_err(bad)?;
     let mut k = t.enter(&spki);
-    let key_alg = k.expect(SEQUENCE, "subjectPublicKeyInfo algorithm").map_err(bad)?;
+    let key_alg = k
+        .expect(SEQUENCE, "subjectPublicKeyInfo algorithm")
+        .map_err(bad)?;
     algorithm_identifier(&key_alg, &k).map_err(bad)?;
     k.expect(BIT_STRING, "subjectPublicKey").map_err(bad)?;
     k.finish("subjectPublicKeyInfo").map_err(bad)?;
@@ -384,7 +386,9 @@ pub(crate) fn algorithm_identifier(alg: &Tlv<'_>, outer: &Reader<'_>) -> Result<
     let mut a = outer.enter(alg);
     let id = a.expect(OID, "algorithm")?;
     if !der_util::is_oid_contents(id.value) {
-        return Err(DerError("algorithm is not a valid OBJECT IDENTIFIER".into()));
+        return Err(DerError(
+            "algorithm is not a valid OBJECT IDENTIFIER".into(),
+        ));
     }
     if !a.is_empty() {
         a.any("algorithm parameters")?;
@@ -506,7 +510,9 @@ fn extended_key_usage(value: &[u8]) -> Result<Vec<String>, DerError> {
 /// authorityCertSerialNumber is present).
 fn authority_key_id(value: &[u8]) -> Result<(Option<Vec<u8>>, bool), DerError> {
     let mut f = sequence(value, "authorityKeyIdentifier")?;
-    let key_id = f.optional(prim(0), "keyIdentifier")?.map(|k| k.value.to_vec());
+    let key_id = f
+        .optional(prim(0), "keyIdentifier")?
+        .map(|k| k.value.to_vec());
     let issuer = f.optional(cons(1), "authorityCertIssuer")?;
     if let Some(names) = &issuer {
         GeneralName::decode_all(f.enter(names))?;
@@ -661,15 +667,12 @@ fn parse_extensions(
                         );
                     }
                     if names_issuer {
-                        out.profile_violations.push(
-                            "authorityKeyIdentifier names issuer and serial (CA/B BR 7.1.2)",
-                        );
+                        out.profile_violations
+                            .push("authorityKeyIdentifier names issuer and serial (CA/B BR 7.1.2)");
                     }
                     out.authority_key_id = key_id;
                 }
-                "2.5.29.17" => {
-                    out.subject_alt_names = general_names(ext.value, "subjectAltName")?
-                }
+                "2.5.29.17" => out.subject_alt_names = general_names(ext.value, "subjectAltName")?,
                 "2.5.29.30" => out.name_constraints = Some(name_constraints(ext.value)?),
                 "2.5.29.32" => out.policies = Some(certificate_policies(ext.value)?),
                 "2.5.29.33" => out.policy_mappings = Some(policy_mappings(ext.value)?),
@@ -866,9 +869,7 @@ fn parse_distribution_points(
         out.push(DistributionPoint {
             full_name,
             relative_name,
-            reasons: reasons
-                .map(|r| reason_flags(&r, "reasons"))
-                .transpose()?,
+            reasons: reasons.map(|r| reason_flags(&r, "reasons")).transpose()?,
             crl_issuer,
         });
     }

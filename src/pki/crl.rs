@@ -473,14 +473,13 @@ fn parse_crl(der: &[u8]) -> Result<Crl, String> {
                             let dn = dn.ok_or_else(|| {
                                 "certificateIssuer names no directory name".to_owned()
                             })?;
-                            current_issuer =
-                                match out.entry_issuers.iter().position(|d| *d == dn) {
-                                    Some(i) => i as u32,
-                                    None => {
-                                        out.entry_issuers.push(dn);
-                                        (out.entry_issuers.len() - 1) as u32
-                                    }
-                                };
+                            current_issuer = match out.entry_issuers.iter().position(|d| *d == dn) {
+                                Some(i) => i as u32,
+                                None => {
+                                    out.entry_issuers.push(dn);
+                                    (out.entry_issuers.len() - 1) as u32
+                                }
+                            };
                         }
                         oid => {
                             if ext.critical && !out.unknown_critical.iter().any(|o| o == oid) {
@@ -517,7 +516,9 @@ fn issuing_distribution_point(
 ) -> Result<IssuingDistributionPoint, String> {
     let bad = |e: DerError| format!("issuingDistributionPoint is malformed: {e}");
     let mut r = Reader::der(value);
-    let seq = r.expect(SEQUENCE, "issuingDistributionPoint").map_err(bad)?;
+    let seq = r
+        .expect(SEQUENCE, "issuingDistributionPoint")
+        .map_err(bad)?;
     r.finish("issuingDistributionPoint").map_err(bad)?;
     let mut f = r.enter(&seq);
     let mut idp = IssuingDistributionPoint::default();
@@ -537,7 +538,10 @@ fn issuing_distribution_point(
     };
     idp.only_user_certs = flag(1, "onlyContainsUserCerts")?;
     idp.only_ca_certs = flag(2, "onlyContainsCACerts")?;
-    if let Some(reasons) = f.optional(der_util::prim(3), "onlySomeReasons").map_err(bad)? {
+    if let Some(reasons) = f
+        .optional(der_util::prim(3), "onlySomeReasons")
+        .map_err(bad)?
+    {
         idp.only_some_reasons = Some(super::certificate::reason_flags(
             &reasons,
             "onlySomeReasons",

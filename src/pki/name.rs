@@ -169,9 +169,10 @@ fn decode_value(any: &Tlv<'_>) -> Value {
 /// that does not decode) as upper-case hex of its contents.
 fn display_value(any: &Tlv<'_>) -> String {
     let text = match any.tag {
-        NUMERIC_STRING | VISIBLE_STRING | PRINTABLE_STRING | GENERAL_STRING
-        | OBJECT_DESCRIPTOR | GRAPHIC_STRING | TELETEX_STRING | VIDEOTEX_STRING
-        | UTF8_STRING | IA5_STRING => core::str::from_utf8(any.value).ok().map(str::to_owned),
+        NUMERIC_STRING | VISIBLE_STRING | PRINTABLE_STRING | GENERAL_STRING | OBJECT_DESCRIPTOR
+        | GRAPHIC_STRING | TELETEX_STRING | VIDEOTEX_STRING | UTF8_STRING | IA5_STRING => {
+            core::str::from_utf8(any.value).ok().map(str::to_owned)
+        }
         BMP_STRING => utf16be(any.value),
         _ => None,
     };
