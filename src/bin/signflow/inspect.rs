@@ -105,7 +105,7 @@ pub fn certificate_json(c: &Certificate) -> Value {
         "not_after": c.not_after().to_string(),
         "key": key_description(c.spki_der()),
         "signature_algorithm": c.signature_algorithm().map(|a| a.to_string()).unwrap_or_else(|e| e.to_string()),
-        "sha256_fingerprint": hex(&c.fingerprint_sha256()),
+        "sha256_fingerprint": hex(c.fingerprint_sha256()),
         "ca": ext.basic_constraints.map(|(ca, len)| json!({"ca": ca, "path_len": len})),
         "key_usage": ext.key_usage.map(|k| k.names()),
         "extended_key_usage": ext.extended_key_usage,
