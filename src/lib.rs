@@ -49,6 +49,7 @@
 pub mod batch;
 pub mod cms;
 pub mod crypto;
+pub(crate) mod der_util;
 pub mod error;
 pub mod flow;
 pub mod limits;

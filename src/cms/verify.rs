@@ -39,6 +39,7 @@ use crate::crypto::{
     CryptoError, CryptoProvider, Digest, EcdsaEncoding, HashAlgorithm, SignatureAlgorithm,
     oid as crypto_oid,
 };
+use crate::der_util::hex;
 use crate::pki::{
     Certificate, ChainCache, Crl, DistinguishedName, Status, TimeAssurance, TrustContext,
     TrustStore, UnixTime, ValidationOptions, ValidationReport, Validator,
@@ -261,10 +262,6 @@ impl SidKey {
             Self::KeyId(id) => cert.extensions().subject_key_id.as_deref() == Some(id.as_slice()),
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl<'a> Verifier<'a> {

@@ -14,6 +14,7 @@ use spki::SubjectPublicKeyInfoRef;
 
 use super::algorithm::oid;
 use super::{CryptoError, SignatureAlgorithm};
+use crate::der_util::push_len;
 
 /// The family and parameters of a public key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -338,17 +339,6 @@ pub fn ecdsa_der_to_fixed(sig: &[u8], field_len: usize) -> Result<Vec<u8>, Crypt
         out[end - bytes.len()..end].copy_from_slice(bytes);
     }
     Ok(out)
-}
-
-fn push_len(out: &mut Vec<u8>, len: usize) {
-    // ECDSA components are at most 67 bytes, so the body stays under 65536.
-    if len < 0x80 {
-        out.push(len as u8);
-    } else if len < 0x100 {
-        out.extend_from_slice(&[0x81, len as u8]);
-    } else {
-        out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
-    }
 }
 
 /// RFC 5280 §6.1.4 (f): a DSA key whose SPKI omits the domain parameters takes them from the

@@ -1,17 +1,19 @@
-//! X.509 certificates (RFC 5280 §4), parsed once with `x509-parser` into an owned form that
-//! keeps the raw DER.
+//! X.509 certificates (RFC 5280 §4), parsed once with the crate's DER reader
+//! ([`crate::der_util`]) into an owned form that keeps the raw DER and the positions of its
+//! signed parts.
 
 use core::fmt;
 use core::ops::Range;
-
-use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::ParsedExtension;
-use x509_parser::prelude::FromDer;
 
 use super::error::PkiError;
 use super::name::{DistinguishedName, GeneralName};
 use super::time::UnixTime;
 use crate::crypto::{CryptoError, SignatureAlgorithm};
+use crate::der_util::hex;
+use crate::der_util::{
+    self, BIT_STRING, BOOLEAN, DerError, INTEGER, OCTET_STRING, OID, Reader, SEQUENCE, Tlv, cons,
+    prim,
+};
 
 /// `anyPolicy` (RFC 5280 §4.2.1.4).
 pub const ANY_POLICY: &str = "2.5.29.32.0";
@@ -21,7 +23,8 @@ pub const ANY_EXTENDED_KEY_USAGE: &str = "2.5.29.37.0";
 /// Largest certificate accepted (bounds hostile input).
 pub const MAX_CERTIFICATE_LEN: usize = 256 * 1024;
 
-/// Key usage bits (RFC 5280 §4.2.1.3), as x509-parser numbers them (bit 0 = digitalSignature).
+/// Key usage bits (RFC 5280 §4.2.1.3), bit 0 = digitalSignature (the first bit of the BIT
+/// STRING).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct KeyUsage(pub u16);
 
@@ -164,36 +167,6 @@ impl fmt::Debug for Certificate {
     }
 }
 
-/// Lowercase hex of bytes.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Length of the first DER TLV in `bytes` (definite lengths only).
-pub(crate) fn tlv_len(bytes: &[u8]) -> Option<usize> {
-    let first_len = *bytes.get(1)?;
-    let (len, header) = if first_len < 0x80 {
-        (first_len as usize, 2)
-    } else {
-        let n = (first_len & 0x7f) as usize;
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for i in 0..n {
-            len = (len << 8) | *bytes.get(2 + i)? as usize;
-        }
-        (len, 2 + n)
-    };
-    let total = header.checked_add(len)?;
-    (total <= bytes.len()).then_some(total)
-}
-
-fn offset_in(outer: &[u8], inner: &[u8]) -> Range<usize> {
-    let start = inner.as_ptr() as usize - outer.as_ptr() as usize;
-    start..start + inner.len()
-}
-
 impl Certificate {
     /// Parses one DER certificate.
     ///
@@ -215,40 +188,7 @@ impl Certificate {
                 der.len()
             )));
         }
-        let (rest, cert) = X509Certificate::from_der(der)
-            .map_err(|e| malformed(format!("not a DER X.509 certificate: {e}")))?;
-        if !rest.is_empty() {
-            return Err(malformed("trailing data after the certificate".into()));
-        }
-        let tbs_raw: &[u8] = cert.tbs_certificate.as_ref();
-        let tbs = offset_in(der, tbs_raw);
-        let after_tbs = &der[tbs.end..];
-        let alg_len =
-            tlv_len(after_tbs).ok_or_else(|| malformed("bad signatureAlgorithm".into()))?;
-        let signature_algorithm_der = tbs.end..tbs.end + alg_len;
-        let spki = offset_in(der, cert.tbs_certificate.subject_pki.raw);
-        let tbs_cert = &cert.tbs_certificate;
-        if tbs_cert.signature != cert.signature_algorithm {
-            return Err(malformed(
-                "signature algorithm differs inside and outside tbsCertificate".into(),
-            ));
-        }
-        let issuer = DistinguishedName::from_x509(&tbs_cert.issuer);
-        let extensions = parse_extensions(tbs_cert.extensions(), &issuer).map_err(malformed)?;
-        Ok(Self {
-            der: der.to_vec(),
-            tbs,
-            spki,
-            signature_algorithm_der,
-            signature: cert.signature_value.data.to_vec(),
-            serial: tbs_cert.raw_serial().to_vec(),
-            version: tbs_cert.version.0,
-            issuer,
-            subject: DistinguishedName::from_x509(&tbs_cert.subject),
-            not_before: UnixTime(tbs_cert.validity.not_before.timestamp()),
-            not_after: UnixTime(tbs_cert.validity.not_after.timestamp()),
-            extensions,
-        })
+        parse_certificate(der).map_err(malformed)
     }
 
     /// Parses every certificate in PEM (several blocks) or DER input.
@@ -356,129 +296,430 @@ impl Certificate {
     }
 }
 
+/// The structure of a Certificate (RFC 5280 §4.1), in DER: every field read, nothing left
+/// over, the positions of tbsCertificate, subjectPublicKeyInfo and signatureAlgorithm kept.
+fn parse_certificate(der: &[u8]) -> Result<Certificate, String> {
+    let bad = |e: DerError| format!("not a DER X.509 certificate: {e}");
+    let mut top = Reader::der(der);
+    let cert = top.expect(SEQUENCE, "Certificate").map_err(bad)?;
+    if !top.is_empty() {
+        return Err("trailing data after the certificate".into());
+    }
+    let mut c = top.enter(&cert);
+    let tbs = c.expect(SEQUENCE, "tbsCertificate").map_err(bad)?;
+    let outer_alg = c.expect(SEQUENCE, "signatureAlgorithm").map_err(bad)?;
+    algorithm_identifier(&outer_alg, &c).map_err(bad)?;
+    let signature = c.expect(BIT_STRING, "signatureValue").map_err(bad)?;
+    let signature = der_util::bit_string(signature.value, "signatureValue").map_err(bad)?;
+    c.finish("Certificate").map_err(bad)?;
+
+    let mut t = c.enter(&tbs);
+    let version = match t.optional(cons(0), "version").map_err(bad)? {
+        Some(v) => {
+            let mut v = t.enter(&v);
+            let int = v.expect(INTEGER, "version").map_err(bad)?;
+            v.finish("version").map_err(bad)?;
+            der_util::der_u32(&int, INTEGER, "version").map_err(bad)?
+        }
+        None => 0,
+    };
+    let serial = t.expect(INTEGER, "serialNumber").map_err(bad)?;
+    if serial.value.is_empty() {
+        return Err(bad(DerError("serialNumber is empty".into())));
+    }
+    let inner_alg = t.expect(SEQUENCE, "signature").map_err(bad)?;
+    if inner_alg.raw != outer_alg.raw {
+        return Err("signature algorithm differs inside and outside tbsCertificate".into());
+    }
+    let issuer = t.expect(SEQUENCE, "issuer").map_err(bad)?;
+    let issuer = DistinguishedName::decode(&issuer, &t).map_err(bad)?;
+    let validity = t.expect(SEQUENCE, "validity").map_err(bad)?;
+    let mut v = t.enter(&validity);
+    let time = |tlv: Result<Tlv<'_>, DerError>| -> Result<UnixTime, String> {
+        der_util::x509_time(&tlv.map_err(bad)?).map_err(|e| format!("bad validity: {e}"))
+    };
+    let not_before = time(v.any("notBefore"))?;
+    let not_after = time(v.any("notAfter"))?;
+    v.finish("validity").map_err(bad)?;
+    let subject = t.expect(SEQUENCE, "subject").map_err(bad)?;
+    let subject = DistinguishedName::decode(&subject, &t).map_err(bad)?;
+    let spki = t.expect(SEQUENCE, "subjectPublicKeyInfo").map_err(bad)?;
+    let mut k = t.enter(&spki);
+    let key_alg = k
+        .expect(SEQUENCE, "subjectPublicKeyInfo algorithm")
+        .map_err(bad)?;
+    algorithm_identifier(&key_alg, &k).map_err(bad)?;
+    k.expect(BIT_STRING, "subjectPublicKey").map_err(bad)?;
+    k.finish("subjectPublicKeyInfo").map_err(bad)?;
+    for (tag, what) in [(prim(1), "issuerUniqueID"), (prim(2), "subjectUniqueID")] {
+        if let Some(id) = t.optional(tag, what).map_err(bad)? {
+            der_util::bit_string(id.value, what).map_err(bad)?;
+        }
+    }
+    let mut extensions = Vec::new();
+    if let Some(wrapper) = t.optional(cons(3), "extensions").map_err(bad)? {
+        let mut w = t.enter(&wrapper);
+        let list = w.expect(SEQUENCE, "extensions").map_err(bad)?;
+        w.finish("extensions").map_err(bad)?;
+        extensions = read_extensions(&list, &w).map_err(bad)?;
+    }
+    t.finish("tbsCertificate").map_err(bad)?;
+    let extensions = parse_extensions(&extensions, &issuer)?;
+    Ok(Certificate {
+        der: der.to_vec(),
+        tbs: tbs.range(),
+        spki: spki.range(),
+        signature_algorithm_der: outer_alg.range(),
+        signature: signature.to_vec(),
+        serial: serial.value.to_vec(),
+        version,
+        issuer,
+        subject,
+        not_before,
+        not_after,
+        extensions,
+    })
+}
+
+/// Checks an AlgorithmIdentifier: an OBJECT IDENTIFIER and at most one parameters element.
+pub(crate) fn algorithm_identifier(alg: &Tlv<'_>, outer: &Reader<'_>) -> Result<(), DerError> {
+    let mut a = outer.enter(alg);
+    let id = a.expect(OID, "algorithm")?;
+    if !der_util::is_oid_contents(id.value) {
+        return Err(DerError(
+            "algorithm is not a valid OBJECT IDENTIFIER".into(),
+        ));
+    }
+    if !a.is_empty() {
+        a.any("algorithm parameters")?;
+    }
+    a.finish("AlgorithmIdentifier")
+}
+
+/// One extension (RFC 5280 §4.1): its OID (dotted), criticality and extnValue contents.
+pub(crate) struct RawExtension<'a> {
+    pub oid: String,
+    pub critical: bool,
+    pub value: &'a [u8],
+}
+
+/// Reads the Extension elements of an Extensions SEQUENCE.
+pub(crate) fn read_extensions<'a>(
+    list: &Tlv<'a>,
+    outer: &Reader<'a>,
+) -> Result<Vec<RawExtension<'a>>, DerError> {
+    let mut r = outer.enter(list);
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let ext = r.expect(SEQUENCE, "Extension")?;
+        let mut f = r.enter(&ext);
+        let oid = oid_text(&f.expect(OID, "extnID")?, "extnID")?;
+        let critical = match f.optional(BOOLEAN, "critical")? {
+            Some(b) => der_util::der_bool(&b, "critical")?,
+            None => false,
+        };
+        let value = f.expect(OCTET_STRING, "extnValue")?.value;
+        f.finish("Extension")?;
+        out.push(RawExtension {
+            oid,
+            critical,
+            value,
+        });
+    }
+    Ok(out)
+}
+
+/// The dotted text of an OBJECT IDENTIFIER element.
+pub(crate) fn oid_text(tlv: &Tlv<'_>, what: &str) -> Result<String, DerError> {
+    if tlv.tag != OID {
+        return Err(DerError(format!("{what} is not an OBJECT IDENTIFIER")));
+    }
+    der_util::oid_dotted(tlv.value)
+        .ok_or_else(|| DerError(format!("{what} is not a valid OBJECT IDENTIFIER")))
+}
+
+/// The one element of an extension value, which must fill it, and the reader it came from.
+fn single<'a>(value: &'a [u8], tag: u8, what: &str) -> Result<(Tlv<'a>, Reader<'a>), DerError> {
+    let mut r = Reader::der(value);
+    let t = r.expect(tag, what)?;
+    r.finish(what)?;
+    Ok((t, r))
+}
+
+/// The reader over the contents of the SEQUENCE an extension value holds.
+fn sequence<'a>(value: &'a [u8], what: &str) -> Result<Reader<'a>, DerError> {
+    let (seq, r) = single(value, SEQUENCE, what)?;
+    Ok(r.enter(&seq))
+}
+
+fn basic_constraints(value: &[u8]) -> Result<(bool, Option<u32>), DerError> {
+    let mut f = sequence(value, "basicConstraints")?;
+    let ca = match f.optional(BOOLEAN, "cA")? {
+        Some(b) => der_util::der_bool(&b, "cA")?,
+        None => false,
+    };
+    let path_len = match f.optional(INTEGER, "pathLenConstraint")? {
+        Some(i) => Some(der_util::der_u32(&i, INTEGER, "pathLenConstraint")?),
+        None => None,
+    };
+    f.finish("basicConstraints")?;
+    Ok((ca, path_len))
+}
+
+fn key_usage(value: &[u8]) -> Result<KeyUsage, DerError> {
+    let (bits, _) = single(value, BIT_STRING, "keyUsage")?;
+    let bits = der_util::bit_string(bits.value, "keyUsage")?;
+    let octet = |i: usize| u16::from(bits.get(i).copied().unwrap_or(0).reverse_bits());
+    Ok(KeyUsage(octet(0) | (octet(1) << 8)))
+}
+
+/// extKeyUsage purposes: each once, in the order given, except that the purposes RFC 5280
+/// names come after the others (as signflow has always listed them).
+fn extended_key_usage(value: &[u8]) -> Result<Vec<String>, DerError> {
+    const KNOWN: [&str; 7] = [
+        ANY_EXTENDED_KEY_USAGE,
+        "1.3.6.1.5.5.7.3.1",
+        "1.3.6.1.5.5.7.3.2",
+        "1.3.6.1.5.5.7.3.3",
+        "1.3.6.1.5.5.7.3.4",
+        "1.3.6.1.5.5.7.3.8",
+        "1.3.6.1.5.5.7.3.9",
+    ];
+    let mut r = sequence(value, "extKeyUsage")?;
+    let mut others: Vec<String> = Vec::new();
+    let mut known = [false; KNOWN.len()];
+    while !r.is_empty() {
+        let oid = oid_text(&r.any("KeyPurposeId")?, "KeyPurposeId")?;
+        match KNOWN.iter().position(|k| *k == oid) {
+            Some(i) => known[i] = true,
+            None if !others.contains(&oid) => others.push(oid),
+            None => {}
+        }
+    }
+    others.extend(
+        KNOWN
+            .iter()
+            .zip(known)
+            .filter(|(_, set)| *set)
+            .map(|(k, _)| (*k).to_owned()),
+    );
+    Ok(others)
+}
+
+/// authorityKeyIdentifier: (keyIdentifier, whether authorityCertIssuer or
+/// authorityCertSerialNumber is present).
+fn authority_key_id(value: &[u8]) -> Result<(Option<Vec<u8>>, bool), DerError> {
+    let mut f = sequence(value, "authorityKeyIdentifier")?;
+    let key_id = f
+        .optional(prim(0), "keyIdentifier")?
+        .map(|k| k.value.to_vec());
+    let issuer = f.optional(cons(1), "authorityCertIssuer")?;
+    if let Some(names) = &issuer {
+        GeneralName::decode_all(f.enter(names))?;
+    }
+    let serial = f.optional(prim(2), "authorityCertSerialNumber")?;
+    f.finish("authorityKeyIdentifier")?;
+    Ok((key_id, issuer.is_some() || serial.is_some()))
+}
+
+/// A GeneralNames extension value (subjectAltName, issuerAltName, certificateIssuer).
+pub(crate) fn general_names(value: &[u8], what: &str) -> Result<Vec<GeneralName>, DerError> {
+    GeneralName::decode_all(sequence(value, what)?)
+}
+
+fn general_subtrees(mut r: Reader<'_>) -> Result<Vec<GeneralName>, DerError> {
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let subtree = r.expect(SEQUENCE, "GeneralSubtree")?;
+        let mut f = r.enter(&subtree);
+        let base = f.any("GeneralSubtree base")?;
+        out.push(GeneralName::decode(&base, &f)?);
+        for (tag, what) in [(prim(0), "minimum"), (prim(1), "maximum")] {
+            if let Some(n) = f.optional(tag, what)? {
+                der_util::der_u32(&n, tag, what)?;
+            }
+        }
+        f.finish("GeneralSubtree")?;
+    }
+    Ok(out)
+}
+
+type Subtrees = (Option<Vec<GeneralName>>, Vec<GeneralName>);
+
+fn name_constraints(value: &[u8]) -> Result<Subtrees, DerError> {
+    let mut f = sequence(value, "nameConstraints")?;
+    let permitted = match f.optional(cons(0), "permittedSubtrees")? {
+        Some(p) => Some(general_subtrees(f.enter(&p))?),
+        None => None,
+    };
+    let excluded = match f.optional(cons(1), "excludedSubtrees")? {
+        Some(e) => general_subtrees(f.enter(&e))?,
+        None => Vec::new(),
+    };
+    f.finish("nameConstraints")?;
+    Ok((permitted, excluded))
+}
+
+/// certificatePolicies: the policy OIDs in order (qualifiers checked for shape only).
+fn certificate_policies(value: &[u8]) -> Result<Vec<String>, DerError> {
+    let mut r = sequence(value, "certificatePolicies")?;
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let info = r.expect(SEQUENCE, "PolicyInformation")?;
+        let mut f = r.enter(&info);
+        out.push(oid_text(&f.any("policyIdentifier")?, "policyIdentifier")?);
+        if let Some(qualifiers) = f.optional(SEQUENCE, "policyQualifiers")? {
+            let mut q = f.enter(&qualifiers);
+            while !q.is_empty() {
+                let qualifier = q.expect(SEQUENCE, "PolicyQualifierInfo")?;
+                let mut qf = q.enter(&qualifier);
+                oid_text(&qf.any("policyQualifierId")?, "policyQualifierId")?;
+                if !qf.is_empty() {
+                    qf.any("qualifier")?;
+                }
+                qf.finish("PolicyQualifierInfo")?;
+            }
+        }
+        f.finish("PolicyInformation")?;
+    }
+    Ok(out)
+}
+
+fn policy_mappings(value: &[u8]) -> Result<Vec<(String, String)>, DerError> {
+    let mut r = sequence(value, "policyMappings")?;
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let mapping = r.expect(SEQUENCE, "policy mapping")?;
+        let mut f = r.enter(&mapping);
+        let issuer = oid_text(&f.any("issuerDomainPolicy")?, "issuerDomainPolicy")?;
+        let subject = oid_text(&f.any("subjectDomainPolicy")?, "subjectDomainPolicy")?;
+        f.finish("policy mapping")?;
+        out.push((issuer, subject));
+    }
+    Ok(out)
+}
+
+fn policy_constraints(value: &[u8]) -> Result<(Option<u32>, Option<u32>), DerError> {
+    let mut f = sequence(value, "policyConstraints")?;
+    let mut skip = |n: u8, what: &str| -> Result<Option<u32>, DerError> {
+        f.optional(prim(n), what)?
+            .map(|t| der_util::der_u32(&t, prim(n), what))
+            .transpose()
+    };
+    let require = skip(0, "requireExplicitPolicy")?;
+    let inhibit = skip(1, "inhibitPolicyMapping")?;
+    f.finish("policyConstraints")?;
+    Ok((require, inhibit))
+}
+
+fn inhibit_any_policy(value: &[u8]) -> Result<u32, DerError> {
+    let (skip, _) = single(value, INTEGER, "inhibitAnyPolicy")?;
+    der_util::der_u32(&skip, INTEGER, "inhibitAnyPolicy")
+}
+
+/// authorityInfoAccess and subjectInfoAccess: checked for shape only.
+fn access_descriptions(value: &[u8], what: &str) -> Result<(), DerError> {
+    let mut r = sequence(value, what)?;
+    while !r.is_empty() {
+        let desc = r.expect(SEQUENCE, "AccessDescription")?;
+        let mut f = r.enter(&desc);
+        oid_text(&f.any("accessMethod")?, "accessMethod")?;
+        let location = f.any("accessLocation")?;
+        GeneralName::decode(&location, &f)?;
+        f.finish("AccessDescription")?;
+    }
+    Ok(())
+}
+
 fn parse_extensions(
-    exts: &[x509_parser::extensions::X509Extension<'_>],
+    exts: &[RawExtension<'_>],
     issuer: &DistinguishedName,
 ) -> Result<Extensions, String> {
     let mut out = Extensions::default();
     let mut seen = std::collections::HashSet::new();
     for ext in exts {
-        let oid = ext.oid.to_id_string();
-        if !seen.insert(oid.clone()) {
+        let oid = ext.oid.as_str();
+        if !seen.insert(oid) {
             return Err(format!("extension {oid} appears twice (RFC 5280 §4.2)"));
         }
-        out.present.push((oid.clone(), ext.critical));
-        out.raw_values.push((oid.clone(), ext.value.to_vec()));
-        match ext.parsed_extension() {
-            ParsedExtension::BasicConstraints(bc) => {
-                out.basic_constraints = Some((bc.ca, bc.path_len_constraint))
-            }
-            ParsedExtension::KeyUsage(ku) => out.key_usage = Some(KeyUsage(ku.flags)),
-            ParsedExtension::ExtendedKeyUsage(eku) => {
-                let mut purposes: Vec<String> =
-                    eku.other.iter().map(|o| o.to_id_string()).collect();
-                for (set, oid) in [
-                    (eku.any, ANY_EXTENDED_KEY_USAGE),
-                    (eku.server_auth, "1.3.6.1.5.5.7.3.1"),
-                    (eku.client_auth, "1.3.6.1.5.5.7.3.2"),
-                    (eku.code_signing, "1.3.6.1.5.5.7.3.3"),
-                    (eku.email_protection, "1.3.6.1.5.5.7.3.4"),
-                    (eku.time_stamping, "1.3.6.1.5.5.7.3.8"),
-                    (eku.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
-                ] {
-                    if set {
-                        purposes.push(oid.to_owned());
+        out.present.push((oid.to_owned(), ext.critical));
+        out.raw_values.push((oid.to_owned(), ext.value.to_vec()));
+        // Malformed values of the extensions signflow decodes: a certificate with a critical
+        // one is refused, a non-critical one is a profile violation (and is not acted on).
+        let decoded: Result<(), DerError> = (|| {
+            match oid {
+                "2.5.29.19" => out.basic_constraints = Some(basic_constraints(ext.value)?),
+                "2.5.29.15" => out.key_usage = Some(key_usage(ext.value)?),
+                "2.5.29.37" => out.extended_key_usage = Some(extended_key_usage(ext.value)?),
+                "2.5.29.14" => {
+                    let (id, _) = single(ext.value, OCTET_STRING, "subjectKeyIdentifier")?;
+                    out.subject_key_id = Some(id.value.to_vec());
+                }
+                "2.5.29.35" => {
+                    let (key_id, names_issuer) = authority_key_id(ext.value)?;
+                    if ext.critical {
+                        out.profile_violations
+                            .push("authorityKeyIdentifier is critical (RFC 5280 §4.2.1.1)");
+                    }
+                    if key_id.is_none() {
+                        out.profile_violations.push(
+                            "authorityKeyIdentifier without keyIdentifier (RFC 5280 §4.2.1.1)",
+                        );
+                    }
+                    if names_issuer {
+                        out.profile_violations
+                            .push("authorityKeyIdentifier names issuer and serial (CA/B BR 7.1.2)");
+                    }
+                    out.authority_key_id = key_id;
+                }
+                "2.5.29.17" => out.subject_alt_names = general_names(ext.value, "subjectAltName")?,
+                "2.5.29.30" => out.name_constraints = Some(name_constraints(ext.value)?),
+                "2.5.29.32" => out.policies = Some(certificate_policies(ext.value)?),
+                "2.5.29.33" => out.policy_mappings = Some(policy_mappings(ext.value)?),
+                "2.5.29.36" => out.policy_constraints = Some(policy_constraints(ext.value)?),
+                "2.5.29.54" => out.inhibit_any_policy = Some(inhibit_any_policy(ext.value)?),
+                // Understood only when non-critical: checked for shape.
+                "1.3.6.1.5.5.7.1.1" | "1.3.6.1.5.5.7.1.11" | "2.5.29.18" => {
+                    match oid {
+                        "2.5.29.18" => {
+                            general_names(ext.value, "issuerAltName")?;
+                        }
+                        _ => access_descriptions(ext.value, "information access")?,
+                    }
+                    if ext.critical {
+                        out.unknown_critical.push(oid.to_owned());
                     }
                 }
-                out.extended_key_usage = Some(purposes);
-            }
-            ParsedExtension::SubjectKeyIdentifier(id) => out.subject_key_id = Some(id.0.to_vec()),
-            ParsedExtension::AuthorityKeyIdentifier(aki) => {
-                out.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
-                if ext.critical {
-                    out.profile_violations
-                        .push("authorityKeyIdentifier is critical (RFC 5280 §4.2.1.1)");
-                }
-                if aki.key_identifier.is_none() {
-                    out.profile_violations
-                        .push("authorityKeyIdentifier without keyIdentifier (RFC 5280 §4.2.1.1)");
-                }
-                if aki.authority_cert_issuer.is_some() || aki.authority_cert_serial.is_some() {
-                    out.profile_violations
-                        .push("authorityKeyIdentifier names issuer and serial (CA/B BR 7.1.2)");
-                }
-            }
-            ParsedExtension::SubjectAlternativeName(san) => {
-                out.subject_alt_names = san
-                    .general_names
-                    .iter()
-                    .map(GeneralName::from_x509)
-                    .collect()
-            }
-            ParsedExtension::NameConstraints(nc) => {
-                let conv = |v: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| {
-                    v.as_ref().map(|s| {
-                        s.iter()
-                            .map(|t| GeneralName::from_x509(&t.base))
-                            .collect::<Vec<_>>()
-                    })
-                };
-                out.name_constraints = Some((
-                    conv(&nc.permitted_subtrees),
-                    conv(&nc.excluded_subtrees).unwrap_or_default(),
-                ))
-            }
-            ParsedExtension::CertificatePolicies(p) => {
-                let mut oids: Vec<String> = Vec::new();
-                for info in p {
-                    let id = info.policy_id.to_id_string();
-                    if oids.contains(&id) {
-                        return Err(format!("policy {id} appears twice in certificatePolicies"));
+                // cRLDistributionPoints and freshestCRL (same syntax) are decoded below.
+                "2.5.29.31" | "2.5.29.46" => {}
+                _ => {
+                    if ext.critical {
+                        out.unknown_critical.push(oid.to_owned());
                     }
-                    oids.push(id);
                 }
-                out.policies = Some(oids)
             }
-            ParsedExtension::PolicyMappings(m) => {
-                out.policy_mappings = Some(
-                    m.mappings
-                        .iter()
-                        .map(|m| {
-                            (
-                                m.issuer_domain_policy.to_id_string(),
-                                m.subject_domain_policy.to_id_string(),
-                            )
-                        })
-                        .collect(),
-                )
+            Ok(())
+        })();
+        if let Err(error) = decoded {
+            if ext.critical {
+                return Err(format!("critical extension {oid} is malformed: {error}"));
             }
-            ParsedExtension::PolicyConstraints(pc) => {
-                out.policy_constraints =
-                    Some((pc.require_explicit_policy, pc.inhibit_policy_mapping))
-            }
-            ParsedExtension::InhibitAnyPolicy(i) => out.inhibit_any_policy = Some(i.skip_certs),
-            ParsedExtension::CRLDistributionPoints(_) => {
+            out.profile_violations
+                .push("a non-critical extension is malformed");
+        }
+        match oid {
+            "2.5.29.31" => {
                 out.crl_distribution_points = parse_distribution_points(ext.value, issuer)?
             }
-            ParsedExtension::UnsupportedExtension { .. } if oid == "2.5.29.46" => {
-                // freshestCRL has the CRLDistributionPoints syntax.
-                out.freshest_crl = parse_distribution_points(ext.value, issuer)?
-            }
-            ParsedExtension::ParseError { error } => {
-                if ext.critical {
-                    return Err(format!("critical extension {oid} is malformed: {error}"));
-                }
-                out.profile_violations
-                    .push("a non-critical extension is malformed");
-            }
-            // Known but not acted on here: understood only when non-critical.
-            ParsedExtension::AuthorityInfoAccess(_)
-            | ParsedExtension::SubjectInfoAccess(_)
-            | ParsedExtension::IssuerAlternativeName(_)
-                if !ext.critical => {}
-            _ => {
-                if ext.critical {
-                    out.unknown_critical.push(oid);
+            "2.5.29.46" => out.freshest_crl = parse_distribution_points(ext.value, issuer)?,
+            _ => {}
+        }
+        if let Some(policies) = &out.policies
+            && oid == "2.5.29.32"
+        {
+            for (i, id) in policies.iter().enumerate() {
+                if policies[..i].contains(id) {
+                    return Err(format!("policy {id} appears twice in certificatePolicies"));
                 }
             }
         }
@@ -547,60 +788,43 @@ fn parse_extensions(
     Ok(out)
 }
 
-/// Decodes a DistributionPointName; a nameRelativeToCRLIssuer is appended to `base`.
+/// Decodes a DistributionPointName (the element inside `[0]`); a nameRelativeToCRLIssuer is
+/// appended to `base`.
 pub(crate) fn decode_dp_name(
-    name: Option<&x509_cert::ext::pkix::name::DistributionPointName>,
+    name: &Tlv<'_>,
+    outer: &Reader<'_>,
     base: &DistinguishedName,
 ) -> Result<(Vec<GeneralName>, Option<DistinguishedName>), String> {
-    use der::Encode;
-    use x509_cert::ext::pkix::name::DistributionPointName as N;
-    match name {
-        None => Ok((Vec::new(), None)),
-        Some(N::FullName(names)) => Ok((
-            names
-                .iter()
-                .map(GeneralName::from_x509_cert)
-                .collect::<Result<_, _>>()?,
-            None,
-        )),
-        Some(N::NameRelativeToCRLIssuer(rdn)) => {
-            let rdn_der = rdn.to_der().map_err(|e| e.to_string())?;
-            let base_der = base.as_der();
-            let header = tlv_len(base_der)
-                .map(|total| total - content_len(base_der))
-                .unwrap_or(2);
-            let mut content = base_der.get(header..).unwrap_or_default().to_vec();
-            content.extend_from_slice(&rdn_der);
-            let mut name = vec![0x30];
-            push_der_len(&mut name, content.len());
-            name.extend_from_slice(&content);
+    let bad = |e: DerError| format!("distributionPoint is malformed: {e}");
+    match name.tag {
+        t if t == cons(0) => {
+            let names = GeneralName::decode_all(outer.enter(name)).map_err(bad)?;
+            if names.is_empty() {
+                return Err("distributionPoint fullName is empty".into());
+            }
+            Ok((names, None))
+        }
+        t if t == cons(1) => {
+            // [1] IMPLICIT RelativeDistinguishedName: the same contents under a SET tag.
+            let mut rdn = name.raw.to_vec();
+            rdn[0] = der_util::SET;
+            let mut base_reader = Reader::der(base.as_der());
+            let base_name = base_reader.expect(SEQUENCE, "Name").map_err(bad)?;
+            let name = der_util::tlv_parts(SEQUENCE, &[base_name.value, &rdn]);
             Ok((Vec::new(), Some(DistinguishedName::from_der(&name)?)))
         }
+        t => Err(format!("distributionPoint has the unknown tag 0x{t:02x}")),
     }
 }
 
-fn content_len(tlv: &[u8]) -> usize {
-    match tlv.get(1) {
-        Some(&b) if b < 0x80 => b as usize,
-        Some(&b) => {
-            let n = (b & 0x7f) as usize;
-            tlv.get(2..2 + n).map_or(0, |bytes| {
-                bytes.iter().fold(0usize, |acc, &x| (acc << 8) | x as usize)
-            })
-        }
-        None => 0,
+/// ReasonFlags (RFC 5280 §4.2.1.13), bit 0 = unused: the first two octets, at most 9 bits.
+pub(crate) fn reason_flags(tlv: &Tlv<'_>, what: &str) -> Result<u16, String> {
+    let bits = der_util::bit_string(tlv.value, what).map_err(String::from)?;
+    let octet = |i: usize| u16::from(bits.get(i).copied().unwrap_or(0).reverse_bits());
+    if bits.len() > 2 || octet(1) & !1 != 0 {
+        return Err(format!("{what} names reasons RFC 5280 does not define"));
     }
-}
-
-fn push_der_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
+    Ok(octet(0) | (octet(1) << 8))
 }
 
 /// Decodes `CRLDistributionPoints` (also the syntax of freshestCRL).
@@ -608,38 +832,46 @@ fn parse_distribution_points(
     value: &[u8],
     issuer: &DistinguishedName,
 ) -> Result<Vec<DistributionPoint>, String> {
-    use der::Decode;
-    let points = x509_cert::ext::pkix::CrlDistributionPoints::from_der(value)
-        .map_err(|e| format!("cRLDistributionPoints is malformed: {e}"))?;
-    points
-        .0
-        .iter()
-        .map(|p| {
-            let crl_issuer: Vec<GeneralName> = p
-                .crl_issuer
-                .iter()
-                .flatten()
-                .map(GeneralName::from_x509_cert)
-                .collect::<Result<_, _>>()?;
-            // RFC 5280 §4.2.1.13: a relative name extends the cRLIssuer if present, else the
-            // certificate's issuer.
-            let base = crl_issuer
-                .iter()
-                .find_map(|g| {
-                    if let GeneralName::Directory(d) = g {
-                        Some(d)
-                    } else {
-                        None
-                    }
-                })
-                .unwrap_or(issuer);
-            let (full_name, relative_name) = decode_dp_name(p.distribution_point.as_ref(), base)?;
-            Ok(DistributionPoint {
-                full_name,
-                relative_name,
-                reasons: p.reasons.map(|r| r.bits()),
-                crl_issuer,
+    let bad = |e: DerError| format!("cRLDistributionPoints is malformed: {e}");
+    let mut r = sequence(value, "cRLDistributionPoints").map_err(bad)?;
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let point = r.expect(SEQUENCE, "DistributionPoint").map_err(bad)?;
+        let mut f = r.enter(&point);
+        let name = f.optional(cons(0), "distributionPoint").map_err(bad)?;
+        let reasons = f.optional(prim(1), "reasons").map_err(bad)?;
+        let crl_issuer = match f.optional(cons(2), "cRLIssuer").map_err(bad)? {
+            Some(names) => GeneralName::decode_all(f.enter(&names)).map_err(bad)?,
+            None => Vec::new(),
+        };
+        f.finish("DistributionPoint").map_err(bad)?;
+        // RFC 5280 §4.2.1.13: a relative name extends the cRLIssuer if present, else the
+        // certificate's issuer.
+        let base = crl_issuer
+            .iter()
+            .find_map(|g| {
+                if let GeneralName::Directory(d) = g {
+                    Some(d)
+                } else {
+                    None
+                }
             })
-        })
-        .collect()
+            .unwrap_or(issuer);
+        let (full_name, relative_name) = match &name {
+            Some(wrapper) => {
+                let mut w = f.enter(wrapper);
+                let inner = w.any("DistributionPointName").map_err(bad)?;
+                w.finish("distributionPoint").map_err(bad)?;
+                decode_dp_name(&inner, &w, base)?
+            }
+            None => (Vec::new(), None),
+        };
+        out.push(DistributionPoint {
+            full_name,
+            relative_name,
+            reasons: reasons.map(|r| reason_flags(&r, "reasons")).transpose()?,
+            crl_issuer,
+        });
+    }
+    Ok(out)
 }

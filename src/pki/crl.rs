@@ -4,19 +4,13 @@
 use core::ops::Range;
 use std::sync::Arc;
 
-use x509_parser::extensions::ParsedExtension;
-use x509_parser::oid_registry::{
-    OID_X509_EXT_DELTA_CRL_INDICATOR, OID_X509_EXT_FRESHEST_CRL, OID_X509_EXT_ISSUER,
-};
-use x509_parser::prelude::FromDer;
-use x509_parser::revocation_list::CertificateRevocationList;
-
-use super::certificate::{hex, tlv_len};
+use super::certificate::{algorithm_identifier, general_names, read_extensions};
 use super::error::PkiError;
 use super::name::{DistinguishedName, GeneralName};
 use super::serial_index::SerialIndex;
 use super::time::UnixTime;
 use crate::crypto::{CryptoError, SignatureAlgorithm};
+use crate::der_util::{self, BIT_STRING, DerError, INTEGER, Reader, SEQUENCE, Tlv, cons, hex};
 
 /// Largest CRL accepted: 1,000,000 entries take about 32 MiB of DER; allow some room.
 pub const MAX_CRL_LEN: usize = 256 * 1024 * 1024;
@@ -150,14 +144,12 @@ pub struct CrlData {
     number_critical: bool,
 }
 
+/// The contents of the INTEGER an extension value holds.
 fn integer_content(value: &[u8]) -> Option<Vec<u8>> {
-    let total = tlv_len(value)?;
-    let header = if value.get(1)? & 0x80 == 0 {
-        2
-    } else {
-        2 + (value[1] & 0x7f) as usize
-    };
-    (value.first() == Some(&0x02) && header <= total).then(|| value[header..total].to_vec())
+    let mut r = Reader::der(value);
+    let int = r.expect(INTEGER, "INTEGER").ok()?;
+    r.finish("INTEGER").ok()?;
+    Some(int.value.to_vec())
 }
 
 fn strip_zeros(mut b: &[u8]) -> &[u8] {
@@ -197,157 +189,7 @@ impl Crl {
                 der.len()
             )));
         }
-        let (rest, crl) = CertificateRevocationList::from_der(der)
-            .map_err(|e| malformed(format!("not a DER CRL: {e}")))?;
-        if !rest.is_empty() {
-            return Err(malformed("trailing data after the CRL".into()));
-        }
-        let tbs_raw: &[u8] = crl.tbs_cert_list.as_ref();
-        let start = tbs_raw.as_ptr() as usize - der.as_ptr() as usize;
-        let tbs = start..start + tbs_raw.len();
-        let alg_len =
-            tlv_len(&der[tbs.end..]).ok_or_else(|| malformed("bad signatureAlgorithm".into()))?;
-        if crl.tbs_cert_list.signature != crl.signature_algorithm {
-            return Err(malformed(
-                "signature algorithm differs inside and outside tbsCertList".into(),
-            ));
-        }
-        let issuer = DistinguishedName::from_x509(&crl.tbs_cert_list.issuer);
-        let mut out = CrlData {
-            der: Vec::new(),
-            fingerprint: [0; 32],
-            verified_by: Default::default(),
-            tbs: tbs.clone(),
-            signature_algorithm_der: tbs.end..tbs.end + alg_len,
-            signature: crl.signature_value.data.to_vec(),
-            issuer: issuer.clone(),
-            this_update: UnixTime(crl.tbs_cert_list.this_update.timestamp()),
-            next_update: crl
-                .tbs_cert_list
-                .next_update
-                .map(|t| UnixTime(t.timestamp())),
-            number: None,
-            delta_base: None,
-            idp: None,
-            authority_key_id: None,
-            entry_issuers: vec![issuer.clone()],
-            entries: SerialIndex::with_capacity(
-                crl.tbs_cert_list.revoked_certificates.len(),
-                // Serials are at most 20 octets (RFC 5280 §4.1.2.2), usually 16–20.
-                crl.tbs_cert_list.revoked_certificates.len() * 20,
-            ),
-            unknown_critical: Vec::new(),
-            number_critical: false,
-        };
-        for ext in crl.tbs_cert_list.extensions() {
-            match ext.parsed_extension() {
-                ParsedExtension::CRLNumber(n) => {
-                    out.number = Some(n.to_bytes_be());
-                    out.number_critical = ext.critical;
-                }
-                ParsedExtension::AuthorityKeyIdentifier(aki) => {
-                    out.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec())
-                }
-                ParsedExtension::IssuingDistributionPoint(_) => {
-                    use der::Decode;
-                    let idp = x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint::from_der(
-                        ext.value,
-                    )
-                    .map_err(|e| {
-                        malformed(format!("issuingDistributionPoint is malformed: {e}"))
-                    })?;
-                    let (full, relative) = super::certificate::decode_dp_name(
-                        idp.distribution_point.as_ref(),
-                        &issuer,
-                    )
-                    .map_err(malformed)?;
-                    let mut names = full;
-                    names.extend(relative.map(GeneralName::Directory));
-                    out.idp = Some(IssuingDistributionPoint {
-                        names,
-                        only_user_certs: idp.only_contains_user_certs,
-                        only_ca_certs: idp.only_contains_ca_certs,
-                        only_some_reasons: idp.only_some_reasons.map(|r| r.bits()),
-                        indirect: idp.indirect_crl,
-                        only_attribute_certs: idp.only_contains_attribute_certs,
-                    });
-                }
-                _ if ext.oid == OID_X509_EXT_DELTA_CRL_INDICATOR => {
-                    out.delta_base = Some(
-                        integer_content(ext.value)
-                            .ok_or_else(|| malformed("bad deltaCRLIndicator".into()))?,
-                    )
-                }
-                ParsedExtension::IssuerAlternativeName(_) => {}
-                _ if ext.oid == OID_X509_EXT_FRESHEST_CRL => {} // locations only
-                _ => {
-                    if ext.critical {
-                        out.unknown_critical.push(ext.oid.to_id_string());
-                    }
-                }
-            }
-        }
-        let mut current_issuer = 0u32;
-        for entry in crl.iter_revoked_certificates() {
-            let mut reason = RevocationReason::Unspecified;
-            let mut invalidity_date = None;
-            for ext in entry.extensions() {
-                match ext.parsed_extension() {
-                    ParsedExtension::ReasonCode(code) => {
-                        reason = RevocationReason::from_code(code.0)
-                            .ok_or_else(|| malformed(format!("unknown reason code {}", code.0)))?
-                    }
-                    ParsedExtension::InvalidityDate(t) => {
-                        invalidity_date = Some(UnixTime(t.timestamp()))
-                    }
-                    _ if ext.oid == OID_X509_EXT_ISSUER => {
-                        let (_, names) =
-                            x509_parser::extensions::SubjectAlternativeName::from_der(ext.value)
-                                .map_err(|e| malformed(format!("bad certificateIssuer: {e}")))?;
-                        let dn = names.general_names.iter().find_map(|g| {
-                            match GeneralName::from_x509(g) {
-                                GeneralName::Directory(d) => Some(d),
-                                _ => None,
-                            }
-                        });
-                        let dn = dn.ok_or_else(|| {
-                            malformed("certificateIssuer names no directory name".into())
-                        })?;
-                        current_issuer = match out.entry_issuers.iter().position(|d| *d == dn) {
-                            Some(i) => i as u32,
-                            None => {
-                                out.entry_issuers.push(dn);
-                                (out.entry_issuers.len() - 1) as u32
-                            }
-                        };
-                    }
-                    _ => {
-                        // Named only when it matters: formatting an OID allocates.
-                        if ext.critical {
-                            let oid = ext.oid.to_id_string();
-                            if !out.unknown_critical.contains(&oid) {
-                                out.unknown_critical.push(oid);
-                            }
-                        }
-                    }
-                }
-            }
-            let record = RevokedEntry {
-                revocation_date: UnixTime(entry.revocation_date.timestamp()),
-                reason,
-                invalidity_date,
-            };
-            out.entries
-                .push(entry.raw_serial(), current_issuer, record)
-                .map_err(|_| malformed("too many entries to index".into()))?;
-        }
-        out.entries.build();
-        out.der = der.to_vec();
-        out.fingerprint = {
-            use sha2::Digest as _;
-            sha2::Sha256::digest(der).into()
-        };
-        Ok(Crl(Arc::new(out)))
+        parse_crl(der).map_err(malformed)
     }
 
     /// Parses every CRL in PEM (several blocks) or DER input.
@@ -467,4 +309,252 @@ impl Crl {
     pub fn is_empty(&self) -> bool {
         self.entries.len() == 0
     }
+}
+
+/// The structure of a CertificateList (RFC 5280 §5.1), in DER, indexed as it is read.
+fn parse_crl(der: &[u8]) -> Result<Crl, String> {
+    let bad = |e: DerError| format!("not a DER CRL: {e}");
+    let mut top = Reader::der(der);
+    let list = top.expect(SEQUENCE, "CertificateList").map_err(bad)?;
+    if !top.is_empty() {
+        return Err("trailing data after the CRL".into());
+    }
+    let mut c = top.enter(&list);
+    let tbs = c.expect(SEQUENCE, "tbsCertList").map_err(bad)?;
+    let outer_alg = c.expect(SEQUENCE, "signatureAlgorithm").map_err(bad)?;
+    algorithm_identifier(&outer_alg, &c).map_err(bad)?;
+    let signature = c.expect(BIT_STRING, "signatureValue").map_err(bad)?;
+    let signature = der_util::bit_string(signature.value, "signatureValue").map_err(bad)?;
+    c.finish("CertificateList").map_err(bad)?;
+
+    let mut t = c.enter(&tbs);
+    if let Some(version) = t.optional(INTEGER, "version").map_err(bad)? {
+        der_util::der_u32(&version, INTEGER, "version").map_err(bad)?;
+    }
+    let inner_alg = t.expect(SEQUENCE, "signature").map_err(bad)?;
+    if inner_alg.raw != outer_alg.raw {
+        return Err("signature algorithm differs inside and outside tbsCertList".into());
+    }
+    let issuer = t.expect(SEQUENCE, "issuer").map_err(bad)?;
+    let issuer = DistinguishedName::decode(&issuer, &t).map_err(bad)?;
+    fn time(tlv: &Tlv<'_>, what: &str) -> Result<UnixTime, String> {
+        der_util::x509_time(tlv).map_err(|e| format!("bad {what}: {e}"))
+    }
+    let this_update = time(&t.any("thisUpdate").map_err(bad)?, "thisUpdate")?;
+    let next_update = match t.peek_tag() {
+        Some(der_util::UTC_TIME | der_util::GENERALIZED_TIME) => {
+            Some(time(&t.any("nextUpdate").map_err(bad)?, "nextUpdate")?)
+        }
+        _ => None,
+    };
+    let revoked = t.optional(SEQUENCE, "revokedCertificates").map_err(bad)?;
+    let extensions = match t.optional(cons(0), "crlExtensions").map_err(bad)? {
+        Some(wrapper) => {
+            let mut w = t.enter(&wrapper);
+            let list = w.expect(SEQUENCE, "crlExtensions").map_err(bad)?;
+            w.finish("crlExtensions").map_err(bad)?;
+            read_extensions(&list, &w).map_err(bad)?
+        }
+        None => Vec::new(),
+    };
+    t.finish("tbsCertList").map_err(bad)?;
+
+    // Serials are at most 20 octets (RFC 5280 §4.1.2.2), usually 16–20, and an entry with
+    // such a serial takes 30 to 40 octets of DER: room for the entries without regrowing.
+    let revoked_len = revoked.map_or(0, |r| r.value.len());
+    let mut out = CrlData {
+        der: Vec::new(),
+        fingerprint: [0; 32],
+        verified_by: Default::default(),
+        tbs: tbs.range(),
+        signature_algorithm_der: outer_alg.range(),
+        signature: signature.to_vec(),
+        issuer: issuer.clone(),
+        this_update,
+        next_update,
+        number: None,
+        delta_base: None,
+        idp: None,
+        authority_key_id: None,
+        entry_issuers: vec![issuer.clone()],
+        entries: SerialIndex::with_capacity(revoked_len / 24, revoked_len * 3 / 4),
+        unknown_critical: Vec::new(),
+        number_critical: false,
+    };
+    for ext in &extensions {
+        let oid = ext.oid.as_str();
+        let malformed_ext = |e: DerError| format!("{oid} is malformed: {e}");
+        match oid {
+            // cRLNumber
+            "2.5.29.20" => {
+                let mut r = Reader::der(ext.value);
+                let n = r.expect(INTEGER, "cRLNumber").map_err(malformed_ext)?;
+                r.finish("cRLNumber").map_err(malformed_ext)?;
+                if n.value.is_empty() || n.value[0] & 0x80 != 0 {
+                    return Err("cRLNumber is not a non-negative INTEGER".into());
+                }
+                out.number = Some(der_util::uint_digits(n.value).to_vec());
+                out.number_critical = ext.critical;
+            }
+            "2.5.29.35" => {
+                let mut r = Reader::der(ext.value);
+                let seq = r
+                    .expect(SEQUENCE, "authorityKeyIdentifier")
+                    .map_err(malformed_ext)?;
+                r.finish("authorityKeyIdentifier").map_err(malformed_ext)?;
+                out.authority_key_id = r
+                    .enter(&seq)
+                    .optional(der_util::prim(0), "keyIdentifier")
+                    .map_err(malformed_ext)?
+                    .map(|k| k.value.to_vec());
+            }
+            // issuingDistributionPoint
+            "2.5.29.28" => out.idp = Some(issuing_distribution_point(ext.value, &issuer)?),
+            // deltaCRLIndicator
+            "2.5.29.27" => {
+                out.delta_base = Some(
+                    integer_content(ext.value).ok_or_else(|| "bad deltaCRLIndicator".to_owned())?,
+                )
+            }
+            // issuerAltName; freshestCRL (locations only)
+            "2.5.29.18" | "2.5.29.46" => {}
+            _ => {
+                if ext.critical {
+                    out.unknown_critical.push(oid.to_owned());
+                }
+            }
+        }
+    }
+    let mut current_issuer = 0u32;
+    if let Some(revoked) = revoked {
+        let mut entries = t.enter(&revoked);
+        while !entries.is_empty() {
+            let entry = entries.expect(SEQUENCE, "revoked entry").map_err(bad)?;
+            let mut f = entries.enter(&entry);
+            let serial = f.expect(INTEGER, "userCertificate").map_err(bad)?;
+            let revocation_date = time(&f.any("revocationDate").map_err(bad)?, "revocationDate")?;
+            let mut reason = RevocationReason::Unspecified;
+            let mut invalidity_date = None;
+            if let Some(list) = f.optional(SEQUENCE, "crlEntryExtensions").map_err(bad)? {
+                for ext in read_extensions(&list, &f).map_err(bad)? {
+                    let malformed_ext = |e: DerError| format!("{} is malformed: {e}", ext.oid);
+                    match ext.oid.as_str() {
+                        // reasonCode
+                        "2.5.29.21" => {
+                            let mut r = Reader::der(ext.value);
+                            let code = r
+                                .expect(der_util::ENUMERATED, "reasonCode")
+                                .map_err(malformed_ext)?;
+                            r.finish("reasonCode").map_err(malformed_ext)?;
+                            let code = der_util::der_u32(&code, der_util::ENUMERATED, "reasonCode")
+                                .map_err(malformed_ext)?;
+                            reason = u8::try_from(code)
+                                .ok()
+                                .and_then(RevocationReason::from_code)
+                                .ok_or_else(|| format!("unknown reason code {code}"))?;
+                        }
+                        // invalidityDate
+                        "2.5.29.24" => {
+                            let mut r = Reader::der(ext.value);
+                            let date = r
+                                .expect(der_util::GENERALIZED_TIME, "invalidityDate")
+                                .map_err(malformed_ext)?;
+                            r.finish("invalidityDate").map_err(malformed_ext)?;
+                            invalidity_date = Some(time(&date, "invalidityDate")?);
+                        }
+                        // certificateIssuer
+                        "2.5.29.29" => {
+                            let names = general_names(ext.value, "certificateIssuer")
+                                .map_err(|e| format!("bad certificateIssuer: {e}"))?;
+                            let dn = names.into_iter().find_map(|g| match g {
+                                GeneralName::Directory(d) => Some(d),
+                                _ => None,
+                            });
+                            let dn = dn.ok_or_else(|| {
+                                "certificateIssuer names no directory name".to_owned()
+                            })?;
+                            current_issuer = match out.entry_issuers.iter().position(|d| *d == dn) {
+                                Some(i) => i as u32,
+                                None => {
+                                    out.entry_issuers.push(dn);
+                                    (out.entry_issuers.len() - 1) as u32
+                                }
+                            };
+                        }
+                        oid => {
+                            if ext.critical && !out.unknown_critical.iter().any(|o| o == oid) {
+                                out.unknown_critical.push(oid.to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+            f.finish("revoked entry").map_err(bad)?;
+            let record = RevokedEntry {
+                revocation_date,
+                reason,
+                invalidity_date,
+            };
+            out.entries
+                .push(serial.value, current_issuer, record)
+                .map_err(|_| "too many entries to index".to_owned())?;
+        }
+    }
+    out.entries.build();
+    out.der = der.to_vec();
+    out.fingerprint = {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(der).into()
+    };
+    Ok(Crl(Arc::new(out)))
+}
+
+/// Decodes an IssuingDistributionPoint extension value (RFC 5280 §5.2.5).
+fn issuing_distribution_point(
+    value: &[u8],
+    issuer: &DistinguishedName,
+) -> Result<IssuingDistributionPoint, String> {
+    let bad = |e: DerError| format!("issuingDistributionPoint is malformed: {e}");
+    let mut r = Reader::der(value);
+    let seq = r
+        .expect(SEQUENCE, "issuingDistributionPoint")
+        .map_err(bad)?;
+    r.finish("issuingDistributionPoint").map_err(bad)?;
+    let mut f = r.enter(&seq);
+    let mut idp = IssuingDistributionPoint::default();
+    if let Some(wrapper) = f.optional(cons(0), "distributionPoint").map_err(bad)? {
+        let mut w = f.enter(&wrapper);
+        let name = w.any("DistributionPointName").map_err(bad)?;
+        w.finish("distributionPoint").map_err(bad)?;
+        let (full, relative) = super::certificate::decode_dp_name(&name, &w, issuer)?;
+        idp.names = full;
+        idp.names.extend(relative.map(GeneralName::Directory));
+    }
+    let mut flag = |n: u8, what: &str| -> Result<bool, String> {
+        match f.optional(der_util::prim(n), what).map_err(bad)? {
+            Some(b) => der_util::der_bool(&b, what).map_err(bad),
+            None => Ok(false),
+        }
+    };
+    idp.only_user_certs = flag(1, "onlyContainsUserCerts")?;
+    idp.only_ca_certs = flag(2, "onlyContainsCACerts")?;
+    if let Some(reasons) = f
+        .optional(der_util::prim(3), "onlySomeReasons")
+        .map_err(bad)?
+    {
+        idp.only_some_reasons = Some(super::certificate::reason_flags(
+            &reasons,
+            "onlySomeReasons",
+        )?);
+    }
+    let mut flag = |n: u8, what: &str| -> Result<bool, String> {
+        match f.optional(der_util::prim(n), what).map_err(bad)? {
+            Some(b) => der_util::der_bool(&b, what).map_err(bad),
+            None => Ok(false),
+        }
+    };
+    idp.indirect = flag(4, "indirectCRL")?;
+    idp.only_attribute_certs = flag(5, "onlyContainsAttributeCerts")?;
+    f.finish("issuingDistributionPoint").map_err(bad)?;
+    Ok(idp)
 }

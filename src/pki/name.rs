@@ -4,8 +4,7 @@
 use core::fmt;
 use std::collections::HashMap;
 
-use x509_parser::der_parser::asn1_rs::{Any, Tag};
-use x509_parser::x509::X509Name;
+use crate::der_util::{self, DerError, Reader, Tlv};
 
 /// OID of the legacy `emailAddress` attribute (PKCS#9), checked against rfc822Name constraints.
 pub const EMAIL_ADDRESS_OID: &str = "1.2.840.113549.1.9.1";
@@ -15,9 +14,12 @@ pub const EMAIL_ADDRESS_OID: &str = "1.2.840.113549.1.9.1";
 enum Value {
     /// A directory string: trimmed, inner whitespace collapsed, case folded (RFC 4518 in short).
     Text(String),
-    /// Anything else: tag and content octets, compared exactly.
-    Raw(u32, Vec<u8>),
+    /// Anything else: identifier octet and content octets, compared exactly.
+    Raw(u8, Vec<u8>),
 }
+
+/// One RDN: (attribute type OID contents, value), sorted.
+type Rdn = Vec<(Box<[u8]>, Value)>;
 
 /// An X.501 distinguished name: its DER and its normalized form.
 ///
@@ -27,8 +29,10 @@ enum Value {
 #[derive(Clone, Eq)]
 pub struct DistinguishedName {
     der: Vec<u8>,
-    rdns: Vec<Vec<(String, Value)>>,
-    display: String,
+    rdns: Vec<Rdn>,
+    /// The text form, made when first asked for (validation compares names, it does not
+    /// print them).
+    display: std::sync::OnceLock<String>,
 }
 
 impl PartialEq for DistinguishedName {
@@ -45,45 +49,81 @@ impl core::hash::Hash for DistinguishedName {
 
 impl fmt::Debug for DistinguishedName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DistinguishedName({})", self.display)
+        write!(f, "DistinguishedName({})", self.text())
     }
 }
 
 impl fmt::Display for DistinguishedName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.display)
+        f.write_str(self.text())
     }
 }
 
-/// Attributes named in a DN's text beyond x509-parser's own: the Russian qualified-certificate
-/// subject attributes (FSB Order 795), under the short names OpenSSL and CryptoPro print.
-const EXTRA_ATTRIBUTE_NAMES: [(&[u64], &str, &str); 5] = [
-    (&[1, 2, 643, 3, 131, 1, 1], "INN", "INN of a person (ИНН)"),
-    (
-        &[1, 2, 643, 100, 4],
-        "INNLE",
-        "INN of a legal entity (ИНН ЮЛ)",
-    ),
-    (&[1, 2, 643, 100, 1], "OGRN", "OGRN (ОГРН)"),
-    (&[1, 2, 643, 100, 5], "OGRNIP", "OGRNIP (ОГРНИП)"),
-    (&[1, 2, 643, 100, 3], "SNILS", "SNILS (СНИЛС)"),
+/// Universal string tags.
+const UTF8_STRING: u8 = 0x0c;
+const NUMERIC_STRING: u8 = 0x12;
+const PRINTABLE_STRING: u8 = 0x13;
+const TELETEX_STRING: u8 = 0x14;
+const VIDEOTEX_STRING: u8 = 0x15;
+const IA5_STRING: u8 = 0x16;
+const GRAPHIC_STRING: u8 = 0x19;
+const VISIBLE_STRING: u8 = 0x1a;
+const GENERAL_STRING: u8 = 0x1b;
+const UNIVERSAL_STRING: u8 = 0x1c;
+const BMP_STRING: u8 = 0x1e;
+const OBJECT_DESCRIPTOR: u8 = 0x07;
+
+/// The names a DN's text gives its attribute types (X.520 and PKCS #9 short names, as
+/// OpenSSL prints them), including the Russian qualified-certificate subject attributes
+/// (FSB Order 795) under the short names OpenSSL and CryptoPro print, so that a Russian
+/// subject reads `OGRN=1027700132195` rather than `OID(1.2.643.100.1)=1027700132195`.
+/// Types not listed print as `OID(dotted)`.
+const ATTRIBUTE_NAMES: [(&str, &str); 36] = [
+    ("2.5.4.3", "CN"),
+    ("2.5.4.6", "C"),
+    ("2.5.4.7", "L"),
+    ("2.5.4.8", "ST"),
+    ("2.5.4.10", "O"),
+    ("2.5.4.11", "OU"),
+    ("0.9.2342.19200300.100.1.25", "DC"),
+    ("1.2.840.113549.1.9.1", "Email"),
+    ("2.5.4.0", "objectClass"),
+    ("2.5.4.1", "aliasedEntryName"),
+    ("2.5.4.2", "knowledgeInformation"),
+    ("2.5.4.4", "surname"),
+    ("2.5.4.5", "serialNumber"),
+    ("2.5.4.9", "streetAddress"),
+    ("2.5.4.12", "title"),
+    ("2.5.4.13", "description"),
+    ("2.5.4.14", "searchGuide"),
+    ("2.5.4.15", "businessCategory"),
+    ("2.5.4.16", "postalAddress"),
+    ("2.5.4.17", "postalCode"),
+    ("2.5.4.41", "name"),
+    ("2.5.4.42", "givenName"),
+    ("2.5.4.43", "initials"),
+    ("2.5.4.44", "generationQualifier"),
+    ("2.5.4.45", "uniqueIdentifier"),
+    ("2.5.4.46", "dnQualifier"),
+    ("0.9.2342.19200300.100.1.1", "uid"),
+    ("1.3.6.1.4.1.311.60.2.1.1", "msJurisdictionLocality"),
+    ("1.3.6.1.4.1.311.60.2.1.2", "msJurisdictionStateOrProvince"),
+    ("1.3.6.1.4.1.311.60.2.1.3", "msJurisdictionCountry"),
+    ("1.2.840.113549.1.9.2", "unstructuredName"),
+    // Russian qualified certificates (FSB Order 795).
+    ("1.2.643.3.131.1.1", "INN"),
+    ("1.2.643.100.4", "INNLE"),
+    ("1.2.643.100.1", "OGRN"),
+    ("1.2.643.100.5", "OGRNIP"),
+    ("1.2.643.100.3", "SNILS"),
 ];
 
-/// The names a DN's text gives its attribute types: x509-parser's registry (what its own
-/// `Display` uses) plus [`EXTRA_ATTRIBUTE_NAMES`], so that a Russian subject reads
-/// `OGRN=1027700132195` rather than `OID(1.2.643.100.1)=1027700132195`.
-fn display_registry() -> &'static x509_parser::oid_registry::OidRegistry<'static> {
-    use x509_parser::oid_registry::{Oid, OidEntry, OidRegistry};
-    static REGISTRY: std::sync::OnceLock<OidRegistry<'static>> = std::sync::OnceLock::new();
-    REGISTRY.get_or_init(|| {
-        let mut registry = OidRegistry::default().with_all_crypto().with_x509();
-        for (arcs, short, description) in EXTRA_ATTRIBUTE_NAMES {
-            if let Ok(oid) = Oid::from(arcs) {
-                registry.insert(oid, OidEntry::new(short, description));
-            }
-        }
-        registry
-    })
+/// The short name of an attribute type, by its dotted OID.
+fn attribute_name(dotted: &str) -> Option<&'static str> {
+    ATTRIBUTE_NAMES
+        .iter()
+        .find(|(oid, _)| *oid == dotted)
+        .map(|(_, name)| *name)
 }
 
 fn normalize_text(s: &str) -> String {
@@ -93,22 +133,27 @@ fn normalize_text(s: &str) -> String {
         .to_lowercase()
 }
 
-fn decode_value(any: &Any<'_>) -> Value {
-    let data = any.data;
-    let text = match any.tag() {
-        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::NumericString => {
+fn utf16be(data: &[u8]) -> Option<String> {
+    if !data.len().is_multiple_of(2) {
+        return None;
+    }
+    let units: Vec<u16> = data
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16(&units).ok()
+}
+
+fn decode_value(any: &Tlv<'_>) -> Value {
+    let data = any.value;
+    let text = match any.tag {
+        UTF8_STRING | PRINTABLE_STRING | IA5_STRING | NUMERIC_STRING => {
             core::str::from_utf8(data).ok().map(str::to_owned)
         }
         // T.61 in practice carries Latin-1.
-        Tag::TeletexString => Some(data.iter().map(|&b| char::from(b)).collect()),
-        Tag::BmpString if data.len().is_multiple_of(2) => {
-            let units: Vec<u16> = data
-                .chunks_exact(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect();
-            String::from_utf16(&units).ok()
-        }
-        Tag::UniversalString if data.len().is_multiple_of(4) => data
+        TELETEX_STRING => Some(data.iter().map(|&b| char::from(b)).collect()),
+        BMP_STRING => utf16be(data),
+        UNIVERSAL_STRING if data.len().is_multiple_of(4) => data
             .chunks_exact(4)
             .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
             .collect(),
@@ -116,35 +161,77 @@ fn decode_value(any: &Any<'_>) -> Value {
     };
     match text {
         Some(t) => Value::Text(normalize_text(&t)),
-        None => Value::Raw(any.tag().0, data.to_vec()),
+        None => Value::Raw(any.tag, data.to_vec()),
     }
 }
 
-impl DistinguishedName {
-    pub(crate) fn from_x509(name: &X509Name<'_>) -> Self {
-        let rdns = name
-            .iter_rdn()
-            .map(|rdn| {
-                let mut set: Vec<(String, Value)> = rdn
-                    .iter()
-                    .map(|atv| {
-                        (
-                            atv.attr_type().to_id_string(),
-                            decode_value(atv.attr_value()),
-                        )
-                    })
-                    .collect();
-                set.sort();
-                set
-            })
-            .collect();
-        Self {
-            der: name.as_raw().to_vec(),
-            rdns,
-            display: name
-                .to_string_with_registry(display_registry())
-                .unwrap_or_else(|_| name.to_string()),
+/// How a DN's text writes a value: string types as their text, anything else (and a string
+/// that does not decode) as upper-case hex of its contents.
+fn display_value(any: &Tlv<'_>) -> String {
+    let text = match any.tag {
+        NUMERIC_STRING | VISIBLE_STRING | PRINTABLE_STRING | GENERAL_STRING | OBJECT_DESCRIPTOR
+        | GRAPHIC_STRING | TELETEX_STRING | VIDEOTEX_STRING | UTF8_STRING | IA5_STRING => {
+            core::str::from_utf8(any.value).ok().map(str::to_owned)
         }
+        BMP_STRING => utf16be(any.value),
+        _ => None,
+    };
+    text.unwrap_or_else(|| der_util::hex(any.value).to_uppercase())
+}
+
+/// Visits each attribute of a Name SEQUENCE, RDN by RDN: `f(rdn_index, type, value)`.
+fn each_attribute<'a>(
+    name: &Tlv<'a>,
+    outer: &Reader<'a>,
+    mut f: impl FnMut(usize, &Tlv<'a>, &Tlv<'a>),
+) -> Result<(), DerError> {
+    if name.tag != der_util::SEQUENCE {
+        return Err(DerError("Name is not a SEQUENCE".into()));
+    }
+    let mut seq = outer.enter(name);
+    let mut index = 0;
+    while !seq.is_empty() {
+        let set = seq.expect(der_util::SET, "RelativeDistinguishedName")?;
+        let mut atvs = seq.enter(&set);
+        if atvs.is_empty() {
+            return Err(DerError("empty RelativeDistinguishedName".into()));
+        }
+        while !atvs.is_empty() {
+            let atv = atvs.expect(der_util::SEQUENCE, "AttributeTypeAndValue")?;
+            let mut fields = atvs.enter(&atv);
+            let attr_type = fields.expect(der_util::OID, "attribute type")?;
+            if !der_util::is_oid_contents(attr_type.value) {
+                return Err(DerError("attribute type is not a valid OID".into()));
+            }
+            let value = fields.any("attribute value")?;
+            fields.finish("AttributeTypeAndValue")?;
+            f(index, &attr_type, &value);
+        }
+        index += 1;
+    }
+    Ok(())
+}
+
+impl DistinguishedName {
+    /// Decodes a Name element read by `outer` (or a reader nested in it).
+    pub(crate) fn decode(name: &Tlv<'_>, outer: &Reader<'_>) -> Result<Self, DerError> {
+        let mut rdns: Vec<Rdn> = Vec::new();
+        each_attribute(name, outer, |index, attr_type, value| {
+            if rdns.len() == index {
+                rdns.push(Vec::with_capacity(1));
+            }
+            if let Some(rdn) = rdns.last_mut() {
+                rdn.push((attr_type.value.into(), decode_value(value)));
+            }
+        })?;
+        for rdn in &mut rdns {
+            rdn.sort();
+        }
+        Ok(Self {
+            der: name.raw.to_vec(),
+            rdns,
+            display: std::sync::OnceLock::new(),
+        })
     }
 
     /// Parses DER `Name`.
@@ -152,12 +239,44 @@ impl DistinguishedName {
     /// # Errors
     /// A message if the DER is not a Name.
     pub fn from_der(der: &[u8]) -> Result<Self, String> {
-        use x509_parser::prelude::FromDer;
-        let (rest, name) = X509Name::from_der(der).map_err(|e| format!("invalid Name: {e}"))?;
-        if !rest.is_empty() {
+        let invalid = |e: DerError| format!("invalid Name: {e}");
+        let mut r = Reader::der(der);
+        let name = r.any("Name").map_err(invalid)?;
+        if !r.is_empty() {
             return Err("trailing data after Name".into());
         }
-        Ok(Self::from_x509(&name))
+        Self::decode(&name, &r).map_err(invalid)
+    }
+
+    /// The text form: `C=RU, O=..., CN=...`, RDNs in encoded order, the attributes of a
+    /// multi-valued RDN joined by ` + `.
+    fn text(&self) -> &str {
+        self.display.get_or_init(|| {
+            let mut out = String::new();
+            let mut r = Reader::der(&self.der);
+            let Ok(name) = r.any("Name") else {
+                return out;
+            };
+            let mut last = None;
+            let _ = each_attribute(&name, &r, |index, attr_type, value| {
+                if let Some(prev) = last {
+                    out.push_str(if prev == index { " + " } else { ", " });
+                }
+                last = Some(index);
+                let dotted = der_util::oid_dotted(attr_type.value).unwrap_or_default();
+                match attribute_name(&dotted) {
+                    Some(short) => out.push_str(short),
+                    None => {
+                        out.push_str("OID(");
+                        out.push_str(&dotted);
+                        out.push(')');
+                    }
+                }
+                out.push('=');
+                out.push_str(&display_value(value));
+            });
+            out
+        })
     }
 
     /// The DER encoding as found in the certificate or CRL.
@@ -177,10 +296,11 @@ impl DistinguishedName {
 
     /// Values of attributes with the given OID, as text where they are text.
     pub fn attribute_texts<'a>(&'a self, oid: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let wanted = const_oid::ObjectIdentifier::new(oid).ok();
         self.rdns
             .iter()
             .flatten()
-            .filter(move |(o, _)| o == oid)
+            .filter(move |(o, _)| wanted.is_some_and(|w| w.as_bytes() == &o[..]))
             .filter_map(|(_, v)| match v {
                 Value::Text(t) => Some(t.as_str()),
                 Value::Raw(..) => None,
@@ -206,39 +326,50 @@ pub enum GeneralName {
 }
 
 impl GeneralName {
-    pub(crate) fn from_x509(g: &x509_parser::extensions::GeneralName<'_>) -> Self {
-        use x509_parser::extensions::GeneralName as G;
-        match g {
-            G::RFC822Name(s) => Self::Rfc822((*s).to_owned()),
-            G::DNSName(s) => Self::Dns((*s).to_owned()),
-            G::DirectoryName(n) => Self::Directory(DistinguishedName::from_x509(n)),
-            G::URI(s) => Self::Uri((*s).to_owned()),
-            G::IPAddress(b) => Self::Ip(b.to_vec()),
-            G::OtherName(..) => Self::Other(0),
-            G::X400Address(_) => Self::Other(3),
-            G::EDIPartyName(_) => Self::Other(5),
-            G::RegisteredID(_) => Self::Other(8),
-            G::Invalid(t, _) => Self::Other(t.0 as u8),
+    /// Decodes one GeneralName element (RFC 5280 §4.2.1.6) read by `outer` (or a reader
+    /// nested in it). A name of a form signflow does not compare, or one whose contents do
+    /// not decode (a string that is not UTF-8, a directoryName that is not a Name), becomes
+    /// [`GeneralName::Other`] with its tag number, so that a constraint of that form still
+    /// refuses it.
+    ///
+    /// # Errors
+    /// The element is not context-specific.
+    pub(crate) fn decode(g: &Tlv<'_>, outer: &Reader<'_>) -> Result<Self, DerError> {
+        if g.tag & 0xc0 != 0x80 {
+            return Err(DerError(format!(
+                "GeneralName has the non-context-specific tag 0x{:02x}",
+                g.tag
+            )));
         }
+        let number = g.tag & 0x1f;
+        let text = || core::str::from_utf8(g.value).ok().map(str::to_owned);
+        Ok(match number {
+            1 => text().map_or(Self::Other(1), Self::Rfc822),
+            2 => text().map_or(Self::Other(2), Self::Dns),
+            6 => text().map_or(Self::Other(6), Self::Uri),
+            4 => {
+                let mut inner = outer.enter(g);
+                inner
+                    .any("directoryName")
+                    .and_then(|name| {
+                        inner.finish("directoryName")?;
+                        DistinguishedName::decode(&name, &inner)
+                    })
+                    .map_or(Self::Other(4), Self::Directory)
+            }
+            7 => Self::Ip(g.value.to_vec()),
+            n => Self::Other(n),
+        })
     }
 
-    pub(crate) fn from_x509_cert(
-        g: &x509_cert::ext::pkix::name::GeneralName,
-    ) -> Result<Self, String> {
-        use der::Encode;
-        use x509_cert::ext::pkix::name::GeneralName as G;
-        Ok(match g {
-            G::Rfc822Name(s) => Self::Rfc822(s.to_string()),
-            G::DnsName(s) => Self::Dns(s.to_string()),
-            G::UniformResourceIdentifier(s) => Self::Uri(s.to_string()),
-            G::DirectoryName(n) => Self::Directory(DistinguishedName::from_der(
-                &n.to_der().map_err(|e| e.to_string())?,
-            )?),
-            G::IpAddress(o) => Self::Ip(o.as_bytes().to_vec()),
-            G::OtherName(_) => Self::Other(0),
-            G::EdiPartyName(_) => Self::Other(5),
-            G::RegisteredId(_) => Self::Other(8),
-        })
+    /// Decodes the elements of a GeneralNames SEQUENCE (its contents, in `r`).
+    pub(crate) fn decode_all(mut r: Reader<'_>) -> Result<Vec<Self>, DerError> {
+        let mut out = Vec::new();
+        while !r.is_empty() {
+            let g = r.any("GeneralName")?;
+            out.push(Self::decode(&g, &r)?);
+        }
+        Ok(out)
     }
 
     /// Whether `self` (a name from a certificate) lies within the constraint subtree `base`.
@@ -496,7 +627,7 @@ pub(crate) fn describe(name: &GeneralName) -> String {
         GeneralName::Dns(s) => format!("dNSName {s}"),
         GeneralName::Directory(d) => format!("directoryName \"{d}\""),
         GeneralName::Uri(s) => format!("URI {s}"),
-        GeneralName::Ip(b) => format!("iPAddress {}", super::certificate::hex(b)),
+        GeneralName::Ip(b) => format!("iPAddress {}", der_util::hex(b)),
         GeneralName::Other(t) => format!("GeneralName of type {t}"),
     }
 }

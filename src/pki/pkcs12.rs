@@ -66,7 +66,6 @@ use der::{
     Tag, TagMode, TagNumber, Tagged,
 };
 use spki::AlgorithmIdentifierOwned;
-use x509_cert::Certificate;
 use x509_cert::attr::Attribute;
 use zeroize::Zeroizing;
 
@@ -528,14 +527,14 @@ impl Pkcs12 {
             .load_private_key_der(&key_bag.pkcs8_der)
             .map_err(|source| Pkcs12Error::UnusableKey { source })?;
 
-        let parsed: Vec<Option<ParsedCert>> = self
+        let parsed: Vec<Option<super::Certificate>> = self
             .certificates
             .iter()
-            .map(|c| ParsedCert::parse(&c.der))
+            .map(|c| super::Certificate::from_der(&c.der).ok())
             .collect();
-        let matches_key = |p: &Option<ParsedCert>| {
+        let matches_key = |p: &Option<super::Certificate>| {
             p.as_ref()
-                .is_some_and(|p| same_public_key(&p.spki, key.public_key_der()))
+                .is_some_and(|p| same_public_key(p.spki_der(), key.public_key_der()))
         };
         let by_key_id = key_bag.local_key_id.as_ref().and_then(|id| {
             self.certificates
@@ -571,40 +570,6 @@ impl Pkcs12 {
 // Certificates: pairing and chain order
 // ---------------------------------------------------------------------------------------------
 
-struct ParsedCert {
-    subject: Vec<u8>,
-    issuer: Vec<u8>,
-    spki: Vec<u8>,
-    subject_key_id: Option<Vec<u8>>,
-    authority_key_id: Option<Vec<u8>>,
-}
-
-impl ParsedCert {
-    fn parse(der: &[u8]) -> Option<Self> {
-        use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectKeyIdentifier};
-        let cert = Certificate::from_der(der).ok()?;
-        let tbs = cert.tbs_certificate();
-        let ski = tbs
-            .get_extension::<SubjectKeyIdentifier>()
-            .ok()
-            .flatten()
-            .map(|(_, ski)| ski.0.as_bytes().to_vec());
-        let aki = tbs
-            .get_extension::<AuthorityKeyIdentifier>()
-            .ok()
-            .flatten()
-            .and_then(|(_, aki)| aki.key_identifier)
-            .map(|id| id.as_bytes().to_vec());
-        Some(Self {
-            subject: tbs.subject().to_der().ok()?,
-            issuer: tbs.issuer().to_der().ok()?,
-            spki: tbs.subject_public_key_info().to_der().ok()?,
-            subject_key_id: ski,
-            authority_key_id: aki,
-        })
-    }
-}
-
 /// Whether two SubjectPublicKeyInfo encodings carry the same key (byte-equal, or the same key
 /// kind and key bits when the encodings differ, e.g. in the parameters' form).
 fn same_public_key(a: &[u8], b: &[u8]) -> bool {
@@ -618,7 +583,7 @@ fn same_public_key(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Indexes of the chain above `leaf`: issuer first, towards the root.
-fn build_chain(parsed: &[Option<ParsedCert>], leaf: usize) -> Vec<usize> {
+fn build_chain(parsed: &[Option<super::Certificate>], leaf: usize) -> Vec<usize> {
     let mut used = vec![false; parsed.len()];
     if let Some(u) = used.get_mut(leaf) {
         *u = true;
@@ -626,7 +591,7 @@ fn build_chain(parsed: &[Option<ParsedCert>], leaf: usize) -> Vec<usize> {
     let mut chain = Vec::new();
     let mut current = leaf;
     while let Some(Some(cur)) = parsed.get(current) {
-        if cur.issuer == cur.subject {
+        if cur.is_self_issued() {
             break; // self-issued: the root
         }
         let candidates: Vec<usize> = parsed
@@ -634,16 +599,16 @@ fn build_chain(parsed: &[Option<ParsedCert>], leaf: usize) -> Vec<usize> {
             .enumerate()
             .filter(|&(i, p)| {
                 !used.get(i).copied().unwrap_or(true)
-                    && p.as_ref().is_some_and(|p| p.subject == cur.issuer)
+                    && p.as_ref().is_some_and(|p| p.subject() == cur.issuer())
             })
             .map(|(i, _)| i)
             .collect();
-        let by_key_id = cur.authority_key_id.as_ref().and_then(|aki| {
+        let by_key_id = cur.extensions().authority_key_id.as_ref().and_then(|aki| {
             candidates.iter().copied().find(|&i| {
                 parsed
                     .get(i)
                     .and_then(|p| p.as_ref())
-                    .and_then(|p| p.subject_key_id.as_ref())
+                    .and_then(|p| p.extensions().subject_key_id.as_ref())
                     == Some(aki)
             })
         });

@@ -31,19 +31,28 @@ pub(super) fn effective_revocation(e: &RevokedEntry) -> super::time::UnixTime {
         .map_or(e.revocation_date, |d| d.min(e.revocation_date))
 }
 
+/// What a revocation check runs under: the certificate's issuer and the key that signed the
+/// certificate (the working public key, which a DSA key may have inherited parameters into),
+/// the path's trust anchor, the options, the path's work budget and how deep in CRL-signer
+/// validations the check is.
+#[derive(Clone, Copy)]
+pub(super) struct RevocationContext<'c> {
+    pub issuer: &'c Certificate,
+    pub issuer_spki: &'c [u8],
+    pub anchor: &'c Certificate,
+    pub opts: &'c ValidationOptions,
+    pub budget: &'c Budget,
+    pub recursion: usize,
+}
+
 impl Validator<'_> {
-    /// RFC 5280 §6.3: the revocation status of `cert`, issued by `issuer`, from the CRLs.
-    #[allow(clippy::too_many_arguments)]
+    /// RFC 5280 §6.3: the revocation status of `cert`, issued by `ctx.issuer`, from the CRLs.
     pub(super) fn revocation_status(
         &self,
         cert: &Certificate,
-        issuer: &Certificate,
-        issuer_spki: &[u8],
-        anchor: &Certificate,
-        opts: &ValidationOptions,
-        budget: &Budget,
-        recursion: usize,
+        ctx: &RevocationContext<'_>,
     ) -> RevocationStatus {
+        let opts = ctx.opts;
         let default_dp = [super::certificate::DistributionPoint {
             full_name: Vec::new(),
             relative_name: None,
@@ -70,9 +79,7 @@ impl Validator<'_> {
                 if interim & !mask == 0 {
                     continue;
                 }
-                if let Err(note) =
-                    self.usable_crl(crl, issuer, issuer_spki, anchor, opts, budget, recursion)
-                {
+                if let Err(note) = self.usable_crl(crl, ctx) {
                     notes.push(note);
                     continue;
                 }
@@ -85,10 +92,7 @@ impl Validator<'_> {
                         _ => false,
                     })
                     .filter(|d| in_scope(cert, dp, d))
-                    .filter(|d| {
-                        self.usable_crl(d, issuer, issuer_spki, anchor, opts, budget, recursion)
-                            .is_ok()
-                    })
+                    .filter(|d| self.usable_crl(d, ctx).is_ok())
                     .collect();
                 let entry_issuer = cert.issuer();
                 let mut entry = crl.lookup(entry_issuer, cert.serial()).copied();
@@ -127,17 +131,15 @@ impl Validator<'_> {
     }
 
     /// Checks a CRL's freshness, extensions and signature (finding a signer per §6.3.3 (f)).
-    #[allow(clippy::too_many_arguments)]
-    fn usable_crl(
-        &self,
-        crl: &Crl,
-        issuer: &Certificate,
-        issuer_spki: &[u8],
-        anchor: &Certificate,
-        opts: &ValidationOptions,
-        budget: &Budget,
-        recursion: usize,
-    ) -> Result<(), String> {
+    fn usable_crl(&self, crl: &Crl, ctx: &RevocationContext<'_>) -> Result<(), String> {
+        let RevocationContext {
+            issuer,
+            issuer_spki,
+            anchor,
+            opts,
+            budget,
+            recursion,
+        } = *ctx;
         // A CRL issued after the validation time is newer knowledge about that time and is
         // used (entries revoked after the validation time are then ignored, §6.3 (a)(3) of
         // historical validation); a CRL whose nextUpdate has passed is stale.

@@ -10,7 +10,7 @@ use super::crl::Crl;
 use super::name::{DistinguishedName, NameConstraints, constrained_names, describe};
 use super::policy::PolicyGraph;
 use super::report::{CertificateReport, Finding, Status, ValidationReport};
-use super::revocation::RevocationStatus;
+use super::revocation::{RevocationContext, RevocationStatus};
 use super::time::UnixTime;
 use super::trust::TrustStore;
 use crate::crypto::{CryptoProvider, HashAlgorithm};
@@ -571,15 +571,15 @@ impl<'a> Validator<'a> {
                 && (opts.revocation == RevocationMode::Required
                     || (opts.revocation == RevocationMode::EndEntityOnly && is_last))
             {
-                match self.revocation_status(
-                    cert,
-                    working_issuer_cert,
-                    &working_spki,
+                let ctx = RevocationContext {
+                    issuer: working_issuer_cert,
+                    issuer_spki: &working_spki,
                     anchor,
                     opts,
                     budget,
                     recursion,
-                ) {
+                };
+                match self.revocation_status(cert, &ctx) {
                     RevocationStatus::Good => {}
                     RevocationStatus::Revoked(e) => reports[r].add(Finding::Revoked {
                         reason: e.reason,

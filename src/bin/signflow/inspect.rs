@@ -6,6 +6,7 @@
 //! never from trying parsers in turn: a CMS signature is called a CMS signature, and a file that
 //! is a certificate but does not parse is called a malformed certificate.
 
+use ::hex::encode as hex;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -33,10 +34,6 @@ pub struct InspectArgs {
 /// What `inspect` recognises, for the message when a file is none of them.
 const RECOGNISED: &str = "a certificate, CRL, PKCS#12 file, CMS signature, PKCS#8 or public \
                           key, certificate request or XML document";
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
 
 /// Key type in words: "RSA-2048", "ECDSA P-256", ...
 fn kind_description(kind: signflow::crypto::KeyKind) -> String {
@@ -108,7 +105,7 @@ pub fn certificate_json(c: &Certificate) -> Value {
         "not_after": c.not_after().to_string(),
         "key": key_description(c.spki_der()),
         "signature_algorithm": c.signature_algorithm().map(|a| a.to_string()).unwrap_or_else(|e| e.to_string()),
-        "sha256_fingerprint": hex(&c.fingerprint_sha256()),
+        "sha256_fingerprint": hex(c.fingerprint_sha256()),
         "ca": ext.basic_constraints.map(|(ca, len)| json!({"ca": ca, "path_len": len})),
         "key_usage": ext.key_usage.map(|k| k.names()),
         "extended_key_usage": ext.extended_key_usage,
