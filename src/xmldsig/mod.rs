@@ -16,7 +16,8 @@
 //! KeyInfoReference); raw keys (KeyValue, DEREncodedKeyValue) only when the caller opts in
 //! ([`VerifyOptions::trust_key_value`]). HMAC methods only with the caller's key
 //! ([`KeySource::Hmac`]), or an HMAC key encrypted in KeyInfo (`xenc:EncryptedKey`: AES and
-//! triple-DES key wraps, RSA v1.5/OAEP; xmlsec's ML-KEM `EncapsulationMechanism`) opened with
+//! triple-DES key wraps, RSA v1.5/OAEP; xmlsec's ML-KEM `EncapsulationMechanism` with the
+//! `extra-algorithms` feature) opened with
 //! the caller's [`KeyDecryptionKey`]s ([`VerifyOptions::key_decryption`]). DSA verify-only.
 //! Transforms: enveloped-signature, the C14N family, base64, XPath 1.0 filtering (a bounded
 //! subset, namespace nodes and attributes as nodes of their own) and XPath Filter 2.0, and

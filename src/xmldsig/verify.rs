@@ -14,7 +14,9 @@
 //!    documentation) and XPath Filter 2.0, then at most one canonicalization (default:
 //!    Canonical XML 1.0 without comments); detached content is parsed as XML when a transform
 //!    needs a node-set — and compares the digest of the canonical bytes with DigestValue
-//!    (SHA-2, SHA-3, Streebog; SHA-1, RIPEMD-160 and MD5 only if allowed);
+//!    (SHA-2, SHA-3, Streebog; SHA-1, RIPEMD-160 and MD5 only if allowed, and RIPEMD-160 and
+//!    MD5 only with the `extra-algorithms` feature: without it they, ML-DSA, SLH-DSA, Ed448
+//!    and ML-KEM are refused as unsupported, an indeterminate result);
 //! 4. validates the signer's certificate — from KeyInfo/X509Data or given by the caller — with
 //!    [`Validator`] against the caller's trust store at the caller's time: a certificate in the
 //!    document is never trusted by itself.
@@ -859,7 +861,13 @@ pub fn verify<'a>(
                     allowed: options.allows_hash(hash),
                 });
             }
-            if options.allows_hash(hash) {
+            if let Err(e) = hash.check_compiled() {
+                if options.allows_hash(hash) {
+                    findings.push(XmlFinding::Unsupported {
+                        what: format!("signature method {method_uri}: {e}"),
+                    });
+                }
+            } else if options.allows_hash(hash) {
                 let mut canonical_si = Vec::new();
                 canonicalize(&doc, m, NodeSet::subtree(signed_info), &mut canonical_si)?;
                 check_hmac(
@@ -886,7 +894,13 @@ pub fn verify<'a>(
                     allowed,
                 });
             }
-            if allowed {
+            if let Err(e) = alg.check_compiled() {
+                if allowed {
+                    findings.push(XmlFinding::Unsupported {
+                        what: format!("signature method {method_uri}: {e}"),
+                    });
+                }
+            } else if allowed {
                 let mut canonical_si = Vec::new();
                 canonicalize(&doc, m, NodeSet::subtree(signed_info), &mut canonical_si)?;
                 (signer, certificate) = check_signature(
@@ -1512,6 +1526,12 @@ fn reference(
         if !options.allows_hash(hash) {
             return Ok(None);
         }
+    }
+    if let Err(e) = hash.check_compiled() {
+        findings.push(XmlFinding::Unsupported {
+            what: format!("digest {digest_uri}: {e}"),
+        });
+        return Ok(None);
     }
 
     if !uri.is_empty() && !uri.starts_with('#') {
