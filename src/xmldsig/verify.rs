@@ -16,7 +16,7 @@
 //!    needs a node-set — and compares the digest of the canonical bytes with DigestValue
 //!    (SHA-2, SHA-3, Streebog; SHA-1, RIPEMD-160 and MD5 only if allowed, and RIPEMD-160 and
 //!    MD5 only with the `extra-algorithms` feature: without it they, ML-DSA, SLH-DSA, Ed448
-//!    and ML-KEM are refused as unsupported, an indeterminate result);
+//!    and ML-KEM are refused as unsupported, never valid);
 //! 4. validates the signer's certificate — from KeyInfo/X509Data or given by the caller — with
 //!    [`Validator`] against the caller's trust store at the caller's time: a certificate in the
 //!    document is never trusted by itself.
