@@ -36,6 +36,7 @@ use std::sync::OnceLock;
 mod algorithm;
 mod dsa;
 mod error;
+pub(crate) mod mac;
 mod native;
 mod public_key;
 mod pure_sig;

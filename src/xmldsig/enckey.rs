@@ -513,7 +513,7 @@ fn tdes_unwrap(kek: &[u8], wrapped: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     let wkcks = tdes_cbc_decrypt(kek, iv, temp1)?;
     let (cek, icv) = wkcks.split_at(wkcks.len() - 8);
     let check = sha1::Sha1::digest(cek);
-    if !super::keys::constant_time_eq(&check[..8], icv) {
+    if !crate::crypto::mac::constant_time_eq(&check[..8], icv) {
         return None;
     }
     Some(Zeroizing::new(cek.to_vec()))
