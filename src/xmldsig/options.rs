@@ -115,7 +115,7 @@ pub struct VerifyOptions {
     /// default.
     pub key_decryption: Vec<KeyDecryptionKey>,
     /// Run the OOXML Relationships transform in xmlsec's legacy mode
-    /// ([`RelationshipMode::Legacy`], xmlsec's `--relationship-legacy`), for signatures made
+    /// ([`super::RelationshipMode::Legacy`], xmlsec's `--relationship-legacy`), for signatures made
     /// by xmlsec before it followed ECMA-376 closely: text, comments and foreign content of
     /// the Relationships part are then signed too, and the first namespace declaration of an
     /// element becomes its default namespace. Off by default (the standard's algorithm); a

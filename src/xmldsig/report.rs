@@ -61,8 +61,8 @@ pub enum XmlFinding {
     /// The key was given by the caller as trusted: no certificate was checked.
     CallerTrustedKey,
     /// The key came from the document's KeyInfo (a KeyValue or DEREncodedKeyValue) because
-    /// the caller set [`super::VerifyOptions::trust_key_value`]: no certificate was checked, and the
-    /// key identifies no one by itself.
+    /// the caller set [`super::VerifyOptions::trust_key_value`]: no certificate was checked,
+    /// and the key identifies no one by itself.
     DocumentKeyUsed {
         /// The key, SubjectPublicKeyInfo DER.
         spki: Vec<u8>,
@@ -98,9 +98,9 @@ pub enum XmlFinding {
         /// How many others.
         count: usize,
     },
-    /// The verification's work budget ([`ParseLimits::max_work`]) ran out while a Reference's
-    /// transforms or canonicalization ran (XPath over hostile input, say): the Reference was
-    /// given up, and with it the verdict (indeterminate).
+    /// The verification's work budget ([`super::ParseLimits::max_work`]) ran out while a
+    /// Reference's transforms or canonicalization ran (XPath over hostile input, say): the
+    /// Reference was given up, and with it the verdict (indeterminate).
     WorkLimitExceeded {
         /// Position of the Reference in SignedInfo.
         reference: usize,
