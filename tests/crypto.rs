@@ -283,10 +283,20 @@ per_provider! {
 
     #[test]
     fn ripemd160_is_a_weak_digest() {
-        // The RIPEMD-160 paper's "abc" example.
-        let d = provider().digest(HashAlgorithm::Ripemd160, b"abc").unwrap();
-        assert_eq!(hex::encode(d.as_ref()), "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc");
         assert!(HashAlgorithm::Ripemd160.is_weak());
+        assert!(HashAlgorithm::Ripemd160.is_extra() && HashAlgorithm::Md5.is_extra());
+        if cfg!(feature = "extra-algorithms") {
+            // The RIPEMD-160 paper's "abc" example.
+            let d = provider().digest(HashAlgorithm::Ripemd160, b"abc").unwrap();
+            assert_eq!(hex::encode(d.as_ref()), "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc");
+        } else {
+            // Without the feature, RIPEMD-160 and MD5 are refused, saying which feature to enable.
+            for h in [HashAlgorithm::Ripemd160, HashAlgorithm::Md5] {
+                let e = provider().digest(h, b"abc").unwrap_err();
+                assert!(matches!(e, CryptoError::UnsupportedAlgorithm(_)), "{e}");
+                assert!(e.to_string().contains("enable the `extra-algorithms` feature"), "{e}");
+            }
+        }
         assert_eq!(HashAlgorithm::from_oid(&HashAlgorithm::Ripemd160.oid()), Ok(HashAlgorithm::Ripemd160));
     }
 

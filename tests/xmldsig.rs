@@ -2092,6 +2092,21 @@ fn second_byte_order_mark_is_malformed() {
     );
 }
 
+/// DER, or the DER inside PEM.
+fn pem_or_der(bytes: Vec<u8>) -> Vec<u8> {
+    use base64::Engine;
+    match std::str::from_utf8(&bytes) {
+        Ok(t) if t.contains("-----BEGIN") => base64::engine::general_purpose::STANDARD
+            .decode(
+                t.lines()
+                    .filter(|l| !l.starts_with("-----"))
+                    .collect::<String>(),
+            )
+            .unwrap(),
+        _ => bytes,
+    }
+}
+
 /// HMAC keys carried encrypted in KeyInfo (xmlsec's merlin-xmlenc-five and ML-KEM cases): each
 /// kind opens with the right key-decryption key and verifies; without one, with a wrong one or
 /// on a tampered document the result is not valid, and says why.
@@ -2100,19 +2115,6 @@ fn encrypted_hmac_keys() {
     use signflow::pki::pkcs12::Pkcs12;
     use signflow::xmldsig::KeyDecryptionKey;
 
-    fn pem_or_der(bytes: Vec<u8>) -> Vec<u8> {
-        use base64::Engine;
-        match std::str::from_utf8(&bytes) {
-            Ok(t) if t.contains("-----BEGIN") => base64::engine::general_purpose::STANDARD
-                .decode(
-                    t.lines()
-                        .filter(|l| !l.starts_with("-----"))
-                        .collect::<String>(),
-                )
-                .unwrap(),
-            _ => bytes,
-        }
-    }
     let provider = CryptoProvider::all_compiled()[0];
     let none = TrustStore::new();
     let with = |keys: Vec<KeyDecryptionKey>| {
@@ -2165,6 +2167,17 @@ fn encrypted_hmac_keys() {
     for (file, name, key) in wraps {
         let xml = xmlsec(&format!("merlin-xmlenc-five/{file}"));
         let (status, f) = check(&xml, vec![named(name, key)]);
+        if !cfg!(feature = "extra-algorithms") && file.contains("ripemd160") {
+            // RIPEMD-160 is refused as unsupported before any key is opened.
+            assert_eq!(status, Status::Indeterminate, "{file}: {f:?}");
+            assert!(
+                f.iter()
+                    .any(|f| matches!(f, XmlFinding::Unsupported { what }
+                    if what.contains("enable the `extra-algorithms` feature"))),
+                "{file}: {f:?}"
+            );
+            continue;
+        }
         assert_eq!(status, Status::Valid, "{file}: {f:?}");
         assert!(encrypted(&f), "{file}");
         // A wrong key of the right size: the wrap's integrity check refuses it. (Not the
@@ -2217,6 +2230,35 @@ fn encrypted_hmac_keys() {
         assert_eq!(status, Status::Invalid, "{file}: {f:?}");
     }
 
+    // A caller's HMAC key takes precedence over key decryption.
+    let xml = xmlsec("aleksey-xmldsig-01/enveloping-sha256-hmac-sha256-em-ml-kem-512.xml");
+    let mut o = with(vec![]);
+    o.key = KeySource::Hmac(signflow::xmldsig::HmacKey::new(vec![0u8; 32]));
+    let v = verify(provider, &xml, &none, &[], &[], &o).unwrap();
+    assert_eq!(v.status, Status::Invalid);
+
+    if cfg!(feature = "extra-algorithms") {
+        encrypted_hmac_keys_ml_kem(check, failed, encrypted);
+    } else {
+        // Without the feature ML-KEM keys are refused, and so are ML-KEM encrypted keys.
+        for n in ["512", "768", "1024"] {
+            let der = pem_or_der(xmlsec(&format!("keys/ml-kem/ml-kem-{n}-key.der")));
+            let e = KeyDecryptionKey::from_pkcs8_der(&der).unwrap_err();
+            assert!(e.to_string().contains("`extra-algorithms`"), "{e}");
+        }
+        let (status, f) = check(&xml, vec![KeyDecryptionKey::symmetric(vec![0u8; 32])]);
+        assert_eq!(status, Status::Indeterminate, "{f:?}");
+        assert!(failed(&f, "enable the `extra-algorithms` feature"), "{f:?}");
+    }
+}
+
+/// The ML-KEM part of [`encrypted_hmac_keys`] (feature `extra-algorithms`).
+fn encrypted_hmac_keys_ml_kem(
+    check: impl Fn(&[u8], Vec<signflow::xmldsig::KeyDecryptionKey>) -> (Status, Vec<XmlFinding>),
+    failed: impl Fn(&[XmlFinding], &str) -> bool,
+    encrypted: impl Fn(&[XmlFinding]) -> bool,
+) {
+    use signflow::xmldsig::KeyDecryptionKey;
     // ML-KEM: the decapsulated shared secret is the HMAC key.
     for n in ["512", "768", "1024"] {
         let xml = xmlsec(&format!(
@@ -2254,9 +2296,4 @@ fn encrypted_hmac_keys() {
     let (status, f) = check(&xml, vec![k768]);
     assert_eq!(status, Status::Indeterminate);
     assert!(failed(&f, "no key-decryption key"), "{f:?}");
-    // A caller's HMAC key still takes precedence over key decryption.
-    let mut o = with(vec![]);
-    o.key = KeySource::Hmac(signflow::xmldsig::HmacKey::new(vec![0u8; 32]));
-    let v = verify(provider, &xml, &none, &[], &[], &o).unwrap();
-    assert_eq!(v.status, Status::Invalid);
 }

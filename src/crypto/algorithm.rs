@@ -209,6 +209,31 @@ impl HashAlgorithm {
         matches!(self, Self::Md5)
     }
 
+    /// Whether the hash is one of the legacy algorithms outside the document-signature core
+    /// (MD5, RIPEMD-160), compiled in only with the `extra-algorithms` cargo feature.
+    pub const fn is_extra(self) -> bool {
+        matches!(self, Self::Md5 | Self::Ripemd160)
+    }
+
+    /// Whether this build can compute the hash: always, except for the
+    /// [`HashAlgorithm::is_extra`] ones without the `extra-algorithms` feature.
+    pub const fn is_compiled(self) -> bool {
+        cfg!(feature = "extra-algorithms") || !self.is_extra()
+    }
+
+    /// Checks that this build can compute the hash ([`HashAlgorithm::is_compiled`]).
+    ///
+    /// # Errors
+    /// [`CryptoError::UnsupportedAlgorithm`] naming the hash and the `extra-algorithms`
+    /// feature that would provide it.
+    pub fn check_compiled(self) -> Result<(), CryptoError> {
+        if self.is_compiled() {
+            Ok(())
+        } else {
+            Err(not_compiled(self))
+        }
+    }
+
     /// The algorithm's object identifier.
     pub const fn oid(self) -> ObjectIdentifier {
         match self {
@@ -452,6 +477,39 @@ impl SignatureAlgorithm {
         )
     }
 
+    /// Whether the algorithm lies outside the document-signature core and is compiled in only
+    /// with the `extra-algorithms` cargo feature: Ed448, Ed448ph, ML-DSA, SLH-DSA, and any
+    /// scheme over MD5 or RIPEMD-160. (Ed25519ph and Ed25519ctx are core: they run on
+    /// `ed25519-dalek`.)
+    pub const fn is_extra(&self) -> bool {
+        match self {
+            Self::Ed448 | Self::Ed448ph | Self::MlDsa(_) | Self::SlhDsa(_) => true,
+            other => match other.hash() {
+                Some(h) => h.is_extra(),
+                None => false,
+            },
+        }
+    }
+
+    /// Whether this build can verify the algorithm: always, except for the
+    /// [`SignatureAlgorithm::is_extra`] ones without the `extra-algorithms` feature.
+    pub const fn is_compiled(&self) -> bool {
+        cfg!(feature = "extra-algorithms") || !self.is_extra()
+    }
+
+    /// Checks that this build can verify the algorithm ([`SignatureAlgorithm::is_compiled`]).
+    ///
+    /// # Errors
+    /// [`CryptoError::UnsupportedAlgorithm`] naming the algorithm and the `extra-algorithms`
+    /// feature that would provide it.
+    pub fn check_compiled(&self) -> Result<(), CryptoError> {
+        if self.is_compiled() {
+            Ok(())
+        } else {
+            Err(not_compiled(self))
+        }
+    }
+
     /// The same algorithm with another ECDSA encoding (identity for other schemes).
     pub const fn with_ecdsa_encoding(self, encoding: EcdsaEncoding) -> Self {
         match self {
@@ -462,12 +520,16 @@ impl SignatureAlgorithm {
 
     /// Checks that a provider may be asked to verify this algorithm: RSA and ECDSA with any
     /// non-GOST hash (SHA-1, SHA-2, SHA-3, RIPEMD-160), RSA-PSS in the profile of
-    /// [`PssParams::for_hash`], DSA with SHA-1/SHA-2. Called by the provider before dispatching
-    /// to a backend; signing checks the narrower [`SignatureAlgorithm::check_signable`].
+    /// [`PssParams::for_hash`], DSA with SHA-1/SHA-2 — and, for the
+    /// [`SignatureAlgorithm::is_extra`] ones, only in a build with the `extra-algorithms`
+    /// feature. Called by the provider before dispatching to a backend; signing checks the
+    /// narrower [`SignatureAlgorithm::check_signable`].
     ///
     /// # Errors
-    /// [`CryptoError::UnsupportedAlgorithm`] naming the parameters that are not supported.
+    /// [`CryptoError::UnsupportedAlgorithm`] naming the parameters that are not supported
+    /// (or the feature that is not compiled in).
     pub fn check_supported(&self) -> Result<(), CryptoError> {
+        self.check_compiled()?;
         match self {
             Self::RsaPss(p) if !p.is_verifiable() => Err(CryptoError::unsupported(format!(
                 "RSA-PSS with {}, MGF1-{} and a {}-byte salt (supported: MGF1 of the message's \
@@ -779,6 +841,13 @@ fn encode_algorithm_identifier(oid: ObjectIdentifier, params_der: Option<&[u8]>)
     AlgorithmIdentifierRef { oid, parameters }
         .to_der()
         .expect("AlgorithmIdentifier encodes")
+}
+
+/// The refusal of an algorithm this build leaves out (see [`SignatureAlgorithm::is_extra`]).
+pub(crate) fn not_compiled(what: impl core::fmt::Display) -> CryptoError {
+    CryptoError::unsupported(format!(
+        "{what} is not compiled in (enable the `extra-algorithms` feature)"
+    ))
 }
 
 #[cfg(test)]

@@ -170,6 +170,7 @@ struct AwsHasher(HashAlgorithm, digest::Context);
 
 impl DigestProvider for Digests {
     fn hasher(&self, alg: HashAlgorithm) -> Result<Box<dyn Hasher>, CryptoError> {
+        alg.check_compiled()?;
         if let Some(h) = super::native::hasher(alg) {
             return Ok(h);
         }

@@ -8,8 +8,13 @@ use sha2::Digest as _;
 use super::{CryptoError, HashAlgorithm, PublicKeyInfo};
 
 /// Hashes `message` with `hash` for DSA (SHA-1 and SHA-2 in practice).
-pub(crate) fn digest(hash: HashAlgorithm, message: &[u8]) -> Vec<u8> {
-    match hash {
+///
+/// # Errors
+/// [`CryptoError::UnsupportedAlgorithm`] for a hash this build leaves out
+/// ([`HashAlgorithm::is_compiled`]).
+pub(crate) fn digest(hash: HashAlgorithm, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    Ok(match hash {
+        #[cfg(feature = "extra-algorithms")]
         HashAlgorithm::Md5 => md5::Md5::digest(message).to_vec(),
         HashAlgorithm::Sha1 => sha1::Sha1::digest(message).to_vec(),
         HashAlgorithm::Sha224 => sha2::Sha224::digest(message).to_vec(),
@@ -20,11 +25,16 @@ pub(crate) fn digest(hash: HashAlgorithm, message: &[u8]) -> Vec<u8> {
         HashAlgorithm::Sha3_256 => sha3::Sha3_256::digest(message).to_vec(),
         HashAlgorithm::Sha3_384 => sha3::Sha3_384::digest(message).to_vec(),
         HashAlgorithm::Sha3_512 => sha3::Sha3_512::digest(message).to_vec(),
+        #[cfg(feature = "extra-algorithms")]
         HashAlgorithm::Ripemd160 => ripemd::Ripemd160::digest(message).to_vec(),
+        #[cfg(not(feature = "extra-algorithms"))]
+        other @ (HashAlgorithm::Md5 | HashAlgorithm::Ripemd160) => {
+            return Err(super::algorithm::not_compiled(other));
+        }
         HashAlgorithm::Streebog256 => super::gost::streebog256(message).to_vec(),
         HashAlgorithm::Streebog512 => super::gost::streebog512(message).to_vec(),
         HashAlgorithm::Gost94 => super::gost::gost94_cryptopro(message).to_vec(),
-    }
+    })
 }
 
 /// Verifies a DER `Dss-Sig-Value` over a digest with the key's SubjectPublicKeyInfo (which

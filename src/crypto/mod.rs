@@ -36,6 +36,7 @@ use std::sync::OnceLock;
 mod algorithm;
 mod dsa;
 mod error;
+pub(crate) mod mac;
 mod native;
 mod public_key;
 mod pure_sig;
@@ -90,7 +91,8 @@ pub trait SignatureVerifier: Send + Sync + Debug {
     /// Ed25519ph and Ed25519ctx take one; at most 255 bytes).
     ///
     /// The default verifies those schemes on signflow's RustCrypto implementations (the same
-    /// for every backend) and passes an empty context for any other algorithm to
+    /// for every backend; ML-DSA, SLH-DSA and Ed448 only with the `extra-algorithms` feature,
+    /// refused as unsupported without it) and passes an empty context for any other algorithm to
     /// [`SignatureVerifier::verify`]; a backend with its own implementations overrides it.
     ///
     /// # Errors

@@ -20,11 +20,10 @@ pub(crate) fn verify(
         return Some(result);
     }
     match alg {
-        SignatureAlgorithm::Dsa(hash) => Some(super::dsa::verify_prehashed(
-            key,
-            &super::dsa::digest(*hash, message),
-            signature,
-        )),
+        SignatureAlgorithm::Dsa(hash) => Some(
+            super::dsa::digest(*hash, message)
+                .and_then(|digest| super::dsa::verify_prehashed(key, &digest, signature)),
+        ),
         SignatureAlgorithm::Gost2012_256
         | SignatureAlgorithm::Gost2012_512
         | SignatureAlgorithm::Gost2001 => Some(
@@ -102,7 +101,8 @@ impl Hasher for StreebogHasher {
 }
 
 /// A hasher for the digests signflow computes itself (Streebog, GOST R 34.11-94, SHA-224,
-/// SHA-3, RIPEMD-160); `None` for the others, which the backend provides.
+/// SHA-3; RIPEMD-160 and MD5 with the `extra-algorithms` feature); `None` for the others,
+/// which the backend provides. Backends call [`HashAlgorithm::check_compiled`] first.
 pub(crate) fn hasher(alg: HashAlgorithm) -> Option<Box<dyn Hasher>> {
     match alg {
         HashAlgorithm::Streebog256 => Some(Box::new(StreebogHasher(StreebogState::S256(
@@ -119,7 +119,9 @@ pub(crate) fn hasher(alg: HashAlgorithm) -> Option<Box<dyn Hasher>> {
         HashAlgorithm::Sha3_256 => rc_digest::<sha3::Sha3_256>(alg),
         HashAlgorithm::Sha3_384 => rc_digest::<sha3::Sha3_384>(alg),
         HashAlgorithm::Sha3_512 => rc_digest::<sha3::Sha3_512>(alg),
+        #[cfg(feature = "extra-algorithms")]
         HashAlgorithm::Ripemd160 => rc_digest::<ripemd::Ripemd160>(alg),
+        #[cfg(feature = "extra-algorithms")]
         HashAlgorithm::Md5 => rc_digest::<md5::Md5>(alg),
         _ => None,
     }

@@ -4,7 +4,9 @@
 //! (RFC 8032 §5.2, `ed448-goldilocks`), Ed25519ph (`ed25519-dalek`) and Ed25519ctx (RFC 8032
 //! §5.1, on `curve25519-dalek`'s arithmetic, which `ed25519-dalek` does not expose for it).
 //!
-//! Pure Ed25519 without a context stays with the backends.
+//! Pure Ed25519 without a context stays with the backends. ML-DSA, SLH-DSA and Ed448 are
+//! compiled in with the `extra-algorithms` feature only; without it they are refused as
+//! unsupported (the identifiers and key kinds stay known, so the refusal can name them).
 
 use const_oid::ObjectIdentifier as Oid;
 use sha2::Digest as _;
@@ -171,13 +173,25 @@ pub(crate) fn verify(
     match (alg, key.kind) {
         (SignatureAlgorithm::Ed25519ph, KeyKind::Ed25519) => run(ed25519ph),
         (SignatureAlgorithm::Ed25519ctx, KeyKind::Ed25519) => run(ed25519ctx),
+        #[cfg(not(feature = "extra-algorithms"))]
+        (
+            SignatureAlgorithm::Ed448
+            | SignatureAlgorithm::Ed448ph
+            | SignatureAlgorithm::MlDsa(_)
+            | SignatureAlgorithm::SlhDsa(_),
+            _,
+        ) => Some(Err(super::algorithm::not_compiled(alg))),
+        #[cfg(feature = "extra-algorithms")]
         (SignatureAlgorithm::Ed448, KeyKind::Ed448) => run(ed448),
+        #[cfg(feature = "extra-algorithms")]
         (SignatureAlgorithm::Ed448ph, KeyKind::Ed448) => run(ed448ph),
+        #[cfg(feature = "extra-algorithms")]
         (SignatureAlgorithm::MlDsa(l), KeyKind::MlDsa(k)) if *l == k => run(match l {
             MlDsaLevel::MlDsa44 => ml_dsa_verify::<ml_dsa::MlDsa44>,
             MlDsaLevel::MlDsa65 => ml_dsa_verify::<ml_dsa::MlDsa65>,
             MlDsaLevel::MlDsa87 => ml_dsa_verify::<ml_dsa::MlDsa87>,
         }),
+        #[cfg(feature = "extra-algorithms")]
         (SignatureAlgorithm::SlhDsa(s), KeyKind::SlhDsa(k)) if *s == k => run(match s {
             SlhDsaSet::Sha2_128s => slh_dsa_verify::<slh_dsa::Sha2_128s>,
             SlhDsaSet::Sha2_128f => slh_dsa_verify::<slh_dsa::Sha2_128f>,
@@ -192,10 +206,15 @@ pub(crate) fn verify(
             SlhDsaSet::Shake256s => slh_dsa_verify::<slh_dsa::Shake256s>,
             SlhDsaSet::Shake256f => slh_dsa_verify::<slh_dsa::Shake256f>,
         }),
+        (SignatureAlgorithm::Ed25519ph | SignatureAlgorithm::Ed25519ctx, kind) => {
+            Some(Err(CryptoError::KeyMismatch {
+                key: kind.name(),
+                algorithm: *alg,
+            }))
+        }
+        #[cfg(feature = "extra-algorithms")]
         (
-            SignatureAlgorithm::Ed25519ph
-            | SignatureAlgorithm::Ed25519ctx
-            | SignatureAlgorithm::Ed448
+            SignatureAlgorithm::Ed448
             | SignatureAlgorithm::Ed448ph
             | SignatureAlgorithm::MlDsa(_)
             | SignatureAlgorithm::SlhDsa(_),
@@ -260,6 +279,7 @@ fn ed25519ctx(key: &[u8], context: &[u8], message: &[u8], sig: &[u8]) -> Result<
     }
 }
 
+#[cfg(feature = "extra-algorithms")]
 fn ed448_parts(
     key: &[u8],
     sig: &[u8],
@@ -284,11 +304,13 @@ fn ed448_parts(
     Ok((vk, sig))
 }
 
+#[cfg(feature = "extra-algorithms")]
 fn ed448(key: &[u8], context: &[u8], message: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
     let (vk, sig) = ed448_parts(key, sig)?;
     vk.verify_ctx(&sig, context, message).map_err(bad)
 }
 
+#[cfg(feature = "extra-algorithms")]
 /// Ed448ph: HashEdDSA over SHAKE256(message, 64 bytes), `dom4(1, context)`.
 fn ed448ph(key: &[u8], context: &[u8], message: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
     use ed448_goldilocks::shake::{Shake256, Update};
@@ -300,6 +322,7 @@ fn ed448ph(key: &[u8], context: &[u8], message: &[u8], sig: &[u8]) -> Result<(),
         .map_err(bad)
 }
 
+#[cfg(feature = "extra-algorithms")]
 fn ml_dsa_verify<P: ml_dsa::MlDsaParams>(
     key: &[u8],
     context: &[u8],
@@ -317,6 +340,7 @@ fn ml_dsa_verify<P: ml_dsa::MlDsaParams>(
     }
 }
 
+#[cfg(feature = "extra-algorithms")]
 fn slh_dsa_verify<P: slh_dsa::ParameterSet>(
     key: &[u8],
     context: &[u8],

@@ -20,6 +20,7 @@ use super::{
 macro_rules! with_hash {
     ($hash:expr, $D:ident => $body:expr) => {
         match $hash {
+            #[cfg(feature = "extra-algorithms")]
             HashAlgorithm::Md5 => {
                 type $D = md5::Md5;
                 $body
@@ -60,9 +61,14 @@ macro_rules! with_hash {
                 type $D = sha3::Sha3_512;
                 $body
             }
+            #[cfg(feature = "extra-algorithms")]
             HashAlgorithm::Ripemd160 => {
                 type $D = ripemd::Ripemd160;
                 $body
+            }
+            #[cfg(not(feature = "extra-algorithms"))]
+            other @ (HashAlgorithm::Md5 | HashAlgorithm::Ripemd160) => {
+                return Err(super::algorithm::not_compiled(other));
             }
             other @ (HashAlgorithm::Streebog256
             | HashAlgorithm::Streebog512

@@ -87,6 +87,7 @@ impl<D: sha2::Digest + Send + 'static> Hasher for RcHasher<D> {
 
 impl DigestProvider for Digests {
     fn hasher(&self, alg: HashAlgorithm) -> Result<Box<dyn Hasher>, CryptoError> {
+        alg.check_compiled()?;
         if let Some(h) = super::native::hasher(alg) {
             return Ok(h);
         }

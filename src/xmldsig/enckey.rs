@@ -11,7 +11,7 @@
 //! | `xmlenc#kw-tripledes` | CMS triple-DES key wrap (RFC 3217, XML Encryption §5.6.2) |
 //! | `xmlenc#rsa-1_5` | RSAES-PKCS1-v1_5 key transport |
 //! | `xmlenc#rsa-oaep-mgf1p`, `xmlenc11#rsa-oaep` | RSAES-OAEP (DigestMethod SHA-1 … SHA-512, MGF1 with SHA-1 or as `xenc11:MGF` says, OAEPparams as the label) |
-//! | xmlsec's `xmldsig-more#ml-kem-512`, `-768`, `-1024` | ML-KEM decapsulation (FIPS 203): the shared secret is the key |
+//! | xmlsec's `xmldsig-more#ml-kem-512`, `-768`, `-1024` | ML-KEM decapsulation (FIPS 203): the shared secret is the key (feature `extra-algorithms`; without it refused as unsupported) |
 
 use std::fmt;
 
@@ -108,8 +108,11 @@ pub struct KeyDecryptionKey {
 enum Kind {
     Symmetric(Zeroizing<Vec<u8>>),
     Rsa(Box<rsa::RsaPrivateKey>),
+    #[cfg(feature = "extra-algorithms")]
     MlKem512(Box<ml_kem::DecapsulationKey<ml_kem::MlKem512>>),
+    #[cfg(feature = "extra-algorithms")]
     MlKem768(Box<ml_kem::DecapsulationKey<ml_kem::MlKem768>>),
+    #[cfg(feature = "extra-algorithms")]
     MlKem1024(Box<ml_kem::DecapsulationKey<ml_kem::MlKem1024>>),
 }
 
@@ -118,8 +121,11 @@ impl Kind {
         match self {
             Self::Symmetric(k) => format!("symmetric, {} bytes", k.len()),
             Self::Rsa(_) => "RSA".into(),
+            #[cfg(feature = "extra-algorithms")]
             Self::MlKem512(_) => "ML-KEM-512".into(),
+            #[cfg(feature = "extra-algorithms")]
             Self::MlKem768(_) => "ML-KEM-768".into(),
+            #[cfg(feature = "extra-algorithms")]
             Self::MlKem1024(_) => "ML-KEM-1024".into(),
         }
     }
@@ -128,16 +134,19 @@ impl Kind {
 /// The forms of an ML-KEM `privateKey` OCTET STRING (draft-ietf-lamps-kyber-certificates):
 /// `seed [0] IMPLICIT OCTET STRING (64)`, `expandedKey OCTET STRING`, or
 /// `both SEQUENCE { seed, expandedKey }`.
+#[cfg(feature = "extra-algorithms")]
 enum MlKemPrivate<'a> {
     Seed(&'a [u8]),
     Expanded(&'a [u8]),
     Both(&'a [u8], &'a [u8]),
 }
 
+#[cfg(feature = "extra-algorithms")]
 fn ml_kem_invalid(what: &str) -> KeyDecryptionError {
     KeyDecryptionError::InvalidKey(format!("ML-KEM private key: {what}"))
 }
 
+#[cfg(feature = "extra-algorithms")]
 fn ml_kem_private(private: &[u8]) -> Result<MlKemPrivate<'_>, KeyDecryptionError> {
     use der::Tagged;
     let err = |e: der::Error| ml_kem_invalid(&e.to_string());
@@ -161,6 +170,7 @@ fn ml_kem_private(private: &[u8]) -> Result<MlKemPrivate<'_>, KeyDecryptionError
 
 /// An ML-KEM decapsulation key of parameter set `$p` from `$private` (see [`MlKemPrivate`]);
 /// a seed and an expanded key given together must agree.
+#[cfg(feature = "extra-algorithms")]
 macro_rules! ml_kem_key {
     ($p:ty, $private:expr) => {{
         #[allow(deprecated)] // The expanded form is legacy, but keys are still written with it.
@@ -211,11 +221,13 @@ impl KeyDecryptionKey {
         }
     }
 
-    /// A private key from unencrypted PKCS#8 DER: RSA (for `rsa-1_5` and the OAEP methods) or
-    /// ML-KEM-512/768/1024 (seed, expanded key, or both — then they must agree).
+    /// A private key from unencrypted PKCS#8 DER: RSA (for `rsa-1_5` and the OAEP methods) or,
+    /// with the `extra-algorithms` feature, ML-KEM-512/768/1024 (seed, expanded key, or both —
+    /// then they must agree).
     ///
     /// # Errors
-    /// [`KeyDecryptionError::InvalidKey`] for anything else or a malformed key.
+    /// [`KeyDecryptionError::InvalidKey`] for anything else (ML-KEM in a build without the
+    /// `extra-algorithms` feature included) or a malformed key.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyDecryptionError> {
         let invalid = |e: &dyn fmt::Display| KeyDecryptionError::InvalidKey(e.to_string());
         let info = pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|e| invalid(&e))?;
@@ -227,9 +239,21 @@ impl KeyDecryptionKey {
                     rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(|e| invalid(&e))?,
                 ))
             }
+            #[cfg(feature = "extra-algorithms")]
             OID_ML_KEM_512 => Kind::MlKem512(Box::new(ml_kem_key!(ml_kem::MlKem512, private))),
+            #[cfg(feature = "extra-algorithms")]
             OID_ML_KEM_768 => Kind::MlKem768(Box::new(ml_kem_key!(ml_kem::MlKem768, private))),
+            #[cfg(feature = "extra-algorithms")]
             OID_ML_KEM_1024 => Kind::MlKem1024(Box::new(ml_kem_key!(ml_kem::MlKem1024, private))),
+            #[cfg(not(feature = "extra-algorithms"))]
+            OID_ML_KEM_512 | OID_ML_KEM_768 | OID_ML_KEM_1024 => {
+                let _ = private;
+                return Err(KeyDecryptionError::InvalidKey(
+                    "ML-KEM private keys are not compiled in (enable the `extra-algorithms` \
+                     feature)"
+                        .into(),
+                ));
+            }
             other => {
                 return Err(KeyDecryptionError::InvalidKey(format!(
                     "private key algorithm {other}"
@@ -389,6 +413,11 @@ pub(crate) fn decrypt(
     ) {
         return Err(KeyDecryptionError::UnsupportedAlgorithm(alg.to_owned()));
     }
+    if !cfg!(feature = "extra-algorithms") && matches!(alg, ML_KEM_512 | ML_KEM_768 | ML_KEM_1024) {
+        return Err(KeyDecryptionError::UnsupportedAlgorithm(format!(
+            "{alg} is not compiled in (enable the `extra-algorithms` feature)"
+        )));
+    }
     let mut last = None;
     for key in keys {
         if let (Some(want), Some(have)) = (&ek.key_name, &key.name)
@@ -439,8 +468,11 @@ fn decrypt_with(
             .ok()
             .map(Zeroizing::new),
         (RSA_OAEP_MGF1P | RSA_OAEP_11, Kind::Rsa(k)) => return oaep(ek, k).map(Some),
+        #[cfg(feature = "extra-algorithms")]
         (ML_KEM_512, Kind::MlKem512(k)) => kem(&**k, &ek.cipher),
+        #[cfg(feature = "extra-algorithms")]
         (ML_KEM_768, Kind::MlKem768(k)) => kem(&**k, &ek.cipher),
+        #[cfg(feature = "extra-algorithms")]
         (ML_KEM_1024, Kind::MlKem1024(k)) => kem(&**k, &ek.cipher),
         _ => return Ok(None),
     };
@@ -481,7 +513,7 @@ fn tdes_unwrap(kek: &[u8], wrapped: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     let wkcks = tdes_cbc_decrypt(kek, iv, temp1)?;
     let (cek, icv) = wkcks.split_at(wkcks.len() - 8);
     let check = sha1::Sha1::digest(cek);
-    if !super::keys::constant_time_eq(&check[..8], icv) {
+    if !crate::crypto::mac::constant_time_eq(&check[..8], icv) {
         return None;
     }
     Some(Zeroizing::new(cek.to_vec()))
@@ -573,6 +605,7 @@ fn oaep(
 /// ML-KEM decapsulation: the 32-byte shared secret is the key, as xmlsec uses it (its
 /// EncapsulationMechanism carries only the KEM ciphertext, no further wrap or KDF). A wrong
 /// key gives a wrong secret (implicit rejection), caught by the HMAC that follows.
+#[cfg(feature = "extra-algorithms")]
 fn kem<K>(key: &K, ct: &[u8]) -> Option<Zeroizing<Vec<u8>>>
 where
     K: ml_kem::Decapsulate,
@@ -607,11 +640,14 @@ mod tests {
             let _ = tdes_unwrap(&kek, &data);
             let _ = aes_unwrap::<aes_kw::aes::Aes192>(&kek, &data);
         }
-        assert!(ml_kem_private(&[]).is_err());
-        assert!(matches!(
-            ml_kem_private(&[0x80, 0x01, 0x00]),
-            Ok(MlKemPrivate::Seed([0]))
-        ));
+        #[cfg(feature = "extra-algorithms")]
+        {
+            assert!(ml_kem_private(&[]).is_err());
+            assert!(matches!(
+                ml_kem_private(&[0x80, 0x01, 0x00]),
+                Ok(MlKemPrivate::Seed([0]))
+            ));
+        }
         assert!(KeyDecryptionKey::from_pkcs8_der(&[0x30, 0x00]).is_err());
     }
 }

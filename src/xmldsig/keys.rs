@@ -1,101 +1,18 @@
-//! Keys for XML signatures beyond certificates: HMAC over the provider's digests, and raw
-//! public keys written in KeyInfo (`KeyValue`, `DEREncodedKeyValue`), turned into
-//! SubjectPublicKeyInfo DER so they cross the provider boundary like any other key.
+//! Keys for XML signatures beyond certificates: raw public keys written in KeyInfo
+//! (`KeyValue`, `DEREncodedKeyValue`), turned into SubjectPublicKeyInfo DER so they cross the
+//! provider boundary like any other key. (HMAC is `crate::crypto::mac`.)
 //!
 //! Whether a raw key from the document may be used at all is the caller's decision
 //! ([`super::VerifyOptions::trust_key_value`]); this module only reads it.
 
 use std::collections::HashMap;
 
-use zeroize::Zeroizing;
-
 use super::tree::{Document, NodeId};
 use super::verify::DSIG_NS;
-use crate::crypto::{CryptoError, CryptoProvider, HashAlgorithm};
 
 /// The XMLDSig 1.1 namespace (`ECKeyValue`, `DEREncodedKeyValue`, `X509Digest`,
 /// `KeyInfoReference`).
 pub const DSIG11_NS: &str = "http://www.w3.org/2009/xmldsig11#";
-
-/// HMAC SignatureMethod URIs (XMLDSig §6.3, RFC 6931 §2.2) and their hashes.
-pub(crate) const HMAC_METHODS: &[(&str, HashAlgorithm)] = &[
-    (
-        "http://www.w3.org/2000/09/xmldsig#hmac-sha1",
-        HashAlgorithm::Sha1,
-    ),
-    (
-        "http://www.w3.org/2001/04/xmldsig-more#hmac-sha224",
-        HashAlgorithm::Sha224,
-    ),
-    (
-        "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256",
-        HashAlgorithm::Sha256,
-    ),
-    (
-        "http://www.w3.org/2001/04/xmldsig-more#hmac-sha384",
-        HashAlgorithm::Sha384,
-    ),
-    (
-        "http://www.w3.org/2001/04/xmldsig-more#hmac-sha512",
-        HashAlgorithm::Sha512,
-    ),
-    // Broken, behind VerifyOptions::allow_md5 (RFC 6931 §2.2.1).
-    (
-        "http://www.w3.org/2001/04/xmldsig-more#hmac-md5",
-        HashAlgorithm::Md5,
-    ),
-    // Legacy, gated like SHA-1 (see HashAlgorithm::Ripemd160).
-    (
-        "http://www.w3.org/2001/04/xmldsig-more#hmac-ripemd160",
-        HashAlgorithm::Ripemd160,
-    ),
-];
-
-/// The hash of an HMAC SignatureMethod URI.
-pub(crate) fn hmac_method(uri: &str) -> Option<HashAlgorithm> {
-    HMAC_METHODS
-        .iter()
-        .find(|(u, _)| *u == uri)
-        .map(|(_, h)| *h)
-}
-
-/// HMAC (RFC 2104) with `hash` from the provider's digests.
-pub(crate) fn hmac(
-    provider: &CryptoProvider,
-    hash: HashAlgorithm,
-    key: &[u8],
-    message: &[u8],
-) -> Result<Vec<u8>, CryptoError> {
-    let block = match hash {
-        HashAlgorithm::Md5
-        | HashAlgorithm::Sha1
-        | HashAlgorithm::Sha224
-        | HashAlgorithm::Sha256
-        | HashAlgorithm::Ripemd160 => 64,
-        HashAlgorithm::Sha384 | HashAlgorithm::Sha512 => 128,
-        other => return Err(CryptoError::unsupported(format!("HMAC with {other}"))),
-    };
-    let mut k = Zeroizing::new(if key.len() > block {
-        provider.digest(hash, key)?.as_ref().to_vec()
-    } else {
-        key.to_vec()
-    });
-    k.resize(block, 0);
-    let pad = |b: u8| Zeroizing::new(k.iter().map(|x| x ^ b).collect::<Vec<u8>>());
-    let mut inner = provider.digests.hasher(hash)?;
-    inner.update(&pad(0x36));
-    inner.update(message);
-    let inner = inner.finalize();
-    let mut outer = provider.digests.hasher(hash)?;
-    outer.update(&pad(0x5c));
-    outer.update(inner.as_ref());
-    Ok(outer.finalize().as_ref().to_vec())
-}
-
-/// Compares in time independent of where the inputs differ.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
 
 /// A DER TLV.
 fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {

@@ -16,7 +16,8 @@
 //! KeyInfoReference); raw keys (KeyValue, DEREncodedKeyValue) only when the caller opts in
 //! ([`VerifyOptions::trust_key_value`]). HMAC methods only with the caller's key
 //! ([`KeySource::Hmac`]), or an HMAC key encrypted in KeyInfo (`xenc:EncryptedKey`: AES and
-//! triple-DES key wraps, RSA v1.5/OAEP; xmlsec's ML-KEM `EncapsulationMechanism`) opened with
+//! triple-DES key wraps, RSA v1.5/OAEP; xmlsec's ML-KEM `EncapsulationMechanism` with the
+//! `extra-algorithms` feature) opened with
 //! the caller's [`KeyDecryptionKey`]s ([`VerifyOptions::key_decryption`]). DSA verify-only.
 //! Transforms: enveloped-signature, the C14N family, base64, XPath 1.0 filtering (a bounded
 //! subset, namespace nodes and attributes as nodes of their own) and XPath Filter 2.0, and
@@ -24,13 +25,19 @@
 //! refused: running stylesheets found in signed documents is out of scope.
 //! `tests/xmlsec_suite.rs` tallies xmlsec's 251 signature cases.
 
+mod algorithms;
 mod c14n;
 mod enckey;
 mod error;
 mod filter2;
+mod hmac_sig;
 mod keys;
 mod opc;
+mod options;
+mod reference;
+mod report;
 mod sign;
+mod signer;
 mod tree;
 mod verify;
 mod work;
@@ -48,14 +55,13 @@ pub use opc::{
     PACKAGE_SIGNATURE_NS, RELATIONSHIP_TRANSFORM, RELATIONSHIPS_NS, RelationshipError,
     RelationshipMode, RelationshipSelection, relationship_transform,
 };
+pub use options::{HmacKey, KeySource, VerifyOptions};
+pub use reference::UNVERIFIED_WORK_SHARE;
+pub use report::{VerifiedReference, XmlFinding, XmlVerification};
 pub use sign::{Layout, Placement, SignOptions, sign};
 pub use tree::{
     Attribute, Children, Document, Element, ElementData, ElementSpan, MAX_DEPTH_CAP, NamespaceDecl,
     Node, NodeId, NodeKind, ParseLimits, Text, XML_NAMESPACE,
 };
-pub use verify::{
-    BASE64, DSIG_NS, ENVELOPED_SIGNATURE, HmacKey, KeySource, MAX_REFERENCES,
-    UNVERIFIED_WORK_SHARE, VerifiedReference, VerifyOptions, XPATH, XmlFinding, XmlVerification,
-    verify,
-};
+pub use verify::{BASE64, DSIG_NS, ENVELOPED_SIGNATURE, MAX_REFERENCES, XPATH, verify};
 pub use work::WorkLimitExceeded;

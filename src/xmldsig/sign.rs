@@ -59,12 +59,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
+use super::algorithms::{digest_method_uri, signature_method_uri};
 use super::c14n::{C14nMethod, NodeSet, canonicalize};
 use super::error::{SignError, XmlError};
 use super::tree::{Document, NodeId, ParseLimits};
-use super::verify::{
-    DSIG_NS, ENVELOPED_SIGNATURE, EXC_C14N_NS, digest_method_uri, signature_method_uri,
-};
+use super::verify::{DSIG_NS, ENVELOPED_SIGNATURE, EXC_C14N_NS};
 use crate::crypto::{
     CryptoProvider, EcdsaEncoding, HashAlgorithm, Hasher, PublicKeyInfo, SignatureAlgorithm,
     SigningKey,

@@ -1,0 +1,245 @@
+//! What a verification found: findings, verified references and the overall result.
+
+use core::fmt;
+
+use serde::Serialize;
+
+use super::tree::{Document, NodeId};
+use crate::crypto::{HashAlgorithm, SignatureAlgorithm};
+use crate::pki::{Certificate, Status, ValidationReport};
+
+/// One thing found wrong (or unknowable, or worth knowing) about an XML signature.
+/// [`XmlFinding::status`] says whether it makes the result invalid or indeterminate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum XmlFinding {
+    /// An Id/ID/id value occurs on more than one element: references to it are ambiguous
+    /// (the signature wrapping attack), so the signature is invalid.
+    DuplicateId {
+        /// The value.
+        id: String,
+    },
+    /// A Reference's digest does not match its canonical content.
+    DigestMismatch {
+        /// Position of the Reference in SignedInfo.
+        reference: usize,
+        /// Its URI.
+        uri: String,
+    },
+    /// A Reference's URI selects nothing.
+    ReferenceNotFound {
+        /// Position of the Reference.
+        reference: usize,
+        /// Its URI.
+        uri: String,
+    },
+    /// SignatureValue does not verify over the canonical SignedInfo with the signer's key.
+    SignatureMismatch,
+    /// An algorithm, transform or URI form signflow does not support.
+    Unsupported {
+        /// What it is.
+        what: String,
+    },
+    /// SHA-1, RIPEMD-160 or MD5 is used (digest, HMAC or signature method): weak; refused
+    /// unless allowed ([`super::VerifyOptions::allow_sha1`], [`super::VerifyOptions::allow_md5`]).
+    WeakAlgorithm {
+        /// The algorithm URI.
+        uri: String,
+        /// Whether the options allowed it.
+        allowed: bool,
+    },
+    /// No key: no certificate in KeyInfo and none given.
+    NoKey,
+    /// None of the KeyInfo certificates verified the signature (or could be parsed).
+    NoSignerCertificate,
+    /// The signer's certificate did not validate; its report says why.
+    CertificateNotValid {
+        /// The certificate report's status.
+        status: Status,
+    },
+    /// The key was given by the caller as trusted: no certificate was checked.
+    CallerTrustedKey,
+    /// The key came from the document's KeyInfo (a KeyValue or DEREncodedKeyValue) because
+    /// the caller set [`super::VerifyOptions::trust_key_value`]: no certificate was checked,
+    /// and the key identifies no one by itself.
+    DocumentKeyUsed {
+        /// The key, SubjectPublicKeyInfo DER.
+        spki: Vec<u8>,
+    },
+    /// An HMAC SignatureMethod asks for fewer output bits than the minimum (the truncation
+    /// attack of CVE-2009-0217), or for a length that is no whole number of bytes or exceeds
+    /// the hash's output.
+    HmacOutputLength {
+        /// HMACOutputLength, in bits.
+        bits: usize,
+        /// The smallest length accepted.
+        min: usize,
+    },
+    /// The signer's certificate was used without path validation, because the caller set
+    /// [`super::VerifyOptions::insecure_skip_path_validation`]: it identifies no one.
+    PathNotValidated,
+    /// The HMAC key came from an encrypted key in KeyInfo, opened with one of the caller's
+    /// [`super::VerifyOptions::key_decryption`] keys. Whoever holds that key-decryption key (or
+    /// the sender who encrypted to it) could have made the HMAC.
+    EncryptedHmacKey {
+        /// The EncryptionMethod (or EncapsulationMechanism) URI.
+        algorithm: String,
+    },
+    /// The HMAC key in KeyInfo could not be decrypted with the caller's keys (wrong key, no
+    /// key for it, altered or malformed ciphertext, or an unsupported method): nothing was
+    /// verified.
+    KeyDecryptionFailed {
+        /// Why.
+        reason: String,
+    },
+    /// More than one Signature element: only the first was verified.
+    OtherSignaturesIgnored {
+        /// How many others.
+        count: usize,
+    },
+    /// The verification's work budget ([`super::ParseLimits::max_work`]) ran out while a
+    /// Reference's transforms or canonicalization ran (XPath over hostile input, say): the
+    /// Reference was given up, and with it the verdict (indeterminate).
+    WorkLimitExceeded {
+        /// Position of the Reference in SignedInfo.
+        reference: usize,
+        /// Its URI.
+        uri: String,
+        /// The budget, in units of work.
+        limit: u64,
+    },
+}
+
+impl XmlFinding {
+    /// Invalid, indeterminate, or `None` for findings that only inform.
+    pub fn status(&self) -> Option<Status> {
+        match self {
+            Self::DuplicateId { .. }
+            | Self::DigestMismatch { .. }
+            | Self::ReferenceNotFound { .. }
+            | Self::SignatureMismatch
+            | Self::HmacOutputLength { .. }
+            | Self::NoSignerCertificate => Some(Status::Invalid),
+            Self::WeakAlgorithm { allowed: false, .. } => Some(Status::Invalid),
+            Self::Unsupported { .. }
+            | Self::NoKey
+            | Self::KeyDecryptionFailed { .. }
+            | Self::WorkLimitExceeded { .. } => Some(Status::Indeterminate),
+            Self::CertificateNotValid { status } => Some(*status),
+            Self::WeakAlgorithm { allowed: true, .. }
+            | Self::CallerTrustedKey
+            | Self::DocumentKeyUsed { .. }
+            | Self::PathNotValidated
+            | Self::EncryptedHmacKey { .. }
+            | Self::OtherSignaturesIgnored { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for XmlFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::DuplicateId { id } => write!(f, "the Id {id:?} occurs more than once"),
+            Self::DigestMismatch { reference, uri } => {
+                write!(f, "reference {reference} ({uri:?}): digest does not match")
+            }
+            Self::ReferenceNotFound { reference, uri } => {
+                write!(f, "reference {reference} ({uri:?}) selects nothing")
+            }
+            Self::SignatureMismatch => f.write_str("the signature value does not verify"),
+            Self::Unsupported { what } => write!(f, "unsupported: {what}"),
+            Self::WeakAlgorithm { uri, allowed } => write!(
+                f,
+                "weak algorithm {uri} ({})",
+                if *allowed { "allowed" } else { "refused" }
+            ),
+            Self::NoKey => f.write_str("no key to verify with"),
+            Self::NoSignerCertificate => {
+                f.write_str("no KeyInfo certificate verifies the signature")
+            }
+            Self::CertificateNotValid { status } => {
+                write!(f, "the signer's certificate is {status}")
+            }
+            Self::CallerTrustedKey => f.write_str("the key was trusted by the caller"),
+            Self::PathNotValidated => f.write_str(
+                "the signer's certificate was used without path validation (insecure, on the \
+                 caller's word)",
+            ),
+            Self::DocumentKeyUsed { .. } => {
+                f.write_str("the key was read from the document's KeyInfo (no certificate)")
+            }
+            Self::HmacOutputLength { bits, min } => write!(
+                f,
+                "HMACOutputLength {bits} refused (at least {min} bits, whole bytes, at most the \
+                 hash output)"
+            ),
+            Self::OtherSignaturesIgnored { count } => {
+                write!(f, "{count} other Signature element(s) not verified")
+            }
+            Self::EncryptedHmacKey { algorithm } => write!(
+                f,
+                "the HMAC key was decrypted from KeyInfo ({algorithm}) with the caller's key"
+            ),
+            Self::KeyDecryptionFailed { reason } => {
+                write!(f, "the encrypted HMAC key could not be decrypted: {reason}")
+            }
+            Self::WorkLimitExceeded {
+                reference,
+                uri,
+                limit,
+            } => write!(
+                f,
+                "reference {reference} ({uri:?}): gave up, work limit exceeded (more than \
+                 {limit} units of work; hostile input?)"
+            ),
+        }
+    }
+}
+
+/// A Reference as verified: what it selected and the canonical bytes that were digested.
+#[derive(Clone, Debug)]
+pub struct VerifiedReference {
+    /// Position of the Reference in SignedInfo (References that could not be processed are
+    /// absent from [`XmlVerification::references`], with a finding).
+    pub index: usize,
+    /// The URI as written.
+    pub uri: String,
+    /// The element selected (`None` for the whole document, URI `""`).
+    pub element: Option<NodeId>,
+    /// Digest algorithm.
+    pub digest: HashAlgorithm,
+    /// Whether the digest matched.
+    pub digest_matches: bool,
+    /// The exact bytes that were digested (the signed data, canonicalized).
+    pub canonical: Vec<u8>,
+}
+
+/// The result of verifying an XML signature.
+#[derive(Debug)]
+pub struct XmlVerification<'a> {
+    /// Overall status: the worst of the findings.
+    pub status: Status,
+    /// Everything found.
+    pub findings: Vec<XmlFinding>,
+    /// The signature algorithm.
+    pub signature_algorithm: Option<SignatureAlgorithm>,
+    /// Each Reference in SignedInfo order, with its canonical bytes. Use these, never the
+    /// original document, as the signed data — and only when `status` is
+    /// [`Status::Valid`]: otherwise nothing vouches for them.
+    pub references: Vec<VerifiedReference>,
+    /// The signer's certificate (when the key came from one that verified the signature).
+    pub signer: Option<Certificate>,
+    /// Its path validation report.
+    pub certificate: Option<ValidationReport>,
+    /// The parsed document (element handles in `references` point into it); it borrows from
+    /// the input given to [`verify`](super::verify()).
+    pub document: Document<'a>,
+}
+
+impl XmlVerification<'_> {
+    /// Whether a finding matches `pred`.
+    pub fn has(&self, pred: impl Fn(&XmlFinding) -> bool) -> bool {
+        self.findings.iter().any(pred)
+    }
+}
