@@ -39,7 +39,7 @@
 //! | `sqlite`     | yes     | the flow's store on embedded SQLite                           |
 //! | `postgres`   | no      | the flow's store on PostgreSQL                                |
 //! | `cli`        | no      | the `signflow` binary                                         |
-//! | `extra-algorithms` | no | verification of ML-DSA, SLH-DSA, Ed448, ML-KEM (xenc), RIPEMD-160 and MD5; without it they are refused as unsupported (indeterminate, never valid) |
+//! | `extra-algorithms` | no | verification of ML-DSA, SLH-DSA, Ed448, ML-KEM (xenc), RIPEMD-160 and MD5; without it they are refused as unsupported, never valid (an XML signature: indeterminate; a certificate signed with one: invalid) |
 //!
 //! With exactly one backend enabled, [`crypto::CryptoProvider::get_default`] returns it; with
 //! both, install one with [`crypto::CryptoProvider::install_default`].

@@ -190,15 +190,16 @@ pub(super) fn check_signature(
         findings.push(XmlFinding::PathNotValidated);
         return Ok((Some(signer), None));
     }
-    let mut pool: Vec<Certificate> = intermediates.to_vec();
-    pool.extend(
-        candidates
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != pos)
-            .map(|(_, c)| c.clone()),
-    );
-    let validator = Validator::new(provider, trust, pool, crls.to_vec());
+    // The caller's intermediates and CRLs stay borrowed; the document's other certificates
+    // are added beside them.
+    let carried: Vec<Certificate> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != pos)
+        .map(|(_, c)| c.clone())
+        .collect();
+    let validator = Validator::borrowed(provider, trust, intermediates, crls)
+        .with_message_material(carried, Vec::new());
     let report = validator.validate(&signer, &options.validation);
     if report.status != Status::Valid {
         findings.push(XmlFinding::CertificateNotValid {
