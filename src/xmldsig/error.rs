@@ -78,23 +78,24 @@ pub enum SignError {
     Crypto(#[from] crate::crypto::CryptoError),
 }
 
+impl From<std::io::Error> for SignError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Xml(XmlError::Io(e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::XmlError;
 
     #[test]
     fn format_errors_are_told_from_output_failures() {
-        let doc = crate::xmldsig::Document::parse(b"<a><b></a>");
-        let malformed = doc.err().expect("malformed XML is refused");
+        let Err(malformed) = crate::xmldsig::Document::parse(b"<a><b></a>") else {
+            panic!("malformed XML is refused");
+        };
         assert!(malformed.is_format_error(), "{malformed}");
         assert!(XmlError::Doctype.is_format_error());
         let io = XmlError::Io(std::io::Error::other("closed"));
         assert!(!io.is_format_error());
-    }
-}
-
-impl From<std::io::Error> for SignError {
-    fn from(e: std::io::Error) -> Self {
-        Self::Xml(XmlError::Io(e))
     }
 }
