@@ -73,16 +73,22 @@ fn setup() -> (TrustStore, Vec<Certificate>, Vec<Crl>) {
     (trust, inter, crls)
 }
 
-#[test]
-fn verify_path_allocations_stay_within_budget() {
-    let provider = CryptoProvider::all_compiled()[0];
-    let (trust, inter, crls) = setup();
+/// The test PKI's ECDSA P-256 signer: its key and certificate.
+fn signer(provider: &CryptoProvider) -> (Box<dyn signflow::crypto::SigningKey>, Vec<Certificate>) {
     let key = provider
         .load_private_key_pem(
             &String::from_utf8(common::read("pki/leaf-ecdsa-p256.key.pem")).unwrap(),
         )
         .unwrap();
     let cert = Certificate::all_from_pem_or_der(&common::read("pki/leaf-ecdsa-p256.pem")).unwrap();
+    (key, cert)
+}
+
+#[test]
+fn verify_path_allocations_stay_within_budget() {
+    let provider = CryptoProvider::all_compiled()[0];
+    let (trust, inter, crls) = setup();
+    let (key, cert) = signer(provider);
     let at = UnixTime::from_utc(2027, 1, 1, 0, 0, 0);
     let signer = Signer::new(provider, &cert[0], &inter, SignOptions::at(at));
     let options = VerifyOptions::at(at);
@@ -150,12 +156,7 @@ fn verification_allocations_do_not_grow_with_the_trust_context() {
     use signflow::pki::TrustContext;
     let provider = CryptoProvider::all_compiled()[0];
     let (trust, inter, crls) = setup();
-    let key = provider
-        .load_private_key_pem(
-            &String::from_utf8(common::read("pki/leaf-ecdsa-p256.key.pem")).unwrap(),
-        )
-        .unwrap();
-    let cert = Certificate::all_from_pem_or_der(&common::read("pki/leaf-ecdsa-p256.pem")).unwrap();
+    let (key, cert) = signer(provider);
     let at = UnixTime::from_utc(2027, 1, 1, 0, 0, 0);
     let content = b"Act of acceptance".to_vec();
     let mut r: &[u8] = &content;

@@ -177,20 +177,13 @@ pub(super) fn reference(
                     .map(|(id, _)| id)
                     .filter(|&id| doc.expanded_name(id) == Some((Some(DSIG_NS), "Signature"))),
             );
-        } else if alg == XPATH && !seen_c14n {
-            match xpath_transform(doc, t, doc, true, work) {
-                Ok(m) => match &mut members {
-                    Some(all) => all.intersect(&m),
-                    None => members = Some(m),
-                },
-                Err(XPathError::Unsupported(what)) => {
-                    findings.push(XmlFinding::Unsupported { what });
-                    return Ok(None);
-                }
-                Err(XPathError::Work(w)) => return Err(Refused::Work(w)),
-            }
-        } else if alg == super::XPATH_FILTER2 && !seen_c14n {
-            match super::filter2::evaluate(doc, t, work) {
+        } else if (alg == XPATH || alg == super::XPATH_FILTER2) && !seen_c14n {
+            let selected = if alg == XPATH {
+                xpath_transform(doc, t, doc, true, work)
+            } else {
+                super::filter2::evaluate(doc, t, work)
+            };
+            match selected {
                 Ok(m) => match &mut members {
                     Some(all) => all.intersect(&m),
                     None => members = Some(m),
