@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use signflow::SigningIdentity;
 use signflow::crypto::CryptoProvider;
 use signflow::flow::model::{DocumentKind, Organisation, Role};
 use signflow::flow::{
@@ -154,15 +155,14 @@ async fn drafts(location: &Location, n: u64) -> Vec<(String, Vec<u8>)> {
     let key = provider()
         .load_private_key_pem(std::str::from_utf8(&testdata("pki/leaf-russian.key.pem")).unwrap())
         .unwrap();
-    let certificate = cert("pki/leaf-russian.pem");
-    let chain = [cert("pki/intermediate-ca.pem")];
-    let signer = FlowSigner {
-        provider: provider(),
-        key: &*key,
-        certificate: &certificate,
-        chain: &chain,
-        at: at(),
-    };
+    let identity = SigningIdentity::new(
+        key,
+        cert("pki/leaf-russian.pem"),
+        vec![cert("pki/intermediate-ca.pem")],
+    )
+    .unwrap()
+    .with_provider(provider());
+    let signer = FlowSigner::new(&identity, at());
     let mut out = Vec::new();
     for i in 0..n {
         let mut content = vec![b'x'; 1024];

@@ -8,7 +8,8 @@
 //! cargo run --example document_flow
 //! ```
 
-use signflow::crypto::{CryptoProvider, SigningKey};
+use signflow::SigningIdentity;
+use signflow::crypto::CryptoProvider;
 use signflow::flow::model::{Authentication, DocumentKind, Organisation, Role};
 use signflow::flow::{
     CommandKind, Flow, FlowSigner, NewDocument, NewMember, SignatureCheck, SqliteStore, Step,
@@ -22,28 +23,24 @@ fn read(rel: &str) -> std::io::Result<Vec<u8>> {
 }
 
 /// A member's key and certificate, by file stem under testdata/.
-struct Party(Box<dyn SigningKey>, Certificate);
+struct Party(SigningIdentity);
 
 impl Party {
-    fn load(provider: &CryptoProvider, stem: &str) -> Result<Self, Error> {
+    fn load(
+        provider: &'static CryptoProvider,
+        stem: &str,
+        chain: &[Certificate],
+    ) -> Result<Self, Error> {
         let key = provider
             .load_private_key_pem(&String::from_utf8(read(&format!("{stem}.key.pem"))?)?)?;
         let cert = Certificate::all_from_pem_or_der(&read(&format!("{stem}.pem"))?)?.remove(0);
-        Ok(Self(key, cert))
+        Ok(Self(
+            SigningIdentity::new(key, cert, chain.to_vec())?.with_provider(provider),
+        ))
     }
 
-    fn signer<'a>(
-        &'a self,
-        provider: &'a CryptoProvider,
-        chain: &'a [Certificate],
-    ) -> FlowSigner<'a> {
-        FlowSigner {
-            provider,
-            key: &*self.0,
-            certificate: &self.1,
-            chain,
-            at: UnixTime::now(),
-        }
+    fn signer(&self) -> FlowSigner<'_> {
+        FlowSigner::new(&self.0, UnixTime::now())
     }
 }
 
@@ -61,10 +58,10 @@ async fn main() -> Result<(), Error> {
         .build();
     let check = SignatureCheck::verify(context);
     let flow = Flow::new(SqliteStore::open(":memory:").await?, check);
-    let boss = Party::load(provider, "flow/director-romashka")?;
-    let kuznetsova = Party::load(provider, "flow/director-vasilek")?;
-    let ivanov = Party::load(provider, "pki/leaf-russian")?;
-    let petrova = Party::load(provider, "flow/counterparty")?;
+    let boss = Party::load(provider, "flow/director-romashka", &chain)?;
+    let kuznetsova = Party::load(provider, "flow/director-vasilek", &chain)?;
+    let ivanov = Party::load(provider, "pki/leaf-russian", &chain)?;
+    let petrova = Party::load(provider, "flow/counterparty", &chain)?;
 
     // Each organisation is registered by its director, who signs the registration notice.
     for (inn, ogrn, name, director, party) in [
@@ -92,7 +89,7 @@ async fn main() -> Result<(), Error> {
         let notice = flow
             .notice(director, &Step::RegisterOrganisation(&org))
             .await?;
-        let proof = party.signer(provider, &chain).prove(&notice)?;
+        let proof = party.signer().prove(&notice)?;
         flow.register_organisation(director, org, &proof).await?;
     }
     // The directors add their signers, bound to their certificates.
@@ -104,15 +101,13 @@ async fn main() -> Result<(), Error> {
             user: user.into(),
             role: Role::Signer,
             until: None,
-            certificate: Some(member.1.clone()),
+            certificate: Some(member.0.certificate().clone()),
         };
         let step = Step::AddMember {
             organisation: inn,
             member: &m,
         };
-        let proof = by
-            .signer(provider, &chain)
-            .prove(&flow.notice(admin, &step).await?)?;
+        let proof = by.signer().prove(&flow.notice(admin, &step).await?)?;
         flow.add_member(admin, inn, &m, &proof).await?;
     }
 
@@ -127,26 +122,26 @@ async fn main() -> Result<(), Error> {
         media_type: "text/plain".into(),
     };
     let notice = flow.notice("boss", &Step::Create(&new)).await?;
-    let proof = boss.signer(provider, &chain).prove(&notice)?;
+    let proof = boss.signer().prove(&notice)?;
     let doc = flow.create("boss", new, &proof).await?;
     let id = doc.id.clone();
     println!("created {id}: {}", doc.status);
 
     // The signing steps are proven by their document signatures.
     let content = flow.to_be_signed(&doc, CommandKind::Send).await?;
-    let sig = ivanov.signer(provider, &chain).sign(&content)?;
+    let sig = ivanov.signer().sign(&content)?;
     let doc = flow.send(&id, "ivanov", &sig).await?;
     println!("sent: {}", doc.status);
 
     let receipt = flow.to_be_signed(&doc, CommandKind::Accept).await?;
-    let sig = petrova.signer(provider, &chain).sign(&receipt)?;
+    let sig = petrova.signer().sign(&receipt)?;
     let doc = flow.accept(&id, "petrova", &sig).await?;
     println!("accepted: {}", doc.status);
 
     let sent = flow
         .blob(&doc.step("sent", 1).ok_or("not sent")?.signature)
         .await?;
-    let sig = petrova.signer(provider, &chain).cosign(&sent, &content)?;
+    let sig = petrova.signer().cosign(&sent, &content)?;
     let doc = flow.sign(&id, "petrova", &sig).await?;
     println!("signed: {}", doc.status);
 

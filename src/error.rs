@@ -10,6 +10,7 @@
 //! | `pki` | [`crate::pki::PkiError`], [`crate::pki::pkcs12::Pkcs12Error`], [`crate::pki::TimeParseError`] |
 //! | `cms` | [`crate::cms::CmsError`] |
 //! | `xmldsig` | [`crate::xmldsig::XmlError`], [`crate::xmldsig::SignError`], [`crate::xmldsig::KeyDecryptionError`], [`crate::xmldsig::RelationshipError`] |
+//! | `signing` | [`crate::signing::IdentityError`] |
 //! | `requisites` | [`crate::requisites::RequisiteError`] |
 //! | `batch` | [`crate::batch::DiscoverError`] |
 //! | `flow` | [`crate::flow::FlowError`], [`crate::flow::StoreError`], [`crate::flow::notice::NoticeError`], [`crate::flow::BindingError`], [`crate::flow::NoticeMismatch`] |
@@ -33,6 +34,9 @@ pub enum Error {
     /// A CMS signature could not be read, made or checked.
     #[error(transparent)]
     Cms(#[from] crate::cms::CmsError),
+    /// A signing identity could not be made (key and certificate do not match, PKCS#12).
+    #[error(transparent)]
+    Identity(#[from] crate::signing::IdentityError),
     /// A Russian requisite is not valid.
     #[error(transparent)]
     Requisite(#[from] crate::requisites::RequisiteError),

@@ -47,6 +47,11 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(not(any(feature = "aws-lc-rs", feature = "rustcrypto")))]
+compile_error!(
+    "signflow needs a crypto backend: enable the `aws-lc-rs` or the `rustcrypto` feature"
+);
+
 pub mod batch;
 pub mod cms;
 pub mod crypto;
@@ -58,6 +63,8 @@ pub mod pem;
 pub mod pki;
 pub mod prelude;
 pub mod requisites;
+pub mod signing;
 pub mod xmldsig;
 
 pub use error::Error;
+pub use signing::SigningIdentity;

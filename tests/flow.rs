@@ -17,11 +17,13 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use signflow::SigningIdentity;
 use signflow::cms::{SignedData, Verifier, VerifyOptions};
 use signflow::crypto::{CryptoProvider, SigningKey};
 use signflow::flow::journal::BreakKind;
 use signflow::flow::model::{
-    Authentication, DocumentFilter, DocumentKind, MemberIdentity, Organisation, Right, Role, Status,
+    Authentication, DocumentFilter, DocumentKind, DocumentStatus, MemberIdentity, Organisation,
+    Right, Role,
 };
 use signflow::flow::store::{AppendRequest, StoreError};
 use signflow::flow::{
@@ -67,28 +69,28 @@ fn trust_context() -> TrustContext {
 
 /// A key with its certificate.
 struct Party {
-    key: Box<dyn SigningKey>,
+    identity: SigningIdentity,
     cert: Certificate,
-    chain: Vec<Certificate>,
 }
 
 impl Party {
     fn load(stem: &str) -> Self {
+        let certificate = cert(&format!("{stem}.pem"));
+        let identity = SigningIdentity::new(
+            key(&format!("{stem}.key.pem")),
+            certificate.clone(),
+            vec![cert("pki/intermediate-ca.pem")],
+        )
+        .unwrap()
+        .with_provider(provider());
         Self {
-            key: key(&format!("{stem}.key.pem")),
-            cert: cert(&format!("{stem}.pem")),
-            chain: vec![cert("pki/intermediate-ca.pem")],
+            identity,
+            cert: certificate,
         }
     }
 
     fn signer(&self) -> FlowSigner<'_> {
-        FlowSigner {
-            provider: provider(),
-            key: &*self.key,
-            certificate: &self.cert,
-            chain: &self.chain,
-            at: at(),
-        }
+        FlowSigner::new(&self.identity, at())
     }
 }
 
@@ -583,13 +585,13 @@ async fn happy_path(db: Db) {
     assert_eq!(sender.members["boss"].role, Role::Administrator);
     let content = b"Supply contract: 100 t of grain at 15 000 RUB/t.";
     let doc = create(&flow, content).await;
-    assert_eq!(doc.status, Status::Draft);
+    assert_eq!(doc.status, DocumentStatus::Draft);
     assert_eq!(doc.current().number, 1);
     assert_eq!(doc.current().size, content.len() as u64);
     assert_eq!(doc.current().sha256, hex::encode(sha2_256(content)));
 
     let doc = send(&flow, &doc.id, "ivanov", &p.ivanov).await.unwrap();
-    assert_eq!(doc.status, Status::Sent);
+    assert_eq!(doc.status, DocumentStatus::Sent);
     let sent = doc.step("sent", 1).unwrap();
     assert!(sent.signer.verified);
     assert!(
@@ -599,7 +601,7 @@ async fn happy_path(db: Db) {
     );
 
     let doc = accept(&flow, &doc.id, "petrova", &p.petrova).await.unwrap();
-    assert_eq!(doc.status, Status::Accepted);
+    assert_eq!(doc.status, DocumentStatus::Accepted);
     let receipt = flow
         .blob(doc.step("accepted", 1).unwrap().receipt.as_ref().unwrap())
         .await
@@ -608,7 +610,7 @@ async fn happy_path(db: Db) {
     assert!(receipt.contains(&doc.id) && receipt.contains(&doc.current().sha256));
 
     let doc = cosign(&flow, &doc.id, "petrova", &p.petrova).await.unwrap();
-    assert_eq!(doc.status, Status::Archived);
+    assert_eq!(doc.status, DocumentStatus::Archived);
     // The state replays from the store to the same thing.
     assert_eq!(flow.document(&doc.id).await.unwrap(), doc);
     assert_eq!(
@@ -635,7 +637,7 @@ async fn happy_path(db: Db) {
     let mine = flow
         .list(&DocumentFilter {
             organisation: Some(RECIPIENT.into()),
-            status: Some(Status::Archived),
+            status: Some(DocumentStatus::Archived),
             ..Default::default()
         })
         .await
@@ -645,7 +647,7 @@ async fn happy_path(db: Db) {
     assert_eq!(mine[0].version, 1);
     let none = flow
         .list(&DocumentFilter {
-            status: Some(Status::Draft),
+            status: Some(DocumentStatus::Draft),
             ..Default::default()
         })
         .await
@@ -694,13 +696,13 @@ async fn return_and_revise(db: Db) {
     let doc = give_back(&flow, &id, "petrova", "the price is wrong")
         .await
         .unwrap();
-    assert_eq!(doc.status, Status::Returned);
+    assert_eq!(doc.status, DocumentStatus::Returned);
     assert_eq!(doc.comment.as_deref(), Some("the price is wrong"));
 
     let doc = revise(&flow, &id, "clerk", b"Act no. 5, price 900")
         .await
         .unwrap();
-    assert_eq!(doc.status, Status::Draft);
+    assert_eq!(doc.status, DocumentStatus::Draft);
     assert_eq!(doc.current().number, 2);
     assert_ne!(doc.current().sha256, doc.versions[0].sha256);
 
@@ -732,7 +734,7 @@ async fn return_and_revise(db: Db) {
     send(&flow, &id, "ivanov", &p.ivanov).await.unwrap();
     accept(&flow, &id, "petrova", &p.petrova).await.unwrap();
     let doc = cosign(&flow, &id, "petrova", &p.petrova).await.unwrap();
-    assert_eq!(doc.status, Status::Archived);
+    assert_eq!(doc.status, DocumentStatus::Archived);
     assert!(doc.step("signed", 3).is_some());
     assert!(doc.step("sent", 1).is_some() && doc.step("sent", 3).is_some());
     assert_eq!(
@@ -757,13 +759,13 @@ async fn return_and_revise(db: Db) {
     let doc = reject(&flow, &doc.id, "petrova", "we never ordered this")
         .await
         .unwrap();
-    assert_eq!(doc.status, Status::Rejected);
+    assert_eq!(doc.status, DocumentStatus::Rejected);
 
     // Withdrawal before acceptance is terminal too.
     let doc = create(&flow, b"Draft contract").await;
     send(&flow, &doc.id, "ivanov", &p.ivanov).await.unwrap();
     let doc = withdraw(&flow, &doc.id, "ivanov").await.unwrap();
-    assert_eq!(doc.status, Status::Withdrawn);
+    assert_eq!(doc.status, DocumentStatus::Withdrawn);
     let audit = flow.audit().await.unwrap();
     assert!(audit.is_intact(), "{audit:?}");
     // Each notice and its signature is a blob, and `openssl cms -verify`-able (tests/cli_flow.rs).
@@ -771,18 +773,18 @@ async fn return_and_revise(db: Db) {
 }
 
 /// Brings a new document to `status` through allowed commands.
-async fn document_in(flow: &Flow<AnyStore>, p: &Parties, status: Status) -> String {
+async fn document_in(flow: &Flow<AnyStore>, p: &Parties, status: DocumentStatus) -> String {
     let id = create(flow, format!("content for {status}").as_bytes())
         .await
         .id;
     let steps: &[&str] = match status {
-        Status::Draft => &[],
-        Status::Sent => &["send"],
-        Status::Accepted => &["send", "accept"],
-        Status::Signed | Status::Archived => &["send", "accept", "sign"],
-        Status::Returned => &["send", "return"],
-        Status::Rejected => &["send", "reject"],
-        Status::Withdrawn => &["withdraw"],
+        DocumentStatus::Draft => &[],
+        DocumentStatus::Sent => &["send"],
+        DocumentStatus::Accepted => &["send", "accept"],
+        DocumentStatus::Signed | DocumentStatus::Archived => &["send", "accept", "sign"],
+        DocumentStatus::Returned => &["send", "return"],
+        DocumentStatus::Rejected => &["send", "reject"],
+        DocumentStatus::Withdrawn => &["withdraw"],
     };
     for step in steps {
         let r = match *step {
@@ -812,8 +814,8 @@ async fn transitions_refused(db: Db) {
         CommandKind::Withdraw,
     ];
     let mut refused = 0;
-    for status in Status::ALL {
-        if status == Status::Signed {
+    for status in DocumentStatus::ALL {
+        if status == DocumentStatus::Signed {
             continue; // never at rest: archived follows in the same append
         }
         let id = document_in(&flow, &p, status).await;
@@ -864,7 +866,7 @@ async fn transitions_refused(db: Db) {
     // returned: revise, restore).
     assert_eq!(refused, 7 * 8 - 13);
     // The message names the state and the command.
-    let id = document_in(&flow, &p, Status::Archived).await;
+    let id = document_in(&flow, &p, DocumentStatus::Archived).await;
     let msg = withdraw(&flow, &id, "ivanov")
         .await
         .unwrap_err()
@@ -999,7 +1001,10 @@ async fn rights_refused(db: Db) {
         matches!(refusal(r), Refusal::MissingRight { .. }),
         "the clerk's grant should have lapsed"
     );
-    assert_eq!(flow.document(&c).await.unwrap().status, Status::Draft);
+    assert_eq!(
+        flow.document(&c).await.unwrap().status,
+        DocumentStatus::Draft
+    );
     // Removing a member ends every right at once.
     let step = Step::RemoveMember {
         organisation: SENDER,
@@ -1078,7 +1083,10 @@ async fn signatures_refused(db: Db) {
             history.last().unwrap().event().unwrap().name(),
             "signing_refused"
         );
-        assert_eq!(flow.document(&id).await.unwrap().status, Status::Draft);
+        assert_eq!(
+            flow.document(&id).await.unwrap().status,
+            DocumentStatus::Draft
+        );
     }
     send(&flow, &id, "ivanov", &p.ivanov).await.unwrap();
     // Accepting with a signature over the content instead of the receipt.
@@ -1095,7 +1103,7 @@ async fn signatures_refused(db: Db) {
         "{r}"
     );
     let doc = cosign(&flow, &id, "petrova", &p.petrova).await.unwrap();
-    assert_eq!(doc.status, Status::Archived);
+    assert_eq!(doc.status, DocumentStatus::Archived);
     let audit = flow.audit().await.unwrap();
     assert!(audit.is_intact(), "{audit:?}");
     assert_eq!(audit.attempts, cases.len() as u64 + 2, "{audit:?}");
@@ -1157,12 +1165,12 @@ async fn concurrent_writers(db: Db) {
     for t in tasks {
         match t.await.unwrap() {
             Ok(d) => {
-                assert_eq!(d.status, Status::Withdrawn);
+                assert_eq!(d.status, DocumentStatus::Withdrawn);
                 won += 1;
             }
             Err(e) if e.is_conflict() => {}
             Err(FlowError::Refused(Refusal::Transition {
-                status: Status::Withdrawn,
+                status: DocumentStatus::Withdrawn,
                 ..
             })) => {}
             Err(e) => panic!("{e}"),
@@ -1333,10 +1341,14 @@ async fn blobs_checked_on_every_read(db: Db) {
     let (flow, journal) = busy_store(&db).await;
     let store = flow.store();
     let docs = flow.list(&DocumentFilter::default()).await.unwrap();
-    let draft = &docs.iter().find(|d| d.status == Status::Draft).unwrap().id;
+    let draft = &docs
+        .iter()
+        .find(|d| d.status == DocumentStatus::Draft)
+        .unwrap()
+        .id;
     let archived = &docs
         .iter()
-        .find(|d| d.status == Status::Archived)
+        .find(|d| d.status == DocumentStatus::Archived)
         .unwrap()
         .id;
     let stream = |id: &str| format!("doc:{id}");
@@ -1456,13 +1468,13 @@ async fn listings_are_projections(db: Db) {
     let docs = flow.list(&DocumentFilter::default()).await.unwrap();
     let archived = docs
         .iter()
-        .find(|d| d.status == Status::Archived)
+        .find(|d| d.status == DocumentStatus::Archived)
         .unwrap()
         .id
         .clone();
     let draft = docs
         .iter()
-        .find(|d| d.status == Status::Draft)
+        .find(|d| d.status == DocumentStatus::Draft)
         .unwrap()
         .id
         .clone();
@@ -1668,7 +1680,7 @@ async fn steps_proven_by_their_members(db: Db) {
         .await;
     assert!(matches!(&r, Err(e) if e.is_conflict()), "{r:?}");
     let doc = give_back(&flow, &id, "petrova", "fix").await.unwrap();
-    assert_eq!(doc.status, Status::Returned);
+    assert_eq!(doc.status, DocumentStatus::Returned);
 
     // Administration: by an administrator of that organisation, with their own key.
     let org_seq = |inn: &'static str| {
@@ -2349,7 +2361,7 @@ async fn migrated_from_schema_1(db: Db) {
     send(&flow, "old-1", "ivanov", &p.ivanov).await.unwrap();
     accept(&flow, "old-1", "petrova", &p.petrova).await.unwrap();
     let doc = cosign(&flow, "old-1", "petrova", &p.petrova).await.unwrap();
-    assert_eq!(doc.status, Status::Archived);
+    assert_eq!(doc.status, DocumentStatus::Archived);
     let audit = flow.audit().await.unwrap();
     assert!(audit.is_intact(), "{audit:?}");
     assert_eq!(audit.unsigned, 6);

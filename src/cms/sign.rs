@@ -84,16 +84,28 @@ pub struct SignOptions {
     pub content_type: ObjectIdentifier,
 }
 
-impl SignOptions {
-    /// CAdES-BES defaults with `signing_time` as the signing-time attribute.
-    pub fn at(signing_time: UnixTime) -> Self {
+impl Default for SignOptions {
+    /// CAdES-BES (signing-certificate-v2, the key's default algorithm, certificates embedded,
+    /// issuerAndSerialNumber, id-data) without a signing-time attribute; [`SignOptions::at`]
+    /// adds one.
+    fn default() -> Self {
         Self {
             algorithm: None,
-            signing_time: Some(signing_time),
+            signing_time: None,
             signing_certificate_v2: true,
             signer_identifier: SignerIdentifierKind::IssuerAndSerialNumber,
             include_certificates: true,
             content_type: oid::ID_DATA,
+        }
+    }
+}
+
+impl SignOptions {
+    /// CAdES-BES defaults with `signing_time` as the signing-time attribute.
+    pub fn at(signing_time: UnixTime) -> Self {
+        Self {
+            signing_time: Some(signing_time),
+            ..Self::default()
         }
     }
 }

@@ -303,6 +303,26 @@ impl CryptoProvider {
         None
     }
 
+    /// The provider to use when the caller names none: the installed one
+    /// ([`CryptoProvider::install_default`]), else the compiled-in backend — AWS-LC when both
+    /// are compiled in. Every API that takes an optional provider resolves it here, so a
+    /// service installs one at startup (or lets the build decide) and passes none afterwards.
+    ///
+    /// ```
+    /// use signflow::crypto::CryptoProvider;
+    /// let provider = CryptoProvider::current();
+    /// assert!(CryptoProvider::all_compiled().iter().any(|p| p.name == provider.name));
+    /// ```
+    pub fn current() -> &'static CryptoProvider {
+        if let Some(p) = Self::get_default() {
+            return p;
+        }
+        #[cfg(feature = "aws-lc-rs")]
+        return &aws_lc::DEFAULT_PROVIDER;
+        #[cfg(all(feature = "rustcrypto", not(feature = "aws-lc-rs")))]
+        return &rustcrypto::DEFAULT_PROVIDER;
+    }
+
     /// Every backend compiled into this build, for tests and benchmarks that cover them all.
     #[allow(clippy::vec_init_then_push)] // each push is behind its own feature
     pub fn all_compiled() -> Vec<&'static CryptoProvider> {

@@ -34,7 +34,7 @@ pub enum DocumentKind {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub enum DocumentStatus {
     /// Being prepared by the sender; versions may be added.
     Draft,
     /// The sender signed the current version and sent it.
@@ -53,7 +53,7 @@ pub enum Status {
     Withdrawn,
 }
 
-impl Status {
+impl DocumentStatus {
     /// Whether no command can move the document any more.
     pub fn is_terminal(self) -> bool {
         matches!(self, Self::Archived | Self::Rejected | Self::Withdrawn)
@@ -74,7 +74,7 @@ impl Status {
     }
 
     /// Every status, in the order of the happy path first.
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [DocumentStatus; 8] = [
         Self::Draft,
         Self::Sent,
         Self::Accepted,
@@ -130,10 +130,10 @@ macro_rules! names {
     };
 }
 
-names!(Status, "status", "draft, sent, accepted, signed, archived, returned, rejected, withdrawn", {
-    "draft" => Status::Draft, "sent" => Status::Sent, "accepted" => Status::Accepted,
-    "signed" => Status::Signed, "archived" => Status::Archived, "returned" => Status::Returned,
-    "rejected" => Status::Rejected, "withdrawn" => Status::Withdrawn,
+names!(DocumentStatus, "status", "draft, sent, accepted, signed, archived, returned, rejected, withdrawn", {
+    "draft" => DocumentStatus::Draft, "sent" => DocumentStatus::Sent, "accepted" => DocumentStatus::Accepted,
+    "signed" => DocumentStatus::Signed, "archived" => DocumentStatus::Archived, "returned" => DocumentStatus::Returned,
+    "rejected" => DocumentStatus::Rejected, "withdrawn" => DocumentStatus::Withdrawn,
 });
 names!(DocumentKind, "document kind", "contract, act, invoice, other", {
     "contract" => DocumentKind::Contract, "act" => DocumentKind::Act,
@@ -393,7 +393,7 @@ pub struct DocumentSummary {
     /// The receiving organisation's INN.
     pub recipient: String,
     /// Current status.
-    pub status: Status,
+    pub status: DocumentStatus,
     /// Current version number.
     pub version: u32,
     /// When it was created.
@@ -408,7 +408,7 @@ pub struct DocumentFilter {
     /// Documents this organisation (INN) sends or receives.
     pub organisation: Option<String>,
     /// Documents in this status.
-    pub status: Option<Status>,
+    pub status: Option<DocumentStatus>,
     /// Documents of this kind.
     pub kind: Option<DocumentKind>,
     /// Documents that changed at or after this time.

@@ -50,7 +50,7 @@ type Clock = Arc<dyn Fn() -> UnixTime + Send + Sync>;
 /// # #[cfg(feature = "sqlite")]
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// use signflow::flow::{Flow, NewDocument, NewMember, Proof, SignatureCheck, SqliteStore, Step};
-/// use signflow::flow::model::{DocumentKind, Organisation, Role, Status};
+/// use signflow::flow::model::{DocumentKind, DocumentStatus, Organisation, Role};
 ///
 /// // A service that authenticates its users itself says so, under its name; the journal
 /// // records it and the audit reports it. (Without this, every step must be signed.)
@@ -69,7 +69,7 @@ type Clock = Arc<dyn Fn() -> UnixTime + Send + Sync>;
 ///     kind: DocumentKind::Contract, title: "Supply contract".into(),
 ///     content: b"...".to_vec(), media_type: "text/plain".into(),
 /// }, &Proof::Service).await?;
-/// assert_eq!(doc.status, Status::Draft);
+/// assert_eq!(doc.status, DocumentStatus::Draft);
 /// // An operator may edit but not send:
 /// let err = flow.withdraw(&doc.id, "clerk", &Proof::Service).await.unwrap_err();
 /// assert!(err.to_string().contains("Send"));

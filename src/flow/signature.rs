@@ -16,8 +16,8 @@
 //! (a registration instead needs the director's certificate to carry the organisation's INN
 //! and OGRN).
 
-use crate::cms::{Content, SignOptions, SignedData, Signer, Verifier, VerifyOptions};
-use crate::crypto::{CryptoProvider, SigningKey};
+use crate::SigningIdentity;
+use crate::cms::{SignOptions, SignedData, Verifier, VerifyOptions};
 use crate::pki::russian::RussianAttributes;
 use crate::pki::{Certificate, Status, TrustContext, UnixTime};
 use crate::requisites::{Inn, Ogrn};
@@ -340,52 +340,52 @@ pub(super) fn select<'s>(
     }
 }
 
-/// The signing side's helper: a key, its certificate and chain, producing the detached CMS
-/// signatures the flow's steps take.
+/// The signing side's helper: a [`SigningIdentity`] and a signing time, producing the
+/// detached CMS signatures the flow's steps take.
 ///
 /// ```no_run
 /// # async fn f(flow: &signflow::flow::Flow<signflow::flow::SqliteStore>, id: &str,
-/// #            signer: &signflow::flow::FlowSigner<'_>) -> Result<(), Box<dyn std::error::Error>> {
+/// #            identity: &signflow::SigningIdentity, at: signflow::pki::UnixTime)
+/// #            -> Result<(), Box<dyn std::error::Error>> {
+/// use signflow::flow::FlowSigner;
+/// let signer = FlowSigner::new(identity, at);
 /// let doc = flow.document(id).await?;
 /// let content = flow.content(&doc, doc.current().number).await?;
 /// let signature = signer.sign(&content)?;
 /// flow.send(id, "ivanov", &signature).await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct FlowSigner<'a> {
-    /// The crypto backend.
-    pub provider: &'a CryptoProvider,
-    /// The private key.
-    pub key: &'a dyn SigningKey,
-    /// Its certificate.
-    pub certificate: &'a Certificate,
-    /// The chain above it (issuer first).
-    pub chain: &'a [Certificate],
-    /// The signing-time attribute to put in.
-    pub at: UnixTime,
+    identity: &'a SigningIdentity,
+    at: UnixTime,
 }
 
-impl FlowSigner<'_> {
-    fn signer(&self) -> Signer<'_> {
-        Signer::new(
-            self.provider,
-            self.certificate,
-            self.chain,
-            SignOptions::at(self.at),
-        )
+impl<'a> FlowSigner<'a> {
+    /// Signs as `identity`, with `at` as every signature's signing-time attribute.
+    pub fn new(identity: &'a SigningIdentity, at: UnixTime) -> Self {
+        Self { identity, at }
+    }
+
+    /// The identity it signs as.
+    pub fn identity(&self) -> &'a SigningIdentity {
+        self.identity
+    }
+
+    /// The signing time it puts in.
+    pub fn at(&self) -> UnixTime {
+        self.at
     }
 
     /// A detached CAdES-BES signature over `content` (for send, and for accept over the
     /// [`receipt`]).
     ///
     /// # Errors
-    /// As [`Signer::sign`].
+    /// As [`SigningIdentity::sign_cms_detached`].
     pub fn sign(&self, content: &[u8]) -> Result<Vec<u8>, crate::cms::CmsError> {
-        let mut reader = content;
         Ok(self
-            .signer()
-            .sign(self.key, Content::Detached(&mut reader))?
+            .identity
+            .sign_cms_detached(content, &SignOptions::at(self.at))?
             .into_der())
     }
 
@@ -393,7 +393,7 @@ impl FlowSigner<'_> {
     /// carries no document signature of its own.
     ///
     /// # Errors
-    /// As [`Signer::sign`].
+    /// As [`SigningIdentity::sign_cms_detached`].
     pub fn prove(&self, notice: &Notice) -> Result<Proof, crate::cms::CmsError> {
         let notice = notice.to_bytes();
         let signature = self.sign(&notice)?;
@@ -403,13 +403,12 @@ impl FlowSigner<'_> {
     /// Adds this signer to the detached CMS `existing` over `content` (for sign).
     ///
     /// # Errors
-    /// As [`Signer::cosign`].
+    /// As [`SigningIdentity::cosign_cms`].
     pub fn cosign(&self, existing: &[u8], content: &[u8]) -> Result<Vec<u8>, crate::cms::CmsError> {
         let sd = SignedData::from_ber(existing)?;
-        let mut reader = content;
         Ok(self
-            .signer()
-            .cosign(self.key, &sd, Some(&mut reader))?
+            .identity
+            .cosign_cms(&sd, Some(content), &SignOptions::at(self.at))?
             .into_der())
     }
 }

@@ -143,10 +143,7 @@ impl TrustContextBuilder {
 
     /// The context.
     pub fn build(self) -> TrustContext {
-        let provider = self
-            .provider
-            .or_else(CryptoProvider::get_default)
-            .unwrap_or_else(|| CryptoProvider::all_compiled()[0]);
+        let provider = self.provider.unwrap_or_else(CryptoProvider::current);
         TrustContext {
             inner: Arc::new(Material {
                 provider,

@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use signflow::cms::{
-    CmsError, Content, SignOptions, SignedData, Signer, SignerIdentifierKind, ValidationTime,
-    Verifier,
+    CmsError, Content, SignOptions, SignedData, SignerIdentifierKind, ValidationTime, Verifier,
 };
 use signflow::crypto::{
     CryptoProvider, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm, SigningKey,
@@ -167,16 +166,20 @@ fn algorithm(key: &dyn SigningKey, args: &SignCmsArgs) -> Result<SignatureAlgori
     }
 }
 
-pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result<Exit, Failure> {
+pub fn sign(
+    provider: &'static CryptoProvider,
+    args: &SignCmsArgs,
+    json: bool,
+) -> Result<Exit, Failure> {
     let id = args.signer.load(provider)?;
     let mut options = SignOptions::at(UnixTime::now());
-    options.algorithm = Some(algorithm(&*id.key, args)?);
+    options.algorithm = Some(algorithm(id.key(), args)?);
     options.signing_certificate_v2 = !args.no_signing_certificate;
     options.include_certificates = !args.no_certs;
     if args.keyid {
         options.signer_identifier = SignerIdentifierKind::SubjectKeyIdentifier;
     }
-    let signer = Signer::new(provider, &id.certificate, &id.chain, options);
+    let signer = id.cms_signer(options);
     let signed = match &args.cosign {
         Some(existing_path) => {
             let existing = read_signed_data(existing_path)?;
@@ -191,7 +194,7 @@ pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result
             }
             if existing.is_detached() {
                 let mut file = open(&args.input)?;
-                signer.cosign(&*id.key, &existing, Some(&mut file))
+                signer.cosign(id.key(), &existing, Some(&mut file))
             } else {
                 // The document must be the one already signed.
                 let doc = input::read(&args.input)?;
@@ -205,20 +208,20 @@ pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result
                         ),
                     ));
                 }
-                signer.cosign(&*id.key, &existing, None)
+                signer.cosign(id.key(), &existing, None)
             }
             .map_err(|e| cms_failure(e, existing_path))?
         }
         None if args.detached => {
             let mut file = open(&args.input)?;
             signer
-                .sign(&*id.key, Content::Detached(&mut file))
+                .sign(id.key(), Content::Detached(&mut file))
                 .map_err(|e| cms_failure(e, &args.input))?
         }
         None => {
             let doc = input::read(&args.input)?;
             signer
-                .sign(&*id.key, Content::Attached(&doc))
+                .sign(id.key(), Content::Attached(&doc))
                 .map_err(|e| cms_failure(e, &args.input))?
         }
     };
@@ -243,7 +246,7 @@ pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result
             "format": if args.pem { "PEM" } else { "DER" },
             "detached": signed.is_detached(),
             "signers": signed.signer_count(),
-            "signer": id.certificate.subject().to_string(),
+            "signer": id.certificate().subject().to_string(),
             "algorithm": alg,
             "cades_bes": !args.no_signing_certificate,
         }))?;
@@ -263,7 +266,7 @@ pub fn sign(provider: &CryptoProvider, args: &SignCmsArgs, json: bool) -> Result
             } else {
                 ", CAdES-BES"
             },
-            id.certificate.subject()
+            id.certificate().subject()
         ))?;
     }
     Ok(Exit::Valid)

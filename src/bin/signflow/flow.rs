@@ -17,7 +17,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use signflow::crypto::{CryptoProvider, PublicKeyInfo};
 use signflow::flow::model::{
-    DocumentFilter, DocumentKind, Organisation, Right, Role, Status as DocStatus,
+    DocumentFilter, DocumentKind, DocumentStatus as DocStatus, Organisation, Right, Role,
 };
 use signflow::flow::store::StoreError;
 use signflow::flow::{
@@ -27,8 +27,9 @@ use signflow::flow::{
 use signflow::pki::{Certificate, UnixTime};
 
 use crate::exit::{Failure, Status};
-use crate::identity::{Identity, SignerArgs};
+use crate::identity::SignerArgs;
 use crate::out::Out;
+use signflow::SigningIdentity;
 
 mod output;
 use crate::input;
@@ -389,14 +390,8 @@ pub fn run(
 }
 
 /// The signer of a step: key, certificate and chain, signing at the current time.
-fn flow_signer<'a>(provider: &'a CryptoProvider, id: &'a Identity) -> FlowSigner<'a> {
-    FlowSigner {
-        provider,
-        key: &*id.key,
-        certificate: &id.certificate,
-        chain: &id.chain,
-        at: UnixTime::now(),
-    }
+fn flow_signer(id: &SigningIdentity) -> FlowSigner<'_> {
+    FlowSigner::new(id, UnixTime::now())
 }
 
 fn cms_failure(e: signflow::cms::CmsError) -> Failure {
@@ -413,9 +408,7 @@ async fn prove(
 ) -> Result<Proof, Failure> {
     let id = signer.load(provider)?;
     let notice = flow.notice(actor, step).await.map_err(flow_failure)?;
-    flow_signer(provider, &id)
-        .prove(&notice)
-        .map_err(cms_failure)
+    flow_signer(&id).prove(&notice).map_err(cms_failure)
 }
 
 fn time_arg(t: Option<&String>) -> Result<Option<UnixTime>, Failure> {
@@ -525,9 +518,7 @@ async fn run_async(
                 member: &member,
             };
             let notice = flow.notice(&a.actor, &step).await.map_err(flow_failure)?;
-            let proof = flow_signer(provider, &id)
-                .prove(&notice)
-                .map_err(cms_failure)?;
+            let proof = flow_signer(&id).prove(&notice).map_err(cms_failure)?;
             let state = flow
                 .add_member(&a.actor, &a.org, &member, &proof)
                 .await
@@ -796,7 +787,7 @@ async fn run_async(
 fn member_add_signer(
     provider: &'static CryptoProvider,
     a: &MemberAddArgs,
-) -> Result<(Certificate, Identity), Failure> {
+) -> Result<(Certificate, SigningIdentity), Failure> {
     let usage = |m: &str| Failure::new(Status::Usage, m.to_owned());
     let signer = |cert: Option<PathBuf>| SignerArgs {
         p12: a.p12.clone(),
@@ -815,9 +806,9 @@ fn member_add_signer(
         (None, Some(key), [one, two]) => {
             let own = |p: &Path| -> Result<bool, Failure> {
                 let cert = first(p)?;
-                let id = signer(Some(p.to_owned())).load(provider)?;
+                let key = crate::identity::load_key(provider, key)?;
                 let cert_key = PublicKeyInfo::parse(cert.spki_der())?;
-                let key_key = PublicKeyInfo::parse(id.key.public_key_der())?;
+                let key_key = PublicKeyInfo::parse(key.public_key_der())?;
                 Ok(cert_key.key == key_key.key)
             };
             match (own(one)?, own(two)?) {
@@ -852,7 +843,7 @@ async fn signing_step(
 ) -> Result<DocumentState, Failure> {
     let id = a.signer.load(provider)?;
     let doc = flow.document(&a.who.id).await.map_err(flow_failure)?;
-    let signer = flow_signer(provider, &id);
+    let signer = flow_signer(&id);
     let content = flow.to_be_signed(&doc, kind).await.map_err(flow_failure)?;
     let signature = match kind {
         CommandKind::Sign => {

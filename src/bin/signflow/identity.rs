@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use signflow::SigningIdentity;
 use signflow::crypto::{CryptoProvider, SigningKey};
 use signflow::limits::InputKind;
 use signflow::pem::ObjectKind;
@@ -33,17 +34,10 @@ pub struct SignerArgs {
     pub chain: Vec<PathBuf>,
 }
 
-/// The signer: key, certificate, chain.
-pub struct Identity {
-    pub key: Box<dyn SigningKey>,
-    pub certificate: Certificate,
-    pub chain: Vec<Certificate>,
-}
-
 impl SignerArgs {
     /// Opens the key and certificates (exit 4 for a wrong password or unusable key, 2 for a
-    /// malformed file, 64 when no signer was given).
-    pub fn load(&self, provider: &CryptoProvider) -> Result<Identity, Failure> {
+    /// malformed file, 64 when no signer was given, 4 when the key is not the certificate's).
+    pub fn load(&self, provider: &'static CryptoProvider) -> Result<SigningIdentity, Failure> {
         if let Some(p12) = &self.p12 {
             use signflow::pki::pkcs12::Pkcs12;
             let password = self.password.read()?.ok_or_else(|| {
@@ -69,11 +63,7 @@ impl SignerArgs {
             for extra in &self.chain {
                 chain.extend(input::certificates(extra)?);
             }
-            return Ok(Identity {
-                certificate: cert(&id.certificate)?,
-                key: id.key,
-                chain,
-            });
+            return identity(provider, id.key, cert(&id.certificate)?, chain);
         }
         let (Some(key_path), Some(cert_path)) = (&self.key, &self.cert) else {
             return Err(Failure::new(
@@ -82,40 +72,55 @@ impl SignerArgs {
                  --key FILE --cert FILE",
             ));
         };
-        let key_bytes = input::read_secret(key_path, InputKind::PrivateKey)?;
-        let unusable = |e: &dyn std::fmt::Display| {
-            let holds = input::structure_of(&key_bytes)
-                .filter(|k| *k != ObjectKind::PrivateKey)
-                .map_or(String::new(), |k| {
-                    format!(" (its structure is that of {k})")
-                });
-            Failure::new(
-                Status::KeyError,
-                format!(
-                    "{}: not a usable PKCS#8 private key{holds}: {e}",
-                    key_path.display()
-                ),
-            )
-        };
-        let key = if key_bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
-            match std::str::from_utf8(&key_bytes) {
-                Ok(text) => provider.load_private_key_pem(text),
-                Err(_) => return Err(unusable(&"PEM text that is not UTF-8")),
-            }
-        } else {
-            provider.load_private_key_der(&key_bytes)
-        }
-        .map_err(|e| unusable(&e))?;
+        let key = load_key(provider, key_path)?;
         let mut certs = input::certificates(cert_path)?;
         let certificate = certs.remove(0);
         let mut chain = certs;
         for extra in &self.chain {
             chain.extend(input::certificates(extra)?);
         }
-        Ok(Identity {
-            key,
-            certificate,
-            chain,
-        })
+        identity(provider, key, certificate, chain)
     }
+}
+
+fn identity(
+    provider: &'static CryptoProvider,
+    key: Box<dyn SigningKey>,
+    certificate: Certificate,
+    chain: Vec<Certificate>,
+) -> Result<SigningIdentity, Failure> {
+    Ok(SigningIdentity::new(key, certificate, chain)
+        .map_err(|e| Failure::new(Status::KeyError, e.to_string()))?
+        .with_provider(provider))
+}
+
+/// The private key at `key_path`: unencrypted PKCS#8, PEM or DER (exit 4 when unusable).
+pub fn load_key(
+    provider: &CryptoProvider,
+    key_path: &std::path::Path,
+) -> Result<Box<dyn SigningKey>, Failure> {
+    let key_bytes = input::read_secret(key_path, InputKind::PrivateKey)?;
+    let unusable = |e: &dyn std::fmt::Display| {
+        let holds = input::structure_of(&key_bytes)
+            .filter(|k| *k != ObjectKind::PrivateKey)
+            .map_or(String::new(), |k| {
+                format!(" (its structure is that of {k})")
+            });
+        Failure::new(
+            Status::KeyError,
+            format!(
+                "{}: not a usable PKCS#8 private key{holds}: {e}",
+                key_path.display()
+            ),
+        )
+    };
+    if key_bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+        match std::str::from_utf8(&key_bytes) {
+            Ok(text) => provider.load_private_key_pem(text),
+            Err(_) => return Err(unusable(&"PEM text that is not UTF-8")),
+        }
+    } else {
+        provider.load_private_key_der(&key_bytes)
+    }
+    .map_err(|e| unusable(&e))
 }

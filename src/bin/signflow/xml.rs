@@ -136,9 +136,13 @@ fn sign_status(e: &SignError) -> Exit {
     }
 }
 
-pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result<Exit, Failure> {
+pub fn sign(
+    provider: &'static CryptoProvider,
+    args: &SignXmlArgs,
+    json: bool,
+) -> Result<Exit, Failure> {
     let id = args.signer.load(provider)?;
-    let alg = algorithm(&*id.key, args)?;
+    let alg = algorithm(id.key(), args)?;
     let options = SignOptions {
         algorithm: Some(alg),
         digest: args.hash.map(HashArg::hash),
@@ -161,20 +165,14 @@ pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result
         ..SignOptions::default()
     };
     let document = input::read_as(&args.input, InputKind::Xml)?;
-    let signed = signflow::xmldsig::sign(
-        provider,
-        &*id.key,
-        &id.certificate,
-        &id.chain,
-        &document,
-        &options,
-    )
-    .map_err(|e| match sign_status(&e) {
-        Exit::FormatError => {
-            input::format_error(&args.input, "an XML document it can sign", &document, e)
-        }
-        status => Failure::new(status, format!("{}: {e}", args.input.display())),
-    })?;
+    let signed = id
+        .sign_xml(&document, &options)
+        .map_err(|e| match sign_status(&e) {
+            Exit::FormatError => {
+                input::format_error(&args.input, "an XML document it can sign", &document, e)
+            }
+            status => Failure::new(status, format!("{}: {e}", args.input.display())),
+        })?;
     std::fs::write(&args.output, &signed)
         .map_err(|e| Failure::io_doing(&args.output, "cannot write the signed document", e))?;
     let layout = if args.enveloping {
@@ -197,8 +195,8 @@ pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result
             "reference": if args.enveloping { "#signflow-object".to_owned() } else { reference },
             "c14n": options.c14n.uri(),
             "algorithm": alg.to_string(),
-            "signer": id.certificate.subject().to_string(),
-            "chain_in_key_info": id.chain.len(),
+            "signer": id.certificate().subject().to_string(),
+            "chain_in_key_info": id.chain().len(),
         }))?;
     } else {
         out.line(format_args!(
@@ -211,7 +209,7 @@ pub fn sign(provider: &CryptoProvider, args: &SignXmlArgs, json: bool) -> Result
             },
             alg,
             options.c14n.uri(),
-            id.certificate.subject()
+            id.certificate().subject()
         ))?;
     }
     Ok(Exit::Valid)

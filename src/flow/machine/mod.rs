@@ -26,8 +26,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::model::{
-    DocumentKind, DocumentSummary, Member, MemberIdentity, Organisation, Right, Role, SignerRecord,
-    Status, Version,
+    DocumentKind, DocumentStatus, DocumentSummary, Member, MemberIdentity, Organisation, Right,
+    Role, SignerRecord, Version,
 };
 use crate::pki::UnixTime;
 
@@ -279,14 +279,14 @@ impl CommandKind {
     }
 
     /// The statuses the command is allowed from.
-    pub fn allowed_from(self) -> &'static [Status] {
+    pub fn allowed_from(self) -> &'static [DocumentStatus] {
         match self {
-            Self::Revise | Self::Restore => &[Status::Draft, Status::Returned],
-            Self::Send => &[Status::Draft],
-            Self::Withdraw => &[Status::Draft, Status::Sent],
-            Self::Accept => &[Status::Sent],
-            Self::Sign => &[Status::Accepted],
-            Self::Return | Self::Reject => &[Status::Sent, Status::Accepted],
+            Self::Revise | Self::Restore => &[DocumentStatus::Draft, DocumentStatus::Returned],
+            Self::Send => &[DocumentStatus::Draft],
+            Self::Withdraw => &[DocumentStatus::Draft, DocumentStatus::Sent],
+            Self::Accept => &[DocumentStatus::Sent],
+            Self::Sign => &[DocumentStatus::Accepted],
+            Self::Return | Self::Reject => &[DocumentStatus::Sent, DocumentStatus::Accepted],
         }
     }
 
@@ -364,7 +364,7 @@ pub enum Refusal {
     #[error("cannot {command} a document that is {status} (allowed from: {allowed})")]
     Transition {
         /// The document's status.
-        status: Status,
+        status: DocumentStatus,
         /// The command.
         command: CommandKind,
         /// The statuses it is allowed from.
@@ -531,7 +531,7 @@ pub struct DocumentState {
     /// The recipient's INN.
     pub recipient: String,
     /// The status.
-    pub status: Status,
+    pub status: DocumentStatus,
     /// Every version, in order (index = number − 1).
     pub versions: Vec<Version>,
     /// Signing steps of every version, in order.
@@ -893,7 +893,7 @@ pub fn apply(
                 title: title.clone(),
                 sender: sender.clone(),
                 recipient: recipient.clone(),
-                status: Status::Draft,
+                status: DocumentStatus::Draft,
                 versions: vec![version.clone()],
                 signatures: Vec::new(),
                 comment: None,
@@ -922,7 +922,7 @@ pub fn apply(
                 return Err(bad("version numbers must follow each other"));
             }
             s.versions.push(version.clone());
-            s.status = Status::Draft;
+            s.status = DocumentStatus::Draft;
         }
         Event::Sent {
             version,
@@ -931,7 +931,7 @@ pub fn apply(
         } => {
             s.signatures
                 .push(step("sent", *version, signature, None, signer));
-            s.status = Status::Sent;
+            s.status = DocumentStatus::Sent;
         }
         Event::Accepted {
             version,
@@ -946,7 +946,7 @@ pub fn apply(
                 Some(receipt.clone()),
                 signer,
             ));
-            s.status = Status::Accepted;
+            s.status = DocumentStatus::Accepted;
         }
         Event::Signed {
             version,
@@ -955,18 +955,18 @@ pub fn apply(
         } => {
             s.signatures
                 .push(step("signed", *version, signature, None, signer));
-            s.status = Status::Signed;
+            s.status = DocumentStatus::Signed;
         }
-        Event::Archived { .. } => s.status = Status::Archived,
+        Event::Archived { .. } => s.status = DocumentStatus::Archived,
         Event::Returned { comment, .. } => {
             s.comment = Some(comment.clone());
-            s.status = Status::Returned;
+            s.status = DocumentStatus::Returned;
         }
         Event::Rejected { comment, .. } => {
             s.comment = Some(comment.clone());
-            s.status = Status::Rejected;
+            s.status = DocumentStatus::Rejected;
         }
-        Event::Withdrawn { .. } => s.status = Status::Withdrawn,
+        Event::Withdrawn { .. } => s.status = DocumentStatus::Withdrawn,
         Event::SigningRefused { .. } => {}
         Event::OrganisationRegistered { .. }
         | Event::MemberAdded { .. }

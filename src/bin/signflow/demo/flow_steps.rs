@@ -6,13 +6,14 @@
 
 use std::path::Path;
 
-use signflow::crypto::{CryptoProvider, SigningKey};
+use signflow::SigningIdentity;
+use signflow::crypto::CryptoProvider;
 use signflow::flow::model::{Authentication, DocumentKind, Organisation, Role};
 use signflow::flow::{
     CommandKind, Flow, FlowError, FlowSigner, NewDocument, NewMember, Proof, SignatureCheck,
     SqliteStore, Step,
 };
-use signflow::pki::{Certificate, TrustContext, UnixTime};
+use signflow::pki::{TrustContext, UnixTime};
 
 use super::{Report, certificate, pki};
 use crate::exit::{Failure, Status};
@@ -61,28 +62,26 @@ fn trust_context(provider: &'static CryptoProvider) -> Result<TrustContext, Fail
 }
 
 struct Party {
-    key: Box<dyn SigningKey>,
-    cert: Certificate,
-    chain: Vec<Certificate>,
+    identity: SigningIdentity,
 }
 
 impl Party {
-    fn load(provider: &CryptoProvider, (key, cert): (&str, &[u8])) -> Result<Self, Failure> {
-        Ok(Self {
-            key: provider.load_private_key_pem(key)?,
-            cert: certificate(cert)?,
-            chain: vec![certificate(pki::INTERMEDIATE)?],
-        })
+    fn load(
+        provider: &'static CryptoProvider,
+        (key, cert): (&str, &[u8]),
+    ) -> Result<Self, Failure> {
+        let identity = SigningIdentity::new(
+            provider.load_private_key_pem(key)?,
+            certificate(cert)?,
+            vec![certificate(pki::INTERMEDIATE)?],
+        )
+        .map_err(|e| Failure::new(Status::KeyError, e.to_string()))?
+        .with_provider(provider);
+        Ok(Self { identity })
     }
 
-    fn signer<'a>(&'a self, provider: &'a CryptoProvider) -> FlowSigner<'a> {
-        FlowSigner {
-            provider,
-            key: &*self.key,
-            certificate: &self.cert,
-            chain: &self.chain,
-            at: UnixTime::now(),
-        }
+    fn signer(&self) -> FlowSigner<'_> {
+        FlowSigner::new(&self.identity, UnixTime::now())
     }
 }
 
@@ -123,7 +122,7 @@ async fn steps(
     // Asks the flow for a step's notice and signs it as `who`.
     let prove = async |actor: &str, step: Step<'_>, who: &Party| -> Result<Proof, Failure> {
         let notice = flow.notice(actor, &step).await.map_err(failure)?;
-        who.signer(provider).prove(&notice).map_err(cms)
+        who.signer().prove(&notice).map_err(cms)
     };
     let mut ok = true;
 
@@ -158,7 +157,7 @@ async fn steps(
             user: user.into(),
             role,
             until: None,
-            certificate: Some(member.cert.clone()),
+            certificate: Some(member.identity.certificate().clone()),
         };
         let step = Step::AddMember {
             organisation: inn,
@@ -188,7 +187,7 @@ async fn steps(
         user: "intruder".into(),
         role: Role::Administrator,
         until: None,
-        certificate: Some(stranger.cert.clone()),
+        certificate: Some(stranger.identity.certificate().clone()),
     };
     let step = Step::AddMember {
         organisation: SENDER.0,
@@ -233,7 +232,7 @@ async fn steps(
         .to_be_signed(&doc, CommandKind::Send)
         .await
         .map_err(failure)?;
-    let sig = ivanov.signer(provider).sign(&content).map_err(cms)?;
+    let sig = ivanov.signer().sign(&content).map_err(cms)?;
     let doc = flow.send(&id, "ivanov", &sig).await.map_err(failure)?;
     report.step(
         "flow send",
@@ -269,7 +268,7 @@ async fn steps(
         .to_be_signed(&doc, CommandKind::Accept)
         .await
         .map_err(failure)?;
-    let wrong = ivanov.signer(provider).sign(&receipt).map_err(cms)?;
+    let wrong = ivanov.signer().sign(&receipt).map_err(cms)?;
     let refused = flow.accept(&id, "petrova", &wrong).await;
     let as_expected = matches!(&refused, Err(FlowError::Refused(_)));
     ok &= as_expected;
@@ -282,7 +281,7 @@ async fn steps(
         },
     );
 
-    let sig = petrova.signer(provider).sign(&receipt).map_err(cms)?;
+    let sig = petrova.signer().sign(&receipt).map_err(cms)?;
     let doc = flow.accept(&id, "petrova", &sig).await.map_err(failure)?;
     report.step(
         "flow accept",
@@ -293,12 +292,9 @@ async fn steps(
         .step("sent", 1)
         .ok_or_else(|| Failure::new(Status::Invalid, "no sent step"))?;
     let existing = flow.blob(&sent.signature).await.map_err(failure)?;
-    let sig = petrova
-        .signer(provider)
-        .cosign(&existing, &content)
-        .map_err(cms)?;
+    let sig = petrova.signer().cosign(&existing, &content).map_err(cms)?;
     let doc = flow.sign(&id, "petrova", &sig).await.map_err(failure)?;
-    let archived = doc.status == signflow::flow::model::Status::Archived;
+    let archived = doc.status == signflow::flow::model::DocumentStatus::Archived;
     ok &= archived;
     report.step(
         "flow sign",
