@@ -94,49 +94,7 @@ impl BatchInput {
     }
 }
 
-/// The verdict on one file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Every signature and certificate checked out.
-    Valid,
-    /// A signature or certificate check failed.
-    Invalid,
-    /// The file is not a signature of the kind its name says (or cannot be read).
-    FormatError,
-    /// No conclusion (e.g. revocation status unknown, unsupported algorithm).
-    Indeterminate,
-}
-
-impl Outcome {
-    /// Every outcome, in report order.
-    pub const ALL: [Outcome; 4] = [
-        Self::Valid,
-        Self::Invalid,
-        Self::FormatError,
-        Self::Indeterminate,
-    ];
-
-    /// The name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Valid => "valid",
-            Self::Invalid => "invalid",
-            Self::FormatError => "format error",
-            Self::Indeterminate => "indeterminate",
-        }
-    }
-}
-
-impl From<Status> for Outcome {
-    fn from(s: Status) -> Self {
-        match s {
-            Status::Valid => Self::Valid,
-            Status::Invalid => Self::Invalid,
-            Status::Indeterminate => Self::Indeterminate,
-        }
-    }
-}
+pub use crate::verdict::Outcome;
 
 /// The result for one file.
 #[derive(Clone, Debug, Serialize)]
@@ -417,18 +375,6 @@ pub struct BatchVerifier {
     limits: InputLimits,
 }
 
-/// Drops repeated reasons and those already said inside a longer one, keeping the order.
-fn unique(reasons: &mut Vec<String>) {
-    let all = reasons.clone();
-    let mut seen = std::collections::HashSet::new();
-    reasons.retain(|r| {
-        let inside_another = all
-            .iter()
-            .any(|o| o.len() > r.len() && o.contains(r.as_str()));
-        !inside_another && seen.insert(r.clone())
-    });
-}
-
 /// Reads a signature file whole within its cap, refusing anything but a regular file when it
 /// is opened (the walk saw a regular file, but it may have been replaced since).
 fn read(path: &Path, kind: InputKind, limits: &InputLimits) -> Result<Vec<u8>, String> {
@@ -575,23 +521,13 @@ impl BatchVerifier {
             }
         }
         .map_err(|e| e.to_string())?;
-        let mut reasons: Vec<String> = report.findings.iter().map(|f| f.message.clone()).collect();
-        for s in &report.signers {
-            reasons.extend(s.findings.iter().map(|f| f.message.clone()));
-            if let Some(c) = &s.certificate {
-                reasons.extend(c.findings().map(|(_, f)| f.sentence()));
-            }
-        }
-        if report.status == Status::Valid {
-            reasons.clear();
-        }
-        unique(&mut reasons);
+        let verdict = crate::verdict::Verdict::from_cms(&report);
         let signers = report
             .signers
             .iter()
             .filter_map(|s| s.subject.clone())
             .collect();
-        Ok((report.status.into(), reasons, signers))
+        Ok((verdict.outcome, verdict.reasons, signers))
     }
 
     fn xml(&self, path: &Path) -> Result<(Outcome, Vec<String>, Vec<String>), String> {
@@ -617,7 +553,7 @@ impl BatchVerifier {
         if let Some(c) = v.certificate.as_ref().filter(|_| v.status != Status::Valid) {
             reasons.extend(c.findings().map(|(_, f)| f.sentence()));
         }
-        unique(&mut reasons);
+        crate::verdict::unique(&mut reasons);
         let signers = v.signer.iter().map(|c| c.subject().to_string()).collect();
         Ok((v.status.into(), reasons, signers))
     }

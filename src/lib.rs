@@ -64,7 +64,9 @@ pub mod pki;
 pub mod prelude;
 pub mod requisites;
 pub mod signing;
+pub mod verdict;
 pub mod xmldsig;
 
 pub use error::Error;
 pub use signing::SigningIdentity;
+pub use verdict::{Outcome, Verdict, verify, verify_at, verify_detached};

@@ -7,7 +7,7 @@ use core::fmt;
 use serde::Serialize;
 
 use crate::crypto::{HashAlgorithm, SignatureAlgorithm};
-use crate::pki::{Status, UnixTime, ValidationReport};
+use crate::pki::{Certificate, Status, UnixTime, ValidationReport};
 
 /// Where a signer's validation time came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -275,6 +275,11 @@ pub struct SignerReport {
     pub subject: Option<String>,
     /// SHA-256 fingerprint of the signer certificate, hex.
     pub certificate_sha256: Option<String>,
+    /// The signer certificate itself, when it was found (among the message's certificates or
+    /// the verifier's): its Russian attributes are
+    /// [`RussianAttributes::from_certificate`](crate::pki::russian::RussianAttributes::from_certificate).
+    #[serde(skip)]
+    pub signer_certificate: Option<Certificate>,
     /// The digest algorithm's name (or OID).
     pub digest_algorithm: String,
     /// The signature algorithm's name (or OID).

@@ -445,6 +445,7 @@ impl<'a> Verifier<'a> {
             signer: describe_sid(sd, &si.sid),
             subject: None,
             certificate_sha256: None,
+            signer_certificate: None,
             digest_algorithm: match &digest {
                 Ok(h) => h.name().to_owned(),
                 Err(_) => algorithm_name(digest_der),
@@ -573,6 +574,7 @@ impl<'a> Verifier<'a> {
             Some(cert) => {
                 r.subject = Some(cert.subject().to_string());
                 r.certificate_sha256 = Some(hex(&cert.fingerprint_sha256()));
+                r.signer_certificate = Some(cert.clone());
                 self.check_signing_certificate(sd, si, cert, &mut r);
                 let mut opts = env.options.validation.clone();
                 if env.options.time == ValidationTime::ClaimedSigningTime

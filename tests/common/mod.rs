@@ -145,3 +145,18 @@ pub fn pkits_cases() -> Vec<PkitsCase> {
         })
         .collect()
 }
+
+/// The test PKI (testdata/pki/generate.sh) as one trust context on `provider`: the root as
+/// anchor, the intermediate, both CRLs.
+pub fn test_context(
+    provider: &'static signflow::crypto::CryptoProvider,
+) -> signflow::pki::TrustContext {
+    signflow::pki::TrustContext::builder()
+        .provider(provider)
+        .anchors_pem_or_der(&read("pki/root-ca.pem"))
+        .and_then(|b| b.intermediates_pem_or_der(&read("pki/intermediate-ca.pem")))
+        .and_then(|b| b.crls_pem_or_der(&read("pki/root-ca.crl.pem")))
+        .and_then(|b| b.crls_pem_or_der(&read("pki/intermediate-ca.crl.pem")))
+        .expect("the test PKI loads")
+        .build()
+}

@@ -1,0 +1,410 @@
+//! One answer for "is this signature valid?", whatever the format: a [`Verdict`] — valid,
+//! invalid, indeterminate or format error — with the reasons as sentences (the first one
+//! first), and each signer's certificate, subject and Russian attributes (INN, INNLE, OGRN,
+//! OGRNIP, SNILS).
+//!
+//! [`verify`] (and [`verify_detached`], [`verify_at`]) take bytes — a CMS signature (DER, BER
+//! or PEM) or an XML document with an XML signature, told apart by their first bytes — and a
+//! [`TrustContext`], and never fail: what cannot be read is a [`Outcome::FormatError`]
+//! verdict. A verdict is also made from a report already in hand:
+//! [`Verdict::from_cms`], [`Verdict::from_xml`].
+//!
+//! ```
+//! use signflow::pki::{TrustContext, UnixTime};
+//! use signflow::verdict::{self, Outcome};
+//!
+//! let context = TrustContext::builder()
+//!     .anchors_pem_or_der(include_bytes!("../testdata/pki/root-ca.pem"))?
+//!     .intermediates_pem_or_der(include_bytes!("../testdata/pki/intermediate-ca.pem"))?
+//!     .crls_pem_or_der(include_bytes!("../testdata/pki/root-ca.crl.pem"))?
+//!     .crls_pem_or_der(include_bytes!("../testdata/pki/intermediate-ca.crl.pem"))?
+//!     .build();
+//! let at = UnixTime::from_utc(2027, 1, 1, 0, 0, 0);
+//!
+//! let good = verdict::verify_at(&context, include_bytes!("../testdata/cms/rsa-attached.der"), None, at);
+//! assert_eq!(good.outcome, Outcome::Valid, "{good}");
+//! assert!(good.signer().is_some());
+//!
+//! let garbage = verdict::verify_at(&context, b"not a signature", None, at);
+//! assert_eq!(garbage.outcome, Outcome::FormatError);
+//! println!("{}", garbage.reason().unwrap_or_default());
+//! # Ok::<(), signflow::Error>(())
+//! ```
+
+use core::fmt;
+
+use serde::Serialize;
+
+use crate::cms::{self, SignedData};
+use crate::pki::russian::RussianAttributes;
+use crate::pki::{Certificate, Status, TrustContext, UnixTime, ValidationReport};
+use crate::xmldsig;
+
+/// The verdict's kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every signature and certificate checked out.
+    Valid,
+    /// A signature or certificate check failed.
+    Invalid,
+    /// The input is not a signature signflow can read (or not of the kind expected).
+    FormatError,
+    /// No conclusion (e.g. revocation status unknown, unsupported algorithm).
+    Indeterminate,
+}
+
+impl Outcome {
+    /// Every outcome, in report order.
+    pub const ALL: [Outcome; 4] = [
+        Self::Valid,
+        Self::Invalid,
+        Self::FormatError,
+        Self::Indeterminate,
+    ];
+
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::FormatError => "format error",
+            Self::Indeterminate => "indeterminate",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<Status> for Outcome {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Valid => Self::Valid,
+            Status::Invalid => Self::Invalid,
+            Status::Indeterminate => Self::Indeterminate,
+        }
+    }
+}
+
+/// What the input was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureFormat {
+    /// CMS / PKCS#7 SignedData (CAdES).
+    Cms,
+    /// An XML document with an XML signature.
+    Xml,
+}
+
+impl fmt::Display for SignatureFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Cms => "CMS",
+            Self::Xml => "XML",
+        })
+    }
+}
+
+/// One signer, as a verdict names it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SignerSummary {
+    /// The certificate's subject.
+    pub subject: String,
+    /// Its issuer.
+    pub issuer: String,
+    /// Its serial number, hex.
+    pub serial: String,
+    /// The certificate (not serialized; its subject, issuer and serial are).
+    #[serde(skip)]
+    pub certificate: Certificate,
+    /// What the certificate says about its Russian owner.
+    pub russian: RussianAttributes,
+    /// The signing time the signature claims (CMS signing-time), if any.
+    pub signing_time: Option<UnixTime>,
+}
+
+impl SignerSummary {
+    fn new(certificate: &Certificate, signing_time: Option<UnixTime>) -> Self {
+        Self {
+            subject: certificate.subject().to_string(),
+            issuer: certificate.issuer().to_string(),
+            serial: certificate.serial_hex(),
+            russian: RussianAttributes::from_certificate(certificate),
+            certificate: certificate.clone(),
+            signing_time,
+        }
+    }
+}
+
+/// The answer to "is this signature valid?".
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    /// Valid, invalid, indeterminate or format error.
+    pub outcome: Outcome,
+    /// What the input was (`None` when it could not be told).
+    pub format: Option<SignatureFormat>,
+    /// Why, when not valid: one sentence per finding, the deciding one first, without
+    /// repetitions. Empty when valid.
+    pub reasons: Vec<String>,
+    /// The signers whose certificates were found, in the signature's order.
+    pub signers: Vec<SignerSummary>,
+}
+
+impl Verdict {
+    /// Whether the outcome is [`Outcome::Valid`].
+    pub fn is_valid(&self) -> bool {
+        self.outcome == Outcome::Valid
+    }
+
+    /// The first reason, as a sentence (`None` when valid).
+    pub fn reason(&self) -> Option<&str> {
+        self.reasons.first().map(String::as_str)
+    }
+
+    /// The first signer.
+    pub fn signer(&self) -> Option<&SignerSummary> {
+        self.signers.first()
+    }
+
+    /// A format-error verdict saying `reason`.
+    pub fn format_error(format: Option<SignatureFormat>, reason: impl Into<String>) -> Self {
+        Self {
+            outcome: Outcome::FormatError,
+            format,
+            reasons: vec![reason.into()],
+            signers: Vec::new(),
+        }
+    }
+
+    /// An indeterminate verdict for a verification that could not finish (an I/O or crypto
+    /// backend failure, not the input's fault).
+    fn failed(format: SignatureFormat, reason: String) -> Self {
+        Self {
+            outcome: Outcome::Indeterminate,
+            format: Some(format),
+            reasons: vec![reason],
+            signers: Vec::new(),
+        }
+    }
+
+    /// The verdict of a CMS verification report: its status, the message's findings, then
+    /// each signer's and its certificate path's.
+    pub fn from_cms(report: &cms::VerifyReport) -> Self {
+        let mut reasons = Vec::new();
+        if report.status != Status::Valid {
+            reasons.extend(report.findings.iter().map(|f| f.message.clone()));
+            for s in &report.signers {
+                // The signer that decided the status first.
+                if s.status == report.status {
+                    signer_reasons(s, &mut reasons);
+                }
+            }
+            for s in report.signers.iter().filter(|s| s.status != report.status) {
+                signer_reasons(s, &mut reasons);
+            }
+        }
+        unique(&mut reasons);
+        let signers = report
+            .signers
+            .iter()
+            .filter_map(|s| {
+                s.signer_certificate
+                    .as_ref()
+                    .map(|c| SignerSummary::new(c, s.signing_time))
+            })
+            .collect();
+        Self {
+            outcome: report.status.into(),
+            format: Some(SignatureFormat::Cms),
+            reasons,
+            signers,
+        }
+    }
+
+    /// The verdict of an XML signature verification.
+    pub fn from_xml(verification: &xmldsig::XmlVerification<'_>) -> Self {
+        let mut reasons = Vec::new();
+        if verification.status != Status::Valid {
+            reasons.extend(
+                verification
+                    .findings
+                    .iter()
+                    .filter(|f| f.status().is_some())
+                    .map(ToString::to_string),
+            );
+            if let Some(c) = &verification.certificate {
+                path_reasons(c, &mut reasons);
+            }
+            reasons.extend(verification.findings.iter().map(ToString::to_string));
+        }
+        unique(&mut reasons);
+        Self {
+            outcome: verification.status.into(),
+            format: Some(SignatureFormat::Xml),
+            reasons,
+            signers: verification
+                .signer
+                .iter()
+                .map(|c| SignerSummary::new(c, None))
+                .collect(),
+        }
+    }
+}
+
+fn signer_reasons(s: &cms::SignerReport, reasons: &mut Vec<String>) {
+    reasons.extend(
+        s.findings
+            .iter()
+            .filter(|f| f.finding.status().is_some())
+            .map(|f| f.message.clone()),
+    );
+    if let Some(c) = &s.certificate {
+        path_reasons(c, reasons);
+    }
+    reasons.extend(s.findings.iter().map(|f| f.message.clone()));
+}
+
+fn path_reasons(report: &ValidationReport, reasons: &mut Vec<String>) {
+    reasons.extend(
+        report
+            .findings()
+            .filter(|(_, f)| f.status().is_some())
+            .map(|(_, f)| f.sentence()),
+    );
+}
+
+/// Drops repeated reasons and those already said inside a longer one, keeping the order.
+pub(crate) fn unique(reasons: &mut Vec<String>) {
+    let all = reasons.clone();
+    let mut seen = std::collections::HashSet::new();
+    reasons.retain(|r| {
+        let inside_another = all
+            .iter()
+            .any(|o| o.len() > r.len() && o.contains(r.as_str()));
+        !inside_another && seen.insert(r.clone())
+    });
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.format {
+            Some(format) => write!(f, "{format} signature: {}", self.outcome)?,
+            None => write!(f, "{}", self.outcome)?,
+        }
+        if let Some(reason) = self.reason() {
+            write!(f, ": {reason}")?;
+        }
+        for s in &self.signers {
+            write!(f, "\n  signer: {}", s.subject)?;
+            let r = &s.russian;
+            for (name, value) in [
+                ("INN", &r.inn),
+                ("INNLE", &r.inn_le),
+                ("OGRN", &r.ogrn),
+                ("OGRNIP", &r.ogrnip),
+                ("SNILS", &r.snils),
+            ] {
+                if let Some(v) = value {
+                    write!(f, " {name}={v}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Verifies `signature` — attached CMS or an XML document — against `context`, now.
+///
+/// See [`verify_at`].
+pub fn verify(context: &TrustContext, signature: &[u8]) -> Verdict {
+    verify_at(context, signature, None, UnixTime::now())
+}
+
+/// Verifies the detached CMS `signature` over `content` against `context`, now.
+///
+/// See [`verify_at`].
+pub fn verify_detached(context: &TrustContext, signature: &[u8], content: &[u8]) -> Verdict {
+    verify_at(context, signature, Some(content), UnixTime::now())
+}
+
+/// Verifies `signature` against `context` with certificates validated at `at` under the
+/// context's policy ([`TrustContext::validation_at`]): a CMS SignedData (DER, BER or PEM;
+/// `detached` is its content when it does not carry it) or an XML document with an enveloped
+/// or enveloping XML signature (told apart by the first non-blank byte, `<`).
+///
+/// Never fails: unreadable input, a detached CMS signature without its content and content
+/// given for an XML document are [`Outcome::FormatError`] verdicts saying so.
+pub fn verify_at(
+    context: &TrustContext,
+    signature: &[u8],
+    detached: Option<&[u8]>,
+    at: UnixTime,
+) -> Verdict {
+    let start = signature
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(signature)
+        .trim_ascii_start();
+    if start.starts_with(b"<") {
+        if detached.is_some() {
+            return Verdict::format_error(
+                Some(SignatureFormat::Xml),
+                "content was given beside an XML document: detached XML references are \
+                 verified with xmldsig::VerifyOptions::detached",
+            );
+        }
+        return verify_xml(context, signature, at);
+    }
+    let cms = |reason: String| Verdict::format_error(Some(SignatureFormat::Cms), reason);
+    let message = match SignedData::from_pem_or_ber(signature) {
+        Ok(m) => m,
+        Err(e) => {
+            return Verdict::format_error(
+                None,
+                format!("neither a CMS signature nor an XML document: {e}"),
+            );
+        }
+    };
+    let options = cms::VerifyOptions::with_validation(context.validation_at(at));
+    let verifier = cms::Verifier::from_context(context);
+    let report = match (message.is_detached(), detached) {
+        (true, None) => {
+            return cms("a detached signature without its content".into());
+        }
+        (false, Some(_)) => {
+            return cms("content was given, but the signature carries its own".into());
+        }
+        (false, None) => verifier.verify(&message, None, &options),
+        (true, Some(content)) => verifier.verify_detached_bytes(&message, content, &options),
+    };
+    match report {
+        Ok(report) => Verdict::from_cms(&report),
+        Err(e) if e.is_format_error() => cms(e.to_string()),
+        Err(e) => Verdict::failed(SignatureFormat::Cms, e.to_string()),
+    }
+}
+
+fn verify_xml(context: &TrustContext, document: &[u8], at: UnixTime) -> Verdict {
+    let validation = context.validation_at(at);
+    let mut options = xmldsig::VerifyOptions::at(at);
+    options.allow_sha1 = validation.allow_sha1;
+    options.allow_md5 = validation.allow_md5;
+    options.validation = validation;
+    match xmldsig::verify(
+        context.provider(),
+        document,
+        context.anchors(),
+        context.intermediates(),
+        context.crls(),
+        &options,
+    ) {
+        Ok(v) => Verdict::from_xml(&v),
+        Err(e) if e.is_format_error() => {
+            Verdict::format_error(Some(SignatureFormat::Xml), e.to_string())
+        }
+        Err(e) => Verdict::failed(SignatureFormat::Xml, e.to_string()),
+    }
+}
