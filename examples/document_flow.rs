@@ -12,7 +12,8 @@ use signflow::SigningIdentity;
 use signflow::crypto::CryptoProvider;
 use signflow::flow::model::{Authentication, DocumentKind, Organisation, Role};
 use signflow::flow::{
-    CommandKind, Flow, FlowSigner, NewDocument, NewMember, SignatureCheck, SqliteStore, Step,
+    CommandKind, Flow, FlowSigner, NewDocument, NewMember, SignatureCheck, SigningStep,
+    SqliteStore, Step,
 };
 use signflow::pki::{Certificate, TrustContext, UnixTime};
 
@@ -138,9 +139,8 @@ async fn main() -> Result<(), Error> {
     let doc = flow.accept(&id, "petrova", &sig).await?;
     println!("accepted: {}", doc.status);
 
-    let sent = flow
-        .blob(&doc.step("sent", 1).ok_or("not sent")?.signature)
-        .await?;
+    // The sender's signature, which the recipient co-signs.
+    let sent = flow.signature(&doc, SigningStep::Sent, 1).await?;
     let sig = petrova.signer().cosign(&sent, &content)?;
     let doc = flow.sign(&id, "petrova", &sig).await?;
     println!("signed: {}", doc.status);

@@ -22,12 +22,15 @@
 //! | [`pki`]         | certificates, CRLs, trust stores, path validation, PKCS#12, Russian attributes |
 //! | [`cms`]         | CMS/PKCS#7 SignedData: verify (DER/BER, streamed), sign, co-sign, CAdES-BES  |
 //! | [`xmldsig`]     | XML signatures: safe parsing, C14N, transforms, verification, signing       |
+//! | [`verdict`]     | one answer from bytes (CMS or XML): [`Verdict`], [`verify`]                 |
+//! | [`signing`]     | [`SigningIdentity`]: key + certificate + chain, for every signing API       |
 //! | [`batch`]       | many signature files verified in parallel                                   |
 //! | [`flow`]        | the document flow: state machine, signed steps, journal, stores, audit      |
 //! | [`requisites`]  | INN, OGRN, OGRNIP, KPP, SNILS checked by their published rules              |
 //! | [`pem`]         | PEM/DER input, several objects per file, kinds told apart by structure      |
 //! | [`limits`]      | input-size caps: every file read whole stops one byte past its cap          |
 //! | [`prelude`]     | the names most callers need, in one import                                  |
+//! | [`guide`]       | documentation only: using signflow in a service                             |
 //! | [`error`]       | the crate's error enum, which every module's error converts into            |
 //!
 //! ## Cargo features
@@ -41,8 +44,23 @@
 //! | `cli`        | no      | the `signflow` binary                                         |
 //! | `extra-algorithms` | no | verification of ML-DSA, SLH-DSA, Ed448, ML-KEM (xenc), RIPEMD-160 and MD5; without it they are refused as unsupported, never valid (an XML signature: indeterminate; a certificate signed with one: invalid) |
 //!
-//! With exactly one backend enabled, [`crypto::CryptoProvider::get_default`] returns it; with
-//! both, install one with [`crypto::CryptoProvider::install_default`].
+//! The provider is implied: [`crypto::CryptoProvider::current`] is the one installed with
+//! [`crypto::CryptoProvider::install_default`], else the compiled-in backend (AWS-LC when both
+//! are compiled in).
+//!
+//! ## Start here
+//!
+//! [`guide`] — using signflow in a service: a [`pki::TrustContext`] built once, [`verify`]
+//! from bytes to a [`Verdict`], one [`SigningIdentity`] for CMS, XML and the flow.
+//!
+//! ```
+//! let context = signflow::pki::TrustContext::builder()
+//!     .anchors_pem_or_der(include_bytes!("../testdata/pki/root-ca.pem"))?
+//!     .build();
+//! let verdict = signflow::verify(&context, b"not a signature");
+//! assert_eq!(verdict.outcome, signflow::Outcome::FormatError);
+//! # Ok::<(), signflow::Error>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -58,6 +76,7 @@ pub mod crypto;
 pub(crate) mod der_util;
 pub mod error;
 pub mod flow;
+pub mod guide;
 pub mod limits;
 pub mod pem;
 pub mod pki;

@@ -21,9 +21,9 @@
 //! # Ok::<(), signflow::Error>(())
 //! ```
 
-pub use crate::Error;
 pub use crate::cms::{self, SignedData, Signer, Verifier};
 pub use crate::crypto::{CryptoProvider, SigningKey};
 pub use crate::flow::{self, Flow, SignatureCheck};
 pub use crate::pki::{self, Certificate, Crl, Status, TrustContext, UnixTime, ValidationOptions};
 pub use crate::xmldsig;
+pub use crate::{Error, Outcome, SigningIdentity, Verdict};

@@ -28,7 +28,7 @@ use signflow::flow::model::{
 use signflow::flow::store::{AppendRequest, StoreError};
 use signflow::flow::{
     AnyStore, AuditReport, CommandKind, DocumentState, Flow, FlowError, FlowSigner, FlowStore,
-    NewDocument, NewMember, Proof, Refusal, SignatureCheck, Step,
+    NewDocument, NewMember, Proof, Refusal, SignatureCheck, SigningStep, Step,
 };
 use signflow::pki::{Certificate, TrustContext, UnixTime};
 
@@ -531,7 +531,7 @@ async fn cosign(
 ) -> Result<DocumentState, FlowError> {
     let doc = flow.document(id).await?;
     let content = flow.to_be_signed(&doc, CommandKind::Sign).await?;
-    let sent = doc.step("sent", doc.current().number).unwrap();
+    let sent = doc.step(SigningStep::Sent, doc.current().number).unwrap();
     let existing = flow.blob(&sent.signature).await?;
     let sig = party.signer().cosign(&existing, &content).unwrap();
     flow.sign(id, user, &sig).await
@@ -592,7 +592,7 @@ async fn happy_path(db: Db) {
 
     let doc = send(&flow, &doc.id, "ivanov", &p.ivanov).await.unwrap();
     assert_eq!(doc.status, DocumentStatus::Sent);
-    let sent = doc.step("sent", 1).unwrap();
+    let sent = doc.step(SigningStep::Sent, 1).unwrap();
     assert!(sent.signer.verified);
     assert!(
         sent.signer.subject.contains("Иванов"),
@@ -602,10 +602,7 @@ async fn happy_path(db: Db) {
 
     let doc = accept(&flow, &doc.id, "petrova", &p.petrova).await.unwrap();
     assert_eq!(doc.status, DocumentStatus::Accepted);
-    let receipt = flow
-        .blob(doc.step("accepted", 1).unwrap().receipt.as_ref().unwrap())
-        .await
-        .unwrap();
+    let receipt = flow.receipt(&doc, 1).await.unwrap();
     let receipt = String::from_utf8(receipt).unwrap();
     assert!(receipt.contains(&doc.id) && receipt.contains(&doc.current().sha256));
 
@@ -619,10 +616,7 @@ async fn happy_path(db: Db) {
     );
 
     // The archived co-signature verifies on its own, with both organisations' signers.
-    let cms = flow
-        .blob(&doc.step("signed", 1).unwrap().signature)
-        .await
-        .unwrap();
+    let cms = flow.signature(&doc, SigningStep::Signed, 1).await.unwrap();
     let sd = SignedData::from_ber(&cms).unwrap();
     let context = trust_context();
     let verifier = Verifier::from_context(&context);
@@ -735,8 +729,8 @@ async fn return_and_revise(db: Db) {
     accept(&flow, &id, "petrova", &p.petrova).await.unwrap();
     let doc = cosign(&flow, &id, "petrova", &p.petrova).await.unwrap();
     assert_eq!(doc.status, DocumentStatus::Archived);
-    assert!(doc.step("signed", 3).is_some());
-    assert!(doc.step("sent", 1).is_some() && doc.step("sent", 3).is_some());
+    assert!(doc.step(SigningStep::Signed, 3).is_some());
+    assert!(doc.step(SigningStep::Sent, 1).is_some() && doc.step(SigningStep::Sent, 3).is_some());
     assert_eq!(
         event_names(&flow.history(&id).await.unwrap()),
         [
@@ -1398,7 +1392,7 @@ async fn blobs_checked_on_every_read(db: Db) {
 
     // A signature blob zeroed.
     let doc = flow.document(archived).await.unwrap();
-    let sig = doc.step("signed", 1).unwrap().signature.clone();
+    let sig = doc.step(SigningStep::Signed, 1).unwrap().signature.clone();
     let original = flow.blob(&sig).await.unwrap();
     db.exec(
         store,
@@ -1430,7 +1424,11 @@ async fn blobs_checked_on_every_read(db: Db) {
     // A blob deleted: the receipt, then the content.
     for (key, at_event) in [
         (
-            doc.step("accepted", 1).unwrap().receipt.clone().unwrap(),
+            doc.step(SigningStep::Accepted, 1)
+                .unwrap()
+                .receipt
+                .clone()
+                .unwrap(),
             "accepted",
         ),
         (doc.current().sha256.clone(), "document_created"),

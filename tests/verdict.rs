@@ -11,7 +11,6 @@ fn at() -> UnixTime {
     UnixTime::from_utc(2027, 1, 1, 0, 0, 0)
 }
 
-
 per_provider! {
     fn context() -> TrustContext {
         common::test_context(provider())

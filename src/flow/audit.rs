@@ -22,7 +22,7 @@ use super::journal::{
 };
 use super::machine::{
     self, AcceptedSignature, Actor, Command, Creation, Director, DocumentState, Event, NewContent,
-    OrgCommand, OrganisationState,
+    OrgCommand, OrganisationState, SigningStep,
 };
 use super::model::{Authentication, DocumentFilter, Member, MemberIdentity, MemberRow, Version};
 use super::notice::{Notice, NoticeStep};
@@ -614,7 +614,10 @@ impl Audit<'_> {
         let signers = checked
             .result
             .map_err(|x| fail(e, BreakKind::Signature, x))?;
-        let sender: Vec<String> = match (command, state.step("sent", state.current().number)) {
+        let sender: Vec<String> = match (
+            command,
+            state.step(SigningStep::Sent, state.current().number),
+        ) {
             (Command::Sign { .. }, Some(step)) => vec![step.signer.certificate_sha256.clone()],
             _ => Vec::new(),
         };

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::journal::{self, AuditReport, JournalEntry};
 use super::machine::{
     self, AcceptedSignature, Actor, Command, CommandKind, Creation, DocumentState, Event,
-    NewContent, OrganisationState, Refusal,
+    NewContent, OrganisationState, Refusal, SigningStep,
 };
 use super::model::{
     Authentication, DocumentFilter, DocumentKind, DocumentSummary, Member, MemberIdentity,
@@ -540,6 +540,43 @@ impl<S: FlowStore> Flow<S> {
         verify_blob(sha256, bytes, "a blob", None).map_err(FlowError::Integrity)
     }
 
+    /// The detached CMS signature of `doc`'s last `step` on `version` (the sender's for
+    /// [`SigningStep::Sent`], which the recipient co-signs; the receipt's signature for
+    /// [`SigningStep::Accepted`]), checked against its key.
+    ///
+    /// # Errors
+    /// [`FlowError::NotFound`] if the version has no such step; [`FlowError::Integrity`] if
+    /// the blob is missing or altered.
+    pub async fn signature(
+        &self,
+        doc: &DocumentState,
+        step: SigningStep,
+        version: u32,
+    ) -> Result<Vec<u8>, FlowError> {
+        let found = doc.step(step, version).ok_or_else(|| FlowError::NotFound {
+            what: "signing step",
+            id: format!("{step} of version {version} of {}", doc.id),
+        })?;
+        self.blob(&found.signature).await
+    }
+
+    /// The receipt the recipient signed when accepting `version` of `doc` (see [`receipt`]),
+    /// checked against its key.
+    ///
+    /// # Errors
+    /// [`FlowError::NotFound`] if the version was not accepted; [`FlowError::Integrity`] if
+    /// the blob is missing or altered.
+    pub async fn receipt(&self, doc: &DocumentState, version: u32) -> Result<Vec<u8>, FlowError> {
+        let key = doc
+            .step(SigningStep::Accepted, version)
+            .and_then(|s| s.receipt.as_deref())
+            .ok_or_else(|| FlowError::NotFound {
+                what: "receipt",
+                id: format!("of version {version} of {}", doc.id),
+            })?;
+        self.blob(key).await
+    }
+
     /// Documents matching `filter`, as listed (a projection the audit checks).
     ///
     /// # Errors
@@ -854,7 +891,7 @@ impl<S: FlowStore> Flow<S> {
         let content = self.to_be_signed(&state, kind).await?;
         let version = state.current().number;
         // The co-signature must keep the sender's signer and add another one.
-        let sender_signers: Vec<String> = match (kind, state.step("sent", version)) {
+        let sender_signers: Vec<String> = match (kind, state.step(SigningStep::Sent, version)) {
             (CommandKind::Sign, Some(step)) => vec![step.signer.certificate_sha256.clone()],
             _ => Vec::new(),
         };

@@ -22,7 +22,7 @@ use signflow::flow::model::{
 use signflow::flow::store::StoreError;
 use signflow::flow::{
     AnyStore, CommandKind, DocumentState, Flow, FlowError, FlowSigner, NewDocument, NewMember,
-    Proof, SignatureCheck, Step,
+    Proof, SignatureCheck, SigningStep, Step,
 };
 use signflow::pki::{Certificate, UnixTime};
 
@@ -848,7 +848,7 @@ async fn signing_step(
     let signature = match kind {
         CommandKind::Sign => {
             let version = doc.current().number;
-            let sent = doc.step("sent", version).ok_or_else(|| {
+            let sent = doc.step(SigningStep::Sent, version).ok_or_else(|| {
                 Failure::new(
                     Status::Invalid,
                     format!("refused: cannot sign a document that is {}", doc.status),

@@ -546,11 +546,40 @@ pub struct DocumentState {
     pub updated_at: UnixTime,
 }
 
+/// Which signing step a [`SignatureStep`] records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SigningStep {
+    /// The sender signed the version and sent it.
+    Sent,
+    /// The recipient signed the [`super::receipt`] for it.
+    Accepted,
+    /// The recipient co-signed the version.
+    Signed,
+}
+
+impl SigningStep {
+    /// "sent", "accepted" or "signed".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Accepted => "accepted",
+            Self::Signed => "signed",
+        }
+    }
+}
+
+impl core::fmt::Display for SigningStep {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A recorded signing step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SignatureStep {
-    /// "sent", "accepted" or "signed".
-    pub step: &'static str,
+    /// Which step.
+    pub step: SigningStep,
     /// The version.
     pub version: u32,
     /// The CMS blob (SHA-256 hex).
@@ -575,8 +604,8 @@ impl DocumentState {
             .and_then(|i| self.versions.get(i))
     }
 
-    /// The last signing step of `step` ("sent", "accepted", "signed") for `version`.
-    pub fn step(&self, step: &str, version: u32) -> Option<&SignatureStep> {
+    /// The last signing step of kind `step` for `version`.
+    pub fn step(&self, step: SigningStep, version: u32) -> Option<&SignatureStep> {
         self.signatures
             .iter()
             .rev()
@@ -907,7 +936,7 @@ pub fn apply(
         (Some(s), _) => s,
     };
     let step =
-        |name: &'static str, version: u32, signature: &str, receipt, signer: &SignerRecord| {
+        |name: SigningStep, version: u32, signature: &str, receipt, signer: &SignerRecord| {
             SignatureStep {
                 step: name,
                 version,
@@ -930,7 +959,7 @@ pub fn apply(
             signer,
         } => {
             s.signatures
-                .push(step("sent", *version, signature, None, signer));
+                .push(step(SigningStep::Sent, *version, signature, None, signer));
             s.status = DocumentStatus::Sent;
         }
         Event::Accepted {
@@ -940,7 +969,7 @@ pub fn apply(
             signer,
         } => {
             s.signatures.push(step(
-                "accepted",
+                SigningStep::Accepted,
                 *version,
                 signature,
                 Some(receipt.clone()),
@@ -954,7 +983,7 @@ pub fn apply(
             signer,
         } => {
             s.signatures
-                .push(step("signed", *version, signature, None, signer));
+                .push(step(SigningStep::Signed, *version, signature, None, signer));
             s.status = DocumentStatus::Signed;
         }
         Event::Archived { .. } => s.status = DocumentStatus::Archived,

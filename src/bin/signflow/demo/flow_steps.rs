@@ -11,7 +11,7 @@ use signflow::crypto::CryptoProvider;
 use signflow::flow::model::{Authentication, DocumentKind, Organisation, Role};
 use signflow::flow::{
     CommandKind, Flow, FlowError, FlowSigner, NewDocument, NewMember, Proof, SignatureCheck,
-    SqliteStore, Step,
+    SigningStep, SqliteStore, Step,
 };
 use signflow::pki::{TrustContext, UnixTime};
 
@@ -288,10 +288,10 @@ async fn steps(
         true,
         format!("{}: petrova signed the receipt for version 1", doc.status),
     );
-    let sent = doc
-        .step("sent", 1)
-        .ok_or_else(|| Failure::new(Status::Invalid, "no sent step"))?;
-    let existing = flow.blob(&sent.signature).await.map_err(failure)?;
+    let existing = flow
+        .signature(&doc, SigningStep::Sent, 1)
+        .await
+        .map_err(failure)?;
     let sig = petrova.signer().cosign(&existing, &content).map_err(cms)?;
     let doc = flow.sign(&id, "petrova", &sig).await.map_err(failure)?;
     let archived = doc.status == signflow::flow::model::DocumentStatus::Archived;
