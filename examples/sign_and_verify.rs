@@ -13,9 +13,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("usage: sign_and_verify KEY.pem DOCUMENT");
         std::process::exit(64);
     };
-    let provider = CryptoProvider::get_default()
-        .or_else(|| CryptoProvider::all_compiled().into_iter().next())
-        .ok_or("no crypto backend compiled in")?;
+    // The installed provider, else the compiled-in backend.
+    let provider = CryptoProvider::current();
     let key = provider.load_private_key_pem(&std::fs::read_to_string(&key_path)?)?;
     let document = std::fs::read(&doc_path)?;
 

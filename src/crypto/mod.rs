@@ -17,8 +17,8 @@
 //! # #[cfg(any(feature = "aws-lc-rs", feature = "rustcrypto"))] {
 //! use signflow::crypto::{CryptoProvider, SignatureAlgorithm};
 //!
-//! // The default backend (with both backends compiled in, take the first).
-//! let provider = CryptoProvider::get_default().unwrap_or(CryptoProvider::all_compiled()[0]);
+//! // The installed provider, else the compiled-in backend.
+//! let provider = CryptoProvider::current();
 //! let key_pem = include_str!("../../testdata/pki/leaf-ecdsa-p256.key.pem");
 //! let key = provider.load_private_key_pem(key_pem)?;
 //! let sig = key.sign(&SignatureAlgorithm::ECDSA_SHA256, b"act no. 17")?;
