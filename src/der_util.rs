@@ -165,6 +165,22 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A reader taking any definite length over `bytes`, which lie at `offset` in the
+    /// outermost input (so that the elements it reads carry their offsets there).
+    pub fn new_at(bytes: &'a [u8], offset: usize) -> Self {
+        Self {
+            rest: bytes,
+            pos: offset,
+            strict: false,
+        }
+    }
+
+    /// A reader taking any definite length over the contents of `tlv`, whose elements keep
+    /// their offsets in the outermost input ([`Reader::enter`] without a parent reader).
+    pub fn contents_of(tlv: &Tlv<'a>) -> Self {
+        Self::new_at(tlv.value, tlv.value_range().start)
+    }
+
     /// A reader over the contents of `tlv` (read by this reader or one nested in it), with
     /// the same rules, whose elements keep their offsets in the outermost input.
     pub fn enter(&self, tlv: &Tlv<'a>) -> Self {

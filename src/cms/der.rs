@@ -6,8 +6,6 @@
 //! re-encoding. The reader accepts definite lengths only: BER input goes through
 //! [`super::ber::normalize`] first.
 
-use core::ops::Range;
-
 use super::error::CmsError;
 pub(crate) use crate::der_util::{
     DerError, INTEGER, OCTET_STRING, OID, Reader, SEQUENCE, SET, Tlv, cons, encode_oid,
@@ -32,13 +30,14 @@ pub(crate) fn read_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), CmsError> {
     Ok(crate::der_util::read_tlv(input)?)
 }
 
-/// Every element of a SET OF / SEQUENCE OF, at most `limit` of them.
+/// Every element of the SET OF / SEQUENCE OF `set`, at most `limit` of them, with their
+/// offsets in the outermost input.
 pub(crate) fn elements<'a>(
-    contents: &'a [u8],
+    set: &Tlv<'a>,
     what: &'static str,
     limit: usize,
 ) -> Result<Vec<Tlv<'a>>, CmsError> {
-    let mut r = Reader::new(contents);
+    let mut r = Reader::contents_of(set);
     let mut out = Vec::new();
     while !r.is_empty() {
         if out.len() >= limit {
@@ -49,9 +48,13 @@ pub(crate) fn elements<'a>(
     Ok(out)
 }
 
-/// Position of `inner` (a subslice of `outer`) within `outer`.
-pub(crate) fn range_in(outer: &[u8], inner: &[u8]) -> Range<usize> {
-    let start = inner.as_ptr() as usize - outer.as_ptr() as usize;
-    debug_assert!(start + inner.len() <= outer.len());
-    start..start + inner.len()
+/// The one element inside `tlv` (an EXPLICIT wrapper or an OCTET STRING holding an encoding),
+/// with its offset in the outermost input.
+pub(crate) fn only_element<'a>(tlv: &Tlv<'a>, what: &str) -> Result<Tlv<'a>, CmsError> {
+    let mut r = Reader::contents_of(tlv);
+    let inner = r.any(what)?;
+    if !r.is_empty() {
+        return Err(malformed(format!("{what}: more than one element")));
+    }
+    Ok(inner)
 }

@@ -47,7 +47,6 @@ use const_oid::ObjectIdentifier;
 
 use super::der::{
     self, INTEGER, OCTET_STRING, Reader, SEQUENCE, SET, Tlv, cons, elements, malformed, prim,
-    range_in,
 };
 use super::error::CmsError;
 use super::{
@@ -220,7 +219,7 @@ impl SignedData {
         if !rest.is_empty() || ci.tag != SEQUENCE {
             return Err(malformed("not a ContentInfo SEQUENCE"));
         }
-        let mut r = Reader::new(ci.value);
+        let mut r = Reader::contents_of(&ci);
         let content_type = der::oid(&r.expect(der::OID, "contentType")?, "contentType")?;
         if content_type != oid::ID_SIGNED_DATA {
             return Err(CmsError::NotSignedData {
@@ -229,11 +228,11 @@ impl SignedData {
         }
         let explicit = r.expect(cons(0), "content")?;
         r.finish("ContentInfo")?;
-        let (sd, rest) = der::read_tlv(explicit.value)?;
-        if !rest.is_empty() || sd.tag != SEQUENCE {
+        let sd = der::only_element(&explicit, "content")?;
+        if sd.tag != SEQUENCE {
             return Err(malformed("the content is not a SignedData SEQUENCE"));
         }
-        let mut r = Reader::new(sd.value);
+        let mut r = Reader::contents_of(&sd);
         let version = der::small_uint(&r.expect(INTEGER, "SignedData version")?, "version")?;
         if !(1..=5).contains(&version) {
             return Err(CmsError::Unsupported {
@@ -241,44 +240,37 @@ impl SignedData {
             });
         }
         let digest_algs = r.expect(SET, "digestAlgorithms")?;
-        let digest_algorithms = elements(
-            digest_algs.value,
-            "digest algorithms",
-            MAX_DIGEST_ALGORITHMS,
-        )?
-        .iter()
-        .map(|t| range_in(buf, t.raw))
-        .collect();
+        let digest_algorithms = elements(&digest_algs, "digest algorithms", MAX_DIGEST_ALGORITHMS)?
+            .iter()
+            .map(|t| t.range())
+            .collect();
 
         let eci = r.expect(SEQUENCE, "encapContentInfo")?;
-        let mut er = Reader::new(eci.value);
+        let mut er = Reader::contents_of(&eci);
         let econtent_type = der::oid(&er.expect(der::OID, "eContentType")?, "eContentType")?;
         let econtent = er.optional(cons(0), "eContent")?;
         er.finish("encapContentInfo")?;
         let content = match &econtent {
             None => None,
             Some(e) => {
-                let (inner, rest) = der::read_tlv(e.value)?;
-                if !rest.is_empty() {
-                    return Err(malformed("eContent holds more than one element"));
-                }
+                let inner = der::only_element(e, "eContent")?;
                 // RFC 5652 §5.2: an OCTET STRING. PKCS #7 v1.5 (RFC 2315 §9.1) allowed any type
                 // for non-data content, and the digest covers its contents octets (§5.2.1).
-                Some(range_in(buf, inner.value))
+                Some(inner.value_range())
             }
         };
 
         let certificates = match r.optional(cons(0), "certificates")? {
-            Some(set) => elements(set.value, "certificates", MAX_CERTIFICATES)?
+            Some(set) => elements(&set, "certificates", MAX_CERTIFICATES)?
                 .iter()
-                .map(|t| range_in(buf, t.raw))
+                .map(|t| t.range())
                 .collect(),
             None => Vec::new(),
         };
         let crls = match r.optional(cons(1), "crls")? {
-            Some(set) => elements(set.value, "CRLs", MAX_CRLS)?
+            Some(set) => elements(&set, "CRLs", MAX_CRLS)?
                 .iter()
-                .map(|t| range_in(buf, t.raw))
+                .map(|t| t.range())
                 .collect(),
             None => Vec::new(),
         };
@@ -286,10 +278,10 @@ impl SignedData {
         r.finish("SignedData")?;
         let mut count = 0usize;
         let mut signers = Vec::new();
-        for tlv in elements(signer_set.value, "signers", MAX_SIGNERS)? {
+        for tlv in elements(&signer_set, "signers", MAX_SIGNERS)? {
             signers.push(parse_signer_info(buf, &tlv, 0, &mut count)?);
         }
-        let econtent = econtent.map(|e| range_in(buf, e.raw));
+        let econtent = econtent.map(|e| e.range());
         Ok(Self {
             version,
             digest_algorithms,
@@ -378,30 +370,22 @@ fn check_len(len: usize) -> Result<(), CmsError> {
     Ok(())
 }
 
-fn parse_attributes(
-    buf: &[u8],
-    contents: &[u8],
-    what: &'static str,
-) -> Result<Vec<Attribute>, CmsError> {
+fn parse_attributes(set: &Tlv<'_>, what: &'static str) -> Result<Vec<Attribute>, CmsError> {
     let mut out = Vec::new();
-    for attr in elements(contents, what, MAX_ATTRIBUTES)? {
+    for attr in elements(set, what, MAX_ATTRIBUTES)? {
         if attr.tag != SEQUENCE {
             return Err(malformed(format!("{what}: an attribute is not a SEQUENCE")));
         }
-        let mut r = Reader::new(attr.value);
+        let mut r = Reader::contents_of(&attr);
         let oid = der::oid(&r.expect(der::OID, "attribute type")?, "attribute type")?;
         let values = r.expect(SET, "attribute values")?;
         r.finish("an attribute")?;
-        let values = elements(
-            values.value,
-            "values of one attribute",
-            MAX_ATTRIBUTE_VALUES,
-        )?
-        .iter()
-        .map(|v| range_in(buf, v.raw))
-        .collect();
+        let values = elements(&values, "values of one attribute", MAX_ATTRIBUTE_VALUES)?
+            .iter()
+            .map(|v| v.range())
+            .collect();
         out.push(Attribute {
-            raw: range_in(buf, attr.raw),
+            raw: attr.range(),
             oid,
             values,
         });
@@ -425,7 +409,7 @@ fn parse_signer_info(
     if tlv.tag != SEQUENCE {
         return Err(malformed("a SignerInfo is not a SEQUENCE"));
     }
-    let mut r = Reader::new(tlv.value);
+    let mut r = Reader::contents_of(tlv);
     let version = der::small_uint(&r.expect(INTEGER, "SignerInfo version")?, "version")?;
     if version != 1 && version != 3 {
         return Err(CmsError::Unsupported {
@@ -435,7 +419,7 @@ fn parse_signer_info(
     let sid_tlv = r.any("sid")?;
     let sid = match sid_tlv.tag {
         SEQUENCE => {
-            let mut sr = Reader::new(sid_tlv.value);
+            let mut sr = Reader::contents_of(&sid_tlv);
             let issuer = sr.expect(SEQUENCE, "issuer")?;
             let serial = sr.expect(INTEGER, "serialNumber")?;
             sr.finish("issuerAndSerialNumber")?;
@@ -443,18 +427,18 @@ fn parse_signer_info(
                 return Err(malformed("empty serialNumber"));
             }
             Sid::IssuerSerial {
-                issuer: range_in(buf, issuer.raw),
-                serial: range_in(buf, serial.value),
+                issuer: issuer.range(),
+                serial: serial.value_range(),
             }
         }
-        t if t == prim(0) => Sid::KeyId(range_in(buf, sid_tlv.value)),
+        t if t == prim(0) => Sid::KeyId(sid_tlv.value_range()),
         t => return Err(malformed(format!("sid has tag 0x{t:02x}"))),
     };
-    let digest_algorithm = range_in(buf, r.expect(SEQUENCE, "digestAlgorithm")?.raw);
+    let digest_algorithm = r.expect(SEQUENCE, "digestAlgorithm")?.range();
     let signed_tlv = r.optional(cons(0), "signedAttrs")?;
     let signed = match &signed_tlv {
         Some(t) => {
-            let attrs = parse_attributes(buf, t.value, "signed attributes")?;
+            let attrs = parse_attributes(t, "signed attributes")?;
             if attrs.is_empty() {
                 return Err(malformed("signedAttrs is present but empty"));
             }
@@ -462,13 +446,13 @@ fn parse_signer_info(
         }
         None => Vec::new(),
     };
-    let signature_algorithm = range_in(buf, r.expect(SEQUENCE, "signatureAlgorithm")?.raw);
+    let signature_algorithm = r.expect(SEQUENCE, "signatureAlgorithm")?.range();
     let signature_tlv = r.expect(OCTET_STRING, "signature")?;
-    let before_end = range_in(buf, signature_tlv.raw).end;
+    let before_end = signature_tlv.range().end;
     let unsigned_tlv = r.optional(cons(1), "unsignedAttrs")?;
     r.finish("SignerInfo")?;
     let unsigned = match &unsigned_tlv {
-        Some(t) => parse_attributes(buf, t.value, "unsigned attributes")?,
+        Some(t) => parse_attributes(t, "unsigned attributes")?,
         None => Vec::new(),
     };
     let mut counter_signers = Vec::new();
@@ -480,20 +464,20 @@ fn parse_signer_info(
             });
         }
         for v in &attr.values {
-            let (cs, _) = der::read_tlv(&buf[v.clone()])?;
+            let cs = Reader::new_at(&buf[v.clone()], v.start).any("counter-signature")?;
             counter_signers.push(parse_signer_info(buf, &cs, depth + 1, count)?);
         }
     }
-    let raw = range_in(buf, tlv.raw);
-    let before_unsigned = range_in(buf, tlv.value).start..before_end;
+    let raw = tlv.range();
+    let before_unsigned = tlv.value_range().start..before_end;
     Ok(SignerInfo {
         raw,
         sid,
         digest_algorithm,
-        signed_attrs: signed_tlv.map(|t| range_in(buf, t.raw)),
+        signed_attrs: signed_tlv.map(|t| t.range()),
         signed,
         signature_algorithm,
-        signature: range_in(buf, signature_tlv.value),
+        signature: signature_tlv.value_range(),
         before_unsigned,
         unsigned,
         counter_signers,

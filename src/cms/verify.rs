@@ -879,7 +879,7 @@ impl<'a> Verifier<'a> {
                 return Ok(false);
             }
             let names =
-                tlv::elements(names.value, "general names", 16).map_err(|e| bad(&e.to_string()))?;
+                tlv::elements(&names, "general names", 16).map_err(|e| bad(&e.to_string()))?;
             let issuer_named = names.iter().any(|n| {
                 n.tag == tlv::cons(4)
                     && DistinguishedName::from_der(n.value).is_ok_and(|dn| dn == *cert.issuer())
