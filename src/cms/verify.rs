@@ -371,7 +371,7 @@ impl<'a> Verifier<'a> {
         // The verifier's certificates and CRLs stay borrowed; the message's own are added.
         let validator =
             Validator::borrowed(self.provider, self.trust, &self.certificates, &self.crls)
-                .with_message_material(embedded.clone(), message_crls);
+                .with_message_material(&embedded, message_crls);
         let pool: Vec<&Certificate> = embedded
             .iter()
             .chain(self.certificates.iter())

@@ -74,8 +74,12 @@ impl TrustContextBuilder {
 
     /// Adds the trust anchors of `anchors`.
     pub fn anchors(mut self, anchors: TrustStore) -> Self {
-        for anchor in anchors.anchors() {
-            self.anchors.add(anchor.clone());
+        if self.anchors.is_empty() {
+            self.anchors = anchors;
+        } else {
+            for anchor in anchors.into_anchors() {
+                self.anchors.add(anchor);
+            }
         }
         self
     }

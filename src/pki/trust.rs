@@ -125,4 +125,9 @@ impl TrustStore {
     pub fn is_empty(&self) -> bool {
         self.anchors.is_empty()
     }
+
+    /// The anchors, taken out of the store.
+    pub fn into_anchors(self) -> Vec<Certificate> {
+        self.anchors
+    }
 }

@@ -204,9 +204,9 @@ pub struct Validator<'a> {
     pub(super) intermediates: Cow<'a, [Certificate]>,
     pub(super) crls: Cow<'a, [Crl]>,
     /// Certificates one message carries, searched after `intermediates`.
-    pub(super) message_certificates: Vec<Certificate>,
+    pub(super) message_certificates: Cow<'a, [Certificate]>,
     /// CRLs one message carries, searched after `crls`.
-    pub(super) message_crls: Vec<Crl>,
+    pub(super) message_crls: Cow<'a, [Crl]>,
 }
 
 pub(super) struct Budget {
@@ -269,8 +269,8 @@ impl<'a> Validator<'a> {
             trust,
             intermediates: Cow::Owned(intermediates),
             crls: Cow::Owned(crls),
-            message_certificates: Vec::new(),
-            message_crls: Vec::new(),
+            message_certificates: Cow::Borrowed(&[]),
+            message_crls: Cow::Borrowed(&[]),
         }
     }
 
@@ -288,17 +288,21 @@ impl<'a> Validator<'a> {
             trust,
             intermediates: Cow::Borrowed(intermediates),
             crls: Cow::Borrowed(crls),
-            message_certificates: Vec::new(),
-            message_crls: Vec::new(),
+            message_certificates: Cow::Borrowed(&[]),
+            message_crls: Cow::Borrowed(&[]),
         }
     }
 
     /// This validator also building paths from `certificates` and checking `crls` that one
     /// message carries (a SignedData's, a KeyInfo's), beside its own — which stay borrowed.
     #[must_use]
-    pub fn with_message_material(mut self, certificates: Vec<Certificate>, crls: Vec<Crl>) -> Self {
-        self.message_certificates = certificates;
-        self.message_crls = crls;
+    pub fn with_message_material(
+        mut self,
+        certificates: impl Into<Cow<'a, [Certificate]>>,
+        crls: impl Into<Cow<'a, [Crl]>>,
+    ) -> Self {
+        self.message_certificates = certificates.into();
+        self.message_crls = crls.into();
         self
     }
 
@@ -310,12 +314,14 @@ impl<'a> Validator<'a> {
     /// The untrusted certificates paths may be built from: the validator's, then the
     /// message's ([`Validator::with_message_material`]).
     pub fn intermediates(&self) -> impl Iterator<Item = &Certificate> + Clone {
-        self.intermediates.iter().chain(&self.message_certificates)
+        self.intermediates
+            .iter()
+            .chain(self.message_certificates.iter())
     }
 
     /// The CRLs: the validator's, then the message's.
     pub fn crls(&self) -> impl Iterator<Item = &Crl> + Clone {
-        self.crls.iter().chain(&self.message_crls)
+        self.crls.iter().chain(self.message_crls.iter())
     }
 
     /// Validates `end_entity` at `options.time`: builds candidate paths to a trust anchor and
