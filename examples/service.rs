@@ -125,6 +125,9 @@ impl AppState {
     }
 }
 
+/// A verification request: what it is, the body, the detached content, the status expected.
+type Request = (&'static str, Vec<u8>, Option<Vec<u8>>, u16);
+
 /// Prints one answer; whether it is the expected one.
 fn answer(what: &str, got: u16, want: u16, detail: &str) -> bool {
     let mark = if got == want { "ok" } else { "UNEXPECTED" };
@@ -148,7 +151,7 @@ async fn main() -> Result<(), Error> {
     )?;
 
     // Eight requests at once, each verified on the blocking pool with the shared context.
-    let requests: Vec<(&str, Vec<u8>, Option<Vec<u8>>, u16)> = vec![
+    let requests: Vec<Request> = vec![
         (
             "our detached CAdES-BES",
             signature.clone(),
