@@ -497,7 +497,7 @@ impl BatchVerifier {
 
     /// This verifier validating certificates as `validation` says (its time included)
     /// instead of [`ValidationOptions::at`] the time given to [`BatchVerifier::new`]. Its
-    /// `allow_sha1` and `allow_md5` also admit those hashes in XML digests and signature
+    /// `hashes` policy also admits its legacy hashes in XML digests and signature
     /// methods, as they do in CMS.
     #[must_use]
     pub fn with_validation(mut self, validation: ValidationOptions) -> Self {
@@ -596,23 +596,15 @@ impl BatchVerifier {
 
     fn xml(&self, path: &Path) -> Result<(Outcome, Vec<String>, Vec<String>), String> {
         let bytes = read(path, InputKind::Xml, &self.limits)?;
-        let mut options = crate::xmldsig::VerifyOptions::at(self.validation.time);
-        options.allow_sha1 = self.validation.allow_sha1;
-        options.allow_md5 = self.validation.allow_md5;
-        options.validation = self.validation.clone();
-        let v = crate::xmldsig::verify(
-            self.context.provider(),
-            &bytes,
-            self.context.anchors(),
-            self.context.intermediates(),
-            self.context.crls(),
-            &options,
-        )
-        .map_err(|e| e.to_string())?;
+        // Borrows the context's material: only the options are the batch's own.
+        let verifier = crate::xmldsig::Verifier::from_context(&self.context).with_options(
+            crate::xmldsig::VerifyOptions::with_validation(self.validation.clone()),
+        );
+        let v = verifier.verify(&bytes).map_err(|e| e.to_string())?;
         let mut reasons: Vec<String> = if v.status == Status::Valid {
             Vec::new()
         } else {
-            v.findings.iter().map(|f| f.to_string()).collect()
+            v.findings.iter().map(|f| f.message.clone()).collect()
         };
         if let Some(c) = v.certificate.as_ref().filter(|_| v.status != Status::Valid) {
             reasons.extend(c.findings().map(|(_, f)| f.sentence()));

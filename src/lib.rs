@@ -57,6 +57,7 @@ pub mod limits;
 pub mod pem;
 pub mod pki;
 pub mod prelude;
+pub mod report;
 pub mod requisites;
 pub mod xmldsig;
 
