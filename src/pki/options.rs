@@ -27,16 +27,16 @@ pub enum RevocationMode {
 /// What vouches for [`ValidationOptions::time`]: whether a certificate revoked *after* it may
 /// still be judged valid then.
 ///
-/// A revocation says that from some moment on the key must not be trusted; a signature dated
-/// before that moment is good only if something other than the signer proves the date. A date
-/// the signer wrote itself (CMS signing-time) proves nothing: whoever holds the key — the
-/// thief, after a key compromise, or the former holder, after any revocation — can write any
-/// date. So with [`TimeAssurance::Claimed`] a path certificate revoked after the time is never
-/// valid: it gets [`Finding::RevokedAfterClaimedTime`], indeterminate (as ETSI EN 319 102-1's
-/// REVOKED_NO_POE: a later proof of existence, such as a timestamp, may still settle it). This
-/// holds for every reason code, `unspecified` and `superseded` included: the CRL does not say
-/// that the key stayed safe. (RFC 5280 §5.3.2's invalidityDate, when present, moves the
-/// revocation earlier for every assurance: at or after it the certificate is revoked.)
+/// A revocation says that from some moment on the key must not be trusted; a signature dated before
+/// that moment is good only if something other than the signer proves the date. A date the signer
+/// wrote itself (CMS signing-time) proves nothing: whoever holds the key — the thief, after a key
+/// compromise, or the former holder, after any revocation — can write any date. So with
+/// [`TimeAssurance::Claimed`] a path certificate revoked after the time is never valid: it gets
+/// [`Finding::RevokedAfterClaimedTime`](super::Finding::RevokedAfterClaimedTime), indeterminate (as
+/// ETSI EN 319 102-1's REVOKED_NO_POE: a later proof of existence, such as a timestamp, may still
+/// settle it). This holds for every reason code, `unspecified` and `superseded` included: the CRL
+/// does not say that the key stayed safe. (RFC 5280 §5.3.2's invalidityDate, when present, moves
+/// the revocation earlier for every assurance: at or after it the certificate is revoked.)
 ///
 /// A time proven by a timestamp will be [`TimeAssurance::Trusted`] too once timestamps are
 /// verified (issue #20).
@@ -82,9 +82,11 @@ pub struct ValidationOptions {
     /// Accept CRLs whose nextUpdate has passed (default: no — such a CRL gives indeterminate).
     pub accept_stale_crls: bool,
     /// Do not hold certificates to their validity periods (notBefore/notAfter), as OpenSSL's
-    /// `X509_V_FLAG_NO_CHECK_TIME` and xmlsec's `--X509-skip-time-checks`; a certificate
-    /// outside its period gets the advisory [`Finding::ValidityPeriodIgnored`] instead of
-    /// [`Finding::Expired`] / [`Finding::NotYetValid`]. CRLs are still read at
+    /// `X509_V_FLAG_NO_CHECK_TIME` and xmlsec's `--X509-skip-time-checks`; a certificate outside
+    /// its period gets the advisory
+    /// [`Finding::ValidityPeriodIgnored`](super::Finding::ValidityPeriodIgnored) instead of
+    /// [`Finding::Expired`](super::Finding::Expired) /
+    /// [`Finding::NotYetValid`](super::Finding::NotYetValid). CRLs are still read at
     /// [`ValidationOptions::time`]. **Off by default**: an expired certificate's key may have
     /// leaked since; prefer validating at the time the signature was made.
     pub ignore_validity_periods: bool,
@@ -105,11 +107,11 @@ pub struct ValidationOptions {
     pub max_signature_checks: usize,
     /// Budget of path-building steps for one validation.
     pub max_path_steps: usize,
-    /// Budget of the rest of one validation's work that input can amplify: each comparison
-    /// of a name with a name-constraint subtree, and each node, parent edge and expected
-    /// policy of the policy graphs (RFC 9618) costs one unit. Beyond it the validation gives
-    /// up with [`Finding::WorkLimitExceeded`] (indeterminate). The default, 1,000,000, is a
-    /// few tenths of a second at most; real paths use a few hundred units.
+    /// Budget of the rest of one validation's work that input can amplify: each comparison of a
+    /// name with a name-constraint subtree, and each node, parent edge and expected policy of the
+    /// policy graphs (RFC 9618) costs one unit. Beyond it the validation gives up with
+    /// [`Finding::WorkLimitExceeded`](super::Finding::WorkLimitExceeded) (indeterminate). The
+    /// default, 1,000,000, is a few tenths of a second at most; real paths use a few hundred units.
     pub max_work: u64,
 }
 
