@@ -173,7 +173,7 @@ impl Material {
         self.verify_full(provider, xml).status
     }
 
-    fn verify_full<'a>(&self, provider: &CryptoProvider, xml: &'a [u8]) -> XmlVerification<'a> {
+    fn verify_full(&self, provider: &CryptoProvider, xml: &[u8]) -> XmlVerification {
         verify(
             provider,
             xml,

@@ -53,7 +53,7 @@ use serde::Serialize;
 use crate::cms::{SignedData, Verifier, VerifyOptions};
 use crate::crypto::CryptoProvider;
 use crate::limits::{InputError, InputKind, InputLimits, read_capped_into};
-use crate::pki::{Certificate, Crl, Status, TrustContext, TrustStore, UnixTime, ValidationOptions};
+use crate::pki::{Certificate, Crl, TrustContext, TrustStore, UnixTime, ValidationOptions};
 
 /// Largest file a batch reads by default, in bytes (larger files are format errors): the
 /// default cap of [`InputKind::Cms`]; XML documents have their own, smaller cap
@@ -443,7 +443,7 @@ impl BatchVerifier {
 
     /// This verifier validating certificates as `validation` says (its time included)
     /// instead of [`ValidationOptions::at`] the time given to [`BatchVerifier::new`]. Its
-    /// `allow_sha1` and `allow_md5` also admit those hashes in XML digests and signature
+    /// `hashes` policy also admits its legacy hashes in XML digests and signature
     /// methods, as they do in CMS.
     #[must_use]
     pub fn with_validation(mut self, validation: ValidationOptions) -> Self {
@@ -532,30 +532,14 @@ impl BatchVerifier {
 
     fn xml(&self, path: &Path) -> Result<(Outcome, Vec<String>, Vec<String>), String> {
         let bytes = read(path, InputKind::Xml, &self.limits)?;
-        let mut options = crate::xmldsig::VerifyOptions::at(self.validation.time);
-        options.allow_sha1 = self.validation.allow_sha1;
-        options.allow_md5 = self.validation.allow_md5;
-        options.validation = self.validation.clone();
-        let v = crate::xmldsig::verify(
-            self.context.provider(),
-            &bytes,
-            self.context.anchors(),
-            self.context.intermediates(),
-            self.context.crls(),
-            &options,
-        )
-        .map_err(|e| e.to_string())?;
-        let mut reasons: Vec<String> = if v.status == Status::Valid {
-            Vec::new()
-        } else {
-            v.findings.iter().map(|f| f.to_string()).collect()
-        };
-        if let Some(c) = v.certificate.as_ref().filter(|_| v.status != Status::Valid) {
-            reasons.extend(c.findings().map(|(_, f)| f.sentence()));
-        }
-        crate::verdict::unique(&mut reasons);
-        let signers = v.signer.iter().map(|c| c.subject().to_string()).collect();
-        Ok((v.status.into(), reasons, signers))
+        // Borrows the context's material: only the options are the batch's own.
+        let verifier = crate::xmldsig::Verifier::from_context(&self.context).with_options(
+            crate::xmldsig::VerifyOptions::with_validation(self.validation.clone()),
+        );
+        let v = verifier.verify(&bytes).map_err(|e| e.to_string())?;
+        let verdict = crate::verdict::Verdict::from_xml(&v);
+        let signers = verdict.signers.into_iter().map(|s| s.subject).collect();
+        Ok((verdict.outcome, verdict.reasons, signers))
     }
 }
 

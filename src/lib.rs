@@ -81,6 +81,7 @@ pub mod limits;
 pub mod pem;
 pub mod pki;
 pub mod prelude;
+pub mod report;
 pub mod requisites;
 pub mod signing;
 pub mod verdict;

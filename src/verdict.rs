@@ -226,20 +226,20 @@ impl Verdict {
     }
 
     /// The verdict of an XML signature verification.
-    pub fn from_xml(verification: &xmldsig::XmlVerification<'_>) -> Self {
+    pub fn from_xml(verification: &xmldsig::XmlVerification) -> Self {
         let mut reasons = Vec::new();
         if verification.status != Status::Valid {
             reasons.extend(
                 verification
                     .findings
                     .iter()
-                    .filter(|f| f.status().is_some())
-                    .map(ToString::to_string),
+                    .filter(|f| f.finding.status().is_some())
+                    .map(|f| f.message.clone()),
             );
             if let Some(c) = &verification.certificate {
                 path_reasons(c, &mut reasons);
             }
-            reasons.extend(verification.findings.iter().map(ToString::to_string));
+            reasons.extend(verification.findings.iter().map(|f| f.message.clone()));
         }
         unique(&mut reasons);
         Self {
@@ -388,19 +388,10 @@ pub fn verify_at(
 }
 
 fn verify_xml(context: &TrustContext, document: &[u8], at: UnixTime) -> Verdict {
-    let validation = context.validation_at(at);
-    let mut options = xmldsig::VerifyOptions::at(at);
-    options.allow_sha1 = validation.allow_sha1;
-    options.allow_md5 = validation.allow_md5;
-    options.validation = validation;
-    match xmldsig::verify(
-        context.provider(),
-        document,
-        context.anchors(),
-        context.intermediates(),
-        context.crls(),
-        &options,
-    ) {
+    match xmldsig::Verifier::from_context(context)
+        .at(at)
+        .verify(document)
+    {
         Ok(v) => Verdict::from_xml(&v),
         Err(e) if e.is_format_error() => {
             Verdict::format_error(Some(SignatureFormat::Xml), e.to_string())

@@ -187,7 +187,13 @@ fn verification_allocations_do_not_grow_with_the_trust_context() {
         .collect();
     assert!(other_certs.len() > 150 && other_crls.len() > 50);
     let options = VerifyOptions::at(at);
+    let xml = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/xmldsig/xmlsec1-signed-rsa.xml"),
+    )
+    .unwrap();
     let mut counts = Vec::new();
+    let mut xml_counts = Vec::new();
     for extra in [0, 10, 200] {
         let context = TrustContext::builder()
             .provider(provider)
@@ -214,9 +220,19 @@ fn verification_allocations_do_not_grow_with_the_trust_context() {
             context.crls().len()
         );
         counts.push(allocs);
+        // XMLDSig likewise (its verifier borrows the same material).
+        let xml_verifier = signflow::xmldsig::Verifier::from_context(&context).at(at);
+        xml_verifier.verify(&xml).unwrap();
+        let (result, allocs, _) = counted(|| xml_verifier.verify(&xml).unwrap());
+        assert_eq!(result.status, Status::Valid, "{result}");
+        xml_counts.push(allocs);
     }
     assert!(
         counts.iter().all(|&c| c == counts[0]),
         "allocations grew with the context: {counts:?}"
+    );
+    assert!(
+        xml_counts.iter().all(|&c| c == xml_counts[0]),
+        "XML verification allocations grew with the context: {xml_counts:?}"
     );
 }

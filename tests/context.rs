@@ -101,3 +101,61 @@ fn context_verdicts_equal_owned_verdicts() {
     }
     assert!(checked >= 20, "{checked}");
 }
+
+/// XMLDSig joins the context: a verifier made from it borrows the context's material, its
+/// owned result leaves the `spawn_blocking` closure, and its verdicts equal the free
+/// function's over the same material (a tampered copy included).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xml_verifications_share_the_context_and_return_owned_results() {
+    let state = Arc::new(AppState { context: context() });
+    let at = UnixTime::from_utc(2027, 1, 1, 0, 0, 0);
+    let genuine = common::read("xmldsig/xmlsec1-signed-rsa.xml");
+    let tampered = String::from_utf8(genuine.clone())
+        .unwrap()
+        .replacen("1000.00", "9000.00", 1)
+        .into_bytes();
+    assert_ne!(genuine, tampered);
+    let mut tasks = Vec::new();
+    for (xml, expected) in [(genuine, Status::Valid), (tampered, Status::Invalid)] {
+        let state = Arc::clone(&state);
+        tasks.push(tokio::task::spawn_blocking(move || {
+            let verifier = signflow::xmldsig::Verifier::from_context(&state.context).at(at);
+            let shared = verifier.verify(&xml).unwrap();
+            let free = signflow::xmldsig::verify(
+                state.context.provider(),
+                &xml,
+                state.context.anchors(),
+                state.context.intermediates(),
+                state.context.crls(),
+                verifier.options(),
+            )
+            .unwrap();
+            assert_eq!(shared.to_string(), free.to_string());
+            (expected, shared)
+        }));
+    }
+    for task in tasks {
+        let (expected, result) = task.await.unwrap();
+        assert_eq!(result.status, expected, "{result}");
+        let json = serde_json::to_value(&result).unwrap();
+        assert_eq!(json["status"], expected.to_string());
+        assert!(json["references"][0]["signed_bytes"].as_u64().unwrap() > 0);
+        if expected == Status::Valid {
+            assert_eq!(
+                json["signer"],
+                result.signer.as_ref().unwrap().subject().to_string()
+            );
+            // URI "": the whole document, no element.
+            assert!(result.references[0].element.is_none(), "{result}");
+            assert!(result.references[0].canonical.starts_with(b"<Act"));
+        } else {
+            assert_eq!(json["findings"][0]["kind"], "digest_mismatch", "{json}");
+            assert!(
+                json["findings"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("digest")
+            );
+        }
+    }
+}

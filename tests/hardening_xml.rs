@@ -156,7 +156,7 @@ fn element(doc: &Document, local: &str) -> signflow::xmldsig::NodeId {
 }
 
 /// Verifies `xml` with the test PKI and `options`, timed.
-fn check<'a>(xml: &'a [u8], options: &VerifyOptions) -> (XmlVerification<'a>, Duration) {
+fn check(xml: &[u8], options: &VerifyOptions) -> (XmlVerification, Duration) {
     let (trust, inter, crls) = pki();
     let started = Instant::now();
     let v = verify(provider(), xml, &trust, &inter, &crls, options).unwrap();
@@ -166,7 +166,7 @@ fn check<'a>(xml: &'a [u8], options: &VerifyOptions) -> (XmlVerification<'a>, Du
 fn findings(v: &XmlVerification) -> String {
     v.findings
         .iter()
-        .map(ToString::to_string)
+        .map(|f| f.message.clone())
         .collect::<Vec<_>>()
         .join("; ")
 }

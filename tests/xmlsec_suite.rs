@@ -266,15 +266,15 @@ fn translate(case: &Case, xml: &[u8]) -> Inputs {
         .algorithms
         .split_whitespace()
         .any(|a| a.contains("sha1") || a.contains("ripemd160"));
-    options.allow_sha1 = uses_sha1;
+    options.hashes.allow_sha1 = uses_sha1;
     // MD5 likewise, behind its own switch.
-    options.allow_md5 = case
+    options.hashes.allow_md5 = case
         .algorithms
         .split_whitespace()
         .any(|a| a.contains("md5"));
     // xmlsec (through OpenSSL) accepts the old suites' SHA-1- and MD5-signed certificates.
-    options.validation.allow_sha1 = true;
-    options.validation.allow_md5 = true;
+    options.validation.hashes.allow_sha1 = true;
+    options.validation.hashes.allow_md5 = true;
     options.validation.min_rsa_bits = 1024;
     let mut trust = TrustStore::new();
     let mut intermediates = Vec::new();
@@ -507,8 +507,8 @@ fn run(provider: &CryptoProvider, case: &Case) -> (Status, String, bool) {
             let f: Vec<String> = v
                 .findings
                 .iter()
-                .filter(|f| f.status().is_some())
-                .map(|f| f.to_string())
+                .filter(|f| f.finding.status().is_some())
+                .map(|f| f.message.clone())
                 .collect();
             let refused = |text: String| text.contains("enable the `extra-algorithms` feature");
             let extra =
@@ -654,7 +654,7 @@ const EXTRA_VALID: Status = if cfg!(feature = "extra-algorithms") {
 };
 
 /// Without the `extra-algorithms` feature, `v` says which feature its algorithm needs.
-fn assert_refused_without_extra(v: &signflow::xmldsig::XmlVerification<'_>) {
+fn assert_refused_without_extra(v: &signflow::xmldsig::XmlVerification) {
     if !cfg!(feature = "extra-algorithms") {
         assert!(
             v.has(|f| matches!(
@@ -689,7 +689,7 @@ fn hmac_and_key_value_rules() {
         read(&root().join("xmldsig11-interop-2012/signature-enveloping-hmac-sha1-truncated40.xml"));
     let key = read(&root().join("xmldsig11-interop-2012/keys/hmackey.bin"));
     let mut o = VerifyOptions::at(default_time());
-    o.allow_sha1 = true;
+    o.hashes.allow_sha1 = true;
     o.key = KeySource::Hmac(HmacKey::new(key.clone()));
     let none = TrustStore::new();
     let v = verify(provider, &xml, &none, &[], &[], &o).unwrap();
@@ -724,7 +724,7 @@ fn hmac_and_key_value_rules() {
     let v = verify(provider, &xml, &none, &[], &[], &o).unwrap();
     assert_eq!(v.status, Status::Invalid);
     assert!(v.has(weak(false)));
-    o.allow_sha1 = true;
+    o.hashes.allow_sha1 = true;
     let v = verify(provider, &xml, &none, &[], &[], &o).unwrap();
     assert_eq!(v.status, EXTRA_VALID);
     assert!(v.has(weak(true)));
@@ -733,18 +733,18 @@ fn hmac_and_key_value_rules() {
     // MD5 is broken, not legacy: allowing the 160-bit hashes does not allow it; its own
     // switch does (still reported as weak).
     let xml = read(&root().join("aleksey-xmldsig-01/enveloping-md5-hmac-md5.xml"));
-    o.allow_sha1 = true;
+    o.hashes.allow_sha1 = true;
     let v = verify(provider, &xml, &none, &[], &[], &o).unwrap();
     assert_eq!(v.status, Status::Invalid);
     assert!(v.has(weak(false)));
-    o.allow_md5 = true;
+    o.hashes.allow_md5 = true;
     let v = verify(provider, &xml, &none, &[], &[], &o).unwrap();
     assert_eq!(v.status, EXTRA_VALID);
     assert!(v.has(weak(true)));
     assert_refused_without_extra(&v);
 
     // md5WithRSAEncryption certificates (phaos's): the document's own algorithms are SHA-1,
-    // the signer's certificate is MD5-signed, so the path needs validation.allow_md5.
+    // the signer's certificate is MD5-signed, so the path needs validation.hashes.allow_md5.
     let xml = read(&root().join("phaos-xmldsig-three/signature-rsa-enveloped.xml"));
     let mut trust = TrustStore::new();
     for c in certs(&root().join("phaos-xmldsig-three/certs/rsa-ca-cert.der")) {
@@ -753,13 +753,13 @@ fn hmac_and_key_value_rules() {
     let mut o = VerifyOptions::at(gmt_time("2009-01-01+10:00:00"));
     o.validation.revocation = RevocationMode::Off;
     o.validation.min_rsa_bits = 1024;
-    o.allow_sha1 = true;
-    o.validation.allow_sha1 = true;
+    o.hashes.allow_sha1 = true;
+    o.validation.hashes.allow_sha1 = true;
     assert_ne!(
         verify(provider, &xml, &trust, &[], &[], &o).unwrap().status,
         Status::Valid
     );
-    o.validation.allow_md5 = true;
+    o.validation.hashes.allow_md5 = true;
     let v = verify(provider, &xml, &trust, &[], &[], &o).unwrap();
     if cfg!(feature = "extra-algorithms") {
         assert_eq!(v.status, Status::Valid);
@@ -777,7 +777,7 @@ fn hmac_and_key_value_rules() {
     // A KeyValue key: refused by default, used on opt-in.
     let xml = read(&root().join("xmldsig11-interop-2012/signature-enveloping-rsa-sha256.xml"));
     let mut o = VerifyOptions::at(default_time());
-    o.allow_sha1 = true;
+    o.hashes.allow_sha1 = true;
     assert_ne!(
         verify(provider, &xml, &none, &[], &[], &o).unwrap().status,
         Status::Valid
@@ -801,7 +801,7 @@ fn base64_transform() {
     ))
     .unwrap();
     let mut o = VerifyOptions::at(default_time());
-    o.allow_sha1 = true;
+    o.hashes.allow_sha1 = true;
     o.trust_key_value = true;
     let none = TrustStore::new();
     // The verification borrows the document: keep each one for the test's duration.
@@ -1019,7 +1019,7 @@ fn xpath_filter2_digests_as_signed() {
     ))
     .unwrap();
     let mut o = VerifyOptions::at(default_time());
-    o.allow_sha1 = true;
+    o.hashes.allow_sha1 = true;
     let references = |doc: String| {
         let doc: &'static str = Box::leak(doc.into_boxed_str());
         let v = verify(provider, doc.as_bytes(), &none, &[], &[], &o).unwrap();

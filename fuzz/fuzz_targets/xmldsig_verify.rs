@@ -56,7 +56,7 @@ fn check(result: &XmlVerification) {
     if result.status == Status::Valid {
         assert!(!result.references.is_empty(), "valid without references");
         assert!(result.references.iter().all(|r| r.digest_matches));
-        assert!(result.findings.iter().all(|f| f.status().is_none()));
+        assert!(result.findings.iter().all(|f| f.finding.status().is_none()));
         assert!(result.signature_algorithm.is_some());
     }
 }

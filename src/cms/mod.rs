@@ -53,6 +53,7 @@
 mod ber;
 pub(crate) mod der;
 mod error;
+mod options;
 mod report;
 pub mod sign;
 mod signed_data;

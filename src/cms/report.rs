@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::crypto::{HashAlgorithm, SignatureAlgorithm};
 use crate::pki::{Certificate, Status, UnixTime, ValidationReport};
+use crate::report::{Reported, Sentence};
 
 /// Where a signer's validation time came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -64,8 +65,8 @@ pub enum CmsFinding {
         detail: String,
     },
     /// A weak hash is used and the caller does not accept it: SHA-1 without
-    /// [`crate::pki::ValidationOptions::allow_sha1`], MD5 without
-    /// [`crate::pki::ValidationOptions::allow_md5`].
+    /// [`crate::crypto::HashPolicy::allow_sha1`], MD5 without
+    /// [`crate::crypto::HashPolicy::allow_md5`].
     AlgorithmNotAllowed {
         /// The algorithm.
         algorithm: String,
@@ -246,25 +247,18 @@ fn first_reasons(report: &ValidationReport) -> String {
     }
 }
 
-/// A finding with its sentence, as serialized.
-#[derive(Clone, Debug, Serialize)]
-pub struct ReportedCmsFinding {
-    /// The finding.
-    #[serde(flatten)]
-    pub finding: CmsFinding,
-    /// A sentence for people.
-    pub message: String,
-}
+/// A CMS finding with its sentence, as serialized.
+pub type ReportedCmsFinding = Reported<CmsFinding>;
 
-impl From<CmsFinding> for ReportedCmsFinding {
-    fn from(finding: CmsFinding) -> Self {
-        let message = finding.sentence();
-        Self { finding, message }
+impl Sentence for CmsFinding {
+    fn sentence(&self) -> String {
+        CmsFinding::sentence(self)
     }
 }
 
 /// The verdict on one SignerInfo (or counter-signature).
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct SignerReport {
     /// This signer's status: its own findings and its certificate's (counter-signatures are
     /// judged separately, in `counter_signatures`).
@@ -329,6 +323,7 @@ impl SignerReport {
 
 /// The result of verifying a SignedData.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct VerifyReport {
     /// Overall: valid only if every signer and counter-signer is valid; otherwise the worst.
     pub status: Status,

@@ -32,6 +32,7 @@ use spki::AlgorithmIdentifierRef;
 
 use super::der::{self as tlv, OCTET_STRING, Reader, SEQUENCE, SET, oid_name, uint_digits};
 use super::error::CmsError;
+pub use super::options::{ValidationTime, VerifyOptions};
 pub use super::report::{CmsFinding, ReportedCmsFinding, SignerReport, TimeSource, VerifyReport};
 use super::signed_data::{Attribute, Sid, SignedData, SignerInfo};
 use super::{CHUNK_SIZE, MAX_NESTING, oid};
@@ -48,60 +49,6 @@ use crate::pki::{
 /// Most certificates tried as the signer's for one SignerInfo (several may carry its issuer and
 /// serial or key identifier; each costs a signature check).
 const MAX_SIGNER_CANDIDATES: usize = 4;
-
-/// Which time the signer's certificate is validated at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ValidationTime {
-    /// [`ValidationOptions::time`] (the caller's; default now).
-    Given,
-    /// The signing-time the signer claims in its signed attributes, where there is one and it
-    /// is not later than the given time (else the given time: a signature cannot be younger
-    /// than its verification). Nothing vouches for it: the report says so, and the path is
-    /// validated with [`TimeAssurance::Claimed`], so a certificate revoked after the claimed
-    /// time is never valid at it.
-    ClaimedSigningTime,
-}
-
-/// What a verification asks.
-#[derive(Clone, Debug)]
-pub struct VerifyOptions {
-    /// Path validation inputs; `validation.time` is the validation time.
-    pub validation: ValidationOptions,
-    /// Whether to validate at the claimed signing-time instead.
-    pub time: ValidationTime,
-    /// Most bytes of detached content buffered for a signer that needs the content itself
-    /// (Ed25519 without signed attributes); beyond it that signer is indeterminate.
-    pub max_buffered_content: usize,
-    /// Most SignerInfos (counter-signatures included, in document order) whose signatures are
-    /// checked and certificates validated; each one beyond is indeterminate with
-    /// [`CmsFinding::TooManySigners`]. Bounds the work of one message: each signer may cost a
-    /// path validation. (Parsing accepts up to [`super::MAX_SIGNERS`].)
-    pub max_signers: usize,
-}
-
-impl VerifyOptions {
-    /// Defaults for verifying at `time`: a signer's certificate checks
-    /// ([`ValidationOptions::at`], revocation required), the given time, 64 MiB of buffering,
-    /// 16 signers.
-    pub fn at(time: UnixTime) -> Self {
-        Self {
-            validation: ValidationOptions::at(time),
-            time: ValidationTime::Given,
-            max_buffered_content: 64 * 1024 * 1024,
-            max_signers: 16,
-        }
-    }
-
-    /// [`VerifyOptions::at`]`(validation.time)` validating certificates as `validation` says
-    /// (e.g. a [`TrustContext`]'s policy: [`TrustContext::validation_at`]).
-    pub fn with_validation(validation: ValidationOptions) -> Self {
-        Self {
-            validation,
-            ..Self::at(UnixTime(0))
-        }
-    }
-}
 
 /// Verifies SignedData against a trust store, with untrusted certificates and CRLs to build
 /// and check paths (the SignedData's own certificates and CRLs are added per message).

@@ -36,6 +36,7 @@ use std::sync::OnceLock;
 mod algorithm;
 mod dsa;
 mod error;
+mod hash_policy;
 pub(crate) mod mac;
 mod native;
 mod public_key;
@@ -51,6 +52,7 @@ pub mod rustcrypto;
 
 pub use algorithm::{EcdsaEncoding, HashAlgorithm, PssParams, SignatureAlgorithm, oid};
 pub use error::CryptoError;
+pub use hash_policy::HashPolicy;
 pub use public_key::{
     KeyKind, MAX_RSA_BITS, MIN_RSA_SIGN_BITS, MIN_RSA_VERIFY_BITS, PublicKeyInfo,
     ecdsa_der_to_fixed, ecdsa_fixed_to_der, inherit_dsa_parameters,

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::certificate::Certificate;
 use super::crl::RevocationReason;
 use super::time::UnixTime;
+use crate::report::{Reported, Sentence};
 
 /// The overall outcome of a validation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -89,8 +90,8 @@ pub enum Finding {
         /// What is unsupported (names the OID).
         detail: String,
     },
-    /// The signature uses an algorithm the options do not allow (SHA-1 unless `allow_sha1`,
-    /// MD5 unless `allow_md5`).
+    /// The signature uses an algorithm the options do not allow (SHA-1 unless
+    /// [`crate::crypto::HashPolicy::allow_sha1`], MD5 unless `allow_md5`).
     AlgorithmNotAllowed {
         /// The algorithm.
         algorithm: String,
@@ -270,18 +271,18 @@ impl Finding {
     }
 }
 
-/// A finding with its sentence, as serialized.
-#[derive(Clone, Debug, Serialize)]
-pub struct ReportedFinding {
-    /// The finding.
-    #[serde(flatten)]
-    pub finding: Finding,
-    /// A sentence for people.
-    pub message: String,
+/// A path-validation finding with its sentence, as serialized.
+pub type ReportedFinding = Reported<Finding>;
+
+impl Sentence for Finding {
+    fn sentence(&self) -> String {
+        Finding::sentence(self)
+    }
 }
 
 /// The findings for one certificate of the path.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct CertificateReport {
     /// Subject name.
     pub subject: String,
@@ -315,13 +316,14 @@ impl CertificateReport {
     pub(crate) fn add(&mut self, finding: Finding) {
         if !self.findings.iter().any(|f| f.finding == finding) {
             let message = finding.sentence();
-            self.findings.push(ReportedFinding { finding, message });
+            self.findings.push(Reported { finding, message });
         }
     }
 }
 
 /// The result of validating a certificate at a time.
 #[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
 pub struct ValidationReport {
     /// Overall status.
     pub status: Status,

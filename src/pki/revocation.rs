@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 use super::certificate::{ANY_POLICY, Certificate, KeyUsage};
 use super::crl::{Crl, RevocationReason, RevokedEntry, cmp_uint};
 use super::name::{DistinguishedName, GeneralName};
+use super::options::{TimeAssurance, ValidationOptions};
 use super::report::Status;
-use super::validate::{Budget, TimeAssurance, ValidationOptions, Validator};
+use super::validate::{Budget, Validator};
 
 /// Every ReasonFlags bit (keyCompromise (1) ... aACompromise (8)).
 const ALL_REASONS: u16 = 0b1_1111_1110;

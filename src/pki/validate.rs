@@ -3,157 +3,17 @@
 
 use std::borrow::Cow;
 use std::cell::Cell;
-use std::collections::BTreeSet;
 
 use super::certificate::{ANY_EXTENDED_KEY_USAGE, ANY_POLICY, Certificate, KeyUsage};
 use super::crl::Crl;
 use super::name::{DistinguishedName, NameConstraints, constrained_names, describe};
+use super::options::{RevocationMode, ValidationOptions};
 use super::policy::PolicyGraph;
 use super::report::{CertificateReport, Finding, Status, ValidationReport};
 use super::revocation::{RevocationContext, RevocationStatus};
 use super::time::UnixTime;
 use super::trust::TrustStore;
-use crate::crypto::{CryptoProvider, HashAlgorithm};
-
-/// Whether revocation is checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RevocationMode {
-    /// Every certificate below the trust anchor must be covered by a usable CRL; otherwise the
-    /// result is indeterminate. The safe default.
-    Required,
-    /// Only the end-entity certificate must be covered by a usable CRL; the CA certificates
-    /// of the path are not checked. This is what OpenSSL's `X509_V_FLAG_CRL_CHECK` (without
-    /// `CRL_CHECK_ALL`) and xmlsec's `--verify-crls` do, for PKIs whose roots publish no CRL
-    /// for their intermediates. Weaker than [`RevocationMode::Required`]: a revoked
-    /// intermediate goes unnoticed.
-    EndEntityOnly,
-    /// Revocation is not checked (the report then cannot say "not revoked").
-    Off,
-}
-
-/// What vouches for [`ValidationOptions::time`]: whether a certificate revoked *after* it may
-/// still be judged valid then.
-///
-/// A revocation says that from some moment on the key must not be trusted; a signature dated
-/// before that moment is good only if something other than the signer proves the date. A date
-/// the signer wrote itself (CMS signing-time) proves nothing: whoever holds the key — the
-/// thief, after a key compromise, or the former holder, after any revocation — can write any
-/// date. So with [`TimeAssurance::Claimed`] a path certificate revoked after the time is never
-/// valid: it gets [`Finding::RevokedAfterClaimedTime`], indeterminate (as ETSI EN 319 102-1's
-/// REVOKED_NO_POE: a later proof of existence, such as a timestamp, may still settle it). This
-/// holds for every reason code, `unspecified` and `superseded` included: the CRL does not say
-/// that the key stayed safe. (RFC 5280 §5.3.2's invalidityDate, when present, moves the
-/// revocation earlier for every assurance: at or after it the certificate is revoked.)
-///
-/// A time proven by a timestamp will be [`TimeAssurance::Trusted`] too once timestamps are
-/// verified (issue #20).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TimeAssurance {
-    /// The caller vouches for the time: its clock, or a time it has proof of.
-    #[default]
-    Trusted,
-    /// The time is a claim nothing proves (a signer's own signing-time attribute).
-    Claimed,
-}
-
-/// What the caller asks of a validation (RFC 5280 §6.1.1 inputs and signflow's limits).
-#[derive(Clone, Debug)]
-pub struct ValidationOptions {
-    /// The time at which the certificate must be valid.
-    pub time: UnixTime,
-    /// What vouches for [`ValidationOptions::time`] (default: the caller).
-    pub time_assurance: TimeAssurance,
-    /// user-initial-policy-set (dotted OIDs; `anyPolicy` by default).
-    pub initial_policy_set: BTreeSet<String>,
-    /// initial-explicit-policy.
-    pub require_explicit_policy: bool,
-    /// initial-policy-mapping-inhibit.
-    pub inhibit_policy_mapping: bool,
-    /// initial-any-policy-inhibit.
-    pub inhibit_any_policy: bool,
-    /// Key usages of which the end certificate must allow at least one (empty: no check).
-    /// Default: digitalSignature or nonRepudiation, as for a signer.
-    pub end_entity_key_usage: Vec<u16>,
-    /// Extended key usages the end certificate must carry (anyExtendedKeyUsage satisfies any).
-    pub required_eku: Vec<String>,
-    /// Maximum number of certificates below the trust anchor.
-    pub max_depth: usize,
-    /// Revocation checking.
-    pub revocation: RevocationMode,
-    /// Accept CRLs whose nextUpdate has passed (default: no — such a CRL gives indeterminate).
-    pub accept_stale_crls: bool,
-    /// Do not hold certificates to their validity periods (notBefore/notAfter), as OpenSSL's
-    /// `X509_V_FLAG_NO_CHECK_TIME` and xmlsec's `--X509-skip-time-checks`; a certificate
-    /// outside its period gets the advisory [`Finding::ValidityPeriodIgnored`] instead of
-    /// [`Finding::Expired`] / [`Finding::NotYetValid`]. CRLs are still read at
-    /// [`ValidationOptions::time`]. **Off by default**: an expired certificate's key may have
-    /// leaked since; prefer validating at the time the signature was made.
-    pub ignore_validity_periods: bool,
-    /// Also enforce the certificate and CRL profile of RFC 5280 §4-5 that CAs MUST follow
-    /// (critical basicConstraints on CAs, key identifiers, cRLNumber, non-empty CA subjects...),
-    /// like OpenSSL's `X509_V_FLAG_X509_STRICT`. Off by default: §6 does not require it and old
-    /// PKIs (NIST PKITS among them) break some of these rules.
-    pub strict: bool,
-    /// Accept SHA-1 signatures on certificates and CRLs (reported as weak). Off by default.
-    pub allow_sha1: bool,
-    /// Accept MD5 signatures (`md5WithRSAEncryption`) on certificates and CRLs, as some old
-    /// PKIs issued them (reported as weak). **Off by default**: MD5 collisions forged a CA
-    /// certificate in 2008; turn this on only to read archives signed before that, at their
-    /// own time. Independent of [`ValidationOptions::allow_sha1`].
-    pub allow_md5: bool,
-    /// Smallest RSA modulus accepted in the path (default 2048).
-    pub min_rsa_bits: usize,
-    /// Budget of signature verifications for one validation (bounds hostile input).
-    pub max_signature_checks: usize,
-    /// Budget of path-building steps for one validation.
-    pub max_path_steps: usize,
-    /// Budget of the rest of one validation's work that input can amplify: each comparison
-    /// of a name with a name-constraint subtree, and each node, parent edge and expected
-    /// policy of the policy graphs (RFC 9618) costs one unit. Beyond it the validation gives
-    /// up with [`Finding::WorkLimitExceeded`] (indeterminate). The default, 1,000,000, is a
-    /// few tenths of a second at most; real paths use a few hundred units.
-    pub max_work: u64,
-}
-
-impl ValidationOptions {
-    /// Defaults for validating a signer's certificate at `time`.
-    pub fn at(time: UnixTime) -> Self {
-        Self {
-            time,
-            time_assurance: TimeAssurance::Trusted,
-            initial_policy_set: BTreeSet::from([ANY_POLICY.to_owned()]),
-            require_explicit_policy: false,
-            inhibit_policy_mapping: false,
-            inhibit_any_policy: false,
-            end_entity_key_usage: vec![KeyUsage::DIGITAL_SIGNATURE, KeyUsage::NON_REPUDIATION],
-            required_eku: Vec::new(),
-            max_depth: 10,
-            revocation: RevocationMode::Required,
-            accept_stale_crls: false,
-            ignore_validity_periods: false,
-            strict: false,
-            allow_sha1: false,
-            allow_md5: false,
-            min_rsa_bits: 2048,
-            max_signature_checks: 200,
-            max_path_steps: 2_000,
-            max_work: 1_000_000,
-        }
-    }
-
-    /// Whether a signature with `hash` is accepted: always for strong hashes; for the weak
-    /// ones as [`ValidationOptions::allow_sha1`] (SHA-1, RIPEMD-160) or
-    /// [`ValidationOptions::allow_md5`] (MD5) say.
-    pub fn allows_hash(&self, hash: HashAlgorithm) -> bool {
-        if hash.is_broken() {
-            self.allow_md5
-        } else {
-            !hash.is_weak() || self.allow_sha1
-        }
-    }
-}
+use crate::crypto::CryptoProvider;
 
 /// RFC 5280 §6.1.3 (a)(2): `cert`'s validity period holds `opts.time` (or, when the options
 /// ignore validity periods, an advisory finding says it does not).

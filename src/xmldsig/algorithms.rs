@@ -27,7 +27,7 @@ pub(super) const DIGESTS: &[(&str, HashAlgorithm)] = &[
         "http://www.w3.org/2001/04/xmlenc#sha512",
         HashAlgorithm::Sha512,
     ),
-    // Broken (RFC 6931 §2.1.1): verify-only behind VerifyOptions::allow_md5.
+    // Broken (RFC 6931 §2.1.1): verify-only behind HashPolicy::allow_md5.
     (
         "http://www.w3.org/2001/04/xmldsig-more#md5",
         HashAlgorithm::Md5,
@@ -143,7 +143,7 @@ pub(crate) const SIGNATURE_METHODS: &[(&str, SignatureAlgorithm)] = &[
         "http://www.w3.org/2001/04/xmldsig-more#rsa-ripemd160",
         SignatureAlgorithm::RsaPkcs1(HashAlgorithm::Ripemd160),
     ),
-    // Broken (RFC 6931 §2.3.1): behind VerifyOptions::allow_md5.
+    // Broken (RFC 6931 §2.3.1): behind HashPolicy::allow_md5.
     (
         "http://www.w3.org/2001/04/xmldsig-more#rsa-md5",
         SignatureAlgorithm::RsaPkcs1(HashAlgorithm::Md5),
@@ -321,7 +321,7 @@ pub(super) const HMAC_METHODS: &[(&str, HashAlgorithm)] = &[
         "http://www.w3.org/2001/04/xmldsig-more#hmac-sha512",
         HashAlgorithm::Sha512,
     ),
-    // Broken, behind VerifyOptions::allow_md5 (RFC 6931 §2.2.1).
+    // Broken, behind HashPolicy::allow_md5 (RFC 6931 §2.2.1).
     (
         "http://www.w3.org/2001/04/xmldsig-more#hmac-md5",
         HashAlgorithm::Md5,

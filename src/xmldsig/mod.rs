@@ -4,7 +4,7 @@
 //! |---|---|
 //! | [`Document`] | parses XML into an owned tree; DTDs refused (no XXE), bounded input |
 //! | [`canonicalize`] | Canonical XML 1.0 and 1.1, Exclusive C14N 1.0 (± comments) into a `Write` |
-//! | [`verify()`] | enveloped/enveloping/detached signatures: SignedInfo, References, signer's path |
+//! | [`Verifier`] | enveloped/enveloping/detached signatures: SignedInfo, References, signer's path, over a [`TrustContext`](crate::pki::TrustContext) (or [`verify()`] over the caller's material) |
 //! | [`sign()`] | enveloped (default), enveloping and detached signatures, certificate and chain in KeyInfo |
 //!
 //! **Rule for callers**: take the signed data from [`XmlVerification::references`] (the exact
@@ -39,6 +39,7 @@ mod report;
 mod sign;
 mod signer;
 mod tree;
+mod verifier;
 mod verify;
 mod work;
 mod xpath;
@@ -57,11 +58,14 @@ pub use opc::{
 };
 pub use options::{HmacKey, KeySource, VerifyOptions};
 pub use reference::UNVERIFIED_WORK_SHARE;
-pub use report::{VerifiedReference, XmlFinding, XmlVerification};
+pub use report::{
+    ReportedXmlFinding, SelectedElement, VerifiedReference, XmlFinding, XmlVerification,
+};
 pub use sign::{Layout, Placement, SignOptions, sign};
 pub use tree::{
     Attribute, Children, Document, Element, ElementData, ElementSpan, MAX_DEPTH_CAP, NamespaceDecl,
     Node, NodeId, NodeKind, ParseLimits, Text, XML_NAMESPACE,
 };
+pub use verifier::Verifier;
 pub use verify::{BASE64, DSIG_NS, ENVELOPED_SIGNATURE, MAX_REFERENCES, XPATH, verify};
 pub use work::WorkLimitExceeded;

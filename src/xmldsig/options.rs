@@ -5,7 +5,7 @@ use core::fmt;
 
 use super::enckey::KeyDecryptionKey;
 use super::tree::ParseLimits;
-use crate::crypto::HashAlgorithm;
+use crate::crypto::{HashAlgorithm, HashPolicy};
 use crate::pki::{Certificate, UnixTime, ValidationOptions};
 
 /// Where the signer's key comes from.
@@ -56,21 +56,24 @@ impl fmt::Debug for HmacKey {
 }
 
 /// What a verification asks.
+///
+/// Made with [`VerifyOptions::at`] or [`VerifyOptions::with_validation`], then changed with
+/// the `with_*` methods (or by assigning its public fields): more options may join, so it
+/// cannot be written as a struct literal outside signflow.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct VerifyOptions {
     /// Path validation of the signer's certificate; `validation.time` is the validation time.
     pub validation: ValidationOptions,
     /// Where the key comes from.
     pub key: KeySource,
-    /// Accept the legacy 160-bit hashes — SHA-1 and RIPEMD-160 — in digests, HMAC and
-    /// signature methods (reported as weak). Off by default.
-    pub allow_sha1: bool,
-    /// Accept MD5 in digests, HMAC and signature methods (`xmldsig-more#md5`, `#hmac-md5`,
-    /// `#rsa-md5`; reported as weak). **Off by default** and independent of
-    /// [`VerifyOptions::allow_sha1`]: MD5 collisions are cheap, so an MD5 digest binds nothing
-    /// a forger could not have prepared. Only for reading old archives whose content is
-    /// trusted by other means. (MD5-signed *certificates* are `validation.allow_md5`.)
-    pub allow_md5: bool,
+    /// Which legacy hashes digests, HMAC and signature methods may use (reported as weak):
+    /// SHA-1 and RIPEMD-160 with [`HashPolicy::allow_sha1`], MD5 (`xmldsig-more#md5`,
+    /// `#hmac-md5`, `#rsa-md5`) with [`HashPolicy::allow_md5`]. **None by default**. An MD5
+    /// digest binds nothing a forger could not have prepared: only for reading old archives
+    /// whose content is trusted by other means. (The hashes of the signer's *certificates* are
+    /// `validation.hashes`.)
+    pub hashes: HashPolicy,
     /// Parsing limits.
     pub limits: ParseLimits,
     /// Content of detached references (a URI that is neither `""` nor `#…`), by exact URI;
@@ -125,15 +128,10 @@ pub struct VerifyOptions {
 }
 
 impl VerifyOptions {
-    /// Whether a digest, HMAC or signature method with `hash` is accepted: always for strong
-    /// hashes; for the weak ones as [`VerifyOptions::allow_sha1`] (SHA-1, RIPEMD-160) or
-    /// [`VerifyOptions::allow_md5`] (MD5) say.
+    /// Whether a digest, HMAC or signature method with `hash` is accepted, as
+    /// [`VerifyOptions::hashes`] says ([`HashPolicy::allows`]).
     pub fn allows_hash(&self, hash: HashAlgorithm) -> bool {
-        if hash.is_broken() {
-            self.allow_md5
-        } else {
-            !hash.is_weak() || self.allow_sha1
-        }
+        self.hashes.allows(hash)
     }
 
     /// Defaults for verifying at `time`: key from KeyInfo, certificate checks of
@@ -142,8 +140,7 @@ impl VerifyOptions {
         Self {
             validation: ValidationOptions::at(time),
             key: KeySource::KeyInfo,
-            allow_sha1: false,
-            allow_md5: false,
+            hashes: HashPolicy::STRICT,
             limits: ParseLimits::default(),
             detached: Vec::new(),
             hmac_min_output_bits: None,
@@ -153,5 +150,102 @@ impl VerifyOptions {
             key_decryption: Vec::new(),
             relationship_legacy: false,
         }
+    }
+
+    /// [`VerifyOptions::at`]`(validation.time)` validating the signer's certificate as
+    /// `validation` says (e.g. a [`TrustContext`](crate::pki::TrustContext)'s policy,
+    /// [`TrustContext::validation_at`](crate::pki::TrustContext::validation_at)), and applying
+    /// its hash policy ([`ValidationOptions::hashes`]) to the document's digests, HMAC and
+    /// signature method as well.
+    pub fn with_validation(validation: ValidationOptions) -> Self {
+        Self {
+            hashes: validation.hashes,
+            ..Self::at(validation.time)
+        }
+        .validating(validation)
+    }
+
+    /// These options, validating the signer's certificate as `validation` says (the
+    /// document's hash policy, [`VerifyOptions::hashes`], is left as it is).
+    #[must_use]
+    pub fn validating(mut self, validation: ValidationOptions) -> Self {
+        self.validation = validation;
+        self
+    }
+
+    /// These options, with the signer's key from `key`.
+    #[must_use]
+    pub fn with_key(mut self, key: KeySource) -> Self {
+        self.key = key;
+        self
+    }
+
+    /// These options, with the document's hashes accepted as `hashes` says.
+    #[must_use]
+    pub fn with_hashes(mut self, hashes: HashPolicy) -> Self {
+        self.hashes = hashes;
+        self
+    }
+
+    /// These options, with parsing limits `limits`.
+    #[must_use]
+    pub fn with_limits(mut self, limits: ParseLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// These options, with `content` as the content of the detached reference `uri`.
+    #[must_use]
+    pub fn with_detached(mut self, uri: impl Into<String>, content: impl Into<Vec<u8>>) -> Self {
+        self.detached.push((uri.into(), content.into()));
+        self
+    }
+
+    /// These options, with the smallest HMACOutputLength accepted
+    /// ([`VerifyOptions::hmac_min_output_bits`]).
+    #[must_use]
+    pub fn with_hmac_min_output_bits(mut self, bits: Option<usize>) -> Self {
+        self.hmac_min_output_bits = bits;
+        self
+    }
+
+    /// These options, using a raw key of KeyInfo when no certificate is found, or not
+    /// ([`VerifyOptions::trust_key_value`]: lax).
+    #[must_use]
+    pub fn with_trust_key_value(mut self, trust: bool) -> Self {
+        self.trust_key_value = trust;
+        self
+    }
+
+    /// These options, skipping the signer certificate's path validation or not
+    /// ([`VerifyOptions::insecure_skip_path_validation`]: **dangerous**).
+    #[must_use]
+    pub fn with_insecure_skip_path_validation(mut self, skip: bool) -> Self {
+        self.insecure_skip_path_validation = skip;
+        self
+    }
+
+    /// These options, accepting a DER ECDSA SignatureValue or not
+    /// ([`VerifyOptions::ecdsa_der_signature_value`]).
+    #[must_use]
+    pub fn with_ecdsa_der_signature_value(mut self, accept: bool) -> Self {
+        self.ecdsa_der_signature_value = accept;
+        self
+    }
+
+    /// These options, with `key` among the keys that may open an encrypted HMAC key
+    /// ([`VerifyOptions::key_decryption`]).
+    #[must_use]
+    pub fn with_key_decryption(mut self, key: KeyDecryptionKey) -> Self {
+        self.key_decryption.push(key);
+        self
+    }
+
+    /// These options, running the Relationships transform in xmlsec's legacy mode or not
+    /// ([`VerifyOptions::relationship_legacy`]).
+    #[must_use]
+    pub fn with_relationship_legacy(mut self, legacy: bool) -> Self {
+        self.relationship_legacy = legacy;
+        self
     }
 }

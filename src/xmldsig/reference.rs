@@ -11,7 +11,7 @@ use super::opc::{
     RELATIONSHIP_TRANSFORM, RelationshipMode, RelationshipSelection, relationship_transform,
 };
 use super::options::VerifyOptions;
-use super::report::{VerifiedReference, XmlFinding};
+use super::report::{SelectedElement, VerifiedReference, XmlFinding};
 use super::tree::{Document, NodeId, NodeKind};
 use super::verify::{
     BASE64, DSIG_NS, ENVELOPED_SIGNATURE, Scope, XPATH, algorithm, c14n_method_of, decode_base64,
@@ -226,7 +226,7 @@ pub(super) fn reference(
         return Ok(Some(digested(
             index,
             uri,
-            element,
+            element.and_then(|e| SelectedElement::of(doc, e)),
             hash,
             hasher.finalize().as_ref() == expected,
             octets,
@@ -256,7 +256,7 @@ pub(super) fn reference(
     Ok(Some(VerifiedReference {
         index,
         uri,
-        element,
+        element: element.and_then(|e| SelectedElement::of(doc, e)),
         digest: hash,
         digest_matches,
         canonical,
@@ -338,7 +338,7 @@ fn detached_reference(
 fn digested(
     index: usize,
     uri: String,
-    element: Option<NodeId>,
+    element: Option<SelectedElement>,
     digest: HashAlgorithm,
     digest_matches: bool,
     canonical: Vec<u8>,

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::tree::{Document, NodeId};
 use crate::crypto::{HashAlgorithm, SignatureAlgorithm};
 use crate::pki::{Certificate, Status, ValidationReport};
+use crate::report::{Reported, Sentence};
 
 /// One thing found wrong (or unknowable, or worth knowing) about an XML signature.
 /// [`XmlFinding::status`] says whether it makes the result invalid or indeterminate.
@@ -42,7 +43,7 @@ pub enum XmlFinding {
         what: String,
     },
     /// SHA-1, RIPEMD-160 or MD5 is used (digest, HMAC or signature method): weak; refused
-    /// unless allowed ([`super::VerifyOptions::allow_sha1`], [`super::VerifyOptions::allow_md5`]).
+    /// unless allowed ([`super::VerifyOptions::hashes`]).
     WeakAlgorithm {
         /// The algorithm URI.
         uri: String,
@@ -112,6 +113,11 @@ pub enum XmlFinding {
 }
 
 impl XmlFinding {
+    /// The finding, as a sentence for people (its [`Display`](fmt::Display) form).
+    pub fn sentence(&self) -> String {
+        self.to_string()
+    }
+
     /// Invalid, indeterminate, or `None` for findings that only inform.
     pub fn status(&self) -> Option<Status> {
         match self {
@@ -197,16 +203,57 @@ impl fmt::Display for XmlFinding {
     }
 }
 
+/// The element a Reference selected, as the verifier found it (owned: it outlives the
+/// document).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct SelectedElement {
+    /// Qualified name as written (`ds:Object`).
+    pub name: String,
+    /// Local name (`Object`).
+    pub local_name: String,
+    /// Namespace URI, if the element is in one.
+    pub namespace: Option<String>,
+    /// Its identifier attribute (`Id`, `ID`, `id` or `xml:id`, the first present), if any.
+    pub id: Option<String>,
+}
+
+impl SelectedElement {
+    /// The element `id` of `doc`, or `None` if `id` is no element.
+    pub(super) fn of(doc: &Document<'_>, id: NodeId) -> Option<Self> {
+        let e = doc.element(id)?;
+        let namespace = doc
+            .expanded_name(id)
+            .and_then(|(ns, _)| ns)
+            .map(str::to_owned);
+        let ident = ["Id", "ID", "id", "xml:id"]
+            .iter()
+            .find_map(|n| e.attribute(n))
+            .map(str::to_owned);
+        Some(Self {
+            name: e.name().to_owned(),
+            local_name: e.local_name().to_owned(),
+            namespace,
+            id: ident,
+        })
+    }
+}
+
 /// A Reference as verified: what it selected and the canonical bytes that were digested.
+///
+/// Serialized without the bytes themselves: `signed_bytes` is their length, `element` the
+/// selected element's qualified name (its local name, namespace and Id beside it).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct VerifiedReference {
     /// Position of the Reference in SignedInfo (References that could not be processed are
     /// absent from [`XmlVerification::references`], with a finding).
     pub index: usize,
     /// The URI as written.
     pub uri: String,
-    /// The element selected (`None` for the whole document, URI `""`).
-    pub element: Option<NodeId>,
+    /// The element selected (`None` for the whole document, URI `""`, and for detached
+    /// content).
+    pub element: Option<SelectedElement>,
     /// Digest algorithm.
     pub digest: HashAlgorithm,
     /// Whether the digest matched.
@@ -215,31 +262,119 @@ pub struct VerifiedReference {
     pub canonical: Vec<u8>,
 }
 
-/// The result of verifying an XML signature.
-#[derive(Debug)]
-pub struct XmlVerification<'a> {
+impl Serialize for VerifiedReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let element = self.element.as_ref();
+        let mut st = serializer.serialize_struct("VerifiedReference", 9)?;
+        st.serialize_field("index", &self.index)?;
+        st.serialize_field("uri", &self.uri)?;
+        st.serialize_field("element", &element.map(|e| &e.name))?;
+        st.serialize_field("element_local_name", &element.map(|e| &e.local_name))?;
+        st.serialize_field(
+            "element_namespace",
+            &element.and_then(|e| e.namespace.as_ref()),
+        )?;
+        st.serialize_field("element_id", &element.and_then(|e| e.id.as_ref()))?;
+        st.serialize_field("digest", &self.digest.to_string())?;
+        st.serialize_field("digest_matches", &self.digest_matches)?;
+        st.serialize_field("signed_bytes", &self.canonical.len())?;
+        st.end()
+    }
+}
+
+/// An XMLDSig finding with its sentence, as serialized.
+pub type ReportedXmlFinding = Reported<XmlFinding>;
+
+impl Sentence for XmlFinding {
+    fn sentence(&self) -> String {
+        XmlFinding::sentence(self)
+    }
+}
+
+/// The result of verifying an XML signature. Owned: it borrows neither the input nor the
+/// verifier, so it may leave the thread (a `spawn_blocking` closure) that verified.
+///
+/// Serialized as `status`, `findings` (each with its `message`), `signature_algorithm`
+/// (its name), `references` (see [`VerifiedReference`]), `signer` (the certificate's subject)
+/// and `certificate` (the path validation report); displayed as a summary for people.
+#[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
+pub struct XmlVerification {
     /// Overall status: the worst of the findings.
     pub status: Status,
-    /// Everything found.
-    pub findings: Vec<XmlFinding>,
+    /// Everything found, each with its sentence.
+    pub findings: Vec<ReportedXmlFinding>,
     /// The signature algorithm.
+    #[serde(serialize_with = "display_opt")]
     pub signature_algorithm: Option<SignatureAlgorithm>,
     /// Each Reference in SignedInfo order, with its canonical bytes. Use these, never the
     /// original document, as the signed data — and only when `status` is
     /// [`Status::Valid`]: otherwise nothing vouches for them.
     pub references: Vec<VerifiedReference>,
     /// The signer's certificate (when the key came from one that verified the signature).
+    #[serde(serialize_with = "subject_opt")]
     pub signer: Option<Certificate>,
     /// Its path validation report.
     pub certificate: Option<ValidationReport>,
-    /// The parsed document (element handles in `references` point into it); it borrows from
-    /// the input given to [`verify`](super::verify()).
-    pub document: Document<'a>,
 }
 
-impl XmlVerification<'_> {
+fn display_opt<S: serde::Serializer, T: fmt::Display>(
+    value: &Option<T>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => serializer.collect_str(v),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn subject_opt<S: serde::Serializer>(
+    value: &Option<Certificate>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(c) => serializer.collect_str(c.subject()),
+        None => serializer.serialize_none(),
+    }
+}
+
+impl XmlVerification {
     /// Whether a finding matches `pred`.
     pub fn has(&self, pred: impl Fn(&XmlFinding) -> bool) -> bool {
-        self.findings.iter().any(pred)
+        self.findings.iter().any(|f| pred(&f.finding))
+    }
+}
+
+impl fmt::Display for XmlVerification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "XML signature: {}", self.status)?;
+        if let Some(a) = &self.signature_algorithm {
+            writeln!(f, "  algorithm: {a}")?;
+        }
+        if let Some(c) = &self.signer {
+            writeln!(f, "  signer: {}", c.subject())?;
+        }
+        for r in &self.references {
+            let element = r
+                .element
+                .as_ref()
+                .map_or(String::new(), |e| format!(", element {}", e.name));
+            writeln!(
+                f,
+                "  reference {} ({:?}{element}): digest {}, {} signed bytes",
+                r.index,
+                r.uri,
+                if r.digest_matches { "ok" } else { "MISMATCH" },
+                r.canonical.len()
+            )?;
+        }
+        for finding in &self.findings {
+            writeln!(f, "  - {}", finding.message)?;
+        }
+        if let Some(report) = &self.certificate {
+            write!(f, "  certificate: {report}")?;
+        }
+        Ok(())
     }
 }

@@ -89,6 +89,7 @@ pub(super) fn check_signature(
         trust,
         intermediates,
         crls,
+        cache,
     } = *inputs;
     // A key the backend cannot use (P-521, say) leaves the outcome open, not invalid.
     let unsupported = std::cell::RefCell::new(None::<String>);
@@ -200,7 +201,10 @@ pub(super) fn check_signature(
         .collect();
     let validator = Validator::borrowed(provider, trust, intermediates, crls)
         .with_message_material(carried, Vec::new());
-    let report = validator.validate(&signer, &options.validation);
+    let report = match cache {
+        Some(cache) => cache.validate(&validator, &signer, &options.validation),
+        None => validator.validate(&signer, &options.validation),
+    };
     if report.status != Status::Valid {
         findings.push(XmlFinding::CertificateNotValid {
             status: report.status,

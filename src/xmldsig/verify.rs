@@ -44,7 +44,8 @@ use super::signer::check_signature;
 use super::tree::{Document, NodeId};
 use super::work::{Work, WorkLimitExceeded};
 use crate::crypto::{CryptoError, CryptoProvider, SignatureAlgorithm};
-use crate::pki::{Certificate, Crl, Status, TrustStore};
+use crate::pki::{Certificate, ChainCache, Crl, Status, TrustStore};
+use crate::report::Reported;
 
 /// The XMLDSig namespace.
 pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
@@ -97,9 +98,13 @@ pub(super) struct TrustInputs<'a> {
     pub intermediates: &'a [Certificate],
     /// CRLs.
     pub crls: &'a [Crl],
+    /// Where valid path verdicts are kept, if anywhere.
+    pub cache: Option<&'a ChainCache>,
 }
 
-/// Verifies the first XML signature of `xml`.
+/// Verifies the first XML signature of `xml` against trust material the caller holds itself
+/// (borrowed, nothing copied). A service with a [`TrustContext`](crate::pki::TrustContext)
+/// uses [`Verifier::from_context`](super::Verifier::from_context) instead.
 ///
 /// `trust`, `intermediates` and `crls` feed the [`Validator`](crate::pki::Validator) that
 /// checks the signer's certificate (KeyInfo certificates other than the signer's join the
@@ -136,14 +141,31 @@ pub(super) struct TrustInputs<'a> {
 /// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn verify<'a>(
+pub fn verify(
     provider: &CryptoProvider,
-    xml: &'a [u8],
+    xml: &[u8],
     trust: &TrustStore,
     intermediates: &[Certificate],
     crls: &[Crl],
     options: &VerifyOptions,
-) -> Result<XmlVerification<'a>, XmlError> {
+) -> Result<XmlVerification, XmlError> {
+    let inputs = TrustInputs {
+        trust,
+        intermediates,
+        crls,
+        cache: None,
+    };
+    verify_document(provider, xml, &inputs, options)
+}
+
+/// What [`verify()`] and [`Verifier::verify`](super::Verifier::verify) run: the first signature of `xml`, checked
+/// against `inputs` (borrowed, nothing copied).
+pub(super) fn verify_document(
+    provider: &CryptoProvider,
+    xml: &[u8],
+    inputs: &TrustInputs<'_>,
+    options: &VerifyOptions,
+) -> Result<XmlVerification, XmlError> {
     let doc = Document::parse_with(xml, &options.limits)?;
     let mut findings = Vec::new();
 
@@ -258,13 +280,8 @@ pub fn verify<'a>(
                     canonical: &canonical_si,
                     value: &signature_value,
                 };
-                let inputs = TrustInputs {
-                    trust,
-                    intermediates,
-                    crls,
-                };
                 (signer, certificate) =
-                    check_signature(&scope, &alg, &context, signed, &inputs, &mut findings)?;
+                    check_signature(&scope, &alg, &context, signed, inputs, &mut findings)?;
             }
         }
     }
@@ -313,12 +330,11 @@ pub fn verify<'a>(
             .filter_map(XmlFinding::status)
             .max()
             .unwrap_or(Status::Valid),
-        findings,
+        findings: findings.into_iter().map(Reported::new).collect(),
         signature_algorithm,
         references,
         signer,
         certificate,
-        document: doc,
     })
 }
 

@@ -122,7 +122,7 @@ pub fn pkits_cases() -> Vec<PkitsCase> {
                 UnixTime::parse_rfc3339(test["validation_time"].as_str().unwrap()).unwrap(),
             );
             options.end_entity_key_usage.clear();
-            options.allow_sha1 = true;
+            options.hashes.allow_sha1 = true;
             let inputs = &test["policy_inputs"];
             if let Some(set) = inputs["SetInitialPolicySet"].as_str() {
                 options.initial_policy_set = set.split(',').map(pkits_policy_oid).collect();

@@ -2,7 +2,7 @@
 //! `verify xml`, `verify-batch`), parsed by one clap struct and mapped to the library's options
 //! here only (README, "CLI conventions").
 
-use signflow::crypto::CryptoProvider;
+use signflow::crypto::{CryptoProvider, HashPolicy};
 use signflow::pki::{RevocationMode, TrustContext, ValidationOptions};
 
 use crate::exit::{Failure, Status};
@@ -58,8 +58,9 @@ impl VerifyPolicyArgs {
             v.revocation = RevocationMode::Off;
         }
         v.accept_stale_crls = self.accept_stale_crls;
-        v.allow_sha1 = self.allow_sha1;
-        v.allow_md5 = self.allow_md5;
+        v.hashes = HashPolicy::STRICT
+            .with_sha1(self.allow_sha1)
+            .with_md5(self.allow_md5);
         v.strict = self.strict;
         Ok(v)
     }
@@ -88,11 +89,8 @@ impl VerifyPolicyArgs {
     /// XMLDSig verification options around [`VerifyPolicyArgs::validation`]: the SHA-1 and MD5
     /// switches cover the document's digests and signature method as well.
     pub fn xml(&self) -> Result<signflow::xmldsig::VerifyOptions, Failure> {
-        let validation = self.validation()?;
-        let mut options = signflow::xmldsig::VerifyOptions::at(validation.time);
-        options.allow_sha1 = validation.allow_sha1;
-        options.allow_md5 = validation.allow_md5;
-        options.validation = validation;
-        Ok(options)
+        Ok(signflow::xmldsig::VerifyOptions::with_validation(
+            self.validation()?,
+        ))
     }
 }

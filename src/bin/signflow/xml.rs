@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use serde_json::{Value, json};
+use serde_json::json;
 use signflow::crypto::{
     CryptoProvider, EcdsaEncoding, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm,
     SigningKey,
@@ -13,7 +13,7 @@ use signflow::crypto::{
 use signflow::limits::InputKind;
 use signflow::pki::Status;
 use signflow::xmldsig::{
-    C14nMethod, Layout, Placement, SignError, SignOptions, XmlError, XmlVerification,
+    C14nMethod, Layout, Placement, SignError, SignOptions, Verifier, XmlError,
 };
 
 use crate::exit::{Failure, Status as Exit};
@@ -225,13 +225,15 @@ fn xml_failure(e: XmlError, what: &Path) -> Failure {
 }
 
 pub fn verify(
-    provider: &CryptoProvider,
+    provider: &'static CryptoProvider,
     args: &VerifyXmlArgs,
     json: bool,
 ) -> Result<Exit, Failure> {
     args.policy.require_trust()?;
-    let mut options = args.policy.xml()?;
-    options.relationship_legacy = args.relationship_legacy;
+    let mut options = args
+        .policy
+        .xml()?
+        .with_relationship_legacy(args.relationship_legacy);
     for d in &args.detached {
         let Some((uri, file)) = d.split_once('=') else {
             return Err(Failure::new(
@@ -239,13 +241,13 @@ pub fn verify(
                 format!("--detached {d:?}: expected URI=FILE"),
             ));
         };
-        options
-            .detached
-            .push((uri.to_owned(), input::read(Path::new(file))?));
+        options = options.with_detached(uri, input::read(Path::new(file))?);
     }
-    let (trust, certificates, crls) = args.policy.material.load()?;
+    let context = args.policy.context(provider)?;
     let xml = input::read_as(&args.file, InputKind::Xml)?;
-    let result = signflow::xmldsig::verify(provider, &xml, &trust, &certificates, &crls, &options)
+    let result = Verifier::from_context(&context)
+        .with_options(options)
+        .verify(&xml)
         .map_err(|e| match e {
             XmlError::Io(_) => xml_failure(e, &args.file),
             e => input::format_error(&args.file, "an XML signature", &xml, e),
@@ -253,9 +255,12 @@ pub fn verify(
 
     let mut out = Out::stdout();
     if json {
-        out.json(&report_json(&result))?;
+        let mut value =
+            serde_json::to_value(&result).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
+        value["command"] = "verify xml".into();
+        out.json(&value)?;
     } else {
-        out.text(report_text(&result))?;
+        out.text(&result)?;
     }
     if let Some(path) = &args.output_signed {
         match (result.status, result.references.first()) {
@@ -274,75 +279,4 @@ pub fn verify(
         Status::Invalid => Exit::Invalid,
         Status::Indeterminate => Exit::Indeterminate,
     })
-}
-
-fn element_name(result: &XmlVerification, r: &signflow::xmldsig::VerifiedReference) -> Value {
-    r.element
-        .and_then(|e| result.document.element(e))
-        .map_or(Value::Null, |e| e.name().into())
-}
-
-fn report_json(result: &XmlVerification) -> Value {
-    let findings: Vec<Value> = result
-        .findings
-        .iter()
-        .map(|f| {
-            let mut v = serde_json::to_value(f).unwrap_or_default();
-            v["message"] = f.to_string().into();
-            v
-        })
-        .collect();
-    let references: Vec<Value> = result
-        .references
-        .iter()
-        .map(|r| {
-            json!({
-                "index": r.index,
-                "uri": r.uri,
-                "element": element_name(result, r),
-                "digest": format!("{:?}", r.digest),
-                "digest_matches": r.digest_matches,
-                "signed_bytes": r.canonical.len(),
-            })
-        })
-        .collect();
-    json!({
-        "command": "verify xml",
-        "status": result.status,
-        "signature_algorithm": result.signature_algorithm.map(|a| a.to_string()),
-        "signer": result.signer.as_ref().map(|c| c.subject().to_string()),
-        "findings": findings,
-        "references": references,
-        "certificate": result.certificate,
-    })
-}
-
-fn report_text(result: &XmlVerification) -> String {
-    let mut s = format!("XML signature: {}\n", result.status);
-    if let Some(a) = &result.signature_algorithm {
-        s.push_str(&format!("  algorithm: {a}\n"));
-    }
-    if let Some(c) = &result.signer {
-        s.push_str(&format!("  signer: {}\n", c.subject()));
-    }
-    for r in &result.references {
-        s.push_str(&format!(
-            "  reference {} ({:?}{}): digest {}, {} signed bytes\n",
-            r.index,
-            r.uri,
-            match element_name(result, r) {
-                Value::String(n) => format!(", element {n}"),
-                _ => String::new(),
-            },
-            if r.digest_matches { "ok" } else { "MISMATCH" },
-            r.canonical.len()
-        ));
-    }
-    for f in &result.findings {
-        s.push_str(&format!("  - {f}\n"));
-    }
-    if let Some(report) = &result.certificate {
-        s.push_str(&format!("  certificate: {report}"));
-    }
-    s
 }
