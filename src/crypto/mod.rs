@@ -36,11 +36,13 @@ use std::sync::OnceLock;
 mod algorithm;
 mod dsa;
 mod error;
+pub(crate) mod keywrap;
 pub(crate) mod mac;
 mod native;
 mod public_key;
 mod pure_sig;
 mod rc_verify;
+pub(crate) mod symmetric;
 
 pub mod gost;
 

@@ -56,21 +56,12 @@ impl SignerArgs {
             let id = Pkcs12::from_der(&der, &password)
                 .and_then(|p| p.identity(provider))
                 .map_err(|e| crate::p12::failure(p12, &der, e))?;
-            let cert = |der: &[u8]| {
-                Certificate::from_der(der).map_err(|e| {
-                    Failure::new(Status::FormatError, format!("{}: {e}", p12.display()))
-                })
-            };
-            let mut chain = id
-                .chain
-                .iter()
-                .map(|c| cert(c))
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut chain = id.chain;
             for extra in &self.chain {
                 chain.extend(input::certificates(extra)?);
             }
             return Ok(Identity {
-                certificate: cert(&id.certificate)?,
+                certificate: id.certificate,
                 key: id.key,
                 chain,
             });
