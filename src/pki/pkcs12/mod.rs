@@ -342,7 +342,7 @@ pub struct Identity {
 /// use signflow::crypto::CryptoProvider;
 /// use signflow::pki::pkcs12::Pkcs12;
 ///
-/// let der = include_bytes!("../../testdata/pki/leaf-rsa.p12");
+/// let der = include_bytes!("../../../testdata/pki/leaf-rsa.p12");
 /// let p12 = Pkcs12::from_der(der, "signflow-test")?;
 /// assert_eq!(p12.certificates().len(), 3);
 /// assert_eq!(p12.info().mac.as_ref().map(|m| m.algorithm.as_str()), Some("HMAC-SHA256"));
@@ -383,7 +383,7 @@ impl Pkcs12 {
     /// ```
     /// use signflow::pki::pkcs12::{Pkcs12, Pkcs12Error};
     ///
-    /// let der = include_bytes!("../../testdata/pki/leaf-rsa.p12");
+    /// let der = include_bytes!("../../../testdata/pki/leaf-rsa.p12");
     /// let p12 = Pkcs12::from_der(der, "signflow-test")?;
     /// assert_eq!(p12.private_keys().len(), 1);
     /// assert!(matches!(Pkcs12::from_der(der, "wrong"), Err(Pkcs12Error::WrongPassword)));
@@ -477,7 +477,7 @@ impl Pkcs12 {
     /// ```
     /// use signflow::pki::pkcs12::Pkcs12;
     ///
-    /// let der = include_bytes!("../../testdata/pki/leaf-rsa-legacy.p12");
+    /// let der = include_bytes!("../../../testdata/pki/leaf-rsa-legacy.p12");
     /// let info = Pkcs12::from_der(der, "signflow-test")?.info().clone();
     /// assert_eq!(info.mac.as_ref().map(|m| m.algorithm.as_str()), Some("HMAC-SHA1"));
     /// let certs = info.certificate_encryption().expect("certificates are encrypted");
@@ -509,7 +509,7 @@ impl Pkcs12 {
     /// use signflow::crypto::CryptoProvider;
     /// use signflow::pki::pkcs12::Pkcs12;
     ///
-    /// let der = include_bytes!("../../testdata/pki/leaf-rsa.p12");
+    /// let der = include_bytes!("../../../testdata/pki/leaf-rsa.p12");
     /// let p12 = Pkcs12::from_der(der, "signflow-test")?;
     /// let provider = CryptoProvider::get_default()
     ///     .or_else(|| CryptoProvider::all_compiled().first().copied())
