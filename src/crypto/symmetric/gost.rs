@@ -104,29 +104,19 @@ impl Streebog {
     pub(crate) fn hmac_verify(self, key: &[u8], data: &[u8], expected: &[u8]) -> bool {
         match self {
             Self::B256 => {
-                super::kdf::hmac_verify_with::<streebog::Streebog256>(key, data, expected)
+                crate::crypto::mac::hmac_verify_with::<streebog::Streebog256>(key, data, expected)
             }
             Self::B512 => {
-                super::kdf::hmac_verify_with::<streebog::Streebog512>(key, data, expected)
+                crate::crypto::mac::hmac_verify_with::<streebog::Streebog512>(key, data, expected)
             }
         }
     }
 
     /// HMAC-Streebog over the concatenation of `parts`.
     pub(crate) fn hmac(self, key: &[u8], parts: &[&[u8]]) -> Zeroizing<Vec<u8>> {
-        fn run<D: hmac::EagerHash>(key: &[u8], parts: &[&[u8]]) -> Zeroizing<Vec<u8>> {
-            use hmac::Mac;
-            // HMAC takes keys of any length.
-            let mut mac = <hmac::Hmac<D> as KeyInit>::new_from_slice(key)
-                .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
-            for p in parts {
-                mac.update(p);
-            }
-            Zeroizing::new(mac.finalize().into_bytes().to_vec())
-        }
         match self {
-            Self::B256 => run::<streebog::Streebog256>(key, parts),
-            Self::B512 => run::<streebog::Streebog512>(key, parts),
+            Self::B256 => crate::crypto::mac::hmac_with::<streebog::Streebog256>(key, parts),
+            Self::B512 => crate::crypto::mac::hmac_with::<streebog::Streebog512>(key, parts),
         }
     }
 

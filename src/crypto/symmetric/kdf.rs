@@ -137,11 +137,19 @@ impl HmacHash {
     /// HMAC with this hash over `data`, compared with `expected` in constant time.
     pub(crate) fn hmac_verify(self, key: &[u8], data: &[u8], expected: &[u8]) -> bool {
         match self {
-            Self::Sha1 => hmac_verify_with::<sha1::Sha1>(key, data, expected),
-            Self::Sha224 => hmac_verify_with::<sha2::Sha224>(key, data, expected),
-            Self::Sha256 => hmac_verify_with::<sha2::Sha256>(key, data, expected),
-            Self::Sha384 => hmac_verify_with::<sha2::Sha384>(key, data, expected),
-            Self::Sha512 => hmac_verify_with::<sha2::Sha512>(key, data, expected),
+            Self::Sha1 => crate::crypto::mac::hmac_verify_with::<sha1::Sha1>(key, data, expected),
+            Self::Sha224 => {
+                crate::crypto::mac::hmac_verify_with::<sha2::Sha224>(key, data, expected)
+            }
+            Self::Sha256 => {
+                crate::crypto::mac::hmac_verify_with::<sha2::Sha256>(key, data, expected)
+            }
+            Self::Sha384 => {
+                crate::crypto::mac::hmac_verify_with::<sha2::Sha384>(key, data, expected)
+            }
+            Self::Sha512 => {
+                crate::crypto::mac::hmac_verify_with::<sha2::Sha512>(key, data, expected)
+            }
             Self::Streebog(s) => s.hmac_verify(key, data, expected),
         }
     }
@@ -158,21 +166,6 @@ impl HmacHash {
             Self::Streebog(s) => s.pbkdf2(password, salt, iterations, out),
         }
     }
-}
-
-/// HMAC with hash `D` over `data`, compared with `expected` in constant time (the MACs of
-/// every password-based profile, GOST's included).
-pub(crate) fn hmac_verify_with<D: hmac::EagerHash>(
-    key: &[u8],
-    data: &[u8],
-    expected: &[u8],
-) -> bool {
-    use hmac::{KeyInit, Mac};
-    let Ok(mut mac) = <hmac::Hmac<D> as KeyInit>::new_from_slice(key) else {
-        return false;
-    };
-    mac.update(data);
-    mac.verify_slice(expected).is_ok()
 }
 
 /// The RFC 7292 Appendix B KDF with SHA-1 (the hash of every Appendix C PBE): `len` bytes of
