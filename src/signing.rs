@@ -104,20 +104,7 @@ impl SigningIdentity {
     pub fn from_pkcs12(der: &[u8], password: &str) -> Result<Self, IdentityError> {
         let provider = CryptoProvider::current();
         let identity = Pkcs12::from_der(der, password)?.identity(provider)?;
-        // TODO(p12 merge): Identity yields typed certificates.
-        let certificate =
-            Certificate::from_der(&identity.certificate).map_err(|e| Pkcs12Error::Malformed {
-                reason: e.to_string(),
-            })?;
-        let chain = identity
-            .chain
-            .iter()
-            .map(|der| Certificate::from_der(der))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Pkcs12Error::Malformed {
-                reason: e.to_string(),
-            })?;
-        Ok(Self::new(identity.key, certificate, chain)?.with_provider(provider))
+        Ok(Self::new(identity.key, identity.certificate, identity.chain)?.with_provider(provider))
     }
 
     /// Signs with `provider` instead of [`CryptoProvider::current`] (the key must come from

@@ -52,9 +52,14 @@ fn load_err(rel: &str, password: &str) -> Pkcs12Error {
     }
 }
 
+/// The DER of each certificate.
+fn ders(certs: &[signflow::pki::Certificate]) -> Vec<Vec<u8>> {
+    certs.iter().map(|c| c.der().to_vec()).collect()
+}
+
 /// Signs with the identity's key and verifies with the certificate's public key.
 fn assert_key_signs(provider: &CryptoProvider, id: &signflow::pki::pkcs12::Identity, what: &str) {
-    let spki = spki(&id.certificate);
+    let spki = spki(id.certificate.der());
     assert_eq!(
         id.key.public_key_der(),
         spki.as_slice(),
@@ -123,9 +128,9 @@ per_provider! {
             let id = p12
                 .identity(provider())
                 .unwrap_or_else(|e| panic!("{file}: identity: {e}"));
-            assert_eq!(id.certificate, cert_der(&format!("pki/{stem}.pem")), "{file}: leaf");
+            assert_eq!(id.certificate.der(), cert_der(&format!("pki/{stem}.pem")), "{file}: leaf");
             assert_key_signs(provider(), &id, file);
-            assert_eq!(id.chain, chain, "{file}: chain [intermediate, root]");
+            assert_eq!(ders(&id.chain), chain, "{file}: chain [intermediate, root]");
             assert_eq!(id.friendly_name.as_deref(), Some(stem), "{file}: friendlyName");
             assert_eq!(p12.private_keys().len(), 1, "{file}");
         }
@@ -140,9 +145,9 @@ per_provider! {
         assert_eq!(in_file.len(), 4);
         assert!(in_file.contains(&unrelated.as_slice()));
         let id = p12.identity(provider()).unwrap();
-        assert_eq!(id.certificate, cert_der("pki/leaf-ecdsa-p256.pem"));
+        assert_eq!(id.certificate.der(), cert_der("pki/leaf-ecdsa-p256.pem"));
         assert_eq!(
-            id.chain,
+            ders(&id.chain),
             vec![cert_der("pki/intermediate-ca.pem"), cert_der("pki/root-ca.pem")]
         );
     }
@@ -187,7 +192,7 @@ per_provider! {
             let p12 = load(&path, password);
             assert_eq!(p12.certificates().len(), 1, "{file}");
             let id = p12.identity(provider()).unwrap_or_else(|e| panic!("{file}: {e}"));
-            assert_eq!(id.certificate, ca, "{file}");
+            assert_eq!(id.certificate.der(), ca, "{file}");
             assert!(id.chain.is_empty(), "{file}: a self-signed certificate has no chain");
             assert_key_signs(provider(), &id, file);
         }
@@ -234,7 +239,7 @@ per_provider! {
                     certs.iter().map(|c| c.friendly_name.as_deref()).collect();
                 assert_eq!(names, [n1, n2, n3], "{file}");
                 let id = p12.identity(provider()).unwrap_or_else(|e| panic!("{file}: {e}"));
-                assert_eq!(id.certificate, ca, "{file}");
+                assert_eq!(id.certificate.der(), ca, "{file}");
                 assert_eq!(id.friendly_name.as_deref(), n1, "{file}");
                 assert!(id.chain.is_empty(), "{file}: the other two are not ca.pem's issuers");
                 assert_key_signs(provider(), &id, &file);
@@ -286,13 +291,13 @@ per_provider! {
         };
         match p12.identity(provider()) {
             Ok(id) => {
-                assert!(subject(&id.certificate).contains("CN=David G. Hook"));
-                let chain: Vec<String> = id.chain.iter().map(|c| subject(c)).collect();
+                assert!(subject(id.certificate.der()).contains("CN=David G. Hook"));
+                let chain: Vec<String> = id.chain.iter().map(|c| subject(c.der())).collect();
                 assert_eq!(chain.len(), 2, "{chain:?}");
                 assert!(chain[0].contains("CN=VeriSign Class 1 CA Individual Subscriber"));
                 assert!(chain[1].contains("OU=Class 1 Public Primary Certification Authority"));
                 assert_eq!(id.friendly_name.as_deref(), Some("David G. Hook's VeriSign, Inc. ID"));
-                assert_eq!(id.key.public_key_der(), spki(&id.certificate).as_slice());
+                assert_eq!(id.key.public_key_der(), spki(id.certificate.der()).as_slice());
             }
             Err(e @ Pkcs12Error::UnusableKey { .. }) => {
                 let text = e.to_string();

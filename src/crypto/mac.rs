@@ -1,5 +1,7 @@
 //! Message authentication over the provider's digests: HMAC (RFC 2104) with any hash a
-//! provider computes, and a constant-time comparison of MACs (`subtle`).
+//! provider computes, and a constant-time comparison of MACs (`subtle`). Also HMAC over a
+//! RustCrypto hash type, for the hashes no provider offers HMAC with here (Streebog) and the
+//! password-based MACs and KDFs of `symmetric`, which run without a provider.
 //!
 //! Symmetric primitives live here, next to the digests they are built on, so that every
 //! digest still goes through the [`CryptoProvider`].
@@ -50,6 +52,33 @@ pub(crate) fn hmac(
 /// not secret).
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
+}
+
+/// HMAC (RFC 2104) with the RustCrypto hash `D` over the concatenation of `parts`.
+pub(crate) fn hmac_with<D: hmac::EagerHash>(key: &[u8], parts: &[&[u8]]) -> Zeroizing<Vec<u8>> {
+    use hmac::{KeyInit, Mac};
+    // HMAC takes keys of any length.
+    let mut mac = <hmac::Hmac<D> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
+    for p in parts {
+        mac.update(p);
+    }
+    Zeroizing::new(mac.finalize().into_bytes().to_vec())
+}
+
+/// HMAC with the RustCrypto hash `D` over `data`, compared with `expected` in constant time
+/// (the MACs of every PKCS#12 profile, GOST's included).
+pub(crate) fn hmac_verify_with<D: hmac::EagerHash>(
+    key: &[u8],
+    data: &[u8],
+    expected: &[u8],
+) -> bool {
+    use hmac::{KeyInit, Mac};
+    let Ok(mut mac) = <hmac::Hmac<D> as KeyInit>::new_from_slice(key) else {
+        return false;
+    };
+    mac.update(data);
+    mac.verify_slice(expected).is_ok()
 }
 
 #[cfg(test)]

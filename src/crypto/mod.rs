@@ -12,6 +12,12 @@
 //! | `aws-lc-rs`  | [`aws_lc`] (default)  | AWS-LC through `aws-lc-rs`                        |
 //! | `rustcrypto` | [`rustcrypto`]        | pure Rust: `rsa` 0.10, `p256`, `p384`, `p521` (verify), `ed25519-dalek`, `sha2` |
 //!
+//! The symmetric primitives no backend offers live in crate-private modules here, on RustCrypto
+//! crates whatever the backend: `mac` (HMAC over the provider's digests, constant-time
+//! comparison), `symmetric` (the KDFs, ciphers and MACs of password-based encryption: PBKDF2,
+//! the RFC 7292 KDF, AES / triple DES / RC2 CBC, the GOST ciphers) and `keywrap` (AES and
+//! triple-DES key unwrap, RSA key transport, ML-KEM decapsulation).
+//!
 //! # Example
 //! ```
 //! # #[cfg(any(feature = "aws-lc-rs", feature = "rustcrypto"))] {
@@ -37,11 +43,13 @@ mod algorithm;
 mod dsa;
 mod error;
 mod hash_policy;
+pub(crate) mod keywrap;
 pub(crate) mod mac;
 mod native;
 mod public_key;
 mod pure_sig;
 mod rc_verify;
+pub(crate) mod symmetric;
 
 pub mod gost;
 

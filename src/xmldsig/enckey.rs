@@ -21,6 +21,8 @@ use zeroize::Zeroizing;
 
 use super::tree::{Document, NodeId};
 use super::verify::{DSIG_NS, XMLSEC_MORE_NS, decode_base64};
+use crate::crypto::HashAlgorithm;
+use crate::crypto::keywrap;
 
 /// The XML Encryption namespace (`EncryptedKey`, `CipherData`, `OAEPparams`).
 pub const XENC_NS: &str = "http://www.w3.org/2001/04/xmlenc#";
@@ -453,79 +455,21 @@ fn decrypt_with(
         algorithm: alg.to_owned(),
     };
     let out = match (alg, kind) {
-        (KW_AES128, Kind::Symmetric(k)) if k.len() == 16 => {
-            aes_unwrap::<aes_kw::aes::Aes128>(k, &ek.cipher)
-        }
-        (KW_AES192, Kind::Symmetric(k)) if k.len() == 24 => {
-            aes_unwrap::<aes_kw::aes::Aes192>(k, &ek.cipher)
-        }
-        (KW_AES256, Kind::Symmetric(k)) if k.len() == 32 => {
-            aes_unwrap::<aes_kw::aes::Aes256>(k, &ek.cipher)
-        }
-        (KW_TRIPLEDES, Kind::Symmetric(k)) if k.len() == 24 => tdes_unwrap(k, &ek.cipher),
-        (RSA_1_5, Kind::Rsa(k)) => k
-            .decrypt(rsa::Pkcs1v15Encrypt, &ek.cipher)
-            .ok()
-            .map(Zeroizing::new),
+        (KW_AES128, Kind::Symmetric(k)) if k.len() == 16 => keywrap::aes_unwrap(k, &ek.cipher),
+        (KW_AES192, Kind::Symmetric(k)) if k.len() == 24 => keywrap::aes_unwrap(k, &ek.cipher),
+        (KW_AES256, Kind::Symmetric(k)) if k.len() == 32 => keywrap::aes_unwrap(k, &ek.cipher),
+        (KW_TRIPLEDES, Kind::Symmetric(k)) if k.len() == 24 => keywrap::tdes_unwrap(k, &ek.cipher),
+        (RSA_1_5, Kind::Rsa(k)) => keywrap::rsa_pkcs1v15_decrypt(k, &ek.cipher),
         (RSA_OAEP_MGF1P | RSA_OAEP_11, Kind::Rsa(k)) => return oaep(ek, k).map(Some),
         #[cfg(feature = "extra-algorithms")]
-        (ML_KEM_512, Kind::MlKem512(k)) => kem(&**k, &ek.cipher),
+        (ML_KEM_512, Kind::MlKem512(k)) => keywrap::kem_decapsulate(&**k, &ek.cipher),
         #[cfg(feature = "extra-algorithms")]
-        (ML_KEM_768, Kind::MlKem768(k)) => kem(&**k, &ek.cipher),
+        (ML_KEM_768, Kind::MlKem768(k)) => keywrap::kem_decapsulate(&**k, &ek.cipher),
         #[cfg(feature = "extra-algorithms")]
-        (ML_KEM_1024, Kind::MlKem1024(k)) => kem(&**k, &ek.cipher),
+        (ML_KEM_1024, Kind::MlKem1024(k)) => keywrap::kem_decapsulate(&**k, &ek.cipher),
         _ => return Ok(None),
     };
     out.map(Some).ok_or_else(failed)
-}
-
-/// RFC 3394 AES key unwrap.
-fn aes_unwrap<C>(kek: &[u8], wrapped: &[u8]) -> Option<Zeroizing<Vec<u8>>>
-where
-    aes_kw::AesKw<C>: aes_kw::KeyInit,
-    C: aes_kw::cipher::BlockCipherDecrypt<BlockSize = aes_kw::cipher::consts::U16>,
-{
-    use aes_kw::KeyInit;
-    if wrapped.len() < 24 || !wrapped.len().is_multiple_of(8) {
-        return None;
-    }
-    let kw = aes_kw::AesKw::<C>::new_from_slice(kek).ok()?;
-    let mut buf = Zeroizing::new(vec![0u8; wrapped.len() - 8]);
-    let n = kw.unwrap_key(wrapped, &mut buf).ok()?.len();
-    buf.truncate(n);
-    Some(buf)
-}
-
-/// The CMS triple-DES key wrap's IV (RFC 3217 §3.1, XML Encryption §5.6.2).
-const TDES_KW_IV: [u8; 8] = [0x4a, 0xdd, 0xa2, 0x2c, 0x79, 0xe8, 0x21, 0x05];
-
-/// CMS triple-DES key unwrap (RFC 3217 §3.2): CBC-decrypt with the fixed IV, reverse, split
-/// off the IV, CBC-decrypt again, check the CMS key checksum (SHA-1, first 8 bytes).
-fn tdes_unwrap(kek: &[u8], wrapped: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    use sha1::Digest;
-    // IV, at least one block of key, checksum.
-    if wrapped.len() < 24 || !wrapped.len().is_multiple_of(8) {
-        return None;
-    }
-    let mut temp = tdes_cbc_decrypt(kek, &TDES_KW_IV, wrapped)?;
-    temp.reverse();
-    let (iv, temp1) = temp.split_at(8);
-    let wkcks = tdes_cbc_decrypt(kek, iv, temp1)?;
-    let (cek, icv) = wkcks.split_at(wkcks.len() - 8);
-    let check = sha1::Sha1::digest(cek);
-    if !crate::crypto::mac::constant_time_eq(&check[..8], icv) {
-        return None;
-    }
-    Some(Zeroizing::new(cek.to_vec()))
-}
-
-fn tdes_cbc_decrypt(key: &[u8], iv: &[u8], data: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    use cbc::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::NoPadding};
-    let dec = cbc::Decryptor::<des::TdesEde3>::new_from_slices(key, iv).ok()?;
-    let mut buf = Zeroizing::new(data.to_vec());
-    let n = dec.decrypt_padded::<NoPadding>(&mut buf).ok()?.len();
-    buf.truncate(n);
-    Some(buf)
 }
 
 /// RSAES-OAEP with the EncryptionMethod's DigestMethod (default SHA-1), MGF1 hash
@@ -534,20 +478,12 @@ fn oaep(
     ek: &EncryptedKey,
     key: &rsa::RsaPrivateKey,
 ) -> Result<Zeroizing<Vec<u8>>, KeyDecryptionError> {
-    #[derive(Clone, Copy)]
-    enum H {
-        S1,
-        S224,
-        S256,
-        S384,
-        S512,
-    }
     let digest = match ek.oaep_digest.as_deref() {
-        None | Some("http://www.w3.org/2000/09/xmldsig#sha1") => H::S1,
-        Some("http://www.w3.org/2001/04/xmldsig-more#sha224") => H::S224,
-        Some("http://www.w3.org/2001/04/xmlenc#sha256") => H::S256,
-        Some("http://www.w3.org/2001/04/xmldsig-more#sha384") => H::S384,
-        Some("http://www.w3.org/2001/04/xmlenc#sha512") => H::S512,
+        None | Some("http://www.w3.org/2000/09/xmldsig#sha1") => HashAlgorithm::Sha1,
+        Some("http://www.w3.org/2001/04/xmldsig-more#sha224") => HashAlgorithm::Sha224,
+        Some("http://www.w3.org/2001/04/xmlenc#sha256") => HashAlgorithm::Sha256,
+        Some("http://www.w3.org/2001/04/xmldsig-more#sha384") => HashAlgorithm::Sha384,
+        Some("http://www.w3.org/2001/04/xmlenc#sha512") => HashAlgorithm::Sha512,
         Some(other) => {
             return Err(KeyDecryptionError::UnsupportedAlgorithm(format!(
                 "OAEP DigestMethod {other}"
@@ -556,63 +492,23 @@ fn oaep(
     };
     let mgf = match (ek.algorithm.as_str(), ek.oaep_mgf.as_deref()) {
         (RSA_OAEP_MGF1P, None) | (_, None | Some("http://www.w3.org/2009/xmlenc11#mgf1sha1")) => {
-            H::S1
+            HashAlgorithm::Sha1
         }
-        (RSA_OAEP_11, Some("http://www.w3.org/2009/xmlenc11#mgf1sha224")) => H::S224,
-        (RSA_OAEP_11, Some("http://www.w3.org/2009/xmlenc11#mgf1sha256")) => H::S256,
-        (RSA_OAEP_11, Some("http://www.w3.org/2009/xmlenc11#mgf1sha384")) => H::S384,
-        (RSA_OAEP_11, Some("http://www.w3.org/2009/xmlenc11#mgf1sha512")) => H::S512,
+        (RSA_OAEP_11, Some("http://www.w3.org/2009/xmlenc11#mgf1sha224")) => HashAlgorithm::Sha224,
+        (RSA_OAEP_11, Some("http://www.w3.org/2009/xmlenc11#mgf1sha256")) => HashAlgorithm::Sha256,
+        (RSA_OAEP_11, Some("http://www.w3.org/2009/xmlenc11#mgf1sha384")) => HashAlgorithm::Sha384,
+        (RSA_OAEP_11, Some("http://www.w3.org/2009/xmlenc11#mgf1sha512")) => HashAlgorithm::Sha512,
         (_, Some(other)) => {
             return Err(KeyDecryptionError::UnsupportedAlgorithm(format!(
                 "OAEP MGF {other}"
             )));
         }
     };
-    fn run<D, M>(key: &rsa::RsaPrivateKey, label: &[u8], ct: &[u8]) -> Option<Vec<u8>>
-    where
-        D: sha2::digest::Digest + sha2::digest::FixedOutputReset + Send + Sync + 'static,
-        M: sha2::digest::Digest + sha2::digest::FixedOutputReset + Send + Sync + 'static,
-    {
-        let padding = rsa::Oaep::<D, M>::new_with_mgf_hash_and_label(label.to_vec());
-        key.decrypt(padding, ct).ok()
-    }
-    fn with_mgf<D>(mgf: H, key: &rsa::RsaPrivateKey, label: &[u8], ct: &[u8]) -> Option<Vec<u8>>
-    where
-        D: sha2::digest::Digest + sha2::digest::FixedOutputReset + Send + Sync + 'static,
-    {
-        match mgf {
-            H::S1 => run::<D, sha1::Sha1>(key, label, ct),
-            H::S224 => run::<D, sha2::Sha224>(key, label, ct),
-            H::S256 => run::<D, sha2::Sha256>(key, label, ct),
-            H::S384 => run::<D, sha2::Sha384>(key, label, ct),
-            H::S512 => run::<D, sha2::Sha512>(key, label, ct),
-        }
-    }
-    let (label, ct) = (&ek.oaep_params[..], &ek.cipher[..]);
-    let out = match digest {
-        H::S1 => with_mgf::<sha1::Sha1>(mgf, key, label, ct),
-        H::S224 => with_mgf::<sha2::Sha224>(mgf, key, label, ct),
-        H::S256 => with_mgf::<sha2::Sha256>(mgf, key, label, ct),
-        H::S384 => with_mgf::<sha2::Sha384>(mgf, key, label, ct),
-        H::S512 => with_mgf::<sha2::Sha512>(mgf, key, label, ct),
-    };
-    out.map(Zeroizing::new)
-        .ok_or_else(|| KeyDecryptionError::DecryptionFailed {
+    keywrap::rsa_oaep_decrypt(key, digest, mgf, &ek.oaep_params, &ek.cipher).ok_or_else(|| {
+        KeyDecryptionError::DecryptionFailed {
             algorithm: ek.algorithm.clone(),
-        })
-}
-
-/// ML-KEM decapsulation: the 32-byte shared secret is the key, as xmlsec uses it (its
-/// EncapsulationMechanism carries only the KEM ciphertext, no further wrap or KDF). A wrong
-/// key gives a wrong secret (implicit rejection), caught by the HMAC that follows.
-#[cfg(feature = "extra-algorithms")]
-fn kem<K>(key: &K, ct: &[u8]) -> Option<Zeroizing<Vec<u8>>>
-where
-    K: ml_kem::Decapsulate,
-{
-    key.decapsulate_slice(ct)
-        .ok()
-        .map(|ss| Zeroizing::new(ss.to_vec()))
+        }
+    })
 }
 
 #[cfg(test)]
@@ -620,26 +516,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rfc3394_vector() {
-        // RFC 3394 §4.1: 128-bit key data with a 128-bit KEK.
-        let kek = hex::decode("000102030405060708090A0B0C0D0E0F").unwrap();
-        let wrapped = hex::decode("1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5").unwrap();
-        let key = aes_unwrap::<aes_kw::aes::Aes128>(&kek, &wrapped).unwrap();
-        assert_eq!(hex::encode_upper(&*key), "00112233445566778899AABBCCDDEEFF");
-        let mut bad = wrapped.clone();
-        bad[5] ^= 1;
-        assert!(aes_unwrap::<aes_kw::aes::Aes128>(&kek, &bad).is_none());
-        assert!(aes_unwrap::<aes_kw::aes::Aes128>(&kek, &wrapped[..7]).is_none());
-    }
-
-    #[test]
     fn short_or_odd_inputs_do_not_panic() {
-        let kek = [7u8; 24];
-        for n in 0..40 {
-            let data = vec![0x5a; n];
-            let _ = tdes_unwrap(&kek, &data);
-            let _ = aes_unwrap::<aes_kw::aes::Aes192>(&kek, &data);
-        }
         #[cfg(feature = "extra-algorithms")]
         {
             assert!(ml_kem_private(&[]).is_err());

@@ -283,14 +283,7 @@ fn cms_steps(
     let identity = p12
         .identity(provider)
         .map_err(|e| Failure::new(Status::KeyError, e.to_string()))?;
-    let cert = Certificate::from_der(&identity.certificate)
-        .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?;
-    let chain: Vec<Certificate> = identity
-        .chain
-        .iter()
-        .map(|d| Certificate::from_der(d))
-        .collect::<Result<_, _>>()
-        .map_err(|e| Failure::new(Status::FormatError, e.to_string()))?;
+    let (cert, chain) = (&identity.certificate, &identity.chain);
     report.step(
         "PKCS#12",
         true,
@@ -309,7 +302,7 @@ fn cms_steps(
     );
 
     let document = crate::input::read(doc_path)?;
-    let signer = Signer::new(provider, &cert, &chain, SignOptions::at(UnixTime::now()));
+    let signer = Signer::new(provider, cert, chain, SignOptions::at(UnixTime::now()));
     let mut content: &[u8] = &document;
     let signed = signer
         .sign(identity.key.as_ref(), Content::Detached(&mut content))

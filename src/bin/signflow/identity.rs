@@ -50,20 +50,11 @@ impl SignerArgs {
             let id = Pkcs12::from_der(&der, &password)
                 .and_then(|p| p.identity(provider))
                 .map_err(|e| crate::p12::failure(p12, &der, e))?;
-            let cert = |der: &[u8]| {
-                Certificate::from_der(der).map_err(|e| {
-                    Failure::new(Status::FormatError, format!("{}: {e}", p12.display()))
-                })
-            };
-            let mut chain = id
-                .chain
-                .iter()
-                .map(|c| cert(c))
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut chain = id.chain;
             for extra in &self.chain {
                 chain.extend(input::certificates(extra)?);
             }
-            return identity(provider, id.key, cert(&id.certificate)?, chain);
+            return identity(provider, id.key, id.certificate, chain);
         }
         let (Some(key_path), Some(cert_path)) = (&self.key, &self.cert) else {
             return Err(Failure::new(

@@ -534,7 +534,7 @@ fn bench_pkcs12(c: &mut Criterion) {
         let id = p12.identity(p).expect("identity");
         assert_eq!(id.chain.len(), 2, "{name}");
         assert_eq!(
-            id.certificate,
+            id.certificate.der(),
             cert.to_der().expect("DER"),
             "{name}: same certificate"
         );

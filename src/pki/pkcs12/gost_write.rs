@@ -3,7 +3,7 @@
 //! certificates (an encryptedData part) and the key (a pkcs8ShroudedKeyBag), and the
 //! HMAC-Streebog-512 MAC keyed as RFC 9548 §5 says.
 //!
-//! A child module of [`super`] (`pkcs12.rs`), re-exported there.
+//! A child module of [`super`] (`pkcs12/mod.rs`), re-exported there.
 //!
 //! [RFC 9548]: https://www.rfc-editor.org/rfc/rfc9548
 
@@ -11,10 +11,11 @@ use const_oid::ObjectIdentifier;
 use der::{Decode, Encode, Tagged};
 use zeroize::Zeroizing;
 
-use super::gost::{self, Cipher2015, GostCipher, Streebog};
+use super::gost;
 use super::{MAX_ITERATIONS, Pkcs12Error, malformed};
 use crate::cms::der::tlv;
 use crate::crypto::SecureRandom;
+use crate::crypto::symmetric::{Cipher2015, GostCipher, HMAC_STREEBOG_512, STREEBOG_512, Streebog};
 
 /// The cipher of a GOST PKCS#12 file written by [`to_der_gost`](super::to_der_gost).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -124,7 +125,7 @@ pub fn to_der_gost(
     let mac = Streebog::B512.hmac(&mac_key, &[&auth_safe]);
     let mac_data = seq(&[
         seq(&[
-            seq(&[oid_der(&gost::STREEBOG_512), tlv(0x05, &[])]),
+            seq(&[oid_der(&STREEBOG_512), tlv(0x05, &[])]),
             tlv(0x04, &mac),
         ]),
         tlv(0x04, &mac_salt),
@@ -160,8 +161,7 @@ fn encrypt(
     let mut key = Zeroizing::new([0u8; 32]);
     Streebog::B512.pbkdf2(password, &salt, iterations, &mut *key);
     let ct = gost.encrypt(&key, plain);
-    let params = gost
-        .parameters_der()
+    let params = gost::cipher_parameters_der(&gost)
         .map_err(|e| malformed(format!("cannot encode the cipher parameters: {e}")))?;
     let alg = seq(&[
         oid(ID_PBES2),
@@ -171,7 +171,7 @@ fn encrypt(
                 seq(&[
                     tlv(0x04, &salt),
                     int(iterations),
-                    seq(&[oid_der(&gost::HMAC_STREEBOG_512), tlv(0x05, &[])]),
+                    seq(&[oid_der(&HMAC_STREEBOG_512), tlv(0x05, &[])]),
                 ]),
             ]),
             seq(&[oid_der(&cipher_oid), params]),

@@ -1,56 +1,49 @@
-//! The GOST algorithms of PKCS#12 files ([RFC 9548], Р 50.1.112-2016, and what OpenSSL's GOST
-//! engine writes): Streebog HMACs and PBKDF2, the TC26 MAC key derivation, and the PBES2
-//! ciphers GOST 28147-89 CFB (with CryptoPro key meshing) and Kuznyechik / Magma in CTR-ACPKM
-//! and CTR-ACPKM-OMAC ([RFC 9337] §4; ACPKM from Р 1323565.1.017-2018 / [RFC 8645]).
+//! The GOST symmetric algorithms of password-based encryption ([RFC 9548], Р 50.1.112-2016,
+//! and what OpenSSL's GOST engine writes): Streebog HMACs and PBKDF2, the TC26 MAC key
+//! derivation, and the ciphers GOST 28147-89 CFB (with CryptoPro key meshing) and Kuznyechik /
+//! Magma in CTR-ACPKM and CTR-ACPKM-OMAC ([RFC 9337] §4; ACPKM from Р 1323565.1.017-2018 /
+//! [RFC 8645]).
 //!
-//! A child module of [`super`] (`pkcs12.rs`): it shares that module's error helpers.
+//! Which OIDs and parameters select them is the PKCS#12 reader's business
+//! (`pki/pkcs12/gost.rs`).
 //!
 //! [RFC 9548]: https://www.rfc-editor.org/rfc/rfc9548
 //! [RFC 9337]: https://www.rfc-editor.org/rfc/rfc9337
 //! [RFC 8645]: https://www.rfc-editor.org/rfc/rfc8645
 
 use const_oid::ObjectIdentifier;
-use der::Sequence;
-use der::asn1::OctetString;
 use magma::cipher::{Block, BlockCipherDecrypt, BlockCipherEncrypt, BlockSizeUser, KeyInit};
-use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
-use super::{Pkcs12Error, decode_any, malformed, unsupported};
-
 /// `id-tc26-hmac-gost-3411-12-256` (PBKDF2 PRF).
-pub(super) const HMAC_STREEBOG_256: ObjectIdentifier =
+pub(crate) const HMAC_STREEBOG_256: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.643.7.1.1.4.1");
 /// `id-tc26-hmac-gost-3411-12-512` (PBKDF2 PRF).
-pub(super) const HMAC_STREEBOG_512: ObjectIdentifier =
+pub(crate) const HMAC_STREEBOG_512: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.643.7.1.1.4.2");
 /// `id-tc26-gost3411-12-256` (MAC digest).
-pub(super) const STREEBOG_256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.643.7.1.1.2.2");
+pub(crate) const STREEBOG_256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.643.7.1.1.2.2");
 /// `id-tc26-gost3411-12-512` (MAC digest).
-pub(super) const STREEBOG_512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.643.7.1.1.2.3");
-
-const GOST28147_89: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.643.2.2.21");
-pub(super) const MAGMA_CTR_ACPKM: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.643.7.1.1.5.1.1");
-pub(super) const MAGMA_CTR_ACPKM_OMAC: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.643.7.1.1.5.1.2");
-pub(super) const KUZNYECHIK_CTR_ACPKM: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.643.7.1.1.5.2.1");
-pub(super) const KUZNYECHIK_CTR_ACPKM_OMAC: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.643.7.1.1.5.2.2");
+pub(crate) const STREEBOG_512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.643.7.1.1.2.3");
 
 /// The GOST 28147-89 S-box parameter sets (RFC 4357 §11.2, RFC 7836 for Z).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Sbox {
+pub(crate) enum Sbox {
+    /// `id-Gost28147-89-TestParamSet`.
     Test,
+    /// `id-Gost28147-89-CryptoPro-A-ParamSet`.
     CryptoProA,
+    /// `id-Gost28147-89-CryptoPro-B-ParamSet`.
     CryptoProB,
+    /// `id-Gost28147-89-CryptoPro-C-ParamSet`.
     CryptoProC,
+    /// `id-tc26-gost-28147-param-Z` (the GOST R 34.12-2015 Magma S-box).
     Tc26Z,
 }
 
 impl Sbox {
-    fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+    /// The S-box an `encryptionParamSet` OID names, if supported.
+    pub(crate) fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
         Some(match oid.to_string().as_str() {
             "1.2.643.2.2.31.0" => Self::Test,
             "1.2.643.2.2.31.1" => Self::CryptoProA,
@@ -83,20 +76,24 @@ impl Sbox {
 
 /// A Streebog width, for HMAC and PBKDF2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Streebog {
+pub(crate) enum Streebog {
+    /// Streebog-256.
     B256,
+    /// Streebog-512.
     B512,
 }
 
 impl Streebog {
-    pub(super) fn output_len(self) -> usize {
+    /// The digest length in bytes.
+    pub(crate) fn output_len(self) -> usize {
         match self {
             Self::B256 => 32,
             Self::B512 => 64,
         }
     }
 
-    pub(super) fn name(self) -> &'static str {
+    /// `"Streebog-256"` or `"Streebog-512"`.
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::B256 => "Streebog-256",
             Self::B512 => "Streebog-512",
@@ -104,33 +101,27 @@ impl Streebog {
     }
 
     /// HMAC-Streebog over `data`, compared with `expected` in constant time.
-    pub(super) fn hmac_verify(self, key: &[u8], data: &[u8], expected: &[u8]) -> bool {
+    pub(crate) fn hmac_verify(self, key: &[u8], data: &[u8], expected: &[u8]) -> bool {
         match self {
-            Self::B256 => super::hmac_verify_with::<streebog::Streebog256>(key, data, expected),
-            Self::B512 => super::hmac_verify_with::<streebog::Streebog512>(key, data, expected),
+            Self::B256 => {
+                crate::crypto::mac::hmac_verify_with::<streebog::Streebog256>(key, data, expected)
+            }
+            Self::B512 => {
+                crate::crypto::mac::hmac_verify_with::<streebog::Streebog512>(key, data, expected)
+            }
         }
     }
 
     /// HMAC-Streebog over the concatenation of `parts`.
-    pub(super) fn hmac(self, key: &[u8], parts: &[&[u8]]) -> Zeroizing<Vec<u8>> {
-        fn run<D: hmac::EagerHash>(key: &[u8], parts: &[&[u8]]) -> Zeroizing<Vec<u8>> {
-            use hmac::Mac;
-            // HMAC takes keys of any length.
-            let mut mac = <hmac::Hmac<D> as KeyInit>::new_from_slice(key)
-                .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
-            for p in parts {
-                mac.update(p);
-            }
-            Zeroizing::new(mac.finalize().into_bytes().to_vec())
-        }
+    pub(crate) fn hmac(self, key: &[u8], parts: &[&[u8]]) -> Zeroizing<Vec<u8>> {
         match self {
-            Self::B256 => run::<streebog::Streebog256>(key, parts),
-            Self::B512 => run::<streebog::Streebog512>(key, parts),
+            Self::B256 => crate::crypto::mac::hmac_with::<streebog::Streebog256>(key, parts),
+            Self::B512 => crate::crypto::mac::hmac_with::<streebog::Streebog512>(key, parts),
         }
     }
 
     /// PBKDF2 with HMAC-Streebog as its PRF (RFC 9337 §4.1).
-    pub(super) fn pbkdf2(self, password: &[u8], salt: &[u8], iterations: u32, out: &mut [u8]) {
+    pub(crate) fn pbkdf2(self, password: &[u8], salt: &[u8], iterations: u32, out: &mut [u8]) {
         use pbkdf2::pbkdf2_hmac;
         match self {
             Self::B256 => pbkdf2_hmac::<streebog::Streebog256>(password, salt, iterations, out),
@@ -139,13 +130,13 @@ impl Streebog {
     }
 
     /// Output blocks of PBKDF2 the MAC key derivation takes: it derives 96 bytes.
-    pub(super) fn mac_key_blocks(self) -> usize {
+    pub(crate) fn mac_key_blocks(self) -> usize {
         MAC_KDF_LEN.div_ceil(self.output_len())
     }
 
     /// The MAC key of a GOST PFX (RFC 9548 §5; OpenSSL's `pkcs12_gen_gost_mac_key`): the last
     /// 32 of 96 bytes of PBKDF2-HMAC-Streebog over the password's UTF-8 bytes.
-    pub(super) fn mac_key(
+    pub(crate) fn mac_key(
         self,
         password: &[u8],
         salt: &[u8],
@@ -159,28 +150,18 @@ impl Streebog {
 
 const MAC_KDF_LEN: usize = 96;
 
-/// `Gost28147-89-Parameters ::= SEQUENCE { iv OCTET STRING (SIZE (8)), encryptionParamSet OID }`
-#[derive(Sequence)]
-struct Gost89Params {
-    iv: OctetString,
-    param_set: ObjectIdentifier,
-}
-
-/// `Gost3412-15-Encryption-Parameters ::= SEQUENCE { ukm OCTET STRING }` (RFC 9337 §4.2.3).
-#[derive(Sequence)]
-struct Gost2015Params {
-    ukm: OctetString,
-}
-
 /// A GOST R 34.12-2015 block cipher.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Cipher2015 {
+pub(crate) enum Cipher2015 {
+    /// Kuznyechik (128-bit block).
     Kuznyechik,
+    /// Magma (64-bit block).
     Magma,
 }
 
 impl Cipher2015 {
-    fn block_len(self) -> usize {
+    /// The block length in bytes.
+    pub(crate) fn block_len(self) -> usize {
         match self {
             Self::Kuznyechik => 16,
             Self::Magma => 8,
@@ -196,7 +177,8 @@ impl Cipher2015 {
         }
     }
 
-    fn name(self) -> &'static str {
+    /// `"Kuznyechik"` or `"Magma"`.
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Kuznyechik => "Kuznyechik",
             Self::Magma => "Magma",
@@ -204,14 +186,21 @@ impl Cipher2015 {
     }
 }
 
-/// A parsed GOST PBES2 encryption scheme with its parameters.
+/// A GOST cipher of PBES2 with its parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum GostCipher {
+pub(crate) enum GostCipher {
     /// GOST 28147-89 in CFB mode.
-    Gost89 { sbox: Sbox, iv: [u8; 8] },
+    Gost89 {
+        /// The S-box.
+        sbox: Sbox,
+        /// The CFB IV.
+        iv: [u8; 8],
+    },
     /// Kuznyechik or Magma in CTR-ACPKM, with the MAC (OMAC, keys from KDF_TREE) or without.
     CtrAcpkm {
+        /// The block cipher.
         cipher: Cipher2015,
+        /// Whether the ciphertext carries an OMAC tag.
         omac: bool,
         /// The UKM: the CTR IV (half a block), then the 8-byte KDF seed (OMAC variant).
         ukm: Vec<u8>,
@@ -219,63 +208,13 @@ pub(super) enum GostCipher {
 }
 
 impl GostCipher {
-    /// Parses `alg` if it is a GOST cipher: `Ok(None)` for any other OID.
-    pub(super) fn parse(alg: &AlgorithmIdentifierOwned) -> Result<Option<Self>, Pkcs12Error> {
-        let (cipher, omac) = match alg.oid {
-            GOST28147_89 => return Self::parse_gost89(alg).map(Some),
-            MAGMA_CTR_ACPKM => (Cipher2015::Magma, false),
-            MAGMA_CTR_ACPKM_OMAC => (Cipher2015::Magma, true),
-            KUZNYECHIK_CTR_ACPKM => (Cipher2015::Kuznyechik, false),
-            KUZNYECHIK_CTR_ACPKM_OMAC => (Cipher2015::Kuznyechik, true),
-            _ => return Ok(None),
-        };
-        let what = format!("{} CTR-ACPKM parameters", cipher.name());
-        let params = alg
-            .parameters
-            .as_ref()
-            .ok_or_else(|| malformed(format!("{what} are missing")))?;
-        let params: Gost2015Params = decode_any(params, &what)?;
-        let ukm = params.ukm.as_bytes();
-        let half = cipher.block_len() / 2;
-        // The engine writes the seed (zeros) for the plain variant too.
-        if ukm.len() != half + 8 && (omac || ukm.len() != half) {
-            return Err(malformed(format!(
-                "the {} UKM is {} bytes long, not {}",
-                cipher.name(),
-                ukm.len(),
-                half + 8
-            )));
-        }
-        Ok(Some(Self::CtrAcpkm {
-            cipher,
-            omac,
-            ukm: ukm.to_vec(),
-        }))
-    }
-
-    fn parse_gost89(alg: &AlgorithmIdentifierOwned) -> Result<Self, Pkcs12Error> {
-        let params = alg
-            .parameters
-            .as_ref()
-            .ok_or_else(|| malformed("GOST 28147-89 has no parameters"))?;
-        let params: Gost89Params = decode_any(params, "GOST 28147-89 parameters")?;
-        let iv: [u8; 8] = params.iv.as_bytes().try_into().map_err(|_| {
-            malformed(format!(
-                "the GOST 28147-89 IV is {} bytes long, not 8",
-                params.iv.as_bytes().len()
-            ))
-        })?;
-        let sbox = Sbox::from_oid(&params.param_set)
-            .ok_or_else(|| unsupported(&params.param_set, "GOST 28147-89 parameter set"))?;
-        Ok(Self::Gost89 { sbox, iv })
-    }
-
     /// The PBKDF2 output this cipher takes: a 256-bit key for all of them.
-    pub(super) fn key_len(&self) -> usize {
+    pub(crate) fn key_len(&self) -> usize {
         32
     }
 
-    pub(super) fn name(&self) -> String {
+    /// The name `signflow inspect` prints, e.g. `"Kuznyechik-CTR-ACPKM-OMAC"`.
+    pub(crate) fn name(&self) -> String {
         match self {
             Self::Gost89 { sbox, .. } => format!("GOST 28147-89-CFB ({})", sbox.name()),
             Self::CtrAcpkm { cipher, omac, .. } => format!(
@@ -287,7 +226,7 @@ impl GostCipher {
     }
 
     /// The shortest ciphertext that can be right: one byte, plus the tag with the OMAC.
-    pub(super) fn min_len(&self) -> usize {
+    pub(crate) fn min_len(&self) -> usize {
         match self {
             Self::CtrAcpkm {
                 cipher, omac: true, ..
@@ -298,7 +237,7 @@ impl GostCipher {
 
     /// Decrypts `data` with the PBKDF2 key; `None` when the OMAC does not verify or the data is
     /// too short.
-    pub(super) fn decrypt(&self, key: &[u8], data: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    pub(crate) fn decrypt(&self, key: &[u8], data: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
         let key: &[u8; 32] = key.try_into().ok()?;
         if data.len() < self.min_len() {
             return None;
@@ -327,7 +266,7 @@ impl GostCipher {
     }
 
     /// Encrypts `plain` with the PBKDF2 key (the OMAC variant appends its encrypted tag).
-    pub(super) fn encrypt(&self, key: &[u8; 32], plain: &[u8]) -> Vec<u8> {
+    pub(crate) fn encrypt(&self, key: &[u8; 32], plain: &[u8]) -> Vec<u8> {
         let mut buf = plain.to_vec();
         match self {
             Self::Gost89 { sbox, iv } => gost89_cfb(*sbox, key, iv, &mut buf, true),
@@ -344,18 +283,6 @@ impl GostCipher {
             }
         }
         buf
-    }
-
-    /// The DER AlgorithmIdentifier parameters of this cipher.
-    pub(super) fn parameters_der(&self) -> Result<Vec<u8>, der::Error> {
-        use der::Encode;
-        match self {
-            Self::Gost89 { .. } => Err(der::ErrorKind::Failed.into()),
-            Self::CtrAcpkm { ukm, .. } => Gost2015Params {
-                ukm: OctetString::new(ukm.clone())?,
-            }
-            .to_der(),
-        }
     }
 }
 
@@ -521,15 +448,7 @@ fn omac_tag(cipher: Cipher2015, key: &[u8; 32], data: &[u8]) -> Vec<u8> {
 }
 
 fn omac_verify(cipher: Cipher2015, key: &[u8; 32], data: &[u8], tag: &[u8]) -> bool {
-    use subtle_eq::ct_eq;
-    ct_eq(&omac_tag(cipher, key, data), tag)
-}
-
-mod subtle_eq {
-    /// Constant-time equality of two byte strings of public length.
-    pub(super) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-    }
+    crate::crypto::mac::constant_time_eq(&omac_tag(cipher, key, data), tag)
 }
 
 #[cfg(test)]

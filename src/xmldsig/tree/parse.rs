@@ -1,0 +1,407 @@
+//! The parser: quick-xml events into the [`Document`] tree, within [`ParseLimits`], and the
+//! namespace well-formedness checks the tokenizer leaves out.
+
+use std::borrow::Cow;
+
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::reader::Reader;
+
+use super::text::resolve_reference;
+use super::{
+    Attribute, Document, ElementData, MAX_DEPTH_CAP, NONE, NamespaceDecl, Node, NodeId, NodeKind,
+    ParseLimits, Text, TextRepr, is_ncname, split_qname,
+};
+use crate::xmldsig::error::XmlError;
+
+/// `part`, a slice of `input`'s bytes handed back by the tokenizer, as a slice of `input`.
+fn rebase<'a>(input: &'a str, part: &str) -> Result<&'a str, XmlError> {
+    (part.as_ptr() as usize)
+        .checked_sub(input.as_ptr() as usize)
+        .and_then(|start| input.get(start..start.checked_add(part.len())?))
+        .ok_or_else(|| XmlError::Malformed("a name is not valid UTF-8".into()))
+}
+
+fn rebase_cow<'a>(input: &'a str, value: Cow<'_, str>) -> Result<Cow<'a, str>, XmlError> {
+    Ok(match value {
+        Cow::Borrowed(s) => Cow::Borrowed(rebase(input, s)?),
+        Cow::Owned(s) => Cow::Owned(s),
+    })
+}
+
+/// The parser's state: the document so far, the open elements and the open text run.
+struct Builder<'a> {
+    input: &'a str,
+    doc: Document<'a>,
+    root: Option<NodeId>,
+    stack: Vec<NodeId>,
+    /// The text node being extended and where its markup starts.
+    text_run: Option<(NodeId, usize)>,
+}
+
+impl<'a> Builder<'a> {
+    fn parent(&self) -> Option<NodeId> {
+        self.stack.last().copied()
+    }
+
+    fn push(&mut self, kind: NodeKind<'a>, limits: &ParseLimits) -> Result<NodeId, XmlError> {
+        if self.doc.nodes.len() >= limits.max_nodes.min(NONE as usize) {
+            return Err(XmlError::Limit("number of nodes"));
+        }
+        let id = NodeId(self.doc.nodes.len() as u32);
+        let parent = self.parent();
+        self.doc.nodes.push(Node {
+            parent: parent.map_or(NONE, |p| p.0),
+            next_sibling: NONE,
+            kind,
+        });
+        match parent {
+            Some(p) => {
+                let last = match &mut self.doc.nodes[p.0 as usize].kind {
+                    NodeKind::Element(e) => {
+                        let last = e.last_child;
+                        if last == NONE {
+                            e.first_child = id.0;
+                        }
+                        e.last_child = id.0;
+                        last
+                    }
+                    _ => NONE,
+                };
+                if last != NONE {
+                    self.doc.nodes[last as usize].next_sibling = id.0;
+                }
+            }
+            None => self.doc.children.push(id),
+        }
+        Ok(id)
+    }
+
+    fn element(
+        &mut self,
+        start: &BytesStart<'_>,
+        at: usize,
+        limits: &ParseLimits,
+    ) -> Result<NodeId, XmlError> {
+        let pos = at;
+        if self.stack.is_empty() && self.root.is_some() {
+            return Err(XmlError::Malformed(format!(
+                "a second root element (at byte {pos})"
+            )));
+        }
+        let name_len = start.name().0.len();
+        let name = self
+            .input
+            .get(at + 1..at + 1 + name_len)
+            .ok_or_else(|| XmlError::Malformed(format!("bad element name (at byte {pos})")))?;
+        let ns_start = self.doc.namespaces.len() as u32;
+        let attr_start = self.doc.attributes.len() as u32;
+        for (count, attr) in start.attributes().enumerate() {
+            if count >= limits.max_attributes {
+                return Err(XmlError::Limit("attributes per element"));
+            }
+            let attr = attr.map_err(|e| XmlError::Malformed(format!("{e} (at byte {pos})")))?;
+            let key = rebase(self.input, attr.key.0)?;
+            let value = attr
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|e| XmlError::Malformed(format!("{e} (at byte {pos})")))?;
+            let value = rebase_cow(self.input, value)?;
+            if key == "xmlns" {
+                self.doc.namespaces.push(NamespaceDecl {
+                    prefix: "",
+                    uri: value,
+                });
+            } else if let Some(p) = key.strip_prefix("xmlns:") {
+                if value.is_empty() {
+                    return Err(XmlError::Malformed(format!(
+                        "prefix {p} undeclared with an empty URI (at byte {pos})"
+                    )));
+                }
+                self.doc.namespaces.push(NamespaceDecl {
+                    prefix: p,
+                    uri: value,
+                });
+            } else {
+                self.doc.attributes.push(Attribute { name: key, value });
+            }
+        }
+        let too_many = |n: usize| u32::try_from(n).map_err(|_| XmlError::Limit("attributes"));
+        let data = ElementData {
+            name,
+            namespaces: (ns_start, too_many(self.doc.namespaces.len())?),
+            attributes: (attr_start, too_many(self.doc.attributes.len())?),
+            first_child: NONE,
+            last_child: NONE,
+            span: [at as u32, 0, NONE, 0],
+        };
+        let id = self.push(NodeKind::Element(data), limits)?;
+        if self.stack.is_empty() {
+            self.root = Some(id);
+        }
+        Ok(id)
+    }
+
+    fn set_span(&mut self, id: NodeId, f: impl FnOnce(&mut [u32; 4])) {
+        if let Some(Node {
+            kind: NodeKind::Element(e),
+            ..
+        }) = self.doc.nodes.get_mut(id.0 as usize)
+        {
+            f(&mut e.span);
+        }
+    }
+
+    /// Text markup from `at` to `end` (text, a CDATA section or a reference): joins the
+    /// open run or starts one.
+    fn text(&mut self, at: usize, end: usize, limits: &ParseLimits) -> Result<(), XmlError> {
+        let raw = self.input.get(at..end).ok_or_else(|| {
+            XmlError::Malformed(format!("text the tokenizer misplaced (at byte {at})"))
+        })?;
+        if self.stack.is_empty() {
+            // White space around the root element is not part of the data model.
+            if raw
+                .bytes()
+                .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+            {
+                return Ok(());
+            }
+            return Err(XmlError::Malformed(format!(
+                "text outside the root element (at byte {at})"
+            )));
+        }
+        if let Some((id, start)) = self.text_run {
+            if let NodeKind::Text(t) = &mut self.doc.nodes[id.0 as usize].kind {
+                t.0 = TextRepr::Markup(self.input.get(start..end).ok_or_else(|| {
+                    XmlError::Malformed(format!("text the tokenizer misplaced (at byte {at})"))
+                })?);
+            }
+            return Ok(());
+        }
+        let id = self.push(NodeKind::Text(Text(TextRepr::Markup(raw))), limits)?;
+        self.text_run = Some((id, at));
+        Ok(())
+    }
+}
+
+impl<'a> Document<'a> {
+    /// Parses `input` with the default [`ParseLimits`].
+    ///
+    /// # Errors
+    /// As [`Document::parse_with`].
+    pub fn parse(input: &'a [u8]) -> Result<Self, XmlError> {
+        Self::parse_with(input, &ParseLimits::default())
+    }
+
+    /// Parses `input` (UTF-8) within `limits`.
+    ///
+    /// # Errors
+    /// [`XmlError::Doctype`] for any document type declaration, [`XmlError::Limit`] when a
+    /// limit is exceeded, [`XmlError::Malformed`] for input that is not well-formed XML 1.0
+    /// (or is not UTF-8, or uses an entity other than the predefined ones).
+    pub fn parse_with(input: &'a [u8], limits: &ParseLimits) -> Result<Self, XmlError> {
+        if input.len() > limits.max_size || input.len() >= NONE as usize {
+            return Err(XmlError::Limit("document size"));
+        }
+        let text = std::str::from_utf8(input)
+            .map_err(|_| XmlError::Malformed("the document is not UTF-8".into()))?;
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let text = &text[bom..];
+        // quick-xml would skip a second one silently, and count positions after it.
+        if text.starts_with('\u{feff}') {
+            return Err(XmlError::Malformed(format!(
+                "a character U+FEFF before the root element (at byte {bom})"
+            )));
+        }
+        let mut reader = Reader::from_str(text);
+        let config = reader.config_mut();
+        config.check_end_names = true;
+        config.check_comments = true;
+        config.expand_empty_elements = false;
+
+        // A node takes at least a few bytes of markup; most documents need about this many.
+        let expected_nodes = (text.len() / 32).min(limits.max_nodes) + 8;
+        let mut b = Builder {
+            input: text,
+            doc: Document {
+                nodes: Vec::with_capacity(expected_nodes),
+                attributes: Vec::with_capacity(expected_nodes / 2),
+                namespaces: Vec::new(),
+                children: Vec::new(),
+                root: NodeId(0),
+                bom,
+            },
+            root: None,
+            stack: Vec::new(),
+            text_run: None,
+        };
+        let malformed = |e: &dyn std::fmt::Display, pos: usize| {
+            XmlError::Malformed(format!("{e} (at byte {})", pos + bom))
+        };
+        let offset = |reader: &Reader<&[u8]>| {
+            usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX)
+        };
+
+        loop {
+            let at = offset(&reader);
+            let event = reader.read_event().map_err(|e| malformed(&e, at))?;
+            let end = offset(&reader);
+            if !matches!(
+                event,
+                Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)
+            ) {
+                b.text_run = None;
+            }
+            match event {
+                Event::Start(start) => {
+                    let id = b.element(&start, at, limits)?;
+                    b.set_span(id, |s| s[1] = end as u32);
+                    b.stack.push(id);
+                    if b.stack.len() > limits.max_depth.min(MAX_DEPTH_CAP) {
+                        return Err(XmlError::Limit("element depth"));
+                    }
+                }
+                Event::Empty(start) => {
+                    let id = b.element(&start, at, limits)?;
+                    b.set_span(id, |s| {
+                        s[1] = end as u32;
+                        s[3] = end as u32;
+                    });
+                }
+                Event::End(_) => {
+                    if let Some(id) = b.stack.pop() {
+                        b.set_span(id, |s| {
+                            s[2] = at as u32;
+                            s[3] = end as u32;
+                        });
+                    }
+                }
+                Event::Text(_) | Event::CData(_) => b.text(at, end, limits)?,
+                Event::GeneralRef(r) => {
+                    match r.resolve_char_ref() {
+                        Ok(Some(_)) => {}
+                        Ok(None) if resolve_reference(&r).is_some() => {}
+                        Ok(None) => {
+                            return Err(XmlError::Malformed(format!(
+                                "undeclared entity &{}; (at byte {})",
+                                &*r,
+                                at + bom
+                            )));
+                        }
+                        Err(e) => return Err(malformed(&e, at)),
+                    }
+                    b.text(at, end, limits)?;
+                }
+                Event::Comment(c) => {
+                    b.push(NodeKind::Comment(c.xml10_content()), limits)?;
+                }
+                Event::PI(pi) => {
+                    let target = rebase(text, pi.target())?;
+                    // Namespaces in XML 1.0 §7: a PI target is an NCName.
+                    if !is_ncname(target) {
+                        return Err(XmlError::Malformed(format!(
+                            "the processing instruction target {target:?} is not a name (at \
+                             byte {})",
+                            at + bom
+                        )));
+                    }
+                    if target.eq_ignore_ascii_case("xml") {
+                        return Err(XmlError::Malformed(format!(
+                            "misplaced XML declaration (at byte {})",
+                            at + bom
+                        )));
+                    }
+                    let content = rebase(text, pi.content())?;
+                    let trimmed = content.trim_start_matches([' ', '\t', '\r', '\n']);
+                    let data = if trimmed.contains('\r') {
+                        Cow::Owned(trimmed.replace("\r\n", "\n").replace('\r', "\n"))
+                    } else {
+                        Cow::Borrowed(trimmed)
+                    };
+                    b.push(NodeKind::Pi { target, data }, limits)?;
+                }
+                Event::Decl(d) => {
+                    if let Some(Ok(enc)) = d.encoding() {
+                        let enc = enc.to_ascii_lowercase();
+                        if enc != "utf-8" && enc != "utf8" {
+                            return Err(XmlError::Malformed(format!(
+                                "encoding {enc} is not supported (UTF-8 only)"
+                            )));
+                        }
+                    }
+                }
+                Event::DocType(_) => return Err(XmlError::Doctype),
+                Event::Eof => break,
+            }
+        }
+        if !b.stack.is_empty() {
+            return Err(XmlError::Malformed(
+                "unclosed element at end of input".into(),
+            ));
+        }
+        let mut doc = b.doc;
+        doc.root = b
+            .root
+            .ok_or_else(|| XmlError::Malformed("no root element".into()))?;
+        doc.check_names()?;
+        Ok(doc)
+    }
+
+    /// Names: every element and attribute name is a QName (Namespaces in XML 1.0 §4: NCNames
+    /// around at most one colon) whose prefix is declared (§5), and every declared prefix is an
+    /// NCName. The tokenizer checks none of this (`<<//>` is to it an element named `<`).
+    ///
+    /// One walk in document order with a scoped map of the prefixes declared (and an undo log
+    /// per element): linear in the names and declarations, however deep the declarations are.
+    fn check_names(&self) -> Result<(), XmlError> {
+        use std::collections::HashMap;
+        // Prefix -> whether it is bound to a namespace (`xmlns:p=""` unbinds, in XML 1.1).
+        let mut bound: HashMap<&str, bool> = HashMap::new();
+        let mut undo: Vec<(&str, Option<bool>)> = Vec::new();
+        // Open elements, with the undo log's length when each was entered.
+        let mut open: Vec<(NodeId, usize)> = Vec::new();
+        for (id, node) in self.nodes() {
+            let parent = node.parent();
+            while let Some(&(top, mark)) = open.last() {
+                if Some(top) == parent {
+                    break;
+                }
+                open.pop();
+                for (prefix, old) in undo.drain(mark..).rev() {
+                    match old {
+                        Some(b) => bound.insert(prefix, b),
+                        None => bound.remove(prefix),
+                    };
+                }
+            }
+            let Some(e) = self.element(id) else {
+                continue;
+            };
+            open.push((id, undo.len()));
+            for d in e.namespaces() {
+                if !d.prefix.is_empty() && !is_ncname(d.prefix) {
+                    return Err(XmlError::Malformed(format!(
+                        "the namespace prefix {:?} is not an NCName",
+                        d.prefix
+                    )));
+                }
+                let old = bound.insert(d.prefix, !d.uri.is_empty());
+                undo.push((d.prefix, old));
+            }
+            let names = std::iter::once(e.name()).chain(e.attributes().iter().map(|a| a.name));
+            for name in names {
+                let (p, local) = split_qname(name);
+                if !is_ncname(local) || !(p.is_empty() || is_ncname(p)) {
+                    return Err(XmlError::Malformed(format!(
+                        "the name {name:?} is not a QName"
+                    )));
+                }
+                if !p.is_empty() && p != "xml" && bound.get(p) != Some(&true) {
+                    return Err(XmlError::Malformed(format!(
+                        "the prefix {p:?} of {name:?} is not declared"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
