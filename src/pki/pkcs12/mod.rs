@@ -347,9 +347,7 @@ pub struct Identity {
 /// assert_eq!(p12.certificates().len(), 3);
 /// assert_eq!(p12.info().mac.as_ref().map(|m| m.algorithm.as_str()), Some("HMAC-SHA256"));
 ///
-/// let provider = CryptoProvider::get_default()
-///     .or_else(|| CryptoProvider::all_compiled().first().copied())
-///     .expect("a backend is compiled in");
+/// let provider = CryptoProvider::current();
 /// let id = p12.identity(provider)?;
 /// assert_eq!(id.friendly_name.as_deref(), Some("leaf-rsa"));
 /// assert_eq!(id.chain.len(), 2); // intermediate, root
@@ -511,9 +509,7 @@ impl Pkcs12 {
     ///
     /// let der = include_bytes!("../../../testdata/pki/leaf-rsa.p12");
     /// let p12 = Pkcs12::from_der(der, "signflow-test")?;
-    /// let provider = CryptoProvider::get_default()
-    ///     .or_else(|| CryptoProvider::all_compiled().first().copied())
-    ///     .expect("a backend is compiled in");
+    /// let provider = CryptoProvider::current();
     /// let id = p12.identity(provider)?;
     /// // The key's public key is the certificate's: sign, then verify with the certificate.
     /// let alg = id.key.default_algorithm();
