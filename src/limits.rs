@@ -403,23 +403,41 @@ pub fn format_size(n: u64) -> String {
     }
 }
 
+/// Why a size could not be read ([`parse_size`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SizeError {
+    /// It does not start with a number.
+    #[error("{0:?} is not a size (a number of bytes, optionally with K, M, G or T)")]
+    NotANumber(String),
+    /// The suffix is none of K, M, G, T (and their spellings).
+    #[error("{text:?}: unknown size suffix {suffix:?} (expected K, M, G or T)")]
+    UnknownSuffix {
+        /// The size as written.
+        text: String,
+        /// The suffix.
+        suffix: String,
+    },
+    /// It does not fit in 64 bits.
+    #[error("{0:?} is too large")]
+    TooLarge(String),
+}
+
 /// Parses a size as the CLI takes it: a number of bytes with an optional suffix, `K`, `M`, `G`
 /// or `T` (powers of 1024; `KiB`, `KB`, `k` and the like spell the same).
 ///
 /// # Errors
-/// A sentence saying what is wrong, for a size that is not a number with a known suffix or
+/// [`SizeError`] saying what is wrong, for a size that is not a number with a known suffix or
 /// does not fit in 64 bits.
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, SizeError> {
     let t = text.trim();
     let digits = t.bytes().take_while(u8::is_ascii_digit).count();
     if digits == 0 {
-        return Err(format!(
-            "{text:?} is not a size (a number of bytes, optionally with K, M, G or T)"
-        ));
+        return Err(SizeError::NotANumber(text.into()));
     }
     let number: u64 = t[..digits]
         .parse()
-        .map_err(|_| format!("{text:?} is too large"))?;
+        .map_err(|_| SizeError::TooLarge(text.into()))?;
     let shift = match t[digits..].trim_start().to_ascii_lowercase().as_str() {
         "" | "b" => 0,
         "k" | "kb" | "kib" => 10,
@@ -427,14 +445,15 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "g" | "gb" | "gib" => 30,
         "t" | "tb" | "tib" => 40,
         other => {
-            return Err(format!(
-                "{text:?}: unknown size suffix {other:?} (expected K, M, G or T)"
-            ));
+            return Err(SizeError::UnknownSuffix {
+                text: text.into(),
+                suffix: other.into(),
+            });
         }
     };
     number
         .checked_mul(1 << shift)
-        .ok_or_else(|| format!("{text:?} is too large"))
+        .ok_or_else(|| SizeError::TooLarge(text.into()))
 }
 
 #[cfg(test)]

@@ -811,7 +811,10 @@ pub(crate) fn decode_dp_name(
             let mut base_reader = Reader::der(base.as_der());
             let base_name = base_reader.expect(SEQUENCE, "Name").map_err(bad)?;
             let name = der_util::tlv_parts(SEQUENCE, &[base_name.value, &rdn]);
-            Ok((Vec::new(), Some(DistinguishedName::from_der(&name)?)))
+            Ok((
+                Vec::new(),
+                Some(DistinguishedName::from_der(&name).map_err(|e| e.to_string())?),
+            ))
         }
         t => Err(format!("distributionPoint has the unknown tag 0x{t:02x}")),
     }

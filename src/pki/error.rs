@@ -11,6 +11,12 @@ pub enum PkiError {
         /// What was wrong.
         reason: String,
     },
+    /// The input is not a DER X.501 Name.
+    #[error("malformed Name: {reason}")]
+    MalformedName {
+        /// What was wrong.
+        reason: String,
+    },
     /// The input is not a CRL.
     #[error("malformed CRL: {reason}")]
     MalformedCrl {

@@ -4,6 +4,7 @@
 use core::fmt;
 use std::collections::HashMap;
 
+use super::PkiError;
 use crate::der_util::{self, DerError, Reader, Tlv};
 
 /// OID of the legacy `emailAddress` attribute (PKCS#9), checked against rfc822Name constraints.
@@ -237,13 +238,17 @@ impl DistinguishedName {
     /// Parses DER `Name`.
     ///
     /// # Errors
-    /// A message if the DER is not a Name.
-    pub fn from_der(der: &[u8]) -> Result<Self, String> {
-        let invalid = |e: DerError| format!("invalid Name: {e}");
+    /// [`PkiError::MalformedName`] if the DER is not a Name.
+    pub fn from_der(der: &[u8]) -> Result<Self, PkiError> {
+        let invalid = |e: DerError| PkiError::MalformedName {
+            reason: e.to_string(),
+        };
         let mut r = Reader::der(der);
         let name = r.any("Name").map_err(invalid)?;
         if !r.is_empty() {
-            return Err("trailing data after Name".into());
+            return Err(PkiError::MalformedName {
+                reason: "trailing data after the Name".into(),
+            });
         }
         Self::decode(&name, &r).map_err(invalid)
     }

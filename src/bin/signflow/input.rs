@@ -27,10 +27,15 @@ pub fn configure(max_input: &[String]) -> Result<(), Failure> {
                         names.join(", ")
                     ))
                 })?;
-                limits.set(kind, signflow::limits::parse_size(size).map_err(usage)?);
+                limits.set(
+                    kind,
+                    signflow::limits::parse_size(size).map_err(|e| usage(e.to_string()))?,
+                );
             }
             None => {
-                limits = InputLimits::uniform(signflow::limits::parse_size(value).map_err(usage)?)
+                limits = InputLimits::uniform(
+                    signflow::limits::parse_size(value).map_err(|e| usage(e.to_string()))?,
+                )
             }
         }
     }
