@@ -5,19 +5,17 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde_json::json;
 use signflow::cms::{
     CmsError, Content, SignOptions, SignedData, SignerIdentifierKind, ValidationTime, Verifier,
 };
-use signflow::crypto::{
-    CryptoProvider, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm, SigningKey,
-};
+use signflow::crypto::{CryptoProvider, SignatureAlgorithm, SigningKey};
 use signflow::limits::InputKind;
 use signflow::pki::{Status, UnixTime};
 
 use crate::exit::{Failure, Status as Exit};
-use crate::identity::SignerArgs;
+use crate::identity::{HashArg, SignerArgs, signature_algorithm};
 use crate::input;
 use crate::out::{Out, warn};
 use crate::policy::VerifyPolicyArgs;
@@ -56,23 +54,6 @@ pub struct SignCmsArgs {
     /// Embed no certificates (the verifier must have the signer's).
     #[arg(long)]
     no_certs: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum HashArg {
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-impl HashArg {
-    fn hash(self) -> HashAlgorithm {
-        match self {
-            Self::Sha256 => HashAlgorithm::Sha256,
-            Self::Sha384 => HashAlgorithm::Sha384,
-            Self::Sha512 => HashAlgorithm::Sha512,
-        }
-    }
 }
 
 #[derive(Args, Debug)]
@@ -139,31 +120,13 @@ fn read_signed_data(path: &Path) -> Result<SignedData, Failure> {
 
 /// The signature algorithm from the key and --pss/--hash.
 fn algorithm(key: &dyn SigningKey, args: &SignCmsArgs) -> Result<SignatureAlgorithm, Failure> {
-    let default = key.default_algorithm();
-    let hash = args.hash.map(HashArg::hash);
-    let usage = |m: &str| Failure::new(Exit::Usage, m.to_owned());
-    match key.kind() {
-        KeyKind::Rsa { .. } => {
-            let h = hash.unwrap_or(HashAlgorithm::Sha256);
-            Ok(if args.pss {
-                SignatureAlgorithm::RsaPss(PssParams::for_hash(h))
-            } else {
-                SignatureAlgorithm::RsaPkcs1(h)
-            })
-        }
-        _ if args.pss => Err(usage("--pss needs an RSA key")),
-        KeyKind::EcP256 | KeyKind::EcP384 => Ok(match hash {
-            Some(h) => SignatureAlgorithm::Ecdsa {
-                hash: h,
-                encoding: signflow::crypto::EcdsaEncoding::Der,
-            },
-            None => default,
-        }),
-        _ if hash.is_some() => Err(usage(
-            "--hash applies to RSA and ECDSA keys (Ed25519 uses SHA-512, GOST Streebog)",
-        )),
-        _ => Ok(default),
-    }
+    signature_algorithm(
+        key,
+        args.pss,
+        args.hash,
+        signflow::crypto::EcdsaEncoding::Der,
+        "Ed25519 uses SHA-512, GOST Streebog",
+    )
 }
 
 pub fn sign(

@@ -3,9 +3,12 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use signflow::SigningIdentity;
-use signflow::crypto::{CryptoProvider, SigningKey};
+use signflow::crypto::{
+    CryptoProvider, EcdsaEncoding, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm,
+    SigningKey,
+};
 use signflow::limits::InputKind;
 use signflow::pem::ObjectKind;
 use signflow::pki::Certificate;
@@ -114,4 +117,54 @@ pub fn load_key(
         provider.load_private_key_der(&key_bytes)
     }
     .map_err(|e| unusable(&e))
+}
+
+/// `--hash` of the signing commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HashArg {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl HashArg {
+    pub fn hash(self) -> HashAlgorithm {
+        match self {
+            Self::Sha256 => HashAlgorithm::Sha256,
+            Self::Sha384 => HashAlgorithm::Sha384,
+            Self::Sha512 => HashAlgorithm::Sha512,
+        }
+    }
+}
+
+/// The signature algorithm from the key and `--pss`/`--hash` (64 when they do not fit the
+/// key): ECDSA values written as `encoding`; `others` says what other keys hash with.
+pub fn signature_algorithm(
+    key: &dyn SigningKey,
+    pss: bool,
+    hash: Option<HashArg>,
+    encoding: EcdsaEncoding,
+    others: &str,
+) -> Result<SignatureAlgorithm, Failure> {
+    let hash = hash.map(HashArg::hash);
+    let usage = |m: String| Failure::new(Status::Usage, m);
+    match key.kind() {
+        KeyKind::Rsa { .. } => {
+            let h = hash.unwrap_or(HashAlgorithm::Sha256);
+            Ok(if pss {
+                SignatureAlgorithm::RsaPss(PssParams::for_hash(h))
+            } else {
+                SignatureAlgorithm::RsaPkcs1(h)
+            })
+        }
+        _ if pss => Err(usage("--pss needs an RSA key".into())),
+        KeyKind::EcP256 | KeyKind::EcP384 => Ok(match hash {
+            Some(hash) => SignatureAlgorithm::Ecdsa { hash, encoding },
+            None => key.default_algorithm(),
+        }),
+        _ if hash.is_some() => Err(usage(format!(
+            "--hash applies to RSA and ECDSA keys ({others})"
+        ))),
+        _ => Ok(key.default_algorithm()),
+    }
 }

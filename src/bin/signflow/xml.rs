@@ -6,10 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use serde_json::json;
-use signflow::crypto::{
-    CryptoProvider, EcdsaEncoding, HashAlgorithm, KeyKind, PssParams, SignatureAlgorithm,
-    SigningKey,
-};
+use signflow::crypto::{CryptoProvider, EcdsaEncoding, SignatureAlgorithm, SigningKey};
 use signflow::limits::InputKind;
 use signflow::pki::Status;
 use signflow::xmldsig::{
@@ -17,7 +14,7 @@ use signflow::xmldsig::{
 };
 
 use crate::exit::{Failure, Status as Exit};
-use crate::identity::SignerArgs;
+use crate::identity::{HashArg, SignerArgs, signature_algorithm};
 use crate::input;
 use crate::out::{Out, warn};
 use crate::policy::VerifyPolicyArgs;
@@ -59,23 +56,6 @@ enum C14nArg {
     Inc11,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum HashArg {
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-impl HashArg {
-    fn hash(self) -> HashAlgorithm {
-        match self {
-            Self::Sha256 => HashAlgorithm::Sha256,
-            Self::Sha384 => HashAlgorithm::Sha384,
-            Self::Sha512 => HashAlgorithm::Sha512,
-        }
-    }
-}
-
 #[derive(Args, Debug)]
 pub struct VerifyXmlArgs {
     /// The signed XML document.
@@ -99,31 +79,13 @@ pub struct VerifyXmlArgs {
 
 /// The signature algorithm from the key and --pss/--hash.
 fn algorithm(key: &dyn SigningKey, args: &SignXmlArgs) -> Result<SignatureAlgorithm, Failure> {
-    let hash = args.hash.map(HashArg::hash);
-    let usage = |m: &str| Failure::new(Exit::Usage, m.to_owned());
-    match key.kind() {
-        KeyKind::Rsa { .. } => {
-            let h = hash.unwrap_or(HashAlgorithm::Sha256);
-            Ok(if args.pss {
-                SignatureAlgorithm::RsaPss(PssParams::for_hash(h))
-            } else {
-                SignatureAlgorithm::RsaPkcs1(h)
-            })
-        }
-        _ if args.pss => Err(usage("--pss needs an RSA key")),
-        KeyKind::EcP256 | KeyKind::EcP384 => Ok(match hash {
-            Some(h) => SignatureAlgorithm::Ecdsa {
-                hash: h,
-                encoding: EcdsaEncoding::Fixed,
-            },
-            None => key.default_algorithm(),
-        }),
-        _ if hash.is_some() => Err(usage(
-            "--hash applies to RSA and ECDSA keys (Ed25519 signs with SHA-256 digests, GOST \
-             with Streebog)",
-        )),
-        _ => Ok(key.default_algorithm()),
-    }
+    signature_algorithm(
+        key,
+        args.pss,
+        args.hash,
+        EcdsaEncoding::Fixed,
+        "Ed25519 signs with SHA-256 digests, GOST with Streebog",
+    )
 }
 
 fn sign_status(e: &SignError) -> Exit {
