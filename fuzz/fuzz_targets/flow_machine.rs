@@ -22,12 +22,12 @@ use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use signflow::flow::journal::{self, Auditor, JournalEntry, PendingEvents};
 use signflow::flow::machine::{
-    self, AcceptedSignature, Actor, Command, CommandKind, Creation, Director, DocumentState,
-    Event, NewContent, OrgCommand, OrganisationState,
+    self, AcceptedSignature, Actor, Command, CommandKind, Creation, Director, DocumentState, Event,
+    NewContent, OrgCommand, OrganisationState,
 };
 use signflow::flow::model::{
-    Authentication, DocumentKind, MemberIdentity, Organisation, Right, Role, SignerRecord,
-    Status,
+    Authentication, DocumentKind, DocumentStatus, MemberIdentity, Organisation, Right, Role,
+    SignerRecord,
 };
 use signflow::flow::notice::{Notice, NoticeStep};
 use signflow::pki::UnixTime;
@@ -243,13 +243,13 @@ fn check_outcome(
     assert!(!before.status.is_terminal(), "a terminal document moved");
     assert_eq!(after.seq, before.seq + events.len() as u64);
     let expected = match kind {
-        CommandKind::Revise | CommandKind::Restore => Status::Draft,
-        CommandKind::Send => Status::Sent,
-        CommandKind::Accept => Status::Accepted,
-        CommandKind::Sign => Status::Archived,
-        CommandKind::Return => Status::Returned,
-        CommandKind::Reject => Status::Rejected,
-        CommandKind::Withdraw => Status::Withdrawn,
+        CommandKind::Revise | CommandKind::Restore => DocumentStatus::Draft,
+        CommandKind::Send => DocumentStatus::Sent,
+        CommandKind::Accept => DocumentStatus::Accepted,
+        CommandKind::Sign => DocumentStatus::Archived,
+        CommandKind::Return => DocumentStatus::Returned,
+        CommandKind::Reject => DocumentStatus::Rejected,
+        CommandKind::Withdraw => DocumentStatus::Withdrawn,
     };
     assert_eq!(
         after.status, expected,
@@ -275,7 +275,7 @@ fn check_outcome(
     assert_eq!(after.signatures.len(), before.signatures.len() + steps);
     if kind == CommandKind::Sign {
         let step = after
-            .step("signed", after.current().number)
+            .step(machine::SigningStep::Signed, after.current().number)
             .expect("signed step");
         assert_eq!(step.version, before.current().number);
     }
@@ -310,14 +310,29 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
             org = Some(machine::apply_organisation(org, e, i as u64 + 1).expect("applies"));
         }
         let org = org.expect("registered");
-        assert_eq!(org.members[director.user.as_str()].role, Role::Administrator);
-        assert!(machine::register(&organisation(inn), &Director {
-            user: "\u{7}".into(),
-            identity: None,
-        })
-        .is_err());
+        assert_eq!(
+            org.members[director.user.as_str()].role,
+            Role::Administrator
+        );
+        assert!(
+            machine::register(
+                &organisation(inn),
+                &Director {
+                    user: "\u{7}".into(),
+                    identity: None,
+                }
+            )
+            .is_err()
+        );
         let auth = authentication(u)?;
-        journal.append(&format!("org:{inn}"), 0, &director.user, UnixTime(now), &events, auth.as_ref());
+        journal.append(
+            &format!("org:{inn}"),
+            0,
+            &director.user,
+            UnixTime(now),
+            &events,
+            auth.as_ref(),
+        );
         orgs.push(org);
     }
 
@@ -348,8 +363,16 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     let made = machine::create(&orgs[0], &orgs[1], creator, &creation, UnixTime(now))
         .expect("the director may create");
     let created = made[0].clone();
-    let notice = Notice::new(USERS[0], 0, UnixTime(now), NoticeStep::for_creation(&creation));
-    assert_eq!(Notice::parse(&notice.to_bytes()).expect("canonical"), notice);
+    let notice = Notice::new(
+        USERS[0],
+        0,
+        UnixTime(now),
+        NoticeStep::for_creation(&creation),
+    );
+    assert_eq!(
+        Notice::parse(&notice.to_bytes()).expect("canonical"),
+        notice
+    );
     let mut state = machine::apply(None, &created, 1, UnixTime(now)).expect("creation applies");
     let stream = format!("doc:{id}");
     let auth = authentication(u)?;
@@ -361,7 +384,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         std::slice::from_ref(&created),
         auth.as_ref(),
     );
-    assert_eq!(state.status, Status::Draft);
+    assert_eq!(state.status, DocumentStatus::Draft);
     assert!(machine::apply(Some(state.clone()), &created, 2, UnixTime(now)).is_err());
     let registered = Event::OrganisationRegistered {
         organisation: organisation(SENDER),
@@ -405,11 +428,15 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                         assert!(member.is_some_and(|m| m.has_right(Right::Manage, at)));
                         let mut next = org.clone();
                         for (i, e) in events.iter().enumerate() {
-                            next = machine::apply_organisation(Some(next), e, org.seq + 1 + i as u64)
-                                .expect("an accepted membership change applies");
+                            next =
+                                machine::apply_organisation(Some(next), e, org.seq + 1 + i as u64)
+                                    .expect("an accepted membership change applies");
                         }
-                        let mut bound: Vec<&MemberIdentity> =
-                            next.members.values().filter_map(|m| m.identity.as_ref()).collect();
+                        let mut bound: Vec<&MemberIdentity> = next
+                            .members
+                            .values()
+                            .filter_map(|m| m.identity.as_ref())
+                            .collect();
                         let n = bound.len();
                         bound.sort_by_key(|i| format!("{i:?}"));
                         bound.dedup();
@@ -420,7 +447,14 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                         assert!(notice.check(user, org.seq, &step, at).is_ok());
                         assert!(notice.check(user, org.seq + 1, &step, at).is_err());
                         let auth = authentication(u)?;
-                        journal.append(&format!("org:{inn}"), org.seq, user, at, &events, auth.as_ref());
+                        journal.append(
+                            &format!("org:{inn}"),
+                            org.seq,
+                            user,
+                            at,
+                            &events,
+                            auth.as_ref(),
+                        );
                         orgs[side] = next;
                     }
                 }
@@ -532,7 +566,11 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     let mut tampered = journal.entries.clone();
     let in_auth = tampered[i].auth_json.is_some() && u.arbitrary().unwrap_or(false);
     let json = if in_auth {
-        tampered[i].auth_json.clone().unwrap_or_default().into_bytes()
+        tampered[i]
+            .auth_json
+            .clone()
+            .unwrap_or_default()
+            .into_bytes()
     } else {
         tampered[i].event_json.clone().into_bytes()
     };

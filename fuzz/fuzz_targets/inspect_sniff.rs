@@ -12,13 +12,21 @@ fn check(der: &[u8]) {
     let kind = identify(der);
     assert_eq!(kind, identify(der), "identify is a function of its input");
     if Certificate::from_der(der).is_ok() {
-        assert_eq!(kind, ObjectKind::Certificate, "a parsed certificate: {der:02x?}");
+        assert_eq!(
+            kind,
+            ObjectKind::Certificate,
+            "a parsed certificate: {der:02x?}"
+        );
     }
     if Crl::from_der(der).is_ok() {
         assert_eq!(kind, ObjectKind::Crl, "a parsed CRL: {der:02x?}");
     }
     if signflow::cms::SignedData::from_ber(der).is_ok() {
-        assert_eq!(kind, ObjectKind::CmsSignedData, "a parsed SignedData: {der:02x?}");
+        assert_eq!(
+            kind,
+            ObjectKind::CmsSignedData,
+            "a parsed SignedData: {der:02x?}"
+        );
     }
 }
 

@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&first, rest)) = data.split_first() else {
         return;
     };
-    let password = if first & 1 == 0 { "signflow-gost" } else { "Пароль для PFX" };
+    let password = if first & 1 == 0 {
+        "signflow-gost"
+    } else {
+        "Пароль для PFX"
+    };
     if let Ok(p12) = Pkcs12::from_der(rest, password) {
         let _ = p12.identity(&signflow::crypto::aws_lc::DEFAULT_PROVIDER);
         let _ = p12.info().to_string();

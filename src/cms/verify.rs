@@ -233,6 +233,27 @@ impl<'a> Verifier<'a> {
     /// its chain cache when it keeps one — borrowed, nothing copied. Verify with options from
     /// [`VerifyOptions::with_validation`]`(context.validation_at(time))` to apply the context's
     /// policy.
+    ///
+    /// ```
+    /// use signflow::cms::{SignedData, Verifier, VerifyOptions};
+    /// use signflow::pki::{Status, TrustContext, UnixTime};
+    ///
+    /// let context = TrustContext::builder()
+    ///     .anchors_pem_or_der(include_bytes!("../../testdata/pki/root-ca.pem"))?
+    ///     .intermediates_pem_or_der(include_bytes!("../../testdata/pki/intermediate-ca.pem"))?
+    ///     .crls_pem_or_der(include_bytes!("../../testdata/pki/root-ca.crl.pem"))?
+    ///     .crls_pem_or_der(include_bytes!("../../testdata/pki/intermediate-ca.crl.pem"))?
+    ///     .build();
+    /// let message = SignedData::from_ber(include_bytes!("../../testdata/cms/rsa-detached.der"))?;
+    /// let options =
+    ///     VerifyOptions::with_validation(context.validation_at(UnixTime::from_utc(2027, 1, 1, 0, 0, 0)));
+    /// let content = include_bytes!("../../testdata/cms/content.txt");
+    /// let report = Verifier::from_context(&context).verify_detached_bytes(&message, content, &options)?;
+    /// assert_eq!(report.status, Status::Valid, "{report}");
+    /// let signer = report.signers[0].signer_certificate.as_ref().expect("found");
+    /// assert!(signer.subject().to_string().contains("RSA"));
+    /// # Ok::<(), signflow::Error>(())
+    /// ```
     pub fn from_context(context: &'a TrustContext) -> Self {
         Self {
             provider: context.provider(),
