@@ -41,7 +41,7 @@ pub struct DocumentState {
 pub enum SigningStep {
     /// The sender signed the version and sent it.
     Sent,
-    /// The recipient signed the [`super::receipt`] for it.
+    /// The recipient signed the [`receipt`](crate::flow::receipt) for it.
     Accepted,
     /// The recipient co-signed the version.
     Signed,
