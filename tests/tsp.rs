@@ -34,7 +34,10 @@ fn hex_int(s: &str) -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect();
-    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
+    let first = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bytes.len() - 1);
     bytes[first..].to_vec()
 }
 
@@ -95,7 +98,7 @@ fn expected(stem: &str) -> Expected {
 }
 
 const DATA: &str = "tsp/data.txt";
-const STAMPS: [&str; 3] = ["sha256", "sha256-nonce", "sha512"];
+const STAMPS: [&str; 4] = ["sha256", "sha256-nonce", "sha512", "gost256"];
 
 #[test]
 fn tstinfo_matches_openssl_text() {
@@ -106,7 +109,10 @@ fn tstinfo_matches_openssl_text() {
                 .unwrap_or_else(|e| panic!("{stem}.{ext}: {e}"));
             let info = token.info();
             assert_eq!(info.gen_time, want.gen_time, "{stem}.{ext} genTime");
-            assert_eq!(info.gen_time_nanos, want.nanos, "{stem}.{ext} genTime fraction");
+            assert_eq!(
+                info.gen_time_nanos, want.nanos,
+                "{stem}.{ext} genTime fraction"
+            );
             assert_eq!(info.accuracy, want.accuracy, "{stem}.{ext} accuracy");
             assert_eq!(info.serial, want.serial, "{stem}.{ext} serial");
             assert_eq!(info.nonce, want.nonce, "{stem}.{ext} nonce");
@@ -154,7 +160,13 @@ fn truncated_and_garbage_input_is_a_parse_error() {
         trailing.push(0);
         assert!(TimeStampToken::parse(&trailing).is_err());
     }
-    for garbage in [&b""[..], b"\x30", b"\x30\x03\x02\x01\x00", b"not a token", &[0xff; 64]] {
+    for garbage in [
+        &b""[..],
+        b"\x30",
+        b"\x30\x03\x02\x01\x00",
+        b"not a token",
+        &[0xff; 64],
+    ] {
         assert!(TimeStampToken::parse(garbage).is_err());
     }
     // A CMS signature over ordinary data is not a time-stamp token.

@@ -19,7 +19,9 @@ pub enum TspError {
     #[error("time-stamp token: {0}")]
     Cms(#[from] CmsError),
     /// The SignedData encapsulates another content type than id-ct-TSTInfo.
-    #[error("the token's content type is {content_type}, not id-ct-TSTInfo (1.2.840.113549.1.9.16.1.4)")]
+    #[error(
+        "the token's content type is {content_type}, not id-ct-TSTInfo (1.2.840.113549.1.9.16.1.4)"
+    )]
     NotTstInfo {
         /// The content type found, dotted.
         content_type: String,

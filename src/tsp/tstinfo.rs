@@ -32,7 +32,9 @@ pub struct Accuracy {
 impl Accuracy {
     /// The accuracy in microseconds.
     pub fn as_micros(self) -> u64 {
-        u64::from(self.seconds) * 1_000_000 + u64::from(self.millis) * 1_000 + u64::from(self.micros)
+        u64::from(self.seconds) * 1_000_000
+            + u64::from(self.millis) * 1_000
+            + u64::from(self.micros)
     }
 }
 
@@ -155,7 +157,9 @@ fn positive_integer(tlv: &Tlv<'_>, what: &str) -> Result<Vec<u8>, DerError> {
         return Err(bad(format!("{what} is not a non-negative DER INTEGER")));
     }
     if v.len() > MAX_INTEGER_LEN {
-        return Err(bad(format!("{what} is longer than {MAX_INTEGER_LEN} octets")));
+        return Err(bad(format!(
+            "{what} is longer than {MAX_INTEGER_LEN} octets"
+        )));
     }
     Ok(der_util::uint_digits(v).to_vec())
 }
@@ -180,7 +184,10 @@ fn gen_time(tlv: &Tlv<'_>) -> Result<(UnixTime, u32), DerError> {
             return Err(bad(format!("genTime {text:?} has a malformed fraction")));
         }
         for i in 0..9 {
-            let digit = fraction.as_bytes().get(i).map_or(0, |b| u32::from(b - b'0'));
+            let digit = fraction
+                .as_bytes()
+                .get(i)
+                .map_or(0, |b| u32::from(b - b'0'));
             nanos = nanos * 10 + digit;
         }
     } else if text.len() != 15 {
@@ -239,13 +246,12 @@ impl TstInfo {
         let mut ir = r.enter(&imprint);
         let alg = ir.expect(SEQUENCE, "messageImprint.hashAlgorithm")?;
         let mut ar = ir.enter(&alg);
-        let hash_algorithm_oid =
-            der_util::oid(&ar.expect(OID, "hashAlgorithm")?, "hashAlgorithm")?;
+        let hash_algorithm_oid = der_util::oid(&ar.expect(OID, "hashAlgorithm")?, "hashAlgorithm")?;
         // Parameters: absent or NULL for the hashes RFC 3161 tokens use.
-        if let Some(p) = ar.optional(0x05, "hashAlgorithm parameters")? {
-            if !p.value.is_empty() {
-                return Err(bad("hashAlgorithm parameters are not NULL"));
-            }
+        if let Some(p) = ar.optional(0x05, "hashAlgorithm parameters")?
+            && !p.value.is_empty()
+        {
+            return Err(bad("hashAlgorithm parameters are not NULL"));
         }
         ar.finish("hashAlgorithm")?;
         let hashed_message = ir
@@ -350,9 +356,7 @@ pub(super) fn looks_like_response(input: &[u8]) -> bool {
     let Ok(first) = inner.any("status") else {
         return false;
     };
-    seq.tag == SEQUENCE
-        && first.tag == SEQUENCE
-        && r.enter(&first).peek_tag() == Some(INTEGER)
+    seq.tag == SEQUENCE && first.tag == SEQUENCE && r.enter(&first).peek_tag() == Some(INTEGER)
 }
 
 /// The token of a granted TimeStampResp.
@@ -395,8 +399,8 @@ fn status_info(reader: &Reader<'_>, tlv: &Tlv<'_>) -> Result<StatusInfo, DerErro
                     return Err(bad("statusString has more than 16 strings"));
                 }
                 let s = sr.expect(0x0c, "statusString UTF8String")?;
-                let s = core::str::from_utf8(s.value)
-                    .map_err(|_| bad("statusString is not UTF-8"))?;
+                let s =
+                    core::str::from_utf8(s.value).map_err(|_| bad("statusString is not UTF-8"))?;
                 parts.push(s.chars().take(512).collect::<String>());
             }
             Some(parts.join("; "))

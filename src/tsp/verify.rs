@@ -110,12 +110,12 @@ impl TspFinding {
     /// A sentence for people.
     pub fn sentence(&self) -> String {
         match self {
-            Self::ImprintMismatch { algorithm } => format!(
-                "the token's message imprint ({algorithm}) does not match the stamped data"
-            ),
-            Self::ImprintAlgorithmMismatch { token, given } => format!(
-                "the token's imprint is {token}, the digest given is {given}"
-            ),
+            Self::ImprintMismatch { algorithm } => {
+                format!("the token's message imprint ({algorithm}) does not match the stamped data")
+            }
+            Self::ImprintAlgorithmMismatch { token, given } => {
+                format!("the token's imprint is {token}, the digest given is {given}")
+            }
             Self::UnsupportedImprintAlgorithm { oid } => {
                 format!("the imprint hash algorithm {oid} is not supported")
             }
@@ -136,7 +136,9 @@ impl TspFinding {
             Self::CmsSignature { status } => {
                 format!("the TSA's signature on the token is {status}")
             }
-            Self::CmsError { reason } => format!("the TSA's signature could not be checked: {reason}"),
+            Self::CmsError { reason } => {
+                format!("the TSA's signature could not be checked: {reason}")
+            }
             Self::SigningCertificateNotBound => {
                 "no ESS signing-certificate attribute binds the TSA certificate (RFC 3161 §2.4.1)"
                     .into()
@@ -212,7 +214,12 @@ impl TimestampReport {
         let end_extra = i64::from(self.gen_time_nanos != 0 || micros == 0);
         (
             UnixTime(self.gen_time.0.saturating_sub(secs)),
-            UnixTime(self.gen_time.0.saturating_add(secs).saturating_add(end_extra)),
+            UnixTime(
+                self.gen_time
+                    .0
+                    .saturating_add(secs)
+                    .saturating_add(end_extra),
+            ),
         )
     }
 
@@ -243,11 +250,11 @@ impl fmt::Display for TimestampReport {
         for finding in &self.findings {
             writeln!(f, "  - {}", finding.message)?;
         }
-        if let Some(cms) = &self.cms {
-            if cms.status != Status::Valid {
-                for line in cms.to_string().lines() {
-                    writeln!(f, "    {line}")?;
-                }
+        if let Some(cms) = &self.cms
+            && cms.status != Status::Valid
+        {
+            for line in cms.to_string().lines() {
+                writeln!(f, "    {line}")?;
             }
         }
         Ok(())
@@ -293,9 +300,10 @@ impl TimeStampToken {
         nonce: Option<&[u8]>,
     ) -> TimestampReport {
         let info = &self.info;
-        let hash_algorithm = info
-            .hash_algorithm
-            .map_or_else(|| info.hash_algorithm_oid.to_string(), |h| h.name().to_owned());
+        let hash_algorithm = info.hash_algorithm.map_or_else(
+            || info.hash_algorithm_oid.to_string(),
+            |h| h.name().to_owned(),
+        );
         let mut report = TimestampReport {
             status: Status::Valid,
             gen_time: info.gen_time,
@@ -414,12 +422,20 @@ fn check_tsa_certificate(cert: &Certificate, report: &mut TimestampReport) {
     let stamping = ID_KP_TIME_STAMPING.to_string();
     match &ext.extended_key_usage {
         Some(purposes) if purposes.contains(&stamping) => {
-            let others: Vec<String> = purposes.iter().filter(|p| **p != stamping).cloned().collect();
+            let others: Vec<String> = purposes
+                .iter()
+                .filter(|p| **p != stamping)
+                .cloned()
+                .collect();
             if !others.is_empty() {
                 report.add(TspFinding::ExtraKeyPurposes { purposes: others });
             }
             let eku = EXT_KEY_USAGE.to_string();
-            if ext.present.iter().any(|(oid, critical)| *oid == eku && !critical) {
+            if ext
+                .present
+                .iter()
+                .any(|(oid, critical)| *oid == eku && !critical)
+            {
                 report.add(TspFinding::KeyUsageNotCritical);
             }
         }

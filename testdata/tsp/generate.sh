@@ -20,6 +20,8 @@
 #   sha256-nonce.*            SHA-256 imprint with a (random) nonce: read it from the .txt
 #   sha512.*                  SHA-512 imprint
 #   sha1.*                    SHA-1 imprint
+#   gost-tsa.pem, .key.pem    TSA with a GOST R 34.10-2012 256-bit key (paramset A)
+#   gost256.*                 Streebog-256 imprint, signed by the GOST TSA
 #   noncrit.tst, noeku.tst    tokens signed by the two faulty TSAs (see below)
 #   rejection.tsr             a TimeStampResp with status "rejection" (hand-assembled DER)
 set -euo pipefail
@@ -29,6 +31,9 @@ PKI=../pki
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/signflow-tsp.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
 echo "== $(openssl version)"
+# Fail early (before wiping anything) if the GOST engine is missing
+# (Debian: apt-get install libengine-gost-openssl).
+openssl engine gost > /dev/null 2>&1 || { echo "OpenSSL GOST engine not available" >&2; exit 1; }
 
 rm -f -- ./*.pem ./*.tsr ./*.tst ./*.txt ./*.der ./tsa.cnf
 
@@ -95,6 +100,16 @@ tsa() {
 tsa 2001 tsa         v3_tsa         'Signflow Test TSA'
 tsa 2002 tsa-noncrit v3_tsa_noncrit 'Signflow Test TSA Non-critical EKU'
 tsa 2003 tsa-noeku   v3_tsa_noeku   'Signflow Test TSA No EKU'
+# The GOST TSA: its key from the engine, certified by the (ECDSA) intermediate CA.
+openssl genpkey -engine gost -algorithm gost2012_256 -pkeyopt paramset:A \
+  -out gost-tsa.key.pem 2> /dev/null
+openssl req -engine gost -config "$TMP/ca.cnf" -new -key gost-tsa.key.pem \
+  -subj '/C=RU/O=Signflow Test PKI/CN=Signflow Test TSA GOST' -out "$TMP/gost-tsa.csr" 2> /dev/null
+echo 2004 > "$TMP/int/serial"
+openssl ca -engine gost -config "$TMP/ca.cnf" -name int_ca -batch -notext \
+  -startdate 20260101000000Z -enddate 20360101000000Z -extensions v3_tsa \
+  -in "$TMP/gost-tsa.csr" -out gost-tsa.pem 2> "$TMP/ca.log" || { cat "$TMP/ca.log" >&2; exit 1; }
+echo "   issued gost-tsa.pem serial 0x2004"
 
 # The TSA configuration (kept: it documents what the tokens hold).
 cat > tsa.cnf <<'CNF'
@@ -117,6 +132,23 @@ ordering               = yes
 tsa_name               = yes
 ess_cert_id_chain      = no
 ess_cert_id_alg        = sha256
+
+# The GOST TSA (`-section tsa_gost`; needs the GOST engine loaded through OPENSSL_CONF).
+[tsa_gost]
+dir                    = .
+serial                 = $dir/serial
+signer_cert            = $dir/gost-tsa.pem
+certs                  = $dir/../pki/intermediate-ca.pem
+signer_key             = $dir/gost-tsa.key.pem
+signer_digest          = md_gost12_256
+default_policy         = 1.2.3.4.1
+digests                = md_gost12_256, md_gost12_512
+accuracy               = secs:1, millisecs:500, microsecs:100
+clock_precision_digits = 3
+ordering               = yes
+tsa_name               = yes
+ess_cert_id_chain      = no
+ess_cert_id_alg        = sha256
 CNF
 echo 01 > "$TMP/serial"
 
@@ -131,11 +163,34 @@ stamp() {
   echo "   stamped $stem ($md)"
 }
 # `openssl ts` reads the serial file relative to the config's dir; keep it out of the tree.
-sed -i "s|^serial .*|serial                 = $TMP/serial|" tsa.cnf
+sed -i "s|^serial .*|serial                 = $TMP/serial|" tsa.cnf  # both sections
 stamp sha256 sha256 -no_nonce
 stamp sha256-nonce sha256
 stamp sha512 sha512 -no_nonce
 stamp sha1 sha1 -no_nonce
+
+# GOST: `openssl ts` only knows the engine's digests when the engine is loaded by the
+# library configuration.
+cat > "$TMP/engine.cnf" <<'CNF'
+openssl_conf = openssl_def
+[openssl_def]
+engines = engine_section
+[engine_section]
+gost = gost_section
+[gost_section]
+engine_id = gost
+default_algorithms = ALL
+CNF
+(
+  export OPENSSL_CONF="$TMP/engine.cnf"
+  openssl ts -query -data data.txt -md_gost12_256 -cert -out "$TMP/gost256.tsq" 2> /dev/null
+  openssl ts -reply -config tsa.cnf -section tsa_gost -queryfile "$TMP/gost256.tsq" \
+    -out gost256.tsr 2> "$TMP/ts.log"
+  openssl ts -reply -in gost256.tsr -text > gost256.txt 2> /dev/null
+  openssl ts -reply -in gost256.tsr -token_out -out gost256.tst 2> /dev/null
+)
+grep -q 'Status: Granted' gost256.txt || { cat "$TMP/ts.log" >&2; exit 1; }
+echo "   stamped gost256 (md_gost12_256, GOST TSA)"
 
 # A query with a digest the TSA does not accept (SHA3-256 is not in `digests`): OpenSSL
 # answers a TimeStampResp with status rejection (2) and failInfo badAlg, and no token.
