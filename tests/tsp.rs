@@ -305,6 +305,8 @@ per_provider! {
         assert_eq!(report.status, Status::Invalid, "{report}");
         assert!(report.has(|f| *f == TspFinding::KeyUsageNotCritical), "{report}");
         assert!(!report.has(|f| *f == TspFinding::NotTimeStampingCertificate));
+        // Both re-sign the good TSA's TSTInfo, which names the good TSA.
+        assert!(report.has(|f| matches!(f, TspFinding::TsaNameMismatch { .. })), "{report}");
     }
 
     #[test]

@@ -423,3 +423,47 @@ fn status_info(reader: &Reader<'_>, tlv: &Tlv<'_>) -> Result<StatusInfo, DerErro
     r.finish("PKIStatusInfo")?;
     Ok((status, text, fail_info))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gt(s: &str) -> Result<(UnixTime, u32), DerError> {
+        gen_time(&Tlv {
+            tag: GENERALIZED_TIME,
+            raw: s.as_bytes(),
+            value: s.as_bytes(),
+            start: 0,
+        })
+    }
+
+    #[test]
+    fn gen_time_keeps_its_fraction() {
+        let second = UnixTime::from_utc(2026, 12, 7, 10, 19, 45);
+        assert_eq!(gt("20261207101945Z").unwrap(), (second, 0));
+        assert_eq!(gt("20261207101945.963Z").unwrap(), (second, 963_000_000));
+        assert_eq!(gt("20261207101945.5Z").unwrap(), (second, 500_000_000));
+        assert_eq!(
+            gt("20261207101945.123456789Z").unwrap(),
+            (second, 123_456_789)
+        );
+        assert_eq!(
+            gt("20261207101945.1234567891Z").unwrap(),
+            (second, 123_456_789)
+        );
+        assert_eq!(rfc3339(second, 963_000_000), "2026-12-07T10:19:45.963Z");
+        for bad in [
+            "20261207101945.50Z",
+            "20261207101945.Z",
+            "20261207101945.5",
+            "20261207101945",
+            "2026120710194Z",
+            "202612071019.5Z",
+            "20261207101945.5aZ",
+            "20261307101945Z",
+            "20261207101945+0300",
+        ] {
+            assert!(gt(bad).is_err(), "{bad}");
+        }
+    }
+}

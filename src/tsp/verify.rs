@@ -92,6 +92,12 @@ pub enum TspFinding {
     },
     /// RFC 3161 §2.3: the TSA certificate's extendedKeyUsage is not critical.
     KeyUsageNotCritical,
+    /// RFC 3161 §2.4.2: the TSTInfo's `tsa` name is none of the TSA certificate's subject
+    /// names.
+    TsaNameMismatch {
+        /// The name the token gives.
+        tsa: String,
+    },
 }
 
 impl TspFinding {
@@ -154,6 +160,9 @@ impl TspFinding {
             Self::KeyUsageNotCritical => {
                 "the TSA certificate's extended key usage is not critical (RFC 3161 §2.3)".into()
             }
+            Self::TsaNameMismatch { tsa } => format!(
+                "the token names its TSA {tsa}, which is not a subject name of the TSA certificate"
+            ),
         }
     }
 }
@@ -405,6 +414,13 @@ impl TimeStampToken {
                     }
                     if let Some(cert) = &signer.signer_certificate {
                         check_tsa_certificate(cert, &mut report);
+                        if let Some(name) = &info.tsa
+                            && !names_subject(cert, name)
+                        {
+                            report.add(TspFinding::TsaNameMismatch {
+                                tsa: general_name(name),
+                            });
+                        }
                         report.signer = Some(cert.subject().to_string());
                         report.signer_certificate = Some(cert.clone());
                     }
@@ -413,6 +429,14 @@ impl TimeStampToken {
             }
         }
         report
+    }
+}
+
+/// Whether `name` is the certificate's subject or one of its subjectAltNames.
+fn names_subject(cert: &Certificate, name: &GeneralName) -> bool {
+    match name {
+        GeneralName::Directory(dn) if dn == cert.subject() => true,
+        _ => cert.extensions().subject_alt_names.contains(name),
     }
 }
 
