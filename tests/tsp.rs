@@ -205,6 +205,12 @@ per_provider! {
                 assert!(report.signer_certificate.is_some());
                 let json = serde_json::to_value(&report).unwrap();
                 assert_eq!(json["status"], "valid");
+                // genTime ± accuracy lies within the bounds, widened by less than a second each way.
+                let micros = want.accuracy.map_or(0, Accuracy::as_micros) as i64;
+                let at = want.gen_time.0 * 1_000_000 + i64::from(want.nanos / 1_000);
+                let (lo, hi) = report.time_bounds();
+                assert!(lo.0 * 1_000_000 <= at - micros && at - micros < (lo.0 + 1) * 1_000_000);
+                assert!(hi.0 * 1_000_000 >= at + micros && at + micros > (hi.0 - 1) * 1_000_000);
 
                 let mut altered = data.clone();
                 altered[0] ^= 1;

@@ -215,20 +215,17 @@ impl TimestampReport {
         self.findings.iter().any(|f| pred(&f.finding))
     }
 
-    /// The interval genTime ± accuracy, to whole seconds (widened outward): the true time
-    /// lies in it if the token is valid. Without accuracy, genTime's second to the next.
+    /// The interval genTime ± accuracy, rounded outward to whole seconds: the true time lies
+    /// in it if the token is valid. Without accuracy, genTime itself (rounded outward).
     pub fn time_bounds(&self) -> (UnixTime, UnixTime) {
-        let micros = self.accuracy.map_or(0, Accuracy::as_micros);
-        let secs = i64::try_from(micros.div_ceil(1_000_000)).unwrap_or(i64::MAX);
-        let end_extra = i64::from(self.gen_time_nanos != 0 || micros == 0);
+        const NANOS: i128 = 1_000_000_000;
+        let at = i128::from(self.gen_time.0) * NANOS + i128::from(self.gen_time_nanos);
+        let accuracy = i128::from(self.accuracy.map_or(0, Accuracy::as_micros)) * 1_000;
+        let clamp =
+            |v: i128| UnixTime(i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX }));
         (
-            UnixTime(self.gen_time.0.saturating_sub(secs)),
-            UnixTime(
-                self.gen_time
-                    .0
-                    .saturating_add(secs)
-                    .saturating_add(end_extra),
-            ),
+            clamp((at - accuracy).div_euclid(NANOS)),
+            clamp((at + accuracy + NANOS - 1).div_euclid(NANOS)),
         )
     }
 
