@@ -22,6 +22,7 @@
 //! | [`pki`]         | certificates, CRLs, trust stores, path validation, PKCS#12, Russian attributes |
 //! | [`cms`]         | CMS/PKCS#7 SignedData: verify (DER/BER, streamed), sign, co-sign, CAdES-BES  |
 //! | [`xmldsig`]     | XML signatures: safe parsing, C14N, transforms, verification, signing       |
+//! | [`tsp`]         | RFC 3161 time-stamp tokens: parse (token or TimeStampResp) and verify        |
 //! | [`verdict`]     | one answer from bytes (CMS or XML): [`Verdict`], [`verify`]                 |
 //! | [`signing`]     | [`SigningIdentity`]: key + certificate + chain, for every signing API       |
 //! | [`batch`]       | many signature files verified in parallel                                   |
@@ -84,6 +85,7 @@ pub mod prelude;
 pub mod report;
 pub mod requisites;
 pub mod signing;
+pub mod tsp;
 pub mod verdict;
 pub mod xmldsig;
 
