@@ -11,6 +11,7 @@
 //! | `cms` | [`crate::cms::CmsError`] |
 //! | `xmldsig` | [`crate::xmldsig::XmlError`], [`crate::xmldsig::SignError`], [`crate::xmldsig::KeyDecryptionError`], [`crate::xmldsig::RelationshipError`] |
 //! | `signing` | [`crate::signing::IdentityError`] |
+//! | `tsp` | [`crate::tsp::TspError`] |
 //! | `requisites` | [`crate::requisites::RequisiteError`] |
 //! | `batch` | [`crate::batch::DiscoverError`] |
 //! | `flow` | [`crate::flow::FlowError`], [`crate::flow::StoreError`], [`crate::flow::notice::NoticeError`], [`crate::flow::BindingError`], [`crate::flow::NoticeMismatch`] |
@@ -34,6 +35,9 @@ pub enum Error {
     /// A CMS signature could not be read, made or checked.
     #[error(transparent)]
     Cms(#[from] crate::cms::CmsError),
+    /// A time-stamp token or response could not be read.
+    #[error(transparent)]
+    Tsp(#[from] crate::tsp::TspError),
     /// A signing identity could not be made (key and certificate do not match, PKCS#12).
     #[error(transparent)]
     Identity(#[from] crate::signing::IdentityError),
