@@ -48,24 +48,7 @@ fn int(s: &str) -> u32 {
 /// Reads `testdata/tsp/STEM.txt`.
 fn expected(stem: &str) -> Expected {
     let text = String::from_utf8(read(&format!("tsp/{stem}.txt"))).unwrap();
-    // "Dec  7 10:19:45.963 2026 GMT"
-    let stamp: Vec<&str> = field(&text, "Time stamp:").split_whitespace().collect();
-    let month = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    .iter()
-    .position(|m| *m == stamp[0])
-    .unwrap() as u32
-        + 1;
-    let day: u32 = stamp[1].parse().unwrap();
-    let (hms, fraction) = stamp[2].split_once('.').unwrap_or((stamp[2], ""));
-    let hms: Vec<u32> = hms.split(':').map(|p| p.parse().unwrap()).collect();
-    let year: i64 = stamp[3].parse().unwrap();
-    let nanos = if fraction.is_empty() {
-        0
-    } else {
-        format!("{fraction:0<9}").parse().unwrap()
-    };
+    let (gen_time, nanos) = common::openssl_time(field(&text, "Time stamp:"));
     let accuracy = match field(&text, "Accuracy:") {
         "unspecified" => None,
         a => {
@@ -89,7 +72,7 @@ fn expected(stem: &str) -> Expected {
         n => Some(hex_int(n)),
     };
     Expected {
-        gen_time: UnixTime::from_utc(year, month, day, hms[0], hms[1], hms[2]),
+        gen_time,
         nanos,
         accuracy,
         serial: hex_int(field(&text, "Serial number:")),

@@ -73,6 +73,13 @@ pub enum CmsError {
          signature that can be checked here"
     )]
     CosignContentUnconfirmed,
+    /// Adding a time-stamp: the token does not stamp what it would be attached to (its
+    /// messageImprint is not the digest of that signer's signature value).
+    #[error("the time-stamp token does not stamp signer {signer}'s signature value")]
+    TimestampMismatch {
+        /// The signer, counted from 1.
+        signer: usize,
+    },
     /// The private key does not belong to the signer certificate.
     #[error("the private key does not match the signer certificate's public key")]
     KeyMismatch,

@@ -51,6 +51,7 @@
 //! ```
 
 mod ber;
+pub mod cades;
 pub(crate) mod der;
 mod error;
 mod options;
@@ -59,6 +60,7 @@ pub mod sign;
 mod signed_data;
 pub mod verify;
 
+pub use cades::{CadesLevel, SignerTimestamp, TimestampKind};
 pub use error::CmsError;
 pub use sign::{Content, SignOptions, Signer, SignerIdentifierKind, ToBeSigned};
 pub use signed_data::{PEM_LABELS, SignedData};
@@ -110,4 +112,8 @@ pub mod oid {
     pub const SIGNING_CERTIFICATE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.12");
     /// `id-aa-signingCertificateV2` (RFC 5035 §3).
     pub const SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
+    /// `id-aa-ets-sigPolicyId`, the signature-policy-identifier (CAdES-EPES; RFC 5126 §5.8.1).
+    pub const SIGNATURE_POLICY_IDENTIFIER: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.15");
+    /// `id-aa-signatureTimeStampToken` (CAdES-T; RFC 3161 Appendix A, RFC 5126 §6.1.1).
+    pub const SIGNATURE_TIME_STAMP_TOKEN: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.14");
 }

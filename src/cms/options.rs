@@ -37,6 +37,12 @@ pub struct VerifyOptions {
     /// message: each signer may cost a path validation. (Parsing accepts up to
     /// [`super::MAX_SIGNERS`].)
     pub max_signers: usize,
+    /// Whether signature time-stamps (CAdES-T, `id-aa-signatureTimeStampToken`) are verified
+    /// and the earliest valid one's time becomes the proven signing time the signer's
+    /// certificate is validated at (when it is not later than the given time). On by default;
+    /// off, every signer is judged as CAdES-BES would be. Tokens themselves are verified with
+    /// it off: a token's own time-stamps are never followed.
+    pub signature_timestamps: bool,
 }
 
 impl VerifyOptions {
@@ -49,6 +55,7 @@ impl VerifyOptions {
             time: ValidationTime::Given,
             max_buffered_content: 64 * 1024 * 1024,
             max_signers: 16,
+            signature_timestamps: true,
         }
     }
 
@@ -88,6 +95,14 @@ impl VerifyOptions {
     #[must_use]
     pub fn with_max_signers(mut self, signers: usize) -> Self {
         self.max_signers = signers;
+        self
+    }
+
+    /// These options, following signature time-stamps or not
+    /// ([`VerifyOptions::signature_timestamps`]).
+    #[must_use]
+    pub fn with_signature_timestamps(mut self, follow: bool) -> Self {
+        self.signature_timestamps = follow;
         self
     }
 }

@@ -6,6 +6,7 @@ use core::fmt;
 
 use serde::Serialize;
 
+use super::cades::{CadesLevel, SignerTimestamp};
 use crate::crypto::{HashAlgorithm, SignatureAlgorithm};
 use crate::pki::{Certificate, Status, UnixTime, ValidationReport};
 use crate::report::{Reported, Sentence};
@@ -18,6 +19,8 @@ pub enum TimeSource {
     Given,
     /// The signer's own signing-time attribute (unverified: no timestamp vouches for it).
     ClaimedSigningTime,
+    /// The earliest valid signature time-stamp (CAdES-T): a proven time, validated as trusted.
+    SignatureTimestamp,
 }
 
 /// One thing found wrong (or unknowable, or worth knowing) about a signature.
@@ -143,6 +146,36 @@ pub enum CmsFinding {
         /// The bound.
         limit: usize,
     },
+    /// A signature time-stamp could not be read or was not checked (advisory: the signer is
+    /// judged without it).
+    SignatureTimestampUnusable {
+        /// Why.
+        reason: String,
+    },
+    /// A signature time-stamp did not verify (advisory: the signer is judged without it, as
+    /// CAdES-BES rules would).
+    SignatureTimestampNotValid {
+        /// Its genTime.
+        time: String,
+        /// The token's verdict.
+        status: Status,
+        /// What made it so.
+        reasons: Vec<String>,
+    },
+    /// The signing-time the signer claims is later than a signature time-stamp proves the
+    /// signature existed (advisory: the claim is wrong, the proven time is used).
+    SigningTimeAfterTimestamp {
+        /// The claimed signing-time.
+        claimed: UnixTime,
+        /// The time-stamp's latest instant.
+        proven: UnixTime,
+    },
+    /// Attributes of CAdES levels above T are present; this version does not verify them yet,
+    /// so the reported level does not count them (advisory).
+    LevelAttributesNotVerified {
+        /// Their names.
+        attributes: Vec<String>,
+    },
 }
 
 impl CmsFinding {
@@ -152,7 +185,11 @@ impl CmsFinding {
             Self::IgnoredCertificate { .. }
             | Self::IgnoredCrl { .. }
             | Self::WeakAlgorithm { .. }
-            | Self::SignedAttributesNotDer => None,
+            | Self::SignedAttributesNotDer
+            | Self::SignatureTimestampUnusable { .. }
+            | Self::SignatureTimestampNotValid { .. }
+            | Self::SigningTimeAfterTimestamp { .. }
+            | Self::LevelAttributesNotVerified { .. } => None,
             Self::SignerCertificateNotFound { .. }
             | Self::UnsupportedAlgorithm { .. }
             | Self::ContentNotBuffered { .. }
@@ -226,6 +263,25 @@ impl CmsFinding {
             Self::TooManySigners { limit } => format!(
                 "not checked: the signature has more than {limit} signers and \
                  counter-signers, the most this verification checks"
+            ),
+            Self::SignatureTimestampUnusable { reason } => {
+                format!("a signature time-stamp was not used: {reason}")
+            }
+            Self::SignatureTimestampNotValid {
+                time,
+                status,
+                reasons,
+            } => format!(
+                "the signature time-stamp of {time} is {status} and proves nothing: {}",
+                reasons.join("; ")
+            ),
+            Self::SigningTimeAfterTimestamp { claimed, proven } => format!(
+                "the claimed signing time {claimed} is later than a time-stamp proves the \
+                 signature existed ({proven})"
+            ),
+            Self::LevelAttributesNotVerified { attributes } => format!(
+                "not verified, so not counted in the level: {}",
+                attributes.join(", ")
             ),
         }
     }
@@ -301,6 +357,11 @@ pub struct SignerReport {
     pub certificate: Option<ValidationReport>,
     /// Counter-signatures on this signer's signature (RFC 5652 §11.4).
     pub counter_signatures: Vec<SignerReport>,
+    /// The CAdES level reached (`None`: not CAdES — no signing-certificate binding — or a
+    /// counter-signature).
+    pub level: Option<CadesLevel>,
+    /// The signer's time-stamps, verified, in the order of its attributes.
+    pub timestamps: Vec<SignerTimestamp>,
 }
 
 impl SignerReport {
@@ -388,12 +449,26 @@ fn write_signer(
         "{indent}  {} (digest {})",
         s.signature_algorithm, s.digest_algorithm
     )?;
+    if let Some(level) = s.level {
+        writeln!(f, "{indent}  level: {level}")?;
+    }
     if let Some(t) = s.signing_time {
         writeln!(f, "{indent}  signing time (claimed by the signer): {t}")?;
+    }
+    for t in &s.timestamps {
+        writeln!(
+            f,
+            "{indent}  {} {} by {}: {}",
+            t.kind,
+            t.time,
+            t.tsa.as_deref().unwrap_or("an unnamed TSA"),
+            t.status
+        )?;
     }
     let source = match s.validation_time_source {
         TimeSource::Given => "",
         TimeSource::ClaimedSigningTime => " (the claimed signing time)",
+        TimeSource::SignatureTimestamp => " (proven by a signature time-stamp)",
     };
     writeln!(
         f,

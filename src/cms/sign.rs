@@ -239,39 +239,53 @@ impl ToBeSigned<'_> {
                 parts.signer_infos.push(signer_info);
                 assemble(parts)
             }
-            Target::CounterSign(existing, index) => {
-                let mut parts = existing_parts(existing);
-                parts.certificates.extend(self.certificates);
-                let si = &existing.signers[index];
-                let mut attrs: Vec<Vec<u8>> = Vec::new();
-                let mut counter_values: Vec<Vec<u8>> = Vec::new();
-                for a in &si.unsigned {
-                    if a.oid == oid::COUNTER_SIGNATURE {
-                        counter_values.extend(a.values.iter().map(|v| existing.bytes(v).to_vec()));
-                    } else {
-                        attrs.push(existing.bytes(&a.raw).to_vec());
-                    }
-                }
-                counter_values.push(signer_info);
-                attrs.push(tlv_parts(
-                    SEQUENCE,
-                    &[
-                        &encode_oid(&oid::COUNTER_SIGNATURE),
-                        &set_of(SET, counter_values),
-                    ],
-                ));
-                let rebuilt = tlv_parts(
-                    SEQUENCE,
-                    &[existing.bytes(&si.before_unsigned), &set_of(cons(1), attrs)],
-                );
-                let target_raw = existing.bytes(&si.raw);
-                if let Some(slot) = parts.signer_infos.iter_mut().find(|s| *s == target_raw) {
-                    *slot = rebuilt;
-                }
-                assemble(parts)
-            }
+            Target::CounterSign(existing, index) => with_unsigned_value(
+                existing,
+                index,
+                oid::COUNTER_SIGNATURE,
+                signer_info,
+                self.certificates,
+            ),
         }
     }
+}
+
+/// `existing` with `value` added to signer `index`'s unsigned attribute `attribute` (a new
+/// attribute when it has none, else one more value of it) and `certificates` added to the
+/// SignedData; everything else kept byte for byte.
+pub(super) fn with_unsigned_value(
+    existing: &SignedData,
+    index: usize,
+    attribute: ObjectIdentifier,
+    value: Vec<u8>,
+    certificates: Vec<Vec<u8>>,
+) -> Result<SignedData, CmsError> {
+    let si = existing.signers.get(index).ok_or(CmsError::NoSuchSigner {
+        index,
+        count: existing.signers.len(),
+    })?;
+    let mut parts = existing_parts(existing);
+    parts.certificates.extend(certificates);
+    let mut attrs: Vec<Vec<u8>> = Vec::new();
+    let mut values: Vec<Vec<u8>> = Vec::new();
+    for a in &si.unsigned {
+        if a.oid == attribute {
+            values.extend(a.values.iter().map(|v| existing.bytes(v).to_vec()));
+        } else {
+            attrs.push(existing.bytes(&a.raw).to_vec());
+        }
+    }
+    values.push(value);
+    attrs.push(tlv_parts(
+        SEQUENCE,
+        &[&encode_oid(&attribute), &set_of(SET, values)],
+    ));
+    let rebuilt = tlv_parts(
+        SEQUENCE,
+        &[existing.bytes(&si.before_unsigned), &set_of(cons(1), attrs)],
+    );
+    parts.signer_infos[index] = rebuilt;
+    assemble(parts)
 }
 
 /// RFC 5652 §5.1: version 3 with a v3 SignerInfo or content other than id-data, else 1 (never

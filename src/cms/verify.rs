@@ -30,6 +30,7 @@ use const_oid::ObjectIdentifier;
 use der::Decode;
 use spki::AlgorithmIdentifierRef;
 
+use super::cades;
 use super::der::{self as tlv, OCTET_STRING, Reader, SEQUENCE, SET, oid_name, uint_digits};
 use super::error::CmsError;
 pub use super::options::{ValidationTime, VerifyOptions};
@@ -432,6 +433,8 @@ impl<'a> Verifier<'a> {
             findings: Vec::new(),
             certificate: None,
             counter_signatures: Vec::new(),
+            level: None,
+            timestamps: Vec::new(),
         };
         env.signers_seen.set(env.signers_seen.get() + 1);
         if env.signers_seen.get() > env.options.max_signers {
@@ -535,6 +538,7 @@ impl<'a> Verifier<'a> {
             }
         }
         let cert = chosen.or_else(|| candidates.first().copied());
+        let mut stamped = false;
         match cert {
             None => r.add(CmsFinding::SignerCertificateNotFound {
                 signer: r.signer.clone(),
@@ -545,7 +549,22 @@ impl<'a> Verifier<'a> {
                 r.signer_certificate = Some(cert.clone());
                 self.check_signing_certificate(sd, si, cert, &mut r);
                 let mut opts = env.options.validation.clone();
-                if env.options.time == ValidationTime::ClaimedSigningTime
+                // A time-stamped signature existed by the stamp's time: validated there, as
+                // a trusted time (a forged signature's stamps are not worth checking).
+                let proven = (!counter && !refuted && env.options.signature_timestamps)
+                    .then(|| {
+                        cades::signature_timestamps(self, self.provider, &opts, sd, si, &mut r)
+                    })
+                    .flatten();
+                stamped = proven.is_some();
+                if let Some(t) = proven
+                    && t <= opts.time
+                {
+                    opts.time = t;
+                    opts.time_assurance = TimeAssurance::Trusted;
+                    r.validation_time = t;
+                    r.validation_time_source = TimeSource::SignatureTimestamp;
+                } else if env.options.time == ValidationTime::ClaimedSigningTime
                     && let Some(t) = r.signing_time
                     && t <= opts.time
                 {
@@ -573,6 +592,9 @@ impl<'a> Verifier<'a> {
             }
         }
 
+        if !counter {
+            r.level = cades::level(si, &mut r, stamped);
+        }
         for cs in &si.counter_signers {
             let mut needs = Needs::default();
             needs.add(sd, cs);

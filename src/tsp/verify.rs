@@ -9,9 +9,11 @@ use super::oid::{EXT_KEY_USAGE, ID_KP_TIME_STAMPING};
 use super::tstinfo::rfc3339;
 use super::{Accuracy, TimeStampToken};
 use crate::cms::{CmsFinding, Verifier, VerifyOptions, VerifyReport};
-use crate::crypto::HashAlgorithm;
+use crate::crypto::{CryptoProvider, HashAlgorithm};
 use crate::der_util;
-use crate::pki::{Certificate, GeneralName, Status, TrustContext, UnixTime};
+use crate::pki::{
+    Certificate, GeneralName, Status, TimeAssurance, TrustContext, UnixTime, ValidationOptions,
+};
 use crate::report::{Reported, Sentence};
 
 /// What the caller says a token stamps.
@@ -282,7 +284,13 @@ impl TimeStampToken {
     /// Verifies the token as stamping `imprint`: see [`TimeStampToken::verify_with_nonce`],
     /// without the nonce check.
     pub fn verify(&self, context: &TrustContext, imprint: Imprint<'_>) -> TimestampReport {
-        self.check(context, imprint, None)
+        self.check_with(
+            &Verifier::from_context(context),
+            context.provider(),
+            &context.validation_at(self.info.gen_time),
+            imprint,
+            None,
+        )
     }
 
     /// Verifies the token as the answer to a request for `imprint` with `nonce` (an INTEGER's
@@ -296,12 +304,24 @@ impl TimeStampToken {
         imprint: Imprint<'_>,
         nonce: &[u8],
     ) -> TimestampReport {
-        self.check(context, imprint, Some(nonce))
+        self.check_with(
+            &Verifier::from_context(context),
+            context.provider(),
+            &context.validation_at(self.info.gen_time),
+            imprint,
+            Some(nonce),
+        )
     }
 
-    fn check(
+    /// The checks of [`TimeStampToken::verify_with_nonce`] through `verifier` (its anchors,
+    /// certificates, CRLs and cache), the TSA certificate validated with `policy` at genTime
+    /// (as trusted time). Signature time-stamps inside the token's own SignedData are not
+    /// followed: a token is never verified through another token.
+    pub(crate) fn check_with(
         &self,
-        context: &TrustContext,
+        verifier: &Verifier<'_>,
+        provider: &CryptoProvider,
+        policy: &ValidationOptions,
         imprint: Imprint<'_>,
         nonce: Option<&[u8]>,
     ) -> TimestampReport {
@@ -326,7 +346,9 @@ impl TimeStampToken {
             findings: Vec::new(),
             cms: None,
         };
-        let validation = context.validation_at(info.gen_time);
+        let mut validation = policy.clone();
+        validation.time = info.gen_time;
+        validation.time_assurance = TimeAssurance::Trusted;
 
         // messageImprint.
         match info.hash_algorithm {
@@ -344,7 +366,7 @@ impl TimeStampToken {
                     });
                 }
                 let matches = match imprint {
-                    Imprint::Data(data) => match context.provider().digest(hash, data) {
+                    Imprint::Data(data) => match provider.digest(hash, data) {
                         Ok(d) => Some(d.as_ref() == info.hashed_message.as_slice()),
                         Err(_) => {
                             report.add(TspFinding::UnsupportedImprintAlgorithm {
@@ -394,8 +416,8 @@ impl TimeStampToken {
         if count != 1 {
             report.add(TspFinding::SignerCount { count });
         }
-        let options = VerifyOptions::with_validation(validation);
-        match Verifier::from_context(context).verify(&self.signed_data, None, &options) {
+        let options = VerifyOptions::with_validation(validation).with_signature_timestamps(false);
+        match verifier.verify(&self.signed_data, None, &options) {
             Err(e) => report.add(TspFinding::CmsError {
                 reason: e.to_string(),
             }),

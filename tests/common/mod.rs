@@ -15,6 +15,32 @@ pub fn read(rel: &str) -> Vec<u8> {
     std::fs::read(testdata(rel)).unwrap_or_else(|e| panic!("testdata/{rel}: {e}"))
 }
 
+/// A time as OpenSSL's `-text` outputs print it ("Dec  7 10:19:45.963 2026 GMT"): the
+/// second and the nanoseconds of its fraction.
+pub fn openssl_time(text: &str) -> (signflow::pki::UnixTime, u32) {
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == parts[0])
+    .unwrap_or_else(|| panic!("no month in {text:?}")) as u32
+        + 1;
+    let day: u32 = parts[1].parse().unwrap();
+    let (hms, fraction) = parts[2].split_once('.').unwrap_or((parts[2], ""));
+    let hms: Vec<u32> = hms.split(':').map(|p| p.parse().unwrap()).collect();
+    let year: i64 = parts[3].parse().unwrap();
+    let nanos = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<9}").parse().unwrap()
+    };
+    (
+        signflow::pki::UnixTime::from_utc(year, month, day, hms[0], hms[1], hms[2]),
+        nanos,
+    )
+}
+
 /// Instantiates the enclosed test items once per compiled crypto backend, in a module named
 /// after the backend, with `provider()` returning that backend's provider.
 #[macro_export]
