@@ -6,13 +6,16 @@
 mod common;
 
 use common::{openssl_time, read};
-use signflow::cms::cades::add_signature_timestamp;
+use signflow::cms::cades::{add_signature_timestamp, timestamp_signers};
 use signflow::cms::{
     CadesLevel, CmsError, CmsFinding, SignedData, TimeSource, Verifier, VerifyOptions,
     VerifyReport, oid,
 };
-use signflow::pki::{Status, TrustContext, UnixTime};
-use signflow::tsp::TimeStampToken;
+use signflow::crypto::HashAlgorithm;
+use signflow::pki::{Certificate, Status, TrustContext, UnixTime};
+use signflow::tsp::{Authority, Imprint, TimeStampRequest, TimeStampToken, TimeStamper, TspError};
+use signflow::{SigningIdentity, cms::SignOptions};
+use std::process::Command;
 
 const YEAR: i64 = 365 * 86_400;
 
@@ -236,5 +239,126 @@ per_provider! {
             printed.contains("id-smime-aa-timeStampToken"),
             "no time-stamp attribute in:\n{printed}"
         );
+    }
+
+    fn identity(cert: &str, key: &str) -> SigningIdentity {
+        let key = provider()
+            .load_private_key_pem(core::str::from_utf8(&read(key)).unwrap())
+            .unwrap();
+        let cert = Certificate::all_from_pem_or_der(&read(cert)).unwrap().remove(0);
+        let chain = Certificate::all_from_pem_or_der(&read("pki/intermediate-ca.pem")).unwrap();
+        SigningIdentity::new(key, cert, chain).unwrap().with_provider(provider())
+    }
+
+    fn authority(stem: &str) -> Authority {
+        let identity = identity(&format!("tsp/{stem}.pem"), &format!("tsp/{stem}.key.pem"));
+        Authority::new(identity, "1.2.3.4.1".parse().unwrap()).unwrap()
+    }
+
+    /// signflow's authority, with an ECDSA and a GOST TSA key: its tokens verify in signflow
+    /// with the nonce, and in `openssl ts -verify` (the GOST one through the engine, when
+    /// installed).
+    #[test]
+    fn our_authority_issues_tokens_openssl_accepts() {
+        let context = context();
+        let data = read("tsp/data.txt");
+        let dir = tempfile::tempdir().unwrap();
+        for (stem, hash) in [("tsa", HashAlgorithm::Sha256), ("gost-tsa", HashAlgorithm::Streebog256)] {
+            let digest = provider().digest(hash, &data).unwrap();
+            let nonce = [0x5a, 1, 2, 3, 4, 5, 6, 7];
+            let request = TimeStampRequest::new(hash, digest.as_ref()).with_nonce(&nonce);
+            let token = authority(stem).stamp(&request).unwrap();
+            let report = token.verify_with_nonce(&context, Imprint::Data(&data), &nonce);
+            assert_eq!(report.status, Status::Valid, "{stem}: {report}");
+            let report = token.verify(&context, Imprint::Data(b"other"));
+            assert_eq!(report.status, Status::Invalid, "{stem}");
+            // The same over a DER request and response, as over HTTP.
+            let response = authority(stem).respond(&request.to_der(), UnixTime(1_800_000_000), 250_000_000);
+            let answered = TimeStampToken::from_response(&response).unwrap();
+            assert_eq!(answered.info().gen_time, UnixTime(1_800_000_000));
+            assert_eq!(answered.info().gen_time_nanos, 250_000_000);
+
+            if Command::new("openssl").arg("version").output().is_err() {
+                eprintln!("SKIPPED: openssl not installed");
+                continue;
+            }
+            let tst = dir.path().join(format!("{stem}.tst"));
+            std::fs::write(&tst, token.der()).unwrap();
+            let chain = dir.path().join("chain.pem");
+            let mut pem = read("pki/intermediate-ca.pem");
+            pem.extend(read("pki/root-ca.pem"));
+            std::fs::write(&chain, pem).unwrap();
+            let mut cmd = Command::new("openssl");
+            if stem == "gost-tsa" {
+                let conf = dir.path().join("engine.cnf");
+                std::fs::write(&conf, "openssl_conf = d\n[d]\nengines = e\n[e]\ngost = g\n[g]\nengine_id = gost\ndefault_algorithms = ALL\n").unwrap();
+                cmd.env("OPENSSL_CONF", conf);
+                let engine = Command::new("openssl").args(["engine", "gost"]).output();
+                if !engine.is_ok_and(|o| o.status.success()) {
+                    eprintln!("SKIPPED: the OpenSSL GOST engine is not installed");
+                    continue;
+                }
+            }
+            let out = cmd
+                .args(["ts", "-verify", "-token_in", "-in"])
+                .arg(&tst)
+                .arg("-data")
+                .arg(common::testdata("tsp/data.txt"))
+                .arg("-CAfile")
+                .arg(&chain)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{stem}: openssl ts -verify: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    /// Declined requests are rejections with the reason, never tokens.
+    #[test]
+    fn our_authority_declines_what_it_does_not_stamp() {
+        let tsa = authority("tsa");
+        let sha1 = TimeStampRequest::new(HashAlgorithm::Sha1, &[0; 20]);
+        for (request, reason) in [(sha1.to_der(), "badAlg"), (vec![0x30, 0x00], "badRequest")] {
+            match TimeStampToken::from_response(&tsa.respond(&request, UnixTime(0), 0)) {
+                Err(TspError::NotGranted { fail_info, .. }) => {
+                    assert_eq!(fail_info.as_deref(), Some(reason));
+                }
+                other => panic!("{reason}: {other:?}"),
+            }
+        }
+    }
+
+    /// CAdES-T made by signflow end to end: a detached CAdES-BES, a stamp from signflow's
+    /// authority on its signer, verified a year later as CAdES-T.
+    #[test]
+    fn cades_t_made_by_signflow() {
+        let context = context();
+        let signer = identity("cades/short.pem", "cades/short.key.pem");
+        let at = gen_time("short");
+        let bes = signer
+            .sign_cms_detached(&read("cades/data.txt"), &SignOptions::at(at))
+            .unwrap();
+        // Stamped a minute after signing (an authority at a chosen time, not the clock).
+        struct At(Authority, UnixTime);
+        impl TimeStamper for At {
+            fn stamp(&self, request: &TimeStampRequest) -> Result<TimeStampToken, TspError> {
+                self.0.issue(request, self.1, 0)
+            }
+        }
+        let stamper = At(authority("tsa"), UnixTime(at.0 + 60));
+        let t = timestamp_signers(&bes, &stamper, HashAlgorithm::Sha256, provider()).unwrap();
+        let later = UnixTime(at.0 + YEAR);
+        let report = verify_at(&context, &bes, later);
+        assert_eq!(report.status, Status::Invalid, "{report}");
+        let report = verify_at(&context, &t, later);
+        assert_eq!(report.status, Status::Valid, "{report}");
+        let signer = &report.signers[0];
+        assert_eq!(signer.level, Some(CadesLevel::T));
+        assert_eq!(signer.validation_time, UnixTime(at.0 + 61), "genTime + 1 s accuracy");
+        assert_eq!(signer.validation_time_source, TimeSource::SignatureTimestamp);
     }
 }

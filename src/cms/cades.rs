@@ -19,8 +19,11 @@ use super::report::{CmsFinding, SignerReport};
 use super::signed_data::{SignedData, SignerInfo};
 use super::verify::Verifier;
 use crate::crypto::CryptoProvider;
+use crate::crypto::HashAlgorithm;
 use crate::pki::{Status, UnixTime, ValidationOptions};
-use crate::tsp::{Imprint, TimeStampToken, TimestampReport};
+use crate::tsp::{
+    Imprint, TimeStampRequest, TimeStampToken, TimeStamper, TimestampReport, TspError,
+};
 
 /// Most signature time-stamps verified per signer: each costs a CMS verification and a path
 /// validation; more are reported as not checked.
@@ -302,4 +305,48 @@ pub fn add_signature_timestamp(
         oid::SIGNATURE_TIME_STAMP_TOKEN,
         token.der().to_vec(),
     )
+}
+
+/// `signed_data` with a signature time-stamp from `stamper` on every signer (CAdES-BES or
+/// -EPES becomes CAdES-T): for each, a request for the `hash` of its signature value with a
+/// fresh random nonce, the answer checked to carry that imprint and nonce, then attached as in
+/// [`add_signature_timestamp`]. The tokens' signatures and TSA paths are checked when the
+/// result is verified.
+///
+/// # Errors
+/// [`TspError::Refused`] and the stamper's other errors; [`TspError::NotTheRequested`] for a
+/// token that answers another request; [`TspError::Cms`] when `provider` cannot hash or draw
+/// a nonce, or the result exceeds a bound.
+pub fn timestamp_signers(
+    signed_data: &SignedData,
+    stamper: &dyn TimeStamper,
+    hash: HashAlgorithm,
+    provider: &CryptoProvider,
+) -> Result<SignedData, TspError> {
+    let mut out = signed_data.clone();
+    for index in 0..signed_data.signer_count() {
+        let signature = signed_data
+            .signature_value(index)
+            .ok_or(CmsError::NoSuchSigner {
+                index,
+                count: signed_data.signer_count(),
+            })?;
+        let digest = provider.digest(hash, signature).map_err(CmsError::from)?;
+        let mut nonce = [0u8; 16];
+        provider.random.fill(&mut nonce).map_err(CmsError::from)?;
+        nonce[0] |= 1; // never all zeros, so the nonce is always written
+        let request = TimeStampRequest::new(hash, digest.as_ref()).with_nonce(&nonce);
+        let token = stamper.stamp(&request)?;
+        let info = token.info();
+        if info.hash_algorithm != Some(hash) || info.hashed_message != digest.as_ref() {
+            return Err(TspError::NotTheRequested {
+                what: "messageImprint",
+            });
+        }
+        if info.nonce.as_deref() != request.nonce.as_deref() {
+            return Err(TspError::NotTheRequested { what: "nonce" });
+        }
+        out = add_signature_timestamp(&out, index, &token, provider)?;
+    }
+    Ok(out)
 }

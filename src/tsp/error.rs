@@ -49,6 +49,15 @@ pub enum TspError {
         /// The PKIFailureInfo bits, named.
         fail_info: Option<String>,
     },
+    /// A token does not answer the request it was asked for (another imprint or nonce).
+    #[error("the time-stamp token does not answer the request: its {what} differs")]
+    NotTheRequested {
+        /// `messageImprint` or `nonce`.
+        what: &'static str,
+    },
+    /// An [`Authority`](super::Authority) declined to stamp.
+    #[error("the time-stamping authority declined: {0:?}")]
+    Refused(super::Refusal),
     /// The TimeStampResp is granted but holds no token.
     #[error("the time-stamp response is granted but holds no token")]
     NoToken,
@@ -58,6 +67,6 @@ impl TspError {
     /// Whether the input was not a (well-formed) token or response, as opposed to a
     /// well-formed response that refused to stamp.
     pub fn is_format_error(&self) -> bool {
-        !matches!(self, Self::NotGranted { .. })
+        !matches!(self, Self::NotGranted { .. } | Self::Refused(_))
     }
 }

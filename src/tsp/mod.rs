@@ -1,10 +1,11 @@
-//! RFC 3161 time-stamp tokens: parse ([`TimeStampToken`], [`TstInfo`]) and verify
-//! ([`TimeStampToken::verify`] → [`TimestampReport`]).
+//! RFC 3161 time-stamp tokens: parse ([`TimeStampToken`], [`TstInfo`]), verify
+//! ([`TimeStampToken::verify`] → [`TimestampReport`]) and issue ([`Authority`]).
 //!
 //! | module    | holds                                                                     |
 //! |-----------|---------------------------------------------------------------------------|
 //! | `tstinfo` | [`TstInfo`] (RFC 3161 §2.4.2), [`Accuracy`], the TimeStampResp reader      |
 //! | `verify`  | [`Imprint`], [`TimestampReport`], [`TspFinding`]                          |
+//! | `authority` | [`TimeStampRequest`] and the [`Authority`] that answers it with tokens   |
 //! | `error`   | [`TspError`]: input that is not a granted time-stamp token                |
 //!
 //! A token is a CMS SignedData whose eContent is a TSTInfo; it is verified as the CMS module
@@ -38,10 +39,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod authority;
 mod error;
 mod tstinfo;
 mod verify;
 
+pub use authority::{Authority, MAX_REQUEST_LEN, Refusal, TimeStampRequest, TimeStamper};
 pub use error::TspError;
 pub use tstinfo::{Accuracy, PkiStatus, TstInfo};
 pub use verify::{Imprint, TimestampReport, TspFinding};
