@@ -27,7 +27,7 @@ done
 for f in testdata/gost-pkcs12/vectors/*.p12; do
   { printf '\1'; cat "$f"; } >"fuzz/corpus/pkcs12_gost/$(basename "$f")"
 done
-seed cms_verify testdata/cms/*.der
+seed cms_verify testdata/cms/*.der testdata/cades/*.p7s
 seed tsp_parse testdata/tsp/*.tst testdata/tsp/*.tsr
 # crl_lookup: CRLs as they are, and any non-DER bytes as a recipe for a CRL it builds itself.
 seed crl_lookup testdata/pki/*.crl.der testdata/pkits/crls/*.crl testdata/cms/content.txt

@@ -125,6 +125,12 @@ pub struct SignerSummary {
     pub russian: RussianAttributes,
     /// The signing time the signature claims (CMS signing-time), if any.
     pub signing_time: Option<UnixTime>,
+    /// The time a valid signature time-stamp proves the signature existed by (CAdES-T and
+    /// above), if any: the time the certificate was validated at.
+    pub proven_signing_time: Option<UnixTime>,
+    /// The CAdES level the signer reaches (`None` for XML signatures and CMS without a
+    /// signing-certificate binding).
+    pub level: Option<cms::CadesLevel>,
 }
 
 impl SignerSummary {
@@ -136,6 +142,21 @@ impl SignerSummary {
             russian: RussianAttributes::from_certificate(certificate),
             certificate: certificate.clone(),
             signing_time,
+            proven_signing_time: None,
+            level: None,
+        }
+    }
+
+    fn from_cms(certificate: &Certificate, signer: &cms::SignerReport) -> Self {
+        Self {
+            proven_signing_time: signer
+                .timestamps
+                .iter()
+                .filter(|t| t.status == Status::Valid)
+                .map(|t| t.proven_by)
+                .min(),
+            level: signer.level,
+            ..Self::new(certificate, signer.signing_time)
         }
     }
 }
@@ -214,7 +235,7 @@ impl Verdict {
             .filter_map(|s| {
                 s.signer_certificate
                     .as_ref()
-                    .map(|c| SignerSummary::new(c, s.signing_time))
+                    .map(|c| SignerSummary::from_cms(c, s))
             })
             .collect();
         Self {

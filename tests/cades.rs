@@ -360,5 +360,12 @@ per_provider! {
         assert_eq!(signer.level, Some(CadesLevel::T));
         assert_eq!(signer.validation_time, UnixTime(at.0 + 61), "genTime + 1 s accuracy");
         assert_eq!(signer.validation_time_source, TimeSource::SignatureTimestamp);
+        // The service-facing verdict says the same.
+        let verdict = signflow::Verdict::from_cms(&report);
+        assert!(verdict.is_valid());
+        let summary = verdict.signer().unwrap();
+        assert_eq!(summary.level, Some(CadesLevel::T));
+        assert_eq!(summary.proven_signing_time, Some(UnixTime(at.0 + 61)));
+        assert_eq!(summary.signing_time, Some(at));
     }
 }

@@ -147,10 +147,11 @@ impl TimeStampRequest {
             request.policy = Some(der_util::oid(&p, "reqPolicy").map_err(e)?);
         }
         if let Some(n) = r.optional(INTEGER, "nonce").map_err(e)? {
-            if n.value.len() > MAX_NONCE_LEN || n.value.first().is_some_and(|b| b & 0x80 != 0) {
-                return Err("the nonce is negative or longer than 64 octets".into());
+            let digits = super::tstinfo::positive_integer(&n, "nonce").map_err(e)?;
+            if digits.len() > MAX_NONCE_LEN {
+                return Err("the nonce is longer than 64 octets".into());
             }
-            request.nonce = Some(der_util::uint_digits(n.value).to_vec());
+            request.nonce = Some(digits);
         }
         if let Some(b) = r.optional(BOOLEAN, "certReq").map_err(e)? {
             request.cert_req = der_util::der_bool(&b, "certReq").map_err(e)?;

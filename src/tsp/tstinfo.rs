@@ -146,7 +146,7 @@ fn bad(reason: impl Into<String>) -> DerError {
 }
 
 /// A positive INTEGER's digits (sign octets stripped), bounded.
-fn positive_integer(tlv: &Tlv<'_>, what: &str) -> Result<Vec<u8>, DerError> {
+pub(super) fn positive_integer(tlv: &Tlv<'_>, what: &str) -> Result<Vec<u8>, DerError> {
     let v = tlv.value;
     let minimal = match v {
         [] => false,
