@@ -38,8 +38,8 @@ pub enum RevocationMode {
 /// does not say that the key stayed safe. (RFC 5280 §5.3.2's invalidityDate, when present, moves
 /// the revocation earlier for every assurance: at or after it the certificate is revoked.)
 ///
-/// A time proven by a timestamp will be [`TimeAssurance::Trusted`] too once timestamps are
-/// verified (issue #20).
+/// A time proven by a signature time-stamp is [`TimeAssurance::Trusted`] too: the CMS verifier
+/// validates a CAdES-T signer at its earliest valid stamp's time (see [`crate::cms::cades`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TimeAssurance {
