@@ -368,4 +368,66 @@ per_provider! {
         assert_eq!(summary.proven_signing_time, Some(UnixTime(at.0 + 61)));
         assert_eq!(summary.signing_time, Some(at));
     }
+
+    /// The loopback TSA: `tsp::http::serve` answers an RFC 3161 HTTP POST (written by hand
+    /// here) with a granted response, and a GET with 400.
+    #[test]
+    fn loopback_tsa_answers_http_posts() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let tsa = authority("tsa");
+        let request = TimeStampRequest::new(HashAlgorithm::Sha256, &[9; 32]);
+        std::thread::scope(|scope| {
+            scope.spawn(|| signflow::tsp::http::serve(&listener, &tsa, Some(2)).unwrap());
+            let body = request.to_der();
+            let mut stream = std::net::TcpStream::connect(addr).unwrap();
+            write!(
+                stream,
+                "POST /tsp HTTP/1.1\r\nHost: x\r\nContent-Type: application/timestamp-query\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .unwrap();
+            stream.write_all(&body).unwrap();
+            let mut answer = Vec::new();
+            stream.read_to_end(&mut answer).unwrap();
+            let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+            let head = String::from_utf8_lossy(&answer[..split]);
+            assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+            assert!(head.contains("application/timestamp-reply"), "{head}");
+            let token = TimeStampToken::from_response(&answer[split + 4..]).unwrap();
+            assert_eq!(token.info().hashed_message, vec![9; 32]);
+
+            let mut stream = std::net::TcpStream::connect(addr).unwrap();
+            stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).unwrap();
+            assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+        });
+    }
+
+    /// With the `network` feature: CAdES-T through `HttpTimeStamper` from the loopback TSA.
+    #[cfg(feature = "network")]
+    #[test]
+    fn cades_t_from_an_http_tsa() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/tsp", listener.local_addr().unwrap());
+        let tsa = authority("tsa");
+        let signer = identity("cades/revoked-later.pem", "cades/revoked-later.key.pem");
+        let bes = signer
+            .sign_cms_detached(&read("cades/data.txt"), &SignOptions::default())
+            .unwrap();
+        std::thread::scope(|scope| {
+            scope.spawn(|| signflow::tsp::http::serve(&listener, &tsa, Some(1)).unwrap());
+            let client = signflow::tsp::HttpTimeStamper::new(url.clone());
+            let t = timestamp_signers(&bes, &client, HashAlgorithm::Sha256, provider()).unwrap();
+            let report = verify_at(&context(), &t, UnixTime(gen_time("revoked-later").0 + 3600));
+            assert_eq!(report.signers[0].level, Some(CadesLevel::T), "{report}");
+            assert_eq!(report.signers[0].timestamps[0].status, Status::Valid, "{report}");
+        });
+        // Nobody listening: a network error, not a panic.
+        let client = signflow::tsp::HttpTimeStamper::with_timeout(url, std::time::Duration::from_secs(2));
+        let request = TimeStampRequest::new(HashAlgorithm::Sha256, &[1; 32]);
+        assert!(matches!(client.stamp(&request), Err(TspError::Network { .. })));
+    }
 }

@@ -55,6 +55,15 @@ pub enum TspError {
         /// `messageImprint` or `nonce`.
         what: &'static str,
     },
+    /// The TSA could not be reached or did not answer with a response (HTTP, with the
+    /// `network` feature).
+    #[error("the time-stamping authority at {url}: {reason}")]
+    Network {
+        /// The TSA's URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// An [`Authority`](super::Authority) declined to stamp.
     #[error("the time-stamping authority declined: {0:?}")]
     Refused(super::Refusal),
@@ -67,6 +76,9 @@ impl TspError {
     /// Whether the input was not a (well-formed) token or response, as opposed to a
     /// well-formed response that refused to stamp.
     pub fn is_format_error(&self) -> bool {
-        !matches!(self, Self::NotGranted { .. } | Self::Refused(_))
+        !matches!(
+            self,
+            Self::NotGranted { .. } | Self::Refused(_) | Self::Network { .. }
+        )
     }
 }

@@ -6,6 +6,7 @@
 //! | `tstinfo` | [`TstInfo`] (RFC 3161 §2.4.2), [`Accuracy`], the TimeStampResp reader      |
 //! | `verify`  | [`Imprint`], [`TimestampReport`], [`TspFinding`]                          |
 //! | `authority` | [`TimeStampRequest`] and the [`Authority`] that answers it with tokens   |
+//! | `http`    | RFC 3161 over HTTP: [`http::serve`]; with `network`, `HttpTimeStamper`   |
 //! | `error`   | [`TspError`]: input that is not a granted time-stamp token                |
 //!
 //! A token is a CMS SignedData whose eContent is a TSTInfo; it is verified as the CMS module
@@ -41,11 +42,14 @@
 
 mod authority;
 mod error;
+pub mod http;
 mod tstinfo;
 mod verify;
 
 pub use authority::{Authority, MAX_REQUEST_LEN, Refusal, TimeStampRequest, TimeStamper};
 pub use error::TspError;
+#[cfg(feature = "network")]
+pub use http::HttpTimeStamper;
 pub use tstinfo::{Accuracy, PkiStatus, TstInfo};
 pub use verify::{Imprint, TimestampReport, TspFinding};
 
