@@ -108,7 +108,7 @@ impl Checkpoint {
         if text.len() > 1 << 20 {
             return Err(CheckpointFormatError::TooLarge(text.len()));
         }
-        let bad = |e: String| CheckpointFormatError::Malformed(e);
+        let bad = CheckpointFormatError::Malformed;
         let j: CheckpointJson = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
         if j.format != JSON_FORMAT {
             return Err(bad(format!("format {:?}", j.format)));
@@ -412,8 +412,11 @@ pub(super) async fn audit<S: FlowStore>(
     }
     let last_match = order.iter().rposition(|&i| seen[i].status == Status::Match);
     for (pos, &i) in order.iter().enumerate() {
-        if matches!(seen[i].status, Status::Mismatch) && last_match.is_some_and(|m| m > pos) {
-            let confirmed = seen[order[last_match.unwrap_or_default()]].number;
+        if let Some(m) = last_match
+            && seen[i].status == Status::Mismatch
+            && m > pos
+        {
+            let confirmed = seen[order[m]].number;
             report.breaks.push(TreeBreak::CheckpointForged {
                 checkpoint: seen[i].number,
                 reason: format!(

@@ -642,8 +642,8 @@ mod tests {
                     assert!(verify_consistency(m64, n64, &rc, &rn, &proof).is_err());
                     // Collected in one pass that starts at the first tree's frontier.
                     let mut c = ProofCollector::new(consistency_ranges(m64, n64), &frontiers[m]);
-                    for i in m..n {
-                        c.push(i as u64, leaves[i], &frontiers[i + 1]);
+                    for (i, l) in leaves.iter().enumerate().take(n).skip(m) {
+                        c.push(i as u64, *l, &frontiers[i + 1]);
                     }
                     assert_eq!(c.finish().unwrap(), proof, "collected ({m}, {n})");
                 }
