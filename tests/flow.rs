@@ -2364,6 +2364,12 @@ async fn migrated_from_schema_1(db: Db) {
     assert!(audit.is_intact(), "{audit:?}");
     assert_eq!(audit.unsigned, 6);
     assert_eq!(audit.signed, 2 + 2 + 3);
+    // Schema 3: the first seal covers the whole journal, the schema-1 events with the rest.
+    let checkpoint = flow.seal(None).await.unwrap();
+    assert_eq!(checkpoint.tree_size, audit.events);
+    let audit = flow.audit().await.unwrap();
+    assert!(audit.is_intact(), "{audit:?}");
+    assert_eq!(audit.tree.checkpoints, 1);
 }
 
 /// sqlx's migrator keeps the schema: a store newer than this build, a shipped migration that
@@ -2403,10 +2409,334 @@ async fn schema_versions_checked(db: Db) {
         .await;
     corrupt(db.try_open().await, "schema version 8 is newer");
     // Back to the versions this build knows: adopted, and the store opens with its journal.
-    db.raw("DELETE FROM schema_version WHERE version > 2").await;
+    // (Stores from before sqlx's migrator stop at schema 2: the checkpoints table, which the
+    // first open above created, is not theirs; schema 3 adds it again.)
+    db.raw("DELETE FROM schema_version WHERE version > 2; DROP TABLE checkpoints")
+        .await;
     let store = db.open().await;
     let flow = flow_on(store, &Clock::new()).await;
     assert!(flow.audit().await.unwrap().is_intact());
+}
+
+// ---- Merkle tree and checkpoints (issue 24) --------------------------------------------------
+
+/// RFC 9162's MTH over leaf hashes, written here from the RFC's definition (independent of
+/// `signflow::flow::merkle`).
+fn rfc_root(leaves: &[[u8; 32]]) -> [u8; 32] {
+    use sha2::Digest as _;
+    match leaves.len() {
+        0 => sha2::Sha256::digest([]).into(),
+        1 => leaves[0],
+        n => {
+            let mut k = 1;
+            while k * 2 < n {
+                k *= 2;
+            }
+            let mut h = sha2::Sha256::new();
+            h.update([1u8]);
+            h.update(rfc_root(&leaves[..k]));
+            h.update(rfc_root(&leaves[k..]));
+            h.finalize().into()
+        }
+    }
+}
+
+/// An event's leaf hash as `JournalEntry::tree_leaf_data` documents it, spelled out here:
+/// SHA-256(0x00 ‖ "signflow-leaf-v1\0" ‖ stream ‖ seq ‖ at ‖ actor ‖ event ‖ auth).
+fn rfc_leaf(e: &signflow::flow::JournalEntry) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    let field = |h: &mut sha2::Sha256, b: &[u8]| {
+        h.update((b.len() as u64).to_be_bytes());
+        h.update(b);
+    };
+    h.update([0u8]);
+    h.update(b"signflow-leaf-v1\0");
+    field(&mut h, e.stream.as_bytes());
+    h.update(e.seq.to_be_bytes());
+    h.update(e.at.0.to_be_bytes());
+    field(&mut h, e.actor.as_bytes());
+    field(&mut h, e.event_json.as_bytes());
+    match &e.auth_json {
+        None => h.update([0u8]),
+        Some(a) => {
+            h.update([1u8]);
+            field(&mut h, a.as_bytes());
+        }
+    }
+    h.finalize().into()
+}
+
+/// Writes `journal` as the whole journal, with every stream and store-wide link and the head
+/// recomputed: what an attacker with write access and signflow's code can do, which only the
+/// checkpoints catch.
+async fn rewrite(db: &Db, flow: &Flow<AnyStore>, journal: &[signflow::flow::JournalEntry]) {
+    use std::collections::HashMap;
+    let q = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let mut streams: HashMap<String, (u64, [u8; 32])> = HashMap::new();
+    let mut global = (0u64, [0u8; 32]);
+    let mut sql = String::from("DELETE FROM events;");
+    for e in journal {
+        let mut e = e.clone();
+        let (seq, prev) = streams.get(&e.stream).copied().unwrap_or((0, [0; 32]));
+        e.global_seq = global.0 + 1;
+        e.global_prev_hash = global.1;
+        e.seq = seq + 1;
+        e.prev_hash = prev;
+        e.hash = e.computed_hash();
+        streams.insert(e.stream.clone(), (e.seq, e.hash));
+        global = (e.global_seq, e.hash);
+        sql += &format!(
+            "INSERT INTO events (global_seq, stream, seq, at, actor, event, auth, prev_hash, \
+             global_prev_hash, hash) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {});",
+            e.global_seq,
+            q(&e.stream),
+            e.seq,
+            e.at.0,
+            q(&e.actor),
+            q(&e.event_json),
+            e.auth_json.as_deref().map_or("NULL".into(), q),
+            db.bytes(&e.prev_hash),
+            db.bytes(&e.global_prev_hash),
+            db.bytes(&e.hash),
+        );
+    }
+    sql += &format!(
+        "UPDATE chain_head SET global_seq = {}, hash = {} WHERE id = 1;",
+        global.0,
+        db.bytes(&global.1)
+    );
+    db.exec(flow.store(), &sql).await;
+}
+
+/// The tree breaks an audit finds (asserting the chains hold, as the rewrite left them).
+async fn tree_breaks(flow: &Flow<AnyStore>) -> Vec<signflow::flow::TreeBreak> {
+    let report = flow.audit().await.unwrap();
+    assert!(!report.is_intact());
+    report.tree.breaks
+}
+
+async fn merkle_checkpoints(db: Db) {
+    use signflow::flow::TreeBreak as T;
+    use signflow::flow::merkle;
+    let p = parties();
+    let (flow, _) = setup(&db).await;
+    // An empty tree's checkpoint is not needed: the first seal covers the setup's events.
+    let c1 = flow.seal(None).await.unwrap();
+    assert_eq!(c1.tree_size, SETUP_EVENTS);
+    // Nothing new: the same checkpoint, nothing stored.
+    assert_eq!(flow.seal(None).await.unwrap(), c1);
+    let id = create(&flow, b"contract").await.id;
+    create(&flow, b"another").await;
+    send(&flow, &id, "ivanov", &p.ivanov).await.unwrap();
+    let c2 = flow.seal(None).await.unwrap();
+    accept(&flow, &id, "petrova", &p.petrova).await.unwrap();
+    cosign(&flow, &id, "petrova", &p.petrova).await.unwrap();
+    let c3 = flow.seal(None).await.unwrap();
+    create(&flow, b"open").await;
+    let cut = flow.store().head().await.unwrap().0;
+    create(&flow, b"open too").await;
+    let c4 = flow.seal(Some(&p.boss.identity)).await.unwrap();
+    let (s1, s2, s3, s4) = (c1.tree_size, c2.tree_size, c3.tree_size, c4.tree_size);
+    assert!(
+        s1 + 3 <= s2 && s2 < s3 && s3 < cut && cut < s4,
+        "{s1} {s2} {s3} {cut} {s4}"
+    );
+    assert_eq!(
+        flow.checkpoints().await.unwrap(),
+        [c1.clone(), c2.clone(), c3, c4.clone()]
+    );
+
+    // Intact: four checkpoints, three consistent pairs, the signature verified.
+    let report = flow.audit().await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    assert_eq!(
+        (
+            report.tree.checkpoints,
+            report.tree.signed,
+            report.tree.consistent_pairs
+        ),
+        (4, 1, 3)
+    );
+    // Every root is the RFC's MTH over the events, computed here independently.
+    let journal = flow.store().journal_page(0, 10_000).await.unwrap();
+    let leaves: Vec<[u8; 32]> = journal.iter().map(rfc_leaf).collect();
+    assert_eq!(leaves.len() as u64, s4);
+    for c in flow.checkpoints().await.unwrap() {
+        assert_eq!(c.root_hash, rfc_root(&leaves[..c.tree_size as usize]));
+    }
+    assert_eq!(report.tree.root, hex::encode(rfc_root(&leaves)));
+    // Inclusion of every event in the last checkpoint, consistency between every pair.
+    for (i, e) in journal.iter().enumerate() {
+        assert_eq!(e.tree_leaf(), leaves[i]);
+        let proof = flow.inclusion_proof(e.global_seq, s4).await.unwrap();
+        merkle::verify_inclusion(i as u64, s4, &leaves[i], &proof, &c4.root_hash).unwrap();
+        let other = (i + 1) % leaves.len();
+        assert!(
+            merkle::verify_inclusion(i as u64, s4, &leaves[other], &proof, &c4.root_hash).is_err()
+        );
+    }
+    assert!(flow.inclusion_proof(s4 + 1, s4 + 1).await.is_err());
+    let proof = flow.consistency_proof(s1, s4).await.unwrap();
+    merkle::verify_consistency(s1, s4, &c1.root_hash, &c4.root_hash, &proof).unwrap();
+    assert!(merkle::verify_consistency(s1, s4, &c2.root_hash, &c4.root_hash, &proof).is_err());
+    // The signed checkpoint: a detached CMS by the organisation's key over its text, which
+    // verifies on its own; exported and read back as JSON.
+    let sd = SignedData::from_ber(c4.signature.as_deref().unwrap()).unwrap();
+    let context = trust_context();
+    let options = VerifyOptions::with_validation(context.validation_at(c4.timestamp));
+    let verified = Verifier::from_context(&context)
+        .verify_detached_bytes(&sd, &c4.signed_bytes(), &options)
+        .unwrap();
+    assert_eq!(
+        verified.status,
+        signflow::pki::Status::Valid,
+        "{verified:?}"
+    );
+    let json = c4.to_json();
+    assert!(json.contains(&hex::encode(c4.root_hash)), "{json}");
+    assert_eq!(signflow::flow::Checkpoint::from_json(&json).unwrap(), c4);
+    assert!(signflow::flow::Checkpoint::from_json("{\"format\":\"other\"}").is_err());
+
+    // Each rewrite of history (chains recomputed, so only the checkpoints tell), then put back.
+    let original = journal.clone();
+    let restore = async |what: &str| {
+        rewrite(&db, &flow, &original).await;
+        let r = flow.audit().await.unwrap();
+        assert!(r.is_intact(), "restored after {what}: {r:?}");
+    };
+    let k = s1 as usize + 1; // an index inside checkpoint 2's events (global_seq k + 1)
+    // 1. An edited event.
+    let mut edited = original.clone();
+    edited[k].actor = "mallory".into();
+    rewrite(&db, &flow, &edited).await;
+    let breaks = tree_breaks(&flow).await;
+    assert_eq!(
+        breaks,
+        [T::EventEdited {
+            checkpoint: 2,
+            first: s1 + 1,
+            last: s2
+        }],
+        "edited"
+    );
+    restore("edit").await;
+    // 2. An inserted event.
+    let mut inserted = original.clone();
+    let mut ghost = original[k].clone();
+    ghost.stream = "doc:ghost".into();
+    inserted.insert(k, ghost);
+    rewrite(&db, &flow, &inserted).await;
+    assert_eq!(
+        tree_breaks(&flow).await,
+        [T::EventInserted {
+            checkpoint: 2,
+            global_seq: k as u64 + 1
+        }],
+        "inserted"
+    );
+    restore("insertion").await;
+    // 3. A deleted event.
+    let mut deleted = original.clone();
+    deleted.remove(k);
+    rewrite(&db, &flow, &deleted).await;
+    assert_eq!(
+        tree_breaks(&flow).await,
+        [T::EventDeleted {
+            checkpoint: 2,
+            first: s1 + 1,
+            last: s2
+        }],
+        "deleted"
+    );
+    restore("deletion").await;
+    // 4. Two neighbours of different streams swapped (inside checkpoint 2's events).
+    let j = (s1 as usize..s2 as usize - 1)
+        .find(|&j| original[j].stream != original[j + 1].stream)
+        .expect("two documents' events meet");
+    let mut reordered = original.clone();
+    reordered.swap(j, j + 1);
+    rewrite(&db, &flow, &reordered).await;
+    assert_eq!(
+        tree_breaks(&flow).await,
+        [T::EventsReordered {
+            checkpoint: 2,
+            global_seq: j as u64 + 1
+        }],
+        "reordered"
+    );
+    restore("reordering").await;
+    // 5. The tail cut (and the head pointed back): the chains alone cannot tell.
+    rewrite(&db, &flow, &original[..cut as usize]).await;
+    let report = flow.audit().await.unwrap();
+    assert_eq!(report.broken, None, "the chains hold after a clean cut");
+    assert_eq!(
+        report.tree.breaks,
+        [T::TailTruncated {
+            checkpoint: 4,
+            tree_size: s4,
+            events: cut
+        }]
+    );
+    restore("truncation").await;
+    // 6. Forged checkpoints: a root changed while a later checkpoint still matches the journal;
+    //    the signed one changed (its signature no longer verifies); one that goes back in size.
+    let forge = async |sql: String| db.exec(flow.store(), &sql).await;
+    forge(format!(
+        "UPDATE checkpoints SET root_hash = {} WHERE id = 2",
+        db.bytes(&[7; 32])
+    ))
+    .await;
+    let breaks = tree_breaks(&flow).await;
+    assert!(
+        matches!(&breaks[..], [T::CheckpointForged { checkpoint: 2, reason }] if reason.contains("later checkpoint 4")),
+        "{breaks:?}"
+    );
+    forge(format!(
+        "UPDATE checkpoints SET root_hash = {} WHERE id = 2",
+        db.bytes(&c2.root_hash)
+    ))
+    .await;
+    forge(format!(
+        "UPDATE checkpoints SET tree_size = {} WHERE id = 4",
+        s4 - 1
+    ))
+    .await;
+    let breaks = tree_breaks(&flow).await;
+    assert!(
+        matches!(&breaks[..], [T::CheckpointForged { checkpoint: 4, reason }] if reason.contains("signature")),
+        "{breaks:?}"
+    );
+    forge(format!(
+        "UPDATE checkpoints SET tree_size = {s4} WHERE id = 4"
+    ))
+    .await;
+    forge(format!(
+        "UPDATE checkpoints SET tree_size = {} WHERE id = 3",
+        s1 - 1
+    ))
+    .await;
+    let breaks = tree_breaks(&flow).await;
+    assert!(
+        matches!(&breaks[..], [T::CheckpointForged { checkpoint: 3, reason }] if reason.contains("fewer")),
+        "{breaks:?}"
+    );
+    forge(format!(
+        "UPDATE checkpoints SET tree_size = {s3} WHERE id = 3"
+    ))
+    .await;
+    assert!(flow.audit().await.unwrap().is_intact());
+
+    // A seal refuses a journal that does not chain from the last checkpoint on.
+    create(&flow, b"later").await;
+    let last = flow.store().head().await.unwrap().0;
+    db.exec(
+        flow.store(),
+        &format!("UPDATE events SET actor = 'mallory' WHERE global_seq = {last}"),
+    )
+    .await;
+    let err = flow.seal(None).await.unwrap_err();
+    assert!(err.to_string().contains("not sealed"), "{err}");
 }
 
 macro_rules! store_suite {
@@ -2448,6 +2778,7 @@ store_suite!(
     service_authentication,
     migrated_from_schema_1,
     schema_versions_checked,
+    merkle_checkpoints,
 );
 
 #[cfg(not(feature = "postgres"))]

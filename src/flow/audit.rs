@@ -96,6 +96,7 @@ pub(super) async fn run<S: FlowStore>(
     report.attempts = audit.attempts;
     report.blobs = audit.blobs.len() as u64;
     report.service = std::mem::take(&mut audit.service);
+    report.tree = super::checkpoint::audit(store, check).await?;
     if report.broken.is_some() {
         return Ok((report, None));
     }

@@ -126,6 +126,46 @@ impl JournalEntry {
     }
 }
 
+impl JournalEntry {
+    /// This entry's leaf data in the store's Merkle tree ([`super::merkle`]):
+    /// [`LEAF_DOMAIN`], then the stream (length-prefixed), the stream sequence number, the
+    /// time, the actor, the event and the authentication record (a 0 or 1 byte for its
+    /// absence or presence, then length-prefixed); numbers big-endian, lengths as 8-byte
+    /// big-endian. Everything the entry says, and nothing derived from other entries: not its
+    /// store-wide position, nor the chain hashes (which cover the store-wide chain). The tree
+    /// orders the events itself, so an event moved, inserted or removed leaves the other
+    /// events' leaves as they were, and the audit can name what happened.
+    pub fn tree_leaf_data(&self) -> Vec<u8> {
+        fn field(out: &mut Vec<u8>, bytes: &[u8]) {
+            out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+            out.extend_from_slice(bytes);
+        }
+        let mut out = Vec::with_capacity(LEAF_DOMAIN.len() + 128 + self.event_json.len());
+        out.extend_from_slice(LEAF_DOMAIN);
+        field(&mut out, self.stream.as_bytes());
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        out.extend_from_slice(&self.at.0.to_be_bytes());
+        field(&mut out, self.actor.as_bytes());
+        field(&mut out, self.event_json.as_bytes());
+        match &self.auth_json {
+            None => out.push(0),
+            Some(auth) => {
+                out.push(1);
+                field(&mut out, auth.as_bytes());
+            }
+        }
+        out
+    }
+
+    /// This entry's leaf hash: the RFC 9162 leaf hash of [`JournalEntry::tree_leaf_data`].
+    pub fn tree_leaf(&self) -> super::merkle::Hash {
+        super::merkle::leaf_hash(&self.tree_leaf_data())
+    }
+}
+
+/// Domain separation for the data of an entry's Merkle leaf ([`JournalEntry::tree_leaf`]).
+pub const LEAF_DOMAIN: &[u8] = b"signflow-leaf-v1\0";
+
 /// What an append adds: events of one stream, made by one actor at one time.
 #[derive(Clone, Debug)]
 pub struct PendingEvents<'a> {
@@ -257,13 +297,16 @@ pub struct AuditReport {
     pub attempts: u64,
     /// Distinct blobs checked against their keys.
     pub blobs: u64,
+    /// The Merkle tree over the journal and its checkpoints (see [`super::checkpoint`]).
+    pub tree: super::checkpoint::TreeAudit,
 }
 
 impl AuditReport {
     /// Whether nothing failed: both chains hold from the first event to the head, every event
-    /// checks out, and (when compared) every listing row matches the journal.
+    /// checks out, (when compared) every listing row matches the journal, and the journal
+    /// matches every checkpoint ([`AuditReport::tree`]).
     pub fn is_intact(&self) -> bool {
-        self.broken.is_none() && self.listings.is_empty()
+        self.broken.is_none() && self.listings.is_empty() && self.tree.breaks.is_empty()
     }
 }
 

@@ -8,6 +8,8 @@
 //! | [`model`]     | documents, versions, organisations, members, roles, rights             |
 //! | [`machine`]   | the pure state machine: [`machine::handle`], [`machine::apply`]        |
 //! | [`journal`]   | the hash-chained journal, [`journal::Auditor`] and the audit report    |
+//! | [`merkle`]    | RFC 9162 Merkle trees over the journal: roots, inclusion, consistency   |
+//! | [`checkpoint`]| [`Checkpoint`]s (signed tree heads) sealed over the journal, audited    |
 //! | [`notice`]    | the [`Notice`] a member signs for a step without a document signature  |
 //! | [`signature`] | what each step signs, how it is checked and bound, [`FlowSigner`]      |
 //! | [`store`]     | [`FlowStore`]: [`SqliteStore`], [`PgStore`], [`AnyStore`]              |
@@ -28,14 +30,17 @@
 
 mod admin;
 mod audit;
+pub mod checkpoint;
 pub mod journal;
 pub mod machine;
+pub mod merkle;
 pub mod model;
 pub mod notice;
 mod service;
 pub mod signature;
 pub mod store;
 
+pub use checkpoint::{Checkpoint, TreeAudit, TreeBreak};
 pub use journal::{AuditReport, BrokenLink, JournalEntry};
 pub use machine::{CommandKind, DocumentState, Event, OrganisationState, Refusal, SigningStep};
 pub use notice::{Notice, NoticeMismatch, Proof};

@@ -15,6 +15,7 @@
 
 use core::future::Future;
 
+use super::checkpoint::Checkpoint;
 use super::journal::JournalEntry;
 use super::model::{DocumentFilter, DocumentSummary, Member, MemberRow, Organisation};
 use crate::pki::UnixTime;
@@ -66,6 +67,9 @@ pub enum StoreError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The checkpoint a seal made could not be signed (nothing was stored).
+    #[error("the checkpoint could not be signed: {0}")]
+    Signing(String),
     /// No store exists at the location (opening an existing store, not creating one).
     #[error("no store at {0:?} (create one with `signflow flow init`)")]
     Missing(String),
@@ -137,6 +141,10 @@ pub struct Listings {
     pub members: Vec<MemberRow>,
 }
 
+/// Signs a checkpoint as a seal makes it: a detached CMS (DER) over
+/// [`Checkpoint::signed_bytes`], or why not.
+pub type CheckpointSigner<'a> = &'a (dyn Fn(&Checkpoint) -> Result<Vec<u8>, String> + Send + Sync);
+
 /// The storage behind a [`super::Flow`]. Every method is one transaction.
 pub trait FlowStore: Send + Sync {
     /// Appends `request` atomically, or returns [`StoreError::Conflict`] if the stream's last
@@ -193,6 +201,28 @@ pub trait FlowStore: Send + Sync {
         &self,
         listings: Listings,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Seals the journal: under the store-wide lock, extends the Merkle tree of the last
+    /// checkpoint with every event after it (checking that the store-wide chain holds across
+    /// them), and stores the checkpoint of the whole journal, made at `at` (or at the last
+    /// checkpoint's time if the clock went back), signed by `sign` if given. If no event
+    /// came since the last checkpoint, returns that one and stores nothing.
+    ///
+    /// Errors: [`StoreError::Corrupt`] if the last checkpoint's frontier does not give its
+    /// root or the events after it do not chain; [`StoreError::Signing`] if `sign` fails.
+    fn seal(
+        &self,
+        at: UnixTime,
+        sign: Option<CheckpointSigner<'_>>,
+    ) -> impl Future<Output = Result<Checkpoint, StoreError>> + Send;
+
+    /// Up to `limit` checkpoints after number `after`, in seal order, with their numbers
+    /// (from 1).
+    fn checkpoints(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(u64, Checkpoint)>, StoreError>> + Send;
 }
 
 /// A store chosen at run time from a location: a SQLite path (or `sqlite:` URL, or
@@ -297,6 +327,20 @@ impl FlowStore for AnyStore {
     }
     async fn replace_listings(&self, listings: Listings) -> Result<(), StoreError> {
         dispatch!(self, s => s.replace_listings(listings).await)
+    }
+    async fn seal(
+        &self,
+        at: UnixTime,
+        sign: Option<CheckpointSigner<'_>>,
+    ) -> Result<Checkpoint, StoreError> {
+        dispatch!(self, s => s.seal(at, sign).await)
+    }
+    async fn checkpoints(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<(u64, Checkpoint)>, StoreError> {
+        dispatch!(self, s => s.checkpoints(after, limit).await)
     }
 }
 

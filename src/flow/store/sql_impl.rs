@@ -14,13 +14,15 @@ macro_rules! impl_sql_store {
         use $crate::flow::journal::{chain, JournalEntry, PendingEvents, GENESIS};
         use $crate::flow::model::{DocumentFilter, DocumentSummary, Member, MemberRow, Organisation};
         use $crate::flow::store::sql::{self, expect, i64_of, sha256_hex};
-        use $crate::flow::store::{AppendRequest, FlowStore, Listings, StoreError};
+        use $crate::flow::store::{AppendRequest, CheckpointSigner, FlowStore, Listings, StoreError};
+        use $crate::flow::checkpoint::Checkpoint;
+        use $crate::flow::merkle::Frontier;
 
         const ENTRY_COLUMNS: &str =
             "global_seq, stream, seq, at, actor, event, auth, prev_hash, global_prev_hash, hash";
 
         /// Every table of the current schema.
-        const TABLES: [&str; 7] = [
+        const TABLES: [&str; 8] = [
             "_sqlx_migrations",
             "events",
             "chain_head",
@@ -28,6 +30,7 @@ macro_rules! impl_sql_store {
             "documents",
             "organisations",
             "members",
+            "checkpoints",
         ];
 
         impl $store {
@@ -491,6 +494,157 @@ macro_rules! impl_sql_store {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn seal(
+                &self,
+                at: $crate::pki::UnixTime,
+                sign: Option<CheckpointSigner<'_>>,
+            ) -> Result<Checkpoint, StoreError> {
+                let (_writer, mut tx) = self.begin_write().await?;
+                let head: (i64, Vec<u8>) = sqlx::query_as(<$store>::LOCK_HEAD)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let head = (
+                    sql::seq(head.0, "head")?,
+                    sql::hash32(&head.1, "head hash")?,
+                );
+                type Row = (i64, i64, Vec<u8>, i64, Option<Vec<u8>>, Vec<u8>);
+                let last: Option<Row> = sqlx::query_as(
+                    "SELECT id, tree_size, root_hash, at, signature, frontier FROM checkpoints \
+                     ORDER BY id DESC LIMIT 1",
+                )
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (number, mut frontier, at) = match last {
+                    None => (0, Frontier::new(), at),
+                    Some((id, size, root, last_at, signature, stored)) => {
+                        let size = sql::seq(size, "tree size")?;
+                        let root = sql::hash32(&root, "root hash")?;
+                        let subtrees = stored
+                            .chunks(32)
+                            .map(|c| sql::hash32(c, "frontier hash"))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        let frontier = Frontier::from_parts(size, subtrees)
+                            .filter(|f| f.root() == root)
+                            .ok_or_else(|| {
+                                StoreError::Corrupt(format!(
+                                    "checkpoint {id}'s frontier does not give its root"
+                                ))
+                            })?;
+                        if size == head.0 {
+                            return Ok(Checkpoint {
+                                tree_size: size,
+                                root_hash: root,
+                                timestamp: $crate::pki::UnixTime(last_at),
+                                signature,
+                            });
+                        }
+                        if size > head.0 {
+                            return Err(StoreError::Corrupt(format!(
+                                "checkpoint {id} covers {size} events; the journal's head is \
+                                 event {}",
+                                head.0
+                            )));
+                        }
+                        (sql::seq(id, "checkpoint number")?, frontier, at.max($crate::pki::UnixTime(last_at)))
+                    }
+                };
+                // The store-wide chain from the last checkpoint on.
+                let mut prev = if frontier.size() == 0 {
+                    GENESIS
+                } else {
+                    let h: Vec<u8> = sqlx::query_scalar("SELECT hash FROM events WHERE global_seq = $1")
+                        .bind(i64_of(frontier.size())?)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    sql::hash32(&h, "hash")?
+                };
+                while frontier.size() < head.0 {
+                    let page: Vec<JournalEntry> = sqlx::query(&format!(
+                        "SELECT {ENTRY_COLUMNS} FROM events WHERE global_seq > $1 \
+                         ORDER BY global_seq LIMIT $2"
+                    ))
+                    .bind(i64_of(frontier.size())?)
+                    .bind(i64::from($crate::flow::store::JOURNAL_PAGE))
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(row_entry)
+                    .collect::<Result<_, _>>()?;
+                    if page.is_empty() {
+                        break;
+                    }
+                    for e in &page {
+                        if e.global_seq != frontier.size() + 1
+                            || e.global_prev_hash != prev
+                            || e.computed_hash() != e.hash
+                        {
+                            return Err(StoreError::Corrupt(format!(
+                                "event {} does not chain to the journal before it: not sealed \
+                                 (run the audit)",
+                                e.global_seq
+                            )));
+                        }
+                        prev = e.hash;
+                        frontier.push(e.tree_leaf());
+                    }
+                }
+                if frontier.size() != head.0 || prev != head.1 {
+                    return Err(StoreError::Corrupt(format!(
+                        "the journal ends at event {} but its head is event {}: not sealed \
+                         (run the audit)",
+                        frontier.size(),
+                        head.0
+                    )));
+                }
+                let mut checkpoint = Checkpoint {
+                    tree_size: frontier.size(),
+                    root_hash: frontier.root(),
+                    timestamp: at,
+                    signature: None,
+                };
+                if let Some(sign) = sign {
+                    checkpoint.signature = Some(sign(&checkpoint).map_err(StoreError::Signing)?);
+                }
+                sqlx::query(
+                    "INSERT INTO checkpoints (id, tree_size, root_hash, at, signature, frontier) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(i64_of(number + 1)?)
+                .bind(i64_of(checkpoint.tree_size)?)
+                .bind(checkpoint.root_hash.as_slice())
+                .bind(checkpoint.timestamp.0)
+                .bind(checkpoint.signature.as_deref())
+                .bind(frontier.subtrees().concat())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(checkpoint)
+            }
+
+            async fn checkpoints(&self, after: u64, limit: u32) -> Result<Vec<(u64, Checkpoint)>, StoreError> {
+                let rows: Vec<(i64, i64, Vec<u8>, i64, Option<Vec<u8>>)> = sqlx::query_as(
+                    "SELECT id, tree_size, root_hash, at, signature FROM checkpoints \
+                     WHERE id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind(i64_of(after)?)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(id, size, root, at, signature)| {
+                        Ok((
+                            sql::seq(id, "checkpoint number")?,
+                            Checkpoint {
+                                tree_size: sql::seq(size, "tree size")?,
+                                root_hash: sql::hash32(&root, "root hash")?,
+                                timestamp: $crate::pki::UnixTime(at),
+                                signature,
+                            },
+                        ))
+                    })
+                    .collect()
             }
         }
     };
