@@ -107,7 +107,7 @@ fn open(path: &Path) -> Result<File, Failure> {
 /// Reads and parses a CMS signature file, naming the file and what it holds when it is not one.
 /// Reads a CMS signature by value: a DER signature is verified where it was read, not copied
 /// (issue #18). On a format error the file is read again to say what it holds instead.
-fn read_signed_data(path: &Path) -> Result<SignedData, Failure> {
+pub fn read_signed_data(path: &Path) -> Result<SignedData, Failure> {
     let bytes = input::read_as(path, InputKind::Cms)?;
     SignedData::from_pem_or_ber_vec(bytes).map_err(|e| match cms_status(&e) {
         Exit::FormatError => match input::read_as(path, InputKind::Cms) {

@@ -11,6 +11,7 @@
 //! --allow-sha1 --allow-md5 --strict`, policy.rs).
 
 mod batch;
+mod cades;
 mod chain;
 mod cms;
 mod demo;
@@ -72,6 +73,25 @@ enum Command {
     /// Verify a signature.
     #[command(subcommand)]
     Verify(VerifyCommand),
+    /// CAdES: extend a CMS signature to a higher level.
+    #[command(subcommand)]
+    Cades(CadesCommand),
+    /// Time-stamping authority (RFC 3161).
+    #[command(subcommand)]
+    Tsa(TsaCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum CadesCommand {
+    /// Add what a level needs: `--to t` a signature time-stamp on every signer (from --tsa).
+    Extend(cades::ExtendArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum TsaCommand {
+    /// Answer RFC 3161 requests over HTTP with tokens signed by the given key (127.0.0.1 by
+    /// default).
+    Serve(cades::ServeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -151,6 +171,8 @@ fn main() -> ExitCode {
             Command::Verify(VerifyCommand::Cms(args)) => cms::verify(provider, args, cli.json),
             Command::Sign(SignCommand::Xml(args)) => xml::sign(provider, args, cli.json),
             Command::Verify(VerifyCommand::Xml(args)) => xml::verify(provider, args, cli.json),
+            Command::Cades(CadesCommand::Extend(args)) => cades::extend(provider, args, cli.json),
+            Command::Tsa(TsaCommand::Serve(args)) => cades::serve(provider, args, cli.json),
         });
     match result {
         Ok(status) => status.into(),

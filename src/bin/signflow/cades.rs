@@ -1,0 +1,176 @@
+//! `signflow cades extend` (CAdES-BES/EPES → CAdES-T with a TSA over HTTP) and
+//! `signflow tsa serve` (signflow's own RFC 3161 authority on a loopback address).
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use serde_json::json;
+use signflow::crypto::{CryptoProvider, HashAlgorithm};
+use signflow::tsp::{Authority, TspError};
+
+use crate::exit::{Failure, Status as Exit};
+use crate::identity::SignerArgs;
+use crate::out::Out;
+
+/// The level `cades extend` makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Level {
+    /// CAdES-T: a signature time-stamp on every signer.
+    T,
+}
+
+/// The imprint hash of the time-stamp requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StampHash {
+    /// SHA-256.
+    Sha256,
+    /// SHA-512.
+    Sha512,
+    /// GOST R 34.11-2012 (Streebog) 256.
+    Streebog256,
+    /// GOST R 34.11-2012 (Streebog) 512.
+    Streebog512,
+}
+
+impl StampHash {
+    fn hash(self) -> HashAlgorithm {
+        match self {
+            Self::Sha256 => HashAlgorithm::Sha256,
+            Self::Sha512 => HashAlgorithm::Sha512,
+            Self::Streebog256 => HashAlgorithm::Streebog256,
+            Self::Streebog512 => HashAlgorithm::Streebog512,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ExtendArgs {
+    /// The CMS signature to extend: DER, BER, PEM or bare base64.
+    signature: PathBuf,
+    /// The level to reach.
+    #[arg(long, value_enum, default_value_t = Level::T)]
+    to: Level,
+    /// The RFC 3161 TSA's URL (http:// or https://; needs the `network` feature).
+    #[arg(long, value_name = "URL")]
+    tsa: String,
+    /// The imprint hash of the requests.
+    #[arg(long, value_enum, default_value_t = StampHash::Sha256)]
+    tsa_hash: StampHash,
+    /// Where to write the extended signature (DER).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    signer: SignerArgs,
+    /// The TSA policy OID written into every token.
+    #[arg(long, value_name = "OID")]
+    policy: String,
+    /// Address to listen on (loopback unless you say otherwise).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3161")]
+    listen: SocketAddr,
+    /// Stop after this many connections (default: serve until killed).
+    #[arg(long, value_name = "N")]
+    max_requests: Option<usize>,
+}
+
+/// `cades extend`: 0 extended, 1 the TSA refused, 2 the signature or the TSA's answer is not
+/// what it should be, 64 without the `network` feature, 74 reading, writing or reaching the
+/// TSA failed.
+pub fn extend(
+    provider: &'static CryptoProvider,
+    args: &ExtendArgs,
+    json: bool,
+) -> Result<Exit, Failure> {
+    let signed = crate::cms::read_signed_data(&args.signature)?;
+    let stamper = stamper(&args.tsa)?;
+    let Level::T = args.to;
+    let extended = signflow::cms::cades::timestamp_signers(
+        &signed,
+        stamper.as_ref(),
+        args.tsa_hash.hash(),
+        provider,
+    )
+    .map_err(|e| tsp_failure(&args.tsa, e))?;
+    std::fs::write(&args.output, extended.der())
+        .map_err(|e| Failure::io_doing(&args.output, "cannot write the signature", e))?;
+    let mut out = Out::stdout();
+    if json {
+        out.json(&json!({
+            "command": "cades extend",
+            "status": "extended",
+            "level": "CAdES-T",
+            "signers": extended.signer_count(),
+            "output": args.output.display().to_string(),
+        }))?;
+    } else {
+        out.line(format_args!(
+            "extended {} signer(s) to CAdES-T: {}",
+            extended.signer_count(),
+            args.output.display()
+        ))?;
+    }
+    Ok(Exit::Valid)
+}
+
+#[cfg(feature = "network")]
+fn stamper(url: &str) -> Result<Box<dyn signflow::tsp::TimeStamper>, Failure> {
+    Ok(Box::new(signflow::tsp::HttpTimeStamper::new(url)))
+}
+
+#[cfg(not(feature = "network"))]
+fn stamper(url: &str) -> Result<Box<dyn signflow::tsp::TimeStamper>, Failure> {
+    Err(Failure::new(
+        Exit::Usage,
+        format!("--tsa {url}: this signflow was built without the network feature"),
+    ))
+}
+
+fn tsp_failure(url: &str, e: TspError) -> Failure {
+    let status = match &e {
+        TspError::Network { .. } => Exit::Io,
+        TspError::Refused(_) | TspError::NotGranted { .. } => Exit::Invalid,
+        TspError::Cms(c) if !c.is_format_error() => Exit::Io,
+        _ => Exit::FormatError,
+    };
+    Failure::new(status, format!("time-stamping at {url}: {e}"))
+}
+
+/// `tsa serve`: answers RFC 3161 requests over HTTP until `--max-requests` (then 0); 74 when
+/// the address cannot be bound; the signer errors of the signing commands.
+pub fn serve(
+    provider: &'static CryptoProvider,
+    args: &ServeArgs,
+    json: bool,
+) -> Result<Exit, Failure> {
+    let identity = args.signer.load(provider)?;
+    let policy = args.policy.parse().map_err(|_| {
+        Failure::new(
+            Exit::Usage,
+            format!("--policy {}: not an object identifier", args.policy),
+        )
+    })?;
+    let authority = Authority::new(identity, policy)
+        .map_err(|e| Failure::new(Exit::KeyError, e.to_string()))?;
+    let listener = TcpListener::bind(args.listen)
+        .map_err(|e| Failure::new(Exit::Io, format!("cannot listen on {}: {e}", args.listen)))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
+    let mut out = Out::stdout();
+    if json {
+        out.json(&json!({
+            "command": "tsa serve",
+            "status": "listening",
+            "url": format!("http://{address}/"),
+        }))?;
+    } else {
+        out.line(format_args!("listening on http://{address}/"))?;
+    }
+    signflow::tsp::http::serve(&listener, &authority, args.max_requests)
+        .map_err(|e| Failure::new(Exit::Io, format!("{address}: {e}")))?;
+    Ok(Exit::Valid)
+}
