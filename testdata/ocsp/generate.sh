@@ -33,6 +33,8 @@
 #   stale-ca.der                   leaf-good: good, CA-signed, nextUpdate one minute after thisUpdate
 #   good-sha256.der                leaf-good: good, SHA-256 CertID, responderID byKey, nonce
 #   multi-ca.der                   leaf-good and leaf-revoked in one response (SHA-512 CertID)
+#   good-for-revoked-ca.der        leaf-revoked: GOOD, CA-signed from an out-of-date database
+#                                  (the CRL lists it: the CRL must win)
 #   gost-ca.pem, gost-leaf.pem     GOST R 34.10-2012 (256, paramset A) CA and leaf (serial 0x3001)
 #   gost-good.der                  gost-leaf: good, signed by the GOST CA, Streebog-256 CertID
 #   *.txt                          `openssl ocsp -respin X.der -text` of each response
@@ -187,7 +189,7 @@ respond() {
   [ $# -gt 0 ] && shift
   resp=("$@")
   openssl ocsp -issuer ca.pem "${req[@]}" -reqout "$TMP/$out.req" 2> /dev/null
-  openssl ocsp -index "$TMP/ca/index.txt" -CA ca.pem -rsigner "$signer.pem" \
+  openssl ocsp -index "${INDEX:-$TMP/ca/index.txt}" -CA ca.pem -rsigner "$signer.pem" \
     -rkey "$signer.key.pem" -reqin "$TMP/$out.req" -respout "$out.der" "${resp[@]}" \
     2> "$TMP/ocsp.log" || { cat "$TMP/ocsp.log" >&2; exit 1; }
   openssl ocsp -respin "$out.der" -resp_text -noverify > "$out.txt" 2> /dev/null
@@ -208,6 +210,13 @@ respond good-delegated-check responder-check -cert leaf-good.pem -- -ndays 30
 respond good-noeku responder-noeku -cert leaf-good.pem -- -ndays 30
 respond stale-ca ca -cert leaf-good.pem -- -nmin 1 -resp_no_certs
 respond good-sha256 ca -sha256 -cert leaf-good.pem -- -ndays 30 -resp_no_certs -resp_key_id
+# The CA answering from an out-of-date copy of its database, before leaf-revoked was revoked:
+# "good" for a certificate its CRL lists (a CRL entry must outweigh it).
+awk -F'\t' -v OFS='\t' '$4 == "1002" { $1 = "V"; $3 = "" } { print }' "$TMP/ca/index.txt" \
+  > "$TMP/index-old.txt"
+INDEX="$TMP/index-old.txt" respond good-for-revoked-ca ca -cert leaf-revoked.pem -- -ndays 30 \
+  -resp_no_certs
+grep -q 'Cert Status: good' good-for-revoked-ca.txt
 respond multi-ca ca -sha512 -cert leaf-good.pem -cert leaf-revoked.pem -- -ndays 30 -resp_no_certs
 # The other CA's responder answers about ca.pem's certificates: its own database is empty but
 # openssl looks the serial up in the index given, so answer from ca's.
@@ -219,7 +228,7 @@ openssl ocsp -respin good-other.der -resp_text -noverify > good-other.txt 2> /de
 echo "   good-other.der signed by other-responder"
 
 for r in good-ca revoked-ca unknown-ca good-delegated good-delegated-check stale-ca good-sha256 \
-  multi-ca; do
+  multi-ca good-for-revoked-ca; do
   openssl_verifies "$r.der" ca.pem || { echo "openssl does not accept $r.der" >&2; exit 1; }
 done
 for r in good-noeku good-other; do
