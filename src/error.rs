@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `crypto` | [`crate::crypto::CryptoError`], [`crate::crypto::gost::GostError`] |
 //! | `pem`, `limits` | [`crate::pem::PemError`], [`crate::limits::InputError`] |
-//! | `pki` | [`crate::pki::PkiError`], [`crate::pki::pkcs12::Pkcs12Error`], [`crate::pki::TimeParseError`] |
+//! | `pki` | [`crate::pki::PkiError`], [`crate::pki::pkcs12::Pkcs12Error`], [`crate::pki::TimeParseError`], [`crate::pki::OcspError`] |
 //! | `cms` | [`crate::cms::CmsError`] |
 //! | `xmldsig` | [`crate::xmldsig::XmlError`], [`crate::xmldsig::SignError`], [`crate::xmldsig::KeyDecryptionError`], [`crate::xmldsig::RelationshipError`] |
 //! | `signing` | [`crate::signing::IdentityError`] |
@@ -29,6 +29,9 @@ pub enum Error {
     /// A certificate, CRL or trust store could not be loaded.
     #[error(transparent)]
     Pki(#[from] crate::pki::PkiError),
+    /// An OCSP response could not be read.
+    #[error(transparent)]
+    Ocsp(#[from] crate::pki::OcspError),
     /// A PKCS#12 file could not be opened.
     #[error(transparent)]
     Pkcs12(#[from] crate::pki::pkcs12::Pkcs12Error),

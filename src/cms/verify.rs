@@ -43,8 +43,8 @@ use crate::crypto::{
 };
 use crate::der_util::hex;
 use crate::pki::{
-    Certificate, ChainCache, Crl, DistinguishedName, Status, TimeAssurance, TrustContext,
-    TrustStore, UnixTime, ValidationOptions, ValidationReport, Validator,
+    Certificate, ChainCache, Crl, DistinguishedName, OcspResponse, Status, TimeAssurance,
+    TrustContext, TrustStore, UnixTime, ValidationOptions, ValidationReport, Validator,
 };
 
 /// Most certificates tried as the signer's for one SignerInfo (several may carry its issuer and
@@ -61,6 +61,8 @@ pub struct Verifier<'a> {
     trust: &'a TrustStore,
     certificates: Cow<'a, [Certificate]>,
     crls: Cow<'a, [Crl]>,
+    /// OCSP responses (RFC 6960), a revocation source beside the CRLs.
+    ocsp: Cow<'a, [OcspResponse]>,
     cache: Option<&'a ChainCache>,
 }
 
@@ -226,6 +228,7 @@ impl<'a> Verifier<'a> {
             trust,
             certificates: Cow::Owned(certificates),
             crls: Cow::Owned(crls),
+            ocsp: Cow::Borrowed(&[]),
             cache: None,
         }
     }
@@ -261,8 +264,18 @@ impl<'a> Verifier<'a> {
             trust: context.anchors(),
             certificates: Cow::Borrowed(context.intermediates()),
             crls: Cow::Borrowed(context.crls()),
+            ocsp: Cow::Borrowed(context.ocsp_responses()),
             cache: context.chain_cache(),
         }
+    }
+
+    /// This verifier also taking revocation status from the OCSP `responses` (borrowed or
+    /// owned), as [`Validator::with_ocsp_responses`] does; [`Verifier::from_context`] takes the
+    /// context's.
+    #[must_use]
+    pub fn with_ocsp_responses(mut self, responses: impl Into<Cow<'a, [OcspResponse]>>) -> Self {
+        self.ocsp = responses.into();
+        self
     }
 
     /// Answers signer-certificate validations from `cache` when it can (see
@@ -340,7 +353,8 @@ impl<'a> Verifier<'a> {
         // The verifier's certificates and CRLs stay borrowed; the message's own are added.
         let validator =
             Validator::borrowed(self.provider, self.trust, &self.certificates, &self.crls)
-                .with_message_material(&embedded, message_crls);
+                .with_message_material(&embedded, message_crls)
+                .with_ocsp_responses(&self.ocsp[..]);
         let pool: Vec<&Certificate> = embedded
             .iter()
             .chain(self.certificates.iter())

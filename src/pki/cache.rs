@@ -37,11 +37,12 @@ struct Inner {
 /// that verify many documents signed by the same few certificates.
 ///
 /// An entry is keyed by everything the verdict depends on except the time — the end-entity
-/// certificate, every certificate and CRL the validator could use (trust anchors,
-/// intermediates, CRLs: their SHA-256 fingerprints) and the validation options — and it holds
-/// the window of times in which the same inputs must give the same verdict: inside every path
-/// certificate's validity, inside every CRL's thisUpdate..nextUpdate, and before the revocation
-/// date (or earlier invalidityDate) of any CRL entry naming a path certificate. A lookup at a time outside the window, a
+/// certificate, every certificate, CRL and OCSP response the validator could use (trust
+/// anchors, intermediates, CRLs, OCSP responses: their SHA-256 fingerprints) and the validation
+/// options — and it holds the window of times in which the same inputs must give the same
+/// verdict: inside every path certificate's validity, inside every CRL's and OCSP
+/// SingleResponse's thisUpdate..nextUpdate, and before the revocation date (or earlier
+/// invalidityDate) of any CRL entry naming a path certificate and any OCSP revocation time. A lookup at a time outside the window, a
 /// new CRL, another trust store or other options misses, and the validation runs in full.
 /// Only *valid* results are cached: invalid and indeterminate ones are always recomputed.
 ///
@@ -203,6 +204,11 @@ fn key(
     for crl in validator.crls() {
         h.update(crl.fingerprint_sha256());
     }
+    h.update([b'O']);
+    h.update((validator.ocsp_responses().count() as u64).to_be_bytes());
+    for response in validator.ocsp_responses() {
+        h.update(response.fingerprint_sha256());
+    }
     let mut timeless = options.clone();
     timeless.time = UnixTime(0);
     h.update(format!("{timeless:?}").as_bytes());
@@ -241,6 +247,21 @@ fn window(
         from = from.max(crl.this_update());
         if let Some(next) = crl.next_update() {
             until = until.min(next);
+        }
+    }
+    // OCSP answers, as CRLs: inside every SingleResponse's thisUpdate..nextUpdate (or its
+    // one-day use without nextUpdate), and before any revocation time they give.
+    for single in validator.ocsp_responses().flat_map(|r| r.responses()) {
+        from = from.max(single.this_update);
+        let last = single.next_update.unwrap_or(UnixTime(
+            single
+                .this_update
+                .0
+                .saturating_add(super::MAX_AGE_WITHOUT_NEXT_UPDATE),
+        ));
+        until = until.min(last);
+        if let super::CertStatus::Revoked { time, .. } = single.status {
+            until = until.min(time);
         }
     }
     Some((from, until))

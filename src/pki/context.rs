@@ -6,14 +6,15 @@ use std::sync::Arc;
 use crate::crypto::CryptoProvider;
 
 use super::{
-    Certificate, ChainCache, Crl, PkiError, TrustStore, UnixTime, ValidationOptions, Validator,
+    Certificate, ChainCache, Crl, OcspError, OcspResponse, PkiError, TrustStore, UnixTime,
+    ValidationOptions, Validator,
 };
 
 /// The trust material and policy every verification of a service shares.
 ///
 /// A [`TrustContext`] holds the crypto provider, the trust anchors, the untrusted intermediates
 /// paths may be built from, the CRLs, the default validation policy and, optionally, a
-/// [`ChainCache`]. It is an `Arc` inside: cloning it is a reference-count increment, it is
+/// [`ChainCache`], and OCSP responses beside the CRLs. It is an `Arc` inside: cloning it is a reference-count increment, it is
 /// `Send + Sync + 'static`, and a service keeps one in its state and hands it to each request
 /// without copying certificates. Verifiers borrow it ([`TrustContext::validator`],
 /// [`crate::cms::Verifier::from_context`]).
@@ -46,6 +47,7 @@ struct Material {
     anchors: TrustStore,
     intermediates: Vec<Certificate>,
     crls: Vec<Crl>,
+    ocsp: Vec<OcspResponse>,
     policy: ValidationOptions,
     cache: Option<ChainCache>,
 }
@@ -59,6 +61,7 @@ pub struct TrustContextBuilder {
     anchors: TrustStore,
     intermediates: Vec<Certificate>,
     crls: Vec<Crl>,
+    ocsp: Vec<OcspResponse>,
     policy: Option<ValidationOptions>,
     cache_capacity: Option<usize>,
 }
@@ -130,6 +133,23 @@ impl TrustContextBuilder {
         Ok(self)
     }
 
+    /// Adds OCSP responses (RFC 6960): a revocation source wherever the CRLs are one
+    /// ([`Validator::with_ocsp_responses`]).
+    pub fn ocsp_responses(mut self, responses: impl IntoIterator<Item = OcspResponse>) -> Self {
+        self.ocsp.extend(responses);
+        self
+    }
+
+    /// Adds the OCSP response in `input`: DER, as `openssl ocsp -respout` writes it (or PEM
+    /// blocks labelled `OCSP RESPONSE`).
+    ///
+    /// # Errors
+    /// [`OcspError`] if `input` is not a successful basic OCSP response.
+    pub fn ocsp_der(mut self, input: &[u8]) -> Result<Self, OcspError> {
+        self.ocsp.extend(OcspResponse::all_from_pem_or_der(input)?);
+        Ok(self)
+    }
+
     /// Validates with `policy` (its time is replaced by each verification's:
     /// [`TrustContext::validation_at`]) instead of [`ValidationOptions::at`]'s defaults
     /// (revocation required, no SHA-1 or MD5).
@@ -154,6 +174,7 @@ impl TrustContextBuilder {
                 anchors: self.anchors,
                 intermediates: self.intermediates,
                 crls: self.crls,
+                ocsp: self.ocsp,
                 policy: self
                     .policy
                     .unwrap_or_else(|| ValidationOptions::at(UnixTime(0))),
@@ -189,6 +210,11 @@ impl TrustContext {
         &self.inner.crls
     }
 
+    /// The OCSP responses.
+    pub fn ocsp_responses(&self) -> &[OcspResponse] {
+        &self.inner.ocsp
+    }
+
     /// The chain cache, when the context keeps one.
     pub fn chain_cache(&self) -> Option<&ChainCache> {
         self.inner.cache.as_ref()
@@ -211,6 +237,7 @@ impl TrustContext {
             &self.inner.intermediates,
             &self.inner.crls,
         )
+        .with_ocsp_responses(&self.inner.ocsp[..])
     }
 }
 

@@ -9,6 +9,7 @@
 //! | `trust`         | [`TrustStore`]                                             |
 //! | `validate`      | [`Validator`]: path building, §6.1 validation               |
 //! | `revocation`    | §6.3: CRL scope, usability, status                         |
+//! | `ocsp`          | [`OcspResponse`]: RFC 6960 responses, responder checks     |
 //! | `policy`        | the valid_policy_graph (RFC 9618)                          |
 //! | `report`        | [`ValidationReport`], [`Finding`], [`Status`]              |
 //! | `pkcs12`        | PKCS#12 import                                             |
@@ -23,6 +24,7 @@ mod crl;
 mod error;
 mod expiry;
 mod name;
+mod ocsp;
 mod options;
 pub mod pkcs12;
 mod policy;
@@ -43,8 +45,16 @@ pub use crl::{Crl, IssuingDistributionPoint, RevocationReason, RevokedEntry};
 pub use error::PkiError;
 pub use expiry::{Expiry, expiring};
 pub use name::{DistinguishedName, GeneralName};
+pub use ocsp::verify::MAX_AGE_WITHOUT_NEXT_UPDATE;
+pub use ocsp::{
+    CertId, CertStatus, ID_KP_OCSP_SIGNING, ID_PKIX_OCSP_BASIC, ID_PKIX_OCSP_NOCHECK,
+    ID_PKIX_OCSP_NONCE, MAX_OCSP_RESPONSE_LEN, MAX_RESPONSE_CERTS, MAX_SINGLE_RESPONSES, OcspData,
+    OcspError, OcspResponse, OcspResponseStatus, ResponderId, SingleResponse,
+};
 pub use options::{RevocationMode, TimeAssurance, ValidationOptions};
-pub use report::{CertificateReport, Finding, ReportedFinding, Status, ValidationReport};
+pub use report::{
+    CertificateReport, Finding, ReportedFinding, RevocationSource, Status, ValidationReport,
+};
 pub use time::{TimeParseError, UnixTime};
 pub use trust::TrustStore;
 pub use validate::Validator;

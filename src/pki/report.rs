@@ -156,8 +156,15 @@ pub enum Finding {
     PolicyNotAcceptable,
     /// RFC 5280 §6.1.4 (a): a policy mapping involves anyPolicy.
     InvalidPolicyMapping,
-    /// Revocation status could not be determined (no usable CRL covers the certificate).
+    /// Revocation status could not be determined (no usable CRL covers the certificate and no
+    /// usable OCSP response answers for it).
     RevocationUnknown {
+        /// Why not.
+        reason: String,
+    },
+    /// Advisory: an OCSP response about the certificate was not used (stale, status unknown,
+    /// unauthorised responder, bad signature...); another source decided.
+    OcspResponseNotUsed {
         /// Why not.
         reason: String,
     },
@@ -182,7 +189,9 @@ impl Finding {
     /// Whether this finding makes the result invalid or only indeterminate (`None`: advisory).
     pub fn status(&self) -> Option<Status> {
         match self {
-            Self::WeakAlgorithm { .. } | Self::ValidityPeriodIgnored { .. } => None,
+            Self::WeakAlgorithm { .. }
+            | Self::ValidityPeriodIgnored { .. }
+            | Self::OcspResponseNotUsed { .. } => None,
             Self::RevocationUnknown { .. }
             | Self::BudgetExceeded
             | Self::WorkLimitExceeded { .. }
@@ -262,6 +271,9 @@ impl Finding {
             Self::PolicyNotAcceptable => "no acceptable certificate policy on the path".into(),
             Self::InvalidPolicyMapping => "a policy mapping maps anyPolicy".into(),
             Self::RevocationUnknown { reason } => format!("revocation status unknown: {reason}"),
+            Self::OcspResponseNotUsed { reason } => {
+                format!("an OCSP response was not used: {reason}")
+            }
             Self::BudgetExceeded => "gave up: path building budget exhausted".into(),
             Self::WorkLimitExceeded { work, limit } => format!(
                 "gave up: work limit exceeded on {work} (more than {limit} steps; hostile input?)"
@@ -277,6 +289,26 @@ pub type ReportedFinding = Reported<Finding>;
 impl Sentence for Finding {
     fn sentence(&self) -> String {
         Finding::sentence(self)
+    }
+}
+
+/// Which revocation source decided a certificate's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum RevocationSource {
+    /// A CRL (RFC 5280).
+    Crl,
+    /// An OCSP response (RFC 6960).
+    Ocsp,
+}
+
+impl fmt::Display for RevocationSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Crl => "CRL",
+            Self::Ocsp => "OCSP",
+        })
     }
 }
 
@@ -298,6 +330,10 @@ pub struct CertificateReport {
     pub trust_anchor: bool,
     /// Findings, in the order they were made.
     pub findings: Vec<ReportedFinding>,
+    /// Which source decided the certificate's revocation status (none: not checked, or
+    /// unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation_source: Option<RevocationSource>,
 }
 
 impl CertificateReport {
@@ -310,6 +346,7 @@ impl CertificateReport {
             not_after: cert.not_after(),
             trust_anchor,
             findings: Vec::new(),
+            revocation_source: None,
         }
     }
 

@@ -1,13 +1,15 @@
 //! Revocation per RFC 5280 §6.3: which CRLs cover a certificate, whether they are usable
-//! (fresh, understood, signed by a valid CRL signer), and what they say.
+//! (fresh, understood, signed by a valid CRL signer), and what they say; and OCSP responses
+//! (RFC 6960, `super::ocsp`) beside them.
 
 use std::collections::BTreeSet;
 
 use super::certificate::{ANY_POLICY, Certificate, KeyUsage};
 use super::crl::{Crl, RevocationReason, RevokedEntry, cmp_uint};
 use super::name::{DistinguishedName, GeneralName};
+use super::ocsp::verify::OcspVerdict;
 use super::options::{TimeAssurance, ValidationOptions};
-use super::report::Status;
+use super::report::{RevocationSource, Status};
 use super::validate::{Budget, Validator};
 
 /// Every ReasonFlags bit (keyCompromise (1) ... aACompromise (8)).
@@ -46,9 +48,69 @@ pub(super) struct RevocationContext<'c> {
     pub recursion: usize,
 }
 
+/// A revocation check's outcome: the status, which source decided it, and why OCSP responses
+/// about the certificate were not used.
+pub(super) struct RevocationCheck {
+    pub status: RevocationStatus,
+    pub source: Option<RevocationSource>,
+    pub ocsp_notes: Vec<String>,
+}
+
 impl Validator<'_> {
-    /// RFC 5280 §6.3: the revocation status of `cert`, issued by `ctx.issuer`, from the CRLs.
+    /// The revocation status of `cert`, issued by `ctx.issuer`, from OCSP responses and CRLs.
+    ///
+    /// A usable OCSP response saying revoked decides. Otherwise the CRLs are consulted too, and
+    /// the worse of the two answers counts: a CRL listing the certificate outweighs an OCSP
+    /// "good" (revocation is final). An OCSP response that is stale, unknown, badly signed or
+    /// from an unauthorised responder is not used; the notes say why.
     pub(super) fn revocation_status(
+        &self,
+        cert: &Certificate,
+        ctx: &RevocationContext<'_>,
+    ) -> RevocationCheck {
+        let (ocsp, ocsp_notes) = match self.ocsp_status(cert, ctx) {
+            OcspVerdict::Decided(status) => (Some(status), Vec::new()),
+            OcspVerdict::NotUsable(notes) => (None, notes),
+            OcspVerdict::NoResponse => (None, Vec::new()),
+        };
+        let check = |status, source| RevocationCheck {
+            status,
+            source,
+            ocsp_notes: ocsp_notes.clone(),
+        };
+        if let Some(status @ RevocationStatus::Revoked(_)) = ocsp {
+            return check(status, Some(RevocationSource::Ocsp));
+        }
+        let crl = self.crl_status(cert, ctx);
+        match (ocsp, crl) {
+            (_, status @ RevocationStatus::Revoked(_)) => {
+                check(status, Some(RevocationSource::Crl))
+            }
+            (Some(status @ RevocationStatus::RevokedAfterClaimedTime(_)), _) => {
+                check(status, Some(RevocationSource::Ocsp))
+            }
+            (_, status @ RevocationStatus::RevokedAfterClaimedTime(_)) => {
+                check(status, Some(RevocationSource::Crl))
+            }
+            (Some(status), _) => check(status, Some(RevocationSource::Ocsp)),
+            (None, RevocationStatus::Good) => {
+                check(RevocationStatus::Good, Some(RevocationSource::Crl))
+            }
+            (None, RevocationStatus::Unknown(reason)) if ocsp_notes.is_empty() => {
+                check(RevocationStatus::Unknown(reason), None)
+            }
+            (None, RevocationStatus::Unknown(reason)) => check(
+                RevocationStatus::Unknown(format!(
+                    "no usable OCSP response ({}); {reason}",
+                    ocsp_notes.join("; ")
+                )),
+                None,
+            ),
+        }
+    }
+
+    /// RFC 5280 §6.3: the revocation status of `cert`, issued by `ctx.issuer`, from the CRLs.
+    pub(super) fn crl_status(
         &self,
         cert: &Certificate,
         ctx: &RevocationContext<'_>,

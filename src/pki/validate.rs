@@ -7,6 +7,7 @@ use std::cell::Cell;
 use super::certificate::{ANY_EXTENDED_KEY_USAGE, ANY_POLICY, Certificate, KeyUsage};
 use super::crl::Crl;
 use super::name::{DistinguishedName, NameConstraints, constrained_names, describe};
+use super::ocsp::OcspResponse;
 use super::options::{RevocationMode, ValidationOptions};
 use super::policy::PolicyGraph;
 use super::report::{CertificateReport, Finding, Status, ValidationReport};
@@ -67,6 +68,10 @@ pub struct Validator<'a> {
     pub(super) message_certificates: Cow<'a, [Certificate]>,
     /// CRLs one message carries, searched after `crls`.
     pub(super) message_crls: Cow<'a, [Crl]>,
+    /// OCSP responses ([`Validator::with_ocsp_responses`]).
+    pub(super) ocsp: Cow<'a, [OcspResponse]>,
+    /// OCSP responses one message carries ([`Validator::with_message_ocsp`]).
+    pub(super) message_ocsp: Cow<'a, [OcspResponse]>,
 }
 
 pub(super) struct Budget {
@@ -131,6 +136,8 @@ impl<'a> Validator<'a> {
             crls: Cow::Owned(crls),
             message_certificates: Cow::Borrowed(&[]),
             message_crls: Cow::Borrowed(&[]),
+            ocsp: Cow::Borrowed(&[]),
+            message_ocsp: Cow::Borrowed(&[]),
         }
     }
 
@@ -150,6 +157,8 @@ impl<'a> Validator<'a> {
             crls: Cow::Borrowed(crls),
             message_certificates: Cow::Borrowed(&[]),
             message_crls: Cow::Borrowed(&[]),
+            ocsp: Cow::Borrowed(&[]),
+            message_ocsp: Cow::Borrowed(&[]),
         }
     }
 
@@ -164,6 +173,32 @@ impl<'a> Validator<'a> {
         self.message_certificates = certificates.into();
         self.message_crls = crls.into();
         self
+    }
+
+    /// This validator also taking revocation status from the OCSP `responses` (RFC 6960),
+    /// wherever it takes it from CRLs: a usable response about a certificate decides its status
+    /// unless a CRL revokes it ([`super::RevocationSource`] in the report says which did). The
+    /// validator's own responses, like its CRLs (a [`super::TrustContext`]'s); replaces any
+    /// given before.
+    #[must_use]
+    pub fn with_ocsp_responses(mut self, responses: impl Into<Cow<'a, [OcspResponse]>>) -> Self {
+        self.ocsp = responses.into();
+        self
+    }
+
+    /// This validator also taking the OCSP `responses` one message carries (a CAdES
+    /// revocation-values attribute, a PDF's DSS), borrowed or owned, after its own
+    /// ([`Validator::with_ocsp_responses`]), which stay as they are; replaces any message
+    /// responses given before.
+    #[must_use]
+    pub fn with_message_ocsp(mut self, responses: impl Into<Cow<'a, [OcspResponse]>>) -> Self {
+        self.message_ocsp = responses.into();
+        self
+    }
+
+    /// The OCSP responses: the validator's, then the message's.
+    pub fn ocsp_responses(&self) -> impl Iterator<Item = &OcspResponse> + Clone {
+        self.ocsp.iter().chain(self.message_ocsp.iter())
     }
 
     /// The trust anchors.
@@ -445,7 +480,14 @@ impl<'a> Validator<'a> {
                     budget,
                     recursion,
                 };
-                match self.revocation_status(cert, &ctx) {
+                let check = self.revocation_status(cert, &ctx);
+                reports[r].revocation_source = check.source;
+                if !matches!(check.status, RevocationStatus::Unknown(_)) {
+                    for reason in check.ocsp_notes {
+                        reports[r].add(Finding::OcspResponseNotUsed { reason });
+                    }
+                }
+                match check.status {
                     RevocationStatus::Good => {}
                     RevocationStatus::Revoked(e) => reports[r].add(Finding::Revoked {
                         reason: e.reason,

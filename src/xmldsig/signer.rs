@@ -89,6 +89,7 @@ pub(super) fn check_signature(
         trust,
         intermediates,
         crls,
+        ocsp,
         cache,
     } = *inputs;
     // A key the backend cannot use (P-521, say) leaves the outcome open, not invalid.
@@ -200,7 +201,8 @@ pub(super) fn check_signature(
         .map(|(_, c)| c.clone())
         .collect();
     let validator = Validator::borrowed(provider, trust, intermediates, crls)
-        .with_message_material(carried, Vec::new());
+        .with_message_material(carried, Vec::new())
+        .with_ocsp_responses(ocsp);
     let report = match cache {
         Some(cache) => cache.validate(&validator, &signer, &options.validation),
         None => validator.validate(&signer, &options.validation),

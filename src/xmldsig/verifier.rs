@@ -5,7 +5,7 @@ use super::options::VerifyOptions;
 use super::report::XmlVerification;
 use super::verify::{TrustInputs, verify_document};
 use crate::crypto::CryptoProvider;
-use crate::pki::{Certificate, ChainCache, Crl, TrustContext, TrustStore, UnixTime};
+use crate::pki::{Certificate, ChainCache, Crl, OcspResponse, TrustContext, TrustStore, UnixTime};
 
 /// Verifies XML signatures against one set of trust material with one set of options.
 ///
@@ -39,6 +39,7 @@ pub struct Verifier<'a> {
     trust: &'a TrustStore,
     intermediates: &'a [Certificate],
     crls: &'a [Crl],
+    ocsp: &'a [OcspResponse],
     cache: Option<&'a ChainCache>,
     options: VerifyOptions,
 }
@@ -58,6 +59,7 @@ impl<'a> Verifier<'a> {
             trust,
             intermediates,
             crls,
+            ocsp: &[],
             cache: None,
             options,
         }
@@ -77,6 +79,7 @@ impl<'a> Verifier<'a> {
             trust: context.anchors(),
             intermediates: context.intermediates(),
             crls: context.crls(),
+            ocsp: context.ocsp_responses(),
             cache: context.chain_cache(),
             options,
         }
@@ -93,6 +96,15 @@ impl<'a> Verifier<'a> {
     #[must_use]
     pub fn with_options(mut self, options: VerifyOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// This verifier also taking revocation status from the OCSP `responses`
+    /// ([`crate::pki::Validator::with_ocsp_responses`]); [`Verifier::from_context`] takes the
+    /// context's.
+    #[must_use]
+    pub fn with_ocsp_responses(mut self, responses: &'a [OcspResponse]) -> Self {
+        self.ocsp = responses;
         self
     }
 
@@ -123,6 +135,7 @@ impl<'a> Verifier<'a> {
             trust: self.trust,
             intermediates: self.intermediates,
             crls: self.crls,
+            ocsp: self.ocsp,
             cache: self.cache,
         };
         verify_document(self.provider, xml, &inputs, &self.options)

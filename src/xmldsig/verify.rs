@@ -44,7 +44,7 @@ use super::signer::check_signature;
 use super::tree::{Document, NodeId};
 use super::work::{Work, WorkLimitExceeded};
 use crate::crypto::{CryptoError, CryptoProvider, SignatureAlgorithm};
-use crate::pki::{Certificate, ChainCache, Crl, Status, TrustStore};
+use crate::pki::{Certificate, ChainCache, Crl, OcspResponse, Status, TrustStore};
 use crate::report::Reported;
 
 /// The XMLDSig namespace.
@@ -98,6 +98,8 @@ pub(super) struct TrustInputs<'a> {
     pub intermediates: &'a [Certificate],
     /// CRLs.
     pub crls: &'a [Crl],
+    /// OCSP responses.
+    pub ocsp: &'a [OcspResponse],
     /// Where valid path verdicts are kept, if anywhere.
     pub cache: Option<&'a ChainCache>,
 }
@@ -153,6 +155,7 @@ pub fn verify(
         trust,
         intermediates,
         crls,
+        ocsp: &[],
         cache: None,
     };
     verify_document(provider, xml, &inputs, options)

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use signflow::limits::{InputKind, InputLimits};
 use signflow::pem::ObjectKind;
-use signflow::pki::{Certificate, Crl, TrustStore, UnixTime};
+use signflow::pki::{Certificate, Crl, OcspResponse, TrustStore, UnixTime};
 
 use crate::exit::{Failure, Status};
 
@@ -120,6 +120,14 @@ pub fn crls(path: &Path) -> Result<Vec<Crl>, Failure> {
     Crl::all_from_pem_or_der(&bytes).map_err(|e| format_error(path, "a CRL file", &bytes, e))
 }
 
+/// Every OCSP response of a file: DER as `openssl ocsp -respout` writes it (or PEM blocks
+/// labelled `OCSP RESPONSE`), read within the CRLs' input cap (revocation data alike).
+pub fn ocsp_responses(path: &Path) -> Result<Vec<OcspResponse>, Failure> {
+    let bytes = read_as(path, InputKind::Crl)?;
+    OcspResponse::all_from_pem_or_der(&bytes)
+        .map_err(|e| format_error(path, "an OCSP response", &bytes, e))
+}
+
 /// `--at`: RFC 3339, or now.
 pub fn time(at: Option<&str>) -> Result<UnixTime, Failure> {
     match at {
@@ -143,12 +151,26 @@ pub struct TrustArgs {
     /// the result indeterminate (unless --no-revocation, where the command offers it).
     #[arg(long, value_name = "FILE")]
     pub crl: Vec<PathBuf>,
+    /// OCSP responses (RFC 6960), DER as `openssl ocsp -respout` writes them (repeatable): a
+    /// revocation source beside the CRLs. A stale, unknown or unauthorised response is not
+    /// used (the report says why).
+    #[arg(long, value_name = "FILE")]
+    pub ocsp: Vec<PathBuf>,
 }
 
 impl TrustArgs {
     /// Loads the trust anchors, untrusted certificates and CRLs.
     pub fn load(&self) -> Result<(TrustStore, Vec<Certificate>, Vec<Crl>), Failure> {
         trust_material(&self.trust, &self.untrusted, &self.crl)
+    }
+
+    /// Loads the OCSP responses of `--ocsp` (2 if one is not a response, 74 if unreadable).
+    pub fn load_ocsp(&self) -> Result<Vec<OcspResponse>, Failure> {
+        let mut out = Vec::new();
+        for path in &self.ocsp {
+            out.extend(ocsp_responses(path)?);
+        }
+        Ok(out)
     }
 }
 

@@ -7,7 +7,7 @@
 //! `--json` prints a machine-readable report on stdout; passwords only through
 //! `--password-env` or `--password-file`; PEM or DER inputs, each read within its
 //! `--max-input` cap (2 when over it); the verifying commands share one set of trust and
-//! policy flags (`--trust --untrusted --crl --at --no-revocation --accept-stale-crls
+//! policy flags (`--trust --untrusted --crl --ocsp --at --no-revocation --accept-stale-crls
 //! --allow-sha1 --allow-md5 --strict`, policy.rs).
 
 mod batch;

@@ -8,11 +8,11 @@ use signflow::pki::{RevocationMode, TrustContext, ValidationOptions};
 use crate::exit::{Failure, Status};
 use crate::input::{self, TrustArgs};
 
-/// `--trust --untrusted --crl --at --no-revocation --accept-stale-crls --allow-sha1
+/// `--trust --untrusted --crl --ocsp --at --no-revocation --accept-stale-crls --allow-sha1
 /// --allow-md5 --strict`.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct VerifyPolicyArgs {
-    /// --trust (at least one), --untrusted, --crl.
+    /// --trust (at least one), --untrusted, --crl, --ocsp.
     #[command(flatten)]
     pub material: TrustArgs,
     /// Validation time, RFC 3339 (default: now).
@@ -69,11 +69,13 @@ impl VerifyPolicyArgs {
     /// policy of [`VerifyPolicyArgs::validation`], the commands' one provider.
     pub fn context(&self, provider: &'static CryptoProvider) -> Result<TrustContext, Failure> {
         let (trust, certificates, crls) = self.material.load()?;
+        let ocsp = self.material.load_ocsp()?;
         Ok(TrustContext::builder()
             .provider(provider)
             .anchors(trust)
             .intermediates(certificates)
             .crls(crls)
+            .ocsp_responses(ocsp)
             .policy(self.validation()?)
             .build())
     }
