@@ -1,0 +1,109 @@
+//! `signflow tsa serve` and `signflow cades extend`: a loopback TSA run by the CLI, a
+//! CAdES-BES made by OpenSSL (testdata/cades) extended to CAdES-T through it, and the result
+//! verified by `verify cms` with its level.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::testdata;
+
+fn signflow() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_signflow"))
+}
+
+/// Starts `tsa serve` on a free loopback port for `requests` connections; its URL.
+fn serve(requests: usize) -> (std::process::Child, String) {
+    let mut child = signflow()
+        .args(["--json", "tsa", "serve", "--policy", "1.2.3.4.1", "--listen", "127.0.0.1:0"])
+        .arg("--max-requests")
+        .arg(requests.to_string())
+        .arg("--key")
+        .arg(testdata("tsp/tsa.key.pem"))
+        .arg("--cert")
+        .arg(testdata("tsp/tsa.pem"))
+        .arg("--chain")
+        .arg(testdata("pki/intermediate-ca.pem"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let started: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(started["status"], "listening");
+    (child, started["url"].as_str().unwrap().to_owned())
+}
+
+#[test]
+fn usage_and_input_errors_keep_the_contract() {
+    // Not a policy OID: 64; a signature that is no CMS: 2; no TSA listening: 74 (network) or
+    // 64 (built without it).
+    let out = signflow()
+        .args(["tsa", "serve", "--policy", "not-an-oid", "--key"])
+        .arg(testdata("tsp/tsa.key.pem"))
+        .arg("--cert")
+        .arg(testdata("tsp/tsa.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64), "{out:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = signflow()
+        .args(["cades", "extend", "--tsa", "http://127.0.0.1:9/", "-o"])
+        .arg(dir.path().join("x"))
+        .arg(testdata("cades/data.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = signflow()
+        .args(["cades", "extend", "--tsa", "http://127.0.0.1:9/", "-o"])
+        .arg(dir.path().join("x"))
+        .arg(testdata("cades/short.p7s"))
+        .output()
+        .unwrap();
+    let want = if cfg!(feature = "network") { 74 } else { 64 };
+    assert_eq!(out.status.code(), Some(want), "{out:?}");
+}
+
+#[cfg(feature = "network")]
+#[test]
+fn extend_to_t_through_the_cli_tsa() {
+    let (mut tsa, url) = serve(1);
+    let dir = tempfile::tempdir().unwrap();
+    let extended = dir.path().join("t.p7s");
+    let out = signflow()
+        .args(["--json", "cades", "extend", "--to", "t", "--tsa", &url, "-o"])
+        .arg(&extended)
+        .arg(testdata("cades/revoked-later.p7s"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(tsa.wait().unwrap().success(), "tsa serve exits 0 after its requests");
+
+    let out = signflow()
+        .args(["--json", "verify", "cms"])
+        .arg(&extended)
+        .arg("--content")
+        .arg(testdata("cades/data.txt"))
+        .arg("--trust")
+        .arg(testdata("pki/root-ca.pem"))
+        .arg("--untrusted")
+        .arg(testdata("pki/intermediate-ca.pem"))
+        .arg("--crl")
+        .arg(testdata("pki/root-ca.crl.pem"))
+        .arg("--crl")
+        .arg(testdata("cades/intermediate-ca.crl.pem"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let signer = &report["report"]["signers"][0];
+    let signer = if signer.is_null() { &report["signers"][0] } else { signer };
+    assert_eq!(signer["level"], "CAdES-T", "{report}");
+    assert_eq!(signer["timestamps"][0]["status"], "valid", "{report}");
+    // The verdict and the exit status agree, whatever the date (the signer is revoked 30 days
+    // after testdata/cades was made, and the stamp is of today).
+    let code = out.status.code().unwrap();
+    assert!(code == 0 || code == 1, "{out:?}");
+}
