@@ -72,6 +72,16 @@ enum Command {
     /// Verify a signature.
     #[command(subcommand)]
     Verify(VerifyCommand),
+    /// XML tools: what a canonicalization or transform yields (when digests differ).
+    #[command(subcommand)]
+    Xml(XmlCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum XmlCommand {
+    /// Print what canonicalization methods and transforms (in the order given) yield for the
+    /// document, or for the element with --id.
+    Canonicalize(xml::CanonicalizeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -151,6 +161,7 @@ fn main() -> ExitCode {
             Command::Verify(VerifyCommand::Cms(args)) => cms::verify(provider, args, cli.json),
             Command::Sign(SignCommand::Xml(args)) => xml::sign(provider, args, cli.json),
             Command::Verify(VerifyCommand::Xml(args)) => xml::verify(provider, args, cli.json),
+            Command::Xml(XmlCommand::Canonicalize(args)) => xml::canonicalize(args, cli.json),
         });
     match result {
         Ok(status) => status.into(),
