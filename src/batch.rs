@@ -502,7 +502,7 @@ impl BatchVerifier {
         signature: &Path,
         content: &Option<PathBuf>,
     ) -> Result<(Outcome, Vec<String>, Vec<String>), String> {
-        let sd = SignedData::from_ber_vec(read(signature, InputKind::Cms, &self.limits)?)
+        let sd = SignedData::from_pem_or_ber_vec(read(signature, InputKind::Cms, &self.limits)?)
             .map_err(|e| e.to_string())?;
         let mut options = VerifyOptions::at(self.validation.time);
         options.validation = self.validation.clone();

@@ -117,6 +117,36 @@ pub fn decode_objects(input: &[u8]) -> Result<Vec<PemObject>, PemError> {
     Ok(out)
 }
 
+/// Decodes bare base64 (no PEM armour) of one DER or BER object, as CryptoPro's browser
+/// plug-in and `cryptcp -base64` write CMS signatures: one line, or lines of any width broken
+/// by LF or CRLF. Strict, so that other input is never mistaken for it: only the base64
+/// alphabet (with `=` padding, required) and white space, and the decoded bytes start with a
+/// SEQUENCE tag (0x30). `None` for anything else, which callers then read as DER or refuse.
+///
+/// # Example
+/// ```
+/// assert_eq!(signflow::pem::decode_bare_base64(b"MAA=\r\n"), Some(vec![0x30, 0x00]));
+/// assert_eq!(signflow::pem::decode_bare_base64(b"hello"), None);
+/// ```
+pub fn decode_bare_base64(input: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let trimmed = input.trim_ascii();
+    // A SEQUENCE's tag, 0x30, is the first six bits of "M".
+    if !trimmed.starts_with(b"M")
+        || !trimmed
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=') || is_space(b))
+    {
+        return None;
+    }
+    let compact: Vec<u8> = trimmed.iter().copied().filter(|b| !is_space(b)).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(&compact)
+        .ok()?;
+    (der.first() == Some(&0x30)).then_some(der)
+}
+
 /// Decodes `input` and keeps only objects with one of `labels` (raw DER is kept as is).
 ///
 /// # Errors
@@ -371,6 +401,32 @@ mod tests {
         assert_eq!(decode_objects(&[0x30, 0x00]).unwrap()[0].label, None);
         assert_eq!(decode_objects(b"hello"), Err(PemError::NotPemOrDer(b'h')));
         assert_eq!(decode_objects(b"  \n"), Err(PemError::Empty));
+    }
+
+    #[test]
+    fn bare_base64_is_strict() {
+        let der = include_bytes!("../testdata/cms/rsa-attached.der");
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der);
+        assert_eq!(
+            decode_bare_base64(b64.as_bytes()).as_deref(),
+            Some(&der[..])
+        );
+        let crlf: Vec<u8> = b64
+            .as_bytes()
+            .chunks(76)
+            .flat_map(|l| l.iter().chain(b"\r\n"))
+            .copied()
+            .collect();
+        assert_eq!(decode_bare_base64(&crlf).as_deref(), Some(&der[..]));
+        // Not base64, bad padding, not a SEQUENCE, PEM armour, DER itself: none of it.
+        assert_eq!(decode_bare_base64(b"Mhello, world"), None);
+        assert_eq!(decode_bare_base64(b"MAA"), None);
+        assert_eq!(decode_bare_base64(b"AAAA"), None);
+        assert_eq!(
+            decode_bare_base64(b"-----BEGIN CMS-----\nMAA=\n-----END CMS-----\n"),
+            None
+        );
+        assert_eq!(decode_bare_base64(der), None);
     }
 
     #[test]

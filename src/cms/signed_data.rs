@@ -176,13 +176,17 @@ impl SignedData {
         Self::parse(der.unwrap_or(input))
     }
 
-    /// Parses PEM (`-----BEGIN CMS-----` or `PKCS7`, exactly one block) or, if the input is not
-    /// PEM, BER/DER.
+    /// Parses PEM (`-----BEGIN CMS-----` or `PKCS7`, exactly one block), bare base64 without
+    /// armour (as CryptoPro's plug-in and `cryptcp -base64` write it; strictly:
+    /// [`crate::pem::decode_bare_base64`]) or, if the input is neither, BER/DER.
     ///
     /// # Errors
     /// [`CmsError::Pem`] for bad PEM framing or another label, [`CmsError::Malformed`] for
     /// several blocks, otherwise as [`SignedData::from_ber`].
     pub fn from_pem_or_ber(input: &[u8]) -> Result<Self, CmsError> {
+        if let Some(der) = bare_base64(input)? {
+            return Self::from_ber_vec(der);
+        }
         if !is_pem(input) {
             return Self::from_ber(input);
         }
@@ -196,6 +200,9 @@ impl SignedData {
     /// # Errors
     /// As [`SignedData::from_pem_or_ber`].
     pub fn from_pem_or_ber_vec(input: Vec<u8>) -> Result<Self, CmsError> {
+        if let Some(der) = bare_base64(&input)? {
+            return Self::from_ber_vec(der);
+        }
         if !is_pem(&input) {
             return Self::from_ber_vec(input);
         }
@@ -354,6 +361,16 @@ impl SignedData {
     pub(crate) fn bytes(&self, r: &Range<usize>) -> &[u8] {
         &self.der[r.clone()]
     }
+}
+
+/// Bare base64 (CryptoPro's plug-in, `cryptcp -base64`), decoded: [`crate::pem::decode_bare_base64`]
+/// after the size check.
+fn bare_base64(input: &[u8]) -> Result<Option<Vec<u8>>, CmsError> {
+    if input.first() == Some(&0x30) {
+        return Ok(None);
+    }
+    check_len(input.len() / 4 * 3)?;
+    Ok(crate::pem::decode_bare_base64(input))
 }
 
 fn is_pem(input: &[u8]) -> bool {

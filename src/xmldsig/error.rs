@@ -17,6 +17,15 @@ pub enum XmlError {
     /// The input is not well-formed XML.
     #[error("malformed XML: {0}")]
     Malformed(String),
+    /// The document's encoding (its XML declaration's `encoding`, or a byte-order mark) is
+    /// one signflow has no table for: UTF-32, EBCDIC, or a label the WHATWG Encoding Standard
+    /// does not know. Holds the label.
+    #[error("the document's encoding {0:?} is not supported")]
+    UnsupportedEncoding(String),
+    /// The document's bytes are not valid in its encoding, or its XML declaration contradicts
+    /// its byte-order mark (or what its first bytes show).
+    #[error("character encoding: {0}")]
+    Encoding(String),
     /// No `ds:Signature` element in the document.
     #[error("the document holds no ds:Signature element")]
     NoSignature,

@@ -20,7 +20,8 @@
 //! `extra-algorithms` feature) opened with
 //! the caller's [`KeyDecryptionKey`]s ([`VerifyOptions::key_decryption`]). DSA verify-only.
 //! Transforms: enveloped-signature, the C14N family, base64, XPath 1.0 filtering (a bounded
-//! subset, namespace nodes and attributes as nodes of their own) and XPath Filter 2.0, and
+//! subset, namespace nodes and attributes as nodes of their own) and XPath Filter 2.0, the
+//! SMEV 3 transform after a canonicalization ([`smev_transform`]), and
 //! OOXML's Relationships transform over detached parts ([`relationship_transform`]). XSLT is
 //! refused: running stylesheets found in signed documents is out of scope.
 //! `tests/xmlsec_suite.rs` tallies xmlsec's 251 signature cases.
@@ -38,6 +39,7 @@ mod reference;
 mod report;
 mod sign;
 mod signer;
+mod smev;
 mod tree;
 mod verifier;
 mod verify;
@@ -62,9 +64,10 @@ pub use report::{
     ReportedXmlFinding, SelectedElement, VerifiedReference, XmlFinding, XmlVerification,
 };
 pub use sign::{Layout, Placement, SignOptions, sign};
+pub use smev::{SMEV_TRANSFORM, SmevError, smev_transform};
 pub use tree::{
     Attribute, Children, Document, Element, ElementData, ElementSpan, MAX_DEPTH_CAP, NamespaceDecl,
-    Node, NodeId, NodeKind, ParseLimits, Text, XML_NAMESPACE,
+    Node, NodeId, NodeKind, ParseLimits, Text, XML_NAMESPACE, XmlText,
 };
 pub use verifier::Verifier;
 pub use verify::{BASE64, DSIG_NS, ENVELOPED_SIGNATURE, MAX_REFERENCES, XPATH, verify};

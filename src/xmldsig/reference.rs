@@ -12,7 +12,7 @@ use super::opc::{
 };
 use super::options::VerifyOptions;
 use super::report::{SelectedElement, VerifiedReference, XmlFinding};
-use super::tree::{Document, NodeId, NodeKind};
+use super::tree::{Document, NodeId, NodeKind, XmlText};
 use super::verify::{
     BASE64, DSIG_NS, ENVELOPED_SIGNATURE, Scope, XPATH, algorithm, c14n_method_of, decode_base64,
     one_child, to_io,
@@ -149,6 +149,7 @@ pub(super) fn reference(
     let mut method = C14nMethod::Inclusive { comments: false };
     let mut seen_c14n = false;
     let mut base64 = false;
+    let mut smev = false;
     let transforms: Vec<NodeId> = doc
         .children_named(r, DSIG_NS, "Transforms")
         .flat_map(|t| {
@@ -165,8 +166,18 @@ pub(super) fn reference(
             });
             return Ok(None);
         }
+        if smev {
+            findings.push(XmlFinding::Unsupported {
+                what: format!("transform {alg} after the SMEV transform"),
+            });
+            return Ok(None);
+        }
         if alg == BASE64 && !seen_c14n {
             base64 = true;
+        } else if alg == super::SMEV_TRANSFORM {
+            // Octets (canonical XML 1.0 when no canonicalization came first) parsed again.
+            smev = true;
+            seen_c14n = true;
         } else if alg == ENVELOPED_SIGNATURE && !seen_c14n {
             exclude.push(signature);
         } else if alg == XPATH && !seen_c14n && is_not_signature_xpath(doc, t) {
@@ -244,7 +255,18 @@ pub(super) fn reference(
         exclude: &exclude,
         members: members.as_ref(),
     };
-    canonicalize_within(doc, &method, set, work, &mut sink)?;
+    if smev {
+        let mut octets = Vec::with_capacity(expected_len);
+        canonicalize_within(doc, &method, set, work, &mut octets)?;
+        if let Err(e) = smev_of(&octets, &options.limits, &mut sink) {
+            findings.push(XmlFinding::Unsupported {
+                what: format!("the SMEV transform of reference {index}: {e}"),
+            });
+            return Ok(None);
+        }
+    } else {
+        canonicalize_within(doc, &method, set, work, &mut sink)?;
+    }
     let (digest, canonical) = sink.finish();
     let digest_matches = digest == expected;
     if !digest_matches {
@@ -261,6 +283,17 @@ pub(super) fn reference(
         digest_matches,
         canonical,
     }))
+}
+
+/// The SMEV transform of canonical `octets`, parsed again within the caller's limits, into
+/// `out`.
+pub(super) fn smev_of<W: Write + ?Sized>(
+    octets: &[u8],
+    limits: &super::ParseLimits,
+    out: &mut W,
+) -> Result<(), String> {
+    let parsed = Document::parse_with(octets, limits).map_err(|e| e.to_string())?;
+    super::smev_transform(&parsed, parsed.root(), out).map_err(|e| e.to_string())
 }
 
 /// A Reference's digest to check: its position, URI, DigestMethod and DigestValue.
@@ -463,7 +496,15 @@ fn detached_xml(
         return detached_node_set(doc, transforms, content, options, work);
     }
     let selection = RelationshipSelection::from_transform(doc, first).map_err(XmlError::from)?;
-    let part = match Document::parse_with(content, &options.limits) {
+    let part_text = match XmlText::decode(content, &options.limits) {
+        Ok(t) => t,
+        Err(e) => {
+            return Ok(Err(
+                format!("the content is not XML signflow reads: {e}").into()
+            ));
+        }
+    };
+    let part = match Document::parse_text(&part_text, &options.limits) {
         Ok(p) => p,
         Err(e) => {
             return Ok(Err(
@@ -495,7 +536,15 @@ fn detached_node_set(
     options: &VerifyOptions,
     work: &Work,
 ) -> Result<Result<Vec<u8>, XPathError>, Refused> {
-    let target = match Document::parse_with(content, &options.limits) {
+    let target_text = match XmlText::decode(content, &options.limits) {
+        Ok(t) => t,
+        Err(e) => {
+            return Ok(Err(
+                format!("the content is not XML signflow reads: {e}").into()
+            ));
+        }
+    };
+    let target = match Document::parse_text(&target_text, &options.limits) {
         Ok(t) => t,
         Err(e) => {
             return Ok(Err(

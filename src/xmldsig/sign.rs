@@ -62,7 +62,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use super::algorithms::{digest_method_uri, signature_method_uri};
 use super::c14n::{C14nMethod, NodeSet, canonicalize};
 use super::error::{SignError, XmlError};
-use super::tree::{Document, NodeId, ParseLimits};
+use super::tree::{Document, NodeId, ParseLimits, XmlText};
 use super::verify::{DSIG_NS, ENVELOPED_SIGNATURE, EXC_C14N_NS};
 use crate::crypto::{
     CryptoProvider, EcdsaEncoding, HashAlgorithm, Hasher, PublicKeyInfo, SignatureAlgorithm,
@@ -143,6 +143,10 @@ pub struct SignOptions {
     /// [`SignError::ExceedsLimits`], as the verifier with the same limits would refuse it.
     /// Default: the verifier's defaults.
     pub limits: ParseLimits,
+    /// Add the SMEV 3 transform ([`super::SMEV_TRANSFORM`]) after the canonicalization
+    /// transform of the Reference, as SMEV 3 messages require (with exclusive C14N and GOST
+    /// keys). Not for the detached layout. Default: no.
+    pub smev_transform: bool,
 }
 
 impl Default for SignOptions {
@@ -157,6 +161,7 @@ impl Default for SignOptions {
             layout: Layout::default(),
             include_chain: true,
             limits: ParseLimits::default(),
+            smev_transform: false,
         }
     }
 }
@@ -214,7 +219,13 @@ pub fn sign(
     if options.include_chain {
         certs.extend(chain.iter().filter(|c| c.der() != certificate.der()));
     }
+    if options.smev_transform && matches!(options.layout, Layout::Detached { .. }) {
+        return Err(SignError::Placement(
+            "the SMEV transform applies to XML in the document, not to detached content".into(),
+        ));
+    }
     let template = Template {
+        smev: options.smev_transform,
         c14n: &options.c14n,
         method_uri,
         digest_uri,
@@ -222,20 +233,33 @@ pub fn sign(
         certs: &certs,
     };
 
+    // The input as UTF-8 text (transcoded when it is in another encoding); the detached
+    // layout digests the input as bytes and reads none of it.
+    let source = match options.layout {
+        Layout::Detached { .. } => None,
+        _ => Some(XmlText::decode(input, &options.limits)?),
+    };
+    let text = source.as_ref().map_or(input, |s| s.as_str().as_bytes());
+
     // The output with placeholders, where the Signature starts, and what is referenced.
     let (mut out, block, reference) = match &options.layout {
         Layout::Enveloped {
             reference_id,
             placement,
         } => enveloped(
-            input,
+            source
+                .as_ref()
+                .ok_or(SignError::Placement("no document".into()))?,
             options,
             &template,
             reference_id.as_deref(),
             *placement,
         )?,
         Layout::Enveloping => {
-            let doc = Document::parse_with(input, &options.limits)?;
+            let source = source
+                .as_ref()
+                .ok_or(SignError::Placement("no document".into()))?;
+            let doc = Document::parse_text(source, &options.limits)?;
             let ids = id_index(&doc)?;
             let mut object_id = "signflow-object".to_owned();
             let mut n = 1;
@@ -247,7 +271,7 @@ pub fn sign(
                 .element(doc.root())
                 .map(|e| e.span())
                 .unwrap_or_default();
-            let content = input
+            let content = text
                 .get(root.start..root.end)
                 .ok_or_else(|| SignError::Placement("the root element's position".into()))?;
             let uri = format!("#{object_id}");
@@ -276,7 +300,22 @@ pub fn sign(
     // Parse the result: digests and SignedInfo come from the document as a verifier sees it.
     // With the verifier's limits: what is signed here must verify ([`SignOptions::limits`]
     // are the verifier's defaults unless the caller changed them).
-    let mut doc = Document::parse_with(&out, &options.limits).map_err(|e| match e {
+    // An enveloped signature is spliced into the document's text and parsed as it: a
+    // windows-1251 document's declaration still names windows-1251 (the output is encoded back
+    // below). The other layouts' output is the Signature element, UTF-8 without a declaration.
+    let out_text = std::str::from_utf8(&out)
+        .map_err(|_| SignError::Placement("the signed document is not UTF-8".into()))?;
+    let reread = match (&options.layout, &source) {
+        (Layout::Enveloped { .. }, Some(source)) => XmlText::decoded_like(out_text, source),
+        _ => XmlText::decode(
+            out_text.as_bytes(),
+            &ParseLimits {
+                max_size: usize::MAX,
+                ..options.limits
+            },
+        )?,
+    };
+    let mut doc = Document::parse_text(&reread, &options.limits).map_err(|e| match e {
         XmlError::Limit(what) => SignError::ExceedsLimits(what),
         other => SignError::Xml(other),
     })?;
@@ -294,15 +333,23 @@ pub fn sign(
 
     let mut hasher = provider.digests.hasher(hash)?;
     let content_method = options.c14n.without_comments();
+    // With the SMEV transform, the canonical form is parsed again and transformed.
+    let mut smev_octets = Vec::new();
+    let mut hash_writer = HashWriter(&mut *hasher);
+    let canonical_sink: &mut dyn std::io::Write = if options.smev_transform {
+        &mut smev_octets
+    } else {
+        &mut hash_writer
+    };
     match reference {
-        Reference::Bytes => hasher.update(input),
+        Reference::Bytes => std::io::Write::write_all(canonical_sink, input)?,
         Reference::Object => {
             let object = first_child(&doc, signature, "Object")?;
             canonicalize(
                 &doc,
                 &content_method,
                 NodeSet::subtree(object),
-                &mut HashWriter(&mut *hasher),
+                canonical_sink,
             )?;
         }
         Reference::Document {
@@ -325,8 +372,12 @@ pub fn sign(
                 exclude: if enveloped_transform { &exclude } else { &[] },
                 members: None,
             };
-            canonicalize(&doc, &content_method, set, &mut HashWriter(&mut *hasher))?;
+            canonicalize(&doc, &content_method, set, canonical_sink)?;
         }
+    }
+    if options.smev_transform {
+        super::reference::smev_of(&smev_octets, &options.limits, &mut hash_writer)
+            .map_err(|e| SignError::Placement(format!("the SMEV transform: {e}")))?;
     }
     let digest = B64.encode(hasher.finalize());
     debug_assert_eq!(digest.len(), block.block.digest_len);
@@ -345,6 +396,18 @@ pub fn sign(
     let value = B64.encode(key.sign(&alg, &canonical_si)?);
     let at = block.at + block.block.value_at;
     out.splice(at..at, value.into_bytes());
+    // A document that came in another encoding goes out in it, declaration and all (as
+    // xmlsec1 writes one back); the verifier's size limit applies to what is written.
+    if let (Layout::Enveloped { .. }, Some(source)) = (&options.layout, &source)
+        && source.encoding() != "UTF-8"
+    {
+        let text = std::str::from_utf8(&out)
+            .map_err(|_| SignError::Placement("the signed document is not UTF-8".into()))?;
+        out = source.encode(text)?;
+    }
+    if out.len() > options.limits.max_size {
+        return Err(SignError::ExceedsLimits("document size"));
+    }
     Ok(out)
 }
 
@@ -379,6 +442,7 @@ struct Placed {
 }
 
 struct Template<'a> {
+    smev: bool,
     c14n: &'a C14nMethod,
     method_uri: &'a str,
     digest_uri: &'a str,
@@ -422,6 +486,12 @@ impl Template<'_> {
                 t.push_str(&format!("<{DS}:Transform Algorithm=\"{}\">", m.uri()));
                 t.push_str(&inclusive_namespaces(&m));
                 t.push_str(&format!("</{DS}:Transform>"));
+                if self.smev {
+                    t.push_str(&format!(
+                        "<{DS}:Transform Algorithm=\"{}\"/>",
+                        super::SMEV_TRANSFORM
+                    ));
+                }
             }
             t.push_str(&format!("</{DS}:Transforms>"));
         }
@@ -500,13 +570,14 @@ fn escape_attr(s: &str) -> String {
 
 /// The enveloped layout: splices the Signature into the input at `placement`.
 fn enveloped<'a>(
-    input: &[u8],
+    source: &XmlText<'_>,
     options: &SignOptions,
     template: &Template<'_>,
     reference_id: Option<&'a str>,
     placement: Placement,
 ) -> Result<(Vec<u8>, Placed, Reference<'a>), SignError> {
-    let doc = Document::parse_with(input, &options.limits)?;
+    let doc = Document::parse_text(source, &options.limits)?;
+    let input = source.as_str().as_bytes();
     let ids = id_index(&doc)?;
     let referenced = match reference_id {
         None => None,

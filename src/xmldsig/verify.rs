@@ -41,7 +41,7 @@ use super::options::VerifyOptions;
 use super::reference::{Refused, UNVERIFIED_WORK_SHARE, reference};
 use super::report::{XmlFinding, XmlVerification};
 use super::signer::check_signature;
-use super::tree::{Document, NodeId};
+use super::tree::{Document, NodeId, XmlText};
 use super::work::{Work, WorkLimitExceeded};
 use crate::crypto::{CryptoError, CryptoProvider, SignatureAlgorithm};
 use crate::pki::{Certificate, ChainCache, Crl, OcspResponse, Status, TrustStore};
@@ -169,7 +169,8 @@ pub(super) fn verify_document(
     inputs: &TrustInputs<'_>,
     options: &VerifyOptions,
 ) -> Result<XmlVerification, XmlError> {
-    let doc = Document::parse_with(xml, &options.limits)?;
+    let text = XmlText::decode(xml, &options.limits)?;
+    let doc = Document::parse_text(&text, &options.limits)?;
     let mut findings = Vec::new();
 
     // Ids, duplicates anywhere refused.

@@ -58,7 +58,7 @@ pub struct SignCmsArgs {
 
 #[derive(Args, Debug)]
 pub struct VerifyCmsArgs {
-    /// The CMS signature: DER, BER or PEM.
+    /// The CMS signature: DER, BER, PEM or bare base64 (cryptcp -base64, CryptoPro plug-in).
     signature: PathBuf,
     /// The signed document, for a detached signature.
     #[arg(long, value_name = "FILE")]

@@ -152,25 +152,34 @@ fn cms_json(sd: &SignedData) -> Value {
 /// and white space, it starts with `<`).
 fn xml_json(path: &Path, bytes: &[u8]) -> Option<Result<Value, Failure>> {
     let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    if !text.trim_ascii_start().starts_with(b"<") {
+    let utf16 = [&[0xFF, 0xFE][..], &[0xFE, 0xFF], b"<\0", b"\0<"]
+        .iter()
+        .any(|p| bytes.starts_with(p));
+    if !utf16 && !text.trim_ascii_start().starts_with(b"<") {
         return None;
     }
     const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
-    Some(match signflow::xmldsig::Document::parse(bytes) {
-        Ok(doc) => {
-            let root = doc.element(doc.root()).map(|e| e.name().to_owned());
-            let signatures = doc
-                .nodes()
-                .filter_map(|(id, _)| doc.element(id))
-                .filter(|e| {
-                    e.local_name() == "Signature"
-                        && doc.lookup_namespace(e.id(), e.prefix()) == Some(DSIG)
-                })
-                .count();
-            Ok(json!({"type": "xml", "root": root, "xml_signatures": signatures}))
-        }
-        Err(e) => Err(input::format_error(path, "an XML document", bytes, e)),
-    })
+    let decoded = match signflow::xmldsig::XmlText::decode(bytes, &Default::default()) {
+        Ok(d) => d,
+        Err(e) => return Some(Err(input::format_error(path, "an XML document", bytes, e))),
+    };
+    Some(
+        match signflow::xmldsig::Document::parse_text(&decoded, &Default::default()) {
+            Ok(doc) => {
+                let root = doc.element(doc.root()).map(|e| e.name().to_owned());
+                let signatures = doc
+                    .nodes()
+                    .filter_map(|(id, _)| doc.element(id))
+                    .filter(|e| {
+                        e.local_name() == "Signature"
+                            && doc.lookup_namespace(e.id(), e.prefix()) == Some(DSIG)
+                    })
+                    .count();
+                Ok(json!({"type": "xml", "root": root, "xml_signatures": signatures}))
+            }
+            Err(e) => Err(input::format_error(path, "an XML document", bytes, e)),
+        },
+    )
 }
 
 /// One PEM block or DER object.
@@ -278,7 +287,13 @@ pub fn run(
     let values = match xml_json(path, &bytes) {
         Some(xml) => vec![xml?],
         None => {
-            let objects = signflow::pem::decode_objects(&bytes).map_err(|e| {
+            // Bare base64 (a CMS signature from CryptoPro's plug-in or `cryptcp -base64`).
+            let bare =
+                signflow::pem::decode_bare_base64(&bytes).map(|der| PemObject { label: None, der });
+            let objects = bare
+                .map(|o| Ok(vec![o]))
+                .unwrap_or_else(|| signflow::pem::decode_objects(&bytes));
+            let objects = objects.map_err(|e| {
                 Failure::new(
                     Status::FormatError,
                     format!(

@@ -73,6 +73,9 @@ enum Command {
     /// Verify a signature.
     #[command(subcommand)]
     Verify(VerifyCommand),
+    /// XML tools: what a canonicalization or transform yields (when digests differ).
+    #[command(subcommand)]
+    Xml(XmlCommand),
     /// CAdES: extend a CMS signature to a higher level.
     #[command(subcommand)]
     Cades(CadesCommand),
@@ -92,6 +95,13 @@ enum TsaCommand {
     /// Answer RFC 3161 requests over HTTP with tokens signed by the given key (127.0.0.1 by
     /// default).
     Serve(cades::ServeArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum XmlCommand {
+    /// Print what canonicalization methods and transforms (in the order given) yield for the
+    /// document, or for the element with --id.
+    Canonicalize(xml::CanonicalizeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -173,6 +183,7 @@ fn main() -> ExitCode {
             Command::Verify(VerifyCommand::Xml(args)) => xml::verify(provider, args, cli.json),
             Command::Cades(CadesCommand::Extend(args)) => cades::extend(provider, args, cli.json),
             Command::Tsa(TsaCommand::Serve(args)) => cades::serve(provider, args, cli.json),
+            Command::Xml(XmlCommand::Canonicalize(args)) => xml::canonicalize(args, cli.json),
         });
     match result {
         Ok(status) => status.into(),

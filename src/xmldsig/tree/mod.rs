@@ -15,8 +15,11 @@
 
 use std::borrow::Cow;
 
+mod encoding;
 mod parse;
 mod text;
+
+pub use encoding::XmlText;
 
 pub(crate) use text::escape;
 

@@ -7,6 +7,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
+use super::encoding::XmlText;
 use super::text::resolve_reference;
 use super::{
     Attribute, Document, ElementData, MAX_DEPTH_CAP, NONE, NamespaceDecl, Node, NodeId, NodeKind,
@@ -192,18 +193,52 @@ impl<'a> Document<'a> {
         Self::parse_with(input, &ParseLimits::default())
     }
 
-    /// Parses `input` (UTF-8) within `limits`.
+    /// Parses `input` within `limits`: UTF-8, or a document in another encoding whose bytes are
+    /// all ASCII (a document that needs transcoding is parsed by [`Document::parse_text`]).
     ///
     /// # Errors
     /// [`XmlError::Doctype`] for any document type declaration, [`XmlError::Limit`] when a
     /// limit is exceeded, [`XmlError::Malformed`] for input that is not well-formed XML 1.0
-    /// (or is not UTF-8, or uses an entity other than the predefined ones).
+    /// (or uses an entity other than the predefined ones), [`XmlError::Encoding`] for bytes
+    /// not valid in the document's encoding or a document that needs transcoding,
+    /// [`XmlError::UnsupportedEncoding`] for an encoding signflow cannot read.
     pub fn parse_with(input: &'a [u8], limits: &ParseLimits) -> Result<Self, XmlError> {
-        if input.len() > limits.max_size || input.len() >= NONE as usize {
+        let decoded = XmlText::decode(input, limits)?;
+        let Some(text) = decoded.borrowed() else {
+            return Err(XmlError::Encoding(format!(
+                "the document is {}: it must be transcoded first (XmlText::decode, then \
+                 Document::parse_text)",
+                decoded.encoding()
+            )));
+        };
+        Self::parse_str(text, input.len(), decoded.declared_encoding(), limits)
+    }
+
+    /// Parses a document [`XmlText::decode`] read (in any encoding it reads) within `limits`.
+    /// Offsets ([`Element::span`](super::Element::span)) are into [`XmlText::as_str`].
+    ///
+    /// # Errors
+    /// As [`Document::parse_with`].
+    pub fn parse_text(text: &'a XmlText<'_>, limits: &ParseLimits) -> Result<Self, XmlError> {
+        Self::parse_str(
+            text.as_str(),
+            text.input_len(),
+            text.declared_encoding(),
+            limits,
+        )
+    }
+
+    /// Parses `text`, the UTF-8 reading of `input_len` bytes of input whose declaration names
+    /// the encoding `declared` (checked against the parser's own reading of the declaration).
+    pub(crate) fn parse_str(
+        text: &'a str,
+        input_len: usize,
+        declared: Option<&str>,
+        limits: &ParseLimits,
+    ) -> Result<Self, XmlError> {
+        if input_len > limits.max_size || text.len() >= NONE as usize {
             return Err(XmlError::Limit("document size"));
         }
-        let text = std::str::from_utf8(input)
-            .map_err(|_| XmlError::Malformed("the document is not UTF-8".into()))?;
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let text = &text[bom..];
         // quick-xml would skip a second one silently, and count positions after it.
@@ -320,13 +355,15 @@ impl<'a> Document<'a> {
                     b.push(NodeKind::Pi { target, data }, limits)?;
                 }
                 Event::Decl(d) => {
-                    if let Some(Ok(enc)) = d.encoding() {
-                        let enc = enc.to_ascii_lowercase();
-                        if enc != "utf-8" && enc != "utf8" {
-                            return Err(XmlError::Malformed(format!(
-                                "encoding {enc} is not supported (UTF-8 only)"
-                            )));
-                        }
+                    // The encoding was read before parsing (`XmlText::decode`); the two
+                    // readings of the declaration must agree.
+                    let here = d.encoding().and_then(Result::ok);
+                    if here.as_deref() != declared {
+                        return Err(XmlError::Encoding(format!(
+                            "the XML declaration's encoding {:?} could not be read before \
+                             parsing",
+                            here.map(|e| e.into_owned())
+                        )));
                     }
                 }
                 Event::DocType(_) => return Err(XmlError::Doctype),
