@@ -546,6 +546,16 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
         self.invert_fermat()
     }
 
+    /// The inverse for nonzero elements (0 for 0) in variable time (public values only: table
+    /// building and verification): `crypto-bigint`'s variable-time safegcd.
+    pub fn invert_vartime(&self) -> Self {
+        use crypto_bigint::{Odd, Uint};
+        let x = Uint::<N>::from_words(self.to_limbs());
+        let p = Odd::new(Uint::<N>::from_words(F::P)).expect("the modulus is odd");
+        let inv = x.invert_odd_mod_vartime(&p).unwrap_or(Uint::ZERO);
+        Self::from_canonical_ct(&inv.to_words())
+    }
+
     /// `self^(p−2)`, the inverse for nonzero elements (0 for 0), in constant time: Fermat's
     /// little theorem with fixed 4-bit windows over the public exponent.
     #[cfg(any(test, not(target_pointer_width = "64")))]

@@ -17,8 +17,9 @@
 //!   coordinates with exception-checked formulas (`dbl-2001-b` when `a = −3`, `dbl-2007-bl`
 //!   otherwise, `add-2007-bl`, `madd-2007-bl`; Bernstein–Lange, Explicit-Formulas Database),
 //!   and width-`w` NAF: `u₁·G + u₂·Q` in one pass of shared doublings (Straus/Shamir), `G` from
-//!   a precomputed table of its odd multiples `G, 3G, …, 127G` (width 8), `Q` from eight odd
-//!   multiples computed per call (width 5). The final comparison `x(C) mod q = r` is made in
+//!   a precomputed table of its odd multiples `G, 3G, …, 511G` (width 10), `Q` from eight odd
+//!   multiples computed per call (width 5) and made affine with one inversion, so that
+//!   both are added with the mixed formula. The final comparison `x(C) mod q = r` is made in
 //!   Jacobian coordinates (`X = r'·Z²` for each `r' ≡ r mod q` below `p`), without inverting.
 
 use super::GostError;
@@ -27,8 +28,9 @@ use super::params::{ParamSet, dispatch};
 
 /// Width of the NAF of `u₂` (the public key's scalar): 8 odd multiples per call.
 const W_Q: u32 = 5;
-/// Width of the NAF of `u₁` (the generator's scalar): 64 precomputed odd multiples.
-const W_G: u32 = 8;
+/// Width of the NAF of `u₁` (the generator's scalar): 256 precomputed odd multiples (16 KB
+/// for a 256-bit curve, 32 KB for a 512-bit one), one addition per 11 bits of `u₁`.
+const W_G: u32 = 10;
 /// Number of odd multiples of `G` in [`CurveSpec::odd_multiples`].
 pub(crate) const ODD_G: usize = 1 << (W_G - 2);
 
@@ -67,7 +69,7 @@ pub(crate) trait CurveSpec<const N: usize>: FieldSpec<N> {
 
     /// The comb table of [`mul_base_ct`], built on first use.
     fn comb() -> &'static CombTable<N, Self>;
-    /// `G, 3G, 5G, …, 127G`, built on first use.
+    /// `G, 3G, 5G, …, 511G`, built on first use.
     fn odd_multiples() -> &'static [Affine<N, Self>; ODD_G];
 }
 
@@ -458,7 +460,7 @@ impl<const N: usize, C: CurveSpec<N>> CombTable<N, C> {
     }
 }
 
-/// Builds `G, 3G, …, 127G` (variable time: public points only).
+/// Builds `G, 3G, …, 511G` (variable time: public points only).
 pub(crate) fn build_odd_multiples<const N: usize, C: CurveSpec<N>>() -> [Affine<N, C>; ODD_G] {
     let g = Jacobian::from_affine(&C::G);
     let g2 = g.double();
@@ -473,8 +475,8 @@ pub(crate) fn build_odd_multiples<const N: usize, C: CurveSpec<N>>() -> [Affine<
     core::array::from_fn(|i| affine[i])
 }
 
-/// Affine forms of many Jacobian points with one inversion (Montgomery's trick). None of the
-/// points may be the identity.
+/// Affine forms of many Jacobian points with one inversion (Montgomery's trick), in variable
+/// time (public points only). None of the points may be the identity.
 fn normalize_all<const N: usize, C: CurveSpec<N>>(points: &[Jacobian<N, C>]) -> Vec<Affine<N, C>> {
     let mut prefix = Vec::with_capacity(points.len());
     let mut acc = Fe::ONE;
@@ -483,7 +485,7 @@ fn normalize_all<const N: usize, C: CurveSpec<N>>(points: &[Jacobian<N, C>]) -> 
         prefix.push(acc);
         acc = acc.mul(&p.z);
     }
-    let mut inv = acc.invert();
+    let mut inv = acc.invert_vartime();
     let mut out = vec![C::G; points.len()];
     for (i, p) in points.iter().enumerate().rev() {
         let zi = inv.mul(&prefix[i]);
@@ -674,6 +676,11 @@ pub(crate) fn lincomb_vartime<const N: usize, C: CurveSpec<N>>(
     for i in 1..q_odd.len() {
         q_odd[i] = q_odd[i - 1].add(&q2);
     }
+    // Affine with one inversion (an inversion costs less than the ~(64N/(W_Q+1)) mixed
+    // additions save over full ones). A multiple is the identity only for a point of small
+    // order (a public key outside the subgroup, which `check_public` refuses): then the
+    // Jacobian table is used as it is.
+    let q_aff = (!q_odd.iter().any(Jacobian::is_identity_vartime)).then(|| normalize_all(&q_odd));
     let mut acc = Jacobian::IDENTITY;
     for i in (0..len1.max(len2)).rev() {
         acc = acc.double();
@@ -684,10 +691,14 @@ pub(crate) fn lincomb_vartime<const N: usize, C: CurveSpec<N>>(
             acc = acc.add_affine(&g_odd[(-d >> 1) as usize].neg());
         }
         let d = n2[i];
-        if d > 0 {
-            acc = acc.add(&q_odd[(d >> 1) as usize]);
-        } else if d < 0 {
-            acc = acc.add(&q_odd[(-d >> 1) as usize].neg());
+        if d != 0 {
+            let j = (d.unsigned_abs() >> 1) as usize;
+            acc = match &q_aff {
+                Some(t) if d > 0 => acc.add_affine(&t[j]),
+                Some(t) => acc.add_affine(&t[j].neg()),
+                None if d > 0 => acc.add(&q_odd[j]),
+                None => acc.add(&q_odd[j].neg()),
+            };
         }
     }
     acc
