@@ -177,6 +177,30 @@ fn timings<const N: usize, C: CurveSpec<N>>(name: &str) {
     let lin = min_ns(20, 5, || {
         black_box(lincomb_vartime::<N, C>(black_box(&u1), &q, &u2));
     });
+    {
+        use crypto_bigint::{NonZero, Uint, modular::{FixedMontyForm, FixedMontyParams}};
+        let q = Uint::<N>::from_words(C::Q);
+        let qp = FixedMontyParams::new_vartime(q.to_odd().unwrap());
+        let qnz = NonZero::new(q).unwrap();
+        let v = Uint::<N>::from_words(rand_scalar());
+        let rem = min_ns(50, 20, || {
+            black_box(black_box(v).rem(&qnz));
+        });
+        let mm = FixedMontyForm::new(&v, &qp);
+        let mont_new = min_ns(50, 20, || {
+            black_box(FixedMontyForm::new(black_box(&v), &qp));
+        });
+        let mont_mul = min_ns(50, 20, || {
+            black_box(black_box(mm).mul(&mm));
+        });
+        let ret = min_ns(50, 20, || {
+            black_box(black_box(mm).retrieve());
+        });
+        let inv_q = min_ns(50, 20, || {
+            black_box(black_box(mm).invert_vartime());
+        });
+        println!("{name} scalars: rem {rem:.0} ns, monty new {mont_new:.0}, mul {mont_mul:.0}, retrieve {ret:.0}, invert_vartime {inv_q:.0}");
+    }
     println!(
         "{name}: mul {mul:.1} ns, sqr {sqr:.1}, add {add:.1}, inv {inv:.0}, inv_vartime {invv:.0}; dbl {dbl:.0}, add {addj:.0}, madd {madd:.0}; k·G+affine {:.2} µs; u1·G+u2·Q {:.1} µs",
         comb / 1000.0,

@@ -4,15 +4,15 @@
 //! Two methods, one per kind of scalar:
 //!
 //! - **Secret scalars** (nonces, private keys): [`mul_base_ct`], a fixed-base comb without
-//!   doublings. The scalar is recoded into signed radix-16 digits `d_i ∈ [−8, 8]`
-//!   (`k = Σ d_i·16^i`), and `k·G = Σ d_i·(16^i·G)` is summed from a table holding `j·16^i·G`
-//!   for `j = 1..8` (affine; built once per curve, lazily). Each digit reads all eight entries
-//!   of its row and keeps one with masks, negates `y` with a mask, adds with the *complete*
-//!   mixed formula of Renes–Costello–Batina 2016 (Algorithm 1 with `Z₂ = 1`; no exceptional
-//!   case in a group without points of order two, and every point summed lies in the subgroup
-//!   of prime order `q`), and for a zero digit keeps the old sum by a masked select. The same
-//!   instructions run and the same memory is read whatever the scalar: no branch and no table
-//!   index depends on it.
+//!   doublings. The scalar is recoded into signed radix-`R` digits `d_i ∈ [−R/2, R/2 − 1]`
+//!   (`R = 32` for 256-bit curves, 64 for 512-bit ones; `k = Σ d_i·R^i`), and
+//!   `k·G = Σ d_i·(R^i·G)` is summed from a table holding `j·R^i·G` for `j = 1..R/2` (affine;
+//!   built once per curve, lazily). Each digit reads every entry of its row and keeps one with
+//!   masks, negates `y` with a mask, and adds with the Jacobian mixed formula on the low digits,
+//!   where no exceptional case can occur ([`CombTable`]), and with the *complete* mixed formula
+//!   of Renes–Costello–Batina 2016 (Algorithm 1 with `Z₂ = 1`) on the top ones; a zero digit
+//!   keeps the old sum by a masked select. The same instructions run and the same memory is
+//!   read whatever the scalar: no branch and no table index depends on it.
 //! - **Public scalars** (verification, the subgroup check of public keys): Jacobian
 //!   coordinates with exception-checked formulas (`dbl-2001-b` when `a = −3`, `dbl-2007-bl`
 //!   otherwise, `add-2007-bl`, `madd-2007-bl`; Bernstein–Lange, Explicit-Formulas Database),
@@ -187,9 +187,7 @@ impl<const N: usize, C: CurveSpec<N>> Jacobian<N, C> {
             let beta4 = beta.mul_small(4);
             let x3 = alpha.square().sub(&beta4.double());
             let z3 = y1.mul(z1).double();
-            let y3 = alpha
-                .mul(&beta4.sub(&x3))
-                .sub(&gamma.square().mul_small(8));
+            let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma.square().mul_small(8));
             Self {
                 x: x3,
                 y: y3,
@@ -403,15 +401,22 @@ impl<const N: usize, C: CurveSpec<N>> Projective<N, C> {
     }
 }
 
-/// Bits per digit of the comb.
-const COMB_W: usize = 5;
-/// Entries per row of the comb table: `j·32^i·G` for `j = 1..16`.
-const COMB_ROW: usize = 1 << (COMB_W - 1);
+/// Bits per digit of the comb: 5 for 256-bit curves (rows of 16 points, 52 digits), 6 for
+/// 512-bit ones (rows of 32 points, 86 digits instead of 103: the wider row scan costs less
+/// than the 17 additions it saves at this size).
+const fn comb_w(n: usize) -> usize {
+    if n >= 8 { 6 } else { 5 }
+}
 
-/// Number of signed radix-32 digits of an `N`-limb scalar: enough windows to cover `64N + 1`
+/// Entries per row of the comb table: `j·2^(w·i)·G` for `j = 1..2^(w−1)`.
+const fn comb_row(n: usize) -> usize {
+    1 << (comb_w(n) - 1)
+}
+
+/// Number of signed radix-`2^w` digits of an `N`-limb scalar: enough windows to cover `64N + 1`
 /// bits, so that the recoding's carry out of the top window is always zero.
 const fn comb_digits(n: usize) -> usize {
-    (64 * n + 1).div_ceil(COMB_W)
+    (64 * n + 1).div_ceil(comb_w(n))
 }
 
 /// Bit length of an `N`-limb integer (compile time).
@@ -426,41 +431,41 @@ const fn bit_length<const N: usize>(x: &[u64; N]) -> usize {
     0
 }
 
-/// The comb table: row `i` holds `j·32^i·G` for `j = 1..16`, affine, for every digit `i`.
+/// The comb table: row `i` holds `j·R^i·G` for `j = 1..R/2`, `R = 2^comb_w(N)`, affine, for
+/// every digit `i`.
 pub(crate) struct CombTable<const N: usize, C: CurveSpec<N>> {
-    rows: Vec<[Affine<N, C>; COMB_ROW]>,
+    /// `comb_row(N)` points per row, row after row.
+    rows: Vec<Affine<N, C>>,
 }
 
 impl<const N: usize, C: CurveSpec<N>> CombTable<N, C> {
     /// How many low digits are summed with the incomplete Jacobian mixed addition: those `i`
-    /// with `5(i + 1) ≤ bits(q) − 1`. Before digit `i` the sum is `Sᵢ·G` with
-    /// `|Sᵢ| < (16/31)·32^i`, and the digit adds `dᵢ·32^i·G` with `1 ≤ |dᵢ| ≤ 16`; the
-    /// addition is exceptional only if `Sᵢ ∓ dᵢ·32^i ≡ 0 (mod q)`, but that integer is nonzero
-    /// (`|Sᵢ| < 32^i`) and below `17·32^i ≤ 32^(i+1) ≤ 2^(bits(q)−1) < q` in absolute value.
+    /// with `w·(i + 1) ≤ bits(q) − 1`. Before digit `i` the sum is `Sᵢ·G` with
+    /// `|Sᵢ| < (R/2)/(R − 1)·R^i` (radix `R = 2^w`), and the digit adds `dᵢ·R^i·G` with
+    /// `1 ≤ |dᵢ| ≤ R/2`; the addition is exceptional only if `Sᵢ ∓ dᵢ·R^i ≡ 0 (mod q)`, but that
+    /// integer is nonzero (`|Sᵢ| < R^i`) and below `(R/2 + 1)·R^i ≤ R^(i+1) ≤ 2^(bits(q)−1) < q`
+    /// in absolute value.
     /// (A zero sum, the identity, is handled by a select.) The remaining top digits use the
     /// complete formula.
-    const SAFE_DIGITS: usize = (bit_length(&C::Q) - 1) / COMB_W;
+    const SAFE_DIGITS: usize = (bit_length(&C::Q) - 1) / comb_w(N);
 
     /// Builds the table (variable time: public points only).
     pub fn build() -> Self {
-        let mut points = Vec::with_capacity(COMB_ROW * comb_digits(N));
+        let mut points = Vec::with_capacity(comb_row(N) * comb_digits(N));
         let mut base = Jacobian::from_affine(&C::G);
         for _ in 0..comb_digits(N) {
             let mut acc = base;
             points.push(acc);
-            for _ in 1..COMB_ROW {
+            for _ in 1..comb_row(N) {
                 acc = acc.add(&base);
                 points.push(acc);
             }
-            // 32·base = 2·(16·base).
+            // 2^w·base = 2·(2^(w−1)·base).
             base = acc.double();
         }
-        let affine = normalize_all(&points);
-        let rows = affine
-            .chunks_exact(COMB_ROW)
-            .map(|c| core::array::from_fn(|j| c[j]))
-            .collect();
-        Self { rows }
+        Self {
+            rows: normalize_all(&points),
+        }
     }
 }
 
@@ -503,36 +508,35 @@ fn normalize_all<const N: usize, C: CurveSpec<N>>(points: &[Jacobian<N, C>]) -> 
     out
 }
 
-/// Bits `[pos, pos + COMB_W)` of `k` (positions are public).
+/// Bits `[pos, pos + w)` of `k` (positions are public), `w = comb_w(N)`.
 fn window<const N: usize>(k: &[u64; N], pos: usize) -> u64 {
+    let w_bits = comb_w(N);
     let (limb, off) = (pos / 64, pos % 64);
     let mut w = k.get(limb).map_or(0, |l| l >> off);
-    if off + COMB_W > 64 {
+    if off + w_bits > 64 {
         w |= k.get(limb + 1).map_or(0, |l| l << (64 - off));
     }
-    w & ((1 << COMB_W) - 1)
+    w & ((1 << w_bits) - 1)
 }
 
-/// Signed radix-32 digits of `k < 2^(64N)` (constant time): `k = Σ dᵢ·32^i`,
-/// `dᵢ ∈ [−16, 15]`, into `out[..comb_digits(N)]`.
+/// Signed radix-`R` digits of `k < 2^(64N)` (constant time; `R = 2^comb_w(N)`):
+/// `k = Σ dᵢ·R^i`, `dᵢ ∈ [−R/2, R/2 − 1]`, into `out[..comb_digits(N)]`.
 fn recode_signed<const N: usize>(k: &[u64; N], out: &mut [i64]) {
     let mut carry = 0u64;
     for (i, d) in out.iter_mut().enumerate().take(comb_digits(N)) {
-        let v = window(k, COMB_W * i) + carry;
-        carry = (v + (1 << (COMB_W - 1))) >> COMB_W;
-        *d = v as i64 - (carry << COMB_W) as i64;
+        let w = comb_w(N);
+        let v = window(k, w * i) + carry;
+        carry = (v + (1 << (w - 1))) >> w;
+        *d = v as i64 - (carry << w) as i64;
     }
     debug_assert_eq!(carry, 0, "the top window cannot carry");
 }
 
-/// The entry `|d|·32^i·G` of `row` with `y` negated if `d < 0`, read in constant time (every
+/// The entry `|d|·R^i·G` of `row` with `y` negated if `d < 0`, read in constant time (every
 /// entry is read; masks pick one). For `d = 0` it returns some entry; callers discard it.
 /// Also returns a mask of all ones if `d = 0`.
 #[inline(always)]
-fn lookup<const N: usize, C: CurveSpec<N>>(
-    row: &[Affine<N, C>; COMB_ROW],
-    d: i64,
-) -> (Affine<N, C>, u64) {
+fn lookup<const N: usize, C: CurveSpec<N>>(row: &[Affine<N, C>], d: i64) -> (Affine<N, C>, u64) {
     let sign = (d >> 63) as u64; // all ones if negative
     let abs = ((d as u64) ^ sign).wrapping_sub(sign);
     let mut pt = row[0];
@@ -560,7 +564,7 @@ pub(crate) fn mul_base_ct<const N: usize, C: CurveSpec<N>>(k: &[u64; N]) -> Proj
     // Low digits: Jacobian mixed additions (no exceptional case can occur, see SAFE_DIGITS),
     // the identity as a starting point handled by a select.
     let mut acc = Jacobian::<N, C>::IDENTITY;
-    for (row, &d) in table.rows.iter().zip(&digits).take(safe) {
+    for (row, &d) in table.rows.chunks_exact(comb_row(N)).zip(&digits).take(safe) {
         let (mut pt, zero) = lookup(row, d);
         let sum = acc.add_affine_unchecked(&pt);
         let from_identity = Jacobian {
@@ -583,7 +587,7 @@ pub(crate) fn mul_base_ct<const N: usize, C: CurveSpec<N>>(k: &[u64; N]) -> Proj
     acc.zeroize();
     for (row, &d) in table
         .rows
-        .iter()
+        .chunks_exact(comb_row(N))
         .zip(&digits)
         .take(comb_digits(N))
         .skip(safe)
