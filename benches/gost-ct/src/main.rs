@@ -115,6 +115,99 @@ fn dudect<const N: usize, C: CurveSpec<N>>(name: &str, samples: usize) {
     );
 }
 
+
+/// Minimum over `reps` runs of `f`, in nanoseconds per call (each run calls it `inner` times).
+fn min_ns(reps: usize, inner: usize, mut f: impl FnMut()) -> f64 {
+    let mut best = f64::MAX;
+    for _ in 0..reps {
+        let t = Instant::now();
+        for _ in 0..inner {
+            f();
+        }
+        best = best.min(t.elapsed().as_nanos() as f64 / inner as f64);
+    }
+    best
+}
+
+/// Minimum-of-many timings of the arithmetic (scratch figures for tuning; not a criterion bench).
+fn timings<const N: usize, C: CurveSpec<N>>(name: &str) {
+    use field::Fe;
+    let _ = C::comb();
+    let _ = C::odd_multiples();
+    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let mut rand_scalar = || {
+        let mut k = [0u64; N];
+        for l in k.iter_mut() {
+            *l = next();
+        }
+        k[N - 1] >>= 4;
+        k
+    };
+    let k = rand_scalar();
+    let u1 = rand_scalar();
+    let u2 = rand_scalar();
+    let a = Fe::<N, C>::from_limbs_vartime(&rand_scalar()).unwrap();
+    let b = Fe::<N, C>::from_limbs_vartime(&rand_scalar()).unwrap();
+    let mut x = a;
+    let mul = min_ns(200, 1000, || x = black_box(x).mul(&b));
+    let sqr = min_ns(200, 1000, || x = black_box(x).square());
+    let add = min_ns(200, 1000, || x = black_box(x).add(&b));
+    let inv = min_ns(50, 20, || x = black_box(x).invert());
+    let invv = min_ns(50, 20, || x = black_box(x).invert_vartime());
+    let q = {
+        let mut p = mul_base_ct::<N, C>(&rand_scalar());
+        let (x, y) = projective_to_affine_ct(&mut p).unwrap();
+        Affine::<N, C>::from_limbs_vartime(&x, &y).unwrap()
+    };
+    let mut j = Jacobian::from_affine(&q).double();
+    let dbl = min_ns(200, 200, || j = black_box(j).double());
+    let jq = Jacobian::from_affine(&q).double().double();
+    let addj = min_ns(200, 200, || j = black_box(j).add(&jq));
+    let madd = min_ns(200, 200, || j = black_box(j).add_affine(&q));
+    let comb = min_ns(30, 10, || {
+        let mut p = mul_base_ct::<N, C>(black_box(&k));
+        black_box(projective_to_affine_ct(&mut p));
+    });
+    let lin = min_ns(20, 5, || {
+        black_box(lincomb_vartime::<N, C>(black_box(&u1), &q, &u2));
+    });
+    {
+        use crypto_bigint::{NonZero, Uint, modular::{FixedMontyForm, FixedMontyParams}};
+        let q = Uint::<N>::from_words(C::Q);
+        let qp = FixedMontyParams::new_vartime(q.to_odd().unwrap());
+        let qnz = NonZero::new(q).unwrap();
+        let v = Uint::<N>::from_words(rand_scalar());
+        let rem = min_ns(50, 20, || {
+            black_box(black_box(v).rem(&qnz));
+        });
+        let mm = FixedMontyForm::new(&v, &qp);
+        let mont_new = min_ns(50, 20, || {
+            black_box(FixedMontyForm::new(black_box(&v), &qp));
+        });
+        let mont_mul = min_ns(50, 20, || {
+            black_box(black_box(mm).mul(&mm));
+        });
+        let ret = min_ns(50, 20, || {
+            black_box(black_box(mm).retrieve());
+        });
+        let inv_q = min_ns(50, 20, || {
+            black_box(black_box(mm).invert_vartime());
+        });
+        println!("{name} scalars: rem {rem:.0} ns, monty new {mont_new:.0}, mul {mont_mul:.0}, retrieve {ret:.0}, invert_vartime {inv_q:.0}");
+    }
+    println!(
+        "{name}: mul {mul:.1} ns, sqr {sqr:.1}, add {add:.1}, inv {inv:.0}, inv_vartime {invv:.0}; dbl {dbl:.0}, add {addj:.0}, madd {madd:.0}; k·G+affine {:.2} µs; u1·G+u2·Q {:.1} µs",
+        comb / 1000.0,
+        lin / 1000.0
+    );
+}
+
 fn main() {
     match std::env::args().nth(1).as_deref() {
         Some("ctgrind") => {
@@ -136,6 +229,17 @@ fn main() {
             dudect::<4, CryptoProB>("CryptoPro B", n);
             dudect::<8, Tc26_512A>("tc26 512 A", n / 4);
         }
-        _ => eprintln!("usage: signflow-gost-ct ctgrind | dudect [SAMPLES]"),
+        Some("timings") => {
+            let which = std::env::args().nth(2).unwrap_or_default();
+            if which.is_empty() || which == "256" {
+                timings::<4, CryptoProA>("CryptoPro A");
+                timings::<4, CryptoProB>("CryptoPro B");
+            }
+            if which.is_empty() || which == "512" {
+                timings::<8, Tc26_512A>("tc26 512 A");
+                timings::<8, Tc26_512B>("tc26 512 B");
+            }
+        }
+        _ => eprintln!("usage: signflow-gost-ct ctgrind | dudect [SAMPLES] | timings"),
     }
 }

@@ -493,6 +493,40 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
         self.add(self)
     }
 
+    /// `k·self` for a small public `k` (`k < 2^32`): for a pseudo-Mersenne field one pass of
+    /// single-limb products, the top word folded back as `top·c`, and one conditional
+    /// subtraction, in place of the two or three additions `3x`, `4x`, `8x` take otherwise;
+    /// for a Montgomery field (`k·xR = (kx)R`) doublings and additions over the bits of `k`.
+    #[inline(always)]
+    pub fn mul_small(&self, k: u64) -> Self {
+        debug_assert!(k > 0 && k < 1 << 32);
+        if F::C != 0 {
+            let mut r = [0u64; N];
+            let mut carry = 0;
+            for i in 0..N {
+                (r[i], carry) = mac(0, self.limbs[i], k, carry);
+            }
+            // `carry·2^(64N) + r` with carry < k: fold `carry·c` into the low limb.
+            let (lo, hi) = mac(r[0], carry, F::C, 0);
+            r[0] = lo;
+            let mut cc = hi;
+            for limb in r.iter_mut().skip(1) {
+                (*limb, cc) = adc(*limb, 0, cc);
+            }
+            // If that wrapped (cc = 1), r is now below k·c and adding c cannot carry.
+            r[0] = r[0].wrapping_add(cc.wrapping_neg() & F::C);
+            return Self::from_raw(sub_p_if_ge_pm(r, F::C));
+        }
+        let mut r = *self;
+        for bit in (0..63 - k.leading_zeros()).rev() {
+            r = r.double();
+            if (k >> bit) & 1 == 1 {
+                r = r.add(self);
+            }
+        }
+        r
+    }
+
     /// `self·rhs`.
     #[inline(always)]
     pub fn mul(&self, rhs: &Self) -> Self {
@@ -544,6 +578,16 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
         }
         #[cfg(not(target_pointer_width = "64"))]
         self.invert_fermat()
+    }
+
+    /// The inverse for nonzero elements (0 for 0) in variable time (public values only: table
+    /// building and verification): `crypto-bigint`'s variable-time safegcd.
+    pub fn invert_vartime(&self) -> Self {
+        use crypto_bigint::{Odd, Uint};
+        let x = Uint::<N>::from_words(self.to_limbs());
+        let p = Odd::new(Uint::<N>::from_words(F::P)).expect("the modulus is odd");
+        let inv = x.invert_odd_mod_vartime(&p).unwrap_or(Uint::ZERO);
+        Self::from_canonical_ct(&inv.to_words())
     }
 
     /// `self^(p−2)`, the inverse for nonzero elements (0 for 0), in constant time: Fermat's

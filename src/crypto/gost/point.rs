@@ -4,21 +4,22 @@
 //! Two methods, one per kind of scalar:
 //!
 //! - **Secret scalars** (nonces, private keys): [`mul_base_ct`], a fixed-base comb without
-//!   doublings. The scalar is recoded into signed radix-16 digits `d_i ∈ [−8, 8]`
-//!   (`k = Σ d_i·16^i`), and `k·G = Σ d_i·(16^i·G)` is summed from a table holding `j·16^i·G`
-//!   for `j = 1..8` (affine; built once per curve, lazily). Each digit reads all eight entries
-//!   of its row and keeps one with masks, negates `y` with a mask, adds with the *complete*
-//!   mixed formula of Renes–Costello–Batina 2016 (Algorithm 1 with `Z₂ = 1`; no exceptional
-//!   case in a group without points of order two, and every point summed lies in the subgroup
-//!   of prime order `q`), and for a zero digit keeps the old sum by a masked select. The same
-//!   instructions run and the same memory is read whatever the scalar: no branch and no table
-//!   index depends on it.
+//!   doublings. The scalar is recoded into signed radix-`R` digits `d_i ∈ [−R/2, R/2 − 1]`
+//!   (`R = 32` for 256-bit curves, 64 for 512-bit ones; `k = Σ d_i·R^i`), and
+//!   `k·G = Σ d_i·(R^i·G)` is summed from a table holding `j·R^i·G` for `j = 1..R/2` (affine;
+//!   built once per curve, lazily). Each digit reads every entry of its row and keeps one with
+//!   masks, negates `y` with a mask, and adds with the Jacobian mixed formula on the low digits,
+//!   where no exceptional case can occur ([`CombTable`]), and with the *complete* mixed formula
+//!   of Renes–Costello–Batina 2016 (Algorithm 1 with `Z₂ = 1`) on the top ones; a zero digit
+//!   keeps the old sum by a masked select. The same instructions run and the same memory is
+//!   read whatever the scalar: no branch and no table index depends on it.
 //! - **Public scalars** (verification, the subgroup check of public keys): Jacobian
 //!   coordinates with exception-checked formulas (`dbl-2001-b` when `a = −3`, `dbl-2007-bl`
 //!   otherwise, `add-2007-bl`, `madd-2007-bl`; Bernstein–Lange, Explicit-Formulas Database),
 //!   and width-`w` NAF: `u₁·G + u₂·Q` in one pass of shared doublings (Straus/Shamir), `G` from
-//!   a precomputed table of its odd multiples `G, 3G, …, 127G` (width 8), `Q` from eight odd
-//!   multiples computed per call (width 5). The final comparison `x(C) mod q = r` is made in
+//!   a precomputed table of its odd multiples `G, 3G, …, 511G` (width 10), `Q` from eight odd
+//!   multiples computed per call (width 5) and made affine with one inversion, so that
+//!   both are added with the mixed formula. The final comparison `x(C) mod q = r` is made in
 //!   Jacobian coordinates (`X = r'·Z²` for each `r' ≡ r mod q` below `p`), without inverting.
 
 use super::GostError;
@@ -27,8 +28,9 @@ use super::params::{ParamSet, dispatch};
 
 /// Width of the NAF of `u₂` (the public key's scalar): 8 odd multiples per call.
 const W_Q: u32 = 5;
-/// Width of the NAF of `u₁` (the generator's scalar): 64 precomputed odd multiples.
-const W_G: u32 = 8;
+/// Width of the NAF of `u₁` (the generator's scalar): 256 precomputed odd multiples (16 KB
+/// for a 256-bit curve, 32 KB for a 512-bit one), one addition per 11 bits of `u₁`.
+const W_G: u32 = 10;
 /// Number of odd multiples of `G` in [`CurveSpec::odd_multiples`].
 pub(crate) const ODD_G: usize = 1 << (W_G - 2);
 
@@ -67,7 +69,7 @@ pub(crate) trait CurveSpec<const N: usize>: FieldSpec<N> {
 
     /// The comb table of [`mul_base_ct`], built on first use.
     fn comb() -> &'static CombTable<N, Self>;
-    /// `G, 3G, 5G, …, 127G`, built on first use.
+    /// `G, 3G, 5G, …, 511G`, built on first use.
     fn odd_multiples() -> &'static [Affine<N, Self>; ODD_G];
 }
 
@@ -90,7 +92,7 @@ const fn is_minus_3<const N: usize>(a: &[u64; N], p: &[u64; N]) -> bool {
 #[inline(always)]
 fn mul_a<const N: usize, C: CurveSpec<N>>(x: &Fe<N, C>) -> Fe<N, C> {
     if C::A_IS_MINUS_3 {
-        x.double().add(x).neg()
+        x.mul_small(3).neg()
     } else {
         x.mul(&C::A)
     }
@@ -175,33 +177,34 @@ impl<const N: usize, C: CurveSpec<N>> Jacobian<N, C> {
         }
         let (x1, y1, z1) = (&self.x, &self.y, &self.z);
         if C::A_IS_MINUS_3 {
-            // dbl-2001-b: 3M + 5S.
+            // dbl-2001-b (3M + 5S), with Z3 = 2·Y1·Z1 in place of (Y1 + Z1)² − γ − δ and the
+            // small multiples by `mul_small`: here a squaring costs about a product, while
+            // each addition saved is a fifth of one.
             let delta = z1.square();
             let gamma = y1.square();
             let beta = x1.mul(&gamma);
-            let t = x1.sub(&delta).mul(&x1.add(&delta));
-            let alpha = t.double().add(&t);
-            let beta4 = beta.double().double();
+            let alpha = x1.sub(&delta).mul(&x1.add(&delta)).mul_small(3);
+            let beta4 = beta.mul_small(4);
             let x3 = alpha.square().sub(&beta4.double());
-            let z3 = y1.add(z1).square().sub(&gamma).sub(&delta);
-            let gamma2 = gamma.square().double();
-            let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma2.double().double());
+            let z3 = y1.mul(z1).double();
+            let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma.square().mul_small(8));
             Self {
                 x: x3,
                 y: y3,
                 z: z3,
             }
         } else {
-            // dbl-2007-bl: 1M + 8S + 1·a.
+            // dbl-2007-bl (1M + 8S + 1·a), with S = 4·X1·YY and Z3 = 2·Y1·Z1 (products in
+            // place of squarings and additions, as above).
             let xx = x1.square();
             let yy = y1.square();
             let yyyy = yy.square();
             let zz = z1.square();
-            let s = x1.add(&yy).square().sub(&xx).sub(&yyyy).double();
-            let m = xx.double().add(&xx).add(&mul_a::<N, C>(&zz.square()));
+            let s = x1.mul(&yy).mul_small(4);
+            let m = xx.mul_small(3).add(&mul_a::<N, C>(&zz.square()));
             let t = m.square().sub(&s.double());
-            let y3 = m.mul(&s.sub(&t)).sub(&yyyy.double().double().double());
-            let z3 = y1.add(z1).square().sub(&yy).sub(&zz);
+            let y3 = m.mul(&s.sub(&t)).sub(&yyyy.mul_small(8));
+            let z3 = y1.mul(z1).double();
             Self { x: t, y: y3, z: z3 }
         }
     }
@@ -234,7 +237,8 @@ impl<const N: usize, C: CurveSpec<N>> Jacobian<N, C> {
         let v = u1.mul(&i);
         let x3 = r.square().sub(&j).sub(&v.double());
         let y3 = r.mul(&v.sub(&x3)).sub(&s1.mul(&j).double());
-        let z3 = self.z.add(&other.z).square().sub(&z1z1).sub(&z2z2).mul(&h);
+        // ((Z1 + Z2)² − Z1Z1 − Z2Z2)·H = 2·Z1·Z2·H.
+        let z3 = self.z.mul(&other.z).mul(&h).double();
         Self {
             x: x3,
             y: y3,
@@ -259,13 +263,13 @@ impl<const N: usize, C: CurveSpec<N>> Jacobian<N, C> {
                 Self::IDENTITY
             };
         }
-        let hh = h.square();
-        let i = hh.double().double();
+        let i = h.square().mul_small(4);
         let j = h.mul(&i);
         let v = self.x.mul(&i);
         let x3 = r.square().sub(&j).sub(&v.double());
         let y3 = r.mul(&v.sub(&x3)).sub(&self.y.mul(&j).double());
-        let z3 = self.z.add(&h).square().sub(&z1z1).sub(&hh);
+        // (Z1 + H)² − Z1Z1 − HH = 2·Z1·H.
+        let z3 = self.z.mul(&h).double();
         Self {
             x: x3,
             y: y3,
@@ -282,13 +286,13 @@ impl<const N: usize, C: CurveSpec<N>> Jacobian<N, C> {
         let s2 = other.y.mul(&self.z).mul(&z1z1);
         let h = u2.sub(&self.x);
         let r = s2.sub(&self.y).double();
-        let hh = h.square();
-        let i = hh.double().double();
+        let i = h.square().mul_small(4);
         let j = h.mul(&i);
         let v = self.x.mul(&i);
         let x3 = r.square().sub(&j).sub(&v.double());
         let y3 = r.mul(&v.sub(&x3)).sub(&self.y.mul(&j).double());
-        let z3 = self.z.add(&h).square().sub(&z1z1).sub(&hh);
+        // (Z1 + H)² − Z1Z1 − HH = 2·Z1·H.
+        let z3 = self.z.mul(&h).double();
         Self {
             x: x3,
             y: y3,
@@ -365,7 +369,7 @@ impl<const N: usize, C: CurveSpec<N>> Projective<N, C> {
         let x3 = t1.sub(&z3);
         let z3 = t1.add(&z3);
         let y3 = x3.mul(&z3);
-        let t1 = t0.double().add(&t0);
+        let t1 = t0.mul_small(3);
         let t2 = mul_a::<N, C>(&self.z);
         let t4 = b3.mul(&t4);
         let t1 = t1.add(&t2);
@@ -397,15 +401,22 @@ impl<const N: usize, C: CurveSpec<N>> Projective<N, C> {
     }
 }
 
-/// Bits per digit of the comb.
-const COMB_W: usize = 5;
-/// Entries per row of the comb table: `j·32^i·G` for `j = 1..16`.
-const COMB_ROW: usize = 1 << (COMB_W - 1);
+/// Bits per digit of the comb: 5 for 256-bit curves (rows of 16 points, 52 digits), 6 for
+/// 512-bit ones (rows of 32 points, 86 digits instead of 103: the wider row scan costs less
+/// than the 17 additions it saves at this size).
+const fn comb_w(n: usize) -> usize {
+    if n >= 8 { 6 } else { 5 }
+}
 
-/// Number of signed radix-32 digits of an `N`-limb scalar: enough windows to cover `64N + 1`
+/// Entries per row of the comb table: `j·2^(w·i)·G` for `j = 1..2^(w−1)`.
+const fn comb_row(n: usize) -> usize {
+    1 << (comb_w(n) - 1)
+}
+
+/// Number of signed radix-`2^w` digits of an `N`-limb scalar: enough windows to cover `64N + 1`
 /// bits, so that the recoding's carry out of the top window is always zero.
 const fn comb_digits(n: usize) -> usize {
-    (64 * n + 1).div_ceil(COMB_W)
+    (64 * n + 1).div_ceil(comb_w(n))
 }
 
 /// Bit length of an `N`-limb integer (compile time).
@@ -420,45 +431,45 @@ const fn bit_length<const N: usize>(x: &[u64; N]) -> usize {
     0
 }
 
-/// The comb table: row `i` holds `j·32^i·G` for `j = 1..16`, affine, for every digit `i`.
+/// The comb table: row `i` holds `j·R^i·G` for `j = 1..R/2`, `R = 2^comb_w(N)`, affine, for
+/// every digit `i`.
 pub(crate) struct CombTable<const N: usize, C: CurveSpec<N>> {
-    rows: Vec<[Affine<N, C>; COMB_ROW]>,
+    /// `comb_row(N)` points per row, row after row.
+    rows: Vec<Affine<N, C>>,
 }
 
 impl<const N: usize, C: CurveSpec<N>> CombTable<N, C> {
     /// How many low digits are summed with the incomplete Jacobian mixed addition: those `i`
-    /// with `5(i + 1) ≤ bits(q) − 1`. Before digit `i` the sum is `Sᵢ·G` with
-    /// `|Sᵢ| < (16/31)·32^i`, and the digit adds `dᵢ·32^i·G` with `1 ≤ |dᵢ| ≤ 16`; the
-    /// addition is exceptional only if `Sᵢ ∓ dᵢ·32^i ≡ 0 (mod q)`, but that integer is nonzero
-    /// (`|Sᵢ| < 32^i`) and below `17·32^i ≤ 32^(i+1) ≤ 2^(bits(q)−1) < q` in absolute value.
+    /// with `w·(i + 1) ≤ bits(q) − 1`. Before digit `i` the sum is `Sᵢ·G` with
+    /// `|Sᵢ| < (R/2)/(R − 1)·R^i` (radix `R = 2^w`), and the digit adds `dᵢ·R^i·G` with
+    /// `1 ≤ |dᵢ| ≤ R/2`; the addition is exceptional only if `Sᵢ ∓ dᵢ·R^i ≡ 0 (mod q)`, but that
+    /// integer is nonzero (`|Sᵢ| < R^i`) and below `(R/2 + 1)·R^i ≤ R^(i+1) ≤ 2^(bits(q)−1) < q`
+    /// in absolute value.
     /// (A zero sum, the identity, is handled by a select.) The remaining top digits use the
     /// complete formula.
-    const SAFE_DIGITS: usize = (bit_length(&C::Q) - 1) / COMB_W;
+    const SAFE_DIGITS: usize = (bit_length(&C::Q) - 1) / comb_w(N);
 
     /// Builds the table (variable time: public points only).
     pub fn build() -> Self {
-        let mut points = Vec::with_capacity(COMB_ROW * comb_digits(N));
+        let mut points = Vec::with_capacity(comb_row(N) * comb_digits(N));
         let mut base = Jacobian::from_affine(&C::G);
         for _ in 0..comb_digits(N) {
             let mut acc = base;
             points.push(acc);
-            for _ in 1..COMB_ROW {
+            for _ in 1..comb_row(N) {
                 acc = acc.add(&base);
                 points.push(acc);
             }
-            // 32·base = 2·(16·base).
+            // 2^w·base = 2·(2^(w−1)·base).
             base = acc.double();
         }
-        let affine = normalize_all(&points);
-        let rows = affine
-            .chunks_exact(COMB_ROW)
-            .map(|c| core::array::from_fn(|j| c[j]))
-            .collect();
-        Self { rows }
+        Self {
+            rows: normalize_all(&points),
+        }
     }
 }
 
-/// Builds `G, 3G, …, 127G` (variable time: public points only).
+/// Builds `G, 3G, …, 511G` (variable time: public points only).
 pub(crate) fn build_odd_multiples<const N: usize, C: CurveSpec<N>>() -> [Affine<N, C>; ODD_G] {
     let g = Jacobian::from_affine(&C::G);
     let g2 = g.double();
@@ -473,8 +484,8 @@ pub(crate) fn build_odd_multiples<const N: usize, C: CurveSpec<N>>() -> [Affine<
     core::array::from_fn(|i| affine[i])
 }
 
-/// Affine forms of many Jacobian points with one inversion (Montgomery's trick). None of the
-/// points may be the identity.
+/// Affine forms of many Jacobian points with one inversion (Montgomery's trick), in variable
+/// time (public points only). None of the points may be the identity.
 fn normalize_all<const N: usize, C: CurveSpec<N>>(points: &[Jacobian<N, C>]) -> Vec<Affine<N, C>> {
     let mut prefix = Vec::with_capacity(points.len());
     let mut acc = Fe::ONE;
@@ -483,7 +494,7 @@ fn normalize_all<const N: usize, C: CurveSpec<N>>(points: &[Jacobian<N, C>]) -> 
         prefix.push(acc);
         acc = acc.mul(&p.z);
     }
-    let mut inv = acc.invert();
+    let mut inv = acc.invert_vartime();
     let mut out = vec![C::G; points.len()];
     for (i, p) in points.iter().enumerate().rev() {
         let zi = inv.mul(&prefix[i]);
@@ -497,36 +508,35 @@ fn normalize_all<const N: usize, C: CurveSpec<N>>(points: &[Jacobian<N, C>]) -> 
     out
 }
 
-/// Bits `[pos, pos + COMB_W)` of `k` (positions are public).
+/// Bits `[pos, pos + w)` of `k` (positions are public), `w = comb_w(N)`.
 fn window<const N: usize>(k: &[u64; N], pos: usize) -> u64 {
+    let w_bits = comb_w(N);
     let (limb, off) = (pos / 64, pos % 64);
     let mut w = k.get(limb).map_or(0, |l| l >> off);
-    if off + COMB_W > 64 {
+    if off + w_bits > 64 {
         w |= k.get(limb + 1).map_or(0, |l| l << (64 - off));
     }
-    w & ((1 << COMB_W) - 1)
+    w & ((1 << w_bits) - 1)
 }
 
-/// Signed radix-32 digits of `k < 2^(64N)` (constant time): `k = Σ dᵢ·32^i`,
-/// `dᵢ ∈ [−16, 15]`, into `out[..comb_digits(N)]`.
+/// Signed radix-`R` digits of `k < 2^(64N)` (constant time; `R = 2^comb_w(N)`):
+/// `k = Σ dᵢ·R^i`, `dᵢ ∈ [−R/2, R/2 − 1]`, into `out[..comb_digits(N)]`.
 fn recode_signed<const N: usize>(k: &[u64; N], out: &mut [i64]) {
     let mut carry = 0u64;
     for (i, d) in out.iter_mut().enumerate().take(comb_digits(N)) {
-        let v = window(k, COMB_W * i) + carry;
-        carry = (v + (1 << (COMB_W - 1))) >> COMB_W;
-        *d = v as i64 - (carry << COMB_W) as i64;
+        let w = comb_w(N);
+        let v = window(k, w * i) + carry;
+        carry = (v + (1 << (w - 1))) >> w;
+        *d = v as i64 - (carry << w) as i64;
     }
     debug_assert_eq!(carry, 0, "the top window cannot carry");
 }
 
-/// The entry `|d|·32^i·G` of `row` with `y` negated if `d < 0`, read in constant time (every
+/// The entry `|d|·R^i·G` of `row` with `y` negated if `d < 0`, read in constant time (every
 /// entry is read; masks pick one). For `d = 0` it returns some entry; callers discard it.
 /// Also returns a mask of all ones if `d = 0`.
 #[inline(always)]
-fn lookup<const N: usize, C: CurveSpec<N>>(
-    row: &[Affine<N, C>; COMB_ROW],
-    d: i64,
-) -> (Affine<N, C>, u64) {
+fn lookup<const N: usize, C: CurveSpec<N>>(row: &[Affine<N, C>], d: i64) -> (Affine<N, C>, u64) {
     let sign = (d >> 63) as u64; // all ones if negative
     let abs = ((d as u64) ^ sign).wrapping_sub(sign);
     let mut pt = row[0];
@@ -554,7 +564,7 @@ pub(crate) fn mul_base_ct<const N: usize, C: CurveSpec<N>>(k: &[u64; N]) -> Proj
     // Low digits: Jacobian mixed additions (no exceptional case can occur, see SAFE_DIGITS),
     // the identity as a starting point handled by a select.
     let mut acc = Jacobian::<N, C>::IDENTITY;
-    for (row, &d) in table.rows.iter().zip(&digits).take(safe) {
+    for (row, &d) in table.rows.chunks_exact(comb_row(N)).zip(&digits).take(safe) {
         let (mut pt, zero) = lookup(row, d);
         let sum = acc.add_affine_unchecked(&pt);
         let from_identity = Jacobian {
@@ -577,7 +587,7 @@ pub(crate) fn mul_base_ct<const N: usize, C: CurveSpec<N>>(k: &[u64; N]) -> Proj
     acc.zeroize();
     for (row, &d) in table
         .rows
-        .iter()
+        .chunks_exact(comb_row(N))
         .zip(&digits)
         .take(comb_digits(N))
         .skip(safe)
@@ -674,6 +684,11 @@ pub(crate) fn lincomb_vartime<const N: usize, C: CurveSpec<N>>(
     for i in 1..q_odd.len() {
         q_odd[i] = q_odd[i - 1].add(&q2);
     }
+    // Affine with one inversion (an inversion costs less than the ~(64N/(W_Q+1)) mixed
+    // additions save over full ones). A multiple is the identity only for a point of small
+    // order (a public key outside the subgroup, which `check_public` refuses): then the
+    // Jacobian table is used as it is.
+    let q_aff = (!q_odd.iter().any(Jacobian::is_identity_vartime)).then(|| normalize_all(&q_odd));
     let mut acc = Jacobian::IDENTITY;
     for i in (0..len1.max(len2)).rev() {
         acc = acc.double();
@@ -684,10 +699,14 @@ pub(crate) fn lincomb_vartime<const N: usize, C: CurveSpec<N>>(
             acc = acc.add_affine(&g_odd[(-d >> 1) as usize].neg());
         }
         let d = n2[i];
-        if d > 0 {
-            acc = acc.add(&q_odd[(d >> 1) as usize]);
-        } else if d < 0 {
-            acc = acc.add(&q_odd[(-d >> 1) as usize].neg());
+        if d != 0 {
+            let j = (d.unsigned_abs() >> 1) as usize;
+            acc = match &q_aff {
+                Some(t) if d > 0 => acc.add_affine(&t[j]),
+                Some(t) => acc.add_affine(&t[j].neg()),
+                None if d > 0 => acc.add(&q_odd[j]),
+                None => acc.add(&q_odd[j].neg()),
+            };
         }
     }
     acc
