@@ -98,7 +98,7 @@ per_provider! {
             // The proven time: genTime (whose fraction the whole second `at` drops) plus the
             // 1.5001 s accuracy, rounded up to a second: at most 3 s after `at`.
             assert!(
-                signer.validation_time.0 >= at.0 + 1 && signer.validation_time.0 <= at.0 + 3,
+                signer.validation_time.0 > at.0 && signer.validation_time.0 <= at.0 + 3,
                 "{stem}: validated at {} for genTime {at}",
                 signer.validation_time
             );

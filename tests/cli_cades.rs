@@ -4,8 +4,11 @@
 
 mod common;
 
+#[cfg(feature = "network")]
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
+#[cfg(feature = "network")]
+use std::process::Stdio;
 
 use common::testdata;
 
@@ -14,9 +17,18 @@ fn signflow() -> Command {
 }
 
 /// Starts `tsa serve` on a free loopback port for `requests` connections; its URL.
+#[cfg(feature = "network")]
 fn serve(requests: usize) -> (std::process::Child, String) {
     let mut child = signflow()
-        .args(["--json", "tsa", "serve", "--policy", "1.2.3.4.1", "--listen", "127.0.0.1:0"])
+        .args([
+            "--json",
+            "tsa",
+            "serve",
+            "--policy",
+            "1.2.3.4.1",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .arg("--max-requests")
         .arg(requests.to_string())
         .arg("--key")
@@ -74,13 +86,18 @@ fn extend_to_t_through_the_cli_tsa() {
     let dir = tempfile::tempdir().unwrap();
     let extended = dir.path().join("t.p7s");
     let out = signflow()
-        .args(["--json", "cades", "extend", "--to", "t", "--tsa", &url, "-o"])
+        .args([
+            "--json", "cades", "extend", "--to", "t", "--tsa", &url, "-o",
+        ])
         .arg(&extended)
         .arg(testdata("cades/revoked-later.p7s"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    assert!(tsa.wait().unwrap().success(), "tsa serve exits 0 after its requests");
+    assert!(
+        tsa.wait().unwrap().success(),
+        "tsa serve exits 0 after its requests"
+    );
 
     let out = signflow()
         .args(["--json", "verify", "cms"])
@@ -99,7 +116,11 @@ fn extend_to_t_through_the_cli_tsa() {
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let signer = &report["report"]["signers"][0];
-    let signer = if signer.is_null() { &report["signers"][0] } else { signer };
+    let signer = if signer.is_null() {
+        &report["signers"][0]
+    } else {
+        signer
+    };
     assert_eq!(signer["level"], "CAdES-T", "{report}");
     assert_eq!(signer["timestamps"][0]["status"], "valid", "{report}");
     // The verdict and the exit status agree, whatever the date (the signer is revoked 30 days
