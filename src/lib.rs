@@ -19,10 +19,10 @@
 //! | module          | owns                                                                         |
 //! |-----------------|------------------------------------------------------------------------------|
 //! | [`crypto`]      | the provider boundary (bytes in, bytes out), its backends, native GOST      |
-//! | [`pki`]         | certificates, CRLs, trust stores, path validation, PKCS#12, Russian attributes |
-//! | [`cms`]         | CMS/PKCS#7 SignedData: verify (DER/BER, streamed), sign, co-sign, CAdES-BES  |
+//! | [`pki`]         | certificates, CRLs, OCSP, trust stores, path validation, PKCS#12, Russian attributes |
+//! | [`cms`]         | CMS/PKCS#7 SignedData: verify (DER/BER, streamed), sign, co-sign, CAdES-BES/T levels |
 //! | [`xmldsig`]     | XML signatures: safe parsing, C14N, transforms, verification, signing       |
-//! | [`tsp`]         | RFC 3161 time-stamp tokens: parse (token or TimeStampResp) and verify        |
+//! | [`tsp`]         | RFC 3161 time-stamps: parse, verify, request, issue ([`tsp::Authority`]), HTTP |
 //! | [`verdict`]     | one answer from bytes (CMS or XML): [`Verdict`], [`verify`]                 |
 //! | [`signing`]     | [`SigningIdentity`]: key + certificate + chain, for every signing API       |
 //! | [`batch`]       | many signature files verified in parallel                                   |
@@ -43,6 +43,7 @@
 //! | `sqlite`     | yes     | the flow's store on embedded SQLite                           |
 //! | `postgres`   | no      | the flow's store on PostgreSQL                                |
 //! | `cli`        | no      | the `signflow` binary                                         |
+//! | `network`    | no      | the RFC 3161 HTTP(S) client `tsp::HttpTimeStamper` (ureq, rustls); without it nothing opens a connection |
 //! | `extra-algorithms` | no | verification of ML-DSA, SLH-DSA, Ed448, ML-KEM (xenc), RIPEMD-160 and MD5; without it they are refused as unsupported, never valid (an XML signature: indeterminate; a certificate signed with one: invalid) |
 //!
 //! The provider is implied: [`crypto::CryptoProvider::current`] is the one installed with
