@@ -317,36 +317,30 @@ pub fn canonicalize(args: &CanonicalizeArgs, json: bool) -> Result<Exit, Failure
         .map(|(id, _)| id)
         .filter(|&id| doc.is_named(id, DSIG_NS, "Signature"))
         .collect();
+    // The node-set (the document or the Id's element, less the excluded signatures) as
+    // octets, by `method`.
+    let octets = |method: &C14nMethod, exclude: &[signflow::xmldsig::NodeId]| {
+        let mut out = Vec::new();
+        let set = NodeSet {
+            apex,
+            exclude,
+            members: None,
+        };
+        signflow::xmldsig::canonicalize(&doc, method, set, &mut out).map_err(|e| bad(&e))?;
+        Ok::<_, Failure>(out)
+    };
+    // A node-set still unconverted becomes octets by Canonical XML 1.0 (XMLDSig §4.3.3.2).
+    let c14n10 = C14nMethod::Inclusive { comments: false };
     let mut exclude: &[signflow::xmldsig::NodeId] = &[];
     let mut output: Option<Vec<u8>> = None;
     for step in &steps {
         match (step, &output) {
             (Step::Enveloped, None) => exclude = &signatures,
-            (Step::C14n(m), None) => {
-                let mut out = Vec::new();
-                let set = NodeSet {
-                    apex,
-                    exclude,
-                    members: None,
-                };
-                signflow::xmldsig::canonicalize(&doc, m, set, &mut out).map_err(|e| bad(&e))?;
-                output = Some(out);
-            }
+            (Step::C14n(m), None) => output = Some(octets(m, exclude)?),
             (Step::Smev, _) => {
                 let octets = match output.take() {
                     Some(o) => o,
-                    None => {
-                        let mut out = Vec::new();
-                        let set = NodeSet {
-                            apex,
-                            exclude,
-                            members: None,
-                        };
-                        let m = C14nMethod::Inclusive { comments: false };
-                        signflow::xmldsig::canonicalize(&doc, &m, set, &mut out)
-                            .map_err(|e| bad(&e))?;
-                        out
-                    }
+                    None => octets(&c14n10, exclude)?,
                 };
                 let parsed = Document::parse_with(&octets, &limits).map_err(|e| bad(&e))?;
                 let mut out = Vec::new();
@@ -364,18 +358,8 @@ pub fn canonicalize(args: &CanonicalizeArgs, json: bool) -> Result<Exit, Failure
     }
     let output = match output {
         Some(o) => o,
-        None => {
-            // Only the enveloped-signature transform: octets by Canonical XML 1.0.
-            let mut out = Vec::new();
-            let set = NodeSet {
-                apex,
-                exclude,
-                members: None,
-            };
-            let m = C14nMethod::Inclusive { comments: false };
-            signflow::xmldsig::canonicalize(&doc, &m, set, &mut out).map_err(|e| bad(&e))?;
-            out
-        }
+        // Only the enveloped-signature transform.
+        None => octets(&c14n10, exclude)?,
     };
     let output = String::from_utf8(output).map_err(|e| bad(&e))?;
     let mut out = Out::stdout();
