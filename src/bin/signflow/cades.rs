@@ -116,20 +116,23 @@ pub fn extend(
     Ok(Exit::Valid)
 }
 
+/// The TSA client for `--tsa URL` (64 without the `network` feature).
 #[cfg(feature = "network")]
-fn stamper(url: &str) -> Result<Box<dyn signflow::tsp::TimeStamper>, Failure> {
+pub fn stamper(url: &str) -> Result<Box<dyn signflow::tsp::TimeStamper>, Failure> {
     Ok(Box::new(signflow::tsp::HttpTimeStamper::new(url)))
 }
 
+/// The TSA client for `--tsa URL` (64 without the `network` feature).
 #[cfg(not(feature = "network"))]
-fn stamper(url: &str) -> Result<Box<dyn signflow::tsp::TimeStamper>, Failure> {
+pub fn stamper(url: &str) -> Result<Box<dyn signflow::tsp::TimeStamper>, Failure> {
     Err(Failure::new(
         Exit::Usage,
         format!("--tsa {url}: this signflow was built without the network feature"),
     ))
 }
 
-fn tsp_failure(url: &str, e: TspError) -> Failure {
+/// A time-stamping failure's exit: 74 unreachable, 1 refused, 2 not a token.
+pub fn tsp_failure(url: &str, e: TspError) -> Failure {
     let status = match &e {
         TspError::Network { .. } => Exit::Io,
         TspError::Refused(_) | TspError::NotGranted { .. } => Exit::Invalid,

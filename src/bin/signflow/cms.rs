@@ -54,6 +54,11 @@ pub struct SignCmsArgs {
     /// Embed no certificates (the verifier must have the signer's).
     #[arg(long)]
     no_certs: bool,
+    /// Make CAdES-T: a signature time-stamp from the RFC 3161 TSA at URL on the new
+    /// signature (needs the `network` feature; imprint Streebog-256 for GOST keys, else
+    /// SHA-256).
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -188,6 +193,22 @@ pub fn sign(
                 .map_err(|e| cms_failure(e, &args.input))?
         }
     };
+    let signed = match &args.tsa {
+        None => signed,
+        Some(url) => {
+            let hash = if matches!(
+                id.key().default_algorithm(),
+                SignatureAlgorithm::Gost2012_256 | SignatureAlgorithm::Gost2012_512
+            ) {
+                signflow::crypto::HashAlgorithm::Streebog256
+            } else {
+                signflow::crypto::HashAlgorithm::Sha256
+            };
+            let stamper = crate::cades::stamper(url)?;
+            signflow::cms::cades::timestamp_signers(&signed, stamper.as_ref(), hash, provider)
+                .map_err(|e| crate::cades::tsp_failure(url, e))?
+        }
+    };
     let bytes = if args.pem {
         signed.to_pem().into_bytes()
     } else {
@@ -212,6 +233,7 @@ pub fn sign(
             "signer": id.certificate().subject().to_string(),
             "algorithm": alg,
             "cades_bes": !args.no_signing_certificate,
+            "time_stamped": args.tsa.is_some(),
         }))?;
     } else {
         out.line(format_args!(
