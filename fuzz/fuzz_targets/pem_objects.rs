@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
         assert!(objects.len() <= signflow::pem::MAX_PEM_OBJECTS);
     }
     if let Some(der) = signflow::pem::decode_bare_base64(data) {
-        assert_eq!(der.first(), Some(&0x30), "bare base64 decoded to no SEQUENCE");
+        assert_eq!(
+            der.first(),
+            Some(&0x30),
+            "bare base64 decoded to no SEQUENCE"
+        );
         let _ = signflow::cms::SignedData::from_ber(&der);
     }
 });

@@ -66,9 +66,15 @@ fn smev(doc: &Document<'_>) {
         !out.windows(2).any(|w| w == b"<!" || w == b"<?"),
         "a comment, processing instruction or CDATA section in the SMEV output"
     );
-    let elements = doc.nodes().filter(|(id, _)| doc.element(*id).is_some()).count();
+    let elements = doc
+        .nodes()
+        .filter(|(id, _)| doc.element(*id).is_some())
+        .count();
     let end_tags = out.windows(2).filter(|w| *w == b"</").count();
-    assert_eq!(end_tags, elements, "an element without its end tag in the SMEV output");
+    assert_eq!(
+        end_tags, elements,
+        "an element without its end tag in the SMEV output"
+    );
 }
 
 fn c14n(doc: &Document, method: &C14nMethod, set: NodeSet<'_>) -> Vec<u8> {
@@ -132,8 +138,15 @@ fuzz_target!(|data: &[u8]| {
     match Document::parse_with(data, &limits) {
         Err(XmlError::Encoding(_)) if text.is_transcoded() => {}
         direct => {
-            assert!(!text.is_transcoded(), "parse_with read a transcoded document");
-            assert_eq!(direct.is_ok(), parsed.is_ok(), "parse_with and parse_text differ");
+            assert!(
+                !text.is_transcoded(),
+                "parse_with read a transcoded document"
+            );
+            assert_eq!(
+                direct.is_ok(),
+                parsed.is_ok(),
+                "parse_with and parse_text differ"
+            );
         }
     }
     let Ok(doc) = parsed else {
