@@ -15,6 +15,10 @@ seed() { # target, files...: the target's seed corpus from testdata/
   local t=$1; shift; mkdir -p "fuzz/corpus/$t"; cp "$@" "fuzz/corpus/$t/" 2>/dev/null || true
 }
 seed pem_objects testdata/pki/*.pem
+# pem_objects also reads bare base64 (CryptoPro's CMS files): the CMS test files as such.
+for f in testdata/cms/*.der; do
+  base64 -w 76 "$f" >"fuzz/corpus/pem_objects/$(basename "$f").b64"
+done
 seed crypto_inputs testdata/openssl/*.sig
 seed pki_parsing testdata/pki/*.der testdata/pki/*.crl.der testdata/pkits/certs/GoodCACert.crt \
   testdata/pkits/crls/GoodCACRL.crl
@@ -33,6 +37,8 @@ seed ocsp_parse testdata/ocsp/*.der
 # crl_lookup: CRLs as they are, and any non-DER bytes as a recipe for a CRL it builds itself.
 seed crl_lookup testdata/pki/*.crl.der testdata/pkits/crls/*.crl testdata/cms/content.txt
 seed xml_c14n testdata/xmldsig/*.xml testdata/xmldsig/c14n/*/*.xml testdata/xmldsig/xmlsec/*/*.xml
+# xml_c14n also decodes (windows-1251, KOI8-R, UTF-16, ISO-8859-5) and applies the SMEV transform.
+seed xml_c14n testdata/xmldsig/encodings/*.xml testdata/xmldsig/smev/*.xml
 seed xmldsig_verify testdata/xmldsig/*.xml testdata/xmldsig/c14n/*/*.xml \
   testdata/xmldsig/xmlsec/*/*.xml
 # gost_verify reads SubjectPublicKeyInfo DER ‖ signature ‖ message: the GOST engine's keys with

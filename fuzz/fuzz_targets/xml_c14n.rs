@@ -4,10 +4,27 @@
 //! - canonical output is a fixed point: parsing it and canonicalizing again (inclusive, without
 //!   comments) gives the same bytes;
 //! - a subtree's canonical form never depends on how many times it is asked for.
+//!
+//! The input is read as `XmlText::decode` reads it (any encoding it knows) and parsed from that
+//! text (`Document::parse_text`), and:
+//! - valid UTF-8 without an XML declaration (or a UTF-16/UTF-32 signature) is borrowed as it
+//!   is;
+//! - `Document::parse_with` accepts exactly what `parse_text` accepts unless the text had to
+//!   be transcoded, which it refuses as an encoding error;
+//! - in UTF-8, UTF-16 and the single-byte encodings, `encode(as_str())` gives the input back
+//!   byte for byte (the multi-byte encoders of the Encoding Standard are not inverses of their
+//!   decoders: Shift_JIS and Big5 duplicates, ISO-2022-JP's half-width katakana; those are
+//!   only encoded, for panics);
+//! - the SMEV 3 transform of the root element, when it applies, is the same twice, has no
+//!   comment, processing instruction or CDATA section, and closes every element of the
+//!   document with an end tag.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use signflow::xmldsig::{C14nMethod, Document, NodeId, NodeSet, ParseLimits, canonicalize};
+use signflow::xmldsig::{
+    C14nMethod, Document, NodeId, NodeSet, ParseLimits, XmlError, XmlText, canonicalize,
+    smev_transform,
+};
 
 /// Elements whose subtrees are canonicalized, per input (each costs a pass per method).
 const MAX_APEXES: usize = 24;
@@ -35,10 +52,77 @@ fn methods() -> [C14nMethod; 6] {
     ]
 }
 
+/// The SMEV transform of the root element: no panic, and its certain properties.
+fn smev(doc: &Document<'_>) {
+    let mut out = Vec::new();
+    if smev_transform(doc, doc.root(), &mut out).is_err() {
+        return;
+    }
+    let mut again = Vec::new();
+    smev_transform(doc, doc.root(), &mut again).expect("the SMEV transform applied once");
+    assert_eq!(out, again, "the SMEV transform is not deterministic");
+    // `<` is escaped in text and attribute values: every `<` is a tag's.
+    assert!(
+        !out.windows(2).any(|w| w == b"<!" || w == b"<?"),
+        "a comment, processing instruction or CDATA section in the SMEV output"
+    );
+    let elements = doc
+        .nodes()
+        .filter(|(id, _)| doc.element(*id).is_some())
+        .count();
+    let end_tags = out.windows(2).filter(|w| *w == b"</").count();
+    assert_eq!(
+        end_tags, elements,
+        "an element without its end tag in the SMEV output"
+    );
+}
+
 fn c14n(doc: &Document, method: &C14nMethod, set: NodeSet<'_>) -> Vec<u8> {
     let mut out = Vec::new();
     canonicalize(doc, method, set, &mut out).expect("canonicalize into a Vec");
     out
+}
+
+/// Encodings of `encoding_rs` whose encoder is not the inverse of its decoder.
+const MULTI_BYTE: [&str; 7] = [
+    "Shift_JIS",
+    "EUC-JP",
+    "ISO-2022-JP",
+    "EUC-KR",
+    "GBK",
+    "gb18030",
+    "Big5",
+];
+
+/// Decoding properties; the decoded text when there is one.
+fn decode<'a>(data: &'a [u8], limits: &ParseLimits) -> Option<XmlText<'a>> {
+    let decoded = XmlText::decode(data, limits);
+    let body = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    if data.len() <= limits.max_size
+        && std::str::from_utf8(data).is_ok()
+        && !body.starts_with(b"<?xml")
+        && !data.iter().take(4).any(|&b| b == 0)
+    {
+        let text = decoded
+            .as_ref()
+            .unwrap_or_else(|e| panic!("UTF-8 without a declaration refused: {e}"));
+        assert_eq!(text.encoding(), "UTF-8");
+        assert!(!text.is_transcoded());
+        assert_eq!(text.as_str().as_bytes(), data);
+        assert_eq!(text.declared_encoding(), None);
+    }
+    let decoded = decoded.ok()?;
+    let encoding = decoded.encoding();
+    let encoded = decoded.encode(decoded.as_str());
+    if encoding == "UTF-8" {
+        assert_eq!(decoded.as_str().as_bytes(), data);
+    }
+    if !MULTI_BYTE.contains(&encoding) {
+        let encoded =
+            encoded.unwrap_or_else(|e| panic!("{encoding} text it decoded does not encode: {e}"));
+        assert!(encoded == data, "{encoding} does not round-trip");
+    }
+    Some(decoded)
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -47,9 +131,28 @@ fuzz_target!(|data: &[u8]| {
         max_nodes: 1 << 16,
         ..ParseLimits::default()
     };
-    let Ok(doc) = Document::parse_with(data, &limits) else {
+    let Some(text) = decode(data, &limits) else {
         return;
     };
+    let parsed = Document::parse_text(&text, &limits);
+    match Document::parse_with(data, &limits) {
+        Err(XmlError::Encoding(_)) if text.is_transcoded() => {}
+        direct => {
+            assert!(
+                !text.is_transcoded(),
+                "parse_with read a transcoded document"
+            );
+            assert_eq!(
+                direct.is_ok(),
+                parsed.is_ok(),
+                "parse_with and parse_text differ"
+            );
+        }
+    }
+    let Ok(doc) = parsed else {
+        return;
+    };
+    smev(&doc);
     let methods = methods();
     let elements: Vec<NodeId> = doc
         .nodes()
