@@ -82,7 +82,7 @@ fn usage_and_input_errors_keep_the_contract() {
 #[cfg(feature = "network")]
 #[test]
 fn extend_to_t_through_the_cli_tsa() {
-    let (mut tsa, url) = serve(1);
+    let (mut tsa, url) = serve(2);
     let dir = tempfile::tempdir().unwrap();
     let extended = dir.path().join("t.p7s");
     let out = signflow()
@@ -94,14 +94,35 @@ fn extend_to_t_through_the_cli_tsa() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // `sign cms --tsa`: CAdES-T in one step.
+    let signed = dir.path().join("signed.p7s");
+    let out = signflow()
+        .args(["--json", "sign", "cms", "--detached", "--tsa", &url, "-o"])
+        .arg(&signed)
+        .arg("--key")
+        .arg(testdata("cades/revoked-later.key.pem"))
+        .arg("--cert")
+        .arg(testdata("cades/revoked-later.pem"))
+        .arg(testdata("cades/data.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let said: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(said["time_stamped"], true);
     assert!(
         tsa.wait().unwrap().success(),
         "tsa serve exits 0 after its requests"
     );
+    for file in [&extended, &signed] {
+        check_level_t(file);
+    }
+}
 
+#[cfg(feature = "network")]
+fn check_level_t(file: &std::path::Path) {
     let out = signflow()
         .args(["--json", "verify", "cms"])
-        .arg(&extended)
+        .arg(file)
         .arg("--content")
         .arg(testdata("cades/data.txt"))
         .arg("--trust")

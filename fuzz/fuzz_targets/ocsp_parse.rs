@@ -30,10 +30,9 @@ fuzz_target!(|data: &[u8]| {
     let Some(first) = responses.first() else {
         return;
     };
-    let time = first
-        .responses()
-        .first()
-        .map_or(UnixTime(0), |s| UnixTime(s.this_update.0.saturating_add(60)));
+    let time = first.responses().first().map_or(UnixTime(0), |s| {
+        UnixTime(s.this_update.0.saturating_add(60))
+    });
     let context = TrustContext::builder()
         .provider(&aws_lc::DEFAULT_PROVIDER)
         .anchors_pem_or_der(include_bytes!("../../testdata/ocsp/ca.pem"))
@@ -43,7 +42,9 @@ fuzz_target!(|data: &[u8]| {
         .ocsp_responses(responses.clone())
         .build();
     for leaf in leaves() {
-        let report = context.validator().validate(leaf, &context.validation_at(time));
+        let report = context
+            .validator()
+            .validate(leaf, &context.validation_at(time));
         let _ = report.to_string();
     }
 });
