@@ -13,7 +13,7 @@ use const_oid::ObjectIdentifier;
 use super::tstinfo::rfc3339;
 use super::{Accuracy, TimeStampToken, TspError, oid};
 use crate::cms::{Content, SignOptions};
-use crate::crypto::HashAlgorithm;
+use crate::crypto::{CryptoProvider, HashAlgorithm};
 use crate::der_util::{
     self, BIT_STRING, BOOLEAN, GENERALIZED_TIME, INTEGER, OCTET_STRING, OID, Reader, SEQUENCE,
     cons, encode_oid, prim, tlv, tlv_parts,
@@ -443,4 +443,37 @@ mod tests {
             Err(TspError::TooLarge { .. })
         ));
     }
+}
+
+/// A token from `stamper` for `data`: a request for its `hash` with a fresh random nonce, and
+/// the answer checked to carry that imprint and that nonce. The token's signature and TSA are
+/// checked when what it is attached to is verified.
+///
+/// # Errors
+/// [`TspError::Refused`] and the stamper's other errors; [`TspError::NotTheRequested`] for a
+/// token that answers another request; [`TspError::Cms`] when `provider` cannot hash or draw
+/// a nonce.
+pub fn stamp_data(
+    stamper: &dyn TimeStamper,
+    provider: &CryptoProvider,
+    hash: HashAlgorithm,
+    data: &[u8],
+) -> Result<TimeStampToken, TspError> {
+    use crate::cms::CmsError;
+    let digest = provider.digest(hash, data).map_err(CmsError::from)?;
+    let mut nonce = [0u8; 16];
+    provider.random.fill(&mut nonce).map_err(CmsError::from)?;
+    nonce[0] |= 1; // never all zeros, so the nonce is always written
+    let request = TimeStampRequest::new(hash, digest.as_ref()).with_nonce(&nonce);
+    let token = stamper.stamp(&request)?;
+    let info = token.info();
+    if info.hash_algorithm != Some(hash) || info.hashed_message != digest.as_ref() {
+        return Err(TspError::NotTheRequested {
+            what: "messageImprint",
+        });
+    }
+    if info.nonce.as_deref() != request.nonce.as_deref() {
+        return Err(TspError::NotTheRequested { what: "nonce" });
+    }
+    Ok(token)
 }

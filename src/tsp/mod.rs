@@ -46,7 +46,9 @@ pub mod http;
 mod tstinfo;
 mod verify;
 
-pub use authority::{Authority, MAX_REQUEST_LEN, Refusal, TimeStampRequest, TimeStamper};
+pub use authority::{
+    Authority, MAX_REQUEST_LEN, Refusal, TimeStampRequest, TimeStamper, stamp_data,
+};
 pub use error::TspError;
 #[cfg(feature = "network")]
 pub use http::HttpTimeStamper;

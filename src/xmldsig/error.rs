@@ -85,6 +85,10 @@ pub enum SignError {
     /// The key could not sign (or a digest was unavailable).
     #[error("signing failed: {0}")]
     Crypto(#[from] crate::crypto::CryptoError),
+    /// The time-stamp authority refused, could not be reached, or answered another request
+    /// ([`super::add_xades_timestamp`]).
+    #[error("time-stamping failed: {0}")]
+    Timestamp(Box<crate::tsp::TspError>),
 }
 
 impl From<std::io::Error> for SignError {

@@ -5,7 +5,9 @@
 //! | [`Document`] | parses XML into an owned tree; DTDs refused (no XXE), bounded input |
 //! | [`canonicalize`] | Canonical XML 1.0 and 1.1, Exclusive C14N 1.0 (± comments) into a `Write` |
 //! | [`Verifier`] | enveloped/enveloping/detached signatures: SignedInfo, References, signer's path, over a [`TrustContext`](crate::pki::TrustContext) (or [`verify()`] over the caller's material) |
-//! | [`sign()`] | enveloped (default), enveloping and detached signatures, certificate and chain in KeyInfo |
+//! | [`sign()`] | enveloped (default), enveloping and detached signatures, certificate and chain in KeyInfo; XAdES-BES with [`SignOptions::xades`] |
+//! | [`add_xades_timestamp`] | XAdES-BES → XAdES-T: a SignatureTimeStamp from a [`TimeStamper`](crate::tsp::TimeStamper) |
+//! | [`XadesReport`] | on verification: the XAdES level (BES, EPES, T), claimed and proven signing time |
 //!
 //! **Rule for callers**: take the signed data from [`XmlVerification::references`] (the exact
 //! canonical bytes that were digested, and the element each Reference selected), never by
@@ -44,6 +46,7 @@ mod tree;
 mod verifier;
 mod verify;
 mod work;
+mod xades;
 mod xpath;
 
 pub use c14n::{
@@ -72,3 +75,7 @@ pub use tree::{
 pub use verifier::Verifier;
 pub use verify::{BASE64, DSIG_NS, ENVELOPED_SIGNATURE, MAX_REFERENCES, XPATH, verify};
 pub use work::WorkLimitExceeded;
+pub use xades::{
+    MAX_XADES_TIMESTAMPS, SIGNED_PROPERTIES_TYPE, XADES_NS, XadesLevel, XadesOptions, XadesReport,
+    add_xades_timestamp,
+};

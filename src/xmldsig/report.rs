@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::tree::{Document, NodeId};
 use crate::crypto::{HashAlgorithm, SignatureAlgorithm};
-use crate::pki::{Certificate, Status, ValidationReport};
+use crate::pki::{Certificate, Status, UnixTime, ValidationReport};
 use crate::report::{Reported, Sentence};
 
 /// One thing found wrong (or unknowable, or worth knowing) about an XML signature.
@@ -110,6 +110,37 @@ pub enum XmlFinding {
         /// The budget, in units of work.
         limit: u64,
     },
+    /// The XAdES qualifying properties reach no level (advisory: the XMLDSig verdict stands).
+    XadesNoLevel {
+        /// What is missing or unreadable.
+        reasons: Vec<String>,
+    },
+    /// The signed XAdES SigningCertificate(V2) names another certificate than the one that
+    /// verified the signature: the signer claims to be someone else.
+    XadesSigningCertificateMismatch,
+    /// A XAdES SignatureTimeStamp could not be read or checked (advisory).
+    XadesTimestampUnusable {
+        /// Why.
+        reason: String,
+    },
+    /// A XAdES SignatureTimeStamp did not verify (advisory: it proves nothing, and takes
+    /// nothing away).
+    XadesTimestampNotValid {
+        /// Its genTime, as the token gives it.
+        time: String,
+        /// Its verdict.
+        status: Status,
+        /// The findings that made it so.
+        reasons: Vec<String>,
+    },
+    /// The claimed SigningTime is later than a valid signature time-stamp proves the
+    /// signature existed by (advisory: a wrong clock, or a claim not to rely on).
+    XadesSigningTimeAfterTimestamp {
+        /// The claimed SigningTime.
+        claimed: UnixTime,
+        /// The time-stamp's proven time.
+        proven: UnixTime,
+    },
 }
 
 impl XmlFinding {
@@ -133,6 +164,11 @@ impl XmlFinding {
             | Self::KeyDecryptionFailed { .. }
             | Self::WorkLimitExceeded { .. } => Some(Status::Indeterminate),
             Self::CertificateNotValid { status } => Some(*status),
+            Self::XadesSigningCertificateMismatch => Some(Status::Invalid),
+            Self::XadesNoLevel { .. }
+            | Self::XadesTimestampUnusable { .. }
+            | Self::XadesTimestampNotValid { .. }
+            | Self::XadesSigningTimeAfterTimestamp { .. } => None,
             Self::WeakAlgorithm { allowed: true, .. }
             | Self::CallerTrustedKey
             | Self::DocumentKeyUsed { .. }
@@ -190,6 +226,29 @@ impl fmt::Display for XmlFinding {
             Self::KeyDecryptionFailed { reason } => {
                 write!(f, "the encrypted HMAC key could not be decrypted: {reason}")
             }
+            Self::XadesNoLevel { reasons } => {
+                write!(f, "XAdES properties reach no level: {}", reasons.join("; "))
+            }
+            Self::XadesSigningCertificateMismatch => f.write_str(
+                "the signed XAdES SigningCertificate names another certificate than the one \
+                 that verified the signature",
+            ),
+            Self::XadesTimestampUnusable { reason } => {
+                write!(f, "a XAdES signature time-stamp was not used: {reason}")
+            }
+            Self::XadesTimestampNotValid {
+                time,
+                status,
+                reasons,
+            } => write!(
+                f,
+                "the XAdES signature time-stamp of {time} is {status}: {}",
+                reasons.join("; ")
+            ),
+            Self::XadesSigningTimeAfterTimestamp { claimed, proven } => write!(
+                f,
+                "the claimed SigningTime {claimed} is after the time-stamp's proven time {proven}"
+            ),
             Self::WorkLimitExceeded {
                 reference,
                 uri,
@@ -317,6 +376,9 @@ pub struct XmlVerification {
     pub signer: Option<Certificate>,
     /// Its path validation report.
     pub certificate: Option<ValidationReport>,
+    /// The XAdES qualifying properties, when the signature has them: level, claimed and
+    /// proven signing time, time-stamps.
+    pub xades: Option<super::XadesReport>,
 }
 
 fn display_opt<S: serde::Serializer, T: fmt::Display>(
@@ -371,6 +433,19 @@ impl fmt::Display for XmlVerification {
         }
         for finding in &self.findings {
             writeln!(f, "  - {}", finding.message)?;
+        }
+        if let Some(x) = &self.xades {
+            match x.level {
+                Some(level) => write!(f, "  level: {level}")?,
+                None => write!(f, "  level: none (XAdES properties present)")?,
+            }
+            if let Some(t) = x.proven_signing_time {
+                write!(f, ", proven signing time {t}")?;
+            }
+            if let Some(t) = x.signing_time {
+                write!(f, ", claimed signing time {t}")?;
+            }
+            writeln!(f)?;
         }
         if let Some(report) = &self.certificate {
             write!(f, "  certificate: {report}")?;

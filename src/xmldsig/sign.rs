@@ -64,6 +64,7 @@ use super::c14n::{C14nMethod, NodeSet, canonicalize};
 use super::error::{SignError, XmlError};
 use super::tree::{Document, NodeId, ParseLimits, XmlText};
 use super::verify::{DSIG_NS, ENVELOPED_SIGNATURE, EXC_C14N_NS};
+use super::xades::XadesTemplate;
 use crate::crypto::{
     CryptoProvider, EcdsaEncoding, HashAlgorithm, Hasher, PublicKeyInfo, SignatureAlgorithm,
     SigningKey,
@@ -147,6 +148,11 @@ pub struct SignOptions {
     /// transform of the Reference, as SMEV 3 messages require (with exclusive C14N and GOST
     /// keys). Not for the detached layout. Default: no.
     pub smev_transform: bool,
+    /// Make a XAdES-BES signature (ETSI EN 319 132-1) with these signed properties: a
+    /// `QualifyingProperties` object (SigningTime, SigningCertificateV2) signed by a second
+    /// Reference of type [`super::SIGNED_PROPERTIES_TYPE`]. [`super::add_xades_timestamp`]
+    /// makes it XAdES-T. Default: none (plain XMLDSig).
+    pub xades: Option<super::XadesOptions>,
 }
 
 impl Default for SignOptions {
@@ -162,6 +168,7 @@ impl Default for SignOptions {
             include_chain: true,
             limits: ParseLimits::default(),
             smev_transform: false,
+            xades: None,
         }
     }
 }
@@ -224,6 +231,33 @@ pub fn sign(
             "the SMEV transform applies to XML in the document, not to detached content".into(),
         ));
     }
+    // The input as UTF-8 text (transcoded when it is in another encoding); the detached
+    // layout digests the input as bytes and reads none of it.
+    let source = match options.layout {
+        Layout::Detached { .. } => None,
+        _ => Some(XmlText::decode(input, &options.limits)?),
+    };
+    // XAdES: the qualifying properties, with Ids the input does not use.
+    let xades = match &options.xades {
+        None => None,
+        Some(x) => {
+            let taken: Vec<String> = match &source {
+                Some(s) => Document::parse_text(s, &options.limits)?
+                    .id_attributes()
+                    .map(|(v, _)| v.to_owned())
+                    .collect(),
+                None => Vec::new(),
+            };
+            Some(XadesTemplate::new(
+                provider,
+                x,
+                certificate,
+                hash,
+                digest_uri,
+                &taken,
+            )?)
+        }
+    };
     let template = Template {
         smev: options.smev_transform,
         c14n: &options.c14n,
@@ -231,13 +265,7 @@ pub fn sign(
         digest_uri,
         digest_len: hash.output_len(),
         certs: &certs,
-    };
-
-    // The input as UTF-8 text (transcoded when it is in another encoding); the detached
-    // layout digests the input as bytes and reads none of it.
-    let source = match options.layout {
-        Layout::Detached { .. } => None,
-        _ => Some(XmlText::decode(input, &options.limits)?),
+        xades: xades.as_ref(),
     };
     let text = source.as_ref().map_or(input, |s| s.as_str().as_bytes());
 
@@ -382,6 +410,36 @@ pub fn sign(
     let digest = B64.encode(hasher.finalize());
     debug_assert_eq!(digest.len(), block.block.digest_len);
     doc.set_text(digest_el, &digest);
+    // XAdES: the second Reference, over the SignedProperties.
+    let properties_digest = match &xades {
+        None => None,
+        Some(x) => {
+            let properties = id_index(&doc)?
+                .into_iter()
+                .find(|(v, _)| *v == x.properties_id)
+                .map(|(_, n)| n)
+                .ok_or_else(|| {
+                    SignError::Placement("the SignedProperties did not parse back".into())
+                })?;
+            let mut hasher = provider.digests.hasher(hash)?;
+            canonicalize(
+                &doc,
+                &content_method,
+                NodeSet::subtree(properties),
+                &mut HashWriter(&mut *hasher),
+            )?;
+            let digest = B64.encode(hasher.finalize());
+            let reference = doc
+                .children_named(signed_info, DSIG_NS, "Reference")
+                .nth(1)
+                .ok_or_else(|| {
+                    SignError::Placement("the SignedProperties reference is missing".into())
+                })?;
+            let digest_el = first_child(&doc, reference, "DigestValue")?;
+            doc.set_text(digest_el, &digest);
+            Some(digest)
+        }
+    };
 
     let mut canonical_si = Vec::new();
     canonicalize(
@@ -393,6 +451,10 @@ pub fn sign(
     // The parsed document borrows `out`: the placeholders are filled in after its last use.
     let at = block.at + block.block.digest_at;
     out[at..at + digest.len()].copy_from_slice(digest.as_bytes());
+    if let (Some(d), Some(at)) = (&properties_digest, block.block.properties_digest_at) {
+        let at = block.at + at;
+        out[at..at + d.len()].copy_from_slice(d.as_bytes());
+    }
     let value = B64.encode(key.sign(&alg, &canonical_si)?);
     let at = block.at + block.block.value_at;
     out.splice(at..at, value.into_bytes());
@@ -431,6 +493,8 @@ struct Block {
     /// Where the DigestValue placeholder starts, and its length.
     digest_at: usize,
     digest_len: usize,
+    /// Where the SignedProperties Reference's DigestValue placeholder starts (XAdES).
+    properties_digest_at: Option<usize>,
     /// Where the SignatureValue text goes (the element is empty).
     value_at: usize,
 }
@@ -448,6 +512,7 @@ struct Template<'a> {
     digest_uri: &'a str,
     digest_len: usize,
     certs: &'a [&'a Certificate],
+    xades: Option<&'a XadesTemplate>,
 }
 
 impl Template<'_> {
@@ -461,7 +526,13 @@ impl Template<'_> {
         c14n_transform: bool,
     ) -> Block {
         let mut t = String::new();
-        t.push_str(&format!("<{DS}:Signature xmlns:{DS}=\"{DSIG_NS}\">"));
+        match self.xades {
+            None => t.push_str(&format!("<{DS}:Signature xmlns:{DS}=\"{DSIG_NS}\">")),
+            Some(x) => t.push_str(&format!(
+                "<{DS}:Signature xmlns:{DS}=\"{DSIG_NS}\" Id=\"{}\">",
+                x.signature_id
+            )),
+        }
         t.push_str(&format!("<{DS}:SignedInfo>"));
         t.push_str(&format!(
             "<{DS}:CanonicalizationMethod Algorithm=\"{}\">",
@@ -503,9 +574,25 @@ impl Template<'_> {
         let placeholder = B64.encode(vec![0u8; self.digest_len]);
         let digest_at = t.len();
         t.push_str(&placeholder);
-        t.push_str(&format!(
-            "</{DS}:DigestValue></{DS}:Reference></{DS}:SignedInfo>"
-        ));
+        t.push_str(&format!("</{DS}:DigestValue></{DS}:Reference>"));
+        let mut properties_digest_at = None;
+        if let Some(x) = self.xades {
+            let m = self.c14n.without_comments();
+            t.push_str(&format!(
+                "<{DS}:Reference Type=\"{}\" URI=\"#{}\"><{DS}:Transforms>\
+                 <{DS}:Transform Algorithm=\"{}\">{}</{DS}:Transform></{DS}:Transforms>\
+                 <{DS}:DigestMethod Algorithm=\"{}\"/><{DS}:DigestValue>",
+                super::SIGNED_PROPERTIES_TYPE,
+                x.properties_id,
+                m.uri(),
+                inclusive_namespaces(&m),
+                self.digest_uri
+            ));
+            properties_digest_at = Some(t.len());
+            t.push_str(&placeholder);
+            t.push_str(&format!("</{DS}:DigestValue></{DS}:Reference>"));
+        }
+        t.push_str(&format!("</{DS}:SignedInfo>"));
         t.push_str(&format!("<{DS}:SignatureValue>"));
         let value_at = t.len();
         t.push_str(&format!("</{DS}:SignatureValue>"));
@@ -523,11 +610,17 @@ impl Template<'_> {
             text.extend_from_slice(content);
             text.extend_from_slice(format!("</{DS}:Object>").as_bytes());
         }
+        if let Some(x) = self.xades {
+            text.extend_from_slice(
+                format!("<{DS}:Object>{}</{DS}:Object>", x.qualifying).as_bytes(),
+            );
+        }
         text.extend_from_slice(format!("</{DS}:Signature>").as_bytes());
         Block {
             text,
             digest_at,
             digest_len: placeholder.len(),
+            properties_digest_at,
             value_at,
         }
     }

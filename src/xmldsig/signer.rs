@@ -11,7 +11,7 @@ use super::report::XmlFinding;
 use super::tree::{Document, NodeId};
 use super::verify::{DSIG_NS, Scope, SignedBytes, TrustInputs, decode_base64};
 use crate::crypto::{CryptoError, CryptoProvider, EcdsaEncoding, SignatureAlgorithm};
-use crate::pki::{Certificate, Status, ValidationReport, Validator};
+use crate::pki::{Certificate, Status, TimeAssurance, UnixTime, ValidationReport, Validator};
 
 /// The RetrievalMethod type of a DER certificate (XMLDSig §4.5.3).
 const RAW_X509_CERTIFICATE: &str = "http://www.w3.org/2000/09/xmldsig#rawX509Certificate";
@@ -72,6 +72,7 @@ pub(super) fn check_signature(
     context: &[u8],
     signed: SignedBytes<'_>,
     inputs: &TrustInputs<'_>,
+    proven_time: &mut dyn FnMut() -> Option<UnixTime>,
     findings: &mut Vec<XmlFinding>,
 ) -> Result<SignerOutcome, XmlError> {
     let Scope {
@@ -188,6 +189,17 @@ pub(super) fn check_signature(
         return Ok((None, None));
     };
     let signer = candidates[pos].clone();
+    // A time-stamped signature (XAdES-T) existed by the stamp's time: validated there, as a
+    // trusted time — asked only now, when the signature verified (a forged signature's stamps
+    // are not worth checking).
+    let mut validation = std::borrow::Cow::Borrowed(&options.validation);
+    if let Some(t) = proven_time()
+        && t <= options.validation.time
+    {
+        let v = validation.to_mut();
+        v.time = t;
+        v.time_assurance = TimeAssurance::Trusted;
+    }
     if options.insecure_skip_path_validation {
         findings.push(XmlFinding::PathNotValidated);
         return Ok((Some(signer), None));
@@ -204,8 +216,8 @@ pub(super) fn check_signature(
         .with_message_material(carried, Vec::new())
         .with_ocsp_responses(ocsp);
     let report = match cache {
-        Some(cache) => cache.validate(&validator, &signer, &options.validation),
-        None => validator.validate(&signer, &options.validation),
+        Some(cache) => cache.validate(&validator, &signer, &validation),
+        None => validator.validate(&signer, &validation),
     };
     if report.status != Status::Valid {
         findings.push(XmlFinding::CertificateNotValid {

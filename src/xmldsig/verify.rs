@@ -233,6 +233,24 @@ pub(super) fn verify_document(
         return Err(XmlError::Limit("references per signature"));
     }
     let (mut signer, mut certificate) = (None, None);
+    // XAdES: the qualifying properties, read now; their time-stamps are checked once the
+    // signature verified (they decide the validation time), the level after the references.
+    let xades = super::xades::find(&doc, signature);
+    let mut xades_findings = Vec::new();
+    let mut stamps = (Vec::new(), None);
+    let stamp_context = super::xades::StampContext {
+        provider,
+        trust: inputs.trust,
+        intermediates: inputs.intermediates,
+        crls: inputs.crls,
+        ocsp: inputs.ocsp,
+        policy: &options.validation,
+    };
+    let mut proven_time = || {
+        let x = xades.as_ref()?;
+        stamps = x.check_timestamps(&doc, signature, &stamp_context, &mut xades_findings);
+        stamps.1
+    };
     match (&c14n_method, signature_algorithm) {
         (None, _) => findings.push(XmlFinding::Unsupported {
             what: format!("canonicalization {c14n_uri}"),
@@ -284,8 +302,15 @@ pub(super) fn verify_document(
                     canonical: &canonical_si,
                     value: &signature_value,
                 };
-                (signer, certificate) =
-                    check_signature(&scope, &alg, &context, signed, inputs, &mut findings)?;
+                (signer, certificate) = check_signature(
+                    &scope,
+                    &alg,
+                    &context,
+                    signed,
+                    inputs,
+                    &mut proven_time,
+                    &mut findings,
+                )?;
             }
         }
     }
@@ -328,6 +353,32 @@ pub(super) fn verify_document(
         }
     }
 
+    let xades = xades.map(|x| {
+        findings.append(&mut xades_findings);
+        let types: Vec<Option<String>> = reference_els
+            .iter()
+            .map(|&r| {
+                doc.element(r)
+                    .and_then(|e| e.attribute("Type"))
+                    .map(str::to_owned)
+            })
+            .collect();
+        let source = match (&stamps.1, &certificate) {
+            (Some(t), Some(_)) if *t <= options.validation.time => {
+                crate::cms::TimeSource::SignatureTimestamp
+            }
+            _ => crate::cms::TimeSource::Given,
+        };
+        x.report(
+            provider,
+            signer.as_ref(),
+            &references,
+            &types,
+            std::mem::take(&mut stamps),
+            source,
+            &mut findings,
+        )
+    });
     Ok(XmlVerification {
         status: findings
             .iter()
@@ -339,6 +390,7 @@ pub(super) fn verify_document(
         references,
         signer,
         certificate,
+        xades,
     })
 }
 

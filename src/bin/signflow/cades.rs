@@ -116,6 +116,20 @@ pub fn extend(
     Ok(Exit::Valid)
 }
 
+/// The imprint hash for time-stamping a new signature by `key`: Streebog-256 for GOST keys,
+/// else SHA-256.
+pub fn imprint_hash(key: &dyn signflow::crypto::SigningKey) -> signflow::crypto::HashAlgorithm {
+    use signflow::crypto::{HashAlgorithm, SignatureAlgorithm};
+    if matches!(
+        key.default_algorithm(),
+        SignatureAlgorithm::Gost2012_256 | SignatureAlgorithm::Gost2012_512
+    ) {
+        HashAlgorithm::Streebog256
+    } else {
+        HashAlgorithm::Sha256
+    }
+}
+
 /// The TSA client for `--tsa URL` (64 without the `network` feature).
 #[cfg(feature = "network")]
 pub fn stamper(url: &str) -> Result<Box<dyn signflow::tsp::TimeStamper>, Failure> {

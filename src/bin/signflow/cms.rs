@@ -196,14 +196,7 @@ pub fn sign(
     let signed = match &args.tsa {
         None => signed,
         Some(url) => {
-            let hash = if matches!(
-                id.key().default_algorithm(),
-                SignatureAlgorithm::Gost2012_256 | SignatureAlgorithm::Gost2012_512
-            ) {
-                signflow::crypto::HashAlgorithm::Streebog256
-            } else {
-                signflow::crypto::HashAlgorithm::Sha256
-            };
+            let hash = crate::cades::imprint_hash(id.key());
             let stamper = crate::cades::stamper(url)?;
             signflow::cms::cades::timestamp_signers(&signed, stamper.as_ref(), hash, provider)
                 .map_err(|e| crate::cades::tsp_failure(url, e))?
