@@ -1,4 +1,4 @@
-//! `signflow tsa serve` and `signflow cades extend`: a loopback TSA run by the CLI, a
+//! `signflow tsa serve`, `signflow cades extend` and `sign xml --xades/--tsa`: a loopback TSA run by the CLI, a
 //! CAdES-BES made by OpenSSL (testdata/cades) extended to CAdES-T through it, and the result
 //! verified by `verify cms` with its level.
 
@@ -148,4 +148,77 @@ fn check_level_t(file: &std::path::Path) {
     // after testdata/cades was made, and the stamp is of today).
     let code = out.status.code().unwrap();
     assert!(code == 0 || code == 1, "{out:?}");
+}
+
+/// `sign xml FILE`, with `--xades` for XAdES-BES and `--tsa` for XAdES-T; `verify xml` reports
+/// the level.
+fn sign_xml_at_level(dir: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let input = dir.join("act.xml");
+    std::fs::write(
+        &input,
+        "<Act xmlns=\"urn:signflow:test\"><Amount>17</Amount></Act>",
+    )
+    .unwrap();
+    let signed = dir.join("signed.xml");
+    let out = signflow()
+        .args(["--json", "sign", "xml", "-o"])
+        .arg(&signed)
+        .args(extra)
+        .arg("--key")
+        .arg(testdata("pki/leaf-rsa.key.pem"))
+        .arg("--cert")
+        .arg(testdata("pki/leaf-rsa.pem"))
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let said: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = signflow()
+        .args(["--json", "verify", "xml"])
+        .arg(&signed)
+        .arg("--trust")
+        .arg(testdata("pki/root-ca.pem"))
+        .arg("--untrusted")
+        .arg(testdata("pki/intermediate-ca.pem"))
+        .arg("--crl")
+        .arg(testdata("pki/root-ca.crl.pem"))
+        .arg("--crl")
+        .arg(testdata("pki/intermediate-ca.crl.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(said["level"], report["xades"]["level"], "{report}");
+    report
+}
+
+#[test]
+fn sign_xml_xades_bes_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = sign_xml_at_level(dir.path(), &["--xades"]);
+    assert_eq!(report["xades"]["level"], "XAdES-BES", "{report}");
+    assert!(report["xades"]["signing_time"].is_string(), "{report}");
+    // Without --xades: plain XMLDSig, no qualifying properties.
+    let report = sign_xml_at_level(dir.path(), &[]);
+    assert!(report["xades"].is_null(), "{report}");
+}
+
+#[cfg(feature = "network")]
+#[test]
+fn sign_xml_xades_t_through_the_cli_tsa() {
+    let (mut tsa, url) = serve(1);
+    let dir = tempfile::tempdir().unwrap();
+    let report = sign_xml_at_level(dir.path(), &["--tsa", &url]);
+    assert!(tsa.wait().unwrap().success());
+    assert_eq!(report["xades"]["level"], "XAdES-T", "{report}");
+    assert_eq!(
+        report["xades"]["timestamps"][0]["status"], "valid",
+        "{report}"
+    );
+    // Verified a moment after stamping: the proven time (genTime plus its accuracy) is not
+    // before the given time, so the certificate is validated at the given time.
+    assert!(
+        report["xades"]["proven_signing_time"].is_string(),
+        "{report}"
+    );
 }
