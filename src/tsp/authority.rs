@@ -417,34 +417,6 @@ fn gen_time(at: UnixTime, nanos: u32) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gen_time_drops_trailing_zeros() {
-        let t = UnixTime::from_utc(2026, 12, 7, 10, 19, 45);
-        assert_eq!(gen_time(t, 0), "20261207101945Z");
-        assert_eq!(gen_time(t, 500_000_000), "20261207101945.5Z");
-        assert_eq!(gen_time(t, 963_400_000), "20261207101945.963Z");
-        assert_eq!(gen_time(t, 20_000_000), "20261207101945.02Z");
-    }
-
-    #[test]
-    fn request_round_trip_and_bounds() {
-        let r = TimeStampRequest::new(HashAlgorithm::Sha256, &[7; 32]).with_nonce(&[0, 0, 5]);
-        let back = TimeStampRequest::from_der(&r.to_der()).unwrap();
-        assert_eq!(back, r);
-        assert!(TimeStampRequest::from_der(&r.to_der()[..10]).is_err());
-        let short = TimeStampRequest::new(HashAlgorithm::Sha256, &[7; 31]);
-        assert!(TimeStampRequest::from_der(&short.to_der()).is_err());
-        assert!(matches!(
-            TimeStampRequest::from_der(&vec![0x30; MAX_REQUEST_LEN + 1]),
-            Err(TspError::TooLarge { .. })
-        ));
-    }
-}
-
 /// A token from `stamper` for `data`: a request for its `hash` with a fresh random nonce, and
 /// the answer checked to carry that imprint and that nonce. The token's signature and TSA are
 /// checked when what it is attached to is verified.
@@ -476,4 +448,32 @@ pub fn stamp_data(
         return Err(TspError::NotTheRequested { what: "nonce" });
     }
     Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gen_time_drops_trailing_zeros() {
+        let t = UnixTime::from_utc(2026, 12, 7, 10, 19, 45);
+        assert_eq!(gen_time(t, 0), "20261207101945Z");
+        assert_eq!(gen_time(t, 500_000_000), "20261207101945.5Z");
+        assert_eq!(gen_time(t, 963_400_000), "20261207101945.963Z");
+        assert_eq!(gen_time(t, 20_000_000), "20261207101945.02Z");
+    }
+
+    #[test]
+    fn request_round_trip_and_bounds() {
+        let r = TimeStampRequest::new(HashAlgorithm::Sha256, &[7; 32]).with_nonce(&[0, 0, 5]);
+        let back = TimeStampRequest::from_der(&r.to_der()).unwrap();
+        assert_eq!(back, r);
+        assert!(TimeStampRequest::from_der(&r.to_der()[..10]).is_err());
+        let short = TimeStampRequest::new(HashAlgorithm::Sha256, &[7; 31]);
+        assert!(TimeStampRequest::from_der(&short.to_der()).is_err());
+        assert!(matches!(
+            TimeStampRequest::from_der(&vec![0x30; MAX_REQUEST_LEN + 1]),
+            Err(TspError::TooLarge { .. })
+        ));
+    }
 }

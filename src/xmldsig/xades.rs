@@ -492,7 +492,7 @@ impl XadesTemplate {
         let fresh = |base: &str| {
             let mut id = base.to_owned();
             let mut n = 1;
-            while taken.iter().any(|t| *t == id) {
+            while taken.contains(&id) {
                 n += 1;
                 id = format!("{base}-{n}");
             }
