@@ -123,14 +123,17 @@ pub struct SignerSummary {
     pub certificate: Certificate,
     /// What the certificate says about its Russian owner.
     pub russian: RussianAttributes,
-    /// The signing time the signature claims (CMS signing-time), if any.
+    /// The signing time the signature claims (CMS signing-time, XAdES SigningTime), if any.
     pub signing_time: Option<UnixTime>,
-    /// The time a valid signature time-stamp proves the signature existed by (CAdES-T and
-    /// above), if any: the time the certificate was validated at.
+    /// The time a valid signature time-stamp proves the signature existed by (CAdES-T,
+    /// XAdES-T and above), if any: the time the certificate was validated at.
     pub proven_signing_time: Option<UnixTime>,
     /// The CAdES level the signer reaches (`None` for XML signatures and CMS without a
     /// signing-certificate binding).
     pub level: Option<cms::CadesLevel>,
+    /// The XAdES level an XML signer reaches (`None` for CMS, and for XML signatures without
+    /// qualifying properties that make one).
+    pub xades_level: Option<xmldsig::XadesLevel>,
 }
 
 impl SignerSummary {
@@ -144,6 +147,7 @@ impl SignerSummary {
             signing_time,
             proven_signing_time: None,
             level: None,
+            xades_level: None,
         }
     }
 
@@ -270,7 +274,14 @@ impl Verdict {
             signers: verification
                 .signer
                 .iter()
-                .map(|c| SignerSummary::new(c, None))
+                .map(|c| match &verification.xades {
+                    None => SignerSummary::new(c, None),
+                    Some(x) => SignerSummary {
+                        proven_signing_time: x.proven_signing_time,
+                        xades_level: x.level,
+                        ..SignerSummary::new(c, x.signing_time)
+                    },
+                })
                 .collect(),
         }
     }

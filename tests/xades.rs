@@ -217,6 +217,13 @@ per_provider! {
         assert_eq!(report.certificate.as_ref().unwrap().time, UnixTime(at.0 + 61));
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["xades"]["level"], "XAdES-T");
+        // The service-facing verdict says the same.
+        let verdict = signflow::Verdict::from_xml(&report);
+        assert!(verdict.is_valid());
+        let summary = verdict.signer().unwrap();
+        assert_eq!(summary.xades_level, Some(XadesLevel::T));
+        assert_eq!(summary.proven_signing_time, Some(UnixTime(at.0 + 61)));
+        assert_eq!(summary.signing_time, Some(at));
 
         // A second stamp goes beside the first (an existing UnsignedSignatureProperties).
         let tt = add_xades_timestamp(provider(), &t, &stamper, HashAlgorithm::Sha256, &ParseLimits::default())
