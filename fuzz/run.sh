@@ -40,7 +40,8 @@ seed xml_c14n testdata/xmldsig/*.xml testdata/xmldsig/c14n/*/*.xml testdata/xmld
 # xml_c14n also decodes (windows-1251, KOI8-R, UTF-16, ISO-8859-5) and applies the SMEV transform.
 seed xml_c14n testdata/xmldsig/encodings/*.xml testdata/xmldsig/smev/*.xml
 seed xmldsig_verify testdata/xmldsig/*.xml testdata/xmldsig/c14n/*/*.xml \
-  testdata/xmldsig/xmlsec/*/*.xml testdata/xades/*.xml
+  testdata/xmldsig/xmlsec/*/*.xml testdata/xades/*.xml \
+  testdata/xmldsig/wss/*.xml
 # gost_verify reads SubjectPublicKeyInfo DER ‖ signature ‖ message: the GOST engine's keys with
 # their signatures over message.txt.
 mkdir -p fuzz/corpus/gost_verify

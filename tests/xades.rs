@@ -1,3 +1,6 @@
+//! WS-Security SOAP messages signed by xmlsec1 (testdata/xmldsig/wss): the signer found
+//! through a SecurityTokenReference, the Body referenced by its wsu:Id.
+//!
 //! XAdES (ETSI EN 319 132-1): XAdES-BES and -EPES signatures made by xmlsec1 from templates
 //! (testdata/xades/generate.sh) verified with their level, signflow's own XAdES-BES verified
 //! by xmlsec1 and by signflow, and XAdES-T made by signflow (a signature time-stamp from its
@@ -283,5 +286,48 @@ per_provider! {
             assert_eq!(xades.proven_signing_time, None);
             assert!(report.has(|f| matches!(f, XmlFinding::XadesTimestampNotValid { status: Status::Invalid, .. })), "{report}");
         }
+    }
+
+    /// WS-Security: the certificate from the BinarySecurityToken a SecurityTokenReference
+    /// names, or from the caller's certificates by the KeyIdentifier's SKI; the Body selected
+    /// by its wsu:Id; a second element with the same wsu:Id (signature wrapping) and a changed
+    /// Body refused.
+    #[test]
+    fn ws_security_token_references() {
+        let at = UnixTime::from_utc(2027, 1, 1, 0, 0, 0);
+        let str_signed = read("xmldsig/wss/xmlsec1-str.xml");
+        let report = verify_at(&str_signed, at);
+        assert_eq!(report.status, Status::Valid, "{report}");
+        assert!(report.signer.as_ref().unwrap().subject().to_string().contains("Signer RSA"));
+        let body = report.references[0].element.as_ref().unwrap();
+        assert_eq!((body.local_name.as_str(), body.id.as_deref()), ("Body", Some("body")));
+
+        // KeyIdentifier: only the caller's certificates can answer it.
+        let ski_signed = read("xmldsig/wss/xmlsec1-ski.xml");
+        let report = verify_at(&ski_signed, at);
+        assert_ne!(report.status, Status::Valid, "{report}");
+        let context = TrustContext::builder()
+            .provider(provider())
+            .anchors_pem_or_der(&read("pki/root-ca.pem"))
+            .and_then(|b| b.intermediates_pem_or_der(&read("pki/intermediate-ca.pem")))
+            .and_then(|b| b.intermediates_pem_or_der(&read("pki/leaf-rsa.pem")))
+            .and_then(|b| b.crls_pem_or_der(&read("pki/root-ca.crl.pem")))
+            .and_then(|b| b.crls_pem_or_der(&read("pki/intermediate-ca.crl.pem")))
+            .unwrap()
+            .build();
+        let report = Verifier::from_context(&context).at(at).verify(&ski_signed).unwrap();
+        assert_eq!(report.status, Status::Valid, "{report}");
+
+        let text = String::from_utf8(str_signed).unwrap();
+        let wrapped = text.replace(
+            "<soap:Header>",
+            "<soap:Header><Fake xmlns=\"urn:x\" wsu:Id=\"body\"/>",
+        );
+        let report = verify_at(wrapped.as_bytes(), at);
+        assert_eq!(report.status, Status::Invalid, "{report}");
+        assert!(report.has(|f| matches!(f, XmlFinding::DuplicateId { id } if id == "body")));
+        let changed = text.replace("<Request>17</Request>", "<Request>18</Request>");
+        let report = verify_at(changed.as_bytes(), at);
+        assert_eq!(report.status, Status::Invalid, "{report}");
     }
 }

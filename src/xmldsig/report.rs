@@ -273,7 +273,8 @@ pub struct SelectedElement {
     pub local_name: String,
     /// Namespace URI, if the element is in one.
     pub namespace: Option<String>,
-    /// Its identifier attribute (`Id`, `ID`, `id` or `xml:id`, the first present), if any.
+    /// Its identifier attribute (`Id`, `ID`, `id`, `xml:id` or `wsu:Id`, the first present),
+    /// if any.
     pub id: Option<String>,
 }
 
@@ -288,6 +289,14 @@ impl SelectedElement {
         let ident = ["Id", "ID", "id", "xml:id"]
             .iter()
             .find_map(|n| e.attribute(n))
+            .or_else(|| {
+                // WS-Security's wsu:Id, whatever its prefix.
+                e.attributes().iter().find_map(|a| {
+                    let (prefix, local) = a.name.split_once(':')?;
+                    (local == "Id" && doc.lookup_namespace(id, prefix) == Some(super::WSU_NS))
+                        .then_some(a.value.as_ref())
+                })
+            })
             .map(str::to_owned);
         Some(Self {
             name: e.name().to_owned(),

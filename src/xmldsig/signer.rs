@@ -320,6 +320,49 @@ fn key_info_certificates(
                 );
             }
         }
+        // WS-Security (SOAP messages of SMEV 2-era systems): a SecurityTokenReference to a
+        // BinarySecurityToken in the same document (an X.509 certificate), or a
+        // KeyIdentifier naming one of the caller's certificates by subject key identifier.
+        for &str_el in items
+            .iter()
+            .filter(|&&i| doc.is_named(i, WSSE_NS, "SecurityTokenReference"))
+        {
+            for r in doc.children_named(str_el, WSSE_NS, "Reference") {
+                let token = doc
+                    .element(r)
+                    .and_then(|e| e.attribute("URI"))
+                    .and_then(|u| u.strip_prefix('#'))
+                    .and_then(|id| ids.get(id).copied())
+                    .filter(|&t| doc.is_named(t, WSSE_NS, "BinarySecurityToken"));
+                let Some(token) = token else { continue };
+                let x509 = doc
+                    .element(token)
+                    .and_then(|e| e.attribute("ValueType"))
+                    .is_some_and(|v| v.ends_with("#X509v3") || v.ends_with("#X509"));
+                if !x509 {
+                    continue;
+                }
+                let der = decode_base64(&doc.text(token))
+                    .ok_or(XmlError::Base64("BinarySecurityToken"))?;
+                if let Ok(c) = Certificate::from_der(&der) {
+                    out.push(c);
+                }
+            }
+            for k in doc.children_named(str_el, WSSE_NS, "KeyIdentifier") {
+                let ski = doc
+                    .element(k)
+                    .and_then(|e| e.attribute("ValueType"))
+                    .is_some_and(|v| v.ends_with("#X509SubjectKeyIdentifier"));
+                if !ski {
+                    continue;
+                }
+                let id = decode_base64(&doc.text(k)).ok_or(XmlError::Base64("KeyIdentifier"))?;
+                designated.extend(
+                    pool.iter()
+                        .filter(|c| c.extensions().subject_key_id.as_deref() == Some(&id[..])),
+                );
+            }
+        }
     }
     for c in designated {
         if !out.iter().any(|o| o.der() == c.der()) {
@@ -328,6 +371,11 @@ fn key_info_certificates(
     }
     Ok(out)
 }
+
+/// The WS-Security 1.0 "secext" namespace (`wsse:`): SecurityTokenReference,
+/// BinarySecurityToken, KeyIdentifier.
+pub const WSSE_NS: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
 
 /// A decimal serial number (at most 100 digits) as big-endian bytes.
 fn decimal_to_bytes(s: &str) -> Option<Vec<u8>> {

@@ -25,6 +25,10 @@ pub(crate) use text::escape;
 
 /// The namespace of the `xml:` prefix, bound in every document.
 pub const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
+/// The WS-Security utility namespace, whose `wsu:Id` identifies the SOAP parts a WS-Security
+/// signature references.
+pub const WSU_NS: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
 
 /// The hard ceiling on element depth, above any [`ParseLimits::max_depth`].
 pub const MAX_DEPTH_CAP: usize = 1024;
@@ -497,15 +501,21 @@ impl<'a> Document<'a> {
         true
     }
 
-    /// Every identifier attribute (`Id`, `ID`, `id` or `xml:id`) as (value, element), in
+    /// Every identifier attribute (`Id`, `ID`, `id`, `xml:id`, or WS-Security's `wsu:Id` —
+    /// an `Id` in the [`WSU_NS`] namespace, whatever its prefix) as (value, element), in
     /// document order: what same-document references (`#value`) select.
     pub fn id_attributes(&self) -> impl Iterator<Item = (&str, NodeId)> {
         self.nodes()
             .filter_map(|(id, _)| self.element(id))
-            .flat_map(|e| {
+            .flat_map(move |e| {
                 e.attributes()
                     .iter()
-                    .filter(|a| matches!(a.name, "Id" | "ID" | "id" | "xml:id"))
+                    .filter(move |a| {
+                        matches!(a.name, "Id" | "ID" | "id" | "xml:id")
+                            || matches!(split_qname(a.name), (p, "Id")
+                                if !p.is_empty()
+                                    && self.lookup_namespace(e.id(), p) == Some(WSU_NS))
+                    })
                     .map(move |a| (a.value.as_ref(), e.id()))
             })
     }
