@@ -48,8 +48,8 @@ use serde::Serialize;
 use crate::pki::UnixTime;
 
 pub use authority::{
-    AuthorityRequest, LegalVerdict, MchdRefusal, MchdRevocation, PrincipalSigner, RevocationStatus,
-    RevokedList, SigningTimeSource, authorise, check_principal_signature,
+    AuthorityRequest, LegalVerdict, MAX_REVOKED, MchdRefusal, MchdRevocation, PrincipalSigner,
+    RevocationStatus, RevokedList, SigningTimeSource, authorise, check_principal_signature,
 };
 pub use parse::{MchdError, MchdLimits};
 
