@@ -39,6 +39,8 @@ seed crl_lookup testdata/pki/*.crl.der testdata/pkits/crls/*.crl testdata/cms/co
 seed xml_c14n testdata/xmldsig/*.xml testdata/xmldsig/c14n/*/*.xml testdata/xmldsig/xmlsec/*/*.xml
 # xml_c14n also decodes (windows-1251, KOI8-R, UTF-16, ISO-8859-5) and applies the SMEV transform.
 seed xml_c14n testdata/xmldsig/encodings/*.xml testdata/xmldsig/smev/*.xml
+# mchd_parse: the МЧД files (UTF-8 and windows-1251) and a revocation list.
+seed mchd_parse testdata/mchd/*.xml testdata/mchd/revoked.txt
 seed xmldsig_verify testdata/xmldsig/*.xml testdata/xmldsig/c14n/*/*.xml \
   testdata/xmldsig/xmlsec/*/*.xml testdata/xades/*.xml \
   testdata/xmldsig/wss/*.xml

@@ -59,6 +59,9 @@ pub enum Error {
     /// An XML signature could not be read or checked.
     #[error(transparent)]
     Xml(#[from] crate::xmldsig::XmlError),
+    /// A machine-readable power of attorney (МЧД) could not be read.
+    #[error(transparent)]
+    Mchd(#[from] crate::mchd::MchdError),
     /// An XML signature could not be made.
     #[error(transparent)]
     XmlSign(#[from] crate::xmldsig::SignError),

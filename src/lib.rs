@@ -27,6 +27,7 @@
 //! | [`signing`]     | [`SigningIdentity`]: key + certificate + chain, for every signing API       |
 //! | [`batch`]       | many signature files verified in parallel                                   |
 //! | [`flow`]        | the document flow: state machine, signed steps, journal, stores, audit      |
+//! | [`mchd`]        | machine-readable powers of attorney (МЧД, EMCHD_1): parse, principal's signature, legal verdict per signer |
 //! | [`requisites`]  | INN, OGRN, OGRNIP, KPP, SNILS checked by their published rules              |
 //! | [`pem`]         | PEM/DER input, several objects per file, kinds told apart by structure      |
 //! | [`limits`]      | input-size caps: every file read whole stops one byte past its cap          |
@@ -80,6 +81,7 @@ pub mod error;
 pub mod flow;
 pub mod guide;
 pub mod limits;
+pub mod mchd;
 pub mod pem;
 pub mod pki;
 pub mod prelude;

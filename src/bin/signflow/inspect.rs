@@ -25,7 +25,7 @@ use crate::secrets::PasswordArgs;
 #[derive(Args, Debug)]
 pub struct InspectArgs {
     /// A certificate, CRL, PKCS#12 file, CMS signature, key (PKCS#8 or public), certificate
-    /// request or XML document; PEM (several objects) or DER.
+    /// request or XML document (an МЧД is shown field by field); PEM (several objects) or DER.
     file: PathBuf,
     #[command(flatten)]
     password: PasswordArgs,
@@ -165,6 +165,20 @@ fn xml_json(path: &Path, bytes: &[u8]) -> Option<Result<Value, Failure>> {
     };
     Some(
         match signflow::xmldsig::Document::parse_text(&decoded, &Default::default()) {
+            Ok(doc) if doc.is_named(doc.root(), signflow::mchd::NAMESPACE, "Доверенность") => {
+                match signflow::mchd::PowerOfAttorney::parse(bytes) {
+                    Ok(mchd) => {
+                        let mut v = serde_json::to_value(&mchd).unwrap_or_default();
+                        v["type"] = "mchd".into();
+                        v["summary"] = mchd.to_string().into();
+                        Ok(v)
+                    }
+                    Err(e) => Err(Failure::new(
+                        Status::FormatError,
+                        format!("{}: {e}", path.display()),
+                    )),
+                }
+            }
             Ok(doc) => {
                 let root = doc.element(doc.root()).map(|e| e.name().to_owned());
                 let signatures = doc
@@ -262,6 +276,12 @@ fn print_human(out: &mut Out, v: &Value) -> Result<(), Failure> {
     let Some(obj) = v.as_object() else {
         return Ok(());
     };
+    if let (Some("mchd"), Some(summary)) = (
+        obj.get("type").and_then(Value::as_str),
+        obj.get("summary").and_then(Value::as_str),
+    ) {
+        return out.text(summary);
+    }
     // What the object is first, then the rest by name.
     let first = obj.get_key_value("type");
     for (k, val) in first
