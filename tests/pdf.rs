@@ -217,17 +217,17 @@ fn byte_range_moved_off_the_contents_is_invalid() {
     let old = format!("{} {} {}", r[1], r[2], r[3]);
     let new = format!("{} {} {}", r[1] + 1, r[2], r[3]);
     assert_eq!(old.len(), new.len(), "same width");
-    let at = bytes
+    let position = bytes
         .windows(old.len())
         .position(|w| w == old.as_bytes())
         .unwrap();
-    bytes[at..at + new.len()].copy_from_slice(new.as_bytes());
+    bytes[position..position + new.len()].copy_from_slice(new.as_bytes());
     let pdf = SignedPdf::parse(&bytes).unwrap();
     let context = context();
     let report = pdf
         .verify(
             &context,
-            &VerifyOptions::with_validation(context.validation_at(at_time())),
+            &VerifyOptions::with_validation(context.validation_at(at())),
         )
         .unwrap();
     assert_eq!(report.status, Status::Invalid, "{report}");
@@ -239,10 +239,6 @@ fn byte_range_moved_off_the_contents_is_invalid() {
     );
 }
 
-fn at_time() -> UnixTime {
-    at()
-}
-
 #[test]
 fn hostile_files_are_refused_within_limits() {
     assert!(matches!(
@@ -252,11 +248,11 @@ fn hostile_files_are_refused_within_limits() {
     // Every truncation of a signed file: an error or a report, never a panic.
     let bytes = read("pdf/two-signatures.pdf");
     for end in (0..bytes.len()).step_by(101) {
-        if let Ok(pdf) = SignedPdf::parse(&bytes[..end]) {
-            if let Ok(signatures) = pdf.signatures() {
-                for s in &signatures {
-                    let _ = pdf.coverage(s);
-                }
+        if let Ok(pdf) = SignedPdf::parse(&bytes[..end])
+            && let Ok(signatures) = pdf.signatures()
+        {
+            for s in &signatures {
+                let _ = pdf.coverage(s);
             }
         }
     }

@@ -233,10 +233,10 @@ impl<'a> SignedPdf<'a> {
                     max: MAX_FIELDS,
                 });
             }
-            if let Object::Ref(n, _) = field {
-                if !visited.insert(n) {
-                    continue;
-                }
+            if let Object::Ref(n, _) = field
+                && !visited.insert(n)
+            {
+                continue;
             }
             let resolved = self.document.resolve(&field, 0)?;
             let Some(dict) = resolved.as_dict() else {
@@ -263,10 +263,10 @@ impl<'a> SignedPdf<'a> {
             let Some(value) = dict.get(b"V") else {
                 continue;
             };
-            if let Object::Ref(n, _) = value {
-                if !seen_values.insert(*n) {
-                    continue;
-                }
+            if let Object::Ref(n, _) = value
+                && !seen_values.insert(*n)
+            {
+                continue;
             }
             if let Some(signature) = self.signature(value, name)? {
                 found.push(signature);
