@@ -34,6 +34,7 @@ done
 seed cms_verify testdata/cms/*.der testdata/cades/*.p7s
 seed tsp_parse testdata/tsp/*.tst testdata/tsp/*.tsr
 seed ocsp_parse testdata/ocsp/*.der
+seed pdf_signatures testdata/pdf/*.pdf
 # crl_lookup: CRLs as they are, and any non-DER bytes as a recipe for a CRL it builds itself.
 seed crl_lookup testdata/pki/*.crl.der testdata/pkits/crls/*.crl testdata/cms/content.txt
 seed xml_c14n testdata/xmldsig/*.xml testdata/xmldsig/c14n/*/*.xml testdata/xmldsig/xmlsec/*/*.xml

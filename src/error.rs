@@ -12,6 +12,7 @@
 //! | `xmldsig` | [`crate::xmldsig::XmlError`], [`crate::xmldsig::SignError`], [`crate::xmldsig::KeyDecryptionError`], [`crate::xmldsig::RelationshipError`] |
 //! | `signing` | [`crate::signing::IdentityError`] |
 //! | `tsp` | [`crate::tsp::TspError`] |
+//! | `pdf` | [`crate::pdf::PdfError`] |
 //! | `requisites` | [`crate::requisites::RequisiteError`] |
 //! | `batch` | [`crate::batch::DiscoverError`] |
 //! | `flow` | [`crate::flow::FlowError`], [`crate::flow::StoreError`], [`crate::flow::notice::NoticeError`], [`crate::flow::BindingError`], [`crate::flow::NoticeMismatch`] |
@@ -41,6 +42,9 @@ pub enum Error {
     /// A time-stamp token or response could not be read.
     #[error(transparent)]
     Tsp(#[from] crate::tsp::TspError),
+    /// A PDF could not be read far enough to find its signatures.
+    #[error(transparent)]
+    Pdf(#[from] crate::pdf::PdfError),
     /// A signing identity could not be made (key and certificate do not match, PKCS#12).
     #[error(transparent)]
     Identity(#[from] crate::signing::IdentityError),

@@ -23,6 +23,7 @@
 //! | [`cms`]         | CMS/PKCS#7 SignedData: verify (DER/BER, streamed), sign, co-sign, CAdES-BES/T levels |
 //! | [`xmldsig`]     | XML signatures: safe parsing, C14N, transforms, verification, signing       |
 //! | [`tsp`]         | RFC 3161 time-stamps: parse, verify, request, issue ([`tsp::Authority`]), HTTP |
+//! | [`pdf`]         | signed PDFs: signature fields, /ByteRange coverage, incremental updates, DSS, each CMS or document time-stamp verified |
 //! | [`verdict`]     | one answer from bytes (CMS or XML): [`Verdict`], [`verify`]                 |
 //! | [`signing`]     | [`SigningIdentity`]: key + certificate + chain, for every signing API       |
 //! | [`batch`]       | many signature files verified in parallel                                   |
@@ -82,6 +83,7 @@ pub mod flow;
 pub mod guide;
 pub mod limits;
 pub mod mchd;
+pub mod pdf;
 pub mod pem;
 pub mod pki;
 pub mod prelude;

@@ -22,6 +22,7 @@ mod input;
 mod inspect;
 mod out;
 mod p12;
+mod pdf;
 mod policy;
 mod secrets;
 mod xml;
@@ -118,6 +119,9 @@ enum VerifyCommand {
     Cms(cms::VerifyCmsArgs),
     /// XML signature: references, signature value, the signer's path and revocation.
     Xml(xml::VerifyXmlArgs),
+    /// Signed PDF: every signature and document time-stamp, its byte range, what was changed
+    /// after it, its CMS (or token) verified, the DSS as validation material.
+    Pdf(pdf::VerifyPdfArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -179,6 +183,7 @@ fn main() -> ExitCode {
             Command::VerifyBatch(args) => batch::run(provider, args, cli.json),
             Command::Sign(SignCommand::Cms(args)) => cms::sign(provider, args, cli.json),
             Command::Verify(VerifyCommand::Cms(args)) => cms::verify(provider, args, cli.json),
+            Command::Verify(VerifyCommand::Pdf(args)) => pdf::verify(provider, args, cli.json),
             Command::Sign(SignCommand::Xml(args)) => xml::sign(provider, args, cli.json),
             Command::Verify(VerifyCommand::Xml(args)) => xml::verify(provider, args, cli.json),
             Command::Cades(CadesCommand::Extend(args)) => cades::extend(provider, args, cli.json),
