@@ -131,6 +131,10 @@ pub struct SignerSummary {
     /// The CAdES level the signer reaches (`None` for XML signatures and CMS without a
     /// signing-certificate binding).
     pub level: Option<cms::CadesLevel>,
+    /// Whether the signature is qualified, when an accredited-CA list was consulted
+    /// ([`crate::tsl`]); `None` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qualified: Option<crate::tsl::QualifiedStatus>,
 }
 
 impl SignerSummary {
@@ -144,6 +148,7 @@ impl SignerSummary {
             signing_time,
             proven_signing_time: None,
             level: None,
+            qualified: None,
         }
     }
 
@@ -156,6 +161,7 @@ impl SignerSummary {
                 .map(|t| t.proven_by)
                 .min(),
             level: signer.level,
+            qualified: signer.qualified.clone(),
             ..Self::new(certificate, signer.signing_time)
         }
     }

@@ -77,6 +77,8 @@ pub struct VerifyCmsArgs {
     /// Write the attached content to FILE when the signature is valid.
     #[arg(long, value_name = "FILE")]
     output_content: Option<PathBuf>,
+    #[command(flatten)]
+    tsl: crate::tsl::TslArgs,
 }
 
 fn cms_status(e: &CmsError) -> Exit {
@@ -262,13 +264,23 @@ pub fn verify(
     args: &VerifyCmsArgs,
     json: bool,
 ) -> Result<Exit, Failure> {
-    args.policy.require_trust()?;
+    let list = args.tsl.load()?;
+    if list.is_none() {
+        args.policy.require_trust()?;
+    }
     let mut options = args.policy.cms()?;
     if args.at_signing_time {
         options.time = ValidationTime::ClaimedSigningTime;
     }
 
-    let context = args.policy.context(provider)?;
+    let context = match &list {
+        Some(list) => args.policy.context_with(
+            provider,
+            list.qualified_roots().cloned().collect(),
+            list.ca_certificates().cloned().collect(),
+        )?,
+        None => args.policy.context(provider)?,
+    };
 
     let signed = read_signed_data(&args.signature)?;
     if args.output_content.is_some() && signed.is_detached() {
@@ -283,9 +295,12 @@ pub fn verify(
         None => None,
     };
     let content = file.as_mut().map(|f| f as &mut dyn Read);
-    let report = verifier
+    let mut report = verifier
         .verify(&signed, content, &options)
         .map_err(|e| cms_failure(e, args.content.as_deref().unwrap_or(&args.signature)))?;
+    if let Some(list) = &list {
+        signflow::tsl::assess_cms(&mut report, list, &args.tsl.options()?);
+    }
 
     if json {
         let mut value =
@@ -307,7 +322,18 @@ pub fn verify(
             )),
         }
     }
+    let not_qualified = args.tsl.require_qualified
+        && report
+            .signers
+            .iter()
+            .any(|s| !s.qualified.as_ref().is_some_and(|q| q.qualified));
     Ok(match report.status {
+        Status::Valid if not_qualified => {
+            warn(format_args!(
+                "--require-qualified: a signer's signature is not qualified"
+            ));
+            Exit::Invalid
+        }
         Status::Valid => Exit::Valid,
         Status::Invalid => Exit::Invalid,
         Status::Indeterminate => Exit::Indeterminate,

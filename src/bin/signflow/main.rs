@@ -24,6 +24,7 @@ mod out;
 mod p12;
 mod policy;
 mod secrets;
+mod tsl;
 mod xml;
 
 use std::process::ExitCode;
