@@ -825,8 +825,10 @@ mod tests {
 
     #[test]
     fn limits_hold() {
-        let mut limits = TslLimits::default();
-        limits.max_authorities = 1;
+        let limits = TslLimits {
+            max_authorities: 1,
+            ..TslLimits::default()
+        };
         let ca = "<УдостоверяющийЦентр><Название>УЦ</Название></УдостоверяющийЦентр>";
         let xml = format!("<{ROOT_ELEMENT}>{ca}{ca}</{ROOT_ELEMENT}>");
         let err = AccreditedCaList::from_reader(xml.as_bytes(), &limits).unwrap_err();
