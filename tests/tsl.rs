@@ -19,13 +19,14 @@ fn list() -> AccreditedCaList {
 /// and decides whether its signer is qualified.
 fn verify(name: &str, list: &AccreditedCaList, options: &QualifiedOptions) -> VerifyReport {
     let context = TrustContext::builder()
-        .intermediates(list.ca_certificates().cloned())
+        .intermediates(list.ca_certificates().into_iter().cloned())
         .intermediates(
             signflow::pki::Certificate::all_from_pem_or_der(&common::read("tsl/ca-unlisted.pem"))
                 .unwrap(),
         );
     let context = list
         .qualified_roots()
+        .into_iter()
         .cloned()
         .fold(context, |b, root| b.anchor(root))
         .build();
@@ -52,12 +53,12 @@ fn the_list_is_read_with_its_cas_histories_and_crl_addresses() {
     assert_eq!(list.version, "1042");
     assert_eq!(list.authorities.len(), 4);
     assert!(!list.signed);
-    let roots: Vec<_> = list.qualified_roots().collect();
+    let roots = list.qualified_roots();
     let root_pem =
         signflow::pki::Certificate::all_from_pem_or_der(&common::read("tsl/root.pem")).unwrap();
     assert_eq!(roots.len(), 1);
     assert_eq!(roots[0].der(), root_pem[0].der());
-    assert_eq!(list.ca_certificates().count(), 3);
+    assert_eq!(list.ca_certificates().len(), 3);
     assert_eq!(list.crl_addresses().len(), 8);
     let early = &list.authorities[2];
     assert_eq!(early.history.len(), 2);
@@ -165,7 +166,7 @@ fn without_a_list_nothing_is_decided() {
     let context = TrustContext::builder()
         .anchors_pem_or_der(&common::read("tsl/root.pem"))
         .unwrap()
-        .intermediates(list.ca_certificates().cloned())
+        .intermediates(list.ca_certificates().into_iter().cloned())
         .build();
     let signed = SignedData::from_ber(&common::read("tsl/active.p7s")).unwrap();
     let mut options = VerifyOptions::at(UnixTime::from_utc(2031, 1, 1, 0, 0, 0));

@@ -297,19 +297,24 @@ impl AccreditedCaList {
         Parser::new(input, limits).run()
     }
 
-    /// The certificates of the list that are self-signed: the roots of qualified paths.
-    pub fn qualified_roots(&self) -> impl Iterator<Item = &Certificate> {
-        self.listed()
-            .map(|(_, c)| &c.certificate)
-            .filter(|c| c.is_self_issued())
+    /// The certificates of the list that are self-signed: the roots of qualified paths, each
+    /// once (a certificate the list repeats under several keys or CAs is given once).
+    pub fn qualified_roots(&self) -> Vec<&Certificate> {
+        self.unique_certificates(true)
     }
 
-    /// Every other listed certificate: the accredited CAs' own, untrusted material for path
-    /// building.
-    pub fn ca_certificates(&self) -> impl Iterator<Item = &Certificate> {
+    /// Every other listed certificate, each once: the accredited CAs' own, untrusted material
+    /// for path building.
+    pub fn ca_certificates(&self) -> Vec<&Certificate> {
+        self.unique_certificates(false)
+    }
+
+    fn unique_certificates(&self, self_issued: bool) -> Vec<&Certificate> {
+        let mut seen = std::collections::HashSet::new();
         self.listed()
             .map(|(_, c)| &c.certificate)
-            .filter(|c| !c.is_self_issued())
+            .filter(|c| c.is_self_issued() == self_issued && seen.insert(c.der()))
+            .collect()
     }
 
     /// Every CRL address of the list, in order, without repetitions.

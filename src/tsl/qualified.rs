@@ -207,7 +207,7 @@ pub fn assess(
                     let is_root = |c: &Certificate| {
                         c.subject().to_string() == root.subject && c.serial_hex() == root.serial
                     };
-                    if !(list.qualified_roots().any(is_root)
+                    if !(list.qualified_roots().into_iter().any(is_root)
                         || options.qualified_roots.iter().any(is_root))
                     {
                         findings.push(QualifiedFinding::RootNotQualified {

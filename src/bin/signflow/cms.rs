@@ -276,8 +276,8 @@ pub fn verify(
     let context = match &list {
         Some(list) => args.policy.context_with(
             provider,
-            list.qualified_roots().cloned().collect(),
-            list.ca_certificates().cloned().collect(),
+            list.qualified_roots().into_iter().cloned().collect(),
+            list.ca_certificates().into_iter().cloned().collect(),
         )?,
         None => args.policy.context(provider)?,
     };
