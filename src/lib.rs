@@ -24,6 +24,7 @@
 //! | [`xmldsig`]     | XML signatures: safe parsing, C14N, transforms, verification, signing       |
 //! | [`tsp`]         | RFC 3161 time-stamps: parse, verify, request, issue ([`tsp::Authority`]), HTTP |
 //! | [`pdf`]         | signed PDFs: signature fields, /ByteRange coverage, incremental updates, DSS, each CMS or document time-stamp verified |
+//! | [`tsl`]         | the Минцифры accredited-CA list (streamed, bounded) and the qualified decision |
 //! | [`verdict`]     | one answer from bytes (CMS or XML): [`Verdict`], [`verify`]                 |
 //! | [`signing`]     | [`SigningIdentity`]: key + certificate + chain, for every signing API       |
 //! | [`batch`]       | many signature files verified in parallel                                   |
@@ -90,6 +91,7 @@ pub mod prelude;
 pub mod report;
 pub mod requisites;
 pub mod signing;
+pub mod tsl;
 pub mod tsp;
 pub mod verdict;
 pub mod xmldsig;

@@ -134,6 +134,10 @@ pub struct SignerSummary {
     /// The XAdES level an XML signer reaches (`None` for CMS, and for XML signatures without
     /// qualifying properties that make one).
     pub xades_level: Option<xmldsig::XadesLevel>,
+    /// Whether the signature is qualified, when an accredited-CA list was consulted
+    /// ([`crate::tsl`]); `None` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qualified: Option<crate::tsl::QualifiedStatus>,
 }
 
 impl SignerSummary {
@@ -148,6 +152,7 @@ impl SignerSummary {
             proven_signing_time: None,
             level: None,
             xades_level: None,
+            qualified: None,
         }
     }
 
@@ -160,6 +165,7 @@ impl SignerSummary {
                 .map(|t| t.proven_by)
                 .min(),
             level: signer.level,
+            qualified: signer.qualified.clone(),
             ..Self::new(certificate, signer.signing_time)
         }
     }

@@ -10,6 +10,7 @@ use super::cades::{CadesLevel, SignerTimestamp};
 use crate::crypto::{HashAlgorithm, SignatureAlgorithm};
 use crate::pki::{Certificate, Status, UnixTime, ValidationReport};
 use crate::report::{Reported, Sentence};
+use crate::tsl::{QualifiedStatus, QualifiedTimeSource};
 
 /// Where a signer's validation time came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -362,6 +363,10 @@ pub struct SignerReport {
     pub level: Option<CadesLevel>,
     /// The signer's time-stamps, verified, in the order of its attributes.
     pub timestamps: Vec<SignerTimestamp>,
+    /// Whether the signature is qualified, when an accredited-CA list was consulted
+    /// ([`crate::tsl::assess_cms`]); `None` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qualified: Option<QualifiedStatus>,
 }
 
 impl SignerReport {
@@ -432,6 +437,27 @@ impl fmt::Display for VerifyReport {
     }
 }
 
+fn write_qualified(f: &mut fmt::Formatter<'_>, q: &QualifiedStatus, indent: &str) -> fmt::Result {
+    let source = match q.time_source {
+        QualifiedTimeSource::SignatureTimestamp => "proven by a signature time-stamp",
+        QualifiedTimeSource::ClaimedSigningTime => "the claimed signing time",
+        QualifiedTimeSource::ValidationTime => "the validation time",
+    };
+    writeln!(
+        f,
+        "{indent}  qualified: {} (at {}, {source}{})",
+        if q.qualified { "yes" } else { "no" },
+        q.time,
+        q.authority
+            .as_deref()
+            .map_or_else(String::new, |a| format!("; CA: {a}"))
+    )?;
+    for finding in &q.findings {
+        writeln!(f, "{indent}  - {}", finding.message)?;
+    }
+    Ok(())
+}
+
 fn write_signer(
     f: &mut fmt::Formatter<'_>,
     s: &SignerReport,
@@ -477,6 +503,9 @@ fn write_signer(
     )?;
     for finding in &s.findings {
         writeln!(f, "{indent}  - {}", finding.message)?;
+    }
+    if let Some(q) = &s.qualified {
+        write_qualified(f, q, indent)?;
     }
     if let Some(report) = &s.certificate {
         for c in &report.path {

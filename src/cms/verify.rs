@@ -449,6 +449,7 @@ impl<'a> Verifier<'a> {
             counter_signatures: Vec::new(),
             level: None,
             timestamps: Vec::new(),
+            qualified: None,
         };
         env.signers_seen.set(env.signers_seen.get() + 1);
         if env.signers_seen.get() > env.options.max_signers {

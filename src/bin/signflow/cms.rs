@@ -95,6 +95,8 @@ pub struct VerifyCmsArgs {
     /// and the legal verdict indeterminate (3): signflow never asks the registry itself.
     #[arg(long, value_name = "FILE", requires = "mchd")]
     mchd_revoked: Option<PathBuf>,
+    #[command(flatten)]
+    tsl: crate::tsl::TslArgs,
 }
 
 /// Revocation status of an МЧД when the command line gives no list: unknown.
@@ -340,13 +342,23 @@ pub fn verify(
     args: &VerifyCmsArgs,
     json: bool,
 ) -> Result<Exit, Failure> {
-    args.policy.require_trust()?;
+    let list = args.tsl.load()?;
+    if list.is_none() {
+        args.policy.require_trust()?;
+    }
     let mut options = args.policy.cms()?;
     if args.at_signing_time {
         options.time = ValidationTime::ClaimedSigningTime;
     }
 
-    let context = args.policy.context(provider)?;
+    let context = match &list {
+        Some(list) => args.policy.context_with(
+            provider,
+            list.qualified_roots().into_iter().cloned().collect(),
+            list.ca_certificates().into_iter().cloned().collect(),
+        )?,
+        None => args.policy.context(provider)?,
+    };
 
     let signed = read_signed_data(&args.signature)?;
     if args.output_content.is_some() && signed.is_detached() {
@@ -361,9 +373,12 @@ pub fn verify(
         None => None,
     };
     let content = file.as_mut().map(|f| f as &mut dyn Read);
-    let report = verifier
+    let mut report = verifier
         .verify(&signed, content, &options)
         .map_err(|e| cms_failure(e, args.content.as_deref().unwrap_or(&args.signature)))?;
+    if let Some(list) = &list {
+        signflow::tsl::assess_cms(&mut report, list, &args.tsl.options()?);
+    }
 
     let legal = match &args.mchd {
         Some(path) => Some(mchd_verdicts(args, path, &verifier, &options, &report)?),
@@ -395,6 +410,20 @@ pub fn verify(
         .flatten()
         .map(|v| v.status)
         .fold(report.status, Status::max);
+    // --require-qualified: a signature that verifies but is not qualified is refused.
+    let not_qualified = args.tsl.require_qualified
+        && report
+            .signers
+            .iter()
+            .any(|s| !s.qualified.as_ref().is_some_and(|q| q.qualified));
+    let status = if status == Status::Valid && not_qualified {
+        warn(format_args!(
+            "--require-qualified: a signer's signature is not qualified"
+        ));
+        Status::Invalid
+    } else {
+        status
+    };
     if let Some(out) = &args.output_content {
         match (status, signed.content()) {
             (Status::Valid, Some(content)) => {

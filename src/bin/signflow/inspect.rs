@@ -304,6 +304,24 @@ pub fn run(
 ) -> Result<Status, Failure> {
     let path = &args.file;
     let bytes = input::read_as(path, InputKind::Any)?;
+    if crate::tsl::looks_like_list(&bytes) {
+        let list = signflow::tsl::AccreditedCaList::from_reader(
+            &bytes[..],
+            &signflow::tsl::TslLimits::default(),
+        )
+        .map_err(|e| Failure::new(Status::FormatError, format!("{}: {e}", path.display())))?;
+        let mut out = Out::stdout();
+        if json_out {
+            out.json(&json!({
+                "command": "inspect",
+                "file": path.display().to_string(),
+                "objects": [crate::tsl::list_json(&list)],
+            }))?;
+        } else {
+            crate::tsl::print_list(&mut out, &list)?;
+        }
+        return Ok(Status::Valid);
+    }
     let values = match xml_json(path, &bytes) {
         Some(xml) => vec![xml?],
         None => {

@@ -25,6 +25,7 @@ mod p12;
 mod pdf;
 mod policy;
 mod secrets;
+mod tsl;
 mod xml;
 
 use std::process::ExitCode;

@@ -68,12 +68,25 @@ impl VerifyPolicyArgs {
     /// The trust context these flags name: `--trust`, `--untrusted` and `--crl` loaded, the
     /// policy of [`VerifyPolicyArgs::validation`], the commands' one provider.
     pub fn context(&self, provider: &'static CryptoProvider) -> Result<TrustContext, Failure> {
+        self.context_with(provider, Vec::new(), Vec::new())
+    }
+
+    /// [`VerifyPolicyArgs::context`] with more anchors and intermediates (an accredited-CA
+    /// list's roots and CA certificates, `--tsl`).
+    pub fn context_with(
+        &self,
+        provider: &'static CryptoProvider,
+        anchors: Vec<signflow::pki::Certificate>,
+        intermediates: Vec<signflow::pki::Certificate>,
+    ) -> Result<TrustContext, Failure> {
         let (trust, certificates, crls) = self.material.load()?;
         let ocsp = self.material.load_ocsp()?;
-        Ok(TrustContext::builder()
-            .provider(provider)
-            .anchors(trust)
-            .intermediates(certificates)
+        let mut builder = TrustContext::builder().provider(provider).anchors(trust);
+        for anchor in anchors {
+            builder = builder.anchor(anchor);
+        }
+        Ok(builder
+            .intermediates(certificates.into_iter().chain(intermediates))
             .crls(crls)
             .ocsp_responses(ocsp)
             .policy(self.validation()?)
