@@ -42,6 +42,23 @@ fn validate(
 
 per_provider! {
 
+    /// The same intermediate given 5,000 times (an accredited-CA list repeats its CAs, a
+    /// bundle may too) is one issuer: with the root trusted the verdict is the one-copy
+    /// verdict; without it, the search fails for the missing anchor, not for a spent budget.
+    #[test]
+    fn duplicate_intermediates_are_tried_once() {
+        let copies = vec![cert("intermediate-ca"); 5000];
+        let trust = trust();
+        let validator = Validator::new(provider(), &trust, copies.clone(), crls());
+        let report = validator.validate(&cert("leaf-rsa"), &at_2027());
+        assert_eq!(report.status, Status::Valid, "{report}");
+        let empty = TrustStore::new();
+        let validator = Validator::new(provider(), &empty, copies, crls());
+        let report = validator.validate(&cert("leaf-rsa"), &at_2027());
+        assert_ne!(report.status, Status::Valid);
+        assert!(!report.has(|f| matches!(f, Finding::BudgetExceeded)), "{report}");
+    }
+
     #[test]
     fn signer_leaves_are_valid_with_crls() {
         for leaf in ["leaf-rsa", "leaf-ecdsa-p256", "leaf-ed25519", "leaf-russian"] {

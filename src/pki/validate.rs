@@ -332,6 +332,10 @@ impl<'a> Validator<'a> {
             .filter(|c| c.subject() == top.issuer() && key_id_compatible(top, c))
             .filter(|c| !chain.iter().any(|x| x.der() == c.der()))
             .collect();
+        // The same certificate given many times (a bundle, a list, a hostile message) is one
+        // issuer: tried once, not once per copy.
+        let mut seen = std::collections::HashSet::new();
+        issuers.retain(|c| seen.insert(c.der()));
         // Certificates whose SKI matches the AKI first.
         issuers.sort_by_key(|c| !aki_matches(top, c));
         for issuer in issuers {
