@@ -164,7 +164,9 @@ fn extend_to_xl1_verifies_offline() {
     let dir = tempfile::tempdir().unwrap();
     let extended = dir.path().join("xl1.p7s");
     let out = signflow()
-        .args(["--json", "cades", "extend", "--to", "xl1", "--tsa", &url, "-o"])
+        .args([
+            "--json", "cades", "extend", "--to", "xl1", "--tsa", &url, "-o",
+        ])
         .arg(&extended)
         .arg("--content")
         .arg(testdata("cades/data.txt"))

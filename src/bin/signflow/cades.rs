@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use serde_json::json;
-use signflow::crypto::{CryptoProvider, HashAlgorithm};
 use signflow::cms::{CadesLevel, CmsError, SignedData, Verifier, VerifyReport};
+use signflow::crypto::{CryptoProvider, HashAlgorithm};
 use signflow::pki::Status;
 use signflow::tsp::{Authority, TspError};
 

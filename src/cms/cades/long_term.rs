@@ -23,8 +23,7 @@
 //! can append unsigned attributes, it never makes the verdict worse — nor, ever, better.
 
 use super::super::der::{
-    self as tlv, OCTET_STRING, OID, Reader, SEQUENCE, Tlv, cons, encode_oid, tlv_parts,
-    uint_digits,
+    self as tlv, OCTET_STRING, OID, Reader, SEQUENCE, Tlv, cons, encode_oid, tlv_parts, uint_digits,
 };
 use super::super::error::CmsError;
 use super::super::oid;
@@ -35,8 +34,7 @@ use super::{CadesLevel, MAX_SIGNATURE_TIMESTAMPS, SignerTimestamp, TimestampKind
 use crate::crypto::{CryptoProvider, HashAlgorithm};
 use crate::der_util::hex;
 use crate::pki::{
-    Certificate, Crl, OcspResponse, RevocationSource, Status, ValidationOptions,
-    ValidationReport,
+    Certificate, Crl, OcspResponse, RevocationSource, Status, ValidationOptions, ValidationReport,
 };
 use crate::tsp::{Imprint, TimeStampToken, TimeStamper, TspError};
 
@@ -217,10 +215,7 @@ fn ocsp_response_of_basic(basic: &[u8]) -> Vec<u8> {
         SEQUENCE,
         &[&encode_oid(&OCSP_BASIC), &tlv::tlv(OCTET_STRING, basic)],
     );
-    tlv_parts(
-        SEQUENCE,
-        &[&[ENUMERATED, 1, 0], &tlv::tlv(cons(0), &bytes)],
-    )
+    tlv_parts(SEQUENCE, &[&[ENUMERATED, 1, 0], &tlv::tlv(cons(0), &bytes)])
 }
 
 /// The BasicOCSPResponse inside an OCSPResponse (its responseBytes' response octets).
@@ -291,8 +286,8 @@ pub(in crate::cms) fn check(
 ) -> Option<CadesLevel> {
     let cert_refs_attr = the_attribute(si, oid::CERTIFICATE_REFS, "certificate references", r);
     let rev_refs_attr = the_attribute(si, oid::REVOCATION_REFS, "revocation references", r);
-    let cert_refs_ok = cert_refs_attr.is_some_and(|a| {
-        match check_certificate_refs(provider, sd, a, input) {
+    let cert_refs_ok =
+        cert_refs_attr.is_some_and(|a| match check_certificate_refs(provider, sd, a, input) {
             Ok(()) => true,
             Err(reason) => {
                 r.add(CmsFinding::ReferenceMismatch {
@@ -301,8 +296,7 @@ pub(in crate::cms) fn check(
                 });
                 false
             }
-        }
-    });
+        });
     let rev_refs_ok = rev_refs_attr.is_some_and(|a| {
         match check_revocation_refs(provider, sd, a, input.available) {
             Ok(()) => true,
@@ -566,10 +560,9 @@ fn check_revocation_refs(
             // OcspListID ::= SEQUENCE { ocspResponses SEQUENCE OF OcspResponsesID }
             let list = tlv::only_element(&w, "ocspids").map_err(cms)?;
             let responses = tlv::only_element(&list, "OcspListID").map_err(cms)?;
-            for id in
-                tlv::elements(&responses, "OCSP references", MAX_REFERENCES).map_err(cms)?
-            {
-                check_ocsp_ref(provider, &id, available).map_err(|e| format!("reference {n}: {e}"))?;
+            for id in tlv::elements(&responses, "OCSP references", MAX_REFERENCES).map_err(cms)? {
+                check_ocsp_ref(provider, &id, available)
+                    .map_err(|e| format!("reference {n}: {e}"))?;
             }
         }
         if f.optional(cons(2), "otherRev").map_err(err)?.is_some() {
@@ -604,13 +597,15 @@ fn check_ocsp_ref(
     };
     f.finish("OcspResponsesID").map_err(err)?;
     let found = available.ocsp.iter().any(|o| match hash {
-        Some((alg, digest)) => [basic_of(o.der()).unwrap_or_default(), o.der()]
-            .iter()
-            .any(|bytes| {
-                provider
-                    .digest(alg, bytes)
-                    .is_ok_and(|d| d.as_ref() == digest)
-            }),
+        Some((alg, digest)) => {
+            [basic_of(o.der()).unwrap_or_default(), o.der()]
+                .iter()
+                .any(|bytes| {
+                    provider
+                        .digest(alg, bytes)
+                        .is_ok_and(|d| d.as_ref() == digest)
+                })
+        }
         None => o.produced_at() == produced_at,
     });
     if found {
@@ -618,7 +613,11 @@ fn check_ocsp_ref(
     } else {
         Err(format!(
             "no OCSP response produced at {produced_at}{} is at hand",
-            hash.map_or_else(String::new, |(alg, d)| format!(" with {} {}", alg.name(), hex(d)))
+            hash.map_or_else(String::new, |(alg, d)| format!(
+                " with {} {}",
+                alg.name(),
+                hex(d)
+            ))
         ))
     }
 }
@@ -668,9 +667,9 @@ fn path_material(
             Some(RevocationSource::Ocsp) => used_ocsp.extend(
                 ocsp.iter()
                     .filter(|o| {
-                        o.responses().iter().any(|s| {
-                            uint_digits(&s.cert_id.serial) == uint_digits(cert.serial())
-                        })
+                        o.responses()
+                            .iter()
+                            .any(|s| uint_digits(&s.cert_id.serial) == uint_digits(cert.serial()))
                     })
                     .cloned(),
             ),
@@ -716,7 +715,9 @@ fn gather(
         return Err(refuse(format!("its verification is {}", r.status)));
     }
     if r.level < Some(CadesLevel::T) {
-        return Err(refuse("it has no valid signature time-stamp (CAdES-T)".into()));
+        return Err(refuse(
+            "it has no valid signature time-stamp (CAdES-T)".into(),
+        ));
     }
     let si = &sd.signers[index];
     for (o, name) in [
@@ -735,7 +736,10 @@ fn gather(
         .as_ref()
         .ok_or_else(|| refuse("its certificate was not validated".into()))?;
     let (given, _, _, trust) = verifier.material();
-    let message_crls: Vec<Crl> = sd.crls_der().filter_map(|d| Crl::from_der(d).ok()).collect();
+    let message_crls: Vec<Crl> = sd
+        .crls_der()
+        .filter_map(|d| Crl::from_der(d).ok())
+        .collect();
     let mut pool: Vec<Certificate> = sd
         .certificates_der()
         .filter_map(|d| Certificate::from_der(d).ok())
@@ -745,7 +749,11 @@ fn gather(
     for ts in &r.timestamps {
         pool.extend(ts.report.signer_certificate.iter().cloned());
         if let Some(cms) = &ts.report.cms {
-            pool.extend(cms.signers.iter().filter_map(|s| s.signer_certificate.clone()));
+            pool.extend(
+                cms.signers
+                    .iter()
+                    .filter_map(|s| s.signer_certificate.clone()),
+            );
         }
     }
     let mut out = Gathered::default();
@@ -800,7 +808,12 @@ fn encode_crl_ocsp_ref(
     if !crls.is_empty() {
         let ids = crls
             .iter()
-            .map(|c| Ok(tlv::tlv(SEQUENCE, &encode_other_hash(provider, hash, c.der())?)))
+            .map(|c| {
+                Ok(tlv::tlv(
+                    SEQUENCE,
+                    &encode_other_hash(provider, hash, c.der())?,
+                ))
+            })
             .collect::<Result<Vec<_>, CmsError>>()?;
         let list = tlv::tlv(SEQUENCE, &tlv::tlv(SEQUENCE, &ids.concat()));
         fields.push(tlv::tlv(cons(0), &list));
@@ -898,7 +911,10 @@ pub fn extend_to_x_long_type1(
             revocation_fields.push(tlv::tlv(cons(1), &tlv_parts(SEQUENCE, &basics)));
         }
         for (attribute, value) in [
-            (oid::CERTIFICATE_REFS, tlv::tlv(SEQUENCE, &cert_refs.concat())),
+            (
+                oid::CERTIFICATE_REFS,
+                tlv::tlv(SEQUENCE, &cert_refs.concat()),
+            ),
             (oid::REVOCATION_REFS, tlv::tlv(SEQUENCE, &rev_refs.concat())),
             (oid::CERTIFICATE_VALUES, tlv_parts(SEQUENCE, &cert_values)),
             (
