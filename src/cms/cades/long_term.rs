@@ -636,6 +636,9 @@ struct Gathered {
     ocsp: Vec<OcspResponse>,
 }
 
+/// A path certificate with the CRLs and OCSP responses that answered its revocation.
+type PathCertificate = (Certificate, Vec<Crl>, Vec<OcspResponse>);
+
 /// The certificates of `report`'s path, found in `pool`, with the CRLs or OCSP responses of
 /// `verifier` that answered each one's revocation (the source the validation reports).
 fn path_material(
@@ -643,7 +646,7 @@ fn path_material(
     pool: &[Certificate],
     verifier: &Verifier<'_>,
     message_crls: &[Crl],
-) -> Result<Vec<(Certificate, Vec<Crl>, Vec<OcspResponse>)>, String> {
+) -> Result<Vec<PathCertificate>, String> {
     let (_, crls, ocsp, _) = verifier.material();
     let mut out = Vec::new();
     for c in &report.path {
