@@ -14,6 +14,14 @@
 //! The same groups beside OpenSSL's `CMS_verify`: `benches/openssl-baseline/` (see
 //! `benches/README.md`).
 //!
+//! Group `cades-verify/revoked-later`: the same signer (testdata/cades `revoked-later`, ECDSA
+//! P-256 under the test intermediate and root) as OpenSSL's CAdES-BES (`bes-<backend>`:
+//! anchor, intermediate and both CRLs given, validated at the proven signing time) and as
+//! the CAdES-X Long Type 1 `signflow cades extend --to xl1` made of it
+//! (`testdata/cades/revoked-later.xl1.p7s`; `xl1-offline-<backend>`: nothing but the anchor
+//! given, two years later: the signature time-stamp, the CAdES-C time-stamp, both TSA paths
+//! and the references checked, the embedded CRLs used).
+//!
 //! Run (from the crate root):
 //!
 //! ```text
@@ -137,5 +145,59 @@ fn bench_cms_verify(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_cms_verify);
+const CADES_BES: &[u8] = include_bytes!("../testdata/cades/revoked-later.p7s");
+const CADES_XL1: &[u8] = include_bytes!("../testdata/cades/revoked-later.xl1.p7s");
+const CADES_DATA: &[u8] = include_bytes!("../testdata/cades/data.txt");
+const CADES_CRL_PEM: &[u8] = include_bytes!("../testdata/cades/intermediate-ca.crl.pem");
+
+fn bench_cades_levels(c: &mut Criterion) {
+    let providers = CryptoProvider::all_compiled();
+    let mut trust = TrustStore::new();
+    trust.add(one_cert(ROOT_PEM));
+    let mut crls = Crl::all_from_pem_or_der(ROOT_CRL_PEM).expect("root CRL");
+    crls.extend(Crl::all_from_pem_or_der(CADES_CRL_PEM).expect("intermediate CRL"));
+    let later = VerifyOptions::at(UnixTime::from_utc(2028, 12, 1, 0, 0, 0));
+    let mut group = c.benchmark_group("cades-verify/revoked-later");
+    for p in providers {
+        let online = Verifier::new(p, &trust, vec![one_cert(INTERMEDIATE_PEM)], crls.clone());
+        let offline = Verifier::new(p, &trust, Vec::new(), Vec::new());
+        let xl1 = SignedData::from_ber(CADES_XL1).expect("X-L1 parses");
+        let report = offline
+            .verify_detached_bytes(&xl1, CADES_DATA, &later)
+            .expect("verification runs");
+        assert_eq!(report.status, Status::Valid, "{report}");
+        assert_eq!(
+            report.signers[0].level,
+            Some(signflow::cms::CadesLevel::XLongType1),
+            "{report}"
+        );
+        let at_signing = VerifyOptions::at(report.signers[0].validation_time);
+        let bes = SignedData::from_ber(CADES_BES).expect("BES parses");
+        let report = online
+            .verify_detached_bytes(&bes, CADES_DATA, &at_signing)
+            .expect("verification runs");
+        assert_eq!(report.status, Status::Valid, "{report}");
+        group.bench_function(format!("bes-{}", p.name), |b| {
+            b.iter(|| {
+                let sd = SignedData::from_ber(black_box(CADES_BES)).expect("parses");
+                online
+                    .verify_detached_bytes(&sd, CADES_DATA, &at_signing)
+                    .expect("runs")
+                    .status
+            })
+        });
+        group.bench_function(format!("xl1-offline-{}", p.name), |b| {
+            b.iter(|| {
+                let sd = SignedData::from_ber(black_box(CADES_XL1)).expect("parses");
+                offline
+                    .verify_detached_bytes(&sd, CADES_DATA, &later)
+                    .expect("runs")
+                    .status
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_cms_verify, bench_cades_levels);
 criterion_main!(benches);

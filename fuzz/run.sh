@@ -32,6 +32,7 @@ for f in testdata/gost-pkcs12/vectors/*.p12; do
   { printf '\1'; cat "$f"; } >"fuzz/corpus/pkcs12_gost/$(basename "$f")"
 done
 seed cms_verify testdata/cms/*.der testdata/cades/*.p7s
+seed cades_long_term testdata/cades/*.p7s
 seed tsp_parse testdata/tsp/*.tst testdata/tsp/*.tsr
 seed ocsp_parse testdata/ocsp/*.der
 seed pdf_signatures testdata/pdf/*.pdf

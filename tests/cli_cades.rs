@@ -150,6 +150,85 @@ fn check_level_t(file: &std::path::Path) {
     assert!(code == 0 || code == 1, "{out:?}");
 }
 
+/// `cades extend --to xl1` from OpenSSL's CAdES-BES (the `wrong-imprint` signer, whose
+/// certificate stays good until 2036 — its bad token is not used here): stamped (CAdES-T) and
+/// extended from the validation with the test PKI's chain and CRLs through the CLI TSA;
+/// `verify cms` then reaches "CAdES-X Long Type 1" with nothing but the root — no
+/// --untrusted, --crl or --ocsp —, as it does on the committed revoked-later.xl1.p7s (whose
+/// signer was revoked after its proven signing time). An invalid signature is refused (1)
+/// before anything is stamped, and without --trust it is a usage error (64).
+#[cfg(feature = "network")]
+#[test]
+fn extend_to_xl1_verifies_offline() {
+    let (mut tsa, url) = serve(2);
+    let dir = tempfile::tempdir().unwrap();
+    let extended = dir.path().join("xl1.p7s");
+    let out = signflow()
+        .args([
+            "--json", "cades", "extend", "--to", "xl1", "--tsa", &url, "-o",
+        ])
+        .arg(&extended)
+        .arg("--content")
+        .arg(testdata("cades/data.txt"))
+        .arg("--trust")
+        .arg(testdata("pki/root-ca.pem"))
+        .arg("--untrusted")
+        .arg(testdata("pki/intermediate-ca.pem"))
+        .arg("--crl")
+        .arg(testdata("pki/root-ca.crl.pem"))
+        .arg("--crl")
+        .arg(testdata("cades/intermediate-ca.crl.pem"))
+        .arg(testdata("cades/wrong-imprint.p7s"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let said: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(said["level"], "CAdES-X Long Type 1");
+    assert!(tsa.wait().unwrap().success());
+    for file in [extended.clone(), testdata("cades/revoked-later.xl1.p7s")] {
+        let out = signflow()
+            .args(["--json", "verify", "cms", "--at", "2028-12-01T00:00:00Z"])
+            .arg(&file)
+            .arg("--content")
+            .arg(testdata("cades/data.txt"))
+            .arg("--trust")
+            .arg(testdata("pki/root-ca.pem"))
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{report}");
+        let signer = &report["signers"][0];
+        assert_eq!(signer["level"], "CAdES-X Long Type 1", "{report}");
+        assert_eq!(signer["validation_time_source"], "signature_timestamp");
+    }
+
+    // Revoked before its stamp: refused, nothing written.
+    let refused = dir.path().join("refused.p7s");
+    let out = signflow()
+        .args(["cades", "extend", "--to", "xl1", "--tsa", &url, "-o"])
+        .arg(&refused)
+        .arg("--content")
+        .arg(testdata("cades/data.txt"))
+        .arg("--trust")
+        .arg(testdata("pki/root-ca.pem"))
+        .arg("--crl")
+        .arg(testdata("pki/root-ca.crl.pem"))
+        .arg("--crl")
+        .arg(testdata("cades/intermediate-ca.crl.pem"))
+        .arg(testdata("cades/revoked-before.p7s"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(!refused.exists());
+    let out = signflow()
+        .args(["cades", "extend", "--to", "xl1", "--tsa", &url, "-o"])
+        .arg(&refused)
+        .arg(testdata("cades/revoked-later.p7s"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64), "{out:?}");
+}
+
 /// `sign xml FILE`, with `--xades` for XAdES-BES and `--tsa` for XAdES-T; `verify xml` reports
 /// the level.
 fn sign_xml_at_level(dir: &std::path::Path, extra: &[&str]) -> serde_json::Value {

@@ -11,6 +11,9 @@
 
 use core::fmt;
 
+pub mod long_term;
+pub use long_term::extend_to_x_long_type1;
+
 use serde::Serialize;
 
 use super::error::CmsError;
@@ -21,9 +24,7 @@ use super::verify::Verifier;
 use crate::crypto::CryptoProvider;
 use crate::crypto::HashAlgorithm;
 use crate::pki::{Status, UnixTime, ValidationOptions};
-use crate::tsp::{
-    Imprint, TimeStampRequest, TimeStampToken, TimeStamper, TimestampReport, TspError,
-};
+use crate::tsp::{Imprint, TimeStampToken, TimeStamper, TimestampReport, TspError};
 
 /// Most signature time-stamps verified per signer: each costs a CMS verification and a path
 /// validation; more are reported as not checked.
@@ -86,12 +87,19 @@ impl fmt::Display for CadesLevel {
 pub enum TimestampKind {
     /// `id-aa-signatureTimeStampToken`: over the SignerInfo's signature value (CAdES-T).
     SignatureTimestamp,
+    /// `id-aa-ets-escTimeStamp`: over the signature value, the signature time-stamps and the
+    /// complete references (CAdES-X Type 1).
+    CadesCTimestamp,
+    /// `id-aa-ets-certCRLTimestamp`: over the complete references (CAdES-X Type 2).
+    CertCrlTimestamp,
 }
 
 impl fmt::Display for TimestampKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::SignatureTimestamp => "signature time-stamp",
+            Self::CadesCTimestamp => "CAdES-C time-stamp",
+            Self::CertCrlTimestamp => "time-stamp over the certificate and CRL references",
         })
     }
 }
@@ -115,23 +123,10 @@ pub struct SignerTimestamp {
     pub report: TimestampReport,
 }
 
-/// The attribute types of the levels above T, which this version does not verify yet.
-const HIGHER_LEVEL_ATTRIBUTES: [(&str, &str); 7] = [
-    (
-        "1.2.840.113549.1.9.16.2.21",
-        "complete-certificate-references",
-    ),
-    (
-        "1.2.840.113549.1.9.16.2.22",
-        "complete-revocation-references",
-    ),
-    ("1.2.840.113549.1.9.16.2.23", "certificate-values"),
-    ("1.2.840.113549.1.9.16.2.24", "revocation-values"),
-    ("1.2.840.113549.1.9.16.2.25", "CAdES-C-time-stamp"),
-    (
-        "1.2.840.113549.1.9.16.2.26",
-        "time-stamped-certs-crls-references",
-    ),
+/// The attribute types of the archive levels, which this version does not verify yet.
+const HIGHER_LEVEL_ATTRIBUTES: [(&str, &str); 3] = [
+    ("1.2.840.113549.1.9.16.2.27", "archive-time-stamp"),
+    ("1.2.840.113549.1.9.16.2.48", "archive-time-stamp-v2"),
     ("0.4.0.1733.2.4", "archive-time-stamp-v3"),
 ];
 
@@ -207,9 +202,15 @@ pub(super) fn signature_timestamps(
 }
 
 /// The level `si` reaches: BES when its signed attributes bind the signer's certificate, EPES
-/// with a signature policy, T with a valid signature time-stamp (`stamped`). Attributes of the
-/// higher levels are reported as not verified rather than counted.
-pub(super) fn level(si: &SignerInfo, r: &mut SignerReport, stamped: bool) -> Option<CadesLevel> {
+/// with a signature policy, T with a valid signature time-stamp (`stamped`), and
+/// `long_term` (C, X Long Type 1 or 2, from [`long_term::check`]) above that. Archive
+/// attributes are reported as not verified rather than counted.
+pub(super) fn level(
+    si: &SignerInfo,
+    r: &mut SignerReport,
+    stamped: bool,
+    long_term: Option<CadesLevel>,
+) -> Option<CadesLevel> {
     let present: Vec<String> = HIGHER_LEVEL_ATTRIBUTES
         .iter()
         .filter(|(o, _)| si.unsigned.iter().any(|a| a.oid.to_string() == *o))
@@ -224,7 +225,7 @@ pub(super) fn level(si: &SignerInfo, r: &mut SignerReport, stamped: bool) -> Opt
         return None;
     }
     Some(if stamped {
-        CadesLevel::T
+        long_term.unwrap_or(CadesLevel::T)
     } else if si
         .signed_attr(oid::SIGNATURE_POLICY_IDENTIFIER)
         .next()
@@ -331,21 +332,7 @@ pub fn timestamp_signers(
                 index,
                 count: signed_data.signer_count(),
             })?;
-        let digest = provider.digest(hash, signature).map_err(CmsError::from)?;
-        let mut nonce = [0u8; 16];
-        provider.random.fill(&mut nonce).map_err(CmsError::from)?;
-        nonce[0] |= 1; // never all zeros, so the nonce is always written
-        let request = TimeStampRequest::new(hash, digest.as_ref()).with_nonce(&nonce);
-        let token = stamper.stamp(&request)?;
-        let info = token.info();
-        if info.hash_algorithm != Some(hash) || info.hashed_message != digest.as_ref() {
-            return Err(TspError::NotTheRequested {
-                what: "messageImprint",
-            });
-        }
-        if info.nonce.as_deref() != request.nonce.as_deref() {
-            return Err(TspError::NotTheRequested { what: "nonce" });
-        }
+        let token = crate::tsp::stamp_data(stamper, provider, hash, signature)?;
         out = add_signature_timestamp(&out, index, &token, provider)?;
     }
     Ok(out)

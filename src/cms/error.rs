@@ -80,6 +80,16 @@ pub enum CmsError {
         /// The signer, counted from 1.
         signer: usize,
     },
+    /// Extending a signature to a higher CAdES level: signer `signer` cannot be extended from
+    /// the verification given (it did not verify, has no valid signature time-stamp, already
+    /// carries the level's attributes, or its validation data cannot be found).
+    #[error("signer {signer} cannot be extended: {reason}")]
+    NotExtendable {
+        /// The signer, counted from 1.
+        signer: usize,
+        /// Why not.
+        reason: String,
+    },
     /// The private key does not belong to the signer certificate.
     #[error("the private key does not match the signer certificate's public key")]
     KeyMismatch,

@@ -116,4 +116,17 @@ pub mod oid {
     pub const SIGNATURE_POLICY_IDENTIFIER: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.15");
     /// `id-aa-signatureTimeStampToken` (CAdES-T; RFC 3161 Appendix A, RFC 5126 §6.1.1).
     pub const SIGNATURE_TIME_STAMP_TOKEN: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.14");
+    /// `id-aa-ets-certificateRefs`, complete-certificate-references (CAdES-C; RFC 5126 §6.2.1).
+    pub const CERTIFICATE_REFS: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.21");
+    /// `id-aa-ets-revocationRefs`, complete-revocation-references (CAdES-C; RFC 5126 §6.2.2).
+    pub const REVOCATION_REFS: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.22");
+    /// `id-aa-ets-certValues`, certificate-values (CAdES-X Long; RFC 5126 §6.3.3).
+    pub const CERTIFICATE_VALUES: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.23");
+    /// `id-aa-ets-revocationValues`, revocation-values (CAdES-X Long; RFC 5126 §6.3.4).
+    pub const REVOCATION_VALUES: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.24");
+    /// `id-aa-ets-escTimeStamp`, the CAdES-C time-stamp (CAdES-X Type 1; RFC 5126 §6.3.5).
+    pub const ESC_TIME_STAMP: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.25");
+    /// `id-aa-ets-certCRLTimestamp`, time-stamped certificates and CRLs references (CAdES-X
+    /// Type 2; RFC 5126 §6.3.6).
+    pub const CERT_CRL_TIMESTAMP: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.26");
 }

@@ -177,6 +177,34 @@ pub enum CmsFinding {
         /// Their names.
         attributes: Vec<String>,
     },
+    /// A CAdES-C/X unsigned attribute could not be read (advisory: it is not used, and the
+    /// level it would give is not reached).
+    LongTermAttributeUnusable {
+        /// The attribute's name.
+        attribute: String,
+        /// Why.
+        reason: String,
+    },
+    /// complete-certificate-references or complete-revocation-references do not match what
+    /// they reference (advisory: the level stops at CAdES-T).
+    ReferenceMismatch {
+        /// The attribute's name.
+        attribute: String,
+        /// What does not match.
+        reason: String,
+    },
+    /// A CAdES-C time-stamp or certCRLTimestamp did not verify (advisory: the CAdES-X level it
+    /// would give is not reached).
+    LongTermTimestampNotValid {
+        /// Which kind.
+        timestamp: super::cades::TimestampKind,
+        /// Its genTime.
+        time: String,
+        /// The token's verdict.
+        status: Status,
+        /// What made it so.
+        reasons: Vec<String>,
+    },
 }
 
 impl CmsFinding {
@@ -190,7 +218,10 @@ impl CmsFinding {
             | Self::SignatureTimestampUnusable { .. }
             | Self::SignatureTimestampNotValid { .. }
             | Self::SigningTimeAfterTimestamp { .. }
-            | Self::LevelAttributesNotVerified { .. } => None,
+            | Self::LevelAttributesNotVerified { .. }
+            | Self::LongTermAttributeUnusable { .. }
+            | Self::ReferenceMismatch { .. }
+            | Self::LongTermTimestampNotValid { .. } => None,
             Self::SignerCertificateNotFound { .. }
             | Self::UnsupportedAlgorithm { .. }
             | Self::ContentNotBuffered { .. }
@@ -283,6 +314,22 @@ impl CmsFinding {
             Self::LevelAttributesNotVerified { attributes } => format!(
                 "not verified, so not counted in the level: {}",
                 attributes.join(", ")
+            ),
+            Self::LongTermAttributeUnusable { attribute, reason } => {
+                format!("the {attribute} attribute was not used: {reason}")
+            }
+            Self::ReferenceMismatch { attribute, reason } => format!(
+                "the {attribute} do not match what they reference ({reason}): the level stops \
+                 at CAdES-T"
+            ),
+            Self::LongTermTimestampNotValid {
+                timestamp: kind,
+                time,
+                status,
+                reasons,
+            } => format!(
+                "the {kind} of {time} is {status} and proves nothing: {}",
+                reasons.join("; ")
             ),
         }
     }

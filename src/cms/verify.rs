@@ -30,7 +30,7 @@ use const_oid::ObjectIdentifier;
 use der::Decode;
 use spki::AlgorithmIdentifierRef;
 
-use super::cades;
+use super::cades::{self, long_term};
 use super::der::{self as tlv, OCTET_STRING, Reader, SEQUENCE, SET, oid_name, uint_digits};
 use super::error::CmsError;
 pub use super::options::{ValidationTime, VerifyOptions};
@@ -182,6 +182,10 @@ impl Needs {
 /// Per-message context of the signer checks.
 struct Env<'e> {
     validator: Validator<'e>,
+    /// The message's own certificates and CRLs (also in `validator`), for per-signer
+    /// validators with CAdES values.
+    embedded: &'e [Certificate],
+    message_crls: &'e [Crl],
     /// Where signer certificates are looked for: embedded, given, trust anchors.
     pool: Vec<&'e Certificate>,
     content_type: ObjectIdentifier,
@@ -287,6 +291,42 @@ impl<'a> Verifier<'a> {
         self
     }
 
+    /// The provider.
+    pub(super) fn provider(&self) -> &'a CryptoProvider {
+        self.provider
+    }
+
+    /// The caller's certificates, CRLs, OCSP responses and anchors.
+    pub(super) fn material(&self) -> (&[Certificate], &[Crl], &[OcspResponse], &TrustStore) {
+        (&self.certificates, &self.crls, &self.ocsp, self.trust)
+    }
+
+    /// This verifier with one signer's CAdES values added to its untrusted material (without
+    /// the chain cache: its verdicts are for other material).
+    fn extended(&self, values: &long_term::SignerValues) -> Verifier<'a> {
+        Verifier {
+            provider: self.provider,
+            trust: self.trust,
+            certificates: Cow::Owned(
+                self.certificates
+                    .iter()
+                    .chain(&values.certificates)
+                    .cloned()
+                    .collect(),
+            ),
+            crls: Cow::Owned(self.crls.iter().chain(&values.crls).cloned().collect()),
+            ocsp: Cow::Owned(self.ocsp.iter().chain(&values.ocsp).cloned().collect()),
+            cache: None,
+        }
+    }
+
+    /// A validator over this verifier's material and the message's.
+    fn signer_validator<'v>(&'v self, env: &Env<'v>) -> Validator<'v> {
+        Validator::borrowed(self.provider, self.trust, &self.certificates, &self.crls)
+            .with_message_material(env.embedded, env.message_crls)
+            .with_ocsp_responses(&self.ocsp[..])
+    }
+
     /// Verifies every SignerInfo of `signed_data`. `detached` is the content of a detached
     /// signature, read once in chunks; it must be `None` when the content is attached.
     ///
@@ -353,7 +393,7 @@ impl<'a> Verifier<'a> {
         // The verifier's certificates and CRLs stay borrowed; the message's own are added.
         let validator =
             Validator::borrowed(self.provider, self.trust, &self.certificates, &self.crls)
-                .with_message_material(&embedded, message_crls)
+                .with_message_material(&embedded[..], &message_crls[..])
                 .with_ocsp_responses(&self.ocsp[..]);
         let pool: Vec<&Certificate> = embedded
             .iter()
@@ -362,6 +402,8 @@ impl<'a> Verifier<'a> {
             .collect();
         let env = Env {
             validator,
+            embedded: &embedded,
+            message_crls: &message_crls,
             pool,
             content_type: sd.content_type(),
             options,
@@ -554,6 +596,7 @@ impl<'a> Verifier<'a> {
         }
         let cert = chosen.or_else(|| candidates.first().copied());
         let mut stamped = false;
+        let mut long_term_level = None;
         match cert {
             None => r.add(CmsFinding::SignerCertificateNotFound {
                 signer: r.signer.clone(),
@@ -564,11 +607,21 @@ impl<'a> Verifier<'a> {
                 r.signer_certificate = Some(cert.clone());
                 self.check_signing_certificate(sd, si, cert, &mut r);
                 let mut opts = env.options.validation.clone();
+                let cades_checks = !counter && !refuted && env.options.signature_timestamps;
+                // CAdES certificate-values and revocation-values: untrusted material for this
+                // signer's paths (its TSAs' included) and revocation.
+                let values = if cades_checks {
+                    long_term::signer_values(sd, si, &mut r)
+                } else {
+                    long_term::SignerValues::default()
+                };
+                let extended = (!values.is_empty()).then(|| self.extended(&values));
+                let verifier = extended.as_ref().unwrap_or(self);
                 // A time-stamped signature existed by the stamp's time: validated there, as
                 // a trusted time (a forged signature's stamps are not worth checking).
-                let proven = (!counter && !refuted && env.options.signature_timestamps)
+                let proven = cades_checks
                     .then(|| {
-                        cades::signature_timestamps(self, self.provider, &opts, sd, si, &mut r)
+                        cades::signature_timestamps(verifier, self.provider, &opts, sd, si, &mut r)
                     })
                     .flatten();
                 stamped = proven.is_some();
@@ -592,7 +645,10 @@ impl<'a> Verifier<'a> {
                 // A signature that does not verify says nothing about its certificate: its
                 // path is not validated (a forged path must not cost a validation).
                 if !refuted {
-                    let report = self.validate_path(env, cert, &opts);
+                    let report = match &extended {
+                        None => self.validate_path(env, cert, &opts),
+                        Some(v) => v.signer_validator(env).validate(cert, &opts),
+                    };
                     match report.status {
                         Status::Valid => {}
                         Status::Invalid => r.add(CmsFinding::CertificateInvalid {
@@ -604,11 +660,33 @@ impl<'a> Verifier<'a> {
                     }
                     r.certificate = Some(report);
                 }
+                if cades_checks {
+                    let (given, crls, ocsp, trust) = verifier.material();
+                    let available = long_term::Available {
+                        certificates: given
+                            .iter()
+                            .chain(env.embedded)
+                            .chain(trust.anchors())
+                            .collect(),
+                        crls: crls.iter().chain(env.message_crls).collect(),
+                        ocsp: ocsp.iter().collect(),
+                    };
+                    let path = r.certificate.clone();
+                    let input = long_term::LongTermInput {
+                        values: &values,
+                        available: &available,
+                        stamped,
+                        path: path.as_ref(),
+                        policy: &env.options.validation,
+                    };
+                    long_term_level =
+                        long_term::check(verifier, self.provider, sd, si, &input, &mut r);
+                }
             }
         }
 
         if !counter {
-            r.level = cades::level(si, &mut r, stamped);
+            r.level = cades::level(si, &mut r, stamped, long_term_level);
         }
         for cs in &si.counter_signers {
             let mut needs = Needs::default();

@@ -1,23 +1,32 @@
-//! `signflow cades extend` (CAdES-BES/EPES → CAdES-T with a TSA over HTTP) and
+//! `signflow cades extend` (CAdES-BES/EPES → CAdES-T, and → CAdES-X Long Type 1 from the
+//! validation the trust flags allow, with a TSA over HTTP) and
 //! `signflow tsa serve` (signflow's own RFC 3161 authority on a loopback address).
 
+use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use serde_json::json;
+use signflow::cms::{CadesLevel, CmsError, SignedData, Verifier, VerifyReport};
 use signflow::crypto::{CryptoProvider, HashAlgorithm};
+use signflow::pki::Status;
 use signflow::tsp::{Authority, TspError};
 
 use crate::exit::{Failure, Status as Exit};
 use crate::identity::SignerArgs;
 use crate::out::Out;
+use crate::policy::VerifyPolicyArgs;
 
 /// The level `cades extend` makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Level {
     /// CAdES-T: a signature time-stamp on every signer.
     T,
+    /// CAdES-X Long Type 1: CAdES-T (stamped first when no signer is), then the complete
+    /// references, the certificate and revocation values of the validation the trust flags
+    /// allow, and a CAdES-C time-stamp.
+    Xl1,
 }
 
 /// The imprint hash of the time-stamp requests.
@@ -51,6 +60,13 @@ pub struct ExtendArgs {
     /// The level to reach.
     #[arg(long, value_enum, default_value_t = Level::T)]
     to: Level,
+    /// The signed content of a detached signature (for --to xl1, which verifies first).
+    #[arg(long, value_name = "FILE")]
+    content: Option<PathBuf>,
+    /// --to xl1: the trust anchors, certificates, CRLs and OCSP responses the signers are
+    /// validated with — what the extended signature then carries.
+    #[command(flatten)]
+    policy: VerifyPolicyArgs,
     /// The RFC 3161 TSA's URL (http:// or https://; needs the `network` feature).
     #[arg(long, value_name = "URL")]
     tsa: String,
@@ -86,15 +102,26 @@ pub fn extend(
     json: bool,
 ) -> Result<Exit, Failure> {
     let signed = crate::cms::read_signed_data(&args.signature)?;
+    if args.to == Level::Xl1 {
+        args.policy.require_trust()?;
+    }
     let stamper = stamper(&args.tsa)?;
-    let Level::T = args.to;
-    let extended = signflow::cms::cades::timestamp_signers(
-        &signed,
-        stamper.as_ref(),
-        args.tsa_hash.hash(),
-        provider,
-    )
-    .map_err(|e| tsp_failure(&args.tsa, e))?;
+    let (extended, level) = match args.to {
+        Level::T => (
+            signflow::cms::cades::timestamp_signers(
+                &signed,
+                stamper.as_ref(),
+                args.tsa_hash.hash(),
+                provider,
+            )
+            .map_err(|e| tsp_failure(&args.tsa, e))?,
+            CadesLevel::T,
+        ),
+        Level::Xl1 => (
+            extend_to_xl1(provider, args, &signed, stamper.as_ref())?,
+            CadesLevel::XLongType1,
+        ),
+    };
     std::fs::write(&args.output, extended.der())
         .map_err(|e| Failure::io_doing(&args.output, "cannot write the signature", e))?;
     let mut out = Out::stdout();
@@ -102,13 +129,13 @@ pub fn extend(
         out.json(&json!({
             "command": "cades extend",
             "status": "extended",
-            "level": "CAdES-T",
+            "level": level,
             "signers": extended.signer_count(),
             "output": args.output.display().to_string(),
         }))?;
     } else {
         out.line(format_args!(
-            "extended {} signer(s) to CAdES-T: {}",
+            "extended {} signer(s) to {level}: {}",
             extended.signer_count(),
             args.output.display()
         ))?;
@@ -128,6 +155,75 @@ pub fn imprint_hash(key: &dyn signflow::crypto::SigningKey) -> signflow::crypto:
     } else {
         HashAlgorithm::Sha256
     }
+}
+
+/// `--to xl1`: stamps the signers first when none is CAdES-T, verifies with the trust flags,
+/// and extends from that verification (1 when a signer is invalid or cannot be extended, 3
+/// when it is indeterminate).
+fn extend_to_xl1(
+    provider: &'static CryptoProvider,
+    args: &ExtendArgs,
+    signed: &SignedData,
+    stamper: &dyn signflow::tsp::TimeStamper,
+) -> Result<SignedData, Failure> {
+    let context = args.policy.context(provider)?;
+    let options = args.policy.cms()?;
+    let verifier = Verifier::from_context(&context);
+    let verify = |sd: &SignedData| -> Result<VerifyReport, Failure> {
+        let mut file = match &args.content {
+            Some(path) => Some(crate::cms::open(path)?),
+            None => None,
+        };
+        let content = file.as_mut().map(|f| f as &mut dyn Read);
+        verifier.verify(sd, content, &options).map_err(|e| {
+            crate::cms::cms_failure(e, args.content.as_deref().unwrap_or(&args.signature))
+        })
+    };
+    let refuse = |report: &VerifyReport| match report.status {
+        Status::Valid => Ok(()),
+        Status::Invalid => Err(Failure::new(
+            Exit::Invalid,
+            format!("the signature is not valid, so it is not extended:\n{report}"),
+        )),
+        Status::Indeterminate => Err(Failure::new(
+            Exit::Indeterminate,
+            format!(
+                "the signature's validity cannot be established with the material given, so \
+                 it is not extended:\n{report}"
+            ),
+        )),
+    };
+    let mut report = verify(signed)?;
+    refuse(&report)?;
+    let mut stamped = signed.clone();
+    if report
+        .signers
+        .iter()
+        .all(|s| s.level.is_none_or(|l| l < CadesLevel::T))
+    {
+        stamped = signflow::cms::cades::timestamp_signers(
+            signed,
+            stamper,
+            args.tsa_hash.hash(),
+            provider,
+        )
+        .map_err(|e| tsp_failure(&args.tsa, e))?;
+        report = verify(&stamped)?;
+        refuse(&report)?;
+    }
+    signflow::cms::cades::extend_to_x_long_type1(
+        &stamped,
+        &verifier,
+        &report,
+        stamper,
+        args.tsa_hash.hash(),
+    )
+    .map_err(|e| match e {
+        TspError::Cms(c @ CmsError::NotExtendable { .. }) => {
+            Failure::new(Exit::Invalid, c.to_string())
+        }
+        other => tsp_failure(&args.tsa, other),
+    })
 }
 
 /// The TSA client for `--tsa URL` (64 without the `network` feature).

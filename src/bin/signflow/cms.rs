@@ -182,7 +182,7 @@ fn cms_status(e: &CmsError) -> Exit {
     }
 }
 
-fn cms_failure(e: CmsError, what: &Path) -> Failure {
+pub fn cms_failure(e: CmsError, what: &Path) -> Failure {
     let hint = match e {
         CmsError::ContentRequired => " (give the document with --content FILE)",
         CmsError::ContentConflict => " (leave out --content)",
@@ -192,7 +192,7 @@ fn cms_failure(e: CmsError, what: &Path) -> Failure {
 }
 
 /// Opens a document that is streamed (detached content: any size).
-fn open(path: &Path) -> Result<File, Failure> {
+pub fn open(path: &Path) -> Result<File, Failure> {
     File::open(path).map_err(|e| Failure::io_doing(path, "cannot open the document", e))
 }
 
