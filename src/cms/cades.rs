@@ -123,6 +123,30 @@ pub struct SignerTimestamp {
     pub report: TimestampReport,
 }
 
+impl SignerTimestamp {
+    /// A token of `kind`, as its verification `report` found it.
+    pub(crate) fn from_report(kind: TimestampKind, report: TimestampReport) -> Self {
+        Self {
+            kind,
+            status: report.status,
+            time: report.gen_time_rfc3339.clone(),
+            proven_by: report.time_bounds().1,
+            tsa: report.signer.clone().or_else(|| report.tsa.clone()),
+            report,
+        }
+    }
+
+    /// The sentences of the findings that made the token not valid.
+    pub(crate) fn reasons(&self) -> Vec<String> {
+        self.report
+            .findings
+            .iter()
+            .filter(|f| f.finding.status().is_some())
+            .map(|f| f.message.clone())
+            .collect()
+    }
+}
+
 /// The attribute types of the archive levels, which this version does not verify yet.
 const HIGHER_LEVEL_ATTRIBUTES: [(&str, &str); 3] = [
     ("1.2.840.113549.1.9.16.2.27", "archive-time-stamp"),
@@ -169,29 +193,17 @@ pub(super) fn signature_timestamps(
             }
         };
         let report = token.check_with(verifier, provider, policy, Imprint::Data(signature), None);
-        let proven_by = report.time_bounds().1;
-        if report.status == Status::Valid {
-            proven = Some(proven.map_or(proven_by, |p| p.min(proven_by)));
+        let stamp = SignerTimestamp::from_report(TimestampKind::SignatureTimestamp, report);
+        if stamp.status == Status::Valid {
+            proven = Some(proven.map_or(stamp.proven_by, |p| p.min(stamp.proven_by)));
         } else {
             r.add(CmsFinding::SignatureTimestampNotValid {
-                time: report.gen_time_rfc3339.clone(),
-                status: report.status,
-                reasons: report
-                    .findings
-                    .iter()
-                    .filter(|f| f.finding.status().is_some())
-                    .map(|f| f.message.clone())
-                    .collect(),
+                time: stamp.time.clone(),
+                status: stamp.status,
+                reasons: stamp.reasons(),
             });
         }
-        r.timestamps.push(SignerTimestamp {
-            kind: TimestampKind::SignatureTimestamp,
-            status: report.status,
-            time: report.gen_time_rfc3339.clone(),
-            proven_by,
-            tsa: report.signer.clone().or_else(|| report.tsa.clone()),
-            report,
-        });
+        r.timestamps.push(stamp);
     }
     if let (Some(claimed), Some(proven)) = (r.signing_time, proven)
         && claimed > proven

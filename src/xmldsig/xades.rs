@@ -347,29 +347,17 @@ impl Properties {
                 Imprint::Data(&canonical),
                 None,
             );
-            let proven_by = report.time_bounds().1;
-            if report.status == Status::Valid {
-                proven = Some(proven.map_or(proven_by, |p| p.min(proven_by)));
+            let stamp = SignerTimestamp::from_report(TimestampKind::SignatureTimestamp, report);
+            if stamp.status == Status::Valid {
+                proven = Some(proven.map_or(stamp.proven_by, |p| p.min(stamp.proven_by)));
             } else {
                 findings.push(XmlFinding::XadesTimestampNotValid {
-                    time: report.gen_time_rfc3339.clone(),
-                    status: report.status,
-                    reasons: report
-                        .findings
-                        .iter()
-                        .filter(|f| f.finding.status().is_some())
-                        .map(|f| f.message.clone())
-                        .collect(),
+                    time: stamp.time.clone(),
+                    status: stamp.status,
+                    reasons: stamp.reasons(),
                 });
             }
-            out.push(SignerTimestamp {
-                kind: TimestampKind::SignatureTimestamp,
-                status: report.status,
-                time: report.gen_time_rfc3339.clone(),
-                proven_by,
-                tsa: report.signer.clone().or_else(|| report.tsa.clone()),
-                report,
-            });
+            out.push(stamp);
         }
         if let (Some(claimed), Some(proven)) = (self.signing_time, proven)
             && claimed > proven

@@ -5,11 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use signflow::crypto::CryptoProvider;
-use signflow::pki::{ANY_POLICY, KeyUsage, Status, ValidationOptions};
+use signflow::pki::{ANY_POLICY, KeyUsage, ValidationOptions};
 
 use crate::exit::{Failure, Status as Exit};
 use crate::input;
-use crate::out::Out;
 use crate::policy::VerifyPolicyArgs;
 
 #[derive(Args, Debug)]
@@ -103,17 +102,6 @@ pub fn run(
     let cert = input::certificates(&args.cert)?.remove(0);
     let context = args.policy.context(provider)?;
     let report = context.validator().validate(&cert, &opts);
-    if json {
-        let mut value =
-            serde_json::to_value(&report).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
-        value["command"] = "verify-chain".into();
-        Out::stdout().json(&value)?;
-    } else {
-        Out::stdout().text(&report)?;
-    }
-    Ok(match report.status {
-        Status::Valid => Exit::Valid,
-        Status::Invalid => Exit::Invalid,
-        Status::Indeterminate => Exit::Indeterminate,
-    })
+    crate::out::report(json, "verify-chain", &report)?;
+    Ok(report.status.into())
 }

@@ -436,9 +436,5 @@ pub fn verify(
             )),
         }
     }
-    Ok(match status {
-        Status::Valid => Exit::Valid,
-        Status::Invalid => Exit::Invalid,
-        Status::Indeterminate => Exit::Indeterminate,
-    })
+    Ok(status.into())
 }

@@ -25,6 +25,17 @@ pub enum Status {
     Io = 74,
 }
 
+impl From<signflow::pki::Status> for Status {
+    /// A verdict's exit status: 0 valid, 1 invalid, 3 indeterminate.
+    fn from(s: signflow::pki::Status) -> Self {
+        match s {
+            signflow::pki::Status::Valid => Self::Valid,
+            signflow::pki::Status::Invalid => Self::Invalid,
+            signflow::pki::Status::Indeterminate => Self::Indeterminate,
+        }
+    }
+}
+
 impl From<Status> for ExitCode {
     fn from(s: Status) -> Self {
         ExitCode::from(s as u8)

@@ -8,11 +8,9 @@ use clap::Args;
 use signflow::cms::ValidationTime;
 use signflow::crypto::CryptoProvider;
 use signflow::pdf::SignedPdf;
-use signflow::pki::Status;
 
 use crate::exit::{Failure, Status as Exit};
 use crate::input;
-use crate::out::Out;
 use crate::policy::VerifyPolicyArgs;
 
 #[derive(Args, Debug)]
@@ -44,17 +42,6 @@ pub fn verify(
     };
     let pdf = SignedPdf::parse(&bytes).map_err(format)?;
     let report = pdf.verify(&context, &options).map_err(format)?;
-    if json {
-        let mut value =
-            serde_json::to_value(&report).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
-        value["command"] = "verify pdf".into();
-        Out::stdout().json(&value)?;
-    } else {
-        Out::stdout().text(&report)?;
-    }
-    Ok(match report.status {
-        Status::Valid => Exit::Valid,
-        Status::Invalid => Exit::Invalid,
-        Status::Indeterminate => Exit::Indeterminate,
-    })
+    crate::out::report(json, "verify pdf", &report)?;
+    Ok(report.status.into())
 }

@@ -273,11 +273,7 @@ pub fn verify(
             )),
         }
     }
-    Ok(match result.status {
-        Status::Valid => Exit::Valid,
-        Status::Invalid => Exit::Invalid,
-        Status::Indeterminate => Exit::Indeterminate,
-    })
+    Ok(result.status.into())
 }
 
 #[derive(Args, Debug)]

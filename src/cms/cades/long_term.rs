@@ -363,7 +363,8 @@ pub(in crate::cms) fn check(
                 Imprint::Data(&stamped_data),
                 None,
             );
-            if report.status == Status::Valid {
+            let stamp = SignerTimestamp::from_report(kind, report);
+            if stamp.status == Status::Valid {
                 match kind {
                     TimestampKind::CadesCTimestamp => esc_valid = true,
                     _ => cert_crl_valid = true,
@@ -371,24 +372,12 @@ pub(in crate::cms) fn check(
             } else {
                 r.add(CmsFinding::LongTermTimestampNotValid {
                     timestamp: kind,
-                    time: report.gen_time_rfc3339.clone(),
-                    status: report.status,
-                    reasons: report
-                        .findings
-                        .iter()
-                        .filter(|f| f.finding.status().is_some())
-                        .map(|f| f.message.clone())
-                        .collect(),
+                    time: stamp.time.clone(),
+                    status: stamp.status,
+                    reasons: stamp.reasons(),
                 });
             }
-            r.timestamps.push(SignerTimestamp {
-                kind,
-                status: report.status,
-                time: report.gen_time_rfc3339.clone(),
-                proven_by: report.time_bounds().1,
-                tsa: report.signer.clone().or_else(|| report.tsa.clone()),
-                report,
-            });
+            r.timestamps.push(stamp);
         }
     }
     if !(input.stamped && cert_refs_ok && rev_refs_ok) {
