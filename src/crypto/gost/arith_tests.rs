@@ -164,6 +164,107 @@ fn check_field<const N: usize, const L: usize, C: CurveSpec<N>>(rng: &mut Rng) {
     }
 }
 
+/// The lazy reduction of pseudo-Mersenne fields (`p = 2^(64N) − c`): elements may be held as
+/// `x + p` for `x < c`. Every operation on such representatives, alone or mixed with canonical
+/// ones, must give what the reference gives for `x`; and the zero tests and equality must see
+/// through the representative.
+fn check_lazy_representatives<const N: usize, const L: usize, C: CurveSpec<N>>(rng: &mut Rng) {
+    let c = C::P[0].wrapping_neg();
+    if (1..N).any(|i| C::P[i] != u64::MAX) || c >= 1 << 32 {
+        return; // a Montgomery field: one representative per element
+    }
+    let r = reference::<N, L, C>();
+    let rfe = |x: &[u64; N]| RefFe::new(&to_uint::<N, L>(x), &r.p);
+    let back = |x: &RefFe<L>| from_uint::<N, L>(&x.retrieve());
+    // x + p for small x, for the largest x (c − 1, i.e. 2^(64N) − 1) and a random x < c.
+    let mut small: Vec<u64> = vec![0, 1, 2, c / 2, c - 2, c - 1];
+    small.push(rng.next() % c);
+    let canonical = interesting(&C::P, rng, 8);
+    for x in small {
+        let a = add_small(&C::P, x as i64);
+        let lazy = Fe::<N, C>::from_representative(&a);
+        let mut x_limbs = [0u64; N];
+        x_limbs[0] = x;
+        let plain = Fe::<N, C>::from_limbs_vartime(&x_limbs).expect("x < c < p");
+        let rx = rfe(&x_limbs);
+        assert_eq!(lazy.to_limbs(), x_limbs, "to_limbs of x + p, x = {x}");
+        assert!(
+            lazy == plain,
+            "equality through the representative, x = {x}"
+        );
+        assert_eq!(lazy.is_zero_bit() == 1, x == 0);
+        assert_eq!(lazy.is_zero_vartime(), x == 0);
+        assert_eq!(lazy.neg().to_limbs(), back(&rx.neg()), "neg x = {x}");
+        assert_eq!(
+            lazy.square().to_limbs(),
+            back(&rx.square()),
+            "square x = {x}"
+        );
+        assert_eq!(
+            lazy.double().to_limbs(),
+            back(&rx.double()),
+            "double x = {x}"
+        );
+        assert_eq!(
+            lazy.mul_small(12).to_limbs(),
+            back(&rx.mul(&rfe(&add_small(&[0; N], 12))))
+        );
+        if x != 0 {
+            let inv = back(&rx.invert().into_option().unwrap());
+            assert_eq!(lazy.invert().to_limbs(), inv, "invert x = {x}");
+        }
+        // Against itself, against a second representative and against canonical values, both
+        // ways round.
+        let others = canonical
+            .iter()
+            .map(|b| (Fe::<N, C>::from_limbs_vartime(b).expect("below p"), *b))
+            .chain([
+                (lazy, x_limbs),
+                (Fe::from_representative(&[u64::MAX; N]), {
+                    let mut m = [0u64; N];
+                    m[0] = c - 1;
+                    m
+                }),
+            ]);
+        for (fb, b) in others {
+            let rb = rfe(&b);
+            for (l, rl, rr) in [
+                (lazy.add(&fb), rx.add(&rb), "add"),
+                (fb.add(&lazy), rb.add(&rx), "add'"),
+            ] {
+                assert_eq!(l.to_limbs(), back(&rl), "{rr} x = {x}, b = {b:x?}");
+            }
+            assert_eq!(
+                lazy.sub(&fb).to_limbs(),
+                back(&rx.sub(&rb)),
+                "sub x = {x}, b = {b:x?}"
+            );
+            assert_eq!(
+                fb.sub(&lazy).to_limbs(),
+                back(&rb.sub(&rx)),
+                "sub' x = {x}, b = {b:x?}"
+            );
+            assert_eq!(
+                lazy.mul(&fb).to_limbs(),
+                back(&rx.mul(&rb)),
+                "mul x = {x}, b = {b:x?}"
+            );
+        }
+    }
+    // Long chains of lazy results fed back in: a running product and sum against the reference.
+    let (mut acc, mut racc) = (Fe::<N, C>::from_representative(&[u64::MAX; N]), {
+        let mut m = [0u64; N];
+        m[0] = c - 1;
+        rfe(&m)
+    });
+    for b in &canonical {
+        let (fb, rb) = (Fe::<N, C>::from_limbs_vartime(b).expect("below p"), rfe(b));
+        acc = acc.mul(&fb).add(&acc).sub(&fb.square());
+        racc = racc.mul(&rb).add(&racc).sub(&rb.square());
+        assert_eq!(acc.to_limbs(), back(&racc), "chain");
+    }
+}
+
 /// `k·G` by the reference's constant-time ladder (what signing used before), affine, or `None`
 /// for the identity.
 fn ref_base_mul<const N: usize, const L: usize>(
@@ -405,6 +506,7 @@ fn check_points_from_x<const N: usize, const L: usize, C: CurveSpec<N>>(rng: &mu
 fn check_curve<const N: usize, const L: usize, C: CurveSpec<N>>(seed: u64, count: usize) {
     let mut rng = Rng(seed);
     check_field::<N, L, C>(&mut rng);
+    check_lazy_representatives::<N, L, C>(&mut rng);
     check_comb::<N, L, C>(&mut rng, count);
     check_lincomb::<N, L, C>(&mut rng, count);
     check_jacobian_exceptions::<N, C>(&mut rng);

@@ -4,14 +4,19 @@
 //! Two reductions, chosen at compile time from the modulus:
 //!
 //! - **pseudo-Mersenne** for `p = 2^(64N) − c` with a small `c` (CryptoPro A / tc26 256 A / B:
-//!   `2^256 − 617`; tc26 512 A and C: `2^512 − 569`): elements are kept as plain integers and a
-//!   product `hi·2^(64N) + lo` folds to `lo + c·hi`, twice, then one conditional subtraction;
+//!   `2^256 − 617`; tc26 512 A and C: `2^512 − 569`): elements are kept as plain integers in
+//!   `[0, 2^(64N))`, *not* necessarily below `p` (lazy reduction: the values `x` and `x + p`
+//!   for `x < c` both stand for `x`). A product `hi·2^(64N) + lo` folds to `lo + c·hi`, twice,
+//!   and a sum or difference folds its carry or borrow the same way, with no conditional
+//!   subtraction of `p`; an element is brought below `p` only where its value is read
+//!   ([`Fe::to_limbs`], equality, the zero tests). That subtraction and its select were a
+//!   quarter of a 256-bit product;
 //! - **Montgomery** (SOS: full product, then word-by-word REDC) for every other modulus,
 //!   elements kept as `x·2^(64N) mod p`, with `−p⁻¹ mod 2^64` and `2^(128N) mod p` computed at
 //!   compile time from `p`.
 //!
-//! Every element is fully reduced (`0 ≤ x < p`), so equality is limb equality and zero is all
-//! zero limbs in both representations. Every operation runs in constant time: no branch and no
+//! Montgomery elements are fully reduced (`0 ≤ x < p`); pseudo-Mersenne ones are made so before
+//! their limbs are compared or returned. Every operation runs in constant time: no branch and no
 //! memory index depends on an element's value (carries become masks; the conditional
 //! subtraction is a masked select behind [`barrier`]). Only the functions named `*_vartime`
 //! branch on values, and they are used on public data only.
@@ -281,8 +286,8 @@ fn sqr_wide_rt<const N: usize>(a: &[u64; N]) -> [u64; 2 * MAX_LIMBS] {
     t
 }
 
-/// Reduction of `t[..2N]` modulo `p = 2^(64N) − c`: `lo + c·hi`, folded twice, then one
-/// conditional subtraction of `p`.
+/// Reduction of `t[..2N]` (any value below `2^(128N)`) modulo `p = 2^(64N) − c` into
+/// `[0, 2^(64N))`: `lo + c·hi`, folded twice (lazy: the result may still be `≥ p`).
 #[inline(always)]
 fn reduce_pm<const N: usize>(t: &[u64; 2 * MAX_LIMBS], c: u64) -> [u64; N] {
     let mut r = [0u64; N];
@@ -299,8 +304,7 @@ fn reduce_pm<const N: usize>(t: &[u64; 2 * MAX_LIMBS], c: u64) -> [u64; N] {
     }
     // If that wrapped (cc = 1), r is now below c·(c + 1) and adding c cannot carry.
     r[0] = r[0].wrapping_add(cc.wrapping_neg() & c);
-    // r < 2^(64N) < 2p: subtract p (add c, drop 2^(64N)) if r ≥ p, i.e. if r + c carries.
-    sub_p_if_ge_pm(r, c)
+    r
 }
 
 /// `r − p` if `r ≥ p` for `p = 2^(64N) − c`, else `r`.
@@ -339,8 +343,8 @@ pub(crate) trait FieldSpec<const N: usize>:
     const R2: [u64; N] = r2_mod(&Self::P);
 }
 
-/// An element of the field `F`, fully reduced; in Montgomery form unless `F` is
-/// pseudo-Mersenne.
+/// An element of the field `F`: in Montgomery form and fully reduced, or, for a pseudo-Mersenne
+/// `F`, the plain integer in `[0, 2^(64N))` (see the module documentation).
 #[derive(Clone, Copy)]
 pub(crate) struct Fe<const N: usize, F: FieldSpec<N>> {
     limbs: [u64; N],
@@ -350,7 +354,7 @@ pub(crate) struct Fe<const N: usize, F: FieldSpec<N>> {
 /// Variable-time equality (public values only).
 impl<const N: usize, F: FieldSpec<N>> PartialEq for Fe<N, F> {
     fn eq(&self, other: &Self) -> bool {
-        self.limbs == other.limbs
+        self.reduced_limbs() == other.reduced_limbs()
     }
 }
 
@@ -401,6 +405,28 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
         }
     }
 
+    /// The limbs brought below `p` (pseudo-Mersenne elements may be up to `p + c − 1`; one
+    /// conditional subtraction settles it); Montgomery limbs as they are.
+    #[inline(always)]
+    fn reduced_limbs(&self) -> [u64; N] {
+        if F::C != 0 {
+            sub_p_if_ge_pm(self.limbs, F::C)
+        } else {
+            self.limbs
+        }
+    }
+
+    /// A pseudo-Mersenne element from any representative below `2^(64N)`, for the tests of the
+    /// lazy reduction.
+    #[cfg(test)]
+    pub(crate) fn from_representative(x: &[u64; N]) -> Self {
+        assert!(
+            F::C != 0,
+            "only pseudo-Mersenne elements have several representatives"
+        );
+        Self::from_raw(*x)
+    }
+
     /// From an integer known to be below `p` (constant time: no range check).
     fn from_canonical_ct(x: &[u64; N]) -> Self {
         if F::C != 0 {
@@ -418,7 +444,7 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
     /// The integer value, little-endian limbs.
     pub fn to_limbs(self) -> [u64; N] {
         if F::C != 0 {
-            self.limbs
+            self.reduced_limbs()
         } else {
             let mut t = [0u64; 2 * MAX_LIMBS];
             t[..N].copy_from_slice(&self.limbs);
@@ -426,7 +452,7 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
         }
     }
 
-    /// `self + rhs` in a constant expression.
+    /// `self + rhs` in a constant expression (canonical operands: constants).
     pub const fn add_const(&self, rhs: &Self) -> Self {
         Self::from_raw(add_mod(&self.limbs, &rhs.limbs, &F::P))
     }
@@ -440,13 +466,14 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
             (s[i], carry) = adc(self.limbs[i], rhs.limbs[i], carry);
         }
         if F::C != 0 {
-            // s + c − 2^(64N) = s − p: taken if the sum carried or s + c carries.
-            let mut d = [0u64; N];
-            let mut c2 = F::C;
+            // A carry out is 2^(64N) ≡ c: fold it in. If that wraps, s is now below c and
+            // adding c once more cannot carry.
+            let mut cc = carry * F::C;
             for i in 0..N {
-                (d[i], c2) = adc(s[i], 0, c2);
+                (s[i], cc) = adc(s[i], 0, cc);
             }
-            return Self::from_raw(select(&s, &d, barrier(carry | c2)));
+            s[0] = s[0].wrapping_add(cc * F::C);
+            return Self::from_raw(s);
         }
         let mut d = [0u64; N];
         let mut borrow = 0;
@@ -464,15 +491,18 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
         for i in 0..N {
             (d[i], borrow) = sbb(self.limbs[i], rhs.limbs[i], borrow);
         }
-        let mask = barrier(borrow);
         if F::C != 0 {
-            // Adding p modulo 2^(64N) is subtracting c.
-            let mut b2 = F::C & mask;
+            // A borrow wrapped d to a − b + 2^(64N) ≡ a − b + c: take c off. If that borrows
+            // too, d was below c and is now at least 2^(64N) − c, which still stands for one
+            // c too many: the low limb takes it without borrowing (it is ≥ 2^64 − c > c).
+            let mut b2 = borrow * F::C;
             for i in 0..N {
                 (d[i], b2) = sbb(d[i], 0, b2);
             }
+            d[0] = d[0].wrapping_sub(b2 * F::C);
             return Self::from_raw(d);
         }
+        let mask = barrier(borrow);
         // Add p back if it borrowed.
         let mut carry = 0;
         for i in 0..N {
@@ -515,7 +545,7 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
             }
             // If that wrapped (cc = 1), r is now below k·c and adding c cannot carry.
             r[0] = r[0].wrapping_add(cc.wrapping_neg() & F::C);
-            return Self::from_raw(sub_p_if_ge_pm(r, F::C));
+            return Self::from_raw(r);
         }
         let mut r = *self;
         for bit in (0..63 - k.leading_zeros()).rev() {
@@ -628,7 +658,7 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
     #[inline(always)]
     pub fn is_zero_bit(&self) -> u64 {
         let mut acc = 0;
-        for limb in &self.limbs {
+        for limb in &self.reduced_limbs() {
             acc |= limb;
         }
         // 1 iff acc == 0.
@@ -638,7 +668,7 @@ impl<const N: usize, F: FieldSpec<N>> Fe<N, F> {
     /// Whether this is zero, in variable time.
     #[inline(always)]
     pub fn is_zero_vartime(&self) -> bool {
-        self.limbs.iter().all(|&l| l == 0)
+        self.reduced_limbs().iter().all(|&l| l == 0)
     }
 
     /// `other` where `mask` is all ones, `self` where it is zero.
