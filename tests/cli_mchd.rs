@@ -416,12 +416,22 @@ mod xml_and_pdf {
             (employee, "expired.xml", list, "expired"),
             (employee, "notyet.xml", list, "not_yet_valid"),
             (stranger, "valid.xml", list, "not_a_representative"),
-            (employee, "employee-signed.xml", list, "not_signed_by_principal"),
+            (
+                employee,
+                "employee-signed.xml",
+                list,
+                "not_signed_by_principal",
+            ),
             (employee, "altered.xml", list, "tampered"),
             (employee, "valid.xml", revoked.as_str(), "revoked"),
         ] {
             let out = verify_xml(true, act, mchd, &["--mchd-revoked", revoked_list]);
-            assert_eq!(out.status.code(), Some(1), "{mchd} {kind}: {}", stdout(&out));
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{mchd} {kind}: {}",
+                stdout(&out)
+            );
             let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
             assert_eq!(v["status"], "valid", "the XML signature itself verifies");
             assert_eq!(v["legal"][0]["refusal"]["kind"], kind, "{v}");
@@ -447,7 +457,11 @@ mod xml_and_pdf {
             &["--mchd-revoked", list.path().to_str().unwrap()],
         );
         assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
-        assert!(stdout(&out).contains("has no signing time"), "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains("has no signing time"),
+            "{}",
+            stdout(&out)
+        );
         let act = signed_act("mchd", "employee", signing_time());
         let out = verify_xml(false, act.path().to_str().unwrap(), "valid.xml", &[]);
         assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));

@@ -239,7 +239,8 @@ mod list_signature {
             .anchors_pem_or_der(&common::read(anchor))
             .unwrap()
             .build();
-        let mut verifier = Verifier::from_context(&context).at(UnixTime::from_utc(2027, 1, 1, 0, 0, 0));
+        let mut verifier =
+            Verifier::from_context(&context).at(UnixTime::from_utc(2027, 1, 1, 0, 0, 0));
         verifier.options_mut().validation.revocation = RevocationMode::Off;
         AccreditedCaList::from_signed_xml(&common::read(file), &verifier, &TslLimits::default())
     }
@@ -247,7 +248,8 @@ mod list_signature {
     #[test]
     fn a_list_signed_by_its_operator_is_read_from_the_signed_bytes() {
         for anchor in ["tsl/tsl-operator.pem", "tsl/root.pem"] {
-            let verified = check("tsl/tsl-signed.xml", anchor).unwrap_or_else(|e| panic!("{anchor}: {e}"));
+            let verified =
+                check("tsl/tsl-signed.xml", anchor).unwrap_or_else(|e| panic!("{anchor}: {e}"));
             assert!(verified.list.signed);
             assert_eq!(verified.list.authorities.len(), 4);
             assert_eq!(verified.verification.status, Status::Valid);
@@ -269,8 +271,7 @@ mod list_signature {
     #[test]
     fn an_edited_ca_entry_breaks_the_list_signature() {
         let err = check("tsl/tsl-signed-tampered.xml", "tsl/tsl-operator.pem")
-            .err()
-            .expect("the tampered list is refused");
+            .expect_err("the tampered list is refused");
         assert!(
             matches!(
                 err,
@@ -297,17 +298,14 @@ mod list_signature {
     #[test]
     fn a_list_signed_by_another_key_is_refused() {
         let err = check("tsl/tsl-signed-foreign.xml", "tsl/tsl-operator.pem")
-            .err()
-            .expect("signed by a certificate that does not chain to the operator's");
+            .expect_err("signed by a certificate that does not chain to the operator's");
         assert!(matches!(err, TslSignatureError::NotValid { .. }), "{err}");
         assert_ne!(err.status(), Status::Valid);
     }
 
     #[test]
     fn an_unsigned_list_is_refused_when_a_signature_is_required() {
-        let err = check("tsl/tsl.xml", "tsl/tsl-operator.pem")
-            .err()
-            .expect("unsigned");
+        let err = check("tsl/tsl.xml", "tsl/tsl-operator.pem").expect_err("unsigned");
         assert!(matches!(err, TslSignatureError::Unsigned), "{err}");
         assert_eq!(err.status(), Status::Invalid);
     }
@@ -322,15 +320,15 @@ mod list_signature {
             .intermediates_pem_or_der(&common::read("pki/intermediate-ca.pem"))
             .unwrap()
             .build();
-        let mut verifier = Verifier::from_context(&context).at(UnixTime::from_utc(2027, 1, 1, 0, 0, 0));
+        let mut verifier =
+            Verifier::from_context(&context).at(UnixTime::from_utc(2027, 1, 1, 0, 0, 0));
         verifier.options_mut().validation.revocation = RevocationMode::Off;
         let err = AccreditedCaList::from_signed_xml(
             &common::read("xmldsig/xmlsec1-signed-rsa.xml"),
             &verifier,
             &TslLimits::default(),
         )
-        .err()
-        .expect("not a list");
+        .expect_err("not a list");
         assert!(
             matches!(err, TslSignatureError::List(TslError::WrongRoot { .. })),
             "{err}"
@@ -475,7 +473,9 @@ mod cli {
     }
 
     fn operator() -> String {
-        common::testdata("tsl/tsl-operator.pem").display().to_string()
+        common::testdata("tsl/tsl-operator.pem")
+            .display()
+            .to_string()
     }
 
     #[test]
@@ -515,7 +515,10 @@ mod cli {
             let err = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(1), "{list}: {err}");
             assert!(err.contains(why), "{list}: {err}");
-            assert!(out.stdout.is_empty(), "{list}: nothing is verified with a refused list");
+            assert!(
+                out.stdout.is_empty(),
+                "{list}: nothing is verified with a refused list"
+            );
         }
     }
 
@@ -530,7 +533,10 @@ mod cli {
         assert!(err.contains("not checked"), "{err}");
         let out = verify_with_list("active", "tsl.xml", &[]);
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("unsigned; its signature was NOT checked"), "{text}");
+        assert!(
+            text.contains("unsigned; its signature was NOT checked"),
+            "{text}"
+        );
         // The tampered list, unchecked, is read as it is: the report says so.
         let out = verify_with_list("early", "tsl-signed-tampered.xml", &["--json"]);
         assert_eq!(json(&out)["tsl"]["signature"], "not_checked");

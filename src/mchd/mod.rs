@@ -50,8 +50,8 @@ use crate::pki::UnixTime;
 
 pub use authority::{
     AuthorityRequest, DocumentSigner, LegalVerdict, MAX_REVOKED, MchdRefusal, MchdRevocation,
-    PrincipalSigner, RevocationStatus, RevokedList, SigningTimeSource, authorise,
-    authorise_signer, check_principal_signature,
+    PrincipalSigner, RevocationStatus, RevokedList, SigningTimeSource, authorise, authorise_signer,
+    check_principal_signature,
 };
 pub use parse::{MchdError, MchdLimits};
 

@@ -209,9 +209,7 @@ impl AccreditedCaList {
                 // URI "": the whole document, after its transforms.
                 None => r.uri.is_empty(),
                 Some(e) => {
-                    r.uri.starts_with('#')
-                        && e.local_name == ROOT_ELEMENT
-                        && e.namespace.is_none()
+                    r.uri.starts_with('#') && e.local_name == ROOT_ELEMENT && e.namespace.is_none()
                 }
             })
             .ok_or(TslSignatureError::NotWholeList)?;

@@ -98,7 +98,9 @@ impl TslArgs {
         }
         let context = anchors
             .into_iter()
-            .fold(TrustContext::builder().provider(provider), |b, c| b.anchor(c))
+            .fold(TrustContext::builder().provider(provider), |b, c| {
+                b.anchor(c)
+            })
             .policy(policy.validation()?)
             .build();
         let (_, intermediates, crls) = policy.material.load()?;
@@ -108,13 +110,7 @@ impl TslArgs {
             max_nodes: 64_000_000,
             ..ParseLimits::default()
         };
-        let verifier = Verifier::new(
-            provider,
-            context.anchors(),
-            &intermediates,
-            &crls,
-            options,
-        );
+        let verifier = Verifier::new(provider, context.anchors(), &intermediates, &crls, options);
         let bytes = read_bounded(path)?;
         let verified = AccreditedCaList::from_signed_xml(&bytes, &verifier, &TslLimits::default())
             .map_err(|e| signature_failure(path, e))?;
