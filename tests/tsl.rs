@@ -336,6 +336,61 @@ mod list_signature {
     }
 }
 
+/// An XML signature by a listed GOST signer: `assess_xml` records the decision, and the
+/// `Verdict` of the verification carries it.
+#[test]
+fn an_xml_signer_is_assessed_and_the_verdict_carries_it() {
+    #[cfg(feature = "aws-lc-rs")]
+    let provider = &signflow::crypto::aws_lc::DEFAULT_PROVIDER;
+    #[cfg(not(feature = "aws-lc-rs"))]
+    let provider = &signflow::crypto::rustcrypto::DEFAULT_PROVIDER;
+    let at = UnixTime::from_utc(2027, 1, 1, 0, 0, 0);
+    let list = list();
+    let context = list
+        .qualified_roots()
+        .into_iter()
+        .cloned()
+        .fold(
+            TrustContext::builder()
+                .provider(provider)
+                .intermediates(list.ca_certificates().into_iter().cloned()),
+            |b, root| b.anchor(root),
+        )
+        .build();
+    for (who, expected) in [("signer-active", true), ("signer-early", false)] {
+        let key = provider
+            .load_private_key_pem(
+                std::str::from_utf8(&common::read(&format!("tsl/{who}.key.pem"))).unwrap(),
+            )
+            .unwrap();
+        let cert = signflow::pki::Certificate::all_from_pem_or_der(&common::read(&format!(
+            "tsl/{who}.pem"
+        )))
+        .unwrap()
+        .remove(0);
+        let options = signflow::xmldsig::SignOptions {
+            xades: Some(signflow::xmldsig::XadesOptions::at(at)),
+            ..Default::default()
+        };
+        let xml =
+            signflow::xmldsig::sign(provider, &*key, &cert, &[], b"<a>1</a>", &options).unwrap();
+        let mut verifier = signflow::xmldsig::Verifier::from_context(&context).at(at);
+        verifier.options_mut().validation.revocation = RevocationMode::Off;
+        let mut result = verifier.verify(&xml).unwrap();
+        assert_eq!(result.status, signflow::pki::Status::Valid, "{result}");
+        signflow::tsl::assess_xml(&mut result, &list, &QualifiedOptions::default(), at);
+        let q = result.qualified.clone().unwrap();
+        assert_eq!(q.qualified, expected, "{who}: {q:?}");
+        assert_eq!(q.time_source, QualifiedTimeSource::ClaimedSigningTime);
+        if !expected {
+            assert!(q.has(|f| matches!(f, QualifiedFinding::NotAccredited { .. })));
+        }
+        assert!(result.to_string().contains("qualified: "), "{result}");
+        let verdict = signflow::Verdict::from_xml(&result);
+        assert_eq!(verdict.signers[0].qualified.as_ref(), Some(&q));
+    }
+}
+
 #[cfg(feature = "cli")]
 mod cli {
     use std::process::{Command, Output};
