@@ -77,8 +77,8 @@ seed inspect_sniff testdata/pki/*.pem testdata/pki/*.der testdata/pki/*.p12 test
   testdata/cms/*.pem testdata/gost/*.pub.pem testdata/gost/*.key.pem testdata/xmldsig/*.xml
 # flow_machine decodes its input into commands: any bytes will do as a start.
 seed flow_machine testdata/gost/message.txt testdata/cms/content.txt
-# tsl_parse: the test accredited-CA lists (well-formed and with a broken <Данные>).
-seed tsl_parse testdata/tsl/tsl.xml testdata/tsl/tsl-malformed.xml
+# tsl_parse: the test accredited-CA lists (well-formed, signed, and with a broken <Данные>).
+seed tsl_parse testdata/tsl/tsl.xml testdata/tsl/tsl-malformed.xml testdata/tsl/tsl-signed.xml
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

@@ -281,10 +281,14 @@ impl Verdict {
                 .signer
                 .iter()
                 .map(|c| match &verification.xades {
-                    None => SignerSummary::new(c, None),
+                    None => SignerSummary {
+                        qualified: verification.qualified.clone(),
+                        ..SignerSummary::new(c, None)
+                    },
                     Some(x) => SignerSummary {
                         proven_signing_time: x.proven_signing_time,
                         xades_level: x.level,
+                        qualified: verification.qualified.clone(),
                         ..SignerSummary::new(c, x.signing_time)
                     },
                 })

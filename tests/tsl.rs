@@ -226,6 +226,171 @@ fn the_list_is_bounded() {
     assert!(err.to_string().contains("Данные"), "{err}");
 }
 
+/// The list's own signature (tsl-signed*.xml, signed by xmlsec1 in generate.sh), verified
+/// with the list operator's certificate or the root it chains to as the only anchor.
+mod list_signature {
+    use super::*;
+    use signflow::pki::Status;
+    use signflow::tsl::{ListSignature, TslSignatureError, VerifiedList};
+    use signflow::xmldsig::Verifier;
+
+    fn check(file: &str, anchor: &str) -> Result<VerifiedList, TslSignatureError> {
+        let context = TrustContext::builder()
+            .anchors_pem_or_der(&common::read(anchor))
+            .unwrap()
+            .build();
+        let mut verifier =
+            Verifier::from_context(&context).at(UnixTime::from_utc(2027, 1, 1, 0, 0, 0));
+        verifier.options_mut().validation.revocation = RevocationMode::Off;
+        AccreditedCaList::from_signed_xml(&common::read(file), &verifier, &TslLimits::default())
+    }
+
+    #[test]
+    fn a_list_signed_by_its_operator_is_read_from_the_signed_bytes() {
+        for anchor in ["tsl/tsl-operator.pem", "tsl/root.pem"] {
+            let verified =
+                check("tsl/tsl-signed.xml", anchor).unwrap_or_else(|e| panic!("{anchor}: {e}"));
+            assert!(verified.list.signed);
+            assert_eq!(verified.list.authorities.len(), 4);
+            assert_eq!(verified.verification.status, Status::Valid);
+            match verified.signature() {
+                ListSignature::Valid { signer } => {
+                    assert!(signer.contains("Оператор списка (тест)"), "{signer}")
+                }
+                other => panic!("{other:?}"),
+            }
+            // The same CAs and histories as the unsigned list the signature was made over.
+            let plain = list();
+            for (a, b) in verified.list.authorities.iter().zip(&plain.authorities) {
+                assert_eq!(a.name, b.name);
+                assert_eq!(a.history, b.history);
+            }
+        }
+    }
+
+    #[test]
+    fn an_edited_ca_entry_breaks_the_list_signature() {
+        let err = check("tsl/tsl-signed-tampered.xml", "tsl/tsl-operator.pem")
+            .expect_err("the tampered list is refused");
+        assert!(
+            matches!(
+                err,
+                TslSignatureError::NotValid {
+                    status: Status::Invalid,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // Why it matters: read without its signature, the edit makes ca-early accredited at
+        // the signing time, and its signer qualified.
+        let forged = AccreditedCaList::from_file(
+            &common::testdata("tsl/tsl-signed-tampered.xml"),
+            &TslLimits::default(),
+        )
+        .unwrap();
+        let report = verify("early", &forged, &QualifiedOptions::default());
+        assert!(report.signers[0].qualified.as_ref().unwrap().qualified);
+        let (_, genuine) = qualified("early");
+        assert!(!genuine.qualified);
+    }
+
+    #[test]
+    fn a_list_signed_by_another_key_is_refused() {
+        let err = check("tsl/tsl-signed-foreign.xml", "tsl/tsl-operator.pem")
+            .expect_err("signed by a certificate that does not chain to the operator's");
+        assert!(matches!(err, TslSignatureError::NotValid { .. }), "{err}");
+        assert_ne!(err.status(), Status::Valid);
+    }
+
+    #[test]
+    fn an_unsigned_list_is_refused_when_a_signature_is_required() {
+        let err = check("tsl/tsl.xml", "tsl/tsl-operator.pem").expect_err("unsigned");
+        assert!(matches!(err, TslSignatureError::Unsigned), "{err}");
+        assert_eq!(err.status(), Status::Invalid);
+    }
+
+    #[test]
+    fn a_signature_over_part_of_the_document_is_not_the_lists() {
+        // The signed bytes must be the list: a signed document of another kind is refused as
+        // not a list (its root element named), not silently read as an empty one.
+        let context = TrustContext::builder()
+            .anchors_pem_or_der(&common::read("pki/root-ca.pem"))
+            .unwrap()
+            .intermediates_pem_or_der(&common::read("pki/intermediate-ca.pem"))
+            .unwrap()
+            .build();
+        let mut verifier =
+            Verifier::from_context(&context).at(UnixTime::from_utc(2027, 1, 1, 0, 0, 0));
+        verifier.options_mut().validation.revocation = RevocationMode::Off;
+        let err = AccreditedCaList::from_signed_xml(
+            &common::read("xmldsig/xmlsec1-signed-rsa.xml"),
+            &verifier,
+            &TslLimits::default(),
+        )
+        .expect_err("not a list");
+        assert!(
+            matches!(err, TslSignatureError::List(TslError::WrongRoot { .. })),
+            "{err}"
+        );
+    }
+}
+
+/// An XML signature by a listed GOST signer: `assess_xml` records the decision, and the
+/// `Verdict` of the verification carries it.
+#[test]
+fn an_xml_signer_is_assessed_and_the_verdict_carries_it() {
+    #[cfg(feature = "aws-lc-rs")]
+    let provider = &signflow::crypto::aws_lc::DEFAULT_PROVIDER;
+    #[cfg(not(feature = "aws-lc-rs"))]
+    let provider = &signflow::crypto::rustcrypto::DEFAULT_PROVIDER;
+    let at = UnixTime::from_utc(2027, 1, 1, 0, 0, 0);
+    let list = list();
+    let context = list
+        .qualified_roots()
+        .into_iter()
+        .cloned()
+        .fold(
+            TrustContext::builder()
+                .provider(provider)
+                .intermediates(list.ca_certificates().into_iter().cloned()),
+            |b, root| b.anchor(root),
+        )
+        .build();
+    for (who, expected) in [("signer-active", true), ("signer-early", false)] {
+        let key = provider
+            .load_private_key_pem(
+                std::str::from_utf8(&common::read(&format!("tsl/{who}.key.pem"))).unwrap(),
+            )
+            .unwrap();
+        let cert = signflow::pki::Certificate::all_from_pem_or_der(&common::read(&format!(
+            "tsl/{who}.pem"
+        )))
+        .unwrap()
+        .remove(0);
+        let options = signflow::xmldsig::SignOptions {
+            xades: Some(signflow::xmldsig::XadesOptions::at(at)),
+            ..Default::default()
+        };
+        let xml =
+            signflow::xmldsig::sign(provider, &*key, &cert, &[], b"<a>1</a>", &options).unwrap();
+        let mut verifier = signflow::xmldsig::Verifier::from_context(&context).at(at);
+        verifier.options_mut().validation.revocation = RevocationMode::Off;
+        let mut result = verifier.verify(&xml).unwrap();
+        assert_eq!(result.status, signflow::pki::Status::Valid, "{result}");
+        signflow::tsl::assess_xml(&mut result, &list, &QualifiedOptions::default(), at);
+        let q = result.qualified.clone().unwrap();
+        assert_eq!(q.qualified, expected, "{who}: {q:?}");
+        assert_eq!(q.time_source, QualifiedTimeSource::ClaimedSigningTime);
+        if !expected {
+            assert!(q.has(|f| matches!(f, QualifiedFinding::NotAccredited { .. })));
+        }
+        assert!(result.to_string().contains("qualified: "), "{result}");
+        let verdict = signflow::Verdict::from_xml(&result);
+        assert_eq!(verdict.signers[0].qualified.as_ref(), Some(&q));
+    }
+}
+
 #[cfg(feature = "cli")]
 mod cli {
     use std::process::{Command, Output};
@@ -343,5 +508,92 @@ mod cli {
         let out = signflow(&["inspect", tsl.to_str().unwrap()]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("Прекращена since"), "{text}");
+    }
+
+    fn verify_with_list(name: &str, list: &str, extra: &[&str]) -> Output {
+        let sig = common::testdata(&format!("tsl/{name}.p7s"));
+        let tsl = common::testdata(&format!("tsl/{list}"));
+        let mut args = vec![
+            "verify".to_owned(),
+            "cms".to_owned(),
+            sig.display().to_string(),
+            "--tsl".to_owned(),
+            tsl.display().to_string(),
+            "--no-revocation".to_owned(),
+            "--at-signing-time".to_owned(),
+        ];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        signflow(&args)
+    }
+
+    fn operator() -> String {
+        common::testdata("tsl/tsl-operator.pem")
+            .display()
+            .to_string()
+    }
+
+    #[test]
+    fn a_signed_list_is_used_when_its_signature_verifies() {
+        let op = operator();
+        let out = verify_with_list("active", "tsl-signed.xml", &["--json", "--tsl-signer", &op]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v = json(&out);
+        assert_eq!(v["tsl"]["signature"], "valid");
+        assert!(
+            v["tsl"]["signer"]
+                .as_str()
+                .unwrap()
+                .contains("Оператор списка (тест)"),
+            "{v}"
+        );
+        assert_eq!(v["signers"][0]["qualified"]["qualified"], true);
+        let out = verify_with_list("active", "tsl-signed.xml", &["--tsl-signer", &op]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("signature verified"), "{text}");
+    }
+
+    #[test]
+    fn a_list_whose_signature_fails_is_refused() {
+        let op = operator();
+        for (list, why) in [
+            ("tsl-signed-tampered.xml", "signature is invalid"),
+            ("tsl-signed-foreign.xml", "signature is"),
+            ("tsl.xml", "not signed"),
+        ] {
+            let out = verify_with_list("active", list, &["--tsl-signer", &op]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{list}: {err}");
+            assert!(err.contains(why), "{list}: {err}");
+            assert!(
+                out.stdout.is_empty(),
+                "{list}: nothing is verified with a refused list"
+            );
+        }
+    }
+
+    #[test]
+    fn without_a_list_signer_the_report_says_the_signature_was_not_checked() {
+        let out = verify_with_list("active", "tsl-signed.xml", &["--json"]);
+        assert_eq!(out.status.code(), Some(0));
+        let v = json(&out);
+        assert_eq!(v["tsl"]["signature"], "not_checked");
+        assert_eq!(v["tsl"]["signed"], true);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("not checked"), "{err}");
+        let out = verify_with_list("active", "tsl.xml", &[]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("unsigned; its signature was NOT checked"),
+            "{text}"
+        );
+        // The tampered list, unchecked, is read as it is: the report says so.
+        let out = verify_with_list("early", "tsl-signed-tampered.xml", &["--json"]);
+        assert_eq!(json(&out)["tsl"]["signature"], "not_checked");
     }
 }

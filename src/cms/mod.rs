@@ -56,6 +56,7 @@ pub(crate) mod der;
 mod error;
 mod options;
 mod report;
+pub(crate) use report::write_qualified;
 pub mod sign;
 mod signed_data;
 pub mod verify;

@@ -484,7 +484,12 @@ impl fmt::Display for VerifyReport {
     }
 }
 
-fn write_qualified(f: &mut fmt::Formatter<'_>, q: &QualifiedStatus, indent: &str) -> fmt::Result {
+/// The qualified decision's lines of a text report (also the XML report's).
+pub(crate) fn write_qualified(
+    f: &mut fmt::Formatter<'_>,
+    q: &QualifiedStatus,
+    indent: &str,
+) -> fmt::Result {
     let source = match q.time_source {
         QualifiedTimeSource::SignatureTimestamp => "proven by a signature time-stamp",
         QualifiedTimeSource::ClaimedSigningTime => "the claimed signing time",

@@ -10,8 +10,9 @@ use super::parse::MchdError;
 use super::{Date, PowerOfAttorney, Principal, Representative};
 use crate::cms::{CmsFinding, SignerReport, TimestampKind, VerifyReport};
 use crate::pki::russian::RussianAttributes;
-use crate::pki::{Status, UnixTime};
+use crate::pki::{Certificate, Status, UnixTime};
 use crate::requisites::{Inn, Ogrn};
+use crate::xmldsig::XmlVerification;
 
 /// What the caller knows of an МЧД's revocation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -514,19 +515,70 @@ pub fn check_principal_signature(
     })
 }
 
-/// The signing time of `signer`: the earliest valid signature time-stamp's proven time, else
-/// the claimed signing-time.
-fn signing_time(signer: &SignerReport) -> (Option<UnixTime>, SigningTimeSource) {
-    let proven = signer
-        .timestamps
-        .iter()
-        .filter(|t| t.kind == TimestampKind::SignatureTimestamp && t.status == Status::Valid)
-        .map(|t| t.proven_by)
-        .min();
-    match (proven, signer.signing_time) {
-        (Some(t), _) => (Some(t), SigningTimeSource::Timestamp),
-        (None, Some(t)) => (Some(t), SigningTimeSource::Claimed),
-        (None, None) => (None, SigningTimeSource::None),
+/// A document signer as the МЧД check sees it, whatever the signature's format: its status,
+/// certificate and signing times. Made from a CMS signer ([`DocumentSigner::from_cms`]), an XML
+/// signature ([`DocumentSigner::from_xml`]) or a PDF signature's CMS signer.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DocumentSigner<'a> {
+    /// The document signature's status.
+    pub status: Status,
+    /// The signer's certificate, when known.
+    pub certificate: Option<&'a Certificate>,
+    /// How to name the signer when the МЧД does not (its certificate's subject, say).
+    pub label: String,
+    /// The earliest instant a valid signature time-stamp proves.
+    pub proven_time: Option<UnixTime>,
+    /// The signing time the signer claims.
+    pub claimed_time: Option<UnixTime>,
+}
+
+impl<'a> DocumentSigner<'a> {
+    /// A CMS signer (also a PDF signature's): the proven time is its earliest valid signature
+    /// time-stamp's, the claimed one its signing-time attribute.
+    pub fn from_cms(signer: &'a SignerReport) -> Self {
+        Self {
+            status: signer.status,
+            certificate: signer.signer_certificate.as_ref(),
+            label: signer
+                .subject
+                .clone()
+                .unwrap_or_else(|| signer.signer.clone()),
+            proven_time: signer
+                .timestamps
+                .iter()
+                .filter(|t| {
+                    t.kind == TimestampKind::SignatureTimestamp && t.status == Status::Valid
+                })
+                .map(|t| t.proven_by)
+                .min(),
+            claimed_time: signer.signing_time,
+        }
+    }
+
+    /// An XML signature: the proven time is its XAdES SignatureTimeStamp's, the claimed one
+    /// its XAdES SigningTime (a plain XMLDSig has neither).
+    pub fn from_xml(verification: &'a XmlVerification) -> Self {
+        let xades = verification.xades.as_ref();
+        Self {
+            status: verification.status,
+            certificate: verification.signer.as_ref(),
+            label: verification
+                .signer
+                .as_ref()
+                .map_or_else(|| "the XML signer".to_owned(), |c| c.subject().to_string()),
+            proven_time: xades.and_then(|x| x.proven_signing_time),
+            claimed_time: xades.and_then(|x| x.signing_time),
+        }
+    }
+
+    /// The signing time judged at: proven, else claimed.
+    fn signing_time(&self) -> (Option<UnixTime>, SigningTimeSource) {
+        match (self.proven_time, self.claimed_time) {
+            (Some(t), _) => (Some(t), SigningTimeSource::Timestamp),
+            (None, Some(t)) => (Some(t), SigningTimeSource::Claimed),
+            (None, None) => (None, SigningTimeSource::None),
+        }
     }
 }
 
@@ -543,7 +595,25 @@ pub fn authorise(
     request: &AuthorityRequest,
     revocation: &dyn MchdRevocation,
 ) -> LegalVerdict {
-    let (time, source) = signing_time(signer);
+    authorise_signer(
+        mchd,
+        principal,
+        &DocumentSigner::from_cms(signer),
+        request,
+        revocation,
+    )
+}
+
+/// [`authorise`] for a signer of any format ([`DocumentSigner`]: a CMS signer, an XML
+/// signature, a PDF signature's signer), with the same checks in the same order.
+pub fn authorise_signer(
+    mchd: &PowerOfAttorney,
+    principal: &Result<PrincipalSigner, MchdRefusal>,
+    signer: &DocumentSigner<'_>,
+    request: &AuthorityRequest,
+    revocation: &dyn MchdRevocation,
+) -> LegalVerdict {
+    let (time, source) = signer.signing_time();
     let principal_text = mchd
         .principals
         .iter()
@@ -551,8 +621,7 @@ pub fn authorise(
         .collect::<Vec<_>>()
         .join(", ");
     let attrs = signer
-        .signer_certificate
-        .as_ref()
+        .certificate
         .map(RussianAttributes::from_certificate)
         .unwrap_or_default();
     let representative = mchd.representatives.iter().find_map(|r| match r {
@@ -575,8 +644,7 @@ pub fn authorise(
         principal: principal_text,
         signer: representative
             .clone()
-            .or_else(|| signer.subject.clone())
-            .unwrap_or_else(|| signer.signer.clone()),
+            .unwrap_or_else(|| signer.label.clone()),
         mchd: mchd.number.clone(),
         valid_from: mchd.issued_on,
         valid_until: mchd.valid_until,

@@ -17,7 +17,8 @@
 //!    СНИЛС equal a representative's, the signing time (a time-stamp's proven time, else the
 //!    claimed signing-time, reported as which) lies within ДатаВыдДовер..СрокДейст, the power
 //!    asked for is granted, and the caller's [`MchdRevocation`] does not know it as revoked.
-//!    The answer is a [`LegalVerdict`] per signer.
+//!    The answer is a [`LegalVerdict`] per signer. [`authorise_signer`] does the same for a
+//!    signer of any format ([`DocumentSigner`]: CMS, XML signature, a PDF signature's signer).
 //!
 //! Revocation belongs to the caller: signflow never asks the ФНС registry by itself. A service
 //! implements [`MchdRevocation`]; [`RevokedList`] is the simple one (a file of GUIDs).
@@ -48,8 +49,9 @@ use serde::Serialize;
 use crate::pki::UnixTime;
 
 pub use authority::{
-    AuthorityRequest, LegalVerdict, MAX_REVOKED, MchdRefusal, MchdRevocation, PrincipalSigner,
-    RevocationStatus, RevokedList, SigningTimeSource, authorise, check_principal_signature,
+    AuthorityRequest, DocumentSigner, LegalVerdict, MAX_REVOKED, MchdRefusal, MchdRevocation,
+    PrincipalSigner, RevocationStatus, RevokedList, SigningTimeSource, authorise, authorise_signer,
+    check_principal_signature,
 };
 pub use parse::{MchdError, MchdLimits};
 

@@ -21,6 +21,11 @@
 //! certificate: untrusted intermediates), [`AccreditedCaList::crl_addresses`], and per CA its
 //! accreditation status history ([`AccreditedCa::accredited_at`]).
 //!
+//! The list's own signature (the operator's XMLDSig over the whole list) is checked by
+//! [`AccreditedCaList::from_signed_xml`] against the anchors the caller trusts for it (see
+//! [`signature`]); a list read with [`AccreditedCaList::from_reader`] is not checked, and a
+//! report that used one should say so ([`ListSignature::NotChecked`]).
+//!
 //! The decision whether a signature is qualified is [`assess`] (see [`qualified`]).
 //!
 //! ```
@@ -35,6 +40,7 @@
 //! ```
 
 pub mod qualified;
+pub mod signature;
 
 use std::io::BufRead;
 use std::path::Path;
@@ -48,7 +54,9 @@ use crate::pki::{Certificate, UnixTime};
 
 pub use qualified::{
     QualifiedFinding, QualifiedOptions, QualifiedStatus, QualifiedTimeSource, assess, assess_cms,
+    assess_pdf, assess_xml,
 };
+pub use signature::{ListSignature, TslSignatureError, VerifiedList};
 
 /// The root element's name.
 pub const ROOT_ELEMENT: &str = "АккредитованныеУдостоверяющиеЦентры";
@@ -274,8 +282,9 @@ pub struct AccreditedCaList {
     pub date: Option<UnixTime>,
     /// The CAs, in the list's order.
     pub authorities: Vec<AccreditedCa>,
-    /// Whether the list carries an XMLDSig `Signature` element (verify it with
-    /// [`crate::xmldsig`] against the issuer of the list's signing certificate).
+    /// Whether the list carries an XMLDSig `Signature` element. Reading a list does not
+    /// check it: [`AccreditedCaList::from_signed_xml`] does, and reads the list from what the
+    /// signature covers.
     pub signed: bool,
 }
 

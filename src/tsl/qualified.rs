@@ -358,20 +358,71 @@ pub fn assess_cms(
                 signer.signing_time,
                 signer.validation_time,
             ),
-            None => {
-                let (time, time_source) = match (proven, signer.signing_time) {
-                    (Some(t), _) => (t, QualifiedTimeSource::SignatureTimestamp),
-                    (None, Some(t)) => (t, QualifiedTimeSource::ClaimedSigningTime),
-                    (None, None) => (signer.validation_time, QualifiedTimeSource::ValidationTime),
-                };
-                QualifiedStatus {
-                    qualified: false,
-                    time,
-                    time_source,
-                    authority: None,
-                    findings: vec![Reported::new(QualifiedFinding::NoPath)],
-                }
-            }
+            None => no_signer(proven, signer.signing_time, signer.validation_time),
         });
+    }
+}
+
+/// Decides whether the signer of a verified XML signature is qualified, and records the
+/// decision in [`crate::xmldsig::XmlVerification::qualified`]. The decision time is the XAdES
+/// SignatureTimeStamp's proven time, else the XAdES SigningTime the signer claims, else
+/// `validation_time` (the time the signer's certificate was validated at).
+pub fn assess_xml(
+    verification: &mut crate::xmldsig::XmlVerification,
+    list: &AccreditedCaList,
+    options: &QualifiedOptions,
+    validation_time: UnixTime,
+) {
+    let xades = verification.xades.as_ref();
+    let proven = xades.and_then(|x| x.proven_signing_time);
+    let claimed = xades.and_then(|x| x.signing_time);
+    verification.qualified = Some(match &verification.signer {
+        Some(cert) => assess(
+            list,
+            options,
+            cert,
+            verification.certificate.as_ref(),
+            proven,
+            claimed,
+            validation_time,
+        ),
+        None => no_signer(proven, claimed, validation_time),
+    });
+}
+
+/// Decides for the CMS signers of every signature of a verified PDF whether they are qualified
+/// ([`assess_cms`] on each signature's CMS report; document time-stamps are not judged).
+pub fn assess_pdf(
+    report: &mut crate::pdf::PdfReport,
+    list: &AccreditedCaList,
+    options: &QualifiedOptions,
+) {
+    for signature in &mut report.signatures {
+        if signature.kind != crate::pdf::SignatureKind::Signature {
+            continue;
+        }
+        if let Some(cms) = signature.cms.as_mut() {
+            assess_cms(cms, list, options);
+        }
+    }
+}
+
+/// The decision on a signer whose certificate is unknown: not qualified.
+fn no_signer(
+    proven: Option<UnixTime>,
+    claimed: Option<UnixTime>,
+    validation_time: UnixTime,
+) -> QualifiedStatus {
+    let (time, time_source) = match (proven, claimed) {
+        (Some(t), _) => (t, QualifiedTimeSource::SignatureTimestamp),
+        (None, Some(t)) => (t, QualifiedTimeSource::ClaimedSigningTime),
+        (None, None) => (validation_time, QualifiedTimeSource::ValidationTime),
+    };
+    QualifiedStatus {
+        qualified: false,
+        time,
+        time_source,
+        authority: None,
+        findings: vec![Reported::new(QualifiedFinding::NoPath)],
     }
 }

@@ -388,6 +388,10 @@ pub struct XmlVerification {
     /// The XAdES qualifying properties, when the signature has them: level, claimed and
     /// proven signing time, time-stamps.
     pub xades: Option<super::XadesReport>,
+    /// Whether the signature is qualified, when an accredited-CA list was consulted
+    /// ([`crate::tsl::assess_xml`]); `None` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qualified: Option<crate::tsl::QualifiedStatus>,
 }
 
 fn display_opt<S: serde::Serializer, T: fmt::Display>(
@@ -455,6 +459,9 @@ impl fmt::Display for XmlVerification {
                 write!(f, ", claimed signing time {t}")?;
             }
             writeln!(f)?;
+        }
+        if let Some(q) = &self.qualified {
+            crate::cms::write_qualified(f, q, "")?;
         }
         if let Some(report) = &self.certificate {
             write!(f, "  certificate: {report}")?;

@@ -391,6 +391,7 @@ pub(super) fn verify_document(
         signer,
         certificate,
         xades,
+        qualified: None,
     })
 }
 

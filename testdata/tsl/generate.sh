@@ -25,6 +25,15 @@
 #   tsl.xml                the list: the root's CA and ca-active, ca-early, ca-late with their
 #                          histories and CRL addresses
 #   tsl-malformed.xml      the same list with one <Данные> that is not base64
+#   tsl-operator.pem       "Оператор списка (тест)": RSA-2048 leaf issued by the root, the key
+#                          that signs the list (the xmlsec1 1.2 of Debian signs no GOST 2012)
+#   tsl-signed.xml         tsl.xml with an enveloped XMLDSig by tsl-operator, made by xmlsec1
+#                          (URI "", enveloped-signature + exclusive C14N, rsa-sha256, the
+#                          certificate in KeyInfo)
+#   tsl-signed-tampered.xml  tsl-signed.xml with ca-early's termination moved from 2025 to 2035
+#                          after signing (an edited CA entry: the signature no longer holds)
+#   tsl-signed-foreign.xml tsl.xml signed the same way by signer-rsa (a certificate of the
+#                          same root that is not the list operator's)
 #
 # The personal INN and SNILS are made up; their check digits are computed below.
 # Needs: openssl 3 with the GOST engine (libengine-gost-openssl). Re-run: bash generate.sh.
@@ -160,6 +169,8 @@ issue signer-unlisted ca-unlisted v3_qualified $LEAF_START $LEAF_END \
   "/C=RU/SN=Орлов/GN=Олег Олегович/CN=Орлов Олег Олегович$(person 4)"
 issue signer-rsa ca-active v3_qualified $LEAF_START $LEAF_END \
   "/C=RU/SN=Зайцева/GN=Елена Юрьевна/CN=Зайцева Елена Юрьевна$(person 5)" rsa
+issue tsl-operator root v3_plain $LEAF_START $LEAF_END \
+  "/C=RU/O=Минцифры России (тест)/CN=Оператор списка (тест)" rsa
 issue signer-plain ca-active v3_plain $LEAF_START $LEAF_END \
   "/C=RU/SN=Белов/GN=Борис Борисович/CN=Белов Борис Борисович$(person 6)"
 
@@ -255,5 +266,43 @@ xmllint --noout tsl.xml
 # One certificate's base64 broken: a format error that names <Данные>.
 awk 'BEGIN{done=0} /<Данные>/ && !done {sub(/<Данные>/, "<Данные>!!not base64!!"); done=1} {print}' \
   tsl.xml > tsl-malformed.xml
+
+# --- the list's own signature (xmlsec1) -----------------------------------------------------
+# sign_list <in> <out> <key> <cert>: an enveloped signature, the root's last child.
+sign_list() {
+  local in="$1" out="$2" key="$3" cert="$4"
+  sed '/^<\/АккредитованныеУдостоверяющиеЦентры>$/d' "$in" > "$TMP/template.xml"
+  cat >> "$TMP/template.xml" <<'XML'
+  <Signature xmlns="http://www.w3.org/2000/09/xmldsig#">
+    <SignedInfo>
+      <CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>
+      <SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>
+      <Reference URI="">
+        <Transforms>
+          <Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>
+          <Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>
+        </Transforms>
+        <DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>
+        <DigestValue/>
+      </Reference>
+    </SignedInfo>
+    <SignatureValue/>
+    <KeyInfo><X509Data><X509Certificate/></X509Data></KeyInfo>
+  </Signature>
+</АккредитованныеУдостоверяющиеЦентры>
+XML
+  xmlsec1 --sign --privkey-pem "$key,$cert" --output "$out" "$TMP/template.xml"
+  xmlsec1 --verify --pubkey-cert-pem "$cert" "$out" >/dev/null 2>&1
+}
+sign_list tsl.xml tsl-signed.xml tsl-operator.key.pem tsl-operator.pem
+sign_list tsl.xml tsl-signed-foreign.xml signer-rsa.key.pem signer-rsa.pem
+grep -q '2025-06-01T00:00:00+03:00' tsl-signed.xml
+sed 's/2025-06-01T00:00:00+03:00/2035-06-01T00:00:00+03:00/g' tsl-signed.xml \
+  > tsl-signed-tampered.xml
+if xmlsec1 --verify --pubkey-cert-pem tsl-operator.pem tsl-signed-tampered.xml >/dev/null 2>&1
+then
+  echo "the tampered list still verifies" >&2
+  exit 1
+fi
 rm -f ./*.csr
 echo "made: $(ls ./*.pem ./*.p7s tsl*.xml | wc -l) files"

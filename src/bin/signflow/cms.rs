@@ -12,10 +12,7 @@ use signflow::cms::{
 };
 use signflow::crypto::{CryptoProvider, SignatureAlgorithm, SigningKey};
 use signflow::limits::InputKind;
-use signflow::mchd::{
-    AuthorityRequest, LegalVerdict, MchdRefusal, MchdRevocation, PowerOfAttorney, RevocationStatus,
-    RevokedList, authorise, check_principal_signature,
-};
+use signflow::mchd::DocumentSigner;
 use signflow::pki::{Status, UnixTime};
 
 use crate::exit::{Failure, Status as Exit};
@@ -81,89 +78,10 @@ pub struct VerifyCmsArgs {
     /// Write the attached content to FILE when the signature is valid.
     #[arg(long, value_name = "FILE")]
     output_content: Option<PathBuf>,
-    /// A machine-readable power of attorney (МЧД, EMCHD_1) the signers sign under: each signer
-    /// also gets a legal verdict, and a valid signature not authorised by it is invalid (1).
-    #[arg(long, value_name = "FILE")]
-    mchd: Option<PathBuf>,
-    /// The МЧД's detached CMS signature (default: the МЧД's path with .sig appended).
-    #[arg(long, value_name = "FILE", requires = "mchd")]
-    mchd_sig: Option<PathBuf>,
-    /// A power code (МашПолн/@КодПолн) the МЧД must grant.
-    #[arg(long, value_name = "CODE", requires = "mchd")]
-    power: Option<String>,
-    /// The revoked МЧД, one GUID a line. Without it the МЧД's revocation status is unknown
-    /// and the legal verdict indeterminate (3): signflow never asks the registry itself.
-    #[arg(long, value_name = "FILE", requires = "mchd")]
-    mchd_revoked: Option<PathBuf>,
+    #[command(flatten)]
+    mchd: crate::authority::MchdArgs,
     #[command(flatten)]
     tsl: crate::tsl::TslArgs,
-}
-
-/// Revocation status of an МЧД when the command line gives no list: unknown.
-struct NoRevocationList;
-
-impl MchdRevocation for NoRevocationList {
-    fn status(&self, _number: &str, _time: UnixTime) -> RevocationStatus {
-        RevocationStatus::Unknown
-    }
-}
-
-/// The legal verdicts under `--mchd` for every signer of `report`.
-fn mchd_verdicts(
-    args: &VerifyCmsArgs,
-    mchd_path: &Path,
-    verifier: &Verifier<'_>,
-    options: &signflow::cms::VerifyOptions,
-    report: &signflow::cms::VerifyReport,
-) -> Result<Vec<LegalVerdict>, Failure> {
-    let bytes = input::read_as(mchd_path, InputKind::Xml)?;
-    let mchd = PowerOfAttorney::parse(&bytes)
-        .map_err(|e| Failure::new(Exit::FormatError, format!("{}: {e}", mchd_path.display())))?;
-    let sig_path = args.mchd_sig.clone().unwrap_or_else(|| {
-        let mut p = mchd_path.as_os_str().to_owned();
-        p.push(".sig");
-        PathBuf::from(p)
-    });
-    let sig = read_signed_data(&sig_path)?;
-    let principal = if sig.is_detached() {
-        let sig_report = verifier
-            .verify_detached_bytes(&sig, &bytes, options)
-            .map_err(|e| cms_failure(e, &sig_path))?;
-        check_principal_signature(&mchd, &sig_report)
-    } else if sig.content() == Some(&bytes[..]) {
-        let sig_report = verifier
-            .verify(&sig, None, options)
-            .map_err(|e| cms_failure(e, &sig_path))?;
-        check_principal_signature(&mchd, &sig_report)
-    } else {
-        // An attached signature over other bytes than the МЧД file: not its signature.
-        Err(MchdRefusal::Tampered)
-    };
-    let revoked: Box<dyn MchdRevocation> =
-        match &args.mchd_revoked {
-            Some(path) => {
-                let text = input::read_as(path, InputKind::Document)?;
-                let text = String::from_utf8(text).map_err(|_| {
-                    Failure::new(
-                        Exit::FormatError,
-                        format!("{}: not UTF-8 text (one GUID a line)", path.display()),
-                    )
-                })?;
-                Box::new(RevokedList::parse(&text).map_err(|e| {
-                    Failure::new(Exit::FormatError, format!("{}: {e}", path.display()))
-                })?)
-            }
-            None => Box::new(NoRevocationList),
-        };
-    let request = match &args.power {
-        Some(code) => AuthorityRequest::new().with_power(code.clone()),
-        None => AuthorityRequest::new(),
-    };
-    Ok(report
-        .signers
-        .iter()
-        .map(|signer| authorise(&mchd, &principal, signer, &request, revoked.as_ref()))
-        .collect())
 }
 
 fn cms_status(e: &CmsError) -> Exit {
@@ -342,7 +260,8 @@ pub fn verify(
     args: &VerifyCmsArgs,
     json: bool,
 ) -> Result<Exit, Failure> {
-    let list = args.tsl.load()?;
+    let loaded = args.tsl.load(provider, &args.policy)?;
+    let list = loaded.as_ref().map(|l| &l.list);
     if list.is_none() {
         args.policy.require_trust()?;
     }
@@ -351,7 +270,7 @@ pub fn verify(
         options.time = ValidationTime::ClaimedSigningTime;
     }
 
-    let context = match &list {
+    let context = match list {
         Some(list) => args.policy.context_with(
             provider,
             list.qualified_roots().into_iter().cloned().collect(),
@@ -376,54 +295,45 @@ pub fn verify(
     let mut report = verifier
         .verify(&signed, content, &options)
         .map_err(|e| cms_failure(e, args.content.as_deref().unwrap_or(&args.signature)))?;
-    if let Some(list) = &list {
+    if let Some(list) = list {
         signflow::tsl::assess_cms(&mut report, list, &args.tsl.options()?);
     }
 
-    let legal = match &args.mchd {
-        Some(path) => Some(mchd_verdicts(args, path, &verifier, &options, &report)?),
-        None => None,
-    };
+    let signers: Vec<DocumentSigner<'_>> = report
+        .signers
+        .iter()
+        .map(DocumentSigner::from_cms)
+        .collect();
+    let legal = args.mchd.verdicts(&verifier, &options, &signers)?;
     if json {
         let mut value =
             serde_json::to_value(&report).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
         value["command"] = "verify cms".into();
-        if let Some(legal) = &legal {
-            value["legal"] =
-                serde_json::to_value(legal).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
+        if let Some(loaded) = &loaded {
+            value["tsl"] = loaded.json();
         }
+        crate::authority::add_json(&mut value, legal.as_ref())?;
         Out::stdout().json(&value)?;
     } else {
         let mut out = Out::stdout();
         out.text(&report)?;
-        for (n, verdict) in legal.iter().flatten().enumerate() {
-            out.line(format_args!(
-                "legal verdict, signer {}: {}: {verdict}",
-                n + 1,
-                verdict.status
-            ))?;
+        if let Some(loaded) = &loaded {
+            out.line(format_args!("{}", loaded.line()))?;
         }
+        crate::authority::print(&mut out, legal.as_ref())?;
     }
-    // Authority under the МЧД can only make the result worse, never better.
-    let status = legal
+    // Authority under the МЧД and --require-qualified can only make the result worse.
+    let qualified: Vec<bool> = report
+        .signers
         .iter()
-        .flatten()
-        .map(|v| v.status)
-        .fold(report.status, Status::max);
-    // --require-qualified: a signature that verifies but is not qualified is refused.
-    let not_qualified = args.tsl.require_qualified
-        && report
-            .signers
-            .iter()
-            .any(|s| !s.qualified.as_ref().is_some_and(|q| q.qualified));
-    let status = if status == Status::Valid && not_qualified {
-        warn(format_args!(
-            "--require-qualified: a signer's signature is not qualified"
-        ));
-        Status::Invalid
-    } else {
-        status
-    };
+        .map(|s| s.qualified.as_ref().is_some_and(|q| q.qualified))
+        .collect();
+    let status = crate::authority::fold(
+        report.status,
+        legal.as_ref(),
+        args.tsl.require_qualified,
+        &qualified,
+    );
     if let Some(out) = &args.output_content {
         match (status, signed.content()) {
             (Status::Valid, Some(content)) => {

@@ -10,6 +10,7 @@
 //! policy flags (`--trust --untrusted --crl --ocsp --at --no-revocation --accept-stale-crls
 //! --allow-sha1 --allow-md5 --strict`, policy.rs).
 
+mod authority;
 mod batch;
 mod cades;
 mod chain;

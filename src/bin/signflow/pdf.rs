@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use clap::Args;
 use signflow::cms::ValidationTime;
 use signflow::crypto::CryptoProvider;
-use signflow::pdf::SignedPdf;
+use signflow::mchd::DocumentSigner;
+use signflow::pdf::{SignatureKind, SignedPdf};
 
 use crate::exit::{Failure, Status as Exit};
 use crate::input;
+use crate::out::Out;
 use crate::policy::VerifyPolicyArgs;
 
 #[derive(Args, Debug)]
@@ -23,6 +25,10 @@ pub struct VerifyPdfArgs {
     /// as such), falling back to --at, when no signature time-stamp proves a time.
     #[arg(long)]
     at_signing_time: bool,
+    #[command(flatten)]
+    tsl: crate::tsl::TslArgs,
+    #[command(flatten)]
+    mchd: crate::authority::MchdArgs,
 }
 
 pub fn verify(
@@ -30,18 +36,84 @@ pub fn verify(
     args: &VerifyPdfArgs,
     json: bool,
 ) -> Result<Exit, Failure> {
-    args.policy.require_trust()?;
+    let loaded = args.tsl.load(provider, &args.policy)?;
+    let list = loaded.as_ref().map(|l| &l.list);
+    if list.is_none() {
+        args.policy.require_trust()?;
+    }
     let mut options = args.policy.cms()?;
     if args.at_signing_time {
         options.time = ValidationTime::ClaimedSigningTime;
     }
-    let context = args.policy.context(provider)?;
+    let context = match list {
+        Some(list) => args.policy.context_with(
+            provider,
+            list.qualified_roots().into_iter().cloned().collect(),
+            list.ca_certificates().into_iter().cloned().collect(),
+        )?,
+        None => args.policy.context(provider)?,
+    };
     let bytes = input::read(&args.file)?;
     let format = |e: signflow::pdf::PdfError| {
         Failure::new(Exit::FormatError, format!("{}: {e}", args.file.display()))
     };
     let pdf = SignedPdf::parse(&bytes).map_err(format)?;
-    let report = pdf.verify(&context, &options).map_err(format)?;
-    crate::out::report(json, "verify pdf", &report)?;
-    Ok(report.status.into())
+    let mut report = pdf.verify(&context, &options).map_err(format)?;
+    if let Some(list) = list {
+        signflow::tsl::assess_pdf(&mut report, list, &args.tsl.options()?);
+    }
+    // The signers of the signatures (not of document time-stamps), each with the worse of its
+    // own status and its PDF signature's (coverage, changes after signing).
+    let signers: Vec<(DocumentSigner<'_>, bool)> = report
+        .signatures
+        .iter()
+        .filter(|s| s.kind == SignatureKind::Signature)
+        .flat_map(|s| {
+            s.cms.iter().flat_map(move |cms| {
+                cms.signers.iter().map(move |signer| {
+                    let mut d = DocumentSigner::from_cms(signer);
+                    d.status = d.status.max(s.status);
+                    let qualified = signer.qualified.as_ref().is_some_and(|q| q.qualified);
+                    (d, qualified)
+                })
+            })
+        })
+        .collect();
+    let (signers, qualified): (Vec<_>, Vec<_>) = signers.into_iter().unzip();
+    let legal = args.mchd.verdicts(
+        &signflow::cms::Verifier::from_context(&context),
+        &options,
+        &signers,
+    )?;
+    if json {
+        let mut value =
+            serde_json::to_value(&report).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
+        value["command"] = "verify pdf".into();
+        if let Some(loaded) = &loaded {
+            value["tsl"] = loaded.json();
+        }
+        crate::authority::add_json(&mut value, legal.as_ref())?;
+        Out::stdout().json(&value)?;
+    } else {
+        let mut out = Out::stdout();
+        out.text(&report)?;
+        if let Some(loaded) = &loaded {
+            out.line(format_args!("{}", loaded.line()))?;
+        }
+        crate::authority::print(&mut out, legal.as_ref())?;
+    }
+    // With --require-qualified a PDF without any signature (only document time-stamps) has no
+    // qualified signer: refused.
+    let qualified = if qualified.is_empty() {
+        vec![false]
+    } else {
+        qualified
+    };
+    Ok(crate::authority::fold(
+        report.status,
+        legal.as_ref(),
+        args.tsl.require_qualified,
+        &qualified,
+    )
+    .into())
 }

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use signflow::crypto::{CryptoProvider, EcdsaEncoding, SignatureAlgorithm, SigningKey};
 use signflow::limits::InputKind;
+use signflow::mchd::DocumentSigner;
 use signflow::pki::{Status, UnixTime};
 use signflow::xmldsig::{
     C14nMethod, Layout, Placement, SignError, SignOptions, Verifier, XadesOptions, XmlError,
@@ -89,6 +90,10 @@ pub struct VerifyXmlArgs {
     /// the signed data to use, rather than the document as received.
     #[arg(long, value_name = "FILE")]
     output_signed: Option<PathBuf>,
+    #[command(flatten)]
+    tsl: crate::tsl::TslArgs,
+    #[command(flatten)]
+    mchd: crate::authority::MchdArgs,
 }
 
 /// The signature algorithm from the key and --pss/--hash.
@@ -228,7 +233,11 @@ pub fn verify(
     args: &VerifyXmlArgs,
     json: bool,
 ) -> Result<Exit, Failure> {
-    args.policy.require_trust()?;
+    let loaded = args.tsl.load(provider, &args.policy)?;
+    let list = loaded.as_ref().map(|l| &l.list);
+    if list.is_none() {
+        args.policy.require_trust()?;
+    }
     let mut options = args
         .policy
         .xml()?
@@ -242,27 +251,60 @@ pub fn verify(
         };
         options = options.with_detached(uri, input::read(Path::new(file))?);
     }
-    let context = args.policy.context(provider)?;
+    let validation_time = options.validation.time;
+    let context = match list {
+        Some(list) => args.policy.context_with(
+            provider,
+            list.qualified_roots().into_iter().cloned().collect(),
+            list.ca_certificates().into_iter().cloned().collect(),
+        )?,
+        None => args.policy.context(provider)?,
+    };
     let xml = input::read_as(&args.file, InputKind::Xml)?;
-    let result = Verifier::from_context(&context)
+    let mut result = Verifier::from_context(&context)
         .with_options(options)
         .verify(&xml)
         .map_err(|e| match e {
             XmlError::Io(_) => xml_failure(e, &args.file),
             e => input::format_error(&args.file, "an XML signature", &xml, e),
         })?;
+    if let Some(list) = list {
+        signflow::tsl::assess_xml(&mut result, list, &args.tsl.options()?, validation_time);
+    }
+    // The МЧД's own (CMS) signature is verified with the same trust material and policy.
+    let cms_options = args.policy.cms()?;
+    let legal = args.mchd.verdicts(
+        &signflow::cms::Verifier::from_context(&context),
+        &cms_options,
+        &[DocumentSigner::from_xml(&result)],
+    )?;
 
     let mut out = Out::stdout();
     if json {
         let mut value =
             serde_json::to_value(&result).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
         value["command"] = "verify xml".into();
+        if let Some(loaded) = &loaded {
+            value["tsl"] = loaded.json();
+        }
+        crate::authority::add_json(&mut value, legal.as_ref())?;
         out.json(&value)?;
     } else {
         out.text(&result)?;
+        if let Some(loaded) = &loaded {
+            out.line(format_args!("{}", loaded.line()))?;
+        }
+        crate::authority::print(&mut out, legal.as_ref())?;
     }
+    let qualified = [result.qualified.as_ref().is_some_and(|q| q.qualified)];
+    let status = crate::authority::fold(
+        result.status,
+        legal.as_ref(),
+        args.tsl.require_qualified,
+        &qualified,
+    );
     if let Some(path) = &args.output_signed {
-        match (result.status, result.references.first()) {
+        match (status, result.references.first()) {
             (Status::Valid, Some(r)) => {
                 std::fs::write(path, &r.canonical)
                     .map_err(|e| Failure::io_doing(path, "cannot write the signed bytes", e))?;
@@ -273,7 +315,7 @@ pub fn verify(
             )),
         }
     }
-    Ok(result.status.into())
+    Ok(status.into())
 }
 
 #[derive(Args, Debug)]
