@@ -20,7 +20,8 @@
 //! the CAdES-X Long Type 1 `signflow cades extend --to xl1` made of it
 //! (`testdata/cades/revoked-later.xl1.p7s`; `xl1-offline-<backend>`: nothing but the anchor
 //! given, two years later: the signature time-stamp, the CAdES-C time-stamp, both TSA paths
-//! and the references checked, the embedded CRLs used).
+//! and the references checked, the embedded CRLs used); `bes-cached-<backend>` and
+//! `xl1-offline-cached-<backend>`: the same through a `ChainCache` each.
 //!
 //! Run (from the crate root):
 //!
