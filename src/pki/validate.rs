@@ -252,8 +252,8 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// The OCSP responses: the validator's, then a signer's
-    /// ([`Validator::with_signer_material`]), then the message's.
+    /// The OCSP responses: the validator's, then a signer's (a CAdES signer's
+    /// revocation-values, when verifying CMS), then the message's.
     pub fn ocsp_responses(&self) -> impl Iterator<Item = &OcspResponse> + Clone {
         self.ocsp
             .iter()
@@ -267,7 +267,7 @@ impl<'a> Validator<'a> {
     }
 
     /// The untrusted certificates paths may be built from: the validator's, then a signer's
-    /// ([`Validator::with_signer_material`]), then the message's
+    /// (a CAdES signer's certificate-values, when verifying CMS), then the message's
     /// ([`Validator::with_message_material`]).
     pub fn intermediates(&self) -> impl Iterator<Item = &Certificate> + Clone {
         self.intermediates
