@@ -20,7 +20,8 @@
 //! the CAdES-X Long Type 1 `signflow cades extend --to xl1` made of it
 //! (`testdata/cades/revoked-later.xl1.p7s`; `xl1-offline-<backend>`: nothing but the anchor
 //! given, two years later: the signature time-stamp, the CAdES-C time-stamp, both TSA paths
-//! and the references checked, the embedded CRLs used).
+//! and the references checked, the embedded CRLs used); `bes-cached-<backend>` and
+//! `xl1-offline-cached-<backend>`: the same through a `ChainCache` each.
 //!
 //! Run (from the crate root):
 //!
@@ -36,7 +37,7 @@ use signflow::cms::{
     CmsFinding, Content, SignOptions, SignedData, Signer, Verifier, VerifyOptions,
 };
 use signflow::crypto::CryptoProvider;
-use signflow::pki::{Certificate, Crl, Status, TrustStore, UnixTime};
+use signflow::pki::{Certificate, ChainCache, Crl, Status, TrustStore, UnixTime};
 
 const LEAF_RSA_PEM: &[u8] = include_bytes!("../testdata/pki/leaf-rsa.pem");
 const LEAF_RSA_KEY_PEM: &str = include_str!("../testdata/pki/leaf-rsa.key.pem");
@@ -195,6 +196,35 @@ fn bench_cades_levels(c: &mut Criterion) {
                     .status
             })
         });
+        // The same two with a chain cache each (a service verifying many signatures of the
+        // same signer and TSA): the paths are validated once, the signatures still checked.
+        let bes_cache = ChainCache::new(16);
+        let xl1_cache = ChainCache::new(16);
+        let online_cached =
+            Verifier::new(p, &trust, vec![one_cert(INTERMEDIATE_PEM)], crls.clone())
+                .with_cache(&bes_cache);
+        let offline_cached =
+            Verifier::new(p, &trust, Vec::new(), Vec::new()).with_cache(&xl1_cache);
+        group.bench_function(format!("bes-cached-{}", p.name), |b| {
+            b.iter(|| {
+                let sd = SignedData::from_ber(black_box(CADES_BES)).expect("parses");
+                online_cached
+                    .verify_detached_bytes(&sd, CADES_DATA, &at_signing)
+                    .expect("runs")
+                    .status
+            })
+        });
+        group.bench_function(format!("xl1-offline-cached-{}", p.name), |b| {
+            b.iter(|| {
+                let sd = SignedData::from_ber(black_box(CADES_XL1)).expect("parses");
+                offline_cached
+                    .verify_detached_bytes(&sd, CADES_DATA, &later)
+                    .expect("runs")
+                    .status
+            })
+        });
+        assert!(bes_cache.stats().hits > 0, "{:?}", bes_cache.stats());
+        assert!(xl1_cache.stats().hits > 0, "{:?}", xl1_cache.stats());
     }
     group.finish();
 }

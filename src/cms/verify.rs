@@ -43,8 +43,9 @@ use crate::crypto::{
 };
 use crate::der_util::hex;
 use crate::pki::{
-    Certificate, ChainCache, Crl, DistinguishedName, OcspResponse, Status, TimeAssurance,
-    TrustContext, TrustStore, UnixTime, ValidationOptions, ValidationReport, Validator,
+    Certificate, ChainCache, Crl, DistinguishedName, OcspResponse, SignatureMemo, Status,
+    TimeAssurance, TrustContext, TrustStore, UnixTime, ValidationOptions, ValidationReport,
+    Validator,
 };
 
 /// Most certificates tried as the signer's for one SignerInfo (several may carry its issuer and
@@ -64,6 +65,11 @@ pub struct Verifier<'a> {
     /// OCSP responses (RFC 6960), a revocation source beside the CRLs.
     ocsp: Cow<'a, [OcspResponse]>,
     cache: Option<&'a ChainCache>,
+    /// The signatures the verification under way found valid (set for its duration only).
+    memo: Option<&'a SignatureMemo>,
+    /// One signer's CAdES certificate-values and revocation-values, borrowed: untrusted
+    /// material after the caller's (set for that signer's checks only).
+    values: Option<&'a long_term::SignerValues>,
 }
 
 /// Where detached content comes from.
@@ -234,6 +240,8 @@ impl<'a> Verifier<'a> {
             crls: Cow::Owned(crls),
             ocsp: Cow::Borrowed(&[]),
             cache: None,
+            memo: None,
+            values: None,
         }
     }
 
@@ -270,6 +278,8 @@ impl<'a> Verifier<'a> {
             crls: Cow::Borrowed(context.crls()),
             ocsp: Cow::Borrowed(context.ocsp_responses()),
             cache: context.chain_cache(),
+            memo: None,
+            values: None,
         }
     }
 
@@ -301,30 +311,56 @@ impl<'a> Verifier<'a> {
         (&self.certificates, &self.crls, &self.ocsp, self.trust)
     }
 
-    /// This verifier with one signer's CAdES values added to its untrusted material (without
-    /// the chain cache: its verdicts are for other material).
-    fn extended(&self, values: &long_term::SignerValues) -> Verifier<'a> {
+    /// This verifier, borrowed, with one signer's CAdES values added to its untrusted material.
+    /// Nothing is copied. The chain cache stays: its key covers every certificate, CRL and
+    /// OCSP response a validator can use, the signer's values included, so a verdict found
+    /// with other material is never a hit.
+    fn extended<'b>(&'b self, values: &'b long_term::SignerValues) -> Verifier<'b> {
         Verifier {
             provider: self.provider,
             trust: self.trust,
-            certificates: Cow::Owned(
-                self.certificates
-                    .iter()
-                    .chain(&values.certificates)
-                    .cloned()
-                    .collect(),
-            ),
-            crls: Cow::Owned(self.crls.iter().chain(&values.crls).cloned().collect()),
-            ocsp: Cow::Owned(self.ocsp.iter().chain(&values.ocsp).cloned().collect()),
-            cache: None,
+            certificates: Cow::Borrowed(&self.certificates),
+            crls: Cow::Borrowed(&self.crls),
+            ocsp: Cow::Borrowed(&self.ocsp),
+            cache: self.cache,
+            memo: self.memo,
+            values: Some(values),
+        }
+    }
+
+    /// A validator over this verifier's own material and, when set, a signer's values.
+    fn own_validator(&self) -> Validator<'_> {
+        let validator =
+            Validator::borrowed(self.provider, self.trust, &self.certificates, &self.crls)
+                .with_ocsp_responses(&self.ocsp[..]);
+        let validator = match self.values {
+            Some(v) => validator.with_signer_material(&v.certificates, &v.crls, &v.ocsp),
+            None => validator,
+        };
+        match self.memo {
+            Some(memo) => validator.with_signature_memo(memo),
+            None => validator,
+        }
+    }
+
+    /// This verifier, borrowed (nothing copied), checking signatures through `memo`.
+    fn with_memo<'b>(&'b self, memo: &'b SignatureMemo) -> Verifier<'b> {
+        Verifier {
+            provider: self.provider,
+            trust: self.trust,
+            certificates: Cow::Borrowed(&self.certificates),
+            crls: Cow::Borrowed(&self.crls),
+            ocsp: Cow::Borrowed(&self.ocsp),
+            cache: self.cache,
+            memo: Some(memo),
+            values: self.values,
         }
     }
 
     /// A validator over this verifier's material and the message's.
     fn signer_validator<'v>(&'v self, env: &Env<'v>) -> Validator<'v> {
-        Validator::borrowed(self.provider, self.trust, &self.certificates, &self.crls)
+        self.own_validator()
             .with_message_material(env.embedded, env.message_crls)
-            .with_ocsp_responses(&self.ocsp[..])
     }
 
     /// Verifies every SignerInfo of `signed_data`. `detached` is the content of a detached
@@ -368,6 +404,14 @@ impl<'a> Verifier<'a> {
         detached: Detached<'_>,
         options: &VerifyOptions,
     ) -> Result<VerifyReport, CmsError> {
+        // One memo for the whole verification: the message's signers, their time-stamp tokens
+        // and every path they validate share the certificates and CRLs they have in common.
+        if self.memo.is_none() {
+            let memo = SignatureMemo::new();
+            return self
+                .with_memo(&memo)
+                .verify_content(signed_data, detached, options);
+        }
         let sd = signed_data;
         let mut findings: Vec<CmsFinding> = Vec::new();
         let mut embedded = Vec::new();
@@ -391,13 +435,13 @@ impl<'a> Verifier<'a> {
             }
         }
         // The verifier's certificates and CRLs stay borrowed; the message's own are added.
-        let validator =
-            Validator::borrowed(self.provider, self.trust, &self.certificates, &self.crls)
-                .with_message_material(&embedded[..], &message_crls[..])
-                .with_ocsp_responses(&self.ocsp[..]);
+        let validator = self
+            .own_validator()
+            .with_message_material(&embedded[..], &message_crls[..]);
         let pool: Vec<&Certificate> = embedded
             .iter()
             .chain(self.certificates.iter())
+            .chain(self.values.iter().flat_map(|v| &v.certificates))
             .chain(self.trust.anchors())
             .collect();
         let env = Env {
@@ -647,7 +691,13 @@ impl<'a> Verifier<'a> {
                 if !refuted {
                     let report = match &extended {
                         None => self.validate_path(env, cert, &opts),
-                        Some(v) => v.signer_validator(env).validate(cert, &opts),
+                        Some(v) => {
+                            let validator = v.signer_validator(env);
+                            match v.cache {
+                                Some(cache) => cache.validate(&validator, cert, &opts),
+                                None => validator.validate(cert, &opts),
+                            }
+                        }
                     };
                     match report.status {
                         Status::Valid => {}
@@ -661,15 +711,21 @@ impl<'a> Verifier<'a> {
                     r.certificate = Some(report);
                 }
                 if cades_checks {
-                    let (given, crls, ocsp, trust) = verifier.material();
                     let available = long_term::Available {
-                        certificates: given
+                        certificates: self
+                            .certificates
                             .iter()
+                            .chain(&values.certificates)
                             .chain(env.embedded)
-                            .chain(trust.anchors())
+                            .chain(self.trust.anchors())
                             .collect(),
-                        crls: crls.iter().chain(env.message_crls).collect(),
-                        ocsp: ocsp.iter().collect(),
+                        crls: self
+                            .crls
+                            .iter()
+                            .chain(&values.crls)
+                            .chain(env.message_crls)
+                            .collect(),
+                        ocsp: self.ocsp.iter().chain(&values.ocsp).collect(),
                     };
                     let path = r.certificate.clone();
                     let input = long_term::LongTermInput {

@@ -23,6 +23,7 @@ mod context;
 mod crl;
 mod error;
 mod expiry;
+mod memo;
 mod name;
 mod ocsp;
 mod options;
@@ -44,6 +45,7 @@ pub use context::{TrustContext, TrustContextBuilder};
 pub use crl::{Crl, IssuingDistributionPoint, RevocationReason, RevokedEntry};
 pub use error::PkiError;
 pub use expiry::{Expiry, expiring};
+pub(crate) use memo::SignatureMemo;
 pub use name::{DistinguishedName, GeneralName};
 pub use ocsp::verify::MAX_AGE_WITHOUT_NEXT_UPDATE;
 pub use ocsp::{

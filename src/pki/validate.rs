@@ -6,6 +6,7 @@ use std::cell::Cell;
 
 use super::certificate::{ANY_EXTENDED_KEY_USAGE, ANY_POLICY, Certificate, KeyUsage};
 use super::crl::Crl;
+use super::memo::SignatureMemo;
 use super::name::{DistinguishedName, NameConstraints, constrained_names, describe};
 use super::ocsp::OcspResponse;
 use super::options::{RevocationMode, ValidationOptions};
@@ -64,6 +65,13 @@ pub struct Validator<'a> {
     pub(super) trust: &'a TrustStore,
     pub(super) intermediates: Cow<'a, [Certificate]>,
     pub(super) crls: Cow<'a, [Crl]>,
+    /// Certificates one signer of a message carries (CAdES certificate-values), searched
+    /// after `intermediates` and before `message_certificates`.
+    pub(super) signer_certificates: &'a [Certificate],
+    /// CRLs one signer carries (CAdES revocation-values), after `crls`.
+    pub(super) signer_crls: &'a [Crl],
+    /// OCSP responses one signer carries, after `ocsp`.
+    pub(super) signer_ocsp: &'a [OcspResponse],
     /// Certificates one message carries, searched after `intermediates`.
     pub(super) message_certificates: Cow<'a, [Certificate]>,
     /// CRLs one message carries, searched after `crls`.
@@ -72,6 +80,8 @@ pub struct Validator<'a> {
     pub(super) ocsp: Cow<'a, [OcspResponse]>,
     /// OCSP responses one message carries ([`Validator::with_message_ocsp`]).
     pub(super) message_ocsp: Cow<'a, [OcspResponse]>,
+    /// Signatures this verification already found valid ([`Validator::with_signature_memo`]).
+    pub(super) memo: Option<&'a SignatureMemo>,
 }
 
 pub(super) struct Budget {
@@ -134,10 +144,14 @@ impl<'a> Validator<'a> {
             trust,
             intermediates: Cow::Owned(intermediates),
             crls: Cow::Owned(crls),
+            signer_certificates: &[],
+            signer_crls: &[],
+            signer_ocsp: &[],
             message_certificates: Cow::Borrowed(&[]),
             message_crls: Cow::Borrowed(&[]),
             ocsp: Cow::Borrowed(&[]),
             message_ocsp: Cow::Borrowed(&[]),
+            memo: None,
         }
     }
 
@@ -155,10 +169,14 @@ impl<'a> Validator<'a> {
             trust,
             intermediates: Cow::Borrowed(intermediates),
             crls: Cow::Borrowed(crls),
+            signer_certificates: &[],
+            signer_crls: &[],
+            signer_ocsp: &[],
             message_certificates: Cow::Borrowed(&[]),
             message_crls: Cow::Borrowed(&[]),
             ocsp: Cow::Borrowed(&[]),
             message_ocsp: Cow::Borrowed(&[]),
+            memo: None,
         }
     }
 
@@ -196,9 +214,51 @@ impl<'a> Validator<'a> {
         self
     }
 
-    /// The OCSP responses: the validator's, then the message's.
+    /// This validator also using the `certificates`, `crls` and OCSP `responses` one signer of
+    /// a message carries (CAdES certificate-values and revocation-values), borrowed: searched
+    /// after the validator's own and before the message's, as if appended to the validator's.
+    #[must_use]
+    pub(crate) fn with_signer_material(
+        mut self,
+        certificates: &'a [Certificate],
+        crls: &'a [Crl],
+        responses: &'a [OcspResponse],
+    ) -> Self {
+        self.signer_certificates = certificates;
+        self.signer_crls = crls;
+        self.signer_ocsp = responses;
+        self
+    }
+
+    /// This validator checking signatures through `memo`: one already found valid in the same
+    /// verification is not checked again (see [`SignatureMemo`]).
+    #[must_use]
+    pub(crate) fn with_signature_memo(mut self, memo: &'a SignatureMemo) -> Self {
+        self.memo = Some(memo);
+        self
+    }
+
+    /// [`CryptoProvider::verify`] through the signature memo when there is one.
+    pub(super) fn verify_signed(
+        &self,
+        alg: &crate::crypto::SignatureAlgorithm,
+        spki: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), crate::crypto::CryptoError> {
+        match self.memo {
+            Some(memo) => memo.verify(self.provider, alg, spki, message, signature),
+            None => self.provider.verify(alg, spki, message, signature),
+        }
+    }
+
+    /// The OCSP responses: the validator's, then a signer's (a CAdES signer's
+    /// revocation-values, when verifying CMS), then the message's.
     pub fn ocsp_responses(&self) -> impl Iterator<Item = &OcspResponse> + Clone {
-        self.ocsp.iter().chain(self.message_ocsp.iter())
+        self.ocsp
+            .iter()
+            .chain(self.signer_ocsp)
+            .chain(self.message_ocsp.iter())
     }
 
     /// The trust anchors.
@@ -206,17 +266,22 @@ impl<'a> Validator<'a> {
         self.trust
     }
 
-    /// The untrusted certificates paths may be built from: the validator's, then the
-    /// message's ([`Validator::with_message_material`]).
+    /// The untrusted certificates paths may be built from: the validator's, then a signer's
+    /// (a CAdES signer's certificate-values, when verifying CMS), then the message's
+    /// ([`Validator::with_message_material`]).
     pub fn intermediates(&self) -> impl Iterator<Item = &Certificate> + Clone {
         self.intermediates
             .iter()
+            .chain(self.signer_certificates)
             .chain(self.message_certificates.iter())
     }
 
-    /// The CRLs: the validator's, then the message's.
+    /// The CRLs: the validator's, then a signer's, then the message's.
     pub fn crls(&self) -> impl Iterator<Item = &Crl> + Clone {
-        self.crls.iter().chain(self.message_crls.iter())
+        self.crls
+            .iter()
+            .chain(self.signer_crls)
+            .chain(self.message_crls.iter())
     }
 
     /// Validates `end_entity` at `options.time`: builds candidate paths to a trust anchor and
@@ -743,7 +808,7 @@ impl<'a> Validator<'a> {
                 algorithm: alg.to_string(),
             });
         }
-        match self.provider.verify(&alg, spki, tbs, signature) {
+        match self.verify_signed(&alg, spki, tbs, signature) {
             Ok(()) => None,
             Err(crate::crypto::CryptoError::BadSignature) => Some(Finding::BadSignature),
             Err(e @ crate::crypto::CryptoError::UnsupportedAlgorithm(_)) => {

@@ -53,7 +53,7 @@ const OCSP_BASIC: const_oid::ObjectIdentifier =
 const ENUMERATED: u8 = 0x0a;
 
 /// The certificate-values and revocation-values of one signer, read.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(in crate::cms) struct SignerValues {
     /// certificate-values.
     pub certificates: Vec<Certificate>,

@@ -183,8 +183,7 @@ impl Validator<'_> {
         let verifies = |spki: &[u8]| {
             ctx.budget.take_signature()
                 && self
-                    .provider
-                    .verify(&alg, spki, response.tbs_der(), response.signature())
+                    .verify_signed(&alg, spki, response.tbs_der(), response.signature())
                     .is_ok()
         };
         let id = response.responder_id();
@@ -284,8 +283,7 @@ impl Validator<'_> {
         }
         if !ctx.budget.take_signature()
             || self
-                .provider
-                .verify(
+                .verify_signed(
                     &alg,
                     ctx.issuer_spki,
                     responder.tbs_der(),
