@@ -45,6 +45,7 @@ pub use crl::{Crl, IssuingDistributionPoint, RevocationReason, RevokedEntry};
 pub use error::PkiError;
 pub use expiry::{Expiry, expiring};
 pub use name::{DistinguishedName, GeneralName};
+pub use ocsp::request::{MAX_NONCE_LEN, OcspRequestError, ocsp_request};
 pub use ocsp::verify::MAX_AGE_WITHOUT_NEXT_UPDATE;
 pub use ocsp::{
     CertId, CertStatus, ID_KP_OCSP_SIGNING, ID_PKIX_OCSP_BASIC, ID_PKIX_OCSP_NOCHECK,
