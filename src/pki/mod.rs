@@ -16,6 +16,7 @@
 //! | [`russian`]     | INN/OGRN/SNILS attributes, qualified marks, binding        |
 //! | `expiry`        | [`expiring`]: certificates that stop working soon          |
 //! | `time`          | [`UnixTime`]                                               |
+//! | `online`        | fetching issuers, CRLs, OCSP over HTTP (feature `network`) |
 
 mod cache;
 mod certificate;
@@ -25,6 +26,8 @@ mod error;
 mod expiry;
 mod name;
 mod ocsp;
+#[cfg(feature = "network")]
+pub mod online;
 mod options;
 pub mod pkcs12;
 mod policy;
