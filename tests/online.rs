@@ -299,3 +299,70 @@ fn the_fetch_budget_is_kept() {
             .any(|f| f.error == Some(FetchError::Budget { max: 1 }))
     );
 }
+
+/// `signflow verify-chain --online [--cache DIR]`, the proxy given by `HTTP_PROXY`.
+#[cfg(feature = "cli")]
+mod cli {
+    use super::*;
+    use std::process::Command;
+
+    fn verify_chain(
+        proxy: &str,
+        cache: &std::path::Path,
+        online: bool,
+    ) -> (i32, serde_json::Value) {
+        let leaf = cert("leaf-good.pem");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_signflow"));
+        cmd.env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .env("HTTP_PROXY", proxy)
+            .args(["--json", "verify-chain", &format!("{DIR}/leaf-good.pem")])
+            .args(["--trust", &format!("{DIR}/root.pem")])
+            .args(["--at", &at(&leaf).to_string()]);
+        if online {
+            cmd.arg("--online").arg("--cache").arg(cache);
+        }
+        let out = cmd.output().unwrap();
+        let json = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        (out.status.code().unwrap(), json)
+    }
+
+    #[test]
+    fn verify_chain_online_then_from_the_cache() {
+        let cache = tempfile::tempdir().unwrap();
+        let (offline, _) = verify_chain(&down(), cache.path(), false);
+        assert_eq!(offline, 1, "no issuer offline: invalid, as before");
+        let (code, json) = verify_chain(&proxy(site(), 8), cache.path(), true);
+        assert_eq!(code, 0, "{json}");
+        let fetched = json["online"].as_array().unwrap();
+        assert_eq!(fetched.len(), 3, "{json}");
+        assert_eq!(fetched[0]["kind"], "certificate");
+        assert_eq!(fetched[0]["url"], "http://pki.signflow.test/int.crt");
+        assert!(fetched.iter().all(|f| f["source"] == "network"), "{json}");
+        let (code, json) = verify_chain(&down(), cache.path(), true);
+        assert_eq!(code, 0, "{json}");
+        assert!(
+            json["online"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["source"] == "cache"),
+            "{json}"
+        );
+        // An empty cache and the server down: the CRLs are missing, the issuer too.
+        let empty = tempfile::tempdir().unwrap();
+        let (code, json) = verify_chain(&down(), empty.path(), true);
+        assert_ne!(code, 0);
+        assert!(
+            json["online"][0]["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("network"),
+            "{json}"
+        );
+    }
+}

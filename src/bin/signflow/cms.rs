@@ -97,6 +97,8 @@ pub struct VerifyCmsArgs {
     mchd_revoked: Option<PathBuf>,
     #[command(flatten)]
     tsl: crate::tsl::TslArgs,
+    #[command(flatten)]
+    online: crate::online::OnlineArgs,
 }
 
 /// Revocation status of an МЧД when the command line gives no list: unknown.
@@ -361,6 +363,12 @@ pub fn verify(
     };
 
     let signed = read_signed_data(&args.signature)?;
+    // --online: the CMS certificate set (the signers' among them) is what is at hand.
+    let at_hand = signed
+        .certificates_der()
+        .filter_map(|der| signflow::pki::Certificate::from_der(der).ok())
+        .collect();
+    let (context, fetched) = args.online.extend(provider, context, at_hand)?;
     if args.output_content.is_some() && signed.is_detached() {
         return Err(Failure::new(
             Exit::Usage,
@@ -392,10 +400,14 @@ pub fn verify(
             value["legal"] =
                 serde_json::to_value(legal).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
         }
+        if let Some(fetched) = fetched {
+            value["online"] = fetched;
+        }
         Out::stdout().json(&value)?;
     } else {
         let mut out = Out::stdout();
         out.text(&report)?;
+        crate::online::print(&mut out, fetched.as_ref())?;
         for (n, verdict) in legal.iter().flatten().enumerate() {
             out.line(format_args!(
                 "legal verdict, signer {}: {}: {verdict}",
