@@ -205,6 +205,7 @@ impl Fetcher {
             now,
             spent: 0,
             seen: HashSet::new(),
+            crls_held: HashSet::new(),
             out: OnlineMaterial::default(),
         };
         let anchors = anchors.anchors();
@@ -294,6 +295,8 @@ struct Run<'f> {
     now: UnixTime,
     spent: usize,
     seen: HashSet<(FetchKind, String)>,
+    /// CRL URLs whose CRL is in the material.
+    crls_held: HashSet<String>,
     out: OnlineMaterial,
 }
 
@@ -308,7 +311,7 @@ impl Run<'_> {
     /// Fetches the CRL at `url` into the material; whether it was (or already is) there.
     fn crl(&mut self, url: &str) -> bool {
         if self.seen.contains(&(FetchKind::Crl, url.to_owned())) {
-            return true;
+            return self.crls_held.contains(url);
         }
         let Some(crls) = self.fetch(url, FetchKind::Crl, None, |bytes, now| {
             let crls = Crl::all_from_pem_or_der(bytes).map_err(|e| e.to_string())?;
@@ -323,6 +326,7 @@ impl Run<'_> {
             return false;
         };
         self.out.crls.extend(crls);
+        self.crls_held.insert(url.to_owned());
         true
     }
 
