@@ -46,7 +46,7 @@
 //! | `sqlite`     | yes     | the flow's store on embedded SQLite                           |
 //! | `postgres`   | no      | the flow's store on PostgreSQL                                |
 //! | `cli`        | no      | the `signflow` binary                                         |
-//! | `network`    | no      | the RFC 3161 HTTP(S) client `tsp::HttpTimeStamper` (ureq, rustls); without it nothing opens a connection |
+//! | `network`    | no      | the RFC 3161 HTTP(S) client `tsp::HttpTimeStamper` and `pki::online` (fetching issuers, CRLs and OCSP responses when asked) (ureq, rustls); without it nothing opens a connection |
 //! | `extra-algorithms` | no | verification of ML-DSA, SLH-DSA, Ed448, ML-KEM (xenc), RIPEMD-160 and MD5; without it they are refused as unsupported, never valid (an XML signature: indeterminate; a certificate signed with one: invalid) |
 //!
 //! The provider is implied: [`crypto::CryptoProvider::current`] is the one installed with

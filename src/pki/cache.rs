@@ -77,7 +77,7 @@ struct Inner {
 /// ```
 pub struct ChainCache {
     inner: Mutex<Inner>,
-    capacity: usize,
+    pub(super) capacity: usize,
 }
 
 impl core::fmt::Debug for ChainCache {

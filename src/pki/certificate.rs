@@ -129,6 +129,12 @@ pub struct Extensions {
     pub crl_distribution_points: Vec<DistributionPoint>,
     /// freshestCRL (delta CRL locations).
     pub freshest_crl: Vec<DistributionPoint>,
+    /// authorityInfoAccess id-ad-caIssuers locations that are URIs (RFC 5280 §4.2.2.1):
+    /// where the issuer's certificate can be fetched (DER, PEM or a certs-only PKCS #7).
+    pub ca_issuers: Vec<String>,
+    /// authorityInfoAccess id-ad-ocsp locations that are URIs (RFC 5280 §4.2.2.1): the OCSP
+    /// responders for this certificate.
+    pub ocsp_responders: Vec<String>,
     /// Critical extensions this crate does not process (dotted OIDs): RFC 5280 §6.1.4 (o).
     pub unknown_critical: Vec<String>,
     /// RFC 5280 §4 profile rules this certificate breaks (checked by strict validation).
@@ -617,18 +623,49 @@ fn inhibit_any_policy(value: &[u8]) -> Result<u32, DerError> {
     der_util::der_u32(&skip, INTEGER, "inhibitAnyPolicy")
 }
 
-/// authorityInfoAccess and subjectInfoAccess: checked for shape only.
-fn access_descriptions(value: &[u8], what: &str) -> Result<(), DerError> {
+/// id-ad-caIssuers (RFC 5280 §4.2.2.1).
+const ID_AD_CA_ISSUERS: &str = "1.3.6.1.5.5.7.48.2";
+/// id-ad-ocsp (RFC 5280 §4.2.2.1).
+const ID_AD_OCSP: &str = "1.3.6.1.5.5.7.48.1";
+/// At most this many access descriptions of one kind are kept (a hostile certificate cannot
+/// make the online fetcher's work list grow with its size).
+const MAX_ACCESS_LOCATIONS: usize = 8;
+
+/// authorityInfoAccess and subjectInfoAccess: every AccessDescription, as (accessMethod,
+/// accessLocation) pairs.
+fn access_descriptions(value: &[u8], what: &str) -> Result<Vec<(String, GeneralName)>, DerError> {
     let mut r = sequence(value, what)?;
+    let mut out = Vec::new();
     while !r.is_empty() {
         let desc = r.expect(SEQUENCE, "AccessDescription")?;
         let mut f = r.enter(&desc);
-        oid_text(&f.any("accessMethod")?, "accessMethod")?;
+        let method = oid_text(&f.any("accessMethod")?, "accessMethod")?;
         let location = f.any("accessLocation")?;
-        GeneralName::decode(&location, &f)?;
+        let name = GeneralName::decode(&location, &f)?;
         f.finish("AccessDescription")?;
+        out.push((method, name));
     }
-    Ok(())
+    Ok(out)
+}
+
+/// The URIs of authorityInfoAccess: (caIssuers, ocsp), each at most [`MAX_ACCESS_LOCATIONS`].
+fn authority_info_access(value: &[u8]) -> Result<(Vec<String>, Vec<String>), DerError> {
+    let mut ca_issuers = Vec::new();
+    let mut ocsp = Vec::new();
+    for (method, name) in access_descriptions(value, "authorityInfoAccess")? {
+        let GeneralName::Uri(uri) = name else {
+            continue;
+        };
+        let list = match method.as_str() {
+            ID_AD_CA_ISSUERS => &mut ca_issuers,
+            ID_AD_OCSP => &mut ocsp,
+            _ => continue,
+        };
+        if list.len() < MAX_ACCESS_LOCATIONS {
+            list.push(uri);
+        }
+    }
+    Ok((ca_issuers, ocsp))
 }
 
 fn parse_extensions(
@@ -684,7 +721,13 @@ fn parse_extensions(
                         "2.5.29.18" => {
                             general_names(ext.value, "issuerAltName")?;
                         }
-                        _ => access_descriptions(ext.value, "information access")?,
+                        "1.3.6.1.5.5.7.1.1" => {
+                            (out.ca_issuers, out.ocsp_responders) =
+                                authority_info_access(ext.value)?;
+                        }
+                        _ => {
+                            access_descriptions(ext.value, "subjectInfoAccess")?;
+                        }
                     }
                     if ext.critical {
                         out.unknown_critical.push(oid.to_owned());
@@ -877,4 +920,30 @@ fn parse_distribution_points(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authority_info_access_uris_are_read() {
+        // testdata/online/generate.sh: authorityInfoAccess = caIssuers;URI:…,OCSP;URI:…
+        let leaf = &Certificate::all_from_pem_or_der(include_bytes!(
+            "../../testdata/online/leaf-ocsp.pem"
+        ))
+        .unwrap()[0];
+        let ext = leaf.extensions();
+        assert_eq!(ext.ca_issuers, ["http://pki.signflow.test/int.p7c"]);
+        assert_eq!(ext.ocsp_responders, ["http://pki.signflow.test/ocsp"]);
+        let good = &Certificate::all_from_pem_or_der(include_bytes!(
+            "../../testdata/online/leaf-good.pem"
+        ))
+        .unwrap()[0];
+        assert_eq!(
+            good.extensions().ca_issuers,
+            ["http://pki.signflow.test/int.crt"]
+        );
+        assert!(good.extensions().ocsp_responders.is_empty());
+    }
 }

@@ -229,6 +229,36 @@ impl TrustContext {
         }
     }
 
+    /// This context with more untrusted material: certificates paths may be built from, CRLs
+    /// and OCSP responses (what [`crate::pki::online`] fetched, for instance). Anchors, policy
+    /// and provider stay; the material is copied into a new context (with a fresh chain cache
+    /// of the same capacity, when there is one).
+    pub fn with_material(
+        &self,
+        certificates: impl IntoIterator<Item = Certificate>,
+        crls: impl IntoIterator<Item = Crl>,
+        ocsp: impl IntoIterator<Item = OcspResponse>,
+    ) -> TrustContext {
+        let m = &self.inner;
+        let mut intermediates = m.intermediates.clone();
+        intermediates.extend(certificates);
+        let mut all_crls = m.crls.clone();
+        all_crls.extend(crls);
+        let mut all_ocsp = m.ocsp.clone();
+        all_ocsp.extend(ocsp);
+        TrustContext {
+            inner: Arc::new(Material {
+                provider: m.provider,
+                anchors: m.anchors.clone(),
+                intermediates,
+                crls: all_crls,
+                ocsp: all_ocsp,
+                policy: m.policy.clone(),
+                cache: m.cache.as_ref().map(|c| ChainCache::new(c.capacity)),
+            }),
+        }
+    }
+
     /// A path validator over the context's material, borrowing it (nothing is copied).
     pub fn validator(&self) -> Validator<'_> {
         Validator::borrowed(

@@ -16,6 +16,7 @@
 //! | [`russian`]     | INN/OGRN/SNILS attributes, qualified marks, binding        |
 //! | `expiry`        | [`expiring`]: certificates that stop working soon          |
 //! | `time`          | [`UnixTime`]                                               |
+//! | `online`        | fetching issuers, CRLs, OCSP over HTTP (feature `network`) |
 
 mod cache;
 mod certificate;
@@ -26,6 +27,8 @@ mod expiry;
 mod memo;
 mod name;
 mod ocsp;
+#[cfg(feature = "network")]
+pub mod online;
 mod options;
 pub mod pkcs12;
 mod policy;
@@ -47,6 +50,7 @@ pub use error::PkiError;
 pub use expiry::{Expiry, expiring};
 pub(crate) use memo::SignatureMemo;
 pub use name::{DistinguishedName, GeneralName};
+pub use ocsp::request::{MAX_NONCE_LEN, OcspRequestError, ocsp_request};
 pub use ocsp::verify::MAX_AGE_WITHOUT_NEXT_UPDATE;
 pub use ocsp::{
     CertId, CertStatus, ID_KP_OCSP_SIGNING, ID_PKIX_OCSP_BASIC, ID_PKIX_OCSP_NOCHECK,

@@ -40,6 +40,8 @@ pub struct VerifyChainArgs {
     /// Maximum number of certificates below the trust anchor.
     #[arg(long, value_name = "N")]
     max_depth: Option<usize>,
+    #[command(flatten)]
+    online: crate::online::OnlineArgs,
 }
 
 pub fn options(args: &VerifyChainArgs) -> Result<ValidationOptions, Failure> {
@@ -101,7 +103,20 @@ pub fn run(
     let opts = options(args)?;
     let cert = input::certificates(&args.cert)?.remove(0);
     let context = args.policy.context(provider)?;
+    let (context, fetched) = args.online.extend(provider, context, vec![cert.clone()])?;
     let report = context.validator().validate(&cert, &opts);
-    crate::out::report(json, "verify-chain", &report)?;
+    if json {
+        let mut value =
+            serde_json::to_value(&report).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
+        value["command"] = "verify-chain".into();
+        if let Some(fetched) = fetched {
+            value["online"] = fetched;
+        }
+        crate::out::Out::stdout().json(&value)?;
+    } else {
+        let mut out = crate::out::Out::stdout();
+        out.text(&report)?;
+        crate::online::print(&mut out, fetched.as_ref())?;
+    }
     Ok(report.status.into())
 }

@@ -82,6 +82,8 @@ pub struct VerifyCmsArgs {
     mchd: crate::authority::MchdArgs,
     #[command(flatten)]
     tsl: crate::tsl::TslArgs,
+    #[command(flatten)]
+    online: crate::online::OnlineArgs,
 }
 
 fn cms_status(e: &CmsError) -> Exit {
@@ -280,6 +282,12 @@ pub fn verify(
     };
 
     let signed = read_signed_data(&args.signature)?;
+    // --online: the CMS certificate set (the signers' among them) is what is at hand.
+    let at_hand = signed
+        .certificates_der()
+        .filter_map(|der| signflow::pki::Certificate::from_der(der).ok())
+        .collect();
+    let (context, fetched) = args.online.extend(provider, context, at_hand)?;
     if args.output_content.is_some() && signed.is_detached() {
         return Err(Failure::new(
             Exit::Usage,
@@ -313,6 +321,9 @@ pub fn verify(
             value["tsl"] = loaded.json();
         }
         crate::authority::add_json(&mut value, legal.as_ref())?;
+        if let Some(fetched) = fetched {
+            value["online"] = fetched;
+        }
         Out::stdout().json(&value)?;
     } else {
         let mut out = Out::stdout();
@@ -320,6 +331,7 @@ pub fn verify(
         if let Some(loaded) = &loaded {
             out.line(format_args!("{}", loaded.line()))?;
         }
+        crate::online::print(&mut out, fetched.as_ref())?;
         crate::authority::print(&mut out, legal.as_ref())?;
     }
     // Authority under the МЧД and --require-qualified can only make the result worse.

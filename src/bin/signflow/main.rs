@@ -21,6 +21,7 @@ mod flow;
 mod identity;
 mod input;
 mod inspect;
+mod online;
 mod out;
 mod p12;
 mod pdf;

@@ -9,6 +9,7 @@
 //! SingleResponses and [`MAX_RESPONSE_CERTS`] certificates; errors are [`OcspError`]s, never
 //! panics.
 
+pub(super) mod request;
 pub(super) mod verify;
 
 use core::ops::Range;
