@@ -267,16 +267,17 @@ impl<'a> Document<'a> {
         // from the input's length: each node but a text node starts with `<`, and a text node
         // is followed by one, so `<`s bound the elements, and the nodes within a factor of two
         // (documents with text between most tags, as data usually has, come close to it);
-        // each attribute has an `=`. A guess too small only costs the `Vec`s a reallocation.
+        // each attribute has an `=`. Capped at a share of the input (`<` and `=` in comments
+        // or text reserve nothing beyond it): a guess too small only costs a reallocation.
         let markup = memchr::memchr_iter(b'<', text.as_bytes()).count();
         let equals = memchr::memchr_iter(b'=', text.as_bytes()).count();
-        let cap = |n: usize| n.min(limits.max_nodes).saturating_add(8);
+        let cap = |n: usize, share: usize| n.min(text.len() / share).min(limits.max_nodes) + 8;
         let mut b = Builder {
             input: text,
             doc: Document {
-                nodes: Vec::with_capacity(cap((markup.saturating_mul(3) / 2).min(text.len() / 2))),
-                elements: Vec::with_capacity(cap(markup / 2)),
-                attributes: Vec::with_capacity(cap(equals)),
+                nodes: Vec::with_capacity(cap(markup.saturating_mul(3) / 2, 16)),
+                elements: Vec::with_capacity(cap(markup / 2, 32)),
+                attributes: Vec::with_capacity(cap(equals, 32)),
                 namespaces: Vec::new(),
                 children: Vec::new(),
                 root: NodeId(0),
