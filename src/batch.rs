@@ -534,7 +534,9 @@ impl BatchVerifier {
         let bytes = read(path, InputKind::Xml, &self.limits)?;
         // Borrows the context's material: only the options are the batch's own.
         let verifier = crate::xmldsig::Verifier::from_context(&self.context).with_options(
-            crate::xmldsig::VerifyOptions::with_validation(self.validation.clone()),
+            // Only the verdict is reported: the signed data is digested, not kept.
+            crate::xmldsig::VerifyOptions::with_validation(self.validation.clone())
+                .with_keep_signed_data(false),
         );
         let v = verifier.verify(&bytes).map_err(|e| e.to_string())?;
         let verdict = crate::verdict::Verdict::from_xml(&v);

@@ -387,6 +387,14 @@ fn sign_xml_with_pkcs12_then_verify_and_output_signed() {
     assert_eq!(v["references"][0]["digest_matches"], true);
     assert_eq!(v["certificate"]["status"], "valid");
     assert_eq!(std::fs::read(&written).unwrap(), ACT_XML.as_bytes());
+    assert_eq!(v["references"][0]["signed_bytes"], ACT_XML.len());
+    // Without --output-signed the canonical bytes are streamed into the digest, not kept: the
+    // same verdict, and their length still reported.
+    let out = verify_xml(signed.to_str().unwrap(), &["--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let streamed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(streamed["status"], "valid");
+    assert_eq!(streamed["references"], v["references"]);
 
     // Tampered: invalid (1), and nothing written.
     let tampered = dir.path().join("tampered.xml");

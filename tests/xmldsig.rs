@@ -1147,6 +1147,68 @@ per_provider! {
         assert_eq!(tried, signers().len() * 9);
     }
 
+    /// `VerifyOptions::keep_signed_data` off (canonicalization streamed into the digest, the
+    /// bytes dropped chunk by chunk) gives the same verdict, findings and digest outcome as
+    /// keeping them, for every layout and canonicalization, over a document several times the
+    /// 64 KiB chunk: valid as signed, invalid (`DigestMismatch`) with one byte changed near
+    /// the end; only the bytes are left out, their length is still reported.
+    #[test]
+    fn streamed_digest_gives_the_kept_verdict() {
+        let (_, key_file, cert_file, alg) = signers()[0];
+        let (trust, inter, crls, base) = material_for(cert_file);
+        let mut act = String::from("<Act xmlns=\"urn:signflow:test\">\n");
+        for i in 0..6000 {
+            act.push_str(&format!("  <Line n=\"{i}\">goods &amp; services, {i}.00 RUB</Line>\n"));
+        }
+        act.push_str("  <Total>777777.77</Total>\n</Act>");
+        assert!(act.len() > 4 * 64 * 1024);
+        let mut tried = 0;
+        for c14n in [exc(&[]), INC, INC11] {
+            for layout in [
+                Layout::default(),
+                Layout::Enveloping,
+                Layout::Detached { uri: "act-big.xml".into() },
+            ] {
+                let what = format!("{c14n:?} {layout:?}");
+                let signed = sign_with(key_file, cert_file, act.as_bytes(), &sign_options(alg, c14n.clone(), layout.clone()))
+                    .unwrap_or_else(|e| panic!("{what}: {e}"));
+                let tampered_act = act.replacen("777777.77", "977777.77", 1);
+                let detached = matches!(layout, Layout::Detached { .. });
+                let (doc, tampered_doc) = if detached {
+                    (signed.clone(), signed.clone())
+                } else {
+                    let t = String::from_utf8(signed.clone()).unwrap().replacen("777777.77", "977777.77", 1);
+                    (signed.clone(), t.into_bytes())
+                };
+                for (case, xml, content, status) in [
+                    ("as signed", &doc, &act, Status::Valid),
+                    ("tampered", &tampered_doc, &tampered_act, Status::Invalid),
+                ] {
+                    let mut o = base.clone();
+                    if detached {
+                        o.detached = vec![("act-big.xml".into(), content.clone().into_bytes())];
+                    }
+                    let kept = verify(provider(), xml, &trust, &inter, &crls, &o).unwrap();
+                    let streamed = verify(provider(), xml, &trust, &inter, &crls, &o.clone().with_keep_signed_data(false)).unwrap();
+                    assert_eq!(kept.status, status, "{what} {case}: {}", report(&kept));
+                    assert_eq!(streamed.status, kept.status, "{what} {case}: {}", report(&streamed));
+                    let findings = |v: &XmlVerification| v.findings.iter().map(|f| format!("{:?}", f.finding)).collect::<Vec<_>>();
+                    assert_eq!(findings(&streamed), findings(&kept), "{what} {case}");
+                    assert_eq!(streamed.references.len(), 1, "{what} {case}");
+                    let (k, s) = (&kept.references[0], &streamed.references[0]);
+                    assert_eq!(s.digest_matches, k.digest_matches, "{what} {case}");
+                    assert_eq!(k.digest_matches, status == Status::Valid, "{what} {case}");
+                    assert!(k.canonical.len() > 4 * 64 * 1024, "{what} {case}");
+                    assert_eq!(k.signed_len, k.canonical.len() as u64, "{what} {case}");
+                    assert_eq!(s.signed_len, k.signed_len, "{what} {case}");
+                    assert!(s.canonical.is_empty(), "{what} {case}");
+                    tried += 1;
+                }
+            }
+        }
+        assert_eq!(tried, 18);
+    }
+
     /// SHA-3 Reference digests (the SignatureMethod keeps its SHA-2 hash): signed, verified,
     /// and a changed byte caught.
     #[test]

@@ -413,7 +413,8 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
                 }
                 Ok(())
             }
-            NodeKind::Pi { target, data } => {
+            NodeKind::Pi(pi) => {
+                let (target, data) = (pi.target, &pi.data);
                 self.out.write_all(b"<?")?;
                 self.out.write_all(target.as_bytes())?;
                 if !data.is_empty() {

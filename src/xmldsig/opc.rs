@@ -197,7 +197,7 @@ impl Writer<'_, '_> {
             NodeKind::Element(_) => self.doc.element(id).map_or("", |e| e.local_name()),
             NodeKind::Text(_) => "text",
             NodeKind::Comment(_) => "comment",
-            NodeKind::Pi { target, .. } => *target,
+            NodeKind::Pi(pi) => pi.target,
         };
         out.push('<');
         out.push_str(name);

@@ -125,6 +125,18 @@ pub struct VerifyOptions {
     /// signature verifies in one mode or the other, not in both, unless the part holds none
     /// of what the modes treat differently.
     pub relationship_legacy: bool,
+    /// Keep the canonical bytes each Reference digested and hand them back as
+    /// [`VerifiedReference::canonical`](super::VerifiedReference::canonical), the signed data
+    /// to use. **On by default.** Off, the canonicalization is streamed into the digest and
+    /// never held whole (`canonical` is then empty; [`signed_len`] still says how many bytes
+    /// were digested): a verification of a 20 MiB enveloped document then holds about 20 MiB
+    /// less. Turn it off only when the caller does not read the signed data from the result
+    /// (a yes/no answer, or the signed element taken from [`SelectedElement`] by other
+    /// means).
+    ///
+    /// [`signed_len`]: super::VerifiedReference::signed_len
+    /// [`SelectedElement`]: super::SelectedElement
+    pub keep_signed_data: bool,
 }
 
 impl VerifyOptions {
@@ -149,6 +161,7 @@ impl VerifyOptions {
             ecdsa_der_signature_value: false,
             key_decryption: Vec::new(),
             relationship_legacy: false,
+            keep_signed_data: true,
         }
     }
 
@@ -246,6 +259,14 @@ impl VerifyOptions {
     #[must_use]
     pub fn with_relationship_legacy(mut self, legacy: bool) -> Self {
         self.relationship_legacy = legacy;
+        self
+    }
+
+    /// These options, keeping the canonical bytes of each Reference in the result or not
+    /// ([`VerifyOptions::keep_signed_data`]; kept by default).
+    #[must_use]
+    pub fn with_keep_signed_data(mut self, keep: bool) -> Self {
+        self.keep_signed_data = keep;
         self
     }
 }

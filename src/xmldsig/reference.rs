@@ -235,6 +235,7 @@ pub(super) fn reference(
         let mut hasher = provider.digests.hasher(hash).map_err(to_io)?;
         hasher.update(&octets);
         return Ok(Some(digested(
+            options.keep_signed_data,
             index,
             uri,
             element.and_then(|e| SelectedElement::of(doc, e)),
@@ -249,7 +250,11 @@ pub(super) fn reference(
     let expected_len = doc
         .element(element.unwrap_or_else(|| doc.root()))
         .map_or(0, |e| e.span().end - e.span().start);
-    let mut sink = TeeHasher::new(provider.digests.hasher(hash).map_err(to_io)?, expected_len);
+    let mut sink = TeeHasher::new(
+        provider.digests.hasher(hash).map_err(to_io)?,
+        options.keep_signed_data,
+        expected_len,
+    );
     let set = NodeSet {
         apex: element,
         exclude: &exclude,
@@ -267,7 +272,7 @@ pub(super) fn reference(
     } else {
         canonicalize_within(doc, &method, set, work, &mut sink)?;
     }
-    let (digest, canonical) = sink.finish();
+    let (digest, canonical, signed_len) = sink.finish();
     let digest_matches = digest == expected;
     if !digest_matches {
         findings.push(XmlFinding::DigestMismatch {
@@ -282,6 +287,7 @@ pub(super) fn reference(
         digest: hash,
         digest_matches,
         canonical,
+        signed_len,
     }))
 }
 
@@ -363,12 +369,22 @@ fn detached_reference(
     hasher.update(&content);
     let matches = hasher.finalize().as_ref() == expected;
     Ok(Some(digested(
-        index, uri, None, hash, matches, content, findings,
+        options.keep_signed_data,
+        index,
+        uri,
+        None,
+        hash,
+        matches,
+        content,
+        findings,
     )))
 }
 
-/// A reference's outcome from its digest comparison (a mismatch is also a finding).
+/// A reference's outcome from its digest comparison (a mismatch is also a finding); the
+/// bytes are kept only if `keep`.
+#[allow(clippy::too_many_arguments)]
 fn digested(
+    keep: bool,
     index: usize,
     uri: String,
     element: Option<SelectedElement>,
@@ -383,13 +399,15 @@ fn digested(
             uri: uri.clone(),
         });
     }
+    let signed_len = canonical.len() as u64;
     VerifiedReference {
         index,
         uri,
         element,
         digest,
         digest_matches,
-        canonical,
+        canonical: if keep { canonical } else { Vec::new() },
+        signed_len,
     }
 }
 
@@ -416,33 +434,46 @@ fn node_set_text(doc: &Document, apex: NodeId, exclude: &[NodeId]) -> String {
     out
 }
 
-/// Feeds a hasher and keeps the bytes (the caller gets them back as the signed data).
+/// Feeds a hasher and, when asked, keeps the bytes (the caller gets them back as the signed
+/// data).
 ///
 /// Canonicalization writes many tiny pieces (a tag name, a quote, an escaped character); the
-/// hasher is fed from the kept bytes in chunks of at least [`TeeHasher::CHUNK`] instead of once
-/// per piece, which spares a dynamic call and the hash's partial-block bookkeeping per write.
+/// hasher is fed in chunks of at least [`TeeHasher::CHUNK`] instead of once per piece, which
+/// spares a dynamic call and the hash's partial-block bookkeeping per write. Kept, the bytes
+/// are the buffer; not kept, one chunk is buffered at a time and the canonical form is never
+/// held whole.
 struct TeeHasher {
     hasher: Box<dyn Hasher>,
     bytes: Vec<u8>,
     /// How much of `bytes` the hasher has seen.
     hashed: usize,
+    /// Whether `bytes` keeps everything (else it is emptied once hashed).
+    keep: bool,
+    /// Bytes written and dropped after hashing (when not kept).
+    dropped: u64,
 }
 
 impl TeeHasher {
     const CHUNK: usize = 64 * 1024;
 
-    fn new(hasher: Box<dyn Hasher>, capacity: usize) -> Self {
+    /// A sink into `hasher`; `keep` with room for `capacity` bytes, or a chunk buffer.
+    fn new(hasher: Box<dyn Hasher>, keep: bool, capacity: usize) -> Self {
         Self {
             hasher,
-            bytes: Vec::with_capacity(capacity),
+            bytes: Vec::with_capacity(if keep { capacity } else { Self::CHUNK * 2 }),
             hashed: 0,
+            keep,
+            dropped: 0,
         }
     }
 
-    /// The digest of everything written, and the bytes.
-    fn finish(mut self) -> (Vec<u8>, Vec<u8>) {
+    /// The digest of everything written, the bytes (empty unless kept) and how many were
+    /// written.
+    fn finish(mut self) -> (Vec<u8>, Vec<u8>, u64) {
         self.hasher.update(&self.bytes[self.hashed..]);
-        (self.hasher.finalize().as_ref().to_vec(), self.bytes)
+        let len = self.dropped + self.bytes.len() as u64;
+        let bytes = if self.keep { self.bytes } else { Vec::new() };
+        (self.hasher.finalize().as_ref().to_vec(), bytes, len)
     }
 }
 
@@ -451,7 +482,12 @@ impl Write for TeeHasher {
         self.bytes.extend_from_slice(buf);
         if self.bytes.len() - self.hashed >= Self::CHUNK {
             self.hasher.update(&self.bytes[self.hashed..]);
-            self.hashed = self.bytes.len();
+            if self.keep {
+                self.hashed = self.bytes.len();
+            } else {
+                self.dropped += self.bytes.len() as u64;
+                self.bytes.clear();
+            }
         }
         Ok(buf.len())
     }

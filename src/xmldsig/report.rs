@@ -326,8 +326,11 @@ pub struct VerifiedReference {
     pub digest: HashAlgorithm,
     /// Whether the digest matched.
     pub digest_matches: bool,
-    /// The exact bytes that were digested (the signed data, canonicalized).
+    /// The exact bytes that were digested (the signed data, canonicalized); empty when
+    /// [`VerifyOptions::keep_signed_data`](super::VerifyOptions::keep_signed_data) was off.
     pub canonical: Vec<u8>,
+    /// How many bytes were digested (the length of the signed data, kept or not).
+    pub signed_len: u64,
 }
 
 impl Serialize for VerifiedReference {
@@ -346,7 +349,7 @@ impl Serialize for VerifiedReference {
         st.serialize_field("element_id", &element.and_then(|e| e.id.as_ref()))?;
         st.serialize_field("digest", &self.digest.to_string())?;
         st.serialize_field("digest_matches", &self.digest_matches)?;
-        st.serialize_field("signed_bytes", &self.canonical.len())?;
+        st.serialize_field("signed_bytes", &self.signed_len)?;
         st.end()
     }
 }
@@ -441,7 +444,7 @@ impl fmt::Display for XmlVerification {
                 r.index,
                 r.uri,
                 if r.digest_matches { "ok" } else { "MISMATCH" },
-                r.canonical.len()
+                r.signed_len
             )?;
         }
         for finding in &self.findings {

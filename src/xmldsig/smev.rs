@@ -164,7 +164,7 @@ impl<'d> State<'d, '_> {
                         escape(out, &text, false)?;
                     }
                 }
-                NodeKind::Comment(_) | NodeKind::Pi { .. } => {}
+                NodeKind::Comment(_) | NodeKind::Pi(_) => {}
             }
         }
         write!(out, "</ns{own}:{local}>")?;

@@ -27,6 +27,14 @@
 //! **the exact canonical bytes that were digested**. An application must read the signed data
 //! from there — never by looking the element up again in the original document, where a second
 //! (forged) element may sit at a different place (XML signature wrapping).
+//!
+//! Those bytes are as long as what was signed (the whole document, for an enveloped signature
+//! over `URI=""`). A caller that only needs the verdict sets
+//! [`keep_signed_data`](super::VerifyOptions::keep_signed_data) off: canonicalization is then
+//! streamed into the digest and never held whole, the result's
+//! [`canonical`](super::VerifiedReference::canonical) stays empty and
+//! [`signed_len`](super::VerifiedReference::signed_len) says how many bytes were digested (the
+//! CLI keeps them only for `verify xml --output-signed`).
 
 use std::collections::HashMap;
 use std::io;

@@ -254,7 +254,7 @@ impl<'d> Eval<'d, '_, '_> {
             Test::Comment => matches!(n, XNode::Node(id)
                 if matches!(self.doc.node(id).kind, NodeKind::Comment(_))),
             Test::Pi => {
-                matches!(n, XNode::Node(id) if matches!(self.doc.node(id).kind, NodeKind::Pi { .. }))
+                matches!(n, XNode::Node(id) if matches!(self.doc.node(id).kind, NodeKind::Pi(_)))
             }
             Test::Any(ns) | Test::Name(ns, _) => {
                 let local = match test {
@@ -518,7 +518,7 @@ impl<'d> Eval<'d, '_, '_> {
                     Some(e) => (e.name(), self.lookup(id, e.prefix())?),
                     None => ("", None),
                 },
-                NodeKind::Pi { target, .. } => (target, None),
+                NodeKind::Pi(pi) => (pi.target, None),
                 _ => ("", None),
             },
             XNode::Ns(e, i) => {
@@ -570,7 +570,7 @@ impl<'d> Eval<'d, '_, '_> {
             XNode::Node(id) => match &self.doc.node(id).kind {
                 NodeKind::Text(t) => t.as_str().into_owned(),
                 NodeKind::Comment(c) => c.to_string(),
-                NodeKind::Pi { data, .. } => data.to_string(),
+                NodeKind::Pi(pi) => pi.data.to_string(),
                 NodeKind::Element(_) => return self.text_below(n),
             },
             XNode::Root => return self.text_below(n),

@@ -87,7 +87,8 @@ pub struct VerifyXmlArgs {
     #[arg(long)]
     relationship_legacy: bool,
     /// When the signature is valid, write the canonical bytes the first Reference covers —
-    /// the signed data to use, rather than the document as received.
+    /// the signed data to use, rather than the document as received. Without it the canonical
+    /// bytes are streamed into the digest, never held whole.
     #[arg(long, value_name = "FILE")]
     output_signed: Option<PathBuf>,
     #[command(flatten)]
@@ -241,7 +242,10 @@ pub fn verify(
     let mut options = args
         .policy
         .xml()?
-        .with_relationship_legacy(args.relationship_legacy);
+        .with_relationship_legacy(args.relationship_legacy)
+        // The canonical bytes are held only to be written out: otherwise they are streamed
+        // into the digest (a 20 MiB document's canonical form is 20 MiB more to hold).
+        .with_keep_signed_data(args.output_signed.is_some());
     for d in &args.detached {
         let Some((uri, file)) = d.split_once('=') else {
             return Err(Failure::new(

@@ -10,8 +10,8 @@ use quick_xml::reader::Reader;
 use super::encoding::XmlText;
 use super::text::resolve_reference;
 use super::{
-    Attribute, Document, ElementData, MAX_DEPTH_CAP, NONE, NamespaceDecl, Node, NodeId, NodeKind,
-    ParseLimits, Text, TextRepr, is_ncname, split_qname,
+    Attribute, Document, ElementData, ElementRecord, MAX_DEPTH_CAP, NONE, NamespaceDecl, Node,
+    NodeId, NodeKind, ParseLimits, ProcessingInstruction, Text, TextRepr, is_ncname, split_qname,
 };
 use crate::xmldsig::error::XmlError;
 
@@ -58,8 +58,9 @@ impl<'a> Builder<'a> {
         });
         match parent {
             Some(p) => {
-                let last = match &mut self.doc.nodes[p.0 as usize].kind {
-                    NodeKind::Element(e) => {
+                let last = match self.doc.nodes[p.0 as usize].kind {
+                    NodeKind::Element(handle) => {
+                        let e = &mut self.doc.elements[handle.record as usize];
                         let last = e.last_child;
                         if last == NONE {
                             e.first_child = id.0;
@@ -127,13 +128,21 @@ impl<'a> Builder<'a> {
             }
         }
         let too_many = |n: usize| u32::try_from(n).map_err(|_| XmlError::Limit("attributes"));
-        let data = ElementData {
+        let record = u32::try_from(self.doc.elements.len())
+            .ok()
+            .filter(|&r| r != NONE)
+            .ok_or(XmlError::Limit("number of nodes"))?;
+        self.doc.elements.push(ElementRecord {
             name,
             namespaces: (ns_start, too_many(self.doc.namespaces.len())?),
             attributes: (attr_start, too_many(self.doc.attributes.len())?),
             first_child: NONE,
             last_child: NONE,
             span: [at as u32, 0, NONE, 0],
+        });
+        let data = ElementData {
+            record,
+            _input: std::marker::PhantomData,
         };
         let id = self.push(NodeKind::Element(data), limits)?;
         if self.stack.is_empty() {
@@ -144,9 +153,10 @@ impl<'a> Builder<'a> {
 
     fn set_span(&mut self, id: NodeId, f: impl FnOnce(&mut [u32; 4])) {
         if let Some(Node {
-            kind: NodeKind::Element(e),
+            kind: NodeKind::Element(handle),
             ..
-        }) = self.doc.nodes.get_mut(id.0 as usize)
+        }) = self.doc.nodes.get(id.0 as usize)
+            && let Some(e) = self.doc.elements.get_mut(handle.record as usize)
         {
             f(&mut e.span);
         }
@@ -253,13 +263,21 @@ impl<'a> Document<'a> {
         config.check_comments = true;
         config.expand_empty_elements = false;
 
-        // A node takes at least a few bytes of markup; most documents need about this many.
-        let expected_nodes = (text.len() / 32).min(limits.max_nodes) + 8;
+        // Sized from a count of the markup (a few milliseconds for 20 MiB, with memchr), not
+        // from the input's length: each node but a text node starts with `<`, and a text node
+        // is followed by one, so `<`s bound the elements, and the nodes within a factor of two
+        // (documents with text between most tags, as data usually has, come close to it);
+        // each attribute has an `=`. Capped at a share of the input (`<` and `=` in comments
+        // or text reserve nothing beyond it): a guess too small only costs a reallocation.
+        let markup = memchr::memchr_iter(b'<', text.as_bytes()).count();
+        let equals = memchr::memchr_iter(b'=', text.as_bytes()).count();
+        let cap = |n: usize, share: usize| n.min(text.len() / share).min(limits.max_nodes) + 8;
         let mut b = Builder {
             input: text,
             doc: Document {
-                nodes: Vec::with_capacity(expected_nodes),
-                attributes: Vec::with_capacity(expected_nodes / 2),
+                nodes: Vec::with_capacity(cap(markup.saturating_mul(3) / 2, 16)),
+                elements: Vec::with_capacity(cap(markup / 2, 32)),
+                attributes: Vec::with_capacity(cap(equals, 32)),
                 namespaces: Vec::new(),
                 children: Vec::new(),
                 root: NodeId(0),
@@ -352,7 +370,10 @@ impl<'a> Document<'a> {
                     } else {
                         Cow::Borrowed(trimmed)
                     };
-                    b.push(NodeKind::Pi { target, data }, limits)?;
+                    b.push(
+                        NodeKind::Pi(Box::new(ProcessingInstruction { target, data })),
+                        limits,
+                    )?;
                 }
                 Event::Decl(d) => {
                     // The encoding was read before parsing (`XmlText::decode`); the two

@@ -101,7 +101,7 @@ impl<'a> Text<'a> {
     /// normalized); borrowed when the input needed no decoding.
     pub fn as_str(&self) -> Cow<'_, str> {
         match &self.0 {
-            TextRepr::Decoded(s) => Cow::Borrowed(s),
+            TextRepr::Decoded(s) => Cow::Borrowed(s.as_str()),
             TextRepr::Markup(raw) => {
                 if !raw.contains(['&', '\r', '<']) {
                     return Cow::Borrowed(raw);
