@@ -50,19 +50,3 @@ impl Out {
 pub fn warn(message: impl Display) {
     let _ = writeln!(std::io::stderr(), "signflow: {message}");
 }
-
-/// A verification report on standard output: its JSON with `command` added, or its text.
-pub fn report<R: serde::Serialize + Display>(
-    json: bool,
-    command: &str,
-    report: &R,
-) -> Result<(), Failure> {
-    if json {
-        let mut value = serde_json::to_value(report)
-            .map_err(|e| Failure::new(crate::exit::Status::Io, e.to_string()))?;
-        value["command"] = command.into();
-        Out::stdout().json(&value)
-    } else {
-        Out::stdout().text(report)
-    }
-}
