@@ -43,8 +43,14 @@ pub struct SqliteStore {
 /// Most appends one group commit writes in one transaction.
 const GROUP_LIMIT: usize = 256;
 
+/// One append's outcome: the stored entries, or why not.
+type Outcome = Result<Vec<JournalEntry>, StoreError>;
+
 /// Where a queued append's outcome goes.
-type Reply = tokio::sync::oneshot::Sender<Result<Vec<JournalEntry>, StoreError>>;
+type Reply = tokio::sync::oneshot::Sender<Outcome>;
+
+/// A group commit's outcomes, one per append, in order.
+type GroupFuture<'a> = core::pin::Pin<Box<dyn Future<Output = Vec<Outcome>> + Send + 'a>>;
 
 /// This process's writers to one database file: the lock that serialises them before they
 /// reach SQLite's (whose busy handler would otherwise make them poll and sleep), and the
@@ -92,7 +98,7 @@ fn abandoned() -> StoreError {
 }
 
 /// The outcomes of `n` appends whose group's transaction failed as a whole for `e`.
-fn all_failed(n: usize, e: StoreError) -> Vec<Result<Vec<JournalEntry>, StoreError>> {
+fn all_failed(n: usize, e: StoreError) -> Vec<Outcome> {
     let mut out: Vec<_> = (1..n).map(|_| Err(group_failed(&e))).collect();
     out.insert(0, Err(e));
     out
@@ -289,12 +295,7 @@ impl SqliteStore {
     /// begin, a savepoint cannot be rolled back, the commit fails) fails every request.
     // Boxed so that the future is checked `Send` here, with its lifetimes named, before
     // `tokio::spawn` needs it.
-    fn write_group<'a>(
-        &'a self,
-        requests: &'a [AppendRequest],
-    ) -> core::pin::Pin<
-        Box<dyn Future<Output = Vec<Result<Vec<JournalEntry>, StoreError>>> + Send + 'a>,
-    > {
+    fn write_group<'a>(&'a self, requests: &'a [AppendRequest]) -> GroupFuture<'a> {
         Box::pin(async move {
             let mut tx = match self.pool.begin_with("BEGIN IMMEDIATE").await {
                 Ok(tx) => tx,
