@@ -4,8 +4,8 @@
 //! organisation, nothing verified) and on (`SignatureCheck::Verify`: CMS signature, signed
 //! attributes, certificate path and CRLs), on SQLite (a WAL file) and PostgreSQL
 //! (`SIGNFLOW_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432/test`, skipped when
-//! it does not answer or the `postgres` feature is off), by one writer and by 16 concurrent
-//! writers each with its own connection pool.
+//! it does not answer or the `postgres` feature is off), by 1, 4 and 16 concurrent writers,
+//! each with its own connection pool.
 //!
 //! ```sh
 //! cargo bench --bench flow --features postgres -- --warm-up-time 1 --measurement-time 5
@@ -29,7 +29,8 @@ use signflow::pki::{Certificate, TrustContext, UnixTime};
 
 const SENDER: &str = "7707083893";
 const RECIPIENT: &str = "5001007329";
-const WRITERS: usize = 16;
+/// How many concurrent writers send, one row of the table each.
+const WRITERS: [usize; 3] = [1, 4, 16];
 
 fn testdata(rel: &str) -> Vec<u8> {
     std::fs::read(format!("{}/testdata/{rel}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -228,7 +229,7 @@ fn bench_store(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, loca
     group.throughput(Throughput::Elements(1));
     group.sample_size(10);
     for verify in [false, true] {
-        for writers in [1, WRITERS] {
+        for writers in WRITERS {
             let id = format!(
                 "send/verify-{}/{}-writer{}",
                 if verify { "on" } else { "off" },

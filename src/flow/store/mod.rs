@@ -6,7 +6,8 @@
 //! (optimistic concurrency — of two appends at the same sequence exactly one wins, the other
 //! gets [`StoreError::Conflict`]), chains their hashes ([`super::journal`]) under a store-wide
 //! lock, and keeps content blobs and listing rows in the same transaction, so a failed or
-//! interrupted append leaves nothing behind. The rules live in [`super::machine`].
+//! interrupted append leaves nothing behind (SQLite group-commits one process's appends: one
+//! transaction, a savepoint per append). The rules live in [`super::machine`].
 //!
 //! The listings (documents, organisations, members) are projections of the journal, kept for
 //! searching: nothing the flow decides reads them, the audit recomputes and compares them, and

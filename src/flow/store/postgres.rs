@@ -122,6 +122,17 @@ impl PgStore {
     ) -> Result<((), sqlx::Transaction<'static, sqlx::Postgres>), StoreError> {
         Ok(((), self.pool.begin().await?))
     }
+
+    /// One append in its own transaction (serialised on the chain head's row lock).
+    async fn append_committed(
+        &self,
+        request: AppendRequest,
+    ) -> Result<Vec<JournalEntry>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let entries = append_in(&mut tx, &request).await?;
+        tx.commit().await?;
+        Ok(entries)
+    }
 }
 
 super::sql_impl::impl_sql_store!(PgStore, sqlx::Postgres, PgRow);

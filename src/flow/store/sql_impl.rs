@@ -243,11 +243,20 @@ macro_rules! impl_sql_store {
             })
         }
 
-        impl FlowStore for $store {
-            async fn append(&self, request: AppendRequest) -> Result<Vec<JournalEntry>, StoreError> {
-                let (_writer, mut tx) = self.begin_write().await?;
+        /// Appends `request` inside `tx`, which holds the store's write lock (SQLite's, or the
+        /// chain head's row lock taken here on PostgreSQL): checks the expected sequence numbers,
+        /// chains the events after the stream's last and the store's head, and writes them with
+        /// their blobs and listing rows. Nothing is committed: the caller commits (or rolls back).
+        // Spelled out (not `async fn`) so that the future is checked `Send` here: the SQLite
+        // store runs it on a spawned task (its group commit).
+        #[allow(clippy::manual_async_fn)]
+        fn append_in<'a>(
+            tx: &'a mut sqlx::Transaction<'static, $db>,
+            request: &'a AppendRequest,
+        ) -> impl core::future::Future<Output = Result<Vec<JournalEntry>, StoreError>> + Send + 'a {
+            async move {
                 let head: (i64, Vec<u8>) = sqlx::query_as(<$store>::LOCK_HEAD)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut **tx)
                     .await?;
                 let head = (
                     sql::seq(head.0, "head")?,
@@ -257,7 +266,7 @@ macro_rules! impl_sql_store {
                     "SELECT seq, hash FROM events WHERE stream = $1 ORDER BY seq DESC LIMIT 1",
                 )
                 .bind(&request.stream)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
                 let (last_seq, last_hash) = match last {
                     Some((s, h)) => (sql::seq(s, "sequence")?, sql::hash32(&h, "hash")?),
@@ -269,7 +278,7 @@ macro_rules! impl_sql_store {
                         "SELECT COALESCE(MAX(seq), 0) FROM events WHERE stream = $1",
                     )
                     .bind(stream)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut **tx)
                     .await?;
                     expect(stream, *expected, sql::seq(actual, "sequence")?)?;
                 }
@@ -289,7 +298,7 @@ macro_rules! impl_sql_store {
                     sqlx::query("INSERT INTO blobs (sha256, content) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                         .bind(sha256_hex(blob))
                         .bind(blob.as_slice())
-                        .execute(&mut *tx)
+                        .execute(&mut **tx)
                         .await?;
                 }
                 for e in &entries {
@@ -308,7 +317,7 @@ macro_rules! impl_sql_store {
                     .bind(e.prev_hash.as_slice())
                     .bind(e.global_prev_hash.as_slice())
                     .bind(e.hash.as_slice())
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await;
                     if let Err(sqlx::Error::Database(db)) = &inserted
                         && db.is_unique_violation()
@@ -325,31 +334,36 @@ macro_rules! impl_sql_store {
                     sqlx::query("UPDATE chain_head SET global_seq = $1, hash = $2 WHERE id = 1")
                         .bind(i64_of(last.global_seq)?)
                         .bind(last.hash.as_slice())
-                        .execute(&mut *tx)
+                        .execute(&mut **tx)
                         .await?;
                 }
                 if let Some(d) = &request.document {
-                    insert_document(&mut tx, d).await?;
+                    insert_document(tx, d).await?;
                 }
                 if let Some(o) = &request.organisation {
-                    insert_organisation(&mut tx, o).await?;
+                    insert_organisation(tx, o).await?;
                 }
                 for change in &request.members {
                     match &change.member {
-                        Some(m) => insert_member(&mut tx, &change.organisation, m).await?,
+                        Some(m) => insert_member(tx, &change.organisation, m).await?,
                         None => {
                             sqlx::query(
                                 "DELETE FROM members WHERE organisation = $1 AND user_id = $2",
                             )
                             .bind(&change.organisation)
                             .bind(&change.user)
-                            .execute(&mut *tx)
+                            .execute(&mut **tx)
                             .await?;
                         }
                     }
                 }
-                tx.commit().await?;
-                Ok(entries)
+    Ok(entries)
+            }
+        }
+
+        impl FlowStore for $store {
+            async fn append(&self, request: AppendRequest) -> Result<Vec<JournalEntry>, StoreError> {
+                self.append_committed(request).await
             }
 
             async fn load_stream(&self, stream: &str) -> Result<Vec<JournalEntry>, StoreError> {
