@@ -17,6 +17,7 @@ use signflow::pki::{Status, UnixTime};
 use crate::exit::{Failure, Status as Exit};
 use crate::input;
 use crate::out::{Out, warn};
+use crate::tsl::LoadedList;
 
 /// The МЧД flags.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -113,17 +114,42 @@ impl MchdArgs {
     }
 }
 
-/// Adds the legal verdicts to a JSON report (`legal`).
-pub fn add_json(value: &mut Value, legal: Option<&Vec<LegalVerdict>>) -> Result<(), Failure> {
-    if let Some(legal) = legal {
-        value["legal"] =
-            serde_json::to_value(legal).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
+/// Prints a verification report with what `--tsl`, `--mchd` and `--online` added to it: in
+/// JSON the report with `command`, `tsl`, `legal` and `online`; in text the report followed by
+/// the list's line, the fetches and one line per legal verdict.
+///
+/// # Errors
+/// Exit 74 when the report cannot be serialised or written.
+pub fn report<R: serde::Serialize + std::fmt::Display>(
+    json: bool,
+    command: &str,
+    report: &R,
+    list: Option<&LoadedList>,
+    legal: Option<&Vec<LegalVerdict>>,
+    fetched: Option<Value>,
+) -> Result<(), Failure> {
+    let mut out = Out::stdout();
+    if json {
+        let mut value =
+            serde_json::to_value(report).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
+        value["command"] = command.into();
+        if let Some(list) = list {
+            value["tsl"] = list.json();
+        }
+        if let Some(legal) = legal {
+            value["legal"] =
+                serde_json::to_value(legal).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
+        }
+        if let Some(fetched) = fetched {
+            value["online"] = fetched;
+        }
+        return out.json(&value);
     }
-    Ok(())
-}
-
-/// The legal verdicts' lines of a text report.
-pub fn print(out: &mut Out, legal: Option<&Vec<LegalVerdict>>) -> Result<(), Failure> {
+    out.text(report)?;
+    if let Some(list) = list {
+        out.line(format_args!("{}", list.line()))?;
+    }
+    crate::online::print(&mut out, fetched.as_ref())?;
     for (n, verdict) in legal.into_iter().flatten().enumerate() {
         out.line(format_args!(
             "legal verdict, signer {}: {}: {verdict}",

@@ -272,14 +272,7 @@ pub fn verify(
         options.time = ValidationTime::ClaimedSigningTime;
     }
 
-    let context = match list {
-        Some(list) => args.policy.context_with(
-            provider,
-            list.qualified_roots().into_iter().cloned().collect(),
-            list.ca_certificates().into_iter().cloned().collect(),
-        )?,
-        None => args.policy.context(provider)?,
-    };
+    let context = args.policy.context_for(provider, list)?;
 
     let signed = read_signed_data(&args.signature)?;
     // --online: the CMS certificate set (the signers' among them) is what is at hand.
@@ -313,27 +306,14 @@ pub fn verify(
         .map(DocumentSigner::from_cms)
         .collect();
     let legal = args.mchd.verdicts(&verifier, &options, &signers)?;
-    if json {
-        let mut value =
-            serde_json::to_value(&report).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
-        value["command"] = "verify cms".into();
-        if let Some(loaded) = &loaded {
-            value["tsl"] = loaded.json();
-        }
-        crate::authority::add_json(&mut value, legal.as_ref())?;
-        if let Some(fetched) = fetched {
-            value["online"] = fetched;
-        }
-        Out::stdout().json(&value)?;
-    } else {
-        let mut out = Out::stdout();
-        out.text(&report)?;
-        if let Some(loaded) = &loaded {
-            out.line(format_args!("{}", loaded.line()))?;
-        }
-        crate::online::print(&mut out, fetched.as_ref())?;
-        crate::authority::print(&mut out, legal.as_ref())?;
-    }
+    crate::authority::report(
+        json,
+        "verify cms",
+        &report,
+        loaded.as_ref(),
+        legal.as_ref(),
+        fetched,
+    )?;
     // Authority under the МЧД and --require-qualified can only make the result worse.
     let qualified: Vec<bool> = report
         .signers

@@ -12,7 +12,6 @@ use signflow::pdf::{SignatureKind, SignedPdf};
 
 use crate::exit::{Failure, Status as Exit};
 use crate::input;
-use crate::out::Out;
 use crate::policy::VerifyPolicyArgs;
 
 #[derive(Args, Debug)]
@@ -45,14 +44,7 @@ pub fn verify(
     if args.at_signing_time {
         options.time = ValidationTime::ClaimedSigningTime;
     }
-    let context = match list {
-        Some(list) => args.policy.context_with(
-            provider,
-            list.qualified_roots().into_iter().cloned().collect(),
-            list.ca_certificates().into_iter().cloned().collect(),
-        )?,
-        None => args.policy.context(provider)?,
-    };
+    let context = args.policy.context_for(provider, list)?;
     let bytes = input::read(&args.file)?;
     let format = |e: signflow::pdf::PdfError| {
         Failure::new(Exit::FormatError, format!("{}: {e}", args.file.display()))
@@ -85,23 +77,14 @@ pub fn verify(
         &options,
         &signers,
     )?;
-    if json {
-        let mut value =
-            serde_json::to_value(&report).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
-        value["command"] = "verify pdf".into();
-        if let Some(loaded) = &loaded {
-            value["tsl"] = loaded.json();
-        }
-        crate::authority::add_json(&mut value, legal.as_ref())?;
-        Out::stdout().json(&value)?;
-    } else {
-        let mut out = Out::stdout();
-        out.text(&report)?;
-        if let Some(loaded) = &loaded {
-            out.line(format_args!("{}", loaded.line()))?;
-        }
-        crate::authority::print(&mut out, legal.as_ref())?;
-    }
+    crate::authority::report(
+        json,
+        "verify pdf",
+        &report,
+        loaded.as_ref(),
+        legal.as_ref(),
+        None,
+    )?;
     // With --require-qualified a PDF without any signature (only document time-stamps) has no
     // qualified signer: refused.
     let qualified = if qualified.is_empty() {

@@ -71,6 +71,23 @@ impl VerifyPolicyArgs {
         self.context_with(provider, Vec::new(), Vec::new())
     }
 
+    /// [`Self::context`], with an accredited-CA list's qualified roots added as anchors and
+    /// its CA certificates as untrusted material when `--tsl` gave one.
+    pub fn context_for(
+        &self,
+        provider: &'static CryptoProvider,
+        list: Option<&signflow::tsl::AccreditedCaList>,
+    ) -> Result<TrustContext, Failure> {
+        match list {
+            Some(list) => self.context_with(
+                provider,
+                list.qualified_roots().into_iter().cloned().collect(),
+                list.ca_certificates().into_iter().cloned().collect(),
+            ),
+            None => self.context(provider),
+        }
+    }
+
     /// [`VerifyPolicyArgs::context`] with more anchors and intermediates (an accredited-CA
     /// list's roots and CA certificates, `--tsl`).
     pub fn context_with(

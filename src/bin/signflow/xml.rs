@@ -256,14 +256,7 @@ pub fn verify(
         options = options.with_detached(uri, input::read(Path::new(file))?);
     }
     let validation_time = options.validation.time;
-    let context = match list {
-        Some(list) => args.policy.context_with(
-            provider,
-            list.qualified_roots().into_iter().cloned().collect(),
-            list.ca_certificates().into_iter().cloned().collect(),
-        )?,
-        None => args.policy.context(provider)?,
-    };
+    let context = args.policy.context_for(provider, list)?;
     let xml = input::read_as(&args.file, InputKind::Xml)?;
     let mut result = Verifier::from_context(&context)
         .with_options(options)
@@ -283,23 +276,14 @@ pub fn verify(
         &[DocumentSigner::from_xml(&result)],
     )?;
 
-    let mut out = Out::stdout();
-    if json {
-        let mut value =
-            serde_json::to_value(&result).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
-        value["command"] = "verify xml".into();
-        if let Some(loaded) = &loaded {
-            value["tsl"] = loaded.json();
-        }
-        crate::authority::add_json(&mut value, legal.as_ref())?;
-        out.json(&value)?;
-    } else {
-        out.text(&result)?;
-        if let Some(loaded) = &loaded {
-            out.line(format_args!("{}", loaded.line()))?;
-        }
-        crate::authority::print(&mut out, legal.as_ref())?;
-    }
+    crate::authority::report(
+        json,
+        "verify xml",
+        &result,
+        loaded.as_ref(),
+        legal.as_ref(),
+        None,
+    )?;
     let qualified = [result.qualified.as_ref().is_some_and(|q| q.qualified)];
     let status = crate::authority::fold(
         result.status,
