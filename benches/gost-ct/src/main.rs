@@ -16,6 +16,8 @@ pub mod field;
 pub mod params;
 #[path = "../../../src/crypto/gost/point.rs"]
 pub mod point;
+#[path = "../../../src/crypto/gost/safegcd.rs"]
+pub mod safegcd;
 
 mod crypto {
     pub mod gost {

@@ -107,6 +107,7 @@ mod params;
 mod point;
 #[cfg(test)]
 mod reference;
+mod safegcd;
 mod sign;
 mod streebog;
 
