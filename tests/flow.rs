@@ -2889,7 +2889,16 @@ async fn employee_under_mchd(db: Db) {
     .unwrap();
     let revoking = mchd_flow(&db, &clock, Some(revoked)).await;
     let unknown = mchd_flow(&db, &clock, None).await;
-    let cases: Vec<(&str, &Flow<AnyStore>, &str, &Party, &str, &str)> = vec![
+    // (what, flow, member, their key, МЧД file, the reason's words)
+    type Case<'a> = (
+        &'a str,
+        &'a Flow<AnyStore>,
+        &'a str,
+        &'a Party,
+        &'a str,
+        &'a str,
+    );
+    let cases: Vec<Case<'_>> = vec![
         (
             "expired",
             &flow,

@@ -715,7 +715,7 @@ impl Audit<'_> {
             )
             .await
             .map_err(|x| fail(e, BreakKind::Binding, x))?;
-            if again != *record {
+            if again != **record {
                 return Err(fail(
                     e,
                     BreakKind::Binding,

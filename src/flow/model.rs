@@ -381,7 +381,7 @@ pub struct SignerRecord {
     /// signature is not the director's own ([`super::Flow::signing_step_with`]). Absent from
     /// the journal when there is none, so older events read and hash as they were written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mchd: Option<MchdRecord>,
+    pub mchd: Option<Box<MchdRecord>>,
 }
 
 /// The power of attorney (МЧД, [`crate::mchd`]) a signing step was taken under, as the

@@ -869,7 +869,7 @@ impl<S: FlowStore> Flow<S> {
                 authority::check_off_executor(&self.check, input, self.mchd_revocation.clone())
                     .await
                     .map(|record| super::model::SignerRecord {
-                        mchd: Some(record),
+                        mchd: Some(Box::new(record)),
                         ..found.record
                     })
             }
