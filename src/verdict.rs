@@ -1,7 +1,9 @@
 //! One answer for "is this signature valid?", whatever the format: a [`Verdict`] — valid,
 //! invalid, indeterminate or format error — with the reasons as sentences (the first one
 //! first), and each signer's certificate, subject and Russian attributes (INN, INNLE, OGRN,
-//! OGRNIP, SNILS).
+//! OGRNIP, SNILS), and per signer the combined legal verdict ([`LegalStanding`]): whom the
+//! signature binds — the organisation by its own certificate, the organisation through a power
+//! of attorney ([`Verdict::with_mchd`]), or the person only — and whether it is qualified.
 //!
 //! [`verify`] (and [`verify_detached`], [`verify_at`]) take bytes — a CMS signature (DER, BER
 //! or PEM) or an XML document with an XML signature, told apart by their first bytes — and a
@@ -138,10 +140,192 @@ pub struct SignerSummary {
     /// ([`crate::tsl`]); `None` otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub qualified: Option<crate::tsl::QualifiedStatus>,
+    /// The combined legal verdict: whom the signature binds, by whom, on what basis (the
+    /// organisation's own certificate, an МЧД — after [`Verdict::with_mchd`] —, or the person
+    /// only), and whether it is qualified.
+    pub legal: LegalStanding,
+}
+
+/// On what basis a signer signs ([`LegalStanding::basis`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LegalBasis {
+    /// The certificate carries the organisation's INN (INNLE) and OGRN: its director (or
+    /// whoever the organisation's own certificate names), acting without a power of attorney.
+    Organisation,
+    /// A personal certificate under a power of attorney (МЧД) that authorises it.
+    Mchd,
+    /// A personal certificate without a power of attorney: the signature binds the person only.
+    Personal,
+    /// A personal certificate under an МЧД that does not authorise it (why: the МЧД verdict).
+    NotAuthorised,
+}
+
+/// The combined legal verdict on one signer — "qualified signature of ORG (INN, OGRN) by
+/// PERSON, director" / "… by PERSON under МЧД GUID (valid FROM–TO; powers …)" / why not — made
+/// by [`legal_standing`] from the signature's status, the signer's certificate, the qualified
+/// decision ([`crate::tsl`]) and the МЧД verdict ([`crate::mchd::authorise_signer`]).
+#[derive(Clone, Debug, Serialize)]
+#[non_exhaustive]
+pub struct LegalStanding {
+    /// Valid when the signature is valid and, under an МЧД, authorised by it; otherwise the
+    /// worse of the two. A qualified decision does not change it (see [`Self::qualified`]).
+    pub status: Status,
+    /// On what basis the signer signs.
+    pub basis: LegalBasis,
+    /// Whether the signature is qualified: `None` when no accredited-CA list was consulted.
+    pub qualified: Option<bool>,
+    /// The organisation signed for, described (`None` for a personal signature).
+    pub organisation: Option<String>,
+    /// The person who signed (the certificate's common name, or the МЧД's representative).
+    pub person: String,
+    /// The МЧД's GUID, when signed under one.
+    pub mchd: Option<String>,
+    /// The verdict as a sentence.
+    pub sentence: String,
+}
+
+impl fmt::Display for LegalStanding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sentence)
+    }
+}
+
+/// The combined legal verdict on one signer: `status` is its signature's, `certificate` its
+/// certificate, `qualified` the accredited-CA list's decision (when one was consulted), `mchd`
+/// the verdict under the power of attorney it signs under (when one was presented).
+pub fn legal_standing(
+    status: Status,
+    certificate: Option<&Certificate>,
+    qualified: Option<&crate::tsl::QualifiedStatus>,
+    mchd: Option<&crate::mchd::LegalVerdict>,
+) -> LegalStanding {
+    let attrs = certificate
+        .map(RussianAttributes::from_certificate)
+        .unwrap_or_default();
+    let first = |oid: &str| {
+        certificate.and_then(|c| c.subject().attribute_displays(oid).into_iter().next())
+    };
+    let person = first("2.5.4.3")
+        .or_else(|| certificate.map(|c| c.subject().to_string()))
+        .unwrap_or_else(|| "an unknown signer".to_owned());
+    let kind = match qualified {
+        Some(q) if q.qualified => "qualified signature",
+        _ => "signature",
+    };
+    let qualified_note = match qualified {
+        Some(q) if !q.qualified => {
+            let why: Vec<&str> = q.findings.iter().map(|f| f.message.as_str()).collect();
+            format!(
+                "; not qualified{}",
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", why.join("; "))
+                }
+            )
+        }
+        Some(_) => String::new(),
+        None => "; qualified status not assessed (no accredited-CA list)".to_owned(),
+    };
+    let unusable = |s: Status| {
+        if s == Status::Valid {
+            String::new()
+        } else {
+            format!("the signature is {s}: ")
+        }
+    };
+    let (basis, organisation, person, sentence, status) = match mchd {
+        Some(v) if v.status == Status::Valid => (
+            LegalBasis::Mchd,
+            Some(v.principal.clone()),
+            v.signer.clone(),
+            format!(
+                "{}{kind} of {} by {} under МЧД {} (valid {}–{}; powers {}){qualified_note}",
+                unusable(status),
+                v.principal,
+                v.signer,
+                v.mchd,
+                v.valid_from,
+                v.valid_until,
+                if v.powers.is_empty() {
+                    "as text".to_owned()
+                } else {
+                    v.powers.join(", ")
+                }
+            ),
+            status,
+        ),
+        Some(v) => (
+            LegalBasis::NotAuthorised,
+            Some(v.principal.clone()),
+            v.signer.clone(),
+            format!("{}{}{qualified_note}", unusable(status), v.sentence),
+            status.max(v.status),
+        ),
+        None => match (attrs.organisation_inn(), &attrs.ogrn) {
+            (Some(inn), Some(ogrn)) => {
+                let name = first("2.5.4.10").unwrap_or_else(|| "the organisation".to_owned());
+                let role = first("2.5.4.12").unwrap_or_else(|| "director".to_owned());
+                let organisation = format!("{name} (INN {inn}, OGRN {ogrn})");
+                (
+                    LegalBasis::Organisation,
+                    Some(organisation.clone()),
+                    person.clone(),
+                    format!(
+                        "{}{kind} of {organisation} by {person}, {role} (the organisation's own \
+                         certificate: no power of attorney needed){qualified_note}",
+                        unusable(status)
+                    ),
+                    status,
+                )
+            }
+            _ => {
+                let mut ids = Vec::new();
+                if let Some(inn) = &attrs.inn {
+                    ids.push(format!("INN {inn}"));
+                }
+                if let Some(snils) = &attrs.snils {
+                    ids.push(format!("SNILS {snils}"));
+                }
+                let ids = if ids.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", ids.join(", "))
+                };
+                (
+                    LegalBasis::Personal,
+                    None,
+                    person.clone(),
+                    format!(
+                        "{}{kind} of {person}{ids} for themselves: the certificate names no \
+                         organisation and no МЧД was presented{qualified_note}",
+                        unusable(status)
+                    ),
+                    status,
+                )
+            }
+        },
+    };
+    LegalStanding {
+        status,
+        basis,
+        qualified: qualified.map(|q| q.qualified),
+        organisation,
+        person,
+        mchd: mchd.map(|v| v.mchd.clone()),
+        sentence,
+    }
 }
 
 impl SignerSummary {
-    fn new(certificate: &Certificate, signing_time: Option<UnixTime>) -> Self {
+    fn with_status(
+        certificate: &Certificate,
+        signing_time: Option<UnixTime>,
+        status: Status,
+        qualified: Option<&crate::tsl::QualifiedStatus>,
+    ) -> Self {
         Self {
             subject: certificate.subject().to_string(),
             issuer: certificate.issuer().to_string(),
@@ -152,7 +336,8 @@ impl SignerSummary {
             proven_signing_time: None,
             level: None,
             xades_level: None,
-            qualified: None,
+            qualified: qualified.cloned(),
+            legal: legal_standing(status, Some(certificate), qualified, None),
         }
     }
 
@@ -165,8 +350,12 @@ impl SignerSummary {
                 .map(|t| t.proven_by)
                 .min(),
             level: signer.level,
-            qualified: signer.qualified.clone(),
-            ..Self::new(certificate, signer.signing_time)
+            ..Self::with_status(
+                certificate,
+                signer.signing_time,
+                signer.status,
+                signer.qualified.as_ref(),
+            )
         }
     }
 }
@@ -199,6 +388,40 @@ impl Verdict {
     /// The first signer.
     pub fn signer(&self) -> Option<&SignerSummary> {
         self.signers.first()
+    }
+
+    /// The verdict with the signers' powers of attorney judged: `mchd` holds the МЧД verdict
+    /// of each signer in [`Verdict::signers`]' order ([`crate::mchd::authorise_signer`];
+    /// `None` for a signer that presented none). Each signer's [`SignerSummary::legal`] says
+    /// whom it signed for under which МЧД, or why not; a signer not authorised makes a valid
+    /// outcome invalid (or indeterminate, when the МЧД's status could not be decided), with
+    /// the reason first. Never makes the outcome better.
+    #[must_use]
+    pub fn with_mchd(mut self, mchd: &[Option<crate::mchd::LegalVerdict>]) -> Self {
+        let mut refusals = Vec::new();
+        for (signer, verdict) in self.signers.iter_mut().zip(mchd) {
+            let Some(verdict) = verdict else { continue };
+            signer.legal = legal_standing(
+                signer.legal.status,
+                Some(&signer.certificate),
+                signer.qualified.as_ref(),
+                Some(verdict),
+            );
+            if verdict.status != Status::Valid {
+                refusals.push((verdict.status, verdict.sentence.clone()));
+            }
+        }
+        for (status, sentence) in refusals.into_iter().rev() {
+            let worse: Outcome = status.into();
+            if self.outcome == Outcome::Valid
+                || (self.outcome == Outcome::Indeterminate && worse == Outcome::Invalid)
+            {
+                self.outcome = worse;
+            }
+            self.reasons.insert(0, sentence);
+        }
+        unique(&mut self.reasons);
+        self
     }
 
     /// A format-error verdict saying `reason`.
@@ -280,17 +503,23 @@ impl Verdict {
             signers: verification
                 .signer
                 .iter()
-                .map(|c| match &verification.xades {
-                    None => SignerSummary {
-                        qualified: verification.qualified.clone(),
-                        ..SignerSummary::new(c, None)
-                    },
-                    Some(x) => SignerSummary {
-                        proven_signing_time: x.proven_signing_time,
-                        xades_level: x.level,
-                        qualified: verification.qualified.clone(),
-                        ..SignerSummary::new(c, x.signing_time)
-                    },
+                .map(|c| {
+                    let summary = |time| {
+                        SignerSummary::with_status(
+                            c,
+                            time,
+                            verification.status,
+                            verification.qualified.as_ref(),
+                        )
+                    };
+                    match &verification.xades {
+                        None => summary(None),
+                        Some(x) => SignerSummary {
+                            proven_signing_time: x.proven_signing_time,
+                            xades_level: x.level,
+                            ..summary(x.signing_time)
+                        },
+                    }
                 })
                 .collect(),
         }

@@ -950,3 +950,123 @@ fn stdout_errors(cli: &Cli) {
         }
     }
 }
+
+/// `flow` with the МЧД test PKI's root and CRL besides the common material, and
+/// `--mchd-revoked FILE` when given, then `args`: exit status and stdout + stderr.
+fn with_mchd_pki(cli: &Cli, revoked: Option<&str>, args: &[String]) -> (i32, String) {
+    let mut cmd = cli.command(&cli.db, &Vec::<String>::new());
+    // The flow's own flags go before its subcommand.
+    cmd.args(["--trust", &path("mchd/ca.pem")])
+        .args(["--crl", &path("mchd/ca.crl.pem")]);
+    if let Some(file) = revoked {
+        cmd.args(["--mchd-revoked", file]);
+    }
+    let out = cmd.args(args).output().expect("binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn employee_signs_under_an_mchd() {
+    on_both_stores("mchd", employee_under_mchd);
+}
+
+/// An employee of Ромашка with a personal certificate (testdata/mchd/employee.pem) sends under
+/// the МЧД its director signed: refused (1) without one, with an expired one, without a power
+/// the organisation requires (`flow org powers`), without a revocation list and with it
+/// revoked; taken (0) with a valid one, shown with its legal verdict; the audit intact.
+fn employee_under_mchd(cli: &Cli) {
+    setup(cli);
+    cli.ok(&with(
+        &[
+            "member",
+            "add",
+            "--org",
+            SENDER,
+            "--user",
+            "petrov",
+            "--role",
+            "signer",
+            "--as",
+            "boss",
+            "--cert",
+            &path("mchd/employee.pem"),
+        ],
+        p12("flow/director-romashka"),
+    ));
+    let id = create(cli, "contract under an МЧД");
+    let none = cli.dir().join("revoked-none.txt");
+    std::fs::write(&none, "# nothing revoked\n").unwrap();
+    let none = none.to_str().unwrap().to_owned();
+    let revoked = path("mchd/revoked.txt");
+    let send = |mchd: Option<&str>| {
+        let mut args = with(&["send", &id, "--as", "petrov"], key("mchd/employee"));
+        if let Some(name) = mchd {
+            args.extend(["--mchd".into(), path(&format!("mchd/{name}.xml"))]);
+        }
+        args
+    };
+    let powers = |codes: &[&str]| {
+        let mut args: Vec<String> = ["org", "powers", "--org", SENDER, "--kind", "contract"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        for c in codes {
+            args.extend(["--code".into(), (*c).to_owned()]);
+        }
+        args.extend(["--as".into(), "boss".into()]);
+        args.extend(p12("flow/director-romashka"));
+        args
+    };
+    for (what, revoked, args, expect) in [
+        (
+            "no МЧД",
+            Some(&none),
+            send(None),
+            "no signer's certificate is bound",
+        ),
+        ("expired", Some(&none), send(Some("expired")), "had expired"),
+        (
+            "no revocation list",
+            None,
+            send(Some("valid")),
+            "revocation status",
+        ),
+        ("revoked", Some(&revoked), send(Some("valid")), "is revoked"),
+    ] {
+        let (code, out) = with_mchd_pki(cli, revoked.map(String::as_str), &args);
+        assert_eq!(code, 1, "{what}: {out}");
+        assert!(out.contains(expect), "{what}: {out}");
+    }
+    let (code, out) = with_mchd_pki(cli, None, &powers(&["SF_ACT_SIGN"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("SF_ACT_SIGN"), "{out}");
+    let (code, out) = with_mchd_pki(cli, Some(&none), &send(Some("valid")));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("does not grant the power SF_ACT_SIGN"),
+        "{out}"
+    );
+    let (code, out) = with_mchd_pki(cli, None, &powers(&["SF_CONTRACT"]));
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = with_mchd_pki(cli, Some(&none), &send(Some("valid")));
+    assert_eq!(code, 0, "{out}");
+    let shown = cli.ok(&["show", &id]);
+    assert!(shown.contains("legal verdict"), "{shown}");
+    assert!(
+        shown.contains("0f1c2d3e-4b5a-4697-8a1b-2c3d4e5f6071"),
+        "{shown}"
+    );
+    assert!(shown.contains("SF_CONTRACT"), "{shown}");
+    let history = cli.ok(&["history", &id]);
+    assert!(history.contains("under МЧД"), "{history}");
+    assert_eq!(history.matches("signing_refused").count(), 5, "{history}");
+    let (code, out) = with_mchd_pki(cli, None, &["audit".to_owned()]);
+    assert_eq!(code, 0, "{out}");
+}

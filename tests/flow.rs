@@ -1793,6 +1793,7 @@ fn signer_record(party: &Party) -> signflow::flow::model::SignerRecord {
         certificate_sha256: hex::encode(party.cert.fingerprint_sha256()),
         algorithm: "forged".into(),
         verified: true,
+        mchd: None,
     }
 }
 
@@ -2739,6 +2740,371 @@ async fn merkle_checkpoints(db: Db) {
     assert!(err.to_string().contains("not sealed"), "{err}");
 }
 
+// ---- signing under a power of attorney (МЧД, issue 21) ------------------------------------
+
+/// [`trust_context`] with the МЧД test PKI's two roots and their CRLs (testdata/mchd).
+fn mchd_context() -> TrustContext {
+    TrustContext::builder()
+        .provider(provider())
+        .anchors_pem_or_der(&common::read("pki/root-ca.pem"))
+        .unwrap()
+        .anchors_pem_or_der(&common::read("mchd/ca.pem"))
+        .unwrap()
+        .anchors_pem_or_der(&common::read("mchd/gost-ca.pem"))
+        .unwrap()
+        .crls_pem_or_der(&common::read("pki/root-ca.crl.pem"))
+        .unwrap()
+        .crls_pem_or_der(&common::read("pki/intermediate-ca.crl.pem"))
+        .unwrap()
+        .crls_pem_or_der(&common::read("mchd/ca.crl.pem"))
+        .unwrap()
+        .crls_pem_or_der(&common::read("mchd/gost-ca.crl.pem"))
+        .unwrap()
+        .intermediates([cert("pki/intermediate-ca.pem")])
+        .build()
+}
+
+/// A personal certificate of the МЧД PKI with its key (no INNLE, no OGRN).
+fn mchd_party(stem: &str) -> Party {
+    let certificate = cert(&format!("mchd/{stem}.pem"));
+    let identity = SigningIdentity::new(
+        key(&format!("mchd/{stem}.key.pem")),
+        certificate.clone(),
+        Vec::new(),
+    )
+    .unwrap()
+    .with_provider(provider());
+    Party {
+        identity,
+        cert: certificate,
+    }
+}
+
+/// An МЧД of testdata/mchd with its detached signature.
+fn mchd_file(name: &str) -> signflow::flow::MchdEvidence {
+    signflow::flow::MchdEvidence {
+        document: common::read(&format!("mchd/{name}.xml")),
+        signature: common::read(&format!("mchd/{name}.xml.sig")),
+    }
+}
+
+/// A flow over `db` checking with [`mchd_context`], on `clock`, revocation from `revoked`.
+async fn mchd_flow(
+    db: &Db,
+    clock: &Clock,
+    revoked: Option<signflow::mchd::RevokedList>,
+) -> Flow<AnyStore> {
+    let c = clock.0.clone();
+    let flow = Flow::new(db.open().await, SignatureCheck::verify(mchd_context()))
+        .with_clock(move || UnixTime(c.load(Ordering::SeqCst)));
+    match revoked {
+        Some(list) => flow.with_mchd_revocation(list),
+        None => flow,
+    }
+}
+
+async fn send_under(
+    flow: &Flow<AnyStore>,
+    id: &str,
+    user: &str,
+    party: &Party,
+    mchd: Option<&signflow::flow::MchdEvidence>,
+) -> Result<DocumentState, FlowError> {
+    let doc = flow.document(id).await?;
+    let content = flow.to_be_signed(&doc, CommandKind::Send).await?;
+    let sig = party.signer().sign(&content).unwrap();
+    flow.signing_step_with(id, user, CommandKind::Send, &sig, mchd)
+        .await
+}
+
+/// The reason of a refused signing step, after checking it was journaled as
+/// `signing_refused` and left the document a draft.
+async fn refused_and_journaled(
+    flow: &Flow<AnyStore>,
+    id: &str,
+    r: Result<DocumentState, FlowError>,
+) -> String {
+    let reason = match refusal(r) {
+        Refusal::Signature { command, reason } => {
+            assert_eq!(command, CommandKind::Send);
+            reason
+        }
+        other => panic!("{other}"),
+    };
+    let history = flow.history(id).await.unwrap();
+    let last = history.last().unwrap().event().unwrap();
+    match last {
+        signflow::flow::Event::SigningRefused { reason: r, .. } => assert_eq!(r, reason),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        flow.document(id).await.unwrap().status,
+        DocumentStatus::Draft
+    );
+    reason
+}
+
+/// An employee signs for Ромашка with a personal certificate under the МЧД its director
+/// signed (testdata/mchd/generate.sh): accepted with a valid one (RSA and GOST-signed), the
+/// МЧД stored and journaled; refused and journaled without one, and with an expired, a not yet
+/// valid, an altered, another principal's, an employee-signed, a revoked or an unknown-status
+/// МЧД, by a stranger to it, without a required power, and after the member's right lapsed;
+/// the director's signature as before. The audit re-checks every step.
+async fn employee_under_mchd(db: Db) {
+    let p = parties();
+    let (_base, clock) = setup(&db).await;
+    let none: Vec<String> = Vec::new();
+    let flow = mchd_flow(&db, &clock, Some(signflow::mchd::RevokedList::new(&none))).await;
+    let employee = mchd_party("employee");
+    let stranger = mchd_party("stranger");
+    for (user, party) in [("petrov", &employee), ("sidorov", &stranger)] {
+        add_member(
+            &flow,
+            SENDER,
+            "boss",
+            &p.boss,
+            user,
+            Role::Signer,
+            None,
+            party,
+        )
+        .await
+        .unwrap();
+    }
+
+    // Without an МЧД a personal certificate does not bind to the organisation.
+    let id = create(&flow, b"contract 1").await.id;
+    let r = send_under(&flow, &id, "petrov", &employee, None).await;
+    let reason = refused_and_journaled(&flow, &id, r).await;
+    assert!(
+        reason.contains("no signer's certificate is bound"),
+        "{reason}"
+    );
+    assert!(reason.contains("МЧД"), "{reason}");
+
+    // Each bad МЧД (or signer) is refused with its reason, and journaled.
+    let revoked = signflow::mchd::RevokedList::parse(
+        &String::from_utf8(common::read("mchd/revoked.txt")).unwrap(),
+    )
+    .unwrap();
+    let revoking = mchd_flow(&db, &clock, Some(revoked)).await;
+    let unknown = mchd_flow(&db, &clock, None).await;
+    // (what, flow, member, their key, МЧД file, the reason's words)
+    type Case<'a> = (
+        &'a str,
+        &'a Flow<AnyStore>,
+        &'a str,
+        &'a Party,
+        &'a str,
+        &'a str,
+    );
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "expired",
+            &flow,
+            "petrov",
+            &employee,
+            "expired",
+            "had expired",
+        ),
+        (
+            "not yet valid",
+            &flow,
+            "petrov",
+            &employee,
+            "notyet",
+            "not yet valid",
+        ),
+        (
+            "altered after signing",
+            &flow,
+            "petrov",
+            &employee,
+            "altered",
+            "altered",
+        ),
+        (
+            "another principal",
+            &flow,
+            "petrov",
+            &employee,
+            "other-principal",
+            "not by the acting organisation",
+        ),
+        (
+            "signed by the employee, not the director",
+            &flow,
+            "petrov",
+            &employee,
+            "employee-signed",
+            "not signed by its principal",
+        ),
+        (
+            "a stranger to the МЧД",
+            &flow,
+            "sidorov",
+            &stranger,
+            "valid",
+            "not a representative",
+        ),
+        (
+            "revoked",
+            &revoking,
+            "petrov",
+            &employee,
+            "valid",
+            "is revoked",
+        ),
+        (
+            "no revocation source",
+            &unknown,
+            "petrov",
+            &employee,
+            "valid",
+            "revocation status",
+        ),
+    ];
+    for (what, f, user, party, file, expect) in &cases {
+        let id = create(f, what.as_bytes()).await.id;
+        let r = send_under(f, &id, user, party, Some(&mchd_file(file))).await;
+        let reason = refused_and_journaled(f, &id, r).await;
+        assert!(reason.contains(expect), "{what}: {reason}");
+    }
+
+    // A valid МЧД: accepted, the МЧД and its signature stored with the step and journaled.
+    let valid = mchd_file("valid");
+    let doc = send_under(&flow, &id, "petrov", &employee, Some(&valid))
+        .await
+        .unwrap();
+    assert_eq!(doc.status, DocumentStatus::Sent);
+    let sent = doc.step(SigningStep::Sent, 1).unwrap();
+    let record = sent.signer.mchd.as_ref().expect("the МЧД is recorded");
+    assert_eq!(record.number, "0f1c2d3e-4b5a-4697-8a1b-2c3d4e5f6071");
+    assert!(record.representative.contains("Петров"), "{record:?}");
+    assert!(record.principal.contains(SENDER), "{record:?}");
+    assert!(record.principal_signer.contains("Иванов"), "{record:?}");
+    assert!(record.required_powers.is_empty());
+    assert!(
+        record
+            .verdict
+            .contains("requires no power for contract documents"),
+        "{}",
+        record.verdict
+    );
+    assert_eq!(flow.blob(&record.document).await.unwrap(), valid.document);
+    assert_eq!(flow.blob(&record.signature).await.unwrap(), valid.signature);
+    let history = flow.history(&id).await.unwrap();
+    match history.last().unwrap().event().unwrap() {
+        signflow::flow::Event::Sent { signer, .. } => {
+            assert_eq!(signer.mchd.as_ref(), Some(record))
+        }
+        other => panic!("{other:?}"),
+    }
+    // Signed with GOST by the director's GOST certificate: accepted as well.
+    let gost = create(&flow, b"contract gost").await.id;
+    send_under(
+        &flow,
+        &gost,
+        "petrov",
+        &employee,
+        Some(&mchd_file("valid-gost")),
+    )
+    .await
+    .unwrap();
+
+    // The organisation requires a power the МЧД does not grant: refused; one it grants: taken.
+    let codes = vec!["SF_ACT_SIGN".to_owned()];
+    let step = Step::RequirePowers {
+        organisation: SENDER,
+        kind: DocumentKind::Contract,
+        codes: &codes,
+    };
+    let proof = prove(&flow, "boss", step, &p.boss).await;
+    let org = flow
+        .require_powers("boss", SENDER, DocumentKind::Contract, &codes, &proof)
+        .await
+        .unwrap();
+    assert_eq!(
+        org.required_powers(DocumentKind::Contract),
+        codes.as_slice()
+    );
+    // Not by a member without the manage right.
+    let step = Step::RequirePowers {
+        organisation: SENDER,
+        kind: DocumentKind::Contract,
+        codes: &[],
+    };
+    let proof = prove(&flow, "petrov", step, &employee).await;
+    let r = flow
+        .require_powers("petrov", SENDER, DocumentKind::Contract, &[], &proof)
+        .await;
+    assert!(matches!(refusal(r), Refusal::MayNot { .. }));
+    let id = create(&flow, b"contract powers").await.id;
+    let r = send_under(&flow, &id, "petrov", &employee, Some(&valid)).await;
+    let reason = refused_and_journaled(&flow, &id, r).await;
+    assert!(
+        reason.contains("does not grant the power SF_ACT_SIGN"),
+        "{reason}"
+    );
+    let codes = vec!["SF_CONTRACT".to_owned(), "SF_DOC_SIGN".to_owned()];
+    let step = Step::RequirePowers {
+        organisation: SENDER,
+        kind: DocumentKind::Contract,
+        codes: &codes,
+    };
+    let proof = prove(&flow, "boss", step, &p.boss).await;
+    flow.require_powers("boss", SENDER, DocumentKind::Contract, &codes, &proof)
+        .await
+        .unwrap();
+    let doc = send_under(&flow, &id, "petrov", &employee, Some(&valid))
+        .await
+        .unwrap();
+    let record = doc
+        .step(SigningStep::Sent, 1)
+        .unwrap()
+        .signer
+        .mchd
+        .clone()
+        .unwrap();
+    assert_eq!(record.required_powers, codes);
+
+    // The director's (INN/OGRN) signature as before, without an МЧД.
+    let id = create(&flow, b"contract director").await.id;
+    let doc = send_under(&flow, &id, "ivanov", &p.ivanov, None)
+        .await
+        .unwrap();
+    assert!(
+        doc.step(SigningStep::Sent, 1)
+            .unwrap()
+            .signer
+            .mchd
+            .is_none()
+    );
+
+    // A member's lapsing right still applies under a valid МЧД.
+    add_member(
+        &flow,
+        SENDER,
+        "boss",
+        &p.boss,
+        "petrov",
+        Role::Signer,
+        Some(UnixTime(at().0 + 3600)),
+        &employee,
+    )
+    .await
+    .unwrap();
+    let id = create(&flow, b"contract lapsed").await.id;
+    clock.set(UnixTime(at().0 + 7200));
+    let r = send_under(&flow, &id, "petrov", &employee, Some(&valid)).await;
+    assert!(matches!(refusal(r), Refusal::MissingRight { .. }));
+
+    // The audit re-checks every step under an МЧД from the stored files.
+    let audit = flow.audit().await.unwrap();
+    assert!(audit.is_intact(), "{audit:?}");
+    assert_eq!(audit.attempts, cases.len() as u64 + 2, "{audit:?}");
+}
+
 macro_rules! store_suite {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -2779,6 +3145,7 @@ store_suite!(
     migrated_from_schema_1,
     schema_versions_checked,
     merkle_checkpoints,
+    employee_under_mchd,
 );
 
 #[cfg(not(feature = "postgres"))]

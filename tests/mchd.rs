@@ -350,3 +350,111 @@ fn revocation_comes_from_the_caller() {
             .contains("line 1")
     );
 }
+
+/// The combined legal verdict in the library's `Verdict` (issue 21, item 4): one answer per
+/// signer — whom it signed for, by whom, on what basis, qualified or not — and an МЧД that
+/// does not authorise the signer makes a valid verdict invalid (or indeterminate) with the
+/// МЧД's reason first.
+#[test]
+fn one_combined_legal_verdict_per_signer_in_the_verdict() {
+    use signflow::verdict::{LegalBasis, Outcome, Verdict};
+    let context = context();
+    let text = common::read("mchd/doc.txt");
+    let doc = verify_detached(&context, "mchd/doc.employee.p7s", &text);
+
+    // A personal certificate alone binds the person only.
+    let plain = Verdict::from_cms(&doc);
+    assert_eq!(plain.outcome, Outcome::Valid, "{plain}");
+    let legal = &plain.signers[0].legal;
+    assert_eq!(legal.basis, LegalBasis::Personal);
+    assert_eq!(legal.organisation, None);
+    assert_eq!(legal.qualified, None, "no accredited-CA list was consulted");
+    assert!(legal.sentence.contains("Петров Пётр Петрович"), "{legal}");
+    assert!(legal.sentence.contains("no МЧД was presented"), "{legal}");
+
+    // Under the valid МЧД: a signature of Ромашка by its representative.
+    let valid = judge(
+        "valid.xml",
+        "doc.employee.p7s",
+        &AuthorityRequest::new(),
+        &not_revoked(),
+    );
+    let v = Verdict::from_cms(&doc).with_mchd(&[Some(valid)]);
+    assert_eq!(v.outcome, Outcome::Valid, "{v}");
+    let legal = &v.signers[0].legal;
+    assert_eq!(legal.basis, LegalBasis::Mchd);
+    assert_eq!(legal.status, Status::Valid);
+    assert_eq!(legal.mchd.as_deref(), Some(VALID_GUID));
+    assert_eq!(legal.person, "Петров Пётр Петрович");
+    assert!(
+        legal.sentence.starts_with(
+            "signature of ООО \"Ромашка\" (INN 7707083893, OGRN 1027700132195) by Петров Пётр \
+             Петрович under МЧД 0f1c2d3e"
+        ),
+        "{legal}"
+    );
+    let json = serde_json::to_value(&v).unwrap();
+    assert_eq!(json["signers"][0]["legal"]["basis"], "mchd", "{json}");
+
+    // Under an expired МЧД: invalid, the МЧД's reason first.
+    let expired = judge(
+        "expired.xml",
+        "doc.employee.p7s",
+        &AuthorityRequest::new(),
+        &not_revoked(),
+    );
+    let v = Verdict::from_cms(&doc).with_mchd(&[Some(expired)]);
+    assert_eq!(v.outcome, Outcome::Invalid, "{v}");
+    assert!(v.reason().unwrap().contains("had expired"), "{v}");
+    assert_eq!(v.signers[0].legal.basis, LegalBasis::NotAuthorised);
+    assert_eq!(v.signers[0].legal.status, Status::Invalid);
+
+    // Revocation status unknown: indeterminate, never valid.
+    struct Unknown;
+    impl MchdRevocation for Unknown {
+        fn status(&self, _: &str, _: UnixTime) -> RevocationStatus {
+            RevocationStatus::Unknown
+        }
+    }
+    let unknown = judge(
+        "valid.xml",
+        "doc.employee.p7s",
+        &AuthorityRequest::new(),
+        &Unknown,
+    );
+    let v = Verdict::from_cms(&doc).with_mchd(&[Some(unknown)]);
+    assert_eq!(v.outcome, Outcome::Indeterminate, "{v}");
+
+    // The director's own certificate (INNLE and OGRN): the organisation, no МЧД needed.
+    let provider = signflow::crypto::CryptoProvider::all_compiled()[0];
+    let key = provider
+        .load_private_key_pem(&String::from_utf8(common::read("mchd/director.key.pem")).unwrap())
+        .unwrap();
+    let cert = signflow::pki::Certificate::all_from_pem_or_der(&common::read("mchd/director.pem"))
+        .unwrap()
+        .remove(0);
+    let director = signflow::SigningIdentity::new(key, cert, Vec::new())
+        .unwrap()
+        .with_provider(provider);
+    let at = UnixTime::from_utc(2027, 1, 1, 0, 0, 0);
+    let sig = director
+        .sign_cms_detached(&text, &signflow::cms::SignOptions::at(at))
+        .unwrap();
+    let report = Verifier::from_context(&context)
+        .verify_detached_bytes(&sig, &text, &options(&context))
+        .unwrap();
+    let v = Verdict::from_cms(&report);
+    assert_eq!(v.outcome, Outcome::Valid, "{v}");
+    let legal = &v.signers[0].legal;
+    assert_eq!(legal.basis, LegalBasis::Organisation);
+    assert_eq!(
+        legal.organisation.as_deref(),
+        Some("ООО \"Ромашка\" (INN 7707083893, OGRN 1027700132195)")
+    );
+    assert!(
+        legal
+            .sentence
+            .contains("by Иванов Иван Иванович, Генеральный директор"),
+        "{legal}"
+    );
+}

@@ -171,6 +171,7 @@ fn signature(u: &mut Unstructured<'_>) -> Result<AcceptedSignature> {
             certificate_sha256: hexish(u)?,
             algorithm: "rsa-sha256".into(),
             verified: u.arbitrary()?,
+            mchd: None,
         },
     })
 }

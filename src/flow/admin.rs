@@ -65,6 +65,18 @@ impl<S: FlowStore> Flow<S> {
                 let command = OrgCommand::RemoveMember { user: user.into() };
                 (org.seq, NoticeStep::for_org_command(organisation, &command))
             }
+            Step::RequirePowers {
+                organisation,
+                kind,
+                codes,
+            } => {
+                let org = self.organisation(organisation).await?;
+                let command = OrgCommand::RequirePowers {
+                    kind,
+                    codes: codes.to_vec(),
+                };
+                (org.seq, NoticeStep::for_org_command(organisation, &command))
+            }
             Step::Create(doc) => {
                 let creation = Creation {
                     id: doc.id.clone(),
@@ -230,11 +242,7 @@ impl<S: FlowStore> Flow<S> {
         let proven = self
             .authenticate(actor, org.seq, &step, proof, Signer::Member(member), at)
             .await?;
-        let user = match &command {
-            OrgCommand::AddMember { user, .. }
-            | OrgCommand::Grant { user, .. }
-            | OrgCommand::RemoveMember { user } => user.clone(),
-        };
+        let user = command.user().map(str::to_owned);
         let next = fold(Some(org.clone()), &events, org.seq)?;
         let mut req = request(
             stream_of_organisation(inn),
@@ -245,7 +253,7 @@ impl<S: FlowStore> Flow<S> {
             &proven.auth,
         );
         req.blobs = proven.blobs;
-        req.members = changes(&next, &user);
+        req.members = user.map(|u| changes(&next, &u)).unwrap_or_default();
         self.append(req).await?;
         Ok(next)
     }
@@ -304,6 +312,32 @@ impl<S: FlowStore> Flow<S> {
         proof: &Proof,
     ) -> Result<OrganisationState, FlowError> {
         let command = OrgCommand::RemoveMember { user: user.into() };
+        self.administer(actor, inn, command, proof).await
+    }
+}
+
+impl<S: FlowStore> Flow<S> {
+    /// Requires the power codes `codes` (`МашПолн/@КодПолн`) of every МЧД the organisation
+    /// `inn`'s employees sign documents of `kind` under ([`Flow::signing_step_with`]); empty
+    /// `codes` lift the requirement, and then any valid МЧД of the organisation naming the
+    /// signer is accepted (the step's record says so). `actor` must hold the manage right and
+    /// sign the step's notice ([`Step::RequirePowers`]).
+    ///
+    /// # Errors
+    /// [`Refusal::InvalidPowers`], [`Refusal::MayNot`], [`Refusal::UnknownOrganisation`],
+    /// [`Refusal::Unauthenticated`], [`FlowError::Conflict`].
+    pub async fn require_powers(
+        &self,
+        actor: &str,
+        inn: &str,
+        kind: super::model::DocumentKind,
+        codes: &[String],
+        proof: &Proof,
+    ) -> Result<OrganisationState, FlowError> {
+        let command = OrgCommand::RequirePowers {
+            kind,
+            codes: codes.to_vec(),
+        };
         self.administer(actor, inn, command, proof).await
     }
 }

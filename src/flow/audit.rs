@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 use serde::Serialize;
 
 use super::FlowError;
+use super::authority::{self, AsRecorded, MchdEvidence, MchdInput};
 use super::journal::{
     AuditReport, Auditor, BreakKind, BrokenLink, JournalEntry, ListingDifference,
 };
@@ -401,6 +402,10 @@ impl Audit<'_> {
                 until: *until,
             },
             Event::MemberRemoved { user } => OrgCommand::RemoveMember { user: user.clone() },
+            Event::PowersRequired { kind, codes } => OrgCommand::RequirePowers {
+                kind: *kind,
+                codes: codes.clone(),
+            },
             other => {
                 return Err(fail(
                     e,
@@ -665,9 +670,11 @@ impl Audit<'_> {
                 None
             }
         };
+        let mchd = signature.signer.mchd.as_ref();
         let expected = Expected {
             member: bound_member,
-            organisation: Some(&org.organisation),
+            // Under an МЧД the signer's certificate is personal: the МЧД binds it.
+            organisation: mchd.is_none().then_some(&org.organisation),
             exclude: &sender,
         };
         let found = select(&signers, expected).map_err(|x| fail(e, BreakKind::Binding, x))?;
@@ -680,6 +687,45 @@ impl Audit<'_> {
                     signature.signer.certificate_sha256, found.record.certificate_sha256
                 ),
             ));
+        }
+        if let Some(record) = mchd {
+            let evidence = MchdEvidence {
+                document: self.blob(store, e, &record.document, "the МЧД").await?,
+                signature: self
+                    .blob(store, e, &record.signature, "the МЧД's signature")
+                    .await?,
+            };
+            if !self.check.verifies() {
+                // Signatures taken on the caller's word: the МЧД's blobs are checked, not its
+                // signature (an МЧД is only ever accepted by a verifying flow).
+                return Ok(());
+            }
+            let input = MchdInput {
+                evidence,
+                organisation: org.organisation.clone(),
+                kind: state.kind,
+                required: org.required_powers(state.kind).to_vec(),
+                signer: found.clone(),
+                at: e.at,
+            };
+            let again = authority::check_off_executor(
+                self.check,
+                input,
+                Some(std::sync::Arc::new(AsRecorded) as authority::Revocation),
+            )
+            .await
+            .map_err(|x| fail(e, BreakKind::Binding, x))?;
+            if again != **record {
+                return Err(fail(
+                    e,
+                    BreakKind::Binding,
+                    format!(
+                        "the journal's МЧД record is not what its МЧД gives: recorded {:?}, \
+                         checked {:?}",
+                        record.verdict, again.verdict
+                    ),
+                ));
+            }
         }
         Ok(())
     }

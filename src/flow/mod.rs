@@ -12,6 +12,7 @@
 //! | [`checkpoint`]| [`Checkpoint`]s (signed tree heads) sealed over the journal, audited    |
 //! | [`notice`]    | the [`Notice`] a member signs for a step without a document signature  |
 //! | [`signature`] | what each step signs, how it is checked and bound, [`FlowSigner`]      |
+//! | `authority`   | signing for an organisation under an МЧД ([`MchdEvidence`])            |
 //! | [`store`]     | [`FlowStore`]: [`SqliteStore`], [`PgStore`], [`AnyStore`]              |
 //! | `service`     | [`Flow`]: the operations, over a store                                 |
 //! | `audit`       | the audit: chains, events re-derived and re-verified, blobs, listings  |
@@ -30,6 +31,7 @@
 
 mod admin;
 mod audit;
+mod authority;
 pub mod checkpoint;
 pub mod journal;
 pub mod machine;
@@ -40,6 +42,7 @@ mod service;
 pub mod signature;
 pub mod store;
 
+pub use authority::MchdEvidence;
 pub use checkpoint::{Checkpoint, TreeAudit, TreeBreak};
 pub use journal::{AuditReport, BrokenLink, JournalEntry};
 pub use machine::{CommandKind, DocumentState, Event, OrganisationState, Refusal, SigningStep};

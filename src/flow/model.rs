@@ -10,7 +10,7 @@ use crate::pki::russian::RussianAttributes;
 use crate::pki::{Certificate, UnixTime};
 
 /// What a document is, as the parties classify it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     /// A contract (договор).
@@ -377,6 +377,40 @@ pub struct SignerRecord {
     pub algorithm: String,
     /// Whether the flow verified it ([`super::SignatureCheck::Verify`]) or took it on trust.
     pub verified: bool,
+    /// The power of attorney (МЧД) the signer signed under for the organisation, when the
+    /// signature is not the director's own ([`super::Flow::signing_step_with`]). Absent from
+    /// the journal when there is none, so older events read and hash as they were written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mchd: Option<Box<MchdRecord>>,
+}
+
+/// The power of attorney (МЧД, [`crate::mchd`]) a signing step was taken under, as the
+/// journal records it: both files are kept as blobs with the step, so the audit re-checks them
+/// from the store alone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MchdRecord {
+    /// `НомДовер`: its GUID.
+    pub number: String,
+    /// SHA-256 (hex) of the МЧД file in the blob store.
+    pub document: String,
+    /// SHA-256 (hex) of its detached CMS signature in the blob store.
+    pub signature: String,
+    /// The principal (the acting organisation), described.
+    pub principal: String,
+    /// The representative the signer was matched to.
+    pub representative: String,
+    /// The МЧД's signer found to be the principal (its certificate's subject).
+    pub principal_signer: String,
+    /// Its first day of validity.
+    pub valid_from: String,
+    /// Its last day of validity.
+    pub valid_until: String,
+    /// The power codes the organisation required for the document's kind at the time, all
+    /// granted; empty when it requires none (then any valid МЧД of the organisation naming the
+    /// signer is accepted, and [`MchdRecord::verdict`] says so).
+    pub required_powers: Vec<String>,
+    /// The legal verdict as a sentence.
+    pub verdict: String,
 }
 
 /// A document as listed by a store: the latest state in one row.

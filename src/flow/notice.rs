@@ -89,6 +89,15 @@ pub enum NoticeStep {
         /// The member.
         user: String,
     },
+    /// Require power codes of an МЧД for a document kind (empty: lift the requirement).
+    RequirePowers {
+        /// The organisation's INN.
+        organisation: String,
+        /// The document kind.
+        kind: DocumentKind,
+        /// The codes.
+        codes: Vec<String>,
+    },
     /// Create a document with version 1.
     Create {
         /// The new document's id.
@@ -157,6 +166,7 @@ impl NoticeStep {
             Self::AddMember { .. } => "add_member",
             Self::GrantRight { .. } => "grant_right",
             Self::RemoveMember { .. } => "remove_member",
+            Self::RequirePowers { .. } => "require_powers",
             Self::Create { .. } => "create",
             Self::Revise { .. } => "revise",
             Self::Restore { .. } => "restore",
@@ -238,6 +248,11 @@ impl NoticeStep {
                 organisation,
                 user: user.clone(),
             },
+            OrgCommand::RequirePowers { kind, codes } => Self::RequirePowers {
+                organisation,
+                kind: *kind,
+                codes: codes.clone(),
+            },
         }
     }
 
@@ -247,7 +262,8 @@ impl NoticeStep {
             Self::RegisterOrganisation { organisation } => format!("org:{}", organisation.inn),
             Self::AddMember { organisation, .. }
             | Self::GrantRight { organisation, .. }
-            | Self::RemoveMember { organisation, .. } => format!("org:{organisation}"),
+            | Self::RemoveMember { organisation, .. }
+            | Self::RequirePowers { organisation, .. } => format!("org:{organisation}"),
             Self::Create { document, .. }
             | Self::Revise { document, .. }
             | Self::Restore { document, .. }

@@ -6,6 +6,7 @@ mod reads;
 
 use std::sync::Arc;
 
+use super::authority::{self, MchdEvidence, MchdInput, Revocation};
 use super::journal::{self, AuditReport, JournalEntry};
 use super::machine::{
     self, AcceptedSignature, Actor, Command, CommandKind, Creation, DocumentState, Event,
@@ -86,6 +87,7 @@ pub struct Flow<S> {
     pub(super) check: SignatureCheck,
     clock: Clock,
     pub(super) service: Option<String>,
+    mchd_revocation: Option<Revocation>,
 }
 
 impl<S> core::fmt::Debug for Flow<S> {
@@ -177,6 +179,15 @@ pub enum Step<'a> {
         organisation: &'a str,
         /// The member.
         user: &'a str,
+    },
+    /// Require power codes of an МЧД for a document kind ([`Flow::require_powers`]).
+    RequirePowers {
+        /// The organisation's INN.
+        organisation: &'a str,
+        /// The document kind.
+        kind: DocumentKind,
+        /// The codes (empty: lift the requirement).
+        codes: &'a [String],
     },
     /// Create a document.
     Create(&'a NewDocument),
@@ -331,7 +342,22 @@ impl<S: FlowStore> Flow<S> {
             check,
             clock: Arc::new(UnixTime::now),
             service: None,
+            mchd_revocation: None,
         }
+    }
+
+    /// The source of МЧД revocation status for steps signed under a power of attorney
+    /// ([`Flow::signing_step_with`]): a service implements [`crate::mchd::MchdRevocation`]
+    /// against the ФНС registry, or passes a [`crate::mchd::RevokedList`]. Without one every
+    /// МЧД's status is unknown and every step under one is refused: the flow never asks the
+    /// registry itself.
+    #[must_use]
+    pub fn with_mchd_revocation(
+        mut self,
+        source: impl crate::mchd::MchdRevocation + Send + Sync + 'static,
+    ) -> Self {
+        self.mchd_revocation = Some(Arc::new(source));
+        self
     }
 
     /// Replaces the clock (tests pin the time; certificates are checked at it).
@@ -709,7 +735,7 @@ impl<S: FlowStore> Flow<S> {
         user: &str,
         signature: &[u8],
     ) -> Result<DocumentState, FlowError> {
-        self.signing_step(id, user, CommandKind::Send, signature)
+        self.signing_step(id, user, CommandKind::Send, signature, None)
             .await
     }
 
@@ -724,7 +750,7 @@ impl<S: FlowStore> Flow<S> {
         user: &str,
         signature: &[u8],
     ) -> Result<DocumentState, FlowError> {
-        self.signing_step(id, user, CommandKind::Accept, signature)
+        self.signing_step(id, user, CommandKind::Accept, signature, None)
             .await
     }
 
@@ -740,8 +766,45 @@ impl<S: FlowStore> Flow<S> {
         user: &str,
         signature: &[u8],
     ) -> Result<DocumentState, FlowError> {
-        self.signing_step(id, user, CommandKind::Sign, signature)
+        self.signing_step(id, user, CommandKind::Sign, signature, None)
             .await
+    }
+
+    /// A signing step — `kind` is send, accept or sign, `signature` as [`Flow::send`],
+    /// [`Flow::accept`] and [`Flow::sign`] take it — taken by the director's certificate (as
+    /// those) or, with `mchd`, by an employee's personal certificate under the organisation's
+    /// power of attorney: the МЧД must be the acting organisation's, signed by it (its
+    /// director's certificate carrying its INN and OGRN), name the signer as a representative
+    /// by ИНН ФЛ and СНИЛС, be in force at the step's time, grant every power code the
+    /// organisation requires for the document's kind ([`Flow::require_powers`]) and be known
+    /// as not revoked ([`Flow::with_mchd_revocation`]). The МЧД and its signature are stored
+    /// with the step; the journal's [`super::model::SignerRecord::mchd`] names them and the
+    /// verdict. The member's rights (and their lapse) apply as to any step.
+    ///
+    /// # Errors
+    /// [`Refusal::Signature`] (journaled as `signing_refused`) if the signature or the МЧД
+    /// fails its checks; other [`Refusal`]s; [`FlowError::Integrity`] if the content is
+    /// altered; [`FlowError::Conflict`]. A `kind` that is not a signing step is refused
+    /// ([`Refusal::Signature`], not journaled).
+    pub async fn signing_step_with(
+        &self,
+        id: &str,
+        user: &str,
+        kind: CommandKind,
+        signature: &[u8],
+        mchd: Option<&MchdEvidence>,
+    ) -> Result<DocumentState, FlowError> {
+        if !matches!(
+            kind,
+            CommandKind::Send | CommandKind::Accept | CommandKind::Sign
+        ) {
+            return Err(Refusal::Signature {
+                command: kind,
+                reason: format!("{kind} is not a signing step (send, accept, sign)"),
+            }
+            .into());
+        }
+        self.signing_step(id, user, kind, signature, mchd).await
     }
 
     async fn signing_step(
@@ -750,6 +813,7 @@ impl<S: FlowStore> Flow<S> {
         user: &str,
         kind: CommandKind,
         signature: &[u8],
+        mchd: Option<&MchdEvidence>,
     ) -> Result<DocumentState, FlowError> {
         let state = self.document(id).await?;
         // One load of the acting organisation: its members authorise, its requisites bind.
@@ -775,7 +839,7 @@ impl<S: FlowStore> Flow<S> {
             .check
             .signers_off_executor(signature, content, at)
             .await;
-        let checked = checked.and_then(|signers| {
+        let selected = checked.and_then(|signers| {
             if let Some(missing) = sender_signers
                 .iter()
                 .find(|s| !signers.iter().any(|f| f.record.certificate_sha256 == **s))
@@ -786,11 +850,32 @@ impl<S: FlowStore> Flow<S> {
             }
             let expected = Expected {
                 member: (!service).then_some(member),
-                organisation: Some(&org.organisation),
+                // Under an МЧД the signer's certificate is personal: the МЧД binds it.
+                organisation: mchd.is_none().then_some(&org.organisation),
                 exclude: &sender_signers,
             };
-            select(&signers, expected).map(|s| s.record.clone())
+            select(&signers, expected).cloned()
         });
+        let checked = match (selected, mchd) {
+            (Ok(found), Some(evidence)) => {
+                let input = MchdInput {
+                    evidence: evidence.clone(),
+                    organisation: org.organisation.clone(),
+                    kind: state.kind,
+                    required: org.required_powers(state.kind).to_vec(),
+                    signer: found.clone(),
+                    at,
+                };
+                authority::check_off_executor(&self.check, input, self.mchd_revocation.clone())
+                    .await
+                    .map(|record| super::model::SignerRecord {
+                        mchd: Some(Box::new(record)),
+                        ..found.record
+                    })
+            }
+            (Ok(found), None) => Ok(found.record),
+            (Err(e), _) => Err(e),
+        };
         let record = match checked {
             Ok(r) => r,
             Err(reason) => {
@@ -824,6 +909,10 @@ impl<S: FlowStore> Flow<S> {
             signer: record,
         };
         let mut blobs = vec![signature.to_vec()];
+        if let Some(evidence) = mchd {
+            blobs.push(evidence.document.clone());
+            blobs.push(evidence.signature.clone());
+        }
         let command = match kind {
             CommandKind::Send => Command::Send {
                 signature: accepted,

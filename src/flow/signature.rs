@@ -193,6 +193,7 @@ impl SignatureCheck {
                     certificate_sha256: fp,
                     algorithm,
                     verified: self.verifies(),
+                    mchd: None,
                 },
             })
             .collect())
@@ -332,7 +333,11 @@ pub(super) fn select<'s>(
             if not_organisation.is_empty() {
                 String::new()
             } else {
-                format!(": {}", not_organisation.join("; "))
+                format!(
+                    ": {} (an employee signing with a personal certificate presents the \
+                     organisation's МЧД with the step)",
+                    not_organisation.join("; ")
+                )
             }
         )),
         _ if not_organisation.is_empty() => Err("the CMS names no signer".into()),

@@ -255,6 +255,10 @@ pub enum SigningTimeSource {
     Timestamp,
     /// The signer's own signing-time attribute: claimed, vouched for by nobody.
     Claimed,
+    /// The time the service that received the signature recorded it at (the document flow's
+    /// time of the step, [`DocumentSigner::recorded_time`]): the signature existed then, as a
+    /// time-stamp would prove, on the service's word.
+    Recorded,
     /// None.
     None,
 }
@@ -264,6 +268,7 @@ impl fmt::Display for SigningTimeSource {
         f.write_str(match self {
             Self::Timestamp => "proven by a time-stamp",
             Self::Claimed => "claimed by the signer",
+            Self::Recorded => "recorded by the flow",
             Self::None => "no signing time",
         })
     }
@@ -531,6 +536,10 @@ pub struct DocumentSigner<'a> {
     pub proven_time: Option<UnixTime>,
     /// The signing time the signer claims.
     pub claimed_time: Option<UnixTime>,
+    /// The time a service recorded the signature at when it received it (the document
+    /// flow's step time): when given, the verdict is judged at it, before the proven and the
+    /// claimed times (the service checked the signer's certificate at that time too).
+    pub recorded_time: Option<UnixTime>,
 }
 
 impl<'a> DocumentSigner<'a> {
@@ -553,6 +562,7 @@ impl<'a> DocumentSigner<'a> {
                 .map(|t| t.proven_by)
                 .min(),
             claimed_time: signer.signing_time,
+            recorded_time: None,
         }
     }
 
@@ -569,11 +579,33 @@ impl<'a> DocumentSigner<'a> {
                 .map_or_else(|| "the XML signer".to_owned(), |c| c.subject().to_string()),
             proven_time: xades.and_then(|x| x.proven_signing_time),
             claimed_time: xades.and_then(|x| x.signing_time),
+            recorded_time: None,
+        }
+    }
+
+    /// A signer whose signature a service verified itself and recorded at `at` (the document
+    /// flow's step): judged at that time ([`SigningTimeSource::Recorded`]).
+    pub fn recorded(
+        status: Status,
+        certificate: Option<&'a Certificate>,
+        label: String,
+        at: UnixTime,
+    ) -> Self {
+        Self {
+            status,
+            certificate,
+            label,
+            proven_time: None,
+            claimed_time: None,
+            recorded_time: Some(at),
         }
     }
 
     /// The signing time judged at: proven, else claimed.
     fn signing_time(&self) -> (Option<UnixTime>, SigningTimeSource) {
+        if let Some(t) = self.recorded_time {
+            return (Some(t), SigningTimeSource::Recorded);
+        }
         match (self.proven_time, self.claimed_time) {
             (Some(t), _) => (Some(t), SigningTimeSource::Timestamp),
             (None, Some(t)) => (Some(t), SigningTimeSource::Claimed),
@@ -704,7 +736,11 @@ pub fn authorise_signer(
             // A revocation after the signing time leaves the signature authorised only when a
             // time-stamp proves that time: a claimed time could be written to suit.
             RevocationStatus::Revoked { since: Some(when) }
-                if at < when && source == SigningTimeSource::Timestamp =>
+                if at < when
+                    && matches!(
+                        source,
+                        SigningTimeSource::Timestamp | SigningTimeSource::Recorded
+                    ) =>
             {
                 None
             }

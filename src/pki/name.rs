@@ -299,6 +299,22 @@ impl DistinguishedName {
         prefix.rdns.len() <= self.rdns.len() && self.rdns[..prefix.rdns.len()] == prefix.rdns[..]
     }
 
+    /// Values of attributes with the given OID as the name's text shows them (case and spacing
+    /// kept), unlike [`Self::attribute_texts`], which gives the forms names are compared in.
+    pub fn attribute_displays(&self, oid: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut r = Reader::der(&self.der);
+        let Ok(name) = r.any("Name") else {
+            return out;
+        };
+        let _ = each_attribute(&name, &r, |_, attr_type, value| {
+            if der_util::oid_dotted(attr_type.value).as_deref() == Some(oid) {
+                out.push(display_value(value));
+            }
+        });
+        out
+    }
+
     /// Values of attributes with the given OID, as text where they are text.
     pub fn attribute_texts<'a>(&'a self, oid: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         let wanted = const_oid::ObjectIdentifier::new(oid).ok();

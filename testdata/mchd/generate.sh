@@ -20,6 +20,7 @@
 #   other-principal.xml   principal ООО "Василёк" (5001007329/1045000012342), signed by director
 #   cp1251.xml        windows-1251 encoded, signed by director
 #   revoked.txt       the GUID of valid.xml (one GUID a line)
+# CRLs (empty, ten years): ca.crl.pem, gost-ca.crl.pem, made by generate-crl.sh (run at the end)
 # Document signatures (detached CMS over doc.txt, signingTime = generation time):
 #   doc.employee.p7s, doc.stranger.p7s
 set -euo pipefail
@@ -180,6 +181,7 @@ echo 0f1c2d3e-4b5a-4697-8a1b-2c3d4e5f6071 > revoked.txt
 printf 'Акт сверки № 17 от 1 декабря 2026 г.\n' > doc.txt
 q openssl cms -sign -binary -md sha256 -in doc.txt -signer employee.pem -inkey employee.key.pem -outform DER -out doc.employee.p7s
 q openssl cms -sign -binary -md sha256 -in doc.txt -signer stranger.pem -inkey stranger.key.pem -outform DER -out doc.stranger.p7s
+bash generate-crl.sh
 openssl version > OPENSSL_VERSION
 chmod 644 ./*
 chmod 755 generate.sh

@@ -13,6 +13,8 @@ use signflow::mchd::{
     RevocationStatus, RevokedList, authorise_signer, check_principal_signature,
 };
 use signflow::pki::{Status, UnixTime};
+use signflow::tsl::QualifiedStatus;
+use signflow::verdict::{LegalStanding, legal_standing};
 
 use crate::exit::{Failure, Status as Exit};
 use crate::input;
@@ -114,9 +116,32 @@ impl MchdArgs {
     }
 }
 
+/// The combined legal verdict of each signer (the library's [`legal_standing`]): its
+/// signature's status, its qualified decision (`qualified`, in the same order) and its МЧД
+/// verdict (`legal`, when `--mchd` gave one).
+pub fn standings(
+    signers: &[DocumentSigner<'_>],
+    qualified: &[Option<&QualifiedStatus>],
+    legal: Option<&Vec<LegalVerdict>>,
+) -> Vec<LegalStanding> {
+    signers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            legal_standing(
+                s.status,
+                s.certificate,
+                qualified.get(i).copied().flatten(),
+                legal.and_then(|l| l.get(i)),
+            )
+        })
+        .collect()
+}
+
 /// Prints a verification report with what `--tsl`, `--mchd` and `--online` added to it: in
-/// JSON the report with `command`, `tsl`, `legal` and `online`; in text the report followed by
-/// the list's line, the fetches and one line per legal verdict.
+/// JSON the report with `command`, `tsl`, `legal` (the МЧД verdicts), `standing` (the combined
+/// legal verdicts, with `--tsl` or `--mchd`) and `online`; in text the report followed by the
+/// list's line, the fetches and one line per signer's combined legal verdict.
 ///
 /// # Errors
 /// Exit 74 when the report cannot be serialised or written.
@@ -126,8 +151,15 @@ pub fn report<R: serde::Serialize + std::fmt::Display>(
     report: &R,
     list: Option<&LoadedList>,
     legal: Option<&Vec<LegalVerdict>>,
+    standing: &[LegalStanding],
     fetched: Option<Value>,
 ) -> Result<(), Failure> {
+    // The combined verdict is printed when there is something to combine.
+    let standing = if list.is_some() || legal.is_some() {
+        standing
+    } else {
+        &[]
+    };
     let mut out = Out::stdout();
     if json {
         let mut value =
@@ -140,6 +172,10 @@ pub fn report<R: serde::Serialize + std::fmt::Display>(
             value["legal"] =
                 serde_json::to_value(legal).map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
         }
+        if !standing.is_empty() {
+            value["standing"] = serde_json::to_value(standing)
+                .map_err(|e| Failure::new(Exit::Io, e.to_string()))?;
+        }
         if let Some(fetched) = fetched {
             value["online"] = fetched;
         }
@@ -150,7 +186,7 @@ pub fn report<R: serde::Serialize + std::fmt::Display>(
         out.line(format_args!("{}", list.line()))?;
     }
     crate::online::print(&mut out, fetched.as_ref())?;
-    for (n, verdict) in legal.into_iter().flatten().enumerate() {
+    for (n, verdict) in standing.iter().enumerate() {
         out.line(format_args!(
             "legal verdict, signer {}: {}: {verdict}",
             n + 1,

@@ -306,12 +306,19 @@ pub fn verify(
         .map(DocumentSigner::from_cms)
         .collect();
     let legal = args.mchd.verdicts(&verifier, &options, &signers)?;
+    let qualified_status: Vec<_> = report
+        .signers
+        .iter()
+        .map(|s| s.qualified.as_ref())
+        .collect();
+    let standing = crate::authority::standings(&signers, &qualified_status, legal.as_ref());
     crate::authority::report(
         json,
         "verify cms",
         &report,
         loaded.as_ref(),
         legal.as_ref(),
+        &standing,
         fetched,
     )?;
     // Authority under the МЧД and --require-qualified can only make the result worse.

@@ -21,9 +21,11 @@ use signflow::flow::model::{
 };
 use signflow::flow::store::StoreError;
 use signflow::flow::{
-    AnyStore, CommandKind, DocumentState, Flow, FlowError, FlowSigner, NewDocument, NewMember,
-    Proof, SignatureCheck, SigningStep, Step,
+    AnyStore, CommandKind, DocumentState, Flow, FlowError, FlowSigner, MchdEvidence, NewDocument,
+    NewMember, Proof, SignatureCheck, SigningStep, Step,
 };
+use signflow::limits::InputKind;
+use signflow::mchd::RevokedList;
 use signflow::pki::{Certificate, UnixTime};
 
 use crate::exit::{Failure, Status};
@@ -47,6 +49,11 @@ pub struct FlowArgs {
     /// time: `--at` does not apply).
     #[command(flatten)]
     policy: VerifyPolicyArgs,
+    /// The revoked powers of attorney (МЧД), one GUID a line, for steps signed under one
+    /// (`send|accept|sign --mchd`). Without it every МЧД's status is unknown and such steps
+    /// are refused: signflow never asks the registry itself.
+    #[arg(long, value_name = "FILE")]
+    mchd_revoked: Option<PathBuf>,
     #[command(subcommand)]
     command: FlowCommand,
 }
@@ -64,11 +71,11 @@ enum FlowCommand {
     /// Create a document (prints its id).
     Create(CreateArgs),
     /// Sign the current version and send it (sender, send right).
-    Send(SignStepArgs),
+    Send(DocumentSignArgs),
     /// Confirm receipt with a signed receipt (recipient, sign right).
-    Accept(SignStepArgs),
+    Accept(DocumentSignArgs),
     /// Co-sign the accepted version; the document is archived (recipient, sign right).
-    Sign(SignStepArgs),
+    Sign(DocumentSignArgs),
     /// Return for corrections (recipient, sign right).
     Return(CommentArgs),
     /// Reject for good (recipient, sign right).
@@ -123,6 +130,25 @@ enum OrgCommand {
     },
     /// Registered organisations.
     List,
+    /// Require power codes (МашПолн/@КодПолн) of every МЧД the organisation's employees sign
+    /// documents of a kind under; without --code, lift the requirement (any valid МЧД of the
+    /// organisation naming the signer). Signed by an administrator (manage right).
+    Powers {
+        /// The organisation's INN.
+        #[arg(long, value_name = "INN")]
+        org: String,
+        /// contract, act, invoice or other.
+        #[arg(long)]
+        kind: DocumentKind,
+        /// A power code the МЧД must grant (repeatable; several after one --code too).
+        #[arg(long = "code", value_name = "CODE", num_args = 1..)]
+        codes: Vec<String>,
+        /// The acting administrator.
+        #[arg(long = "as", value_name = "ADMIN")]
+        actor: String,
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -258,6 +284,42 @@ struct SignStepArgs {
     signer: SignerArgs,
 }
 
+/// `send`, `accept`, `sign`: the member's signer, and the МЧД they sign under when their
+/// certificate is personal.
+#[derive(Args, Debug)]
+struct DocumentSignArgs {
+    #[command(flatten)]
+    step: SignStepArgs,
+    /// The organisation's machine-readable power of attorney (МЧД, EMCHD_1) the member signs
+    /// under with a personal certificate; stored with the step.
+    #[arg(long, value_name = "FILE")]
+    mchd: Option<PathBuf>,
+    /// The МЧД's detached CMS signature by the organisation's director (default: the МЧД's
+    /// path with .sig appended).
+    #[arg(long, value_name = "FILE", requires = "mchd")]
+    mchd_sig: Option<PathBuf>,
+}
+
+impl DocumentSignArgs {
+    /// The МЧД and its signature, when `--mchd` is given.
+    fn evidence(&self) -> Result<Option<MchdEvidence>, Failure> {
+        let Some(path) = &self.mchd else {
+            return Ok(None);
+        };
+        let document = input::read_as(path, InputKind::Xml)?;
+        let sig_path = self.mchd_sig.clone().unwrap_or_else(|| {
+            let mut p = path.as_os_str().to_owned();
+            p.push(".sig");
+            PathBuf::from(p)
+        });
+        let signature = crate::cms::read_signed_data(&sig_path)?.into_der();
+        Ok(Some(MchdEvidence {
+            document,
+            signature,
+        }))
+    }
+}
+
 #[derive(Args, Debug)]
 struct CommentArgs {
     #[command(flatten)]
@@ -375,6 +437,23 @@ fn trust_material(
     Ok(SignatureCheck::verify(args.policy.context(provider)?))
 }
 
+/// The `--mchd-revoked` list, when given.
+fn revoked_list(args: &FlowArgs) -> Result<Option<RevokedList>, Failure> {
+    let Some(path) = &args.mchd_revoked else {
+        return Ok(None);
+    };
+    let text = input::read_as(path, InputKind::Document)?;
+    let text = String::from_utf8(text).map_err(|_| {
+        Failure::new(
+            Status::FormatError,
+            format!("{}: not UTF-8 text (one GUID a line)", path.display()),
+        )
+    })?;
+    RevokedList::parse(&text)
+        .map(Some)
+        .map_err(|e| Failure::new(Status::FormatError, format!("{}: {e}", path.display())))
+}
+
 /// Runs `signflow flow …`.
 pub fn run(
     provider: &'static CryptoProvider,
@@ -450,7 +529,10 @@ async fn run_async(
     } else {
         SignatureCheck::TrustCaller
     };
-    let flow = Flow::new(store, check);
+    let mut flow = Flow::new(store, check);
+    if let Some(list) = revoked_list(args)? {
+        flow = flow.with_mchd_revocation(list);
+    }
     let mut out = Out::stdout();
     let mut print = |v: Value, text: String| -> Result<(), Failure> {
         if json { out.json(&v) } else { out.line(text) }
@@ -494,6 +576,41 @@ async fn run_async(
                     "registered {} (INN {}), director {user}",
                     state.organisation.name, state.organisation.inn
                 ),
+            )?;
+        }
+        FlowCommand::Org(OrgCommand::Powers {
+            org,
+            kind,
+            codes,
+            actor,
+            signer,
+        }) => {
+            let step = Step::RequirePowers {
+                organisation: org,
+                kind: *kind,
+                codes,
+            };
+            let proof = prove(provider, &flow, actor, &step, signer).await?;
+            let state = flow
+                .require_powers(actor, org, *kind, codes, &proof)
+                .await
+                .map_err(flow_failure)?;
+            let required = state.required_powers(*kind);
+            print(
+                json!({"organisation": state.organisation.inn, "kind": kind, "codes": required}),
+                if required.is_empty() {
+                    format!(
+                        "{} requires no power for {kind} documents: any valid МЧД of it naming \
+                         the signer",
+                        state.organisation.name
+                    )
+                } else {
+                    format!(
+                        "{} requires for {kind} documents: {}",
+                        state.organisation.name,
+                        required.join(", ")
+                    )
+                },
             )?;
         }
         FlowCommand::Org(OrgCommand::List) => {
@@ -838,9 +955,11 @@ fn member_add_signer(
 async fn signing_step(
     provider: &'static CryptoProvider,
     flow: &Flow<AnyStore>,
-    a: &SignStepArgs,
+    args: &DocumentSignArgs,
     kind: CommandKind,
 ) -> Result<DocumentState, Failure> {
+    let mchd = args.evidence()?;
+    let a = &args.step;
     let id = a.signer.load(provider)?;
     let doc = flow.document(&a.who.id).await.map_err(flow_failure)?;
     let signer = flow_signer(&id);
@@ -859,10 +978,7 @@ async fn signing_step(
         }
         _ => signer.sign(&content).map_err(cms_failure)?,
     };
-    let r = match kind {
-        CommandKind::Send => flow.send(&a.who.id, &a.who.actor, &signature).await,
-        CommandKind::Accept => flow.accept(&a.who.id, &a.who.actor, &signature).await,
-        _ => flow.sign(&a.who.id, &a.who.actor, &signature).await,
-    };
-    r.map_err(flow_failure)
+    flow.signing_step_with(&a.who.id, &a.who.actor, kind, &signature, mchd.as_ref())
+        .await
+        .map_err(flow_failure)
 }

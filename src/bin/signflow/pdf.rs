@@ -56,7 +56,7 @@ pub fn verify(
     }
     // The signers of the signatures (not of document time-stamps), each with the worse of its
     // own status and its PDF signature's (coverage, changes after signing).
-    let signers: Vec<(DocumentSigner<'_>, bool)> = report
+    let signers: Vec<(DocumentSigner<'_>, Option<&signflow::tsl::QualifiedStatus>)> = report
         .signatures
         .iter()
         .filter(|s| s.kind == SignatureKind::Signature)
@@ -65,24 +65,29 @@ pub fn verify(
                 cms.signers.iter().map(move |signer| {
                     let mut d = DocumentSigner::from_cms(signer);
                     d.status = d.status.max(s.status);
-                    let qualified = signer.qualified.as_ref().is_some_and(|q| q.qualified);
-                    (d, qualified)
+                    (d, signer.qualified.as_ref())
                 })
             })
         })
         .collect();
-    let (signers, qualified): (Vec<_>, Vec<_>) = signers.into_iter().unzip();
+    let (signers, qualified_status): (Vec<_>, Vec<_>) = signers.into_iter().unzip();
+    let qualified: Vec<bool> = qualified_status
+        .iter()
+        .map(|q| q.is_some_and(|q| q.qualified))
+        .collect();
     let legal = args.mchd.verdicts(
         &signflow::cms::Verifier::from_context(&context),
         &options,
         &signers,
     )?;
+    let standing = crate::authority::standings(&signers, &qualified_status, legal.as_ref());
     crate::authority::report(
         json,
         "verify pdf",
         &report,
         loaded.as_ref(),
         legal.as_ref(),
+        &standing,
         None,
     )?;
     // With --require-qualified a PDF without any signature (only document time-stamps) has no

@@ -270,18 +270,21 @@ pub fn verify(
     }
     // The МЧД's own (CMS) signature is verified with the same trust material and policy.
     let cms_options = args.policy.cms()?;
+    let signers = [DocumentSigner::from_xml(&result)];
     let legal = args.mchd.verdicts(
         &signflow::cms::Verifier::from_context(&context),
         &cms_options,
-        &[DocumentSigner::from_xml(&result)],
+        &signers,
     )?;
-
+    let standing =
+        crate::authority::standings(&signers, &[result.qualified.as_ref()], legal.as_ref());
     crate::authority::report(
         json,
         "verify xml",
         &result,
         loaded.as_ref(),
         legal.as_ref(),
+        &standing,
         None,
     )?;
     let qualified = [result.qualified.as_ref().is_some_and(|q| q.qualified)];

@@ -46,6 +46,10 @@ pub const MAX_COMMENT_LEN: usize = 4096;
 pub const MAX_TITLE_LEN: usize = 1024;
 /// Most versions one document may have.
 pub const MAX_VERSIONS: u32 = 10_000;
+/// Most power codes an organisation may require for one document kind.
+pub const MAX_REQUIRED_POWERS: usize = 32;
+/// Longest power code accepted, in bytes.
+pub const MAX_POWER_CODE_LEN: usize = 128;
 
 /// One fact in the journal. Serialised as JSON with a `type` tag; the stored text is what the
 /// journal's hash chain covers.
@@ -83,6 +87,15 @@ pub enum Event {
     MemberRemoved {
         /// The user.
         user: String,
+    },
+    /// The organisation requires these power codes (`МашПолн/@КодПолн`) of an МЧД its
+    /// employees sign documents of `kind` under; an empty list lifts the requirement (any valid
+    /// МЧД of the organisation naming the signer).
+    PowersRequired {
+        /// The document kind.
+        kind: DocumentKind,
+        /// The codes, every one of which the МЧД must grant.
+        codes: Vec<String>,
     },
     /// A document was created with its first version (first event of its stream).
     DocumentCreated {
@@ -177,6 +190,7 @@ impl Event {
             Self::MemberAdded { .. } => "member_added",
             Self::RightGranted { .. } => "right_granted",
             Self::MemberRemoved { .. } => "member_removed",
+            Self::PowersRequired { .. } => "powers_required",
             Self::DocumentCreated { .. } => "document_created",
             Self::VersionAdded { .. } => "version_added",
             Self::Sent { .. } => "sent",
@@ -455,6 +469,10 @@ pub enum Refusal {
     /// The requisites are invalid.
     #[error("invalid requisites: {0}")]
     Requisites(String),
+    /// A power code to require is empty, too long or has control characters, or there are
+    /// more than [`MAX_REQUIRED_POWERS`].
+    #[error("invalid power codes: {0}")]
+    InvalidPowers(String),
     /// The step is not proven to be the named member's: no signature, a signature that does
     /// not verify, a certificate that is not theirs, or a notice that names another step.
     #[error("{user} is not proven to take this step: {reason}")]
@@ -883,7 +901,8 @@ pub fn apply(
         Event::OrganisationRegistered { .. }
         | Event::MemberAdded { .. }
         | Event::RightGranted { .. }
-        | Event::MemberRemoved { .. } => {
+        | Event::MemberRemoved { .. }
+        | Event::PowersRequired { .. } => {
             return Err(bad("an organisation event in a document stream"));
         }
         Event::DocumentCreated { .. } => unreachable!("handled above"),

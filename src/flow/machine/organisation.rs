@@ -4,8 +4,10 @@
 
 use serde::Serialize;
 
-use super::{Actor, Event, Inapplicable, Refusal, valid_user};
-use crate::flow::model::{Grant, Member, MemberIdentity, Organisation, Right, Role};
+use super::{
+    Actor, Event, Inapplicable, MAX_POWER_CODE_LEN, MAX_REQUIRED_POWERS, Refusal, valid_user,
+};
+use crate::flow::model::{DocumentKind, Grant, Member, MemberIdentity, Organisation, Right, Role};
 use crate::pki::UnixTime;
 use crate::requisites::{Inn, Kpp, Ogrn};
 
@@ -16,6 +18,10 @@ pub struct OrganisationState {
     pub organisation: Organisation,
     /// Members by user id, in order of the user id.
     pub members: std::collections::BTreeMap<String, Member>,
+    /// The power codes an МЧД must grant, per document kind ([`Event::PowersRequired`]); a
+    /// kind not listed requires none.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub powers: std::collections::BTreeMap<DocumentKind, Vec<String>>,
     /// Sequence number of the last event applied.
     pub seq: u64,
 }
@@ -35,6 +41,11 @@ impl OrganisationState {
         self.members
             .values()
             .any(|m| m.identity.is_some() && m.has_right(Right::Manage, at))
+    }
+
+    /// The power codes an МЧД must grant for a document of `kind` (empty: none required).
+    pub fn required_powers(&self, kind: DocumentKind) -> &[String] {
+        self.powers.get(&kind).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -76,6 +87,25 @@ pub enum OrgCommand {
         /// The member.
         user: String,
     },
+    /// Require these power codes of an МЧД for documents of `kind` (empty: lift it).
+    RequirePowers {
+        /// The document kind.
+        kind: DocumentKind,
+        /// The codes.
+        codes: Vec<String>,
+    },
+}
+
+impl OrgCommand {
+    /// The member the command is about (`None` for an organisation-wide setting).
+    pub fn user(&self) -> Option<&str> {
+        match self {
+            Self::AddMember { user, .. }
+            | Self::Grant { user, .. }
+            | Self::RemoveMember { user } => Some(user),
+            Self::RequirePowers { .. } => None,
+        }
+    }
 }
 
 /// Registers `organisation` with `director` as its first administrator: the requisites must
@@ -221,7 +251,33 @@ pub fn handle_organisation(
             }
             Event::MemberRemoved { user: user.clone() }
         }
+        OrgCommand::RequirePowers { kind, codes } => Event::PowersRequired {
+            kind: *kind,
+            codes: valid_codes(codes)?,
+        },
     }])
+}
+
+/// `codes` checked and with repeats dropped (in the given order).
+fn valid_codes(codes: &[String]) -> Result<Vec<String>, Refusal> {
+    if codes.len() > MAX_REQUIRED_POWERS {
+        return Err(Refusal::InvalidPowers(format!(
+            "{} codes, at most {MAX_REQUIRED_POWERS} are accepted",
+            codes.len()
+        )));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(codes.len());
+    for c in codes {
+        if c.trim().is_empty() || c.len() > MAX_POWER_CODE_LEN || c.chars().any(char::is_control) {
+            return Err(Refusal::InvalidPowers(format!(
+                "{c:?}: a code is 1 to {MAX_POWER_CODE_LEN} bytes without control characters"
+            )));
+        }
+        if !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// Folds an organisation stream's event into its state.
@@ -243,6 +299,7 @@ pub fn apply_organisation(
             return Ok(OrganisationState {
                 organisation: organisation.clone(),
                 members: Default::default(),
+                powers: Default::default(),
                 seq,
             });
         }
@@ -287,6 +344,13 @@ pub fn apply_organisation(
         }
         Event::MemberRemoved { user } => {
             s.members.remove(user);
+        }
+        Event::PowersRequired { kind, codes } => {
+            if codes.is_empty() {
+                s.powers.remove(kind);
+            } else {
+                s.powers.insert(*kind, codes.clone());
+            }
         }
         _ => return Err(bad("a document event in an organisation stream")),
     }

@@ -15,9 +15,10 @@ pub(super) fn history(entries: &[JournalEntry]) -> String {
         .map(|e| {
             let name = e.event().map(|ev| ev.name()).unwrap_or("?");
             let auth = match e.authentication() {
-                Ok(Some(Authentication::Signature { signer, .. })) => {
-                    format!("signed by {}", signer.subject)
-                }
+                Ok(Some(Authentication::Signature { signer, .. })) => match &signer.mchd {
+                    Some(m) => format!("signed by {} under МЧД {}", signer.subject, m.number),
+                    None => format!("signed by {}", signer.subject),
+                },
                 Ok(Some(Authentication::Service { by })) => {
                     format!("authenticated by service {by}, not signed")
                 }
@@ -134,6 +135,9 @@ pub(super) fn show(doc: &DocumentState) -> String {
             "  {} v{} by {} ({})\n",
             s.step, s.version, s.signer.subject, s.signer.algorithm
         );
+        if let Some(m) = &s.signer.mchd {
+            out += &format!("    legal verdict: {}\n", m.verdict);
+        }
     }
     out.trim_end().to_owned()
 }
