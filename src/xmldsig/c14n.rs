@@ -384,9 +384,9 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         }
         decls.sort_unstable();
         let mut attrs: Vec<(&str, &str, &str, &str)> = Vec::new();
-        for (i, a) in e.attributes().iter().enumerate() {
+        for (i, a) in e.attributes().enumerate() {
             if self.attribute_member(id, i) {
-                attrs.push(attribute_key(a.name, a.value.as_ref(), &self.inscope));
+                attrs.push(attribute_key(a.name, a.value, &self.inscope));
             }
         }
         sort_attributes(&mut attrs);
@@ -520,7 +520,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
                 } => {
                     self.work.charge_io(inclusive_prefixes.len() as u64)?;
                     consider(e.prefix());
-                    for (i, a) in e.attributes().iter().enumerate() {
+                    for (i, a) in e.attributes().enumerate() {
                         let (p, _) = split_qname(a.name);
                         if !p.is_empty() && self.attribute_member(id, i) {
                             consider(p);
@@ -543,9 +543,9 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
         let c14n11 = matches!(self.method, C14nMethod::Inclusive11 { .. });
         let mut base_fixup: Option<String> = None;
         let mut attrs: Vec<(&str, &str, &str, &str)> = Vec::new();
-        for (i, a) in e.attributes().iter().enumerate() {
+        for (i, a) in e.attributes().enumerate() {
             if self.attribute_member(id, i) {
-                attrs.push(attribute_key(a.name, a.value.as_ref(), &self.inscope));
+                attrs.push(attribute_key(a.name, a.value, &self.inscope));
             }
         }
         if apex && !matches!(self.method, C14nMethod::Exclusive { .. }) {
@@ -561,7 +561,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
                     self.work
                         .charge_io(1 + (ae.attributes().len() * (1 + attrs.len())) as u64)?;
                     for at in ae.attributes() {
-                        let (n, v) = (at.name, at.value.as_ref());
+                        let (n, v) = (at.name, at.value);
                         let Some(l) = n.strip_prefix("xml:") else {
                             continue;
                         };
@@ -643,7 +643,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
     fn rendered_below(
         &self,
         id: NodeId,
-        e: super::tree::Element<'_, 'd>,
+        e: super::tree::Element<'d, 'd>,
     ) -> io::Result<HashMap<&'d str, &'d str>> {
         let inscope = &self.inscope;
         let own = |p: &'d str, map: &mut HashMap<&'d str, &'d str>| {
@@ -674,7 +674,7 @@ impl<'d, W: Write + ?Sized> Canonicalizer<'d, '_, W> {
                 )?;
                 let mut map = self.rendered.map.clone();
                 own(e.prefix(), &mut map);
-                for (i, a) in e.attributes().iter().enumerate() {
+                for (i, a) in e.attributes().enumerate() {
                     let (p, _) = split_qname(a.name);
                     if !p.is_empty() && p != "xml" && self.attribute_member(id, i) {
                         own(p, &mut map);

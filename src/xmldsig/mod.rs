@@ -70,9 +70,9 @@ pub use sign::{Layout, Placement, SignOptions, sign};
 pub use signer::WSSE_NS;
 pub use smev::{SMEV_TRANSFORM, SmevError, smev_transform};
 pub use tree::{
-    Attribute, Children, Document, Element, ElementData, ElementSpan, MAX_DEPTH_CAP, NamespaceDecl,
-    Node, NodeId, NodeKind, ParseLimits, ProcessingInstruction, Text, WSU_NS, XML_NAMESPACE,
-    XmlText,
+    Attribute, Attributes, Children, Document, Element, ElementData, ElementSpan, MAX_DEPTH_CAP,
+    NamespaceDecl, Node, NodeId, NodeKind, ParseLimits, ProcessingInstruction, Text, WSU_NS,
+    XML_NAMESPACE, XmlText,
 };
 pub use verifier::Verifier;
 pub use verify::{BASE64, DSIG_NS, ENVELOPED_SIGNATURE, MAX_REFERENCES, XPATH, verify};

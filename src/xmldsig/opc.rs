@@ -215,7 +215,7 @@ impl Writer<'_, '_> {
                 let (prefix, _) = split_qname(a.name);
                 target_mode |= a.name == "TargetMode";
                 if self.legacy || prefix.is_empty() || prefix == "xml" {
-                    attribute(out, a.name, &a.value);
+                    attribute(out, a.name, a.value);
                 }
             }
             if !target_mode && self.is_relationship(id) {

@@ -291,10 +291,10 @@ impl SelectedElement {
             .find_map(|n| e.attribute(n))
             .or_else(|| {
                 // WS-Security's wsu:Id, whatever its prefix.
-                e.attributes().iter().find_map(|a| {
+                e.attributes().find_map(|a| {
                     let (prefix, local) = a.name.split_once(':')?;
                     (local == "Id" && doc.lookup_namespace(id, prefix) == Some(super::WSU_NS))
-                        .then_some(a.value.as_ref())
+                        .then_some(a.value)
                 })
             })
             .map(str::to_owned);

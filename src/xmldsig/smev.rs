@@ -126,7 +126,7 @@ impl<'d> State<'d, '_> {
             } else {
                 Some(self.uri(id, p, a.name)?)
             };
-            attributes.push((uri, local, a.value.as_ref()));
+            attributes.push((uri, local, a.value));
         }
         attributes.sort_by(|x, y| match (x.0, y.0) {
             (Some(a), Some(b)) => a.cmp(b).then(x.1.cmp(y.1)),

@@ -10,8 +10,8 @@ use quick_xml::reader::Reader;
 use super::encoding::XmlText;
 use super::text::resolve_reference;
 use super::{
-    Attribute, Document, ElementData, ElementRecord, MAX_DEPTH_CAP, NONE, NamespaceDecl, Node,
-    NodeId, NodeKind, ParseLimits, ProcessingInstruction, Text, TextRepr, is_ncname, split_qname,
+    AttributeRecord, Document, ELEMENT, EXTRA, ElementRecord, Extra, MAX_DEPTH_CAP, NONE,
+    NamespaceDecl, NodeId, NodeRecord, ParseLimits, is_ncname, split_qname,
 };
 use crate::xmldsig::error::XmlError;
 
@@ -23,6 +23,15 @@ fn rebase<'a>(input: &'a str, part: &str) -> Result<&'a str, XmlError> {
         .ok_or_else(|| XmlError::Malformed("a name is not valid UTF-8".into()))
 }
 
+/// Where `part`, a slice of `input`'s bytes handed back by the tokenizer, sits in `input`:
+/// (offset, length).
+fn locate(input: &str, part: &str) -> Result<(u32, u32), XmlError> {
+    let _ = rebase(input, part)?;
+    // `input` is shorter than `EXTRA` (checked before parsing): both fit.
+    let start = part.as_ptr() as usize - input.as_ptr() as usize;
+    Ok((start as u32, part.len() as u32))
+}
+
 fn rebase_cow<'a>(input: &'a str, value: Cow<'_, str>) -> Result<Cow<'a, str>, XmlError> {
     Ok(match value {
         Cow::Borrowed(s) => Cow::Borrowed(rebase(input, s)?),
@@ -30,53 +39,60 @@ fn rebase_cow<'a>(input: &'a str, value: Cow<'_, str>) -> Result<Cow<'a, str>, X
     })
 }
 
+/// An element whose end tag has not been read yet.
+struct Open {
+    id: NodeId,
+    /// Its element record.
+    record: u32,
+    /// Its last child so far (`NONE` before the first).
+    last_child: u32,
+}
+
 /// The parser's state: the document so far, the open elements and the open text run.
 struct Builder<'a> {
     input: &'a str,
     doc: Document<'a>,
     root: Option<NodeId>,
-    stack: Vec<NodeId>,
-    /// The text node being extended and where its markup starts.
-    text_run: Option<(NodeId, usize)>,
+    stack: Vec<Open>,
+    /// The text node being extended.
+    text_run: Option<NodeId>,
 }
 
 impl<'a> Builder<'a> {
-    fn parent(&self) -> Option<NodeId> {
-        self.stack.last().copied()
-    }
-
-    fn push(&mut self, kind: NodeKind<'a>, limits: &ParseLimits) -> Result<NodeId, XmlError> {
+    /// Appends the node record (`a`, `b`) (see [`NodeRecord`]) as the last child of the open
+    /// element, or at document level.
+    fn push(&mut self, a: u32, b: u32, limits: &ParseLimits) -> Result<NodeId, XmlError> {
         if self.doc.nodes.len() >= limits.max_nodes.min(NONE as usize) {
             return Err(XmlError::Limit("number of nodes"));
         }
         let id = NodeId(self.doc.nodes.len() as u32);
-        let parent = self.parent();
-        self.doc.nodes.push(Node {
-            parent: parent.map_or(NONE, |p| p.0),
+        self.doc.nodes.push(NodeRecord {
+            parent: self.stack.last().map_or(NONE, |p| p.id.0),
             next_sibling: NONE,
-            kind,
+            a,
+            b,
         });
-        match parent {
-            Some(p) => {
-                let last = match self.doc.nodes[p.0 as usize].kind {
-                    NodeKind::Element(handle) => {
-                        let e = &mut self.doc.elements[handle.record as usize];
-                        let last = e.last_child;
-                        if last == NONE {
-                            e.first_child = id.0;
-                        }
-                        e.last_child = id.0;
-                        last
-                    }
-                    _ => NONE,
-                };
-                if last != NONE {
-                    self.doc.nodes[last as usize].next_sibling = id.0;
+        match self.stack.last_mut() {
+            Some(open) => {
+                if open.last_child == NONE {
+                    self.doc.elements[open.record as usize].first_child = id.0;
+                } else {
+                    self.doc.nodes[open.last_child as usize].next_sibling = id.0;
                 }
+                open.last_child = id.0;
             }
             None => self.doc.children.push(id),
         }
         Ok(id)
+    }
+
+    /// Appends a node kept among the document's extras.
+    fn push_extra(&mut self, extra: Extra<'a>, limits: &ParseLimits) -> Result<(), XmlError> {
+        let index =
+            u32::try_from(self.doc.extras.len()).map_err(|_| XmlError::Limit("number of nodes"))?;
+        self.push(index, EXTRA, limits)?;
+        self.doc.extras.push(extra);
+        Ok(())
     }
 
     fn element(
@@ -84,7 +100,7 @@ impl<'a> Builder<'a> {
         start: &BytesStart<'_>,
         at: usize,
         limits: &ParseLimits,
-    ) -> Result<NodeId, XmlError> {
+    ) -> Result<Open, XmlError> {
         let pos = at;
         if self.stack.is_empty() && self.root.is_some() {
             return Err(XmlError::Malformed(format!(
@@ -92,10 +108,11 @@ impl<'a> Builder<'a> {
             )));
         }
         let name_len = start.name().0.len();
-        let name = self
-            .input
-            .get(at + 1..at + 1 + name_len)
-            .ok_or_else(|| XmlError::Malformed(format!("bad element name (at byte {pos})")))?;
+        if self.input.get(at + 1..at + 1 + name_len).is_none() {
+            return Err(XmlError::Malformed(format!(
+                "bad element name (at byte {pos})"
+            )));
+        }
         let ns_start = self.doc.namespaces.len() as u32;
         let attr_start = self.doc.attributes.len() as u32;
         for (count, attr) in start.attributes().enumerate() {
@@ -107,6 +124,25 @@ impl<'a> Builder<'a> {
             let value = attr
                 .normalized_value(XmlVersion::Implicit1_0)
                 .map_err(|e| XmlError::Malformed(format!("{e} (at byte {pos})")))?;
+            if key != "xmlns" && !key.starts_with("xmlns:") {
+                let (name, name_len) = locate(self.input, key)?;
+                let (value, value_len) = match value {
+                    Cow::Borrowed(v) => locate(self.input, v)?,
+                    Cow::Owned(v) => {
+                        let index = u32::try_from(self.doc.values.len())
+                            .map_err(|_| XmlError::Limit("attributes"))?;
+                        self.doc.values.push(v);
+                        (index, NONE)
+                    }
+                };
+                self.doc.attributes.push(AttributeRecord {
+                    name,
+                    name_len,
+                    value,
+                    value_len,
+                });
+                continue;
+            }
             let value = rebase_cow(self.input, value)?;
             if key == "xmlns" {
                 self.doc.namespaces.push(NamespaceDecl {
@@ -123,8 +159,6 @@ impl<'a> Builder<'a> {
                     prefix: p,
                     uri: value,
                 });
-            } else {
-                self.doc.attributes.push(Attribute { name: key, value });
             }
         }
         let too_many = |n: usize| u32::try_from(n).map_err(|_| XmlError::Limit("attributes"));
@@ -132,32 +166,29 @@ impl<'a> Builder<'a> {
             .ok()
             .filter(|&r| r != NONE)
             .ok_or(XmlError::Limit("number of nodes"))?;
+        // The element's declarations and attributes end where the next element's start.
+        too_many(self.doc.namespaces.len())?;
+        too_many(self.doc.attributes.len())?;
         self.doc.elements.push(ElementRecord {
-            name,
-            namespaces: (ns_start, too_many(self.doc.namespaces.len())?),
-            attributes: (attr_start, too_many(self.doc.attributes.len())?),
+            name_len: too_many(name_len)?,
+            namespaces: ns_start,
+            attributes: attr_start,
             first_child: NONE,
-            last_child: NONE,
             span: [at as u32, 0, NONE, 0],
         });
-        let data = ElementData {
-            record,
-            _input: std::marker::PhantomData,
-        };
-        let id = self.push(NodeKind::Element(data), limits)?;
+        let id = self.push(record, ELEMENT, limits)?;
         if self.stack.is_empty() {
             self.root = Some(id);
         }
-        Ok(id)
+        Ok(Open {
+            id,
+            record,
+            last_child: NONE,
+        })
     }
 
-    fn set_span(&mut self, id: NodeId, f: impl FnOnce(&mut [u32; 4])) {
-        if let Some(Node {
-            kind: NodeKind::Element(handle),
-            ..
-        }) = self.doc.nodes.get(id.0 as usize)
-            && let Some(e) = self.doc.elements.get_mut(handle.record as usize)
-        {
+    fn set_span(&mut self, record: u32, f: impl FnOnce(&mut [u32; 4])) {
+        if let Some(e) = self.doc.elements.get_mut(record as usize) {
             f(&mut e.span);
         }
     }
@@ -168,6 +199,8 @@ impl<'a> Builder<'a> {
         let raw = self.input.get(at..end).ok_or_else(|| {
             XmlError::Malformed(format!("text the tokenizer misplaced (at byte {at})"))
         })?;
+        // Both below `EXTRA` (the input is shorter, checked before parsing).
+        let (at32, end32) = (at as u32, end as u32);
         if self.stack.is_empty() {
             // White space around the root element is not part of the data model.
             if raw
@@ -180,16 +213,12 @@ impl<'a> Builder<'a> {
                 "text outside the root element (at byte {at})"
             )));
         }
-        if let Some((id, start)) = self.text_run {
-            if let NodeKind::Text(t) = &mut self.doc.nodes[id.0 as usize].kind {
-                t.0 = TextRepr::Markup(self.input.get(start..end).ok_or_else(|| {
-                    XmlError::Malformed(format!("text the tokenizer misplaced (at byte {at})"))
-                })?);
-            }
+        if let Some(id) = self.text_run {
+            self.doc.nodes[id.0 as usize].b = end32;
             return Ok(());
         }
-        let id = self.push(NodeKind::Text(Text(TextRepr::Markup(raw))), limits)?;
-        self.text_run = Some((id, at));
+        let id = self.push(at32, end32, limits)?;
+        self.text_run = Some(id);
         Ok(())
     }
 }
@@ -246,7 +275,8 @@ impl<'a> Document<'a> {
         declared: Option<&str>,
         limits: &ParseLimits,
     ) -> Result<Self, XmlError> {
-        if input_len > limits.max_size || text.len() >= NONE as usize {
+        // Offsets into the input are `u32`s below `EXTRA` (see `NodeRecord`).
+        if input_len > limits.max_size || text.len() >= EXTRA as usize {
             return Err(XmlError::Limit("document size"));
         }
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -275,10 +305,13 @@ impl<'a> Document<'a> {
         let mut b = Builder {
             input: text,
             doc: Document {
+                input: text,
                 nodes: Vec::with_capacity(cap(markup.saturating_mul(3) / 2, 16)),
                 elements: Vec::with_capacity(cap(markup / 2, 32)),
                 attributes: Vec::with_capacity(cap(equals, 32)),
+                values: Vec::new(),
                 namespaces: Vec::new(),
+                extras: Vec::new(),
                 children: Vec::new(),
                 root: NodeId(0),
                 bom,
@@ -306,23 +339,23 @@ impl<'a> Document<'a> {
             }
             match event {
                 Event::Start(start) => {
-                    let id = b.element(&start, at, limits)?;
-                    b.set_span(id, |s| s[1] = end as u32);
-                    b.stack.push(id);
+                    let open = b.element(&start, at, limits)?;
+                    b.set_span(open.record, |s| s[1] = end as u32);
+                    b.stack.push(open);
                     if b.stack.len() > limits.max_depth.min(MAX_DEPTH_CAP) {
                         return Err(XmlError::Limit("element depth"));
                     }
                 }
                 Event::Empty(start) => {
-                    let id = b.element(&start, at, limits)?;
-                    b.set_span(id, |s| {
+                    let open = b.element(&start, at, limits)?;
+                    b.set_span(open.record, |s| {
                         s[1] = end as u32;
                         s[3] = end as u32;
                     });
                 }
                 Event::End(_) => {
-                    if let Some(id) = b.stack.pop() {
-                        b.set_span(id, |s| {
+                    if let Some(open) = b.stack.pop() {
+                        b.set_span(open.record, |s| {
                             s[2] = at as u32;
                             s[3] = end as u32;
                         });
@@ -345,7 +378,7 @@ impl<'a> Document<'a> {
                     b.text(at, end, limits)?;
                 }
                 Event::Comment(c) => {
-                    b.push(NodeKind::Comment(c.xml10_content()), limits)?;
+                    b.push_extra(Extra::Comment(c.xml10_content()), limits)?;
                 }
                 Event::PI(pi) => {
                     let target = rebase(text, pi.target())?;
@@ -370,10 +403,7 @@ impl<'a> Document<'a> {
                     } else {
                         Cow::Borrowed(trimmed)
                     };
-                    b.push(
-                        NodeKind::Pi(Box::new(ProcessingInstruction { target, data })),
-                        limits,
-                    )?;
+                    b.push_extra(Extra::Pi { target, data }, limits)?;
                 }
                 Event::Decl(d) => {
                     // The encoding was read before parsing (`XmlText::decode`); the two
@@ -445,7 +475,7 @@ impl<'a> Document<'a> {
                 let old = bound.insert(d.prefix, !d.uri.is_empty());
                 undo.push((d.prefix, old));
             }
-            let names = std::iter::once(e.name()).chain(e.attributes().iter().map(|a| a.name));
+            let names = std::iter::once(e.name()).chain(e.attributes().map(|a| a.name));
             for name in names {
                 let (p, local) = split_qname(name);
                 if !is_ncname(local) || !(p.is_empty() || is_ncname(p)) {

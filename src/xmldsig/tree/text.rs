@@ -99,9 +99,9 @@ pub(super) fn resolve_reference(name: &str) -> Option<char> {
 impl<'a> Text<'a> {
     /// The character data (references resolved, CDATA sections unwrapped, line ends
     /// normalized); borrowed when the input needed no decoding.
-    pub fn as_str(&self) -> Cow<'_, str> {
-        match &self.0 {
-            TextRepr::Decoded(s) => Cow::Borrowed(s.as_str()),
+    pub fn as_str(&self) -> Cow<'a, str> {
+        match self.0 {
+            TextRepr::Decoded(s) => Cow::Borrowed(s),
             TextRepr::Markup(raw) => {
                 if !raw.contains(['&', '\r', '<']) {
                     return Cow::Borrowed(raw);
