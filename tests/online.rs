@@ -328,7 +328,7 @@ mod cli {
         (out.status.code().unwrap(), json)
     }
 
-    fn online_args<'a>(cache: &'a std::path::Path, online: bool) -> Vec<&'a std::ffi::OsStr> {
+    fn online_args(cache: &std::path::Path, online: bool) -> Vec<&std::ffi::OsStr> {
         if online {
             vec!["--online".as_ref(), "--cache".as_ref(), cache.as_os_str()]
         } else {
