@@ -35,6 +35,8 @@ seed cms_verify testdata/cms/*.der testdata/cades/*.p7s
 seed cades_long_term testdata/cades/*.p7s
 seed tsp_parse testdata/tsp/*.tst testdata/tsp/*.tsr
 seed ocsp_parse testdata/ocsp/*.der
+# p7c_certs: the .p7c the online tests serve, and CMS messages (SignedData with certificates).
+seed p7c_certs testdata/online/int.p7c testdata/cms/*.der
 seed pdf_signatures testdata/pdf/*.pdf
 # crl_lookup: CRLs as they are, and any non-DER bytes as a recipe for a CRL it builds itself.
 seed crl_lookup testdata/pki/*.crl.der testdata/pkits/crls/*.crl testdata/cms/content.txt

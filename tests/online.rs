@@ -306,29 +306,131 @@ mod cli {
     use super::*;
     use std::process::Command;
 
-    fn verify_chain(
-        proxy: &str,
-        cache: &std::path::Path,
-        online: bool,
-    ) -> (i32, serde_json::Value) {
+    /// `signflow` with `args`, `HTTP_PROXY` pointing at `proxy` (and no other proxy setting),
+    /// trusting only root.pem, at a day after leaf-good's notBefore: exit status and JSON.
+    fn signflow(proxy: &str, args: &[&std::ffi::OsStr]) -> (i32, serde_json::Value) {
         let leaf = cert("leaf-good.pem");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_signflow"));
-        cmd.env_remove("ALL_PROXY")
+        let out = Command::new(env!("CARGO_BIN_EXE_signflow"))
+            .env_remove("ALL_PROXY")
             .env_remove("all_proxy")
             .env_remove("HTTPS_PROXY")
             .env_remove("https_proxy")
             .env_remove("NO_PROXY")
             .env_remove("no_proxy")
             .env("HTTP_PROXY", proxy)
-            .args(["--json", "verify-chain", &format!("{DIR}/leaf-good.pem")])
+            .arg("--json")
+            .args(args)
             .args(["--trust", &format!("{DIR}/root.pem")])
-            .args(["--at", &at(&leaf).to_string()]);
-        if online {
-            cmd.arg("--online").arg("--cache").arg(cache);
-        }
-        let out = cmd.output().unwrap();
+            .args(["--at", &at(&leaf).to_string()])
+            .output()
+            .unwrap();
         let json = serde_json::from_slice(&out.stdout).unwrap_or_default();
         (out.status.code().unwrap(), json)
+    }
+
+    fn online_args(cache: &std::path::Path, online: bool) -> Vec<&std::ffi::OsStr> {
+        if online {
+            vec!["--online".as_ref(), "--cache".as_ref(), cache.as_os_str()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn verify_chain(
+        proxy: &str,
+        cache: &std::path::Path,
+        online: bool,
+    ) -> (i32, serde_json::Value) {
+        let leaf = format!("{DIR}/leaf-good.pem");
+        let mut args: Vec<&std::ffi::OsStr> = vec!["verify-chain".as_ref(), leaf.as_ref()];
+        args.extend(online_args(cache, online));
+        signflow(proxy, &args)
+    }
+
+    /// `signflow verify cms` of testdata/online's `signature` (attached, only the signer's
+    /// certificate embedded).
+    fn verify_cms(
+        proxy: &str,
+        cache: &std::path::Path,
+        signature: &str,
+        online: bool,
+    ) -> (i32, serde_json::Value) {
+        let signature = format!("{DIR}/{signature}");
+        let mut args: Vec<&std::ffi::OsStr> = vec!["verify".as_ref(), "cms".as_ref()];
+        args.push(signature.as_ref());
+        args.extend(online_args(cache, online));
+        signflow(proxy, &args)
+    }
+
+    /// The fetches a JSON report records, as (kind, url, source).
+    fn fetches(json: &serde_json::Value) -> Vec<(String, String, String)> {
+        json["online"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no fetches recorded: {json}"))
+            .iter()
+            .map(|f| {
+                let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+                (text("kind"), text("url"), text("source"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn verify_cms_online_fetches_the_issuer_and_crls_and_finds_a_revocation() {
+        let cache = tempfile::tempdir().unwrap();
+        // Offline the message brings only its signer's certificate: no path (invalid, 1).
+        let (code, json) = verify_cms(&down(), cache.path(), "signed-good.p7s", false);
+        assert_eq!(code, 1, "{json}");
+        assert_eq!(json["status"], "invalid", "{json}");
+        assert!(json.get("online").is_none_or(|o| o.is_null()), "{json}");
+
+        let (code, json) = verify_cms(&proxy(site(), 8), cache.path(), "signed-good.p7s", true);
+        assert_eq!(code, 0, "{json}");
+        assert_eq!(json["command"], "verify cms", "{json}");
+        assert_eq!(json["status"], "valid", "{json}");
+        assert_eq!(json["signers"][0]["status"], "valid", "{json}");
+        let network = |kind: &str, url: &str| {
+            (
+                kind.to_owned(),
+                format!("http://pki.signflow.test/{url}"),
+                "network".to_owned(),
+            )
+        };
+        assert_eq!(
+            fetches(&json),
+            [
+                network("certificate", "int.crt"),
+                network("crl", "int.crl"),
+                network("crl", "root.crl"),
+            ],
+            "{json}"
+        );
+
+        // The same from the cache with the server down.
+        let (code, json) = verify_cms(&down(), cache.path(), "signed-good.p7s", true);
+        assert_eq!(code, 0, "{json}");
+        assert!(fetches(&json).iter().all(|f| f.2 == "cache"), "{json}");
+
+        // A signer revoked in the fetched CRL: invalid (1), the revocation named.
+        let fresh = tempfile::tempdir().unwrap();
+        let (code, json) = verify_cms(&proxy(site(), 8), fresh.path(), "signed-revoked.p7s", true);
+        assert_eq!(code, 1, "{json}");
+        assert_eq!(json["status"], "invalid", "{json}");
+        let leaf = &json["signers"][0]["certificate"]["path"][0];
+        assert_eq!(leaf["subject"], "CN=signflow online leaf revoked", "{json}");
+        assert_eq!(leaf["findings"][0]["kind"], "revoked", "{json}");
+        assert_eq!(leaf["revocation_source"], "crl", "{json}");
+        assert_eq!(fetches(&json).len(), 3, "{json}");
+
+        // The revoked signer with the server down and nothing cached: the issuer is missing,
+        // so invalid as offline — never valid because a fetch failed.
+        let empty = tempfile::tempdir().unwrap();
+        let (code, json) = verify_cms(&down(), empty.path(), "signed-revoked.p7s", true);
+        assert_eq!(code, 1, "{json}");
+        assert!(
+            fetches(&json).iter().all(|f| f.2.is_empty()),
+            "nothing fetched: {json}"
+        );
     }
 
     #[test]

@@ -311,11 +311,16 @@ impl<'a> Verifier<'a> {
         (&self.certificates, &self.crls, &self.ocsp, self.trust)
     }
 
-    /// This verifier, borrowed, with one signer's CAdES values added to its untrusted material.
-    /// Nothing is copied. The chain cache stays: its key covers every certificate, CRL and
-    /// OCSP response a validator can use, the signer's values included, so a verdict found
+    /// This verifier, borrowed (nothing copied), checking signatures through `memo` and, when
+    /// `values` is given, with one signer's CAdES values added to its untrusted material (else
+    /// keeping the values it has). The chain cache stays: its key covers every certificate, CRL
+    /// and OCSP response a validator can use, the signer's values included, so a verdict found
     /// with other material is never a hit.
-    fn extended<'b>(&'b self, values: &'b long_term::SignerValues) -> Verifier<'b> {
+    fn layered<'b>(
+        &'b self,
+        memo: Option<&'b SignatureMemo>,
+        values: Option<&'b long_term::SignerValues>,
+    ) -> Verifier<'b> {
         Verifier {
             provider: self.provider,
             trust: self.trust,
@@ -323,8 +328,8 @@ impl<'a> Verifier<'a> {
             crls: Cow::Borrowed(&self.crls),
             ocsp: Cow::Borrowed(&self.ocsp),
             cache: self.cache,
-            memo: self.memo,
-            values: Some(values),
+            memo: memo.or(self.memo),
+            values: values.or(self.values),
         }
     }
 
@@ -340,20 +345,6 @@ impl<'a> Verifier<'a> {
         match self.memo {
             Some(memo) => validator.with_signature_memo(memo),
             None => validator,
-        }
-    }
-
-    /// This verifier, borrowed (nothing copied), checking signatures through `memo`.
-    fn with_memo<'b>(&'b self, memo: &'b SignatureMemo) -> Verifier<'b> {
-        Verifier {
-            provider: self.provider,
-            trust: self.trust,
-            certificates: Cow::Borrowed(&self.certificates),
-            crls: Cow::Borrowed(&self.crls),
-            ocsp: Cow::Borrowed(&self.ocsp),
-            cache: self.cache,
-            memo: Some(memo),
-            values: self.values,
         }
     }
 
@@ -409,7 +400,7 @@ impl<'a> Verifier<'a> {
         if self.memo.is_none() {
             let memo = SignatureMemo::new();
             return self
-                .with_memo(&memo)
+                .layered(Some(&memo), None)
                 .verify_content(signed_data, detached, options);
         }
         let sd = signed_data;
@@ -659,7 +650,7 @@ impl<'a> Verifier<'a> {
                 } else {
                     long_term::SignerValues::default()
                 };
-                let extended = (!values.is_empty()).then(|| self.extended(&values));
+                let extended = (!values.is_empty()).then(|| self.layered(None, Some(&values)));
                 let verifier = extended.as_ref().unwrap_or(self);
                 // A time-stamped signature existed by the stamp's time: validated there, as
                 // a trusted time (a forged signature's stamps are not worth checking).

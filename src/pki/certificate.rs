@@ -11,8 +11,8 @@ use super::time::UnixTime;
 use crate::crypto::{CryptoError, SignatureAlgorithm};
 use crate::der_util::hex;
 use crate::der_util::{
-    self, BIT_STRING, BOOLEAN, DerError, INTEGER, OCTET_STRING, OID, Reader, SEQUENCE, Tlv, cons,
-    prim,
+    self, BIT_STRING, BOOLEAN, DerError, INTEGER, OCTET_STRING, OID, Reader, SEQUENCE, SET, Tlv,
+    cons, prim,
 };
 
 /// `anyPolicy` (RFC 5280 §4.2.1.4).
@@ -218,6 +218,69 @@ impl Certificate {
             })
         })
         .collect()
+    }
+
+    /// Parses the certificates of a certs-only PKCS #7 / CMS SignedData in DER (a `.p7c` file,
+    /// what an authorityInfoAccess caIssuers URL may serve, RFC 5280 §4.2.2.1; what
+    /// `openssl crl2pkcs7 -nocrl` writes): at most `max` of them, in order, the rest not read.
+    /// Only `certificate` choices are taken (the obsolete extended and attribute certificate
+    /// choices are skipped); the signers, if any, are not looked at.
+    ///
+    /// ```
+    /// use signflow::pki::Certificate;
+    ///
+    /// let p7c = include_bytes!("../../testdata/online/int.p7c");
+    /// let certs = Certificate::all_from_certs_only_pkcs7(p7c, 64)?;
+    /// assert!(certs[0].subject().to_string().contains("signflow online intermediate"));
+    /// # Ok::<(), signflow::pki::PkiError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`PkiError::MalformedCertsOnly`] when the input is not a DER ContentInfo holding a
+    /// SignedData with a certificates field, [`PkiError::MalformedCertificate`] when one of its
+    /// certificates does not parse.
+    pub fn all_from_certs_only_pkcs7(der: &[u8], max: usize) -> Result<Vec<Self>, PkiError> {
+        /// id-signedData (RFC 5652 §5.1), the contents octets of the OID.
+        const ID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+        let bad = |e: DerError| PkiError::MalformedCertsOnly {
+            reason: e.to_string(),
+        };
+        let mut r = Reader::der(der);
+        let ci = r.expect(SEQUENCE, "ContentInfo").map_err(bad)?;
+        r.finish("ContentInfo").map_err(bad)?;
+        let mut ci = r.enter(&ci);
+        let content_type = ci.expect(OID, "contentType").map_err(bad)?;
+        if content_type.value != ID_SIGNED_DATA {
+            return Err(PkiError::MalformedCertsOnly {
+                reason: "the content type is not id-signedData".into(),
+            });
+        }
+        let wrapper = ci.expect(cons(0), "content").map_err(bad)?;
+        let mut w = ci.enter(&wrapper);
+        let sd = w.expect(SEQUENCE, "SignedData").map_err(bad)?;
+        let mut sd = w.enter(&sd);
+        sd.expect(INTEGER, "version").map_err(bad)?;
+        sd.expect(SET, "digestAlgorithms").map_err(bad)?;
+        sd.expect(SEQUENCE, "encapContentInfo").map_err(bad)?;
+        let Some(set) = sd.optional(cons(0), "certificates").map_err(bad)? else {
+            return Err(PkiError::MalformedCertsOnly {
+                reason: "it holds no certificates".into(),
+            });
+        };
+        let mut certs = sd.enter(&set);
+        let mut out = Vec::new();
+        while !certs.is_empty() && out.len() < max {
+            let c = certs.any("certificate").map_err(bad)?;
+            if c.tag == SEQUENCE {
+                out.push(Self::from_der(c.raw).map_err(|e| match e {
+                    PkiError::MalformedCertificate { reason } => PkiError::MalformedCertificate {
+                        reason: format!("certificate {}: {reason}", out.len()),
+                    },
+                    other => other,
+                })?);
+            }
+        }
+        Ok(out)
     }
 
     /// The whole certificate, DER.

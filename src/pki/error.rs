@@ -23,6 +23,12 @@ pub enum PkiError {
         /// What was wrong.
         reason: String,
     },
+    /// The input is not a certs-only PKCS #7 / CMS SignedData (a `.p7c`).
+    #[error("malformed certs-only PKCS #7: {reason}")]
+    MalformedCertsOnly {
+        /// What was wrong.
+        reason: String,
+    },
     /// PEM/DER framing was wrong.
     #[error(transparent)]
     Pem(#[from] crate::pem::PemError),

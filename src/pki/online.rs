@@ -26,7 +26,6 @@ use super::{
     ocsp_request,
 };
 use crate::crypto::{CryptoProvider, HashAlgorithm};
-use crate::der_util::{OID, Reader, SEQUENCE, cons};
 use crate::limits::{InputKind, InputLimits};
 
 /// Most certificates the issuer search holds (those at hand and those fetched).
@@ -468,29 +467,5 @@ fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, String> {
     if let Ok(certs) = Certificate::all_from_pem_or_der(bytes) {
         return Ok(certs);
     }
-    let bad = |e: crate::der_util::DerError| format!("not a certificate or PKCS #7: {e}");
-    let mut r = Reader::der(bytes);
-    let ci = r.expect(SEQUENCE, "ContentInfo").map_err(bad)?;
-    r.finish("ContentInfo").map_err(bad)?;
-    let mut ci = r.enter(&ci);
-    ci.expect(OID, "contentType").map_err(bad)?;
-    let wrapper = ci.expect(cons(0), "content").map_err(bad)?;
-    let mut w = ci.enter(&wrapper);
-    let sd = w.expect(SEQUENCE, "SignedData").map_err(bad)?;
-    let mut sd = w.enter(&sd);
-    sd.any("version").map_err(bad)?;
-    sd.any("digestAlgorithms").map_err(bad)?;
-    sd.expect(SEQUENCE, "encapContentInfo").map_err(bad)?;
-    let Some(set) = sd.optional(cons(0), "certificates").map_err(bad)? else {
-        return Err("the PKCS #7 holds no certificates".into());
-    };
-    let mut certs = sd.enter(&set);
-    let mut out = Vec::new();
-    while !certs.is_empty() && out.len() < MAX_POOL {
-        let c = certs.any("certificate").map_err(bad)?;
-        if c.tag == SEQUENCE {
-            out.push(Certificate::from_der(c.raw).map_err(|e| e.to_string())?);
-        }
-    }
-    Ok(out)
+    Certificate::all_from_certs_only_pkcs7(bytes, MAX_POOL).map_err(|e| e.to_string())
 }

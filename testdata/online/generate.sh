@@ -8,6 +8,9 @@
 #                                       -> leaf-ocsp    (AIA caIssuers int.p7c, AIA ocsp)
 # ocsp-good.der: int's answer (CA-signed) about leaf-ocsp, to ocsp-req.der (SHA-1 CertID, no
 # nonce: what `openssl ocsp` asks; the request builder must produce the same bytes).
+# signed-good.p7s, signed-revoked.p7s: content.txt signed (attached, DER) by leaf-good and
+# leaf-revoked with `openssl cms -sign`, only the signer's certificate embedded: what
+# `verify cms --online` must complete from the network.
 # Run from this directory: sh generate.sh
 set -eu
 U=http://pki.signflow.test
@@ -80,4 +83,9 @@ openssl crl2pkcs7 -nocrl -certfile int.pem -outform DER -out int.p7c
 openssl ocsp -issuer int.pem -cert leaf-ocsp.pem -no_nonce -reqout ocsp-req.der
 openssl ocsp -index work/int/index.txt -rsigner int.pem -rkey int.key -CA int.pem \
   -reqin ocsp-req.der -respout ocsp-good.der -ndays 3650
+printf 'signflow --online test document\n' > content.txt
+for leaf in good revoked; do
+  openssl cms -sign -binary -nodetach -md sha256 -signer leaf-$leaf.pem \
+    -inkey work/leaf-$leaf.key -in content.txt -outform DER -out signed-$leaf.p7s
+done
 rm -rf work root.key int.key
