@@ -38,6 +38,12 @@ seed ocsp_parse testdata/ocsp/*.der
 # p7c_certs: the .p7c the online tests serve, and CMS messages (SignedData with certificates).
 seed p7c_certs testdata/online/int.p7c testdata/cms/*.der
 seed pdf_signatures testdata/pdf/*.pdf
+# checkpoint_json: one checkpoint as `Checkpoint::to_json` writes it (signed and unsigned).
+mkdir -p fuzz/corpus/checkpoint_json
+printf '{\n  "format": "signflow-checkpoint-v1",\n  "tree_size": 3,\n  "root_hash": "%s",\n  "timestamp": 1765000000\n}' \
+  "$(printf '%064d' 0)" >fuzz/corpus/checkpoint_json/unsigned.json
+printf '{\n  "format": "signflow-checkpoint-v1",\n  "tree_size": 3,\n  "root_hash": "%s",\n  "timestamp": 1765000000,\n  "signature": "MAA="\n}' \
+  "$(printf '%064d' 0)" >fuzz/corpus/checkpoint_json/signed.json
 # crl_lookup: CRLs as they are, and any non-DER bytes as a recipe for a CRL it builds itself.
 seed crl_lookup testdata/pki/*.crl.der testdata/pkits/crls/*.crl testdata/cms/content.txt
 seed xml_c14n testdata/xmldsig/*.xml testdata/xmldsig/c14n/*/*.xml testdata/xmldsig/xmlsec/*/*.xml
