@@ -508,7 +508,10 @@ macro_rules! impl_sql_store {
 
             async fn replace_listings(&self, listings: Listings) -> Result<(), StoreError> {
                 let (_writer, mut tx) = self.begin_write().await?;
-                // Under the journal's lock, so no append interleaves.
+                // Under the chain head's lock: no SQLite append interleaves, and no PostgreSQL
+                // sequencer or seal (PostgreSQL appends lock only their streams: one that
+                // commits during a rebuild writes its row after or before it, as ever between
+                // the rebuild's audit and this transaction; audit again to compare).
                 sqlx::query(<$store>::LOCK_HEAD).fetch_one(&mut *tx).await?;
                 for table in ["documents", "organisations", "members"] {
                     sqlx::query(&format!("DELETE FROM {table}"))
