@@ -378,6 +378,7 @@ mod sql {
         Head((u64, [u8; 32])),
         /// Only the append's streams; the append's id from the store's sequence: the events
         /// chain in their stream and wait for the sequencer (format 3).
+        #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
         Stream {
             /// Orders the append among the others for the sequencer.
             append_id: i64,
