@@ -1831,7 +1831,15 @@ async fn forge(
         })
         .await
         .unwrap();
-    appended[0].global_seq
+    // PostgreSQL's appends take their store-wide position from its sequencer, which every
+    // read of the whole journal runs first.
+    let journal = flow.store().journal_page(0, 100_000).await.unwrap();
+    let first = &appended[0];
+    journal
+        .iter()
+        .find(|e| e.stream == first.stream && e.seq == first.seq)
+        .expect("the forged event is in the journal")
+        .global_seq
 }
 
 /// Removes everything after `head` from the journal and puts the head back.
@@ -2410,10 +2418,21 @@ async fn schema_versions_checked(db: Db) {
         .await;
     corrupt(db.try_open().await, "schema version 8 is newer");
     // Back to the versions this build knows: adopted, and the store opens with its journal.
-    // (Stores from before sqlx's migrator stop at schema 2: the checkpoints table, which the
-    // first open above created, is not theirs; schema 3 adds it again.)
-    db.raw("DELETE FROM schema_version WHERE version > 2; DROP TABLE checkpoints")
-        .await;
+    // (Stores from before sqlx's migrator stop at schema 2: the checkpoints table and the
+    // columns of journal format 3, which the first open above created, are not theirs;
+    // schemas 3 and 4 add them again.)
+    db.raw(&format!(
+        "DELETE FROM schema_version WHERE version > 2; DROP TABLE checkpoints; \
+         ALTER TABLE events DROP COLUMN sequenced; ALTER TABLE events DROP COLUMN append_id; {}",
+        if db.is_postgres() {
+            "DROP SEQUENCE event_append_id; DROP INDEX events_global_seq; \
+             ALTER TABLE events ALTER COLUMN global_seq SET NOT NULL; \
+             ALTER TABLE events ADD PRIMARY KEY (global_seq);"
+        } else {
+            ""
+        }
+    ))
+    .await;
     let store = db.open().await;
     let flow = flow_on(store, &Clock::new()).await;
     assert!(flow.audit().await.unwrap().is_intact());
@@ -2486,10 +2505,11 @@ async fn rewrite(db: &Db, flow: &Flow<AnyStore>, journal: &[signflow::flow::Jour
         e.prev_hash = prev;
         e.hash = e.computed_hash();
         streams.insert(e.stream.clone(), (e.seq, e.hash));
-        global = (e.global_seq, e.hash);
+        global = (e.global_seq, e.store_link());
         sql += &format!(
             "INSERT INTO events (global_seq, stream, seq, at, actor, event, auth, prev_hash, \
-             global_prev_hash, hash) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {});",
+             global_prev_hash, hash, sequenced) \
+             VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {});",
             e.global_seq,
             q(&e.stream),
             e.seq,
@@ -2500,6 +2520,7 @@ async fn rewrite(db: &Db, flow: &Flow<AnyStore>, journal: &[signflow::flow::Jour
             db.bytes(&e.prev_hash),
             db.bytes(&e.global_prev_hash),
             db.bytes(&e.hash),
+            e.format == signflow::flow::EntryFormat::Sequenced,
         );
     }
     sql += &format!(
@@ -3302,4 +3323,165 @@ async fn killed_writer_leaves_store_consistent() {
             previous
         );
     }
+}
+
+// ---- two processes on one PostgreSQL store ---------------------------------------------------
+
+/// Child mode of [`postgres_processes_race_and_crash`]: revises the shared document and its
+/// own, alternately, until killed (conflicts on the shared one retried).
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_child() {
+    let (Ok(schema), Ok(shared), Ok(own)) = (
+        std::env::var("SIGNFLOW_PG_CHILD_SCHEMA"),
+        std::env::var("SIGNFLOW_PG_CHILD_SHARED"),
+        std::env::var("SIGNFLOW_PG_CHILD_OWN"),
+    ) else {
+        return; // not in child mode
+    };
+    use std::str::FromStr as _;
+    let options = sqlx::postgres::PgConnectOptions::from_str(&Db::postgres_url())
+        .unwrap()
+        .options([("search_path", schema.as_str())]);
+    let store = AnyStore::Postgres(
+        signflow::flow::PgStore::connect_with(options, 2)
+            .await
+            .unwrap(),
+    );
+    let flow = Flow::new(store, SignatureCheck::TrustCaller).with_clock(at);
+    let pid = std::process::id();
+    for i in 0u64.. {
+        // 64 KiB versions, so that a kill often lands inside a transaction.
+        let mut content = vec![(i % 251) as u8; 64 * 1024];
+        content[..8].copy_from_slice(&i.to_be_bytes());
+        content[8..12].copy_from_slice(&pid.to_be_bytes());
+        let id = if i % 2 == 0 { &shared } else { &own };
+        loop {
+            match revise(&flow, id, "clerk", &content).await {
+                Ok(_) => break,
+                Err(e) if e.is_conflict() => continue,
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+}
+
+/// Two OS processes, each with its own pool, append to one PostgreSQL store at once: both to
+/// one document (racing: no version lost or duplicated) and each to its own; the parent seals
+/// meanwhile; then one is SIGKILLed mid-append while the other goes on, then the other. The
+/// store stays whole: every stream gapless, every committed event given a store-wide position
+/// without holes, and the audit (chains, links, replay, checkpoints) intact.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_processes_race_and_crash() {
+    let Some(db) = Db::postgres("processes").await else {
+        return;
+    };
+    let DbKind::Postgres { schema, .. } = &db.kind else {
+        unreachable!()
+    };
+    let (flow, _) = setup(&db).await;
+    let shared = create(&flow, b"shared v1").await.id;
+    let own = [
+        create(&flow, b"own a").await.id,
+        create(&flow, b"own b").await.id,
+    ];
+    let spawn = |own: &str| {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "postgres_child",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env("SIGNFLOW_PG_CHILD_SCHEMA", schema)
+            .env("SIGNFLOW_PG_CHILD_SHARED", &shared)
+            .env("SIGNFLOW_PG_CHILD_OWN", own)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut children = [spawn(&own[0]), spawn(&own[1])];
+    async fn versions(flow: &Flow<AnyStore>, id: &str) -> usize {
+        flow.history(id).await.unwrap().len()
+    }
+    async fn wait_for(flow: &Flow<AnyStore>, id: &str, n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while versions(flow, id).await < n {
+            assert!(std::time::Instant::now() < deadline, "the children stalled");
+            tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+        }
+    }
+    // Both write; the parent seals while they do.
+    wait_for(&flow, &own[0], 6).await;
+    let sealed = flow.seal(None).await.unwrap();
+    wait_for(&flow, &own[1], 10).await;
+    children[0].kill().unwrap(); // SIGKILL, most likely inside an append
+    children[0].wait().unwrap();
+    // The survivor goes on past the killed one's leftovers.
+    let after_kill = versions(&flow, &own[1]).await;
+    wait_for(&flow, &own[1], after_kill + 4).await;
+    let sealed_later = flow.seal(None).await.unwrap();
+    assert!(sealed_later.tree_size > sealed.tree_size);
+    children[1].kill().unwrap();
+    children[1].wait().unwrap();
+
+    let reopened = flow_on(db.open().await, &Clock::new()).await;
+    let audit = reopened.audit().await.unwrap();
+    assert!(audit.is_intact(), "{audit:?}");
+    let journal = reopened.store().journal_page(0, 100_000).await.unwrap();
+    let positions: Vec<u64> = journal.iter().map(|e| e.global_seq).collect();
+    assert_eq!(
+        positions,
+        (1..=journal.len() as u64).collect::<Vec<_>>(),
+        "positions without holes"
+    );
+    assert_eq!(
+        reopened.store().head().await.unwrap().0,
+        journal.len() as u64
+    );
+    let AnyStore::Postgres(pg) = reopened.store() else {
+        unreachable!()
+    };
+    let unsequenced: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE global_seq IS NULL")
+            .fetch_one(pg.pool())
+            .await
+            .unwrap();
+    assert_eq!(unsequenced, 0, "every committed event has its position");
+    for id in [&shared, &own[0], &own[1]] {
+        let doc = reopened.document(id).await.unwrap();
+        let seqs: Vec<u64> = reopened
+            .history(id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "{id}");
+        let mut contents = Vec::new();
+        for v in &doc.versions {
+            let content = reopened.content(&doc, v.number).await.unwrap();
+            assert_eq!(content.len() as u64, v.size, "{id} version {}", v.number);
+            contents.push(content);
+        }
+        let n = contents.len();
+        contents.sort();
+        contents.dedup();
+        assert_eq!(contents.len(), n, "{id}: no version duplicated");
+    }
+    let shared_versions = reopened.document(&shared).await.unwrap().versions.len();
+    assert!(
+        shared_versions > 3,
+        "both children wrote the shared document"
+    );
+    eprintln!(
+        "two processes: {} events, shared document at {shared_versions} versions, \
+         checkpoints of {} and {} events",
+        journal.len(),
+        sealed.tree_size,
+        sealed_later.tree_size
+    );
 }

@@ -14,6 +14,17 @@
 //! [`super::model::Authentication`]); entries that carry it hash under the domain
 //! `signflow-journal-v2`, with that text as a last field. Entries from before (no
 //! authentication) keep their version-1 hashes, so existing journals still chain.
+//!
+//! Entries of format 3 ([`EntryFormat::Sequenced`], the PostgreSQL store since its schema 4)
+//! hash only what their own stream knows (domain `signflow-journal-v3`: no store-wide
+//! position, no previous event of the store), so an append locks its stream alone. A
+//! sequencer gives each committed entry its store-wide position later and links it into the
+//! store-wide chain: its `global_prev_hash` is the previous entry's [`JournalEntry::store_link`],
+//! and its own link is SHA-256 over a domain tag, its position, its hash and that previous link.
+//! The store-wide chain is then the chain of links: editing, deleting, inserting or reordering
+//! a sequenced entry breaks it exactly as it breaks the chain of format-2 hashes. Entries of
+//! the older formats keep their hashes; their link is their hash, so a migrated journal
+//! continues in the new form.
 
 use std::collections::BTreeMap;
 
@@ -31,11 +42,44 @@ const HASH_DOMAIN: &[u8] = b"signflow-journal-v1\0";
 /// Domain separation for the hash of entries with authentication; bump it with any change of
 /// the hashed layout.
 const HASH_DOMAIN_V2: &[u8] = b"signflow-journal-v2\0";
+/// Domain separation for the hash of [`EntryFormat::Sequenced`] entries (stream fields only).
+const HASH_DOMAIN_V3: &[u8] = b"signflow-journal-v3\0";
+/// Domain separation for the store-wide link of a sequenced entry
+/// ([`JournalEntry::store_link`]).
+const LINK_DOMAIN: &[u8] = b"signflow-link-v3\0";
+
+/// How an entry's hash is laid out, and so how the entry joins the store-wide chain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EntryFormat {
+    /// Formats 1 and 2 (told apart by the authentication record): the hash covers the
+    /// store-wide position and the previous event of the store, so every append holds the
+    /// store-wide lock (SQLite; PostgreSQL before its schema 4).
+    #[default]
+    Chained,
+    /// Format 3: the hash covers the stream's fields only; the store-wide position and link
+    /// come later from the sequencer (PostgreSQL since its schema 4). Until then its
+    /// `global_seq` is 0 and its `global_prev_hash` all zero.
+    Sequenced,
+}
+
+/// The store-wide link of the sequenced entry at `global_seq` with hash `hash`, whose
+/// predecessor's link is `global_prev_hash`.
+pub fn sequenced_link(global_seq: u64, hash: &[u8; 32], global_prev_hash: &[u8; 32]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(LINK_DOMAIN);
+    h.update(global_seq.to_be_bytes());
+    h.update(hash);
+    h.update(global_prev_hash);
+    h.finalize().into()
+}
 
 /// One stored event, as the store holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JournalEntry {
-    /// Position in the store-wide chain, from 1.
+    /// Position in the store-wide chain, from 1 (0: a [`EntryFormat::Sequenced`] entry the
+    /// sequencer has not reached yet).
     pub global_seq: u64,
     /// The stream: `doc:<id>` or `org:<INN>`.
     pub stream: String,
@@ -52,10 +96,13 @@ pub struct JournalEntry {
     pub auth_json: Option<String>,
     /// Hash of the previous event of the stream ([`GENESIS`] for the first).
     pub prev_hash: [u8; 32],
-    /// Hash of the previous event of the store ([`GENESIS`] for the first).
+    /// The store-wide link of the previous event of the store ([`GENESIS`] for the first; for
+    /// a chained predecessor its hash, see [`JournalEntry::store_link`]).
     pub global_prev_hash: [u8; 32],
     /// This entry's hash ([`JournalEntry::computed_hash`]).
     pub hash: [u8; 32],
+    /// The layout of the hash.
+    pub format: EntryFormat,
 }
 
 impl JournalEntry {
@@ -86,7 +133,13 @@ impl JournalEntry {
     /// two different entries hash the same input. An entry with an authentication record
     /// hashes under the version-2 domain with the record last; one without, exactly as schema 1
     /// did.
+    ///
+    /// A [`EntryFormat::Sequenced`] entry hashes under the version-3 domain without its
+    /// store-wide position and `global_prev_hash` (its link covers those).
     pub fn computed_hash(&self) -> [u8; 32] {
+        if self.format == EntryFormat::Sequenced {
+            return self.stream_hash();
+        }
         let Self {
             global_seq,
             stream,
@@ -98,6 +151,7 @@ impl JournalEntry {
             prev_hash,
             global_prev_hash,
             hash: _,
+            format: _,
         } = self;
         let auth_json = auth_json.as_deref();
         let (global_seq, seq) = (*global_seq, *seq);
@@ -127,6 +181,46 @@ impl JournalEntry {
 }
 
 impl JournalEntry {
+    /// The version-3 hash: [`HASH_DOMAIN_V3`], the stream (length-prefixed), the stream
+    /// sequence number, the time, the actor, the event, the previous hash of the stream and
+    /// the authentication record (a 0 or 1 byte for its absence or presence, then
+    /// length-prefixed).
+    fn stream_hash(&self) -> [u8; 32] {
+        fn field(h: &mut Sha256, bytes: &[u8]) {
+            h.update((bytes.len() as u64).to_be_bytes());
+            h.update(bytes);
+        }
+        let mut h = Sha256::new();
+        h.update(HASH_DOMAIN_V3);
+        field(&mut h, self.stream.as_bytes());
+        h.update(self.seq.to_be_bytes());
+        h.update(self.at.0.to_be_bytes());
+        field(&mut h, self.actor.as_bytes());
+        field(&mut h, self.event_json.as_bytes());
+        h.update(self.prev_hash);
+        match &self.auth_json {
+            None => h.update([0]),
+            Some(auth) => {
+                h.update([1]);
+                field(&mut h, auth.as_bytes());
+            }
+        }
+        h.finalize().into()
+    }
+
+    /// This entry's link in the store-wide chain, what the next entry's `global_prev_hash`
+    /// and the recorded head hold: its hash for a [`EntryFormat::Chained`] entry (which
+    /// covers its position and predecessor), [`sequenced_link`] of its position, hash and
+    /// `global_prev_hash` for a [`EntryFormat::Sequenced`] one.
+    pub fn store_link(&self) -> [u8; 32] {
+        match self.format {
+            EntryFormat::Chained => self.hash,
+            EntryFormat::Sequenced => {
+                sequenced_link(self.global_seq, &self.hash, &self.global_prev_hash)
+            }
+        }
+    }
+
     /// This entry's leaf data in the store's Merkle tree ([`super::merkle`]):
     /// [`LEAF_DOMAIN`], then the stream (length-prefixed), the stream sequence number, the
     /// time, the actor, the event and the authentication record (a 0 or 1 byte for its
@@ -210,11 +304,43 @@ pub fn chain(
                 prev_hash: prev,
                 global_prev_hash: global_prev,
                 hash: [0; 32],
+                format: EntryFormat::Chained,
             };
             let hash = e.computed_hash();
             e.hash = hash;
             prev = hash;
             global_prev = hash;
+            e
+        })
+        .collect()
+}
+
+/// Chains `pending` after the stream's last hash alone, as [`EntryFormat::Sequenced`] entries
+/// (no store-wide position yet): what a store inserts once it holds the stream's lock and has
+/// checked `expected_seq`.
+pub fn chain_stream(pending: &PendingEvents<'_>, stream_last_hash: [u8; 32]) -> Vec<JournalEntry> {
+    let mut prev = stream_last_hash;
+    let mut seq = pending.expected_seq;
+    pending
+        .events
+        .iter()
+        .map(|json| {
+            seq += 1;
+            let mut e = JournalEntry {
+                global_seq: 0,
+                stream: pending.stream.into(),
+                seq,
+                at: pending.at,
+                actor: pending.actor.into(),
+                event_json: json.clone(),
+                auth_json: pending.auth.map(str::to_owned),
+                prev_hash: prev,
+                global_prev_hash: GENESIS,
+                hash: [0; 32],
+                format: EntryFormat::Sequenced,
+            };
+            e.hash = e.computed_hash();
+            prev = e.hash;
             e
         })
         .collect()
@@ -274,7 +400,8 @@ pub struct AuditReport {
     pub events: u64,
     /// Streams seen.
     pub streams: u64,
-    /// The hash of the last event, hex: publish it to anchor the journal.
+    /// The store-wide link of the last event ([`JournalEntry::store_link`]: its hash for
+    /// entries of formats 1 and 2), hex: publish it to anchor the journal.
     pub head: String,
     /// The first event that fails a check (chain, replay, signature, binding, right or blob),
     /// if any.
@@ -355,6 +482,9 @@ impl Auditor {
         if e.global_prev_hash != ghash {
             return fail("does not chain to the previous event of the store".into());
         }
+        if e.format == EntryFormat::Sequenced && e.global_seq == 0 {
+            return fail("a sequenced entry without a store-wide position".into());
+        }
         let (sseq, shash) = self.streams.get(&e.stream).copied().unwrap_or((0, GENESIS));
         if e.seq != sseq + 1 {
             return fail(format!(
@@ -374,7 +504,7 @@ impl Auditor {
         if let Err(err) = e.authentication() {
             return fail(format!("its authentication record is unreadable: {err}"));
         }
-        self.global = (e.global_seq, e.hash);
+        self.global = (e.global_seq, e.store_link());
         self.streams.insert(e.stream.clone(), (e.seq, e.hash));
     }
 

@@ -44,7 +44,7 @@ pub mod store;
 
 pub use authority::MchdEvidence;
 pub use checkpoint::{Checkpoint, TreeAudit, TreeBreak};
-pub use journal::{AuditReport, BrokenLink, JournalEntry};
+pub use journal::{AuditReport, BrokenLink, EntryFormat, JournalEntry};
 pub use machine::{CommandKind, DocumentState, Event, OrganisationState, Refusal, SigningStep};
 pub use notice::{Notice, NoticeMismatch, Proof};
 pub use service::{Flow, MAX_CONTENT_LEN, NewDocument, NewMember, Step, audit, replay};

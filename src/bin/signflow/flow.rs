@@ -826,7 +826,8 @@ async fn run_async(
                 .map(|e| {
                     json!({
                         "seq": e.seq,
-                        "global_seq": e.global_seq,
+                        // 0 until PostgreSQL's sequencer reaches the event: none yet.
+                        "global_seq": (e.global_seq > 0).then_some(e.global_seq),
                         "at": e.at,
                         "actor": e.actor,
                         "event": serde_json::from_str::<Value>(&e.event_json).unwrap_or(Value::Null),

@@ -4,10 +4,13 @@
 //!
 //! A store is deliberately dumb: it appends events to a stream at an expected sequence number
 //! (optimistic concurrency — of two appends at the same sequence exactly one wins, the other
-//! gets [`StoreError::Conflict`]), chains their hashes ([`super::journal`]) under a store-wide
-//! lock, and keeps content blobs and listing rows in the same transaction, so a failed or
-//! interrupted append leaves nothing behind (SQLite group-commits one process's appends: one
-//! transaction, a savepoint per append). The rules live in [`super::machine`].
+//! gets [`StoreError::Conflict`]), chains their hashes ([`super::journal`]), and keeps content
+//! blobs and listing rows in the same transaction, so a failed or interrupted append leaves
+//! nothing behind. SQLite chains every append store-wide under its one write lock (and
+//! group-commits one process's appends: one transaction, a savepoint per append); PostgreSQL
+//! locks only the append's streams and leaves the store-wide positions to a sequencer that
+//! runs before every read of the whole journal and every seal ([`super::journal`], format 3).
+//! The rules live in [`super::machine`].
 //!
 //! The listings (documents, organisations, members) are projections of the journal, kept for
 //! searching: nothing the flow decides reads them, the audit recomputes and compares them, and
@@ -155,20 +158,25 @@ pub trait FlowStore: Send + Sync {
         request: AppendRequest,
     ) -> impl Future<Output = Result<Vec<JournalEntry>, StoreError>> + Send;
 
-    /// Every entry of `stream`, in order.
+    /// Every entry of `stream`, in order (on PostgreSQL, the newest may not have their
+    /// store-wide position yet: `global_seq` 0).
     fn load_stream(
         &self,
         stream: &str,
     ) -> impl Future<Output = Result<Vec<JournalEntry>, StoreError>> + Send;
 
-    /// Up to `limit` entries after global sequence number `after`, in global order.
+    /// Up to `limit` entries after global sequence number `after`, in global order (from the
+    /// start, `after == 0`, every committed event: a sequencing store runs its sequencer
+    /// first).
     fn journal_page(
         &self,
         after: u64,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<JournalEntry>, StoreError>> + Send;
 
-    /// The store-wide chain's head: last global sequence number and hash.
+    /// The store-wide chain's head: last global sequence number and store-wide link
+    /// ([`JournalEntry::store_link`]). A store whose appends leave the store-wide positions to
+    /// a sequencer (PostgreSQL) runs it first, so every committed event is counted.
     fn head(&self) -> impl Future<Output = Result<(u64, [u8; 32]), StoreError>> + Send;
 
     /// A content blob by its SHA-256 (hex).
@@ -362,7 +370,22 @@ mod sql {
 
     pub(super) use crate::flow::sha256_hex;
 
-    /// The check made under the store-wide lock before inserting.
+    /// What an append holds while it checks and chains its events.
+    #[derive(Clone, Copy, Debug)]
+    pub(super) enum AppendLock {
+        /// The store-wide lock, and the head read under it (last global sequence number and
+        /// store-wide link): the events chain store-wide at once (format 2).
+        Head((u64, [u8; 32])),
+        /// Only the append's streams; the append's id from the store's sequence: the events
+        /// chain in their stream and wait for the sequencer (format 3).
+        #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+        Stream {
+            /// Orders the append among the others for the sequencer.
+            append_id: i64,
+        },
+    }
+
+    /// The check made under the append's lock before inserting.
     pub(super) fn expect(stream: &str, expected: u64, actual: u64) -> Result<(), StoreError> {
         if expected == actual {
             Ok(())

@@ -1,7 +1,9 @@
 //! The one implementation of [`FlowStore`] over SQL, shared by the SQLite and PostgreSQL
 //! stores: the statements use `$N` placeholders and upsert syntax that both dialects accept.
 //! Each store brings `begin_write` (its store-wide write lock and transaction), `LOCK_HEAD`
-//! (the query that reads the chain head under that lock), `TABLE_EXISTS` (whether a table
+//! (the query that reads the chain head under that lock), `lock_for_append` (what an append
+//! locks: the store-wide head, or only its streams), `sequence` (gives committed entries their
+//! store-wide positions, where appends leave that to later), `TABLE_EXISTS` (whether a table
 //! of the store's schema exists), `begin_migration` (a transaction under the lock that
 //! serialises migrations), and, in its module, `migrator()` (sqlx's migrator over its
 //! `sqlx::migrate!`-embedded SQL) and `MEMBERS_LISTING` (the version that added the members
@@ -11,7 +13,7 @@ macro_rules! impl_sql_store {
     ($store:ty, $db:ty, $row:ty) => {
         use sqlx::Row as _;
 
-        use $crate::flow::journal::{chain, JournalEntry, PendingEvents, GENESIS};
+        use $crate::flow::journal::{chain, chain_stream, EntryFormat, JournalEntry, PendingEvents, GENESIS};
         use $crate::flow::model::{DocumentFilter, DocumentSummary, Member, MemberRow, Organisation};
         use $crate::flow::store::sql::{self, expect, i64_of, sha256_hex};
         use $crate::flow::store::{AppendRequest, CheckpointSigner, FlowStore, Listings, StoreError};
@@ -19,7 +21,8 @@ macro_rules! impl_sql_store {
         use $crate::flow::merkle::Frontier;
 
         const ENTRY_COLUMNS: &str =
-            "global_seq, stream, seq, at, actor, event, auth, prev_hash, global_prev_hash, hash";
+            "global_seq, stream, seq, at, actor, event, auth, prev_hash, global_prev_hash, hash, \
+             sequenced";
 
         /// Every table of the current schema.
         const TABLES: [&str; 8] = [
@@ -212,8 +215,9 @@ macro_rules! impl_sql_store {
         }
 
         fn row_entry(r: &$row) -> Result<JournalEntry, StoreError> {
+            let global_seq: Option<i64> = r.try_get(0)?;
             Ok(JournalEntry {
-                global_seq: sql::seq(r.try_get(0)?, "global sequence")?,
+                global_seq: sql::seq(global_seq.unwrap_or(0), "global sequence")?,
                 stream: r.try_get(1)?,
                 seq: sql::seq(r.try_get(2)?, "sequence")?,
                 at: $crate::pki::UnixTime(r.try_get(3)?),
@@ -223,6 +227,11 @@ macro_rules! impl_sql_store {
                 prev_hash: sql::hash32(r.try_get(7)?, "prev_hash")?,
                 global_prev_hash: sql::hash32(r.try_get(8)?, "global_prev_hash")?,
                 hash: sql::hash32(r.try_get(9)?, "hash")?,
+                format: if r.try_get(10)? {
+                    EntryFormat::Sequenced
+                } else {
+                    EntryFormat::Chained
+                },
             })
         }
 
@@ -243,10 +252,11 @@ macro_rules! impl_sql_store {
             })
         }
 
-        /// Appends `request` inside `tx`, which holds the store's write lock (SQLite's, or the
-        /// chain head's row lock taken here on PostgreSQL): checks the expected sequence numbers,
-        /// chains the events after the stream's last and the store's head, and writes them with
-        /// their blobs and listing rows. Nothing is committed: the caller commits (or rolls back).
+        /// Appends `request` inside `tx`, under the locks `lock_for_append` takes (SQLite: the
+        /// store's write lock, already held; PostgreSQL: the request's streams): checks the
+        /// expected sequence numbers, chains the events after the stream's last (and, holding
+        /// the store-wide lock, after the store's head), and writes them with their blobs and
+        /// listing rows. Nothing is committed: the caller commits (or rolls back).
         // Spelled out (not `async fn`) so that the future is checked `Send` here: the SQLite
         // store runs it on a spawned task (its group commit).
         #[allow(clippy::manual_async_fn)]
@@ -255,13 +265,7 @@ macro_rules! impl_sql_store {
             request: &'a AppendRequest,
         ) -> impl core::future::Future<Output = Result<Vec<JournalEntry>, StoreError>> + Send + 'a {
             async move {
-                let head: (i64, Vec<u8>) = sqlx::query_as(<$store>::LOCK_HEAD)
-                    .fetch_one(&mut **tx)
-                    .await?;
-                let head = (
-                    sql::seq(head.0, "head")?,
-                    sql::hash32(&head.1, "head hash")?,
-                );
+                let lock = <$store>::lock_for_append(tx, request).await?;
                 let last: Option<(i64, Vec<u8>)> = sqlx::query_as(
                     "SELECT seq, hash FROM events WHERE stream = $1 ORDER BY seq DESC LIMIT 1",
                 )
@@ -282,18 +286,22 @@ macro_rules! impl_sql_store {
                     .await?;
                     expect(stream, *expected, sql::seq(actual, "sequence")?)?;
                 }
-                let entries = chain(
-                    &PendingEvents {
-                        stream: &request.stream,
-                        expected_seq: request.expected_seq,
-                        actor: &request.actor,
-                        at: request.at,
-                        events: &request.events,
-                        auth: request.auth.as_deref(),
-                    },
-                    last_hash,
-                    head,
-                );
+                let pending = PendingEvents {
+                    stream: &request.stream,
+                    expected_seq: request.expected_seq,
+                    actor: &request.actor,
+                    at: request.at,
+                    events: &request.events,
+                    auth: request.auth.as_deref(),
+                };
+                let entries = match lock {
+                    $crate::flow::store::sql::AppendLock::Head(head) => chain(&pending, last_hash, head),
+                    $crate::flow::store::sql::AppendLock::Stream { .. } => chain_stream(&pending, last_hash),
+                };
+                let append_id = match lock {
+                    $crate::flow::store::sql::AppendLock::Stream { append_id } => Some(append_id),
+                    $crate::flow::store::sql::AppendLock::Head(_) => None,
+                };
                 for blob in &request.blobs {
                     sqlx::query("INSERT INTO blobs (sha256, content) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                         .bind(sha256_hex(blob))
@@ -304,10 +312,13 @@ macro_rules! impl_sql_store {
                 for e in &entries {
                     let inserted = sqlx::query(
                         "INSERT INTO events (global_seq, stream, seq, at, actor, event, auth, \
-                         prev_hash, global_prev_hash, hash) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                         prev_hash, global_prev_hash, hash, sequenced, append_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                     )
-                    .bind(i64_of(e.global_seq)?)
+                    .bind(match e.format {
+                        EntryFormat::Sequenced => None,
+                        _ => Some(i64_of(e.global_seq)?),
+                    })
                     .bind(&e.stream)
                     .bind(i64_of(e.seq)?)
                     .bind(e.at.0)
@@ -317,6 +328,8 @@ macro_rules! impl_sql_store {
                     .bind(e.prev_hash.as_slice())
                     .bind(e.global_prev_hash.as_slice())
                     .bind(e.hash.as_slice())
+                    .bind(e.format == EntryFormat::Sequenced)
+                    .bind(append_id)
                     .execute(&mut **tx)
                     .await;
                     if let Err(sqlx::Error::Database(db)) = &inserted
@@ -330,7 +343,7 @@ macro_rules! impl_sql_store {
                     }
                     inserted?;
                 }
-                if let Some(last) = entries.last() {
+                if let (Some(last), $crate::flow::store::sql::AppendLock::Head(_)) = (entries.last(), lock) {
                     sqlx::query("UPDATE chain_head SET global_seq = $1, hash = $2 WHERE id = 1")
                         .bind(i64_of(last.global_seq)?)
                         .bind(last.hash.as_slice())
@@ -379,6 +392,10 @@ macro_rules! impl_sql_store {
             }
 
             async fn journal_page(&self, after: u64, limit: u32) -> Result<Vec<JournalEntry>, StoreError> {
+                if after == 0 {
+                    // A reader starting from the beginning sees every committed event.
+                    self.sequence().await?;
+                }
                 sqlx::query(&format!(
                     "SELECT {ENTRY_COLUMNS} FROM events WHERE global_seq > $1 ORDER BY global_seq LIMIT $2"
                 ))
@@ -392,6 +409,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn head(&self) -> Result<(u64, [u8; 32]), StoreError> {
+                self.sequence().await?;
                 let (seq, hash): (i64, Vec<u8>) =
                     sqlx::query_as("SELECT global_seq, hash FROM chain_head WHERE id = 1")
                         .fetch_one(&self.pool)
@@ -490,7 +508,10 @@ macro_rules! impl_sql_store {
 
             async fn replace_listings(&self, listings: Listings) -> Result<(), StoreError> {
                 let (_writer, mut tx) = self.begin_write().await?;
-                // Under the journal's lock, so no append interleaves.
+                // Under the chain head's lock: no SQLite append interleaves, and no PostgreSQL
+                // sequencer or seal (PostgreSQL appends lock only their streams: one that
+                // commits during a rebuild writes its row after or before it, as ever between
+                // the rebuild's audit and this transaction; audit again to compare).
                 sqlx::query(<$store>::LOCK_HEAD).fetch_one(&mut *tx).await?;
                 for table in ["documents", "organisations", "members"] {
                     sqlx::query(&format!("DELETE FROM {table}"))
@@ -515,6 +536,7 @@ macro_rules! impl_sql_store {
                 at: $crate::pki::UnixTime,
                 sign: Option<CheckpointSigner<'_>>,
             ) -> Result<Checkpoint, StoreError> {
+                self.sequence().await?;
                 let (_writer, mut tx) = self.begin_write().await?;
                 let head: (i64, Vec<u8>) = sqlx::query_as(<$store>::LOCK_HEAD)
                     .fetch_one(&mut *tx)
@@ -568,11 +590,13 @@ macro_rules! impl_sql_store {
                 let mut prev = if frontier.size() == 0 {
                     GENESIS
                 } else {
-                    let h: Vec<u8> = sqlx::query_scalar("SELECT hash FROM events WHERE global_seq = $1")
-                        .bind(i64_of(frontier.size())?)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    sql::hash32(&h, "hash")?
+                    let row = sqlx::query(&format!(
+                        "SELECT {ENTRY_COLUMNS} FROM events WHERE global_seq = $1"
+                    ))
+                    .bind(i64_of(frontier.size())?)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    row_entry(&row)?.store_link()
                 };
                 while frontier.size() < head.0 {
                     let page: Vec<JournalEntry> = sqlx::query(&format!(
@@ -600,7 +624,7 @@ macro_rules! impl_sql_store {
                                 e.global_seq
                             )));
                         }
-                        prev = e.hash;
+                        prev = e.store_link();
                         frontier.push(e.tree_leaf());
                     }
                 }

@@ -219,6 +219,24 @@ impl SqliteStore {
     /// Reads the chain head; `begin_write`'s transaction already holds the write lock.
     const LOCK_HEAD: &str = "SELECT global_seq, hash FROM chain_head WHERE id = 1";
 
+    /// An append chains store-wide under the write lock `begin_write` holds: the head, read.
+    async fn lock_for_append(
+        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+        _request: &AppendRequest,
+    ) -> Result<super::sql::AppendLock, StoreError> {
+        let (seq, hash): (i64, Vec<u8>) =
+            sqlx::query_as(Self::LOCK_HEAD).fetch_one(&mut **tx).await?;
+        Ok(super::sql::AppendLock::Head((
+            super::sql::seq(seq, "head")?,
+            super::sql::hash32(&hash, "head hash")?,
+        )))
+    }
+
+    /// Nothing to do: every SQLite append takes its store-wide position at once.
+    async fn sequence(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Whether a table exists (1 or 0).
     const TABLE_EXISTS: &str =
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1";
