@@ -49,7 +49,7 @@ fn flip_inside(haystack: &[u8], needle: &[u8], last: bool) -> Vec<u8> {
         .windows(needle.len())
         .enumerate()
         .filter(|(_, w)| *w == needle);
-    let at = if last { hits.last() } else { hits.next() }
+    let at = if last { hits.next_back() } else { hits.next() }
         .expect("the needle is there")
         .0;
     let mut out = haystack.to_vec();
