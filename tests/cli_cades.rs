@@ -229,6 +229,87 @@ fn extend_to_xl1_verifies_offline() {
     assert_eq!(out.status.code(), Some(64), "{out:?}");
 }
 
+/// `cades extend --to a`: the committed X-L1 (revoked-later.xl1.p7s) archived with nothing but
+/// the root (its values suffice), and OpenSSL's CAdES-BES taken through T and X-L1 to A in one
+/// command with the full material; `verify cms` reports "CAdES-A" with only the root for
+/// both and for the committed revoked-later.a.p7s (testdata/cades/generate-a.sh), the archive
+/// time-stamp listed as `archive_timestamp_v3`. A signature whose content file is not given
+/// cannot be archived (its content hash is stamped): a usage error of the content, not a
+/// stamp.
+#[cfg(feature = "network")]
+#[test]
+fn extend_to_a_verifies_offline() {
+    let (mut tsa, url) = serve(4);
+    let dir = tempfile::tempdir().unwrap();
+    let from_xl1 = dir.path().join("from-xl1.p7s");
+    let out = signflow()
+        .args([
+            "--json", "cades", "extend", "--to", "a", "--tsa", &url, "-o",
+        ])
+        .arg(&from_xl1)
+        .arg("--content")
+        .arg(testdata("cades/data.txt"))
+        .arg("--trust")
+        .arg(testdata("pki/root-ca.pem"))
+        .arg(testdata("cades/revoked-later.xl1.p7s"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let said: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(said["level"], "CAdES-A");
+    let from_bes = dir.path().join("from-bes.p7s");
+    let out = signflow()
+        .args(["cades", "extend", "--to", "a", "--tsa", &url, "-o"])
+        .arg(&from_bes)
+        .arg("--content")
+        .arg(testdata("cades/data.txt"))
+        .arg("--trust")
+        .arg(testdata("pki/root-ca.pem"))
+        .arg("--untrusted")
+        .arg(testdata("pki/intermediate-ca.pem"))
+        .arg("--crl")
+        .arg(testdata("pki/root-ca.crl.pem"))
+        .arg("--crl")
+        .arg(testdata("cades/intermediate-ca.crl.pem"))
+        .arg(testdata("cades/wrong-imprint.p7s"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(tsa.wait().unwrap().success());
+    for file in [from_xl1, from_bes, testdata("cades/revoked-later.a.p7s")] {
+        let out = signflow()
+            .args(["--json", "verify", "cms", "--at", "2028-12-01T00:00:00Z"])
+            .arg(&file)
+            .arg("--content")
+            .arg(testdata("cades/data.txt"))
+            .arg("--trust")
+            .arg(testdata("pki/root-ca.pem"))
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}: {report}", file.display());
+        let signer = &report["signers"][0];
+        assert_eq!(signer["level"], "CAdES-A", "{report}");
+        let stamps = signer["timestamps"].as_array().unwrap();
+        let last = stamps.last().unwrap();
+        assert_eq!(last["kind"], "archive_timestamp_v3", "{report}");
+        assert_eq!(last["status"], "valid", "{report}");
+        let text = signflow()
+            .args(["verify", "cms", "--at", "2028-12-01T00:00:00Z"])
+            .arg(&file)
+            .arg("--content")
+            .arg(testdata("cades/data.txt"))
+            .arg("--trust")
+            .arg(testdata("pki/root-ca.pem"))
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&text.stdout).contains("CAdES-A"),
+            "{text:?}"
+        );
+    }
+}
+
 /// `sign xml FILE`, with `--xades` for XAdES-BES and `--tsa` for XAdES-T; `verify xml` reports
 /// the level.
 fn sign_xml_at_level(dir: &std::path::Path, extra: &[&str]) -> serde_json::Value {

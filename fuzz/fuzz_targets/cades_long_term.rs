@@ -1,8 +1,9 @@
-//! CAdES-C/X unsigned attributes of hostile input (complete references, certificate and
-//! revocation values, CAdES-C and certCRL time-stamps): seeded with the X-L1 of
+//! CAdES-C/X/A unsigned attributes of hostile input (complete references, certificate and
+//! revocation values, CAdES-C and certCRL time-stamps, archive-time-stamp-v3 with the
+//! ats-hash-index-v3 inside its token): seeded with the X-L1 and the CAdES-A of
 //! testdata/cades, verified against its real content and root, so a mutated unsigned
-//! attribute (which no signature covers) reaches the long-term parsers and checks. An error
-//! or a report, never a panic.
+//! attribute (which no signature covers) reaches the long-term and archive parsers and
+//! checks. An error or a report, never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

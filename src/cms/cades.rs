@@ -11,7 +11,9 @@
 
 use core::fmt;
 
+pub mod archive;
 pub mod long_term;
+pub use archive::extend_to_archive_v3;
 pub use long_term::extend_to_x_long_type1;
 
 use serde::Serialize;
@@ -92,6 +94,10 @@ pub enum TimestampKind {
     CadesCTimestamp,
     /// `id-aa-ets-certCRLTimestamp`: over the complete references (CAdES-X Type 2).
     CertCrlTimestamp,
+    /// `id-aa-ets-archiveTimestampV3`: over the content's hash, the signer's signed fields and
+    /// an index of the certificates, CRLs and unsigned attributes present (CAdES-A; ETSI EN
+    /// 319 122-1 §5.5.3).
+    ArchiveTimestampV3,
 }
 
 impl fmt::Display for TimestampKind {
@@ -100,6 +106,7 @@ impl fmt::Display for TimestampKind {
             Self::SignatureTimestamp => "signature time-stamp",
             Self::CadesCTimestamp => "CAdES-C time-stamp",
             Self::CertCrlTimestamp => "time-stamp over the certificate and CRL references",
+            Self::ArchiveTimestampV3 => "archive time-stamp v3",
         })
     }
 }
@@ -147,11 +154,11 @@ impl SignerTimestamp {
     }
 }
 
-/// The attribute types of the archive levels, which this version does not verify yet.
-const HIGHER_LEVEL_ATTRIBUTES: [(&str, &str); 3] = [
+/// The archive attribute types this version does not verify (archive-time-stamp-v3 it does,
+/// [`archive`]).
+const HIGHER_LEVEL_ATTRIBUTES: [(&str, &str); 2] = [
     ("1.2.840.113549.1.9.16.2.27", "archive-time-stamp"),
     ("1.2.840.113549.1.9.16.2.48", "archive-time-stamp-v2"),
-    ("0.4.0.1733.2.4", "archive-time-stamp-v3"),
 ];
 
 /// Verifies every signature time-stamp of `si` (at most [`MAX_SIGNATURE_TIMESTAMPS`]) through
@@ -215,13 +222,15 @@ pub(super) fn signature_timestamps(
 
 /// The level `si` reaches: BES when its signed attributes bind the signer's certificate, EPES
 /// with a signature policy, T with a valid signature time-stamp (`stamped`), and
-/// `long_term` (C, X Long Type 1 or 2, from [`long_term::check`]) above that. Archive
-/// attributes are reported as not verified rather than counted.
+/// `long_term` (C, X Long Type 1 or 2, from [`long_term::check`]) above that; A when it is X
+/// Long and an archive-time-stamp-v3 is valid (`archived`, from [`archive::check`]). The
+/// older archive attributes are reported as not verified rather than counted.
 pub(super) fn level(
     si: &SignerInfo,
     r: &mut SignerReport,
     stamped: bool,
     long_term: Option<CadesLevel>,
+    archived: bool,
 ) -> Option<CadesLevel> {
     let present: Vec<String> = HIGHER_LEVEL_ATTRIBUTES
         .iter()
@@ -236,7 +245,7 @@ pub(super) fn level(
     if si.signed_attrs.is_none() || !r.signing_certificate_bound {
         return None;
     }
-    Some(if stamped {
+    let below = if stamped {
         long_term.unwrap_or(CadesLevel::T)
     } else if si
         .signed_attr(oid::SIGNATURE_POLICY_IDENTIFIER)
@@ -246,7 +255,21 @@ pub(super) fn level(
         CadesLevel::Epes
     } else {
         CadesLevel::Bes
-    })
+    };
+    if !archived {
+        return Some(below);
+    }
+    if matches!(below, CadesLevel::XLongType1 | CadesLevel::XLongType2) {
+        return Some(CadesLevel::A);
+    }
+    r.add(CmsFinding::LongTermAttributeUnusable {
+        attribute: TimestampKind::ArchiveTimestampV3.to_string(),
+        reason: format!(
+            "it is valid, but the signature under it is {below}, not CAdES-X Long: it seals no \
+             validation data, so it does not make CAdES-A"
+        ),
+    });
+    Some(below)
 }
 
 impl SignedData {

@@ -130,4 +130,10 @@ pub mod oid {
     /// `id-aa-ets-certCRLTimestamp`, time-stamped certificates and CRLs references (CAdES-X
     /// Type 2; RFC 5126 §6.3.6).
     pub const CERT_CRL_TIMESTAMP: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.26");
+    /// `id-aa-ets-archiveTimestampV3`, archive-time-stamp-v3 (CAdES-A; ETSI EN 319 122-1
+    /// §5.5.3).
+    pub const ARCHIVE_TIMESTAMP_V3: Oid = Oid::new_unwrap("0.4.0.1733.2.4");
+    /// `id-aa-ATSHashIndex-v3`, ats-hash-index-v3 (ETSI EN 319 122-1 §5.5.2): an unsigned
+    /// attribute of an archive-time-stamp-v3's own SignerInfo.
+    pub const ATS_HASH_INDEX_V3: Oid = Oid::new_unwrap("0.4.0.19122.1.5");
 }

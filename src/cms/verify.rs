@@ -449,6 +449,12 @@ impl<'a> Verifier<'a> {
         let mut needs = Needs::default();
         for si in &sd.signers {
             needs.add(sd, si);
+            if options.signature_timestamps {
+                // Archive time-stamps stamp the content's hash made with their own algorithm.
+                for h in cades::archive::content_hashes(sd, si) {
+                    needs.push(h);
+                }
+            }
         }
         let covered = match (sd.content(), detached) {
             (Some(_), Detached::Reader(_) | Detached::Bytes(_)) => {
@@ -632,6 +638,7 @@ impl<'a> Verifier<'a> {
         let cert = chosen.or_else(|| candidates.first().copied());
         let mut stamped = false;
         let mut long_term_level = None;
+        let mut archived = false;
         match cert {
             None => r.add(CmsFinding::SignerCertificateNotFound {
                 signer: r.signer.clone(),
@@ -728,12 +735,23 @@ impl<'a> Verifier<'a> {
                     };
                     long_term_level =
                         long_term::check(verifier, self.provider, sd, si, &input, &mut r);
+                    let content_hash =
+                        |h: HashAlgorithm| covered.digest(h).map(|d| d.as_ref().to_vec());
+                    archived = cades::archive::check(
+                        verifier,
+                        self.provider,
+                        &env.options.validation,
+                        sd,
+                        si,
+                        &content_hash,
+                        &mut r,
+                    );
                 }
             }
         }
 
         if !counter {
-            r.level = cades::level(si, &mut r, stamped, long_term_level);
+            r.level = cades::level(si, &mut r, stamped, long_term_level, archived);
         }
         for cs in &si.counter_signers {
             let mut needs = Needs::default();

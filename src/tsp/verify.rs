@@ -100,6 +100,12 @@ pub enum TspFinding {
         /// The name the token gives.
         tsa: String,
     },
+    /// Part of what the token stamps is no longer there as it was stamped (an archive
+    /// time-stamp's hash index names an element the signature no longer holds).
+    StampedDataChanged {
+        /// What changed.
+        reason: String,
+    },
 }
 
 impl TspFinding {
@@ -165,6 +171,9 @@ impl TspFinding {
             Self::TsaNameMismatch { tsa } => format!(
                 "the token names its TSA {tsa}, which is not a subject name of the TSA certificate"
             ),
+            Self::StampedDataChanged { reason } => {
+                format!("what the token stamps has changed since: {reason}")
+            }
         }
     }
 }
@@ -231,7 +240,7 @@ impl TimestampReport {
         )
     }
 
-    fn add(&mut self, finding: TspFinding) {
+    pub(crate) fn add(&mut self, finding: TspFinding) {
         if let Some(s) = finding.status() {
             self.status = self.status.max(s);
         }

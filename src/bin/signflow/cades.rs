@@ -1,5 +1,6 @@
-//! `signflow cades extend` (CAdES-BES/EPES → CAdES-T, and → CAdES-X Long Type 1 from the
-//! validation the trust flags allow, with a TSA over HTTP) and
+//! `signflow cades extend` (CAdES-BES/EPES → CAdES-T, → CAdES-X Long Type 1 from the
+//! validation the trust flags allow, and → CAdES-A with an archive-time-stamp-v3, with a TSA
+//! over HTTP) and
 //! `signflow tsa serve` (signflow's own RFC 3161 authority on a loopback address).
 
 use std::io::Read;
@@ -27,6 +28,9 @@ pub enum Level {
     /// references, the certificate and revocation values of the validation the trust flags
     /// allow, and a CAdES-C time-stamp.
     Xl1,
+    /// CAdES-A: CAdES-X Long Type 1 (made first as `xl1` does when a signer is not CAdES-X
+    /// Long), then an archive-time-stamp-v3 (ETSI EN 319 122-1) over all of it.
+    A,
 }
 
 /// The imprint hash of the time-stamp requests.
@@ -60,10 +64,10 @@ pub struct ExtendArgs {
     /// The level to reach.
     #[arg(long, value_enum, default_value_t = Level::T)]
     to: Level,
-    /// The signed content of a detached signature (for --to xl1, which verifies first).
+    /// The signed content of a detached signature (for --to xl1 and a, which verify first).
     #[arg(long, value_name = "FILE")]
     content: Option<PathBuf>,
-    /// --to xl1: the trust anchors, certificates, CRLs and OCSP responses the signers are
+    /// --to xl1 and a: the trust anchors, certificates, CRLs and OCSP responses the signers are
     /// validated with — what the extended signature then carries.
     #[command(flatten)]
     policy: VerifyPolicyArgs,
@@ -102,7 +106,7 @@ pub fn extend(
     json: bool,
 ) -> Result<Exit, Failure> {
     let signed = crate::cms::read_signed_data(&args.signature)?;
-    if args.to == Level::Xl1 {
+    if args.to != Level::T {
         args.policy.require_trust()?;
     }
     let stamper = stamper(&args.tsa)?;
@@ -120,6 +124,10 @@ pub fn extend(
         Level::Xl1 => (
             extend_to_xl1(provider, args, &signed, stamper.as_ref())?,
             CadesLevel::XLongType1,
+        ),
+        Level::A => (
+            extend_to_a(provider, args, &signed, stamper.as_ref())?,
+            CadesLevel::A,
         ),
     };
     std::fs::write(&args.output, extended.der())
@@ -169,30 +177,7 @@ fn extend_to_xl1(
     let context = args.policy.context(provider)?;
     let options = args.policy.cms()?;
     let verifier = Verifier::from_context(&context);
-    let verify = |sd: &SignedData| -> Result<VerifyReport, Failure> {
-        let mut file = match &args.content {
-            Some(path) => Some(crate::cms::open(path)?),
-            None => None,
-        };
-        let content = file.as_mut().map(|f| f as &mut dyn Read);
-        verifier.verify(sd, content, &options).map_err(|e| {
-            crate::cms::cms_failure(e, args.content.as_deref().unwrap_or(&args.signature))
-        })
-    };
-    let refuse = |report: &VerifyReport| match report.status {
-        Status::Valid => Ok(()),
-        Status::Invalid => Err(Failure::new(
-            Exit::Invalid,
-            format!("the signature is not valid, so it is not extended:\n{report}"),
-        )),
-        Status::Indeterminate => Err(Failure::new(
-            Exit::Indeterminate,
-            format!(
-                "the signature's validity cannot be established with the material given, so \
-                 it is not extended:\n{report}"
-            ),
-        )),
-    };
+    let verify = |sd: &SignedData| verify_for_extension(args, &verifier, &options, sd);
     let mut report = verify(signed)?;
     refuse(&report)?;
     let mut stamped = signed.clone();
@@ -217,6 +202,91 @@ fn extend_to_xl1(
         &report,
         stamper,
         args.tsa_hash.hash(),
+    )
+    .map_err(|e| match e {
+        TspError::Cms(c @ CmsError::NotExtendable { .. }) => {
+            Failure::new(Exit::Invalid, c.to_string())
+        }
+        other => tsp_failure(&args.tsa, other),
+    })
+}
+
+/// `sd` verified as `cades extend` does before extending: with the trust flags and the
+/// content file of a detached signature.
+fn verify_for_extension(
+    args: &ExtendArgs,
+    verifier: &Verifier<'_>,
+    options: &signflow::cms::VerifyOptions,
+    sd: &SignedData,
+) -> Result<VerifyReport, Failure> {
+    let mut file = match &args.content {
+        Some(path) => Some(crate::cms::open(path)?),
+        None => None,
+    };
+    let content = file.as_mut().map(|f| f as &mut dyn Read);
+    verifier
+        .verify(sd, content, options)
+        .map_err(|e| crate::cms::cms_failure(e, args.content.as_deref().unwrap_or(&args.signature)))
+}
+
+/// Refuses to extend a signature whose verification is not valid (1 invalid, 3
+/// indeterminate).
+fn refuse(report: &VerifyReport) -> Result<(), Failure> {
+    match report.status {
+        Status::Valid => Ok(()),
+        Status::Invalid => Err(Failure::new(
+            Exit::Invalid,
+            format!("the signature is not valid, so it is not extended:\n{report}"),
+        )),
+        Status::Indeterminate => Err(Failure::new(
+            Exit::Indeterminate,
+            format!(
+                "the signature's validity cannot be established with the material given, so \
+                 it is not extended:\n{report}"
+            ),
+        )),
+    }
+}
+
+/// `--to a`: extends to X-L1 first (as `--to xl1`) unless every signer is already CAdES-X
+/// Long, verifies that, and adds an archive-time-stamp-v3 to every signer (1 when a signer is
+/// invalid or cannot be extended, 3 when it is indeterminate).
+fn extend_to_a(
+    provider: &'static CryptoProvider,
+    args: &ExtendArgs,
+    signed: &SignedData,
+    stamper: &dyn signflow::tsp::TimeStamper,
+) -> Result<SignedData, Failure> {
+    let context = args.policy.context(provider)?;
+    let options = args.policy.cms()?;
+    let verifier = Verifier::from_context(&context);
+    let report = verify_for_extension(args, &verifier, &options, signed)?;
+    refuse(&report)?;
+    let long = |r: &VerifyReport| {
+        r.signers
+            .iter()
+            .all(|s| s.level >= Some(CadesLevel::XLongType1))
+    };
+    let (base, report) = if long(&report) {
+        (signed.clone(), report)
+    } else {
+        let x = extend_to_xl1(provider, args, signed, stamper)?;
+        let report = verify_for_extension(args, &verifier, &options, &x)?;
+        refuse(&report)?;
+        (x, report)
+    };
+    let mut file = match (&args.content, base.is_detached()) {
+        (Some(path), true) => Some(crate::cms::open(path)?),
+        _ => None,
+    };
+    let content = file.as_mut().map(|f| f as &mut dyn Read);
+    signflow::cms::cades::extend_to_archive_v3(
+        &base,
+        &report,
+        content,
+        stamper,
+        args.tsa_hash.hash(),
+        provider,
     )
     .map_err(|e| match e {
         TspError::Cms(c @ CmsError::NotExtendable { .. }) => {

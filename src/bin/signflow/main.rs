@@ -90,7 +90,8 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum CadesCommand {
-    /// Add what a level needs: `--to t` a signature time-stamp on every signer (from --tsa).
+    /// Add what a level needs: `--to t` a signature time-stamp on every signer (from --tsa),
+    /// `--to xl1` the validation data and a CAdES-C time-stamp, `--to a` an archive time-stamp.
     Extend(cades::ExtendArgs),
 }
 
