@@ -90,7 +90,14 @@ seed tsl_parse testdata/tsl/tsl.xml testdata/tsl/tsl-malformed.xml testdata/tsl/
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  mapfile -t targets < <(cd fuzz && cargo fuzz list)
+  # Not `mapfile < <(…)`: a failing `cargo fuzz list` (a broken fuzz/Cargo.toml) would then
+  # leave the list empty and this script would pass having run nothing.
+  listed=$(cd fuzz && cargo fuzz list) || { echo "cargo fuzz list failed"; exit 1; }
+  mapfile -t targets <<<"$listed"
+fi
+if [ ${#targets[@]} -eq 0 ] || [ -z "${targets[0]}" ]; then
+  echo "no fuzz targets found"
+  exit 1
 fi
 # An input slower than 25 s counts as a crash.
 log=$(mktemp)
