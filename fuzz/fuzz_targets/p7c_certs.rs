@@ -1,7 +1,10 @@
 //! Certs-only PKCS #7 (`.p7c`, what `pki::online` accepts from a caIssuers URL) from hostile
 //! bytes: `Certificate::all_from_certs_only_pkcs7` never panics, never returns more than asked,
 //! every certificate it returns is one the certificate parser takes again byte for byte, and
-//! when the CMS parser also reads the input as SignedData the two agree on the certificates.
+//! when the CMS parser also reads the input as SignedData the two find as many certificates.
+//! (Not the same bytes: given a certificate with a non-minimal length inside, the CMS parser
+//! hands back a re-encoded copy, while this reader returns the bytes as received, which is
+//! what checking the certificate's signature needs. This target found that difference.)
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -26,8 +29,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again.der(), c.der());
     }
     if let Ok(sd) = SignedData::from_ber(data) {
-        let theirs: Vec<&[u8]> = sd.certificates_der().take(max).collect();
-        let ours: Vec<&[u8]> = certs.iter().map(Certificate::der).collect();
-        assert_eq!(ours, theirs, "the CMS parser reads other certificates");
+        let theirs = sd.certificates_der().take(max).count();
+        assert_eq!(certs.len(), theirs, "the CMS parser finds other certificates");
     }
 });
